@@ -1,0 +1,38 @@
+package io.pooler.pool;
+
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.PoolMode;
+import io.pooler.config.PoolerConfig;
+import io.pooler.config.Settings;
+import io.pooler.config.UserEntry;
+
+/**
+ * Resolves one pool's settings as PgBouncer does: a [users] entry wins over the [databases] entry,
+ * which wins over the [pgbouncer] default.
+ */
+public final class PoolSettingsResolver {
+    private PoolSettingsResolver() {
+    }
+
+    public static PoolSettings resolve(PoolerConfig config, DatabaseEntry db, String user) {
+        Settings s = config.settings();
+        UserEntry u = config.users().get(user);
+        PoolMode mode = s.poolMode();
+        if (db.poolMode().isPresent()) {
+            mode = db.poolMode().get();
+        }
+        if (u != null && u.poolMode().isPresent()) {
+            mode = u.poolMode().get();
+        }
+        int poolSize = db.poolSize().orElse(s.defaultPoolSize());
+        if (u != null && u.poolSize().isPresent()) {
+            poolSize = u.poolSize().getAsInt();
+        }
+        int reserve = db.reservePoolSize().orElse(s.reservePoolSize());
+        if (u != null && u.reservePoolSize().isPresent()) {
+            reserve = u.reservePoolSize().getAsInt();
+        }
+        return new PoolSettings(mode, poolSize, s.minPoolSize(), reserve, s.reservePoolTimeout(),
+                s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout());
+    }
+}

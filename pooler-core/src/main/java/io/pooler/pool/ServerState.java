@@ -1,0 +1,17 @@
+package io.pooler.pool;
+
+/** The states of a server connection, each a list in its {@link Pool}, named as SHOW POOLS names them. */
+public enum ServerState {
+    /** sv_login: connecting and logging in; moved here by {@link Pool#launchServer}. */
+    LOGIN,
+    /** sv_idle: clean and ready for any client; moved here when released. */
+    IDLE,
+    /** sv_active: linked to a client. */
+    ACTIVE,
+    /** sv_used: released but not yet clean (the reset query is about to run). */
+    USED,
+    /** sv_tested: running the reset or check query. */
+    TESTED,
+    /** In no list: closed or closing. */
+    CLOSED
+}

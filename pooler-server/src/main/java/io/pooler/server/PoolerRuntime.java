@@ -1,0 +1,101 @@
+package io.pooler.server;
+
+import io.netty.channel.EventLoopGroup;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolRegistry;
+import io.pooler.pool.PoolSettingsResolver;
+import io.pooler.server.backend.BackendConnector;
+import io.pooler.server.backend.PassThroughCredentials;
+import io.pooler.server.client.CancelRegistry;
+import io.pooler.server.net.Transport;
+
+import java.security.SecureRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What every connection of the process shares: the current config snapshot, the pools, the client
+ * count for max_client_conn, cancel keys and the credentials learnt from clients for logging in to
+ * PostgreSQL. Everything here is either immutable or safe to use from any event loop.
+ */
+public final class PoolerRuntime {
+    private final AtomicReference<RuntimeConfig> config;
+    private final PoolRegistry pools = new PoolRegistry();
+    private final AtomicInteger clientCount = new AtomicInteger();
+    private final CancelRegistry cancelRegistry = new CancelRegistry();
+    private final PassThroughCredentials passThrough = new PassThroughCredentials();
+    private final byte[] processSecret = new byte[32];
+    private final Transport transport;
+    private final EventLoopGroup workers;
+    private final BackendConnector backendConnector;
+    private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
+
+    /** How the process is going down, if it is. */
+    public enum ShutdownMode { NONE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS, IMMEDIATE }
+
+    public PoolerRuntime(RuntimeConfig initial, Transport transport, EventLoopGroup workers) {
+        this.config = new AtomicReference<>(initial);
+        this.transport = transport;
+        this.workers = workers;
+        this.backendConnector = new BackendConnector(this);
+        new SecureRandom().nextBytes(processSecret);
+    }
+
+    public RuntimeConfig config() {
+        return config.get();
+    }
+
+    public void swapConfig(RuntimeConfig next) {
+        config.set(next);
+    }
+
+    public PoolRegistry pools() {
+        return pools;
+    }
+
+    /** The pool for this database entry and server-side user, created with the current settings on first use. */
+    public Pool pool(DatabaseEntry db, String database, String serverUser) {
+        PoolKey key = new PoolKey(database, serverUser);
+        return pools.getOrCreate(key, k -> new Pool(k,
+                PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector));
+    }
+
+    public AtomicInteger clientCount() {
+        return clientCount;
+    }
+
+    public CancelRegistry cancelRegistry() {
+        return cancelRegistry;
+    }
+
+    public PassThroughCredentials passThrough() {
+        return passThrough;
+    }
+
+    /** Random per process; salts the mock SCRAM exchange for unknown users. */
+    public byte[] processSecret() {
+        return processSecret.clone();
+    }
+
+    public Transport transport() {
+        return transport;
+    }
+
+    public EventLoopGroup workers() {
+        return workers;
+    }
+
+    public BackendConnector backendConnector() {
+        return backendConnector;
+    }
+
+    public ShutdownMode shutdownMode() {
+        return shutdownMode;
+    }
+
+    public void shutdownMode(ShutdownMode mode) {
+        this.shutdownMode = mode;
+    }
+}

@@ -1,0 +1,76 @@
+package io.pooler.server.backend;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.Channel;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.PoolerConfig;
+import io.pooler.config.Settings;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledServer;
+import io.pooler.pool.ServerFactory;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
+
+import java.net.SocketAddress;
+
+/**
+ * Makes server connections for pools. Each opens on the event loop it is given, which is the loop of
+ * the client that needed it, so a linked pair usually runs on one thread.
+ */
+public final class BackendConnector implements ServerFactory {
+    private final PoolerRuntime runtime;
+
+    public BackendConnector(PoolerRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public PooledServer newServer(Pool pool, EventLoop loop) {
+        RuntimeConfig rc = runtime.config();
+        PoolerConfig config = rc.config();
+        DatabaseEntry db = config.findDatabase(pool.key().database())
+                .orElseThrow(() -> new IllegalStateException("database entry gone: " + pool.key().database()));
+        BackendTarget target = BackendTarget.resolve(config, rc.userlist(), runtime.passThrough(), db, pool.key().user());
+        Settings s = config.settings();
+        String reset = s.serverResetQuery();
+        return new ServerConnection(pool, this, loop, target, s.serverConnectTimeout(), reset == null ? "" : reset);
+    }
+
+    /** Connects a server connection's channel; the handler then logs in. */
+    ChannelFuture open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
+        Settings s = runtime.config().config().settings();
+        int maxPacket = s.maxPacketSize();
+        return bootstrap(loop, server.target().address(), s)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ch.pipeline().addLast(PgFrameDecoder.forServer(maxPacket), handler);
+                    }
+                })
+                .connect(server.target().address());
+    }
+
+    /** A one-off connection for a CancelRequest to the server behind {@code server}. */
+    public ChannelFuture openRaw(EventLoop loop, SocketAddress address, ChannelHandler handler) {
+        Settings s = runtime.config().config().settings();
+        return bootstrap(loop, address, s).handler(handler).connect(address);
+    }
+
+    private Bootstrap bootstrap(EventLoop loop, SocketAddress address, Settings s) {
+        boolean unix = address instanceof io.netty.channel.unix.DomainSocketAddress;
+        Bootstrap b = new Bootstrap()
+                .group(loop)
+                .channel(unix ? runtime.transport().domainChannel() : runtime.transport().socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
+        if (!unix) {
+            b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
+        }
+        return b;
+    }
+}

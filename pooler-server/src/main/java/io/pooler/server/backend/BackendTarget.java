@@ -1,0 +1,74 @@
+package io.pooler.server.backend;
+
+import io.netty.channel.unix.DomainSocketAddress;
+import io.pooler.auth.Md5Secret;
+import io.pooler.auth.PlainSecret;
+import io.pooler.auth.ScramSecret;
+import io.pooler.auth.Secret;
+import io.pooler.auth.Userlist;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.PoolerConfig;
+
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Where one server connection goes and what it logs in with, fixed when the connection is made so a
+ * reload in the middle of a login cannot mix old and new settings.
+ */
+public record BackendTarget(
+        SocketAddress address,
+        String dbname,
+        String user,
+        Optional<String> password,
+        Optional<Md5Secret> md5Secret,
+        Optional<PassThroughCredentials.ScramKeys> scramKeys,
+        Map<String, String> startupParameters) {
+
+    /**
+     * The password comes from the database entry when it forces a user, else from the auth file;
+     * with only a SCRAM verifier there, from the keys a client's own SCRAM exchange revealed.
+     */
+    public static BackendTarget resolve(PoolerConfig config, Userlist userlist, PassThroughCredentials learnt,
+                                        DatabaseEntry db, String serverUser) {
+        Optional<String> password = db.password();
+        Optional<Md5Secret> md5 = Optional.empty();
+        Optional<PassThroughCredentials.ScramKeys> keys = Optional.empty();
+        if (password.isEmpty()) {
+            Optional<Secret> secret = userlist == null ? Optional.empty() : userlist.find(serverUser);
+            if (secret.isPresent() && secret.get() instanceof PlainSecret plain) {
+                password = Optional.of(plain.password());
+            } else {
+                password = learnt.password(serverUser);
+                if (secret.isPresent() && secret.get() instanceof Md5Secret m) {
+                    md5 = Optional.of(m);
+                }
+                if (secret.isPresent() && secret.get() instanceof ScramSecret) {
+                    keys = learnt.scramKeys(serverUser);
+                }
+            }
+        }
+        Map<String, String> startup = new LinkedHashMap<>();
+        startup.put("user", serverUser);
+        startup.put("database", db.dbname());
+        db.applicationName().ifPresent(v -> startup.put("application_name", v));
+        return new BackendTarget(address(config, db), db.dbname(), serverUser, password, md5, keys, startup);
+    }
+
+    /** TCP to host:port, or the unix socket {@code DIR/.s.PGSQL.PORT} when host is a directory or unset. */
+    static SocketAddress address(PoolerConfig config, DatabaseEntry db) {
+        String host = db.host().orElse("");
+        if (host.isEmpty() || host.startsWith("/")) {
+            String dir = host.isEmpty() ? config.settings().unixSocketDir() : host;
+            return new DomainSocketAddress(dir + "/.s.PGSQL." + db.port());
+        }
+        return InetSocketAddress.createUnresolved(host, db.port());
+    }
+
+    public boolean isUnixSocket() {
+        return address instanceof DomainSocketAddress;
+    }
+}

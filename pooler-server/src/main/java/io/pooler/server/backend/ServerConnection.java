@@ -1,0 +1,454 @@
+package io.pooler.server.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledClient;
+import io.pooler.pool.PooledServer;
+import io.pooler.pool.ServerState;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.server.client.ClientConnection;
+import io.pooler.server.net.OutboundBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One connection from the pooler to PostgreSQL: it logs in, then relays the server's messages to
+ * whichever client it is linked to, watching only ReadyForQuery, ParameterStatus, CommandComplete
+ * tags and errors.
+ *
+ * <p>Threads: owned by {@link #eventLoop()}. Fields a linked client reads from its own loop are
+ * atomic or volatile: {@link #readyForClient}, {@link #transactionStatus}, {@link #parameters},
+ * {@link #internalQueries}.
+ *
+ * <p>Internal queries (the reset query, the SETs that bring the session in line with a client's
+ * parameters) are answered like any query; their replies are swallowed up to and including their
+ * ReadyForQuery, counted by {@link #internalQueries}.
+ */
+public final class ServerConnection extends PooledServer {
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long id = IDS.incrementAndGet();
+    private final BackendConnector connector;
+    private final EventLoop loop;
+    private final BackendTarget target;
+    private final Duration connectTimeout;
+    private final String resetQuery;
+
+    private Channel channel;
+    private ServerAuthenticator authenticator;
+    private boolean loggedIn;
+    private boolean closed;
+    private ScheduledFuture<?> loginTimer;
+    private int backendProcessId;
+    private int backendSecretKey;
+    private final OutboundBatch toClient = new OutboundBatch();
+    private ClientConnection notifyReady;
+    private boolean resetSeen;
+    /** Set when the server's last message was a FATAL error, so the client is not told twice. */
+    private volatile boolean sentFatal;
+
+    private final Map<String, String> parameters = new ConcurrentHashMap<>();
+    private final AtomicLong readyForClient = new AtomicLong();
+    private final AtomicInteger internalQueries = new AtomicInteger();
+    private volatile byte transactionStatus = BackendMessages.TX_IDLE;
+
+    ServerConnection(Pool pool, BackendConnector connector, EventLoop loop, BackendTarget target,
+                     Duration connectTimeout, String resetQuery) {
+        super(pool);
+        this.connector = connector;
+        this.loop = loop;
+        this.target = target;
+        this.connectTimeout = connectTimeout;
+        this.resetQuery = resetQuery;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public BackendTarget target() {
+        return target;
+    }
+
+    public int backendProcessId() {
+        return backendProcessId;
+    }
+
+    public int backendSecretKey() {
+        return backendSecretKey;
+    }
+
+    /** The server session's current values of the parameters PostgreSQL reports. */
+    public Map<String, String> parameters() {
+        return parameters;
+    }
+
+    /** ReadyForQuery messages relayed to the linked client since it was linked. */
+    public long readyForClient() {
+        return readyForClient.get();
+    }
+
+    public byte transactionStatus() {
+        return transactionStatus;
+    }
+
+    public boolean hasInternalQuery() {
+        return internalQueries.get() > 0;
+    }
+
+    @Override
+    public String toString() {
+        return "S-" + id + " " + pool().key() + "@" + target.address();
+    }
+
+    // ---- connecting and logging in ----
+
+    @Override
+    protected void connect() {
+        connector.open(this, loop, new Handler()).addListener(f -> {
+            if (!f.isSuccess()) {
+                loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
+                        "server connection failed: " + describe(f.cause())));
+            }
+        });
+    }
+
+    private void onConnected(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        authenticator = new ServerAuthenticator(target);
+        loginTimer = loop.schedule(() -> {
+            if (!loggedIn) {
+                loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server login timed out (server_connect_timeout)"));
+            }
+        }, Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS);
+        ctx.writeAndFlush(io.pooler.protocol.FrontendMessages.startupMessage(ctx.alloc(), target.startupParameters()));
+    }
+
+    private void handleLoginMessage(ChannelHandlerContext ctx, ByteBuf frame) {
+        try {
+            switch (PgFrames.type(frame)) {
+                case MessageType.AUTHENTICATION -> {
+                    ByteBuf reply = authenticator.respond(ctx.alloc(), frame);
+                    if (reply != null) {
+                        ctx.writeAndFlush(reply);
+                    }
+                }
+                case MessageType.PARAMETER_STATUS -> rememberParameter(frame);
+                case MessageType.BACKEND_KEY_DATA -> {
+                    ByteBuf body = PgFrames.body(frame);
+                    backendProcessId = body.getInt(body.readerIndex());
+                    backendSecretKey = body.getInt(body.readerIndex() + 4);
+                }
+                case MessageType.ERROR_RESPONSE -> loginFailed(ErrorResponse.parseBody(PgFrames.body(frame)));
+                case MessageType.READY_FOR_QUERY -> loginSucceeded();
+                case MessageType.NOTICE_RESPONSE, MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
+                }
+                default -> loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                        "unexpected message '" + (char) PgFrames.type(frame) + "' from server during login"));
+            }
+        } catch (ServerLoginException e) {
+            loginFailed(e.error());
+        }
+    }
+
+    private void loginSucceeded() {
+        loggedIn = true;
+        loginTimer.cancel(false);
+        log.debug("{} login done", this);
+        pool().serverLoggedIn(this, Map.copyOf(parameters));
+    }
+
+    private void loginFailed(ErrorResponse error) {
+        if (loggedIn || closed) {
+            return;
+        }
+        closed = true;
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+        }
+        log.warn("{} login failed: {}", this, error.message());
+        pool().serverLoginFailed(this, error);
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    // ---- relaying ----
+
+    /**
+     * The client just got this server: counting starts afresh. Called on the client's loop while
+     * the server is quiet (idle or just logged in), so nothing races with it.
+     */
+    public void beginLink() {
+        readyForClient.set(0);
+        resetSeen = false;
+    }
+
+    /**
+     * Sends a query whose replies nobody sees; any thread. The caller writes it before any client
+     * message that must follow it, so ordering holds on the wire.
+     */
+    public void sendInternalQuery(String sql) {
+        internalQueries.incrementAndGet();
+        channel.writeAndFlush(PgFrames.simpleQuery(channel.alloc(), sql), channel.voidPromise());
+    }
+
+    /**
+     * The linked client left while the session was clean: run server_reset_query (when asked to), then
+     * go back to the pool. Any thread.
+     */
+    public void resetAndRelease(boolean runResetQuery) {
+        loop.execute(() -> {
+            if (closed) {
+                return;
+            }
+            channel.config().setAutoRead(true);
+            if (!runResetQuery || resetQuery.isBlank()) {
+                pool().releaseServer(this);
+                return;
+            }
+            pool().serverNeedsReset(this);
+            sendInternalQuery(resetQuery);
+        });
+    }
+
+    private void relay(ByteBuf frame) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.PARAMETER_STATUS) {
+            relayParameterStatus(frame);
+            return;
+        }
+        if (type == MessageType.READY_FOR_QUERY) {
+            transactionStatus = BackendMessages.transactionStatus(frame);
+            if (internalQueries.get() > 0) {
+                frame.release();
+                internalQueryDone();
+                return;
+            }
+        } else if (internalQueries.get() > 0) {
+            if (type == MessageType.ERROR_RESPONSE) {
+                log.warn("{} internal query failed: {}", this, ErrorResponse.parseBody(PgFrames.body(frame)));
+            }
+            frame.release();
+            return;
+        }
+        ClientConnection client = linkedClient();
+        if (client == null) {
+            unexpectedWhileUnlinked(frame);
+            return;
+        }
+        switch (type) {
+            case MessageType.READY_FOR_QUERY -> {
+                readyForClient.incrementAndGet();
+                resetSeen = false;
+                notifyReady = client;
+            }
+            case MessageType.COMMAND_COMPLETE -> noteResetCommand(frame);
+            case MessageType.ERROR_RESPONSE -> sentFatal = ErrorResponse.parseBody(PgFrames.body(frame)).isFatal();
+            default -> {
+            }
+        }
+        toClient.add(client.channel(), frame);
+    }
+
+    /**
+     * DISCARD ALL and RESET put parameters back to the server's defaults; on a direct connection they
+     * would go back to what the client asked for at startup, so that is what the client keeps.
+     */
+    private void noteResetCommand(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame);
+        String tag = body.toString(body.readerIndex(), Math.max(0, body.readableBytes() - 1), StandardCharsets.US_ASCII);
+        if (tag.equals("RESET") || tag.equals("DISCARD ALL")) {
+            resetSeen = true;
+        }
+    }
+
+    private void relayParameterStatus(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame).duplicate();
+        String name = PgFrames.readCString(body);
+        String value = PgFrames.readCString(body);
+        parameters.put(name, value);
+        ClientConnection client = linkedClient();
+        if (internalQueries.get() > 0 || client == null) {
+            frame.release();
+            return;
+        }
+        String clientValue = client.serverReportedParameter(name, value, resetSeen);
+        if (clientValue.equals(value)) {
+            toClient.add(client.channel(), frame);
+        } else {
+            frame.release();
+            toClient.add(client.channel(), BackendMessages.parameterStatus(channel.alloc(), name, clientValue));
+        }
+    }
+
+    private void rememberParameter(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame).duplicate();
+        String name = PgFrames.readCString(body);
+        parameters.put(name, PgFrames.readCString(body));
+    }
+
+    private void internalQueryDone() {
+        if (internalQueries.decrementAndGet() == 0 && state() == ServerState.TESTED) {
+            pool().releaseServer(this);
+        }
+    }
+
+    private void unexpectedWhileUnlinked(ByteBuf frame) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
+            log.info("{} server sent error while idle: {}", this, error);
+            if (error.isFatal()) {
+                close("server error: " + error.message());
+            }
+        } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
+            log.warn("{} unexpected message '{}' while idle, closing", this, (char) type);
+            close("unexpected message from server");
+        }
+        frame.release();
+    }
+
+    private ClientConnection linkedClient() {
+        PooledClient client = client();
+        return client instanceof ClientConnection c ? c : null;
+    }
+
+    private void endOfReadBurst() {
+        toClient.flush();
+        ClientConnection client = notifyReady;
+        notifyReady = null;
+        if (client != null) {
+            client.serverReady(this);
+        }
+        ClientConnection linked = linkedClient();
+        if (linked != null && !linked.channel().isWritable()) {
+            // Backpressure: stop reading from PostgreSQL until the client drains; the client's
+            // writability event turns reading back on.
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** The linked client can take more data again; any thread. */
+    public void resumeReading() {
+        if (channel != null) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void close(String reason) {
+        if (channel == null) {
+            loop.execute(() -> {
+                closed = true;
+                pool().serverClosed(this);
+            });
+            return;
+        }
+        loop.execute(() -> {
+            if (channel.isActive()) {
+                log.debug("{} closing: {}", this, reason);
+                if (loggedIn) {
+                    channel.writeAndFlush(PgFrames.terminate(channel.alloc()));
+                }
+                channel.close();
+            }
+        });
+    }
+
+    private void onInactive() {
+        toClient.discard();
+        if (!loggedIn) {
+            loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server closed the connection during login"));
+            return;
+        }
+        closed = true;
+        ClientConnection client = linkedClient();
+        pool().serverClosed(this);
+        if (client != null) {
+            client.serverLost(this, sentFatal);
+        }
+        log.debug("{} closed", this);
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null ? cause.getClass().getSimpleName() : message;
+    }
+
+    /** The Netty side: events of this connection's channel, on its event loop. */
+    final class Handler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            onConnected(ctx);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof ByteBuf frame)) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (loggedIn) {
+                relay(frame);
+            } else {
+                try {
+                    handleLoginMessage(ctx, frame);
+                } finally {
+                    frame.release();
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            endOfReadBurst();
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            onInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
+                    ? cause.getCause() : cause;
+            if (root instanceof ProtocolException) {
+                log.warn("{} protocol error from server: {}", ServerConnection.this, root.getMessage());
+            } else {
+                log.info("{} connection error: {}", ServerConnection.this, describe(root));
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pooler.auth.Md5Auth;
+import io.pooler.auth.PlainPasswordCheck;
+import io.pooler.auth.PlainSecret;
+import io.pooler.auth.ScramException;
+import io.pooler.auth.ScramSecret;
+import io.pooler.auth.ScramServerExchange;
+import io.pooler.auth.Secret;
+import io.pooler.config.AuthType;
+import io.pooler.protocol.Authentication;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.FrontendMessages;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.server.backend.PassThroughCredentials;
+
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pooler's side of a client's login, by auth_type: trust, any, plain (cleartext), md5 and
+ * scram-sha-256. With md5, a user whose stored secret is a SCRAM verifier is asked for SCRAM, as
+ * PgBouncer does.
+ *
+ * <p>NOTE: an unknown user goes through the same exchange as a known one (a random md5 salt, or a
+ * mock SCRAM exchange with a salt derived from the name) and fails with the same message, so a
+ * client cannot tell whether a user exists.
+ */
+final class ClientAuthenticator {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
+
+    /** What one client message led to. */
+    sealed interface Outcome permits Reply, Success, Failure {
+    }
+
+    /** Send this and wait for the client's next message. */
+    record Reply(ByteBuf message) implements Outcome {
+    }
+
+    /** Logged in; {@code finalMessage} (SCRAM's server-final, or null) goes before AuthenticationOk. */
+    record Success(ByteBuf finalMessage) implements Outcome {
+    }
+
+    record Failure(ErrorResponse error) implements Outcome {
+    }
+
+    private enum Method { NONE, CLEARTEXT, MD5, SCRAM }
+
+    private final String user;
+    private final Optional<Secret> secret;
+    private final PassThroughCredentials learnt;
+    private final Method method;
+    private byte[] md5Salt;
+    private ScramServerExchange scram;
+    private boolean scramFirstDone;
+    private final boolean userKnown;
+
+    ClientAuthenticator(AuthType authType, String user, Optional<Secret> secret, PassThroughCredentials learnt,
+                        byte[] processSecret, int scramIterations) {
+        this.user = user;
+        this.secret = secret;
+        this.learnt = learnt;
+        this.userKnown = secret.isPresent();
+        this.method = chooseMethod(authType, secret);
+        if (method == Method.SCRAM) {
+            scram = scramExchange(secret, processSecret, scramIterations);
+        }
+    }
+
+    private static Method chooseMethod(AuthType authType, Optional<Secret> secret) {
+        return switch (authType) {
+            case TRUST, ANY -> Method.NONE;
+            case PLAIN -> Method.CLEARTEXT;
+            case MD5 -> secret.isPresent() && secret.get() instanceof ScramSecret ? Method.SCRAM : Method.MD5;
+            case SCRAM_SHA_256 -> Method.SCRAM;
+            default -> throw new IllegalStateException("auth_type " + authType.configName() + " is not supported yet");
+        };
+    }
+
+    private ScramServerExchange scramExchange(Optional<Secret> secret, byte[] processSecret, int iterations) {
+        if (secret.isPresent() && secret.get() instanceof ScramSecret s) {
+            return ScramServerExchange.forSecret(s);
+        }
+        if (secret.isPresent() && secret.get() instanceof PlainSecret p) {
+            return ScramServerExchange.forPlainPassword(p.password(), iterations);
+        }
+        // Unknown user, or an md5 hash that SCRAM cannot use: a mock exchange that always fails.
+        return ScramServerExchange.mock(user, processSecret, iterations);
+    }
+
+    /** True when no password exchange is needed (trust and any). */
+    boolean isImmediate() {
+        return method == Method.NONE;
+    }
+
+    /** Under trust the user must still be in the auth file, as in PgBouncer; under any, not at all. */
+    boolean trustAllowed(AuthType authType) {
+        return authType == AuthType.ANY || userKnown;
+    }
+
+    /** The first authentication request to send. */
+    ByteBuf begin(ByteBufAllocator alloc) {
+        return switch (method) {
+            case CLEARTEXT -> Authentication.cleartextPassword(alloc);
+            case MD5 -> {
+                md5Salt = new byte[4];
+                RANDOM.nextBytes(md5Salt);
+                yield Authentication.md5Password(alloc, md5Salt);
+            }
+            case SCRAM -> Authentication.sasl(alloc, List.of(SCRAM_SHA_256));
+            case NONE -> throw new IllegalStateException("no exchange needed");
+        };
+    }
+
+    /** Handles one message from the client during authentication. */
+    Outcome handle(ByteBufAllocator alloc, ByteBuf frame) {
+        if (PgFrames.type(frame) != MessageType.PASSWORD_MESSAGE) {
+            throw new ProtocolException("expected password response, got message type " + (char) PgFrames.type(frame));
+        }
+        return switch (method) {
+            case CLEARTEXT -> checkCleartext(FrontendMessages.readPassword(frame));
+            case MD5 -> checkMd5(FrontendMessages.readPassword(frame));
+            case SCRAM -> scramStep(alloc, frame);
+            case NONE -> throw new IllegalStateException("no exchange expected");
+        };
+    }
+
+    private Outcome checkCleartext(String password) {
+        if (secret.isPresent() && PlainPasswordCheck.verify(secret.get(), user, password)) {
+            if (!(secret.get() instanceof PlainSecret)) {
+                learnt.rememberPassword(user, password);
+            }
+            return new Success(null);
+        }
+        return failed();
+    }
+
+    private Outcome checkMd5(String response) {
+        if (secret.isPresent() && Md5Auth.verify(secret.get(), user, md5Salt, response)) {
+            return new Success(null);
+        }
+        return failed();
+    }
+
+    private Outcome scramStep(ByteBufAllocator alloc, ByteBuf frame) {
+        try {
+            if (!scramFirstDone) {
+                FrontendMessages.SaslInitialResponse initial = FrontendMessages.readSaslInitialResponse(frame);
+                if (!SCRAM_SHA_256.equals(initial.mechanism())) {
+                    throw new ProtocolException("client selected an invalid SASL authentication mechanism");
+                }
+                scramFirstDone = true;
+                return new Reply(Authentication.saslContinue(alloc, scram.handleClientFirst(initial.data())));
+            }
+            String serverFinal = scram.handleClientFinal(FrontendMessages.readSaslResponse(frame));
+            if (secret.isPresent() && secret.get() instanceof ScramSecret stored) {
+                scram.clientKey().ifPresent(key -> learnt.rememberScramKeys(user, key, stored.serverKey()));
+            }
+            return new Success(Authentication.saslFinal(alloc, serverFinal));
+        } catch (ScramException e) {
+            if (e.kind() == ScramException.Kind.AUTH_FAILED) {
+                return failed();
+            }
+            throw new ProtocolException(SqlState.PROTOCOL_VIOLATION, "invalid SCRAM message: " + e.getMessage());
+        }
+    }
+
+    private Outcome failed() {
+        return new Failure(authenticationFailed(user));
+    }
+
+    /** PostgreSQL's own words, for a wrong password and an unknown user alike. */
+    static ErrorResponse authenticationFailed(String user) {
+        return ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"");
+    }
+}

@@ -1,0 +1,536 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pooler.auth.Secret;
+import io.pooler.config.AuthType;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.PoolMode;
+import io.pooler.config.Settings;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledClient;
+import io.pooler.pool.PooledServer;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.protocol.TrackedParameters;
+import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.net.OutboundBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One client connection: its startup and login, then relaying its messages to the server it is
+ * linked to, asking the pool for one whenever it has none.
+ *
+ * <p>Phases: STARTUP (SSLRequest, StartupMessage or CancelRequest) → AUTH (password exchange) →
+ * LOGIN (waiting for the pool's first server, for the parameters to report) → READY → CLOSED.
+ *
+ * <p>Threads: owned by its channel's event loop. Calls from a server on another loop
+ * ({@link #serverReady}, {@link #serverLost}) hop onto it; {@link #serverReportedParameter} only
+ * touches the concurrent map of wanted parameter values.
+ *
+ * <p>Transaction mode: the client counts the requests it sent that PostgreSQL answers with
+ * ReadyForQuery (Query, Sync, FunctionCall); its server counts the ReadyForQuery messages it
+ * relayed. When they are equal and the server says idle, nothing is outstanding and the server goes
+ * back to the pool. The decision is taken on the client's loop, the only place new requests come
+ * from, so a request can never slip in between.
+ */
+public final class ClientConnection extends PooledClient {
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
+    private static final AtomicLong IDS = new AtomicLong();
+    /** Auth messages are small; a longer one is refused before it is buffered. */
+    private static final int MAX_AUTH_MESSAGE = 8192;
+
+    private enum Phase { STARTUP, AUTH, LOGIN, READY, CLOSED }
+
+    private final long id = IDS.incrementAndGet();
+    private final PoolerRuntime runtime;
+    private final Channel channel;
+    private final PgFrameDecoder decoder;
+    private Phase phase = Phase.STARTUP;
+    private ScheduledFuture<?> loginTimer;
+
+    private StartupRequest startup;
+    private String poolDatabase;
+    private Pool pool;
+    private PoolMode poolMode;
+    private ClientAuthenticator authenticator;
+    private TrackedParameters tracked;
+    /** Parameter values this client should see on whatever server it uses. */
+    private final Map<String, String> wantedParameters = new ConcurrentHashMap<>();
+    private volatile boolean parametersDirty;
+    private int cancelProcessId;
+    private int cancelSecretKey;
+
+    private final ArrayDeque<ByteBuf> pendingMessages = new ArrayDeque<>();
+    private final OutboundBatch toServer = new OutboundBatch();
+    private boolean waitingForServer;
+    private long requestsSent;
+    private boolean unsyncedExtended;
+    private boolean serverHandled;
+    /** An error was sent and the connection is closing: nothing more is read. */
+    private boolean rejecting;
+
+    public ClientConnection(PoolerRuntime runtime, Channel channel, PgFrameDecoder decoder) {
+        this.runtime = runtime;
+        this.channel = channel;
+        this.decoder = decoder;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return channel.eventLoop();
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    int cancelProcessId() {
+        return cancelProcessId;
+    }
+
+    int cancelSecretKey() {
+        return cancelSecretKey;
+    }
+
+    void setCancelKey(int processId, int secretKey) {
+        this.cancelProcessId = processId;
+        this.cancelSecretKey = secretKey;
+    }
+
+    @Override
+    public String toString() {
+        String who = startup == null ? "" : " " + startup.database() + "/" + startup.user();
+        return "C-" + id + who + "@" + describe(channel.remoteAddress());
+    }
+
+    // ---- connection events (called by ClientHandler on this loop) ----
+
+    void onActive() {
+        runtime.clientCount().incrementAndGet();
+        long timeout = runtime.config().config().settings().clientLoginTimeout().toMillis();
+        if (timeout > 0) {
+            loginTimer = eventLoop().schedule(() -> {
+                if (phase.ordinal() < Phase.READY.ordinal()) {
+                    fatal(SqlState.PROTOCOL_VIOLATION, "client_login_timeout");
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void onStartupPacket(StartupPacket packet) {
+        switch (packet.kind()) {
+            case SSL_REQUEST, GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case CANCEL_REQUEST -> {
+                CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), eventLoop());
+                closeQuietly();
+            }
+            case STARTUP -> onStartupMessage(packet);
+        }
+    }
+
+    void onMessage(ByteBuf frame) {
+        if (rejecting) {
+            frame.release();
+            return;
+        }
+        switch (phase) {
+            case AUTH -> {
+                try {
+                    onAuthMessage(frame);
+                } finally {
+                    frame.release();
+                }
+            }
+            case LOGIN -> pendingMessages.add(frame);
+            case READY -> onQueryMessage(frame);
+            default -> frame.release();
+        }
+    }
+
+    void onReadComplete() {
+        toServer.flush();
+    }
+
+    void onWritabilityChanged() {
+        PooledServer s = server();
+        if (channel.isWritable() && s instanceof ServerConnection server) {
+            server.resumeReading();
+        }
+    }
+
+    void onProtocolError(ProtocolException e) {
+        log.info("{} protocol error: {}", this, e.getMessage());
+        fatal(e.sqlState(), e.getMessage());
+    }
+
+    void onInactive() {
+        if (phase == Phase.CLOSED) {
+            return;
+        }
+        phase = Phase.CLOSED;
+        runtime.clientCount().decrementAndGet();
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+        }
+        runtime.cancelRegistry().unregister(this);
+        pendingMessages.forEach(ByteBuf::release);
+        pendingMessages.clear();
+        toServer.discard();
+        if (pool != null) {
+            pool.clientClosed(this);
+            giveBackServerOnClose();
+        }
+        log.debug("{} closed", this);
+    }
+
+    /** Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. */
+    void shutdownRequested() {
+        PooledServer s = server();
+        if (s == null) {
+            fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
+        } else if (s instanceof ServerConnection server) {
+            onServerReady(server);
+        }
+    }
+
+    // ---- startup and login ----
+
+    private void onStartupMessage(StartupPacket packet) {
+        RuntimeConfig rc = runtime.config();
+        Settings settings = rc.config().settings();
+        tracked = rc.trackedParameters();
+        startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
+        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+            fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
+            return;
+        }
+        if (runtime.clientCount().get() > settings.maxClientConn()) {
+            fatal(SqlState.TOO_MANY_CONNECTIONS, "no more connections allowed (max_client_conn)");
+            return;
+        }
+        Optional<DatabaseEntry> db = rc.config().findDatabase(startup.database());
+        if (db.isEmpty()) {
+            fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + startup.database());
+            return;
+        }
+        poolDatabase = startup.database();
+        String serverUser = db.get().user().orElse(startup.user());
+        pool = runtime.pool(db.get(), poolDatabase, serverUser);
+        poolMode = pool.settings().poolMode();
+
+        AuthType authType = settings.authType();
+        Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
+                runtime.processSecret(), scramIterations(settings));
+        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
+        if (authenticator.isImmediate()) {
+            if (authenticator.trustAllowed(authType)) {
+                loginSucceeded(null);
+            } else {
+                fail(ClientAuthenticator.authenticationFailed(startup.user()));
+            }
+            return;
+        }
+        phase = Phase.AUTH;
+        channel.writeAndFlush(authenticator.begin(channel.alloc()));
+    }
+
+    private static int scramIterations(Settings settings) {
+        try {
+            return Integer.parseInt(settings.raw("scram_iterations"));
+        } catch (RuntimeException e) {
+            return 4096;
+        }
+    }
+
+    private void onAuthMessage(ByteBuf frame) {
+        ClientAuthenticator.Outcome outcome = authenticator.handle(channel.alloc(), frame);
+        if (outcome instanceof ClientAuthenticator.Reply reply) {
+            channel.writeAndFlush(reply.message());
+        } else if (outcome instanceof ClientAuthenticator.Success success) {
+            loginSucceeded(success.finalMessage());
+        } else if (outcome instanceof ClientAuthenticator.Failure failure) {
+            log.info("{} login failed: {}", this, failure.error().message());
+            fail(failure.error());
+        }
+    }
+
+    private void loginSucceeded(ByteBuf finalMessage) {
+        if (finalMessage != null) {
+            channel.write(finalMessage);
+        }
+        channel.writeAndFlush(io.pooler.protocol.Authentication.ok(channel.alloc()));
+        phase = Phase.LOGIN;
+        decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
+        pool.clientLogin(this);
+    }
+
+    @Override
+    protected void onWelcomeReady() {
+        runOnLoop(this::sendWelcome);
+    }
+
+    /** ParameterStatus (the pool's values, overridden by the client's own), BackendKeyData, ReadyForQuery. */
+    private void sendWelcome() {
+        if (phase != Phase.LOGIN) {
+            return;
+        }
+        Map<String, String> serverValues = pool.welcomeParameters();
+        for (String name : tracked.names()) {
+            String value = startup.parameters().getOrDefault(name, serverValues.get(name));
+            if (value != null) {
+                wantedParameters.put(name, value);
+            }
+        }
+        serverValues.forEach((name, value) ->
+                channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wantedParameters.getOrDefault(name, value))));
+        runtime.cancelRegistry().register(this);
+        channel.write(BackendMessages.backendKeyData(channel.alloc(), cancelProcessId, cancelSecretKey));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+        }
+        phase = Phase.READY;
+        log.debug("{} login done", this);
+        if (!pendingMessages.isEmpty()) {
+            requestServer();
+        }
+    }
+
+    // ---- relaying ----
+
+    private void onQueryMessage(ByteBuf frame) {
+        if (PgFrames.type(frame) == MessageType.TERMINATE) {
+            frame.release();
+            closeQuietly();
+            return;
+        }
+        PooledServer s = server();
+        if (s == null || !pendingMessages.isEmpty()) {
+            pendingMessages.add(frame);
+            requestServer();
+            return;
+        }
+        forward((ServerConnection) s, frame);
+    }
+
+    private void forward(ServerConnection server, ByteBuf frame) {
+        if (parametersDirty) {
+            parametersDirty = false;
+            applyParameters(server);
+        }
+        switch (PgFrames.type(frame)) {
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> requestsSent++;
+            case MessageType.SYNC -> {
+                requestsSent++;
+                unsyncedExtended = false;
+            }
+            case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                 MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+            default -> {
+            }
+        }
+        toServer.add(server.channel(), frame);
+    }
+
+    /** Messages are queued and reading stops (bounding what is buffered) until a server is linked. */
+    private void requestServer() {
+        if (waitingForServer) {
+            return;
+        }
+        waitingForServer = true;
+        channel.config().setAutoRead(false);
+        PooledServer s = pool.findServer(this);
+        if (s != null) {
+            linked((ServerConnection) s);
+        }
+    }
+
+    @Override
+    protected void onServerAssigned(PooledServer server) {
+        runOnLoop(() -> linked((ServerConnection) server));
+    }
+
+    private void linked(ServerConnection server) {
+        if (phase == Phase.CLOSED) {
+            return; // onInactive already gave the server back
+        }
+        waitingForServer = false;
+        requestsSent = 0;
+        unsyncedExtended = false;
+        server.beginLink();
+        applyParameters(server);
+        while (!pendingMessages.isEmpty() && server() == server) {
+            forward(server, pendingMessages.poll());
+        }
+        toServer.flush();
+        channel.config().setAutoRead(true);
+    }
+
+    /** Brings the server's session parameters in line with this client's before its own messages. */
+    private void applyParameters(ServerConnection server) {
+        String sql = tracked.applySql(wantedParameters, server.parameters());
+        if (sql != null) {
+            toServer.flush();
+            server.sendInternalQuery(sql);
+        }
+    }
+
+    /**
+     * The server relayed a ReadyForQuery to this client. In transaction and statement mode, a server
+     * with nothing outstanding goes back to the pool. Any thread.
+     */
+    public void serverReady(ServerConnection server) {
+        runOnLoop(() -> onServerReady(server));
+    }
+
+    private void onServerReady(ServerConnection server) {
+        if (server() != server || phase != Phase.READY) {
+            return;
+        }
+        boolean idle = requestsSent == server.readyForClient() && !unsyncedExtended && pendingMessages.isEmpty();
+        if (!idle) {
+            return;
+        }
+        byte status = server.transactionStatus();
+        if (poolMode == PoolMode.SESSION) {
+            if (status == BackendMessages.TX_IDLE
+                    && runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
+                fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
+            }
+            return;
+        }
+        if (status != BackendMessages.TX_IDLE) {
+            if (poolMode == PoolMode.STATEMENT) {
+                fatal(SqlState.FEATURE_NOT_SUPPORTED, "transaction blocks not allowed in statement pooling mode");
+            }
+            return;
+        }
+        boolean resetAlways = runtime.config().config().settings().serverResetQueryAlways();
+        if (resetAlways) {
+            pool.serverNeedsReset(server);
+            server.resetAndRelease(true);
+        } else {
+            pool.releaseServer(server);
+        }
+        if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
+            fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
+        }
+    }
+
+    /**
+     * The server reported a parameter value while linked to this client; returns the value the
+     * client should see. After DISCARD ALL or RESET that is the client's own startup value, which the
+     * pooler then restores on the server before the client's next message. Called on the server's loop.
+     */
+    public String serverReportedParameter(String name, String value, boolean afterReset) {
+        if (tracked == null || !tracked.isTracked(name)) {
+            return value;
+        }
+        if (afterReset) {
+            Map<String, String> welcome = pool.welcomeParameters();
+            String own = startup.parameters().getOrDefault(name, welcome == null ? value : welcome.getOrDefault(name, value));
+            wantedParameters.put(name, own);
+            if (!own.equals(value)) {
+                parametersDirty = true;
+            }
+            return own;
+        }
+        wantedParameters.put(name, value);
+        return value;
+    }
+
+    /** The linked server's connection ended. Any thread. */
+    public void serverLost(ServerConnection server, boolean serverSentFatal) {
+        runOnLoop(() -> {
+            if (phase == Phase.CLOSED) {
+                return;
+            }
+            if (serverSentFatal) {
+                channel.flush();
+                closeQuietly();
+            } else {
+                fatal(SqlState.CONNECTION_FAILURE, "server conn crashed?");
+            }
+        });
+    }
+
+    @Override
+    protected void onWaitFailed(ErrorResponse error) {
+        runOnLoop(() -> fail(error));
+    }
+
+    /** On close: a clean server goes back (after the reset query in session mode); a busy one is closed. */
+    private void giveBackServerOnClose() {
+        PooledServer s = server();
+        if (!(s instanceof ServerConnection server) || serverHandled) {
+            return;
+        }
+        serverHandled = true;
+        boolean clean = requestsSent == server.readyForClient() && !unsyncedExtended
+                && server.transactionStatus() == BackendMessages.TX_IDLE;
+        if (clean) {
+            boolean reset = poolMode == PoolMode.SESSION || runtime.config().config().settings().serverResetQueryAlways();
+            server.resetAndRelease(reset);
+        } else {
+            server.close("client disconnected while server was not ready");
+        }
+    }
+
+    // ---- helpers ----
+
+    private void runOnLoop(Runnable task) {
+        if (eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            eventLoop().execute(task);
+        }
+    }
+
+    private void fatal(String sqlState, String message) {
+        fail(ErrorResponse.fatal(sqlState, message));
+    }
+
+    /** Sends the error, then closes: the one way a client is turned away. */
+    void fail(ErrorResponse error) {
+        if (!channel.isActive()) {
+            return;
+        }
+        rejecting = true;
+        channel.config().setAutoRead(false);
+        channel.writeAndFlush(error.encode(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void closeQuietly() {
+        channel.close();
+    }
+
+    private static String describe(java.net.SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return "unix";
+    }
+}

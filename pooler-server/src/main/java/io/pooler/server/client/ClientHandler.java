@@ -1,0 +1,82 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.server.PoolerRuntime;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Netty side of a client connection: hands each event to its {@link ClientConnection}. */
+public final class ClientHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
+
+    private final PoolerRuntime runtime;
+    private final PgFrameDecoder decoder;
+    private ClientConnection connection;
+
+    public ClientHandler(PoolerRuntime runtime, PgFrameDecoder decoder) {
+        this.runtime = runtime;
+        this.decoder = decoder;
+    }
+
+    /** Shutdown WAIT_FOR_SERVERS: the client goes as soon as it has no transaction running. */
+    public void shutdownRequested() {
+        if (connection != null) {
+            connection.shutdownRequested();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        connection = new ClientConnection(runtime, ctx.channel(), decoder);
+        connection.onActive();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof StartupPacket packet) {
+                connection.onStartupPacket(packet);
+            } else if (msg instanceof ByteBuf frame) {
+                connection.onMessage(frame);
+                return; // the connection owns the frame now
+            }
+        } catch (ProtocolException e) {
+            connection.onProtocolError(e);
+        }
+        ReferenceCountUtil.release(msg instanceof StartupPacket ? null : msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        connection.onReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        connection.onWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        connection.onInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (root instanceof ProtocolException e) {
+            connection.onProtocolError(e);
+        } else {
+            log.info("{} connection error: {}", connection, root.toString());
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.pooler.server.client;
+
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.protocol.TrackedParameters;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a client's StartupMessage asks for, checked as PgBouncer checks it: only parameters the
+ * pooler can carry from server to server are allowed (the tracked ones, also inside
+ * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists.
+ */
+record StartupRequest(String user, String database, Map<String, String> parameters) {
+
+    static StartupRequest from(StartupPacket packet, TrackedParameters tracked, Set<String> ignored) {
+        Map<String, String> raw = packet.parameters();
+        String user = raw.get("user");
+        if (user == null || user.isEmpty()) {
+            throw new ProtocolException(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet");
+        }
+        String database = raw.getOrDefault("database", "");
+        if (database.isEmpty()) {
+            database = user;
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            String name = e.getKey();
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (lower.equals("user") || lower.equals("database")) {
+                continue;
+            }
+            if (lower.equals("options")) {
+                readOptions(e.getValue(), tracked, ignored, values);
+            } else if (lower.equals("replication")) {
+                throw new ProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported");
+            } else if (tracked.isTracked(name)) {
+                values.put(tracked.canonicalName(name), e.getValue());
+            } else if (!ignored.contains(lower) && !lower.startsWith("_pq_.")) {
+                throw new ProtocolException("unsupported startup parameter: " + name);
+            }
+        }
+        return new StartupRequest(user, database, Collections.unmodifiableMap(values));
+    }
+
+    /** {@code -c name=value} and {@code --name=value}, as PostgreSQL's options parameter takes them. */
+    private static void readOptions(String options, TrackedParameters tracked, Set<String> ignored, Map<String, String> values) {
+        List<String> words = splitOptions(options);
+        for (int i = 0; i < words.size(); i++) {
+            String word = words.get(i);
+            String setting;
+            if (word.equals("-c") && i + 1 < words.size()) {
+                setting = words.get(++i);
+            } else if (word.startsWith("-c") && word.length() > 2) {
+                setting = word.substring(2);
+            } else if (word.startsWith("--")) {
+                setting = word.substring(2);
+            } else {
+                if (ignored.contains("options")) {
+                    continue;
+                }
+                throw new ProtocolException("unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed");
+            }
+            int eq = setting.indexOf('=');
+            if (eq <= 0) {
+                throw new ProtocolException("invalid options startup parameter: " + setting);
+            }
+            String name = setting.substring(0, eq).replace('-', '_');
+            if (tracked.isTracked(name)) {
+                values.put(tracked.canonicalName(name), setting.substring(eq + 1));
+            } else if (!ignored.contains("options") && !ignored.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new ProtocolException("unsupported startup parameter in options: " + name);
+            }
+        }
+    }
+
+    /** Words separated by spaces; a backslash keeps the next character, as libpq escapes them. */
+    private static List<String> splitOptions(String options) {
+        List<String> words = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (int i = 0; i < options.length(); i++) {
+            char c = options.charAt(i);
+            if (c == '\\' && i + 1 < options.length()) {
+                current.append(options.charAt(++i));
+            } else if (Character.isWhitespace(c)) {
+                if (current.length() > 0) {
+                    words.add(current.toString());
+                    current.setLength(0);
+                }
+            } else {
+                current.append(c);
+            }
+        }
+        if (current.length() > 0) {
+            words.add(current.toString());
+        }
+        return words;
+    }
+}

@@ -1,0 +1,61 @@
+package io.pooler.server.net;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+/**
+ * The native epoll transport on Linux, NIO elsewhere. Unix domain sockets need epoll.
+ */
+public final class Transport {
+    private final boolean epoll;
+
+    private Transport(boolean epoll) {
+        this.epoll = epoll;
+    }
+
+    public static Transport best() {
+        return new Transport(Epoll.isAvailable() && !Boolean.getBoolean("pooler.nio"));
+    }
+
+    public String name() {
+        return epoll ? "epoll" : "nio";
+    }
+
+    public boolean supportsUnixSockets() {
+        return epoll;
+    }
+
+    public EventLoopGroup newGroup(int threads, String name) {
+        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
+    }
+
+    public Class<? extends ServerChannel> serverChannel() {
+        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    public Class<? extends Channel> socketChannel() {
+        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    public Class<? extends ServerChannel> serverDomainChannel() {
+        return EpollServerDomainSocketChannel.class;
+    }
+
+    public Class<? extends Channel> domainChannel() {
+        return EpollDomainSocketChannel.class;
+    }
+}
