@@ -1,0 +1,137 @@
+package io.pooler.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderException;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The frame decoder on real bytes, fed split at every offset. The bytes were captured from psql 15
+ * (sslmode=prefer, md5 login of alice/secret to database shop) with a one-off socket listener.
+ */
+class PgFrameDecoderTest {
+    static final String PSQL_SSL_REQUEST = "0000000804d2162f";
+    static final String PSQL_STARTUP = "00000038000300007573657200616c6963650064617461626173650073686f70"
+            + "006170706c69636174696f6e5f6e616d65007073716c0000";
+    static final String PSQL_MD5_PASSWORD = "70000000286d6435393861303431326239633331343336666335333737366538363333353030383300";
+    /** A Query then a Terminate, as psql sends for -c 'select 1'. */
+    static final String QUERY_AND_TERMINATE = "510000000d73656c65637420310058" + "00000004";
+
+    @Test
+    void psqlLoginSequenceDecodesAtEverySplit() {
+        byte[] bytes = ByteBufUtil.decodeHexDump(PSQL_SSL_REQUEST + PSQL_STARTUP + PSQL_MD5_PASSWORD + QUERY_AND_TERMINATE);
+        for (int split = 0; split <= bytes.length; split++) {
+            List<Object> out = decodeSplit(PgFrameDecoder.forClient(1 << 20), bytes, split);
+            assertEquals(5, out.size(), "split at " + split);
+
+            StartupPacket ssl = assertInstanceOf(StartupPacket.class, out.get(0));
+            assertEquals(StartupPacket.Kind.SSL_REQUEST, ssl.kind());
+
+            StartupPacket startup = assertInstanceOf(StartupPacket.class, out.get(1));
+            assertEquals(StartupPacket.Kind.STARTUP, startup.kind());
+            assertEquals(StartupPacket.PROTOCOL_3_0, startup.protocolVersion());
+            assertEquals(Map.of("user", "alice", "database", "shop", "application_name", "psql"), startup.parameters());
+
+            ByteBuf password = assertInstanceOf(ByteBuf.class, out.get(2));
+            assertEquals(MessageType.PASSWORD_MESSAGE, PgFrames.type(password));
+            // md5(md5("secret" + "alice") + salt 01020304), checked against Python hashlib
+            assertEquals("md598a0412b9c31436fc53776e863350083", FrontendMessages.readPassword(password));
+            ByteBuf query = (ByteBuf) out.get(3);
+            assertEquals(MessageType.QUERY, PgFrames.type(query));
+            assertEquals(14, query.readableBytes(), "the frame is relayed whole: header and body");
+            ByteBuf terminate = (ByteBuf) out.get(4);
+            assertEquals(MessageType.TERMINATE, PgFrames.type(terminate));
+            out.stream().filter(ByteBuf.class::isInstance).forEach(o -> ((ByteBuf) o).release());
+        }
+    }
+
+    @Test
+    void oversizedMessageFailsBeforeItsBodyArrives() {
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forServer(1000));
+        ByteBuf header = Unpooled.buffer().writeByte('D').writeInt(1_000_000);
+        DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(header));
+        ProtocolException cause = assertInstanceOf(ProtocolException.class, e.getCause());
+        assertEquals(SqlState.PROTOCOL_VIOLATION, cause.sqlState());
+        assertTrue(cause.getMessage().contains("1000000"));
+        // everything after the error is discarded, nothing is emitted
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[100]));
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void negativeLengthIsMalformed() {
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forServer(1000));
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> ch.writeInbound(Unpooled.buffer().writeByte('Q').writeInt(2)));
+        assertInstanceOf(ProtocolException.class, e.getCause());
+        ch.finish();
+    }
+
+    @Test
+    void oversizedStartupPacketIsRefused() {
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forClient(1000));
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> ch.writeInbound(Unpooled.buffer().writeInt(StartupPacket.MAX_LENGTH + 1).writeInt(StartupPacket.PROTOCOL_3_0)));
+        assertEquals("invalid length of startup packet", e.getCause().getMessage());
+        ch.finish();
+    }
+
+    @Test
+    void startupWithoutTerminatorIsMalformed() {
+        byte[] body = ByteBufUtil.decodeHexDump("000300007573657200616c69636500");
+        ByteBuf packet = Unpooled.buffer().writeInt(body.length + 4).writeBytes(body);
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forClient(1000));
+        DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(packet));
+        assertInstanceOf(ProtocolException.class, e.getCause());
+        ch.finish();
+    }
+
+    @Test
+    void unsupportedProtocolVersionIsRefused() {
+        ByteBuf packet = Unpooled.buffer().writeInt(9).writeInt(2 << 16).writeByte(0);
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forClient(1000));
+        DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(packet));
+        ProtocolException cause = assertInstanceOf(ProtocolException.class, e.getCause());
+        assertEquals(SqlState.FEATURE_NOT_SUPPORTED, cause.sqlState());
+        ch.finish();
+    }
+
+    @Test
+    void cancelRequestCarriesItsKey() {
+        ByteBuf cancel = FrontendMessages.cancelRequest(Unpooled.buffer().alloc(), 1234, -99);
+        EmbeddedChannel ch = new EmbeddedChannel(PgFrameDecoder.forClient(1000));
+        ch.writeInbound(cancel);
+        StartupPacket p = ch.readInbound();
+        assertEquals(StartupPacket.Kind.CANCEL_REQUEST, p.kind());
+        assertEquals(1234, p.cancelProcessId());
+        assertEquals(-99, p.cancelSecretKey());
+        assertFalse(ch.finish());
+    }
+
+    private static List<Object> decodeSplit(PgFrameDecoder decoder, byte[] bytes, int split) {
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes, 0, split));
+        ch.writeInbound(Unpooled.wrappedBuffer(bytes, split, bytes.length - split));
+        List<Object> out = new ArrayList<>();
+        Object o;
+        while ((o = ch.readInbound()) != null) {
+            out.add(o);
+        }
+        assertFalse(ch.finish(), "nothing left over");
+        return out;
+    }
+}
