@@ -28,6 +28,9 @@ final class LocalPostgres extends JdbcPostgresInstance {
     private static final Duration COMMAND_TIMEOUT = STARTUP_TIMEOUT.plusSeconds(30);
     private static final int BIND_ATTEMPTS = 3;
     private static final int LOG_TAIL_LINES = 30;
+    /** Exit codes of {@code pg_ctl status}. */
+    private static final int PG_CTL_RUNNING = 0;
+    private static final int PG_CTL_NOT_RUNNING = 3;
 
     private final PgPrograms programs;
     private final Path directory;
@@ -80,7 +83,8 @@ final class LocalPostgres extends JdbcPostgresInstance {
 
     @Override
     public synchronized void start() throws IOException {
-        if (running) {
+        // Asking pg_ctl rather than trusting our flag: a failure test may have killed the postmaster.
+        if (running && pgCtlStatus() == PG_CTL_RUNNING) {
             return;
         }
         PgPrograms.Result result = pgCtlStart();
@@ -98,8 +102,8 @@ final class LocalPostgres extends JdbcPostgresInstance {
         }
         PgPrograms.Result result = programs.run(COMMAND_TIMEOUT, "pg_ctl", "stop", "-D", data.toString(),
                 "-m", "fast", "-w", "-t", String.valueOf(STARTUP_TIMEOUT.toSeconds()));
-        // Exit code 3 from pg_ctl status: no server running, so the stop's failure does not matter.
-        if (!result.succeeded() && programs.run(COMMAND_TIMEOUT, "pg_ctl", "status", "-D", data.toString()).exitCode() != 3) {
+        // With no server running, the stop's failure does not matter.
+        if (!result.succeeded() && pgCtlStatus() != PG_CTL_NOT_RUNNING) {
             throw new IOException(result.describe() + "\n" + diagnostics());
         }
         running = false;
@@ -180,6 +184,10 @@ final class LocalPostgres extends JdbcPostgresInstance {
             }
             log.info("Port {} was taken before PostgreSQL could bind it; trying another", port);
         }
+    }
+
+    private int pgCtlStatus() throws IOException {
+        return programs.run(COMMAND_TIMEOUT, "pg_ctl", "status", "-D", data.toString()).exitCode();
     }
 
     private PgPrograms.Result pgCtlStart() throws IOException {

@@ -8,7 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** The local-binaries backend on its own, as the bench's throwaway servers use it. */
@@ -26,6 +29,24 @@ class LocalPostgresTest {
             postgres.start();
 
             assertEquals(List.of(String.valueOf(port)), queryRow(postgres, "SELECT inet_server_port()::text"));
+        } finally {
+            postgres.stop();
+        }
+    }
+
+    @Test
+    void startNoticesAServerThatWentAwayBehindItsBack() throws Exception {
+        LocalPostgres postgres = LocalPostgres.start(0);
+        try {
+            String dataDirectory = queryRow(postgres, "SELECT current_setting('data_directory')").get(0);
+            long postmasterPid = Long.parseLong(Files.readAllLines(Path.of(dataDirectory, "postmaster.pid")).get(0));
+            ProcessHandle postmaster = ProcessHandle.of(postmasterPid).orElseThrow();
+            postmaster.destroy(); // SIGTERM: smart shutdown, as an operator or a failure test would do
+            postmaster.onExit().get(30, TimeUnit.SECONDS);
+
+            postgres.start();
+
+            assertEquals(List.of("1"), queryRow(postgres, "SELECT 1"));
         } finally {
             postgres.stop();
         }

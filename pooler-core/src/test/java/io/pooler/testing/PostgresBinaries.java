@@ -8,6 +8,7 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
@@ -16,6 +17,7 @@ import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -30,7 +32,7 @@ import org.tukaani.xz.XZInputStream;
  * EmbeddedPostgres runs initdb right after, as the current user, which fails as root; it has no
  * hook to run commands as another user. The cache directory is named by the archive's SHA-256, so
  * a new binaries version never reuses old files, and every test JVM after the first skips the
- * unpacking (about a second and a half).
+ * unpacking (two seconds on our machines).
  */
 final class PostgresBinaries {
 
@@ -38,6 +40,9 @@ final class PostgresBinaries {
 
     private static final Set<PosixFilePermission> READ_EXECUTE = PosixFilePermissions.fromString("rwxr-xr-x");
     private static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("rw-r--r--");
+    /** Written last into a finished copy; a copy without it was cut short. */
+    private static final String COMPLETE_MARKER = ".unpacked";
+    private static final List<String> PROGRAMS = List.of("initdb", "pg_ctl", "postgres");
 
     private static Path installation;
 
@@ -54,17 +59,34 @@ final class PostgresBinaries {
 
     private static Path findOrUnpack() throws IOException {
         Path root = Path.of(System.getProperty("java.io.tmpdir"));
-        Path target = root.resolve("pooler-pg-" + archiveDigest().substring(0, 16));
-        if (Files.isDirectory(target)) {
-            requireTrusted(target);
-            return target;
+        String name = "pooler-pg-" + archiveDigest().substring(0, 16);
+        Path shared = root.resolve(name);
+        // Another user's copy in a shared temp directory is not run: its programs could be anything.
+        Path target = !Files.exists(shared, LinkOption.NOFOLLOW_LINKS) || isTrusted(shared)
+                ? shared
+                : root.resolve(name + "-uid" + ServerUser.effectiveUid());
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS) && !isComplete(target)) {
+            // A temp-directory cleaner may have taken files from an old copy.
+            log.info("Unpacking PostgreSQL again: {} is incomplete", target);
+            Directories.deleteRecursively(target);
         }
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            unpackTo(target);
+        }
+        if (!isTrusted(target) || !isComplete(target)) {
+            throw new IOException(target + " is not a PostgreSQL installation of this user or root; delete it");
+        }
+        return target;
+    }
+
+    private static void unpackTo(Path target) throws IOException {
         long started = System.nanoTime();
-        Path staging = Files.createTempDirectory(root, target.getFileName() + ".unpacking-");
+        Path staging = Files.createTempDirectory(target.getParent(), target.getFileName() + ".unpacking-");
         try {
             try (InputStream archive = openArchive()) {
                 unpack(archive, staging);
             }
+            Files.createFile(staging.resolve(COMPLETE_MARKER));
             // Other users (the server account when we are root) must read and run these files.
             Files.setPosixFilePermissions(staging, READ_EXECUTE);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
@@ -77,8 +99,19 @@ final class PostgresBinaries {
         } finally {
             Directories.deleteRecursively(staging);
         }
-        requireTrusted(target);
-        return target;
+    }
+
+    private static boolean isComplete(Path installation) {
+        return Files.exists(installation.resolve(COMPLETE_MARKER))
+                && PROGRAMS.stream().allMatch(program -> Files.isExecutable(installation.resolve("bin").resolve(program)));
+    }
+
+    private static boolean isTrusted(Path directory) throws IOException {
+        if (!Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        int owner = (Integer) Files.getAttribute(directory, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        return owner == 0 || owner == ServerUser.effectiveUid();
     }
 
     private static InputStream openArchive() throws IOException {
@@ -115,19 +148,6 @@ final class PostgresBinaries {
                     throw new IOException("unexpected archive entry type: " + entry.getName());
                 }
             }
-        }
-    }
-
-    /**
-     * The cache lives in a shared temp directory: refuse one that another non-root user could
-     * have planted, since its programs will run.
-     */
-    private static void requireTrusted(Path directory) throws IOException {
-        int owner = (Integer) Files.getAttribute(directory, "unix:uid");
-        int self = ServerUser.effectiveUid();
-        if (owner != 0 && owner != self) {
-            throw new IOException(directory + " belongs to uid " + owner + ", not to this user or root;"
-                    + " delete it or set -Djava.io.tmpdir to a directory of your own");
         }
     }
 }
