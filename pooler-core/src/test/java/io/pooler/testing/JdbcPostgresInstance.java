@@ -1,0 +1,143 @@
+package io.pooler.testing;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+
+/** What every {@link PostgresInstance} does the same way: superuser work over PgJDBC. */
+abstract class JdbcPostgresInstance implements PostgresInstance {
+
+    private static final Set<String> PASSWORD_ENCRYPTIONS = Set.of("scram-sha-256", "md5");
+    private static final String DUPLICATE_DATABASE = "42P04";
+
+    @Override
+    public String superuser() {
+        return ServerSettings.SUPERUSER;
+    }
+
+    @Override
+    public String superuserPassword() {
+        return ServerSettings.SUPERUSER_PASSWORD;
+    }
+
+    @Override
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + host() + ":" + port() + "/" + URLEncoder.encode(database, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public Connection connectAsSuperuser(String database) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", superuser());
+        properties.setProperty("password", superuserPassword());
+        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("ApplicationName", "pooler-test-fixture");
+        return DriverManager.getConnection(jdbcUrl(database), properties);
+    }
+
+    @Override
+    public void createRole(String name, String password, String passwordEncryption) throws SQLException {
+        if (!PASSWORD_ENCRYPTIONS.contains(passwordEncryption)) {
+            throw new IllegalArgumentException("password_encryption must be one of " + PASSWORD_ENCRYPTIONS
+                    + ", not " + passwordEncryption);
+        }
+        if (name.equals(superuser())) {
+            throw new IllegalArgumentException("createRole would take superuser away from " + name);
+        }
+        try (Connection connection = connectAsSuperuser("postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("SET password_encryption = " + literal(passwordEncryption));
+            String verb = roleExists(connection, name) ? "ALTER ROLE " : "CREATE ROLE ";
+            // Every attribute spelled out, so an existing role ends up exactly like a new one.
+            statement.execute(verb + identifier(name) + " WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE"
+                    + " NOREPLICATION NOBYPASSRLS CONNECTION LIMIT -1 VALID UNTIL 'infinity'"
+                    + " PASSWORD " + literal(password));
+        }
+    }
+
+    @Override
+    public void createDatabase(String name, String owner) throws SQLException {
+        try (Connection connection = connectAsSuperuser("postgres");
+                Statement statement = connection.createStatement()) {
+            try {
+                statement.execute("CREATE DATABASE " + identifier(name) + " OWNER " + identifier(owner));
+            } catch (SQLException e) {
+                if (!DUPLICATE_DATABASE.equals(e.getSQLState())) {
+                    throw e;
+                }
+                statement.execute("ALTER DATABASE " + identifier(name) + " OWNER TO " + identifier(owner));
+            }
+        }
+    }
+
+    @Override
+    public String storedPassword(String role) throws SQLException {
+        try (Connection connection = connectAsSuperuser("postgres");
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT rolpassword FROM pg_authid WHERE rolname = ?")) {
+            query.setString(1, role);
+            try (ResultSet row = query.executeQuery()) {
+                if (!row.next()) {
+                    throw new SQLException("no role named " + role);
+                }
+                return row.getString(1);
+            }
+        }
+    }
+
+    /** Where to look when the server misbehaves, for exception messages. */
+    abstract String diagnostics();
+
+    /**
+     * Waits until a superuser login and a query succeed. Retrying a real login, not just a TCP
+     * connect, is what tells that the server has finished recovery and accepts sessions.
+     */
+    void awaitAcceptingConnections(Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        SQLException last;
+        do {
+            try (Connection connection = connectAsSuperuser("postgres");
+                    Statement statement = connection.createStatement()) {
+                statement.execute("SELECT 1");
+                return;
+            } catch (SQLException e) {
+                last = e;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for PostgreSQL on port " + port(), e);
+            }
+        } while (System.nanoTime() < deadline);
+        throw new IOException("PostgreSQL on port " + port() + " did not accept connections within "
+                + timeout.toSeconds() + " s; " + diagnostics(), last);
+    }
+
+    private static boolean roleExists(Connection connection, String name) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("SELECT 1 FROM pg_roles WHERE rolname = ?")) {
+            query.setString(1, name);
+            try (ResultSet row = query.executeQuery()) {
+                return row.next();
+            }
+        }
+    }
+
+    /** A string literal; standard_conforming_strings is on, so only quotes need doubling. */
+    static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
+    }
+
+    static String identifier(String name) {
+        return "\"" + name.replace("\"", "\"\"") + "\"";
+    }
+}

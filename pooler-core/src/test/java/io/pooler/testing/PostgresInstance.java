@@ -1,0 +1,56 @@
+package io.pooler.testing;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+
+/**
+ * A real PostgreSQL server for tests: local binaries, or a container when a Docker engine is reachable.
+ *
+ * <p>Host lines in pg_hba use {@code md5}, which also accepts SCRAM-stored passwords (the server then
+ * runs SCRAM), so roles stored either way log in over TCP. The unix socket is {@code trust}.
+ */
+public interface PostgresInstance {
+
+    /** Always a loopback address for local servers, "127.0.0.1". */
+    String host();
+
+    int port();
+
+    /** Directory holding the server's unix socket; empty for a container. */
+    Optional<Path> unixSocketDir();
+
+    String superuser();
+
+    String superuserPassword();
+
+    /** {@code jdbc:postgresql://host:port/database}, without credentials. */
+    String jdbcUrl(String database);
+
+    /** A new connection over TCP as the superuser; the caller closes it. */
+    Connection connectAsSuperuser(String database) throws SQLException;
+
+    /**
+     * Makes {@code name} a plain login role with this password, stored with the given
+     * {@code password_encryption} ("scram-sha-256" or "md5"). An existing role is reset to the
+     * same state (attributes and a freshly hashed password) in place rather than dropped, so
+     * databases it owns and sessions it has are kept.
+     */
+    void createRole(String name, String password, String passwordEncryption) throws SQLException;
+
+    /** Creates the database owned by {@code owner}; if it exists, only makes sure of the owner. */
+    void createDatabase(String name, String owner) throws SQLException;
+
+    /** {@code rolpassword} from pg_authid: the stored verifier ("SCRAM-SHA-256$..." or "md5..."), or null. */
+    String storedPassword(String role) throws SQLException;
+
+    /** Stops and starts again on the same port, keeping the data. */
+    void restart() throws Exception;
+
+    /** Stops the server (fast shutdown); does nothing if it is stopped. */
+    void stop() throws Exception;
+
+    /** Starts the server and waits until it accepts connections; does nothing if it is running. */
+    void start() throws Exception;
+}
