@@ -1,0 +1,29 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.PostgresInstance;
+
+import java.sql.SQLException;
+
+/** The roles and database the end-to-end tests log in with, created once per JVM. */
+final class TestRoles {
+    static final String DB = "itdb";
+    static final String SCRAM_USER = "it_scram";
+    static final String SCRAM_PASSWORD = "scram-secret";
+    static final String MD5_USER = "it_md5";
+    static final String MD5_PASSWORD = "md5-secret";
+
+    private static boolean created;
+
+    private TestRoles() {
+    }
+
+    static synchronized void ensure(PostgresInstance pg) throws SQLException {
+        if (created) {
+            return;
+        }
+        pg.createRole(SCRAM_USER, SCRAM_PASSWORD, "scram-sha-256");
+        pg.createRole(MD5_USER, MD5_PASSWORD, "md5");
+        pg.createDatabase(DB, SCRAM_USER);
+        created = true;
+    }
+}
