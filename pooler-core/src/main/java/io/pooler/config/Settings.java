@@ -1,0 +1,257 @@
+package io.pooler.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code [pgbouncer]} section with every default filled in. Immutable. One getter per key Pooler acts on,
+ * named after the key; {@link #raw(String)} reaches every other key. Times are {@link Duration}s where
+ * {@code ZERO} means "disabled" wherever PgBouncer says 0 disables.
+ */
+public final class Settings {
+
+    /** Canonical key name to parsed value (see {@link ValueParsers#parse}); {@code null} for unset text keys. */
+    private final Map<String, Object> values;
+    /** Canonical key name to SHOW CONFIG text. */
+    private final Map<String, String> shown;
+    /** Directory of the main configuration file; relative file names are resolved against it. */
+    private final Path baseDirectory;
+    private final Set<String> ignoreStartupParameters;
+
+    Settings(Map<String, Object> values, Map<String, String> shown, Path baseDirectory) {
+        // Not Map.copyOf: unset text keys map to null, as PgBouncer shows NULL for them.
+        this.values = Collections.unmodifiableMap(new HashMap<>(values));
+        this.shown = Collections.unmodifiableMap(new HashMap<>(shown));
+        this.baseDirectory = baseDirectory;
+        this.ignoreStartupParameters = list("ignore_startup_parameters").stream()
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** Addresses to listen on for TCP, comma-separated, {@code *} for all; empty (the default) means no TCP. */
+    public String listenAddr() {
+        return string("listen_addr");
+    }
+
+    public int listenPort() {
+        return integer("listen_port");
+    }
+
+    /** Directory of the listening Unix socket; empty disables it. */
+    public String unixSocketDir() {
+        return string("unix_socket_dir");
+    }
+
+    /** File mode of the Unix socket, e.g. {@code 0777} (511). */
+    public int unixSocketMode() {
+        return integer("unix_socket_mode");
+    }
+
+    public AuthType authType() {
+        return AuthType.parse(string("auth_type"));
+    }
+
+    /** The userlist file, resolved against the configuration file's directory; empty if not set. */
+    public Optional<Path> authFile() {
+        return path("auth_file");
+    }
+
+    public List<String> adminUsers() {
+        return list("admin_users");
+    }
+
+    public List<String> statsUsers() {
+        return list("stats_users");
+    }
+
+    public PoolMode poolMode() {
+        return PoolMode.parse(string("pool_mode"));
+    }
+
+    public int maxClientConn() {
+        return integer("max_client_conn");
+    }
+
+    /** Server connections per user/database pair; 0 means no limit (PgBouncer 1.24+). */
+    public int defaultPoolSize() {
+        return integer("default_pool_size");
+    }
+
+    public int minPoolSize() {
+        return integer("min_pool_size");
+    }
+
+    public int reservePoolSize() {
+        return integer("reserve_pool_size");
+    }
+
+    public Duration reservePoolTimeout() {
+        return duration("reserve_pool_timeout");
+    }
+
+    /** 0 means unlimited. */
+    public int maxDbConnections() {
+        return integer("max_db_connections");
+    }
+
+    /** 0 means unlimited. */
+    public int maxUserConnections() {
+        return integer("max_user_connections");
+    }
+
+    public String serverResetQuery() {
+        return string("server_reset_query");
+    }
+
+    public boolean serverResetQueryAlways() {
+        return bool("server_reset_query_always");
+    }
+
+    /** 0 means a server connection is used once. */
+    public Duration serverLifetime() {
+        return duration("server_lifetime");
+    }
+
+    public Duration serverIdleTimeout() {
+        return duration("server_idle_timeout");
+    }
+
+    public Duration serverConnectTimeout() {
+        return duration("server_connect_timeout");
+    }
+
+    public Duration serverLoginRetry() {
+        return duration("server_login_retry");
+    }
+
+    public Duration clientLoginTimeout() {
+        return duration("client_login_timeout");
+    }
+
+    public Duration queryWaitTimeout() {
+        return duration("query_wait_timeout");
+    }
+
+    /** Startup parameters to accept and ignore, lower-cased. */
+    public Set<String> ignoreStartupParameters() {
+        return ignoreStartupParameters;
+    }
+
+    /** Parameters tracked per client on top of PgBouncer's fixed set, as written (e.g. {@code IntervalStyle}). */
+    public List<String> trackExtraParameters() {
+        return list("track_extra_parameters");
+    }
+
+    /**
+     * Largest packet let through. PgBouncer reads an unsigned int; a protocol length is a signed int32, so
+     * larger settings mean "no limit" and are capped here.
+     */
+    public int maxPacketSize() {
+        return (int) Math.min((Long) values.get("max_packet_size"), Integer.MAX_VALUE);
+    }
+
+    /** Resolved against the configuration file's directory; empty if not set. */
+    public Optional<Path> pidfile() {
+        return path("pidfile");
+    }
+
+    /** Resolved against the configuration file's directory; empty if not set. */
+    public Optional<Path> logfile() {
+        return path("logfile");
+    }
+
+    public boolean logConnections() {
+        return bool("log_connections");
+    }
+
+    public boolean logDisconnections() {
+        return bool("log_disconnections");
+    }
+
+    public boolean logPoolerErrors() {
+        return bool("log_pooler_errors");
+    }
+
+    /** Like {@code -v} on the command line; 0 when not set. */
+    public int verbose() {
+        return integer("verbose");
+    }
+
+    public Duration statsPeriod() {
+        return Duration.ofSeconds(integer("stats_period"));
+    }
+
+    public int listenBacklog() {
+        return integer("listen_backlog");
+    }
+
+    public boolean tcpKeepalive() {
+        return bool("tcp_keepalive");
+    }
+
+    public boolean soReuseport() {
+        return bool("so_reuseport");
+    }
+
+    public boolean applicationNameAddHost() {
+        return bool("application_name_add_host");
+    }
+
+    /** Unix user to run as; empty if not set. */
+    public Optional<String> user() {
+        return Optional.ofNullable(string("user")).filter(name -> !name.isEmpty());
+    }
+
+    /** Event-loop threads; 0 means one per available processor. Pooler's own key. */
+    public int workerThreads() {
+        return integer("worker_threads");
+    }
+
+    /**
+     * The effective value of any {@code [pgbouncer]} key as SHOW CONFIG prints it: integers in decimal,
+     * switches as {@code 1}/{@code 0}, seconds as C's {@code %g}, text as written; {@code null} for a text
+     * key that is not set and has no default. Ignores case and accepts aliases.
+     *
+     * @throws IllegalArgumentException for a key PgBouncer does not have
+     */
+    public String raw(String key) {
+        ConfigKey known = KeyRegistry.pgbouncerKey(key)
+                .orElseThrow(() -> new IllegalArgumentException("unknown configuration key \"" + key + "\""));
+        return shown.get(known.name());
+    }
+
+    private int integer(String key) {
+        return Math.toIntExact((Long) values.get(key));
+    }
+
+    private boolean bool(String key) {
+        return (Boolean) values.get(key);
+    }
+
+    private Duration duration(String key) {
+        return (Duration) values.get(key);
+    }
+
+    private String string(String key) {
+        return (String) values.get(key);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> list(String key) {
+        return (List<String>) values.get(key);
+    }
+
+    private Optional<Path> path(String key) {
+        return Optional.ofNullable(string(key))
+                .filter(name -> !name.isEmpty())
+                .map(baseDirectory::resolve);
+    }
+}

@@ -1,0 +1,80 @@
+package io.pooler.config;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** One {@code [users]} entry: settings that override the database and global ones for a user. Immutable. */
+public final class UserEntry {
+
+    private final String name;
+    private final PoolMode poolMode;
+    private final Integer poolSize;
+    private final Integer reservePoolSize;
+    private final Integer maxUserConnections;
+    private final Integer maxUserClientConnections;
+
+    /** Builds an entry from parameters parsed by {@link EntryParams} against the user key table. */
+    UserEntry(String name, Map<String, Object> params) {
+        this.name = name;
+        String mode = (String) params.get("pool_mode");
+        this.poolMode = mode == null ? null : PoolMode.parse(mode);
+        this.poolSize = optionalInt(params.get("pool_size"));
+        this.reservePoolSize = optionalInt(params.get("reserve_pool_size"));
+        this.maxUserConnections = optionalInt(params.get("max_user_connections"));
+        this.maxUserClientConnections = optionalInt(params.get("max_user_client_connections"));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Optional<PoolMode> poolMode() {
+        return Optional.ofNullable(poolMode);
+    }
+
+    public OptionalInt poolSize() {
+        return toOptionalInt(poolSize);
+    }
+
+    public OptionalInt reservePoolSize() {
+        return toOptionalInt(reservePoolSize);
+    }
+
+    /** Most server connections across all of this user's pools. */
+    public OptionalInt maxUserConnections() {
+        return toOptionalInt(maxUserConnections);
+    }
+
+    /** Most client connections this user may have open. */
+    public OptionalInt maxUserClientConnections() {
+        return toOptionalInt(maxUserClientConnections);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof UserEntry other && name.equals(other.name) && poolMode == other.poolMode
+                && Objects.equals(poolSize, other.poolSize) && Objects.equals(reservePoolSize, other.reservePoolSize)
+                && Objects.equals(maxUserConnections, other.maxUserConnections)
+                && Objects.equals(maxUserClientConnections, other.maxUserClientConnections);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, poolMode, poolSize, reservePoolSize, maxUserConnections, maxUserClientConnections);
+    }
+
+    @Override
+    public String toString() {
+        return "UserEntry[" + name + "]";
+    }
+
+    private static Integer optionalInt(Object parsed) {
+        return parsed == null ? null : Math.toIntExact((Long) parsed);
+    }
+
+    private static OptionalInt toOptionalInt(Integer value) {
+        return value == null ? OptionalInt.empty() : OptionalInt.of(value);
+    }
+}
