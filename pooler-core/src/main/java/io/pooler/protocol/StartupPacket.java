@@ -68,21 +68,26 @@ public final class StartupPacket {
     /** Name/value pairs, each a C string, ended by one empty name. */
     private static Map<String, String> readParameters(ByteBuf packet) {
         Map<String, String> params = new LinkedHashMap<>();
-        while (true) {
-            if (!packet.isReadable()) {
-                throw new ProtocolException("invalid startup packet layout: expected terminator as last byte");
+        try {
+            while (true) {
+                String name = PgFrames.readCString(packet);
+                if (name.isEmpty()) {
+                    break;
+                }
+                params.put(name, PgFrames.readCString(packet));
             }
-            String name = PgFrames.readCString(packet);
-            if (name.isEmpty()) {
-                break;
-            }
-            String value = PgFrames.readCString(packet);
-            params.put(name, value);
+        } catch (ProtocolException missingTerminator) {
+            throw badLayout();
         }
         if (packet.isReadable()) {
-            throw new ProtocolException("invalid startup packet layout: expected terminator as last byte");
+            throw badLayout();
         }
         return Collections.unmodifiableMap(params);
+    }
+
+    /** PostgreSQL's words for the same fault. */
+    private static ProtocolException badLayout() {
+        return new ProtocolException("invalid startup packet layout: expected terminator as last byte");
     }
 
     public Kind kind() {

@@ -3,7 +3,7 @@ package io.pooler.server.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.auth.Secret;
@@ -60,6 +60,8 @@ public final class ClientConnection extends PooledClient {
     private static final AtomicLong IDS = new AtomicLong();
     /** Auth messages are small; a longer one is refused before it is buffered. */
     private static final int MAX_AUTH_MESSAGE = 8192;
+    /** How long a refused client may go on sending before the connection is closed under it. */
+    private static final long ERROR_LINGER_MILLIS = 2000;
 
     private enum Phase { STARTUP, AUTH, LOGIN, READY, CLOSED }
 
@@ -518,9 +520,26 @@ public final class ClientConnection extends PooledClient {
         if (!channel.isActive()) {
             return;
         }
+        if (rejecting) {
+            return;
+        }
         rejecting = true;
-        channel.config().setAutoRead(false);
-        channel.writeAndFlush(error.encode(channel.alloc())).addListener(ChannelFutureListener.CLOSE);
+        channel.config().setAutoRead(true);
+        channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
+    }
+
+    /**
+     * Half-closes, then reads and drops whatever the client is still sending for a moment before
+     * closing: closing with unread input would reset the connection and the client could lose the
+     * error it has not read yet (a client in the middle of sending an oversized message, say).
+     */
+    private void closeAfterError() {
+        if (channel instanceof DuplexChannel duplex && channel.isActive()) {
+            duplex.shutdownOutput();
+            eventLoop().schedule(this::closeQuietly, ERROR_LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        } else {
+            closeQuietly();
+        }
     }
 
     private void closeQuietly() {

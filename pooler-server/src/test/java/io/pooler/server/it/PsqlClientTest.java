@@ -1,0 +1,90 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The real psql (libpq) through the pooler, where the machine has it (our machines and CI do:
+ * Debian's postgresql-client). libpq speaks sslmode=prefer and SCRAM like psycopg2 does.
+ */
+@ExtendWith(PostgresExtension.class)
+class PsqlClientTest {
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    PsqlClientTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Assumptions.assumeTrue(psql() != null, "psql is not installed on this machine");
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).start();
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pooler != null) {
+            pooler.close();
+        }
+    }
+
+    @Test
+    void psqlLogsInWithScramAndRunsQueries() throws Exception {
+        Result r = psql(SCRAM_PASSWORD, "select current_user, 40 + 2");
+        assertEquals(0, r.exitCode, r.output);
+        assertEquals(SCRAM_USER + "|42", r.output.strip());
+    }
+
+    @Test
+    void psqlWithWrongPasswordGetsPostgresMessage() throws Exception {
+        Result r = psql("wrong", "select 1");
+        assertEquals(2, r.exitCode, r.output);
+        assertTrue(r.output.contains("password authentication failed for user \"" + SCRAM_USER + "\""), r.output);
+    }
+
+    private Result psql(String password, String sql) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(List.of(psql().toString(), "-X", "-At", "-h", "127.0.0.1",
+                "-p", String.valueOf(pooler.port()), "-U", SCRAM_USER, "-d", DB, "-c", sql));
+        pb.environment().put("PGPASSWORD", password);
+        pb.environment().put("PGCONNECT_TIMEOUT", "10");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Result(p.exitValue(), out);
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    static Path psql() {
+        for (String dir : List.of("/usr/bin", "/usr/local/bin", "/usr/lib/postgresql/15/bin")) {
+            Path p = Path.of(dir, "psql");
+            if (Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+}

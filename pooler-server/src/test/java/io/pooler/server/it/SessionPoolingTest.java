@@ -1,0 +1,188 @@
+package io.pooler.server.it;
+
+import io.pooler.pool.PoolSnapshot;
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Session pooling: reuse, reset, limits and timeouts, checked against the real PostgreSQL. */
+@ExtendWith(PostgresExtension.class)
+class SessionPoolingTest {
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    SessionPoolingTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER));
+    }
+
+    @AfterEach
+    void tearDown() {
+        pooler.close();
+    }
+
+    @Test
+    void theNextClientGetsTheSameServerWithNoneOfThePreviousSessionState() throws Exception {
+        pooler.start();
+        String firstPid;
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            firstPid = queryString(c, "select pg_backend_pid()");
+            execute(c, "set search_path = 'leaked'");
+            execute(c, "create temp table leaked_temp (x int)");
+            execute(c, "prepare leaked_stmt as select 1");
+            execute(c, "set application_name = 'leaker'");
+        }
+        awaitIdleServers(1);
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals(firstPid, queryString(c, "select pg_backend_pid()"), "the server connection is reused");
+            assertNotEquals("leaked", queryString(c, "show search_path"));
+            assertEquals("0", queryString(c, "select count(*) from pg_prepared_statements"));
+            assertEquals("0", queryString(c, "select count(*) from pg_class where relname = 'leaked_temp'"));
+            assertEquals("PostgreSQL JDBC Driver", queryString(c, "show application_name"));
+        }
+    }
+
+    @Test
+    void clientsBeyondThePoolSizeWaitForAServer() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        List<CompletableFuture<String>> results = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            results.add(CompletableFuture.supplyAsync(() -> {
+                try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+                    return queryString(c, "select pg_backend_pid() from pg_sleep(0.2)");
+                } catch (SQLException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        List<String> pids = new ArrayList<>();
+        for (CompletableFuture<String> r : results) {
+            pids.add(r.get(30, TimeUnit.SECONDS));
+        }
+        assertEquals(5, pids.size());
+        assertTrue(pids.stream().distinct().count() <= 2, "at most pool_size servers: " + pids);
+        assertTrue(serverConnectionsFromPooler() <= 2);
+    }
+
+    @Test
+    void maxClientConnRefusesTheNextClientWithSqlState53300() throws Exception {
+        pooler.set("max_client_conn", "2").start();
+        try (Connection a = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+             Connection b = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            SQLException e = assertThrows(SQLException.class, () -> pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD));
+            assertEquals("53300", e.getSQLState());
+            assertTrue(e.getMessage().contains("max_client_conn"), e.getMessage());
+            assertEquals("1", queryString(a, "select 1"), "the others carry on");
+            assertEquals("1", queryString(b, "select 1"));
+        }
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals("1", queryString(c, "select 1"), "a slot is free again");
+        }
+    }
+
+    @Test
+    void serverIdleTimeoutClosesIdleServers() throws Exception {
+        pooler.set("server_idle_timeout", "1").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(c, "select 1");
+        }
+        awaitIdleServers(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (serverConnectionsFromPooler() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals(0, serverConnectionsFromPooler());
+        assertEquals(0, pooler.server().poolSnapshots().stream().mapToInt(PoolSnapshot::totalServers).sum());
+    }
+
+    @Test
+    void serverLifetimeRetiresServersWhenReleased() throws Exception {
+        pooler.set("server_lifetime", "1").start();
+        String first;
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            first = queryString(c, "select pg_backend_pid()");
+            Thread.sleep(1200);
+        }
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertNotEquals(first, queryString(c, "select pg_backend_pid()"));
+        }
+    }
+
+    @Test
+    void simpleProtocolClientsWorkLikePsql() throws Exception {
+        pooler.start();
+        try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            execute(c, "create temp table t (x int); insert into t values (1), (2), (3)");
+            assertEquals("6", queryString(c, "select sum(x) from t"));
+            c.setAutoCommit(false);
+            execute(c, "insert into t values (4)");
+            c.rollback();
+            assertEquals("3", queryString(c, "select count(*) from t"));
+        }
+    }
+
+    @Test
+    void postgresErrorsReachTheClientAndTheSessionGoesOn() throws Exception {
+        pooler.start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            SQLException e = assertThrows(SQLException.class, () -> queryString(c, "select 1/0"));
+            assertEquals("22012", e.getSQLState());
+            assertEquals("1", queryString(c, "select 1"));
+        }
+    }
+
+    private void awaitIdleServers(int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            int idle = pooler.server().poolSnapshots().stream().mapToInt(PoolSnapshot::svIdle).sum();
+            if (idle >= n) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        assertFalse(true, "no idle server after 10 s: " + pooler.server().poolSnapshots());
+    }
+
+    /** Connections PostgreSQL sees from the test role, not counting this query's own. */
+    private int serverConnectionsFromPooler() throws SQLException {
+        try (Connection su = pg.connectAsSuperuser("postgres");
+             ResultSet rs = su.createStatement().executeQuery(
+                     "select count(*) from pg_stat_activity where usename = '" + SCRAM_USER + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    static void execute(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+}
