@@ -26,6 +26,8 @@ public final class DatabaseEntry {
     private final Integer poolSize;
     private final Integer reservePoolSize;
     private final Integer maxDbConnections;
+    private final Integer minPoolSize;
+    private final Integer maxDbClientConnections;
     private final PoolMode poolMode;
     private final String applicationName;
     private final String clientEncoding;
@@ -46,6 +48,8 @@ public final class DatabaseEntry {
         this.poolSize = optionalInt(params.get("pool_size"));
         this.reservePoolSize = optionalInt(params.get("reserve_pool_size"));
         this.maxDbConnections = optionalInt(params.get("max_db_connections"));
+        this.minPoolSize = optionalInt(params.get("min_pool_size"));
+        this.maxDbClientConnections = optionalInt(params.get("max_db_client_connections"));
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
         this.applicationName = (String) params.get("application_name");
@@ -66,6 +70,8 @@ public final class DatabaseEntry {
         this.poolSize = from.poolSize;
         this.reservePoolSize = from.reservePoolSize;
         this.maxDbConnections = from.maxDbConnections;
+        this.minPoolSize = from.minPoolSize;
+        this.maxDbClientConnections = from.maxDbClientConnections;
         this.poolMode = from.poolMode;
         this.applicationName = from.applicationName;
         this.clientEncoding = from.clientEncoding;
@@ -118,6 +124,14 @@ public final class DatabaseEntry {
 
     public OptionalInt reservePoolSize() {
         return toOptionalInt(reservePoolSize);
+    }
+
+    public OptionalInt minPoolSize() {
+        return toOptionalInt(minPoolSize);
+    }
+
+    public OptionalInt maxDbClientConnections() {
+        return toOptionalInt(maxDbClientConnections);
     }
 
     public OptionalInt maxDbConnections() {
@@ -177,6 +191,8 @@ public final class DatabaseEntry {
                 && Objects.equals(authUser, other.authUser) && Objects.equals(poolSize, other.poolSize)
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
+                && Objects.equals(minPoolSize, other.minPoolSize)
+                && Objects.equals(maxDbClientConnections, other.maxDbClientConnections)
                 && Objects.equals(applicationName, other.applicationName)
                 && Objects.equals(clientEncoding, other.clientEncoding)
                 && Objects.equals(datestyle, other.datestyle) && Objects.equals(timezone, other.timezone)

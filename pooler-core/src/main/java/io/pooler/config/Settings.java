@@ -136,6 +136,40 @@ public final class Settings {
         return duration("client_login_timeout");
     }
 
+    public Duration queryTimeout() {
+        return duration("query_timeout");
+    }
+
+    public Duration clientIdleTimeout() {
+        return duration("client_idle_timeout");
+    }
+
+    public Duration idleTransactionTimeout() {
+        return duration("idle_transaction_timeout");
+    }
+
+    public Duration cancelWaitTimeout() {
+        return duration("cancel_wait_timeout");
+    }
+
+    public Duration serverCheckDelay() {
+        return duration("server_check_delay");
+    }
+
+    /** Empty means PgBouncer's default: an empty query. */
+    public String serverCheckQuery() {
+        String q = string("server_check_query");
+        return q == null || q.equals("<empty>") ? "" : q;
+    }
+
+    public int maxDbClientConnections() {
+        return integer("max_db_client_connections");
+    }
+
+    public int maxUserClientConnections() {
+        return integer("max_user_client_connections");
+    }
+
     public Duration queryWaitTimeout() {
         return duration("query_wait_timeout");
     }

@@ -24,6 +24,7 @@ public final class Pool {
 
     private final PoolKey key;
     private final ServerFactory serverFactory;
+    private final PoolLimits limits;
     private final ReentrantLock lock = new ReentrantLock();
 
     private final StateList<PooledClient> loginClients = new StateList<>("cl_login");
@@ -39,12 +40,15 @@ public final class Pool {
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
     private volatile Map<String, String> welcomeParameters;
     private ErrorResponse lastLoginError;
+    /** A launch was refused by max_db_connections since the last look; guarded by the lock. */
+    private boolean databaseFull;
     private long lastLoginFailureNanos;
 
-    public Pool(PoolKey key, PoolSettings settings, ServerFactory serverFactory) {
+    public Pool(PoolKey key, PoolSettings settings, ServerFactory serverFactory, PoolLimits limits) {
         this.key = key;
         this.settings = settings;
         this.serverFactory = serverFactory;
+        this.limits = limits;
     }
 
     public PoolKey key() {
@@ -89,9 +93,7 @@ public final class Pool {
         } finally {
             lock.unlock();
         }
-        if (launch != null) {
-            launch.connect();
-        }
+        afterLaunchDecision(launch);
         if (failFast != null) {
             client.onWaitFailed(failFast);
         } else if (ready) {
@@ -106,6 +108,7 @@ public final class Pool {
      */
     public PooledServer findServer(PooledClient client) {
         PooledServer launch = null;
+        PooledServer check = null;
         PooledServer found;
         ErrorResponse failFast = null;
         lock.lock();
@@ -121,14 +124,20 @@ public final class Pool {
             } else {
                 moveClient(client, waitingClients, ClientState.WAITING);
                 client.waitStartNanos = System.nanoTime();
-                launch = maybeLaunch(client.eventLoop());
+                check = usedServers.first();
+                if (check != null) {
+                    moveServer(check, testedServers, ServerState.TESTED);
+                } else {
+                    launch = maybeLaunch(client.eventLoop());
+                }
             }
         } finally {
             lock.unlock();
         }
-        if (launch != null) {
-            launch.connect();
+        if (check != null) {
+            check.runCheckQuery();
         }
+        afterLaunchDecision(launch);
         if (failFast != null) {
             client.onWaitFailed(failFast);
         }
@@ -174,6 +183,7 @@ public final class Pool {
         lock.lock();
         try {
             removeServer(server);
+            releaseLimitSlots(server);
             lastLoginError = error;
             lastLoginFailureNanos = System.nanoTime();
             if (totalServers() == 0) {
@@ -212,6 +222,9 @@ public final class Pool {
                 next = waitingClients.first();
                 if (next != null) {
                     link(next, server);
+                } else if (settings.serverCheckDelay().isZero()) {
+                    // server_check_delay = 0: the check runs before every reuse.
+                    moveServer(server, usedServers, ServerState.USED);
                 } else {
                     moveServer(server, idleServers, ServerState.IDLE);
                     server.idleSinceNanos = System.nanoTime();
@@ -223,9 +236,7 @@ public final class Pool {
         if (close) {
             server.close(server.closeNeeded ? "close needed" : "server lifetime over");
         }
-        if (launch != null) {
-            launch.connect();
-        }
+        afterLaunchDecision(launch);
         if (next != null) {
             next.onServerAssigned(server);
         }
@@ -249,15 +260,14 @@ public final class Pool {
         try {
             unlink(server);
             removeServer(server);
+            releaseLimitSlots(server);
             if (!waitingClients.isEmpty()) {
                 launch = maybeLaunch(waitingClients.first().eventLoop());
             }
         } finally {
             lock.unlock();
         }
-        if (launch != null) {
-            launch.connect();
-        }
+        afterLaunchDecision(launch);
     }
 
     // ---- maintenance and reporting ----
@@ -267,15 +277,28 @@ public final class Pool {
      * server_idle_timeout (keeping min_pool_size) or past server_lifetime, fails clients that waited
      * longer than query_wait_timeout, and opens servers that waiting clients need.
      */
-    public void janitor() {
+    public void janitor(EventLoop loopForWarmup) {
         long now = System.nanoTime();
         PoolSettings s = settings;
         List<PooledServer> toClose = new ArrayList<>();
         List<PooledClient> timedOut = new ArrayList<>();
         PooledServer launch = null;
+        PooledServer check = null;
         lock.lock();
         try {
             idleServers.forEach(server -> {
+                long idleNanos = now - server.idleSinceNanos;
+                boolean idleTooLong = !s.serverIdleTimeout().isZero()
+                        && idleNanos > s.serverIdleTimeout().toNanos()
+                        && totalServers() > s.minPoolSize();
+                if (idleTooLong || pastLifetime(server, now) || server.closeNeeded) {
+                    removeServer(server);
+                    toClose.add(server);
+                } else if (idleNanos > s.serverCheckDelay().toNanos()) {
+                    moveServer(server, usedServers, ServerState.USED);
+                }
+            });
+            usedServers.forEach(server -> {
                 boolean idleTooLong = !s.serverIdleTimeout().isZero()
                         && now - server.idleSinceNanos > s.serverIdleTimeout().toNanos()
                         && totalServers() > s.minPoolSize();
@@ -294,17 +317,29 @@ public final class Pool {
                 });
             }
             if (!waitingClients.isEmpty()) {
-                launch = maybeLaunch(waitingClients.first().eventLoop());
+                PooledClient first = waitingClients.first();
+                check = usedServers.first();
+                if (check != null) {
+                    moveServer(check, testedServers, ServerState.TESTED);
+                } else {
+                    launch = maybeLaunch(first.eventLoop());
+                }
+            } else if (!loginClients.isEmpty() && loginServers.isEmpty() && recentLoginFailure() == null) {
+                launch = launchServer(loginClients.first().eventLoop());
+            } else if (welcomeParameters != null && totalServers() < Math.min(s.minPoolSize(), s.poolSize())
+                    && recentLoginFailure() == null && loopForWarmup != null) {
+                launch = launchServer(loopForWarmup); // min_pool_size: kept warm
             }
         } finally {
             lock.unlock();
         }
         toClose.forEach(server -> server.close("server idle timeout or lifetime"));
-        ErrorResponse timeout = ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "query_wait_timeout");
+        ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
-        if (launch != null) {
-            launch.connect();
+        if (check != null) {
+            check.runCheckQuery();
         }
+        afterLaunchDecision(launch);
     }
 
     /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
@@ -319,6 +354,10 @@ public final class Pool {
                 removeServer(server);
                 idle.add(server);
             });
+            usedServers.forEach(server -> {
+                removeServer(server);
+                idle.add(server);
+            });
         } finally {
             lock.unlock();
         }
@@ -330,11 +369,13 @@ public final class Pool {
         List<PooledServer> idle = new ArrayList<>();
         lock.lock();
         try {
-            idleServers.forEach(server -> {
-                server.markCloseNeeded();
-                removeServer(server);
-                idle.add(server);
-            });
+            for (StateList<PooledServer> list : List.of(idleServers, usedServers)) {
+                list.forEach(server -> {
+                    server.markCloseNeeded();
+                    removeServer(server);
+                    idle.add(server);
+                });
+            }
         } finally {
             lock.unlock();
         }
@@ -425,10 +466,74 @@ public final class Pool {
         return allowed;
     }
 
+    /** Null when max_db_connections or max_user_connections is full; {@link #databaseFull} says which. */
     private PooledServer launchServer(EventLoop loop) {
+        PoolSettings s = settings;
+        if (!limits.databaseServers().tryAcquire(s.maxDbConnections())) {
+            databaseFull = true;
+            return null;
+        }
+        if (!limits.userServers().tryAcquire(s.maxUserConnections())) {
+            limits.databaseServers().release();
+            return null;
+        }
         PooledServer server = serverFactory.newServer(this, loop);
+        server.holdsLimitSlots = true;
         moveServer(server, loginServers, ServerState.LOGIN);
         return server;
+    }
+
+    private void releaseLimitSlots(PooledServer server) {
+        if (server.holdsLimitSlots) {
+            server.holdsLimitSlots = false;
+            limits.databaseServers().release();
+            limits.userServers().release();
+        }
+    }
+
+    /**
+     * Outside the lock: connects a launched server, or, when the database's limit stopped the launch,
+     * closes an idle server of another pool of the same database to make room (PgBouncer does the
+     * same); the janitor launches into the freed slot.
+     */
+    private void afterLaunchDecision(PooledServer launch) {
+        if (launch != null) {
+            launch.connect();
+            return;
+        }
+        boolean full;
+        lock.lock();
+        try {
+            full = databaseFull;
+            databaseFull = false;
+        } finally {
+            lock.unlock();
+        }
+        if (full) {
+            limits.closeIdleServerElsewhere().test(this);
+        }
+    }
+
+    /** Closes one idle server of this pool, if it has one, to free a database slot for another pool. */
+    public boolean closeOneIdleServer() {
+        PooledServer victim;
+        lock.lock();
+        try {
+            victim = idleServers.first();
+            if (victim == null) {
+                victim = usedServers.first();
+            }
+            if (victim != null) {
+                removeServer(victim);
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (victim != null) {
+            victim.close("freeing a slot of max_db_connections for another pool");
+            return true;
+        }
+        return false;
     }
 
     private ErrorResponse recentLoginFailure() {

@@ -7,6 +7,10 @@ import java.time.Duration;
 /**
  * The limits and timeouts one pool works with, resolved from the config (user entry, then database
  * entry, then the global default). Immutable; a reload swaps in a new one.
+ *
+ * @param maxDbConnections   servers of this database across all its pools; 0 is unlimited
+ * @param maxUserConnections servers of this user across all its pools; 0 is unlimited
+ * @param serverCheckDelay   an idle server unused for longer runs server_check_query before reuse
  */
 public record PoolSettings(
         PoolMode poolMode,
@@ -14,8 +18,11 @@ public record PoolSettings(
         int minPoolSize,
         int reservePoolSize,
         Duration reservePoolTimeout,
+        int maxDbConnections,
+        int maxUserConnections,
         Duration serverIdleTimeout,
         Duration serverLifetime,
         Duration serverLoginRetry,
-        Duration queryWaitTimeout) {
+        Duration queryWaitTimeout,
+        Duration serverCheckDelay) {
 }

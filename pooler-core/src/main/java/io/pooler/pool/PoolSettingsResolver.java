@@ -32,7 +32,14 @@ public final class PoolSettingsResolver {
         if (u != null && u.reservePoolSize().isPresent()) {
             reserve = u.reservePoolSize().getAsInt();
         }
-        return new PoolSettings(mode, poolSize, s.minPoolSize(), reserve, s.reservePoolTimeout(),
-                s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout());
+        int maxDb = db.maxDbConnections().orElse(s.maxDbConnections());
+        int maxUser = s.maxUserConnections();
+        if (u != null && u.maxUserConnections().isPresent()) {
+            maxUser = u.maxUserConnections().getAsInt();
+        }
+        int minPool = db.minPoolSize().orElse(s.minPoolSize());
+        return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
+                s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout(),
+                s.serverCheckDelay());
     }
 }

@@ -17,6 +17,8 @@ public abstract class PooledServer extends PoolMember {
     long idleSinceNanos;
     /** Set by RECONNECT or a changed config: close instead of reusing. */
     volatile boolean closeNeeded;
+    /** It holds a slot of max_db_connections and max_user_connections; guarded by the pool lock. */
+    boolean holdsLimitSlots;
 
     protected PooledServer(Pool pool) {
         this.pool = pool;
@@ -51,6 +53,12 @@ public abstract class PooledServer extends PoolMember {
 
     /** Starts connecting and logging in; called once, outside the pool lock. */
     protected abstract void connect();
+
+    /**
+     * Runs server_check_query on a server idle longer than server_check_delay; any thread. The
+     * handler then calls {@link Pool#releaseServer} when it passed, or closes the connection.
+     */
+    protected abstract void runCheckQuery();
 
     /** Closes the connection; any thread. The handler reports back with {@link Pool#serverClosed}. */
     public abstract void close(String reason);

@@ -2,8 +2,10 @@ package io.pooler.server;
 
 import io.netty.channel.EventLoopGroup;
 import io.pooler.config.DatabaseEntry;
+import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolLimits;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.server.backend.BackendConnector;
@@ -23,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class PoolerRuntime {
     private final AtomicReference<RuntimeConfig> config;
     private final PoolRegistry pools = new PoolRegistry();
+    private final ConnectionLimits limits = new ConnectionLimits();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final CancelRegistry cancelRegistry = new CancelRegistry();
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
@@ -59,7 +62,24 @@ public final class PoolerRuntime {
     public Pool pool(DatabaseEntry db, String database, String serverUser) {
         PoolKey key = new PoolKey(database, serverUser);
         return pools.getOrCreate(key, k -> new Pool(k,
-                PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector));
+                PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector,
+                new PoolLimits(limits.serversOfDatabase(database), limits.serversOfUser(serverUser),
+                        this::closeIdleServerOfSameDatabase)));
+    }
+
+    /** max_db_connections is full for {@code starved}'s database: free a slot held by an idle server elsewhere. */
+    private boolean closeIdleServerOfSameDatabase(Pool starved) {
+        for (Pool other : pools.all()) {
+            if (other != starved && other.key().database().equals(starved.key().database())
+                    && other.closeOneIdleServer()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public ConnectionLimits limits() {
+        return limits;
     }
 
     public AtomicInteger clientCount() {

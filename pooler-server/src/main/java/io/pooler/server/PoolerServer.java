@@ -41,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PoolerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolerServer.class);
+    /** PgBouncer's janitor runs three times a second; so does ours. */
+    private static final long JANITOR_PERIOD_MILLIS = 333;
 
     private final Path configFile;
     private final PoolerRuntime runtime;
@@ -72,7 +74,8 @@ public final class PoolerServer implements AutoCloseable {
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        server.janitor = server.workers.next().scheduleAtFixedRate(server::runJanitor, 1, 1, TimeUnit.SECONDS);
+        server.janitor = server.workers.next().scheduleAtFixedRate(new Janitor(server.runtime, server.workers),
+                JANITOR_PERIOD_MILLIS, JANITOR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         log.info("{} started: {} event loops ({})", Version.STRING, threads, transport.name());
         return server;
     }
@@ -165,16 +168,6 @@ public final class PoolerServer implements AutoCloseable {
 
     public List<PoolSnapshot> poolSnapshots() {
         return runtime.pools().all().stream().map(Pool::snapshot).toList();
-    }
-
-    private void runJanitor() {
-        for (Pool pool : runtime.pools().all()) {
-            try {
-                pool.janitor();
-            } catch (RuntimeException e) {
-                log.error("janitor failed for pool {}", pool.key(), e);
-            }
-        }
     }
 
     // ---- reload ----

@@ -42,6 +42,11 @@ public final class BackendConnector implements ServerFactory {
         return new ServerConnection(pool, this, loop, target, s.serverConnectTimeout(), reset == null ? "" : reset);
     }
 
+    /** server_check_query of the running config; empty sends an empty query, as PgBouncer does. */
+    String serverCheckQuery() {
+        return runtime.config().config().settings().serverCheckQuery();
+    }
+
     /** Connects a server connection's channel; the handler then logs in. */
     ChannelFuture open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
         Settings s = runtime.config().config().settings();

@@ -55,6 +55,9 @@ public record BackendTarget(
         startup.put("user", serverUser);
         startup.put("database", db.dbname());
         db.applicationName().ifPresent(v -> startup.put("application_name", v));
+        db.clientEncoding().ifPresent(v -> startup.put("client_encoding", v));
+        db.datestyle().ifPresent(v -> startup.put("DateStyle", v));
+        db.timezone().ifPresent(v -> startup.put("TimeZone", v));
         return new BackendTarget(address(config, db), db.dbname(), serverUser, password, md5, keys, startup);
     }
 

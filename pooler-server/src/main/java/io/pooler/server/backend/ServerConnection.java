@@ -69,6 +69,17 @@ public final class ServerConnection extends PooledServer {
 
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
     private final AtomicLong readyForClient = new AtomicLong();
+    private final AtomicLong requestsFromClient = new AtomicLong();
+    private volatile long busySinceNanos;
+    private volatile long lastReadyNanos = System.nanoTime();
+    /** Cancel requests on their way to this server; guarded by {@code this}. */
+    private int cancelsInFlight;
+    /** Set once the linked client gives this server back; guarded by {@code this}. */
+    private boolean releasing;
+    /** What to retry once the last cancel is done; guarded by {@code this}. */
+    private Runnable afterCancels;
+    /** An internal query (reset or check) failed: close rather than reuse. */
+    private boolean internalQueryFailed;
     private final AtomicInteger internalQueries = new AtomicInteger();
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
 
@@ -209,8 +220,79 @@ public final class ServerConnection extends PooledServer {
      * the server is quiet (idle or just logged in), so nothing races with it.
      */
     public void beginLink() {
+        synchronized (this) {
+            releasing = false;
+        }
         readyForClient.set(0);
+        requestsFromClient.set(0);
         resetSeen = false;
+    }
+
+    /**
+     * The linked client sent a message PostgreSQL answers with ReadyForQuery (Query, Sync,
+     * FunctionCall). Called on the client's loop.
+     */
+    public void requestSent() {
+        if (requestsFromClient.get() == readyForClient.get()) {
+            busySinceNanos = System.nanoTime();
+        }
+        requestsFromClient.incrementAndGet();
+    }
+
+    /** Requests of the linked client PostgreSQL has not answered yet. */
+    public long outstandingRequests() {
+        return requestsFromClient.get() - readyForClient.get();
+    }
+
+    /** Since when the oldest unanswered request has been running (meaningful while outstanding). */
+    public long busySinceNanos() {
+        return busySinceNanos;
+    }
+
+    /** When PostgreSQL last said it was ready for a query. */
+    public long lastReadyNanos() {
+        return lastReadyNanos;
+    }
+
+    // ---- cancel requests in flight ----
+
+    /**
+     * A CancelRequest from {@code client} is about to go to this server. Refused when the server is
+     * no longer that client's, or is being given back: the cancel would hit somebody else's query.
+     */
+    public synchronized boolean tryStartCancel(PooledClient client) {
+        if (releasing || client() != client) {
+            return false;
+        }
+        cancelsInFlight++;
+        return true;
+    }
+
+    public void cancelFinished() {
+        Runnable retry;
+        synchronized (this) {
+            cancelsInFlight--;
+            if (cancelsInFlight > 0 || afterCancels == null) {
+                return;
+            }
+            retry = afterCancels;
+            afterCancels = null;
+        }
+        retry.run();
+    }
+
+    /**
+     * The linked client wants to give this server back. True if it may now; false while a cancel
+     * request to it is in flight, in which case {@code retry} runs when the last one is done.
+     * NOTE: a server being cancelled is handed to nobody else until the cancel has reached PostgreSQL.
+     */
+    public synchronized boolean tryBeginRelease(Runnable retry) {
+        if (cancelsInFlight > 0) {
+            afterCancels = retry;
+            return false;
+        }
+        releasing = true;
+        return true;
     }
 
     /**
@@ -228,7 +310,7 @@ public final class ServerConnection extends PooledServer {
      */
     public void resetAndRelease(boolean runResetQuery) {
         loop.execute(() -> {
-            if (closed) {
+            if (closed || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
                 return;
             }
             channel.config().setAutoRead(true);
@@ -249,6 +331,7 @@ public final class ServerConnection extends PooledServer {
         }
         if (type == MessageType.READY_FOR_QUERY) {
             transactionStatus = BackendMessages.transactionStatus(frame);
+            lastReadyNanos = System.nanoTime();
             if (internalQueries.get() > 0) {
                 frame.release();
                 internalQueryDone();
@@ -256,6 +339,7 @@ public final class ServerConnection extends PooledServer {
             }
         } else if (internalQueries.get() > 0) {
             if (type == MessageType.ERROR_RESPONSE) {
+                internalQueryFailed = true;
                 log.warn("{} internal query failed: {}", this, ErrorResponse.parseBody(PgFrames.body(frame)));
             }
             frame.release();
@@ -317,10 +401,38 @@ public final class ServerConnection extends PooledServer {
         parameters.put(name, PgFrames.readCString(body));
     }
 
+    /** The reset or check query finished: a clean server goes back to the pool, a failed one closes. */
     private void internalQueryDone() {
         if (internalQueries.decrementAndGet() == 0 && state() == ServerState.TESTED) {
-            pool().releaseServer(this);
+            if (internalQueryFailed) {
+                close("reset or check query failed");
+            } else {
+                pool().releaseServer(this);
+            }
         }
+    }
+
+    @Override
+    protected void runCheckQuery() {
+        loop.execute(() -> {
+            if (closed || channel == null) {
+                return;
+            }
+            log.debug("{} running server_check_query", this);
+            sendInternalQuery(connector.serverCheckQuery());
+        });
+    }
+
+    /**
+     * A timeout (query_timeout, idle_transaction_timeout) ends this server and its client's session:
+     * the client is told why, the server closed. Any thread.
+     */
+    public void abortLinked(String reason) {
+        ClientConnection client = linkedClient();
+        if (client != null) {
+            client.failFromServer(reason);
+        }
+        close(reason);
     }
 
     private void unexpectedWhileUnlinked(ByteBuf frame) {
@@ -437,6 +549,14 @@ public final class ServerConnection extends PooledServer {
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             onInactive();
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+            ClientConnection client = linkedClient();
+            if (client != null && ctx.channel().isWritable()) {
+                client.serverWritable();
+            }
         }
 
         @Override

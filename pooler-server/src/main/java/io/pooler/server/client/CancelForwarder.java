@@ -1,6 +1,6 @@
 package io.pooler.server.client;
 
-import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
@@ -10,6 +10,8 @@ import io.pooler.server.PoolerRuntime;
 import io.pooler.server.backend.ServerConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * Turns a client's CancelRequest (with the key the pooler gave it) into a CancelRequest to the
@@ -34,17 +36,29 @@ final class CancelForwarder {
             log.debug("{} cancel request while no server is linked: nothing to cancel", client);
             return;
         }
+        if (!server.tryStartCancel(client)) {
+            log.debug("{} cancel request raced with the end of its transaction: nothing to cancel", client);
+            return;
+        }
         int pid = server.backendProcessId();
         int secret = server.backendSecretKey();
-        runtime.backendConnector().openRaw(loop, server.target().address(), new ChannelInboundHandlerAdapter() {
+        long waitMillis = Math.max(1, runtime.config().config().settings().cancelWaitTimeout().toMillis());
+        ChannelFuture connect = runtime.backendConnector().openRaw(loop, server.target().address(), new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, secret))
-                        .addListener(ChannelFutureListener.CLOSE);
+                ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, secret));
+                // PostgreSQL closes the connection once it has signalled the backend.
+                ctx.executor().schedule(() -> {
+                    ctx.close();
+                }, waitMillis, TimeUnit.MILLISECONDS);
             }
-        }).addListener(f -> {
+        });
+        connect.addListener(f -> {
             if (!f.isSuccess()) {
                 log.warn("{} could not forward cancel request to {}: {}", client, server, f.cause().getMessage());
+                server.cancelFinished();
+            } else {
+                connect.channel().closeFuture().addListener(closed -> server.cancelFinished());
             }
         });
         log.debug("{} cancel forwarded to {}", client, server);

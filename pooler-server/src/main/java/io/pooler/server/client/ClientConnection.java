@@ -87,7 +87,9 @@ public final class ClientConnection extends PooledClient {
     private final ArrayDeque<ByteBuf> pendingMessages = new ArrayDeque<>();
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
-    private long requestsSent;
+    private volatile long lastActivityNanos = System.nanoTime();
+    private io.pooler.pool.ConnectionCounter heldDatabaseSlot;
+    private io.pooler.pool.ConnectionCounter heldUserSlot;
     private boolean unsyncedExtended;
     private boolean serverHandled;
     /** An error was sent and the connection is closing: nothing more is read. */
@@ -172,7 +174,43 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onReadComplete() {
+        lastActivityNanos = System.nanoTime();
         toServer.flush();
+        if (server() instanceof ServerConnection server && !server.channel().isWritable()) {
+            // Backpressure: a slow server stops us reading this client until it drains.
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** The linked server's socket can take more again; any thread. */
+    public void serverWritable() {
+        runOnLoop(() -> {
+            if (!waitingForServer && !rejecting && phase == Phase.READY) {
+                channel.config().setAutoRead(true);
+            }
+        });
+    }
+
+    /** When this client last sent anything. */
+    public long lastActivityNanos() {
+        return lastActivityNanos;
+    }
+
+    /** A timeout on the server side ends this client's session with {@code reason}. Any thread. */
+    public void failFromServer(String reason) {
+        runOnLoop(() -> fatal(SqlState.PROTOCOL_VIOLATION, reason));
+    }
+
+    /** client_idle_timeout: closes the client if it is still idle. Any thread. */
+    public void closeIfIdle(long idleSinceLimitNanos, String reason) {
+        runOnLoop(() -> {
+            PooledServer s = server();
+            boolean busy = s instanceof ServerConnection server && (server.outstandingRequests() > 0
+                    || server.transactionStatus() != BackendMessages.TX_IDLE);
+            if (phase == Phase.READY && !busy && lastActivityNanos < idleSinceLimitNanos) {
+                fatal(SqlState.PROTOCOL_VIOLATION, reason);
+            }
+        });
     }
 
     void onWritabilityChanged() {
@@ -197,6 +235,12 @@ public final class ClientConnection extends PooledClient {
             loginTimer.cancel(false);
         }
         runtime.cancelRegistry().unregister(this);
+        if (heldDatabaseSlot != null) {
+            heldDatabaseSlot.release();
+        }
+        if (heldUserSlot != null) {
+            heldUserSlot.release();
+        }
         pendingMessages.forEach(ByteBuf::release);
         pendingMessages.clear();
         toServer.discard();
@@ -284,9 +328,36 @@ public final class ClientConnection extends PooledClient {
             channel.write(finalMessage);
         }
         channel.writeAndFlush(io.pooler.protocol.Authentication.ok(channel.alloc()));
+        if (!takeClientLimitSlots()) {
+            return;
+        }
         phase = Phase.LOGIN;
         decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
         pool.clientLogin(this);
+    }
+
+    /** max_db_client_connections and max_user_client_connections, checked once the client is known. */
+    private boolean takeClientLimitSlots() {
+        RuntimeConfig rc = runtime.config();
+        Settings s = rc.config().settings();
+        int dbLimit = rc.config().findDatabase(poolDatabase).flatMap(d -> d.maxDbClientConnections().isPresent()
+                ? Optional.of(d.maxDbClientConnections().getAsInt()) : Optional.empty()).orElse(s.maxDbClientConnections());
+        io.pooler.config.UserEntry userEntry = rc.config().users().get(startup.user());
+        int userLimit = userEntry != null && userEntry.maxUserClientConnections().isPresent()
+                ? userEntry.maxUserClientConnections().getAsInt() : s.maxUserClientConnections();
+        io.pooler.pool.ConnectionCounter db = runtime.limits().clientsOfDatabase(poolDatabase);
+        if (!db.tryAcquire(dbLimit)) {
+            fatal(SqlState.TOO_MANY_CONNECTIONS, "no more connections allowed (max_db_client_connections)");
+            return false;
+        }
+        heldDatabaseSlot = db;
+        io.pooler.pool.ConnectionCounter user = runtime.limits().clientsOfUser(startup.user());
+        if (!user.tryAcquire(userLimit)) {
+            fatal(SqlState.TOO_MANY_CONNECTIONS, "no more connections allowed (max_user_client_connections)");
+            return false;
+        }
+        heldUserSlot = user;
+        return true;
     }
 
     @Override
@@ -344,9 +415,9 @@ public final class ClientConnection extends PooledClient {
             applyParameters(server);
         }
         switch (PgFrames.type(frame)) {
-            case MessageType.QUERY, MessageType.FUNCTION_CALL -> requestsSent++;
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
             case MessageType.SYNC -> {
-                requestsSent++;
+                server.requestSent();
                 unsyncedExtended = false;
             }
             case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
@@ -380,7 +451,6 @@ public final class ClientConnection extends PooledClient {
             return; // onInactive already gave the server back
         }
         waitingForServer = false;
-        requestsSent = 0;
         unsyncedExtended = false;
         server.beginLink();
         applyParameters(server);
@@ -412,7 +482,7 @@ public final class ClientConnection extends PooledClient {
         if (server() != server || phase != Phase.READY) {
             return;
         }
-        boolean idle = requestsSent == server.readyForClient() && !unsyncedExtended && pendingMessages.isEmpty();
+        boolean idle = server.outstandingRequests() == 0 && !unsyncedExtended && pendingMessages.isEmpty();
         if (!idle) {
             return;
         }
@@ -432,9 +502,8 @@ public final class ClientConnection extends PooledClient {
         }
         boolean resetAlways = runtime.config().config().settings().serverResetQueryAlways();
         if (resetAlways) {
-            pool.serverNeedsReset(server);
             server.resetAndRelease(true);
-        } else {
+        } else if (server.tryBeginRelease(() -> serverReady(server))) {
             pool.releaseServer(server);
         }
         if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
@@ -491,7 +560,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
-        boolean clean = requestsSent == server.readyForClient() && !unsyncedExtended
+        boolean clean = server.outstandingRequests() == 0 && !unsyncedExtended
                 && server.transactionStatus() == BackendMessages.TX_IDLE;
         if (clean) {
             boolean reset = poolMode == PoolMode.SESSION || runtime.config().config().settings().serverResetQueryAlways();
