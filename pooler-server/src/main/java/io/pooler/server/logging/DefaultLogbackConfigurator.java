@@ -16,13 +16,16 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 public final class DefaultLogbackConfigurator extends ContextAwareBase implements Configurator {
     @Override
     public ExecutionStatus configure(LoggerContext context) {
-        ClassLoader loader = DefaultLogbackConfigurator.class.getClassLoader();
-        if (System.getProperty("logback.configurationFile") != null
-                || loader.getResource("logback-test.xml") != null
-                || loader.getResource("logback.xml") != null) {
+        if (configuredElsewhere(DefaultLogbackConfigurator.class.getClassLoader())) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
         LoggingSetup.applyDefaults(context);
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    static boolean configuredElsewhere(ClassLoader loader) {
+        return System.getProperty("logback.configurationFile") != null
+                || loader.getResource("logback-test.xml") != null
+                || loader.getResource("logback.xml") != null;
     }
 }

@@ -94,9 +94,8 @@ public final class LoggingSetup {
     }
 
     /** The configuration used before {@link #configure}: stderr, LOG and above. */
-    static synchronized void applyDefaults(LoggerContext context) {
+    static void applyDefaults(LoggerContext context) {
         apply(context, stderrAppender(context), null, 0);
-        logfileAppender = null;
     }
 
     private static void apply(LoggerContext context, OutputStreamAppender<ILoggingEvent> stderr,

@@ -20,8 +20,16 @@ public final class PgBouncerLayout extends LayoutBase<ILoggingEvent> {
     // PgBouncer prints local time with the zone abbreviation (strftime "%Z").
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS z");
 
-    private final ZoneId zone = ZoneId.systemDefault();
+    private final ZoneId zone;
     private final long pid = ProcessHandle.current().pid();
+
+    public PgBouncerLayout() {
+        this(ZoneId.systemDefault());
+    }
+
+    PgBouncerLayout(ZoneId zone) {
+        this.zone = zone;
+    }
 
     @Override
     public String doLayout(ILoggingEvent event) {
@@ -31,8 +39,7 @@ public final class PgBouncerLayout extends LayoutBase<ILoggingEvent> {
         appendContinued(line, event.getFormattedMessage());
         IThrowableProxy thrown = event.getThrowableProxy();
         if (thrown != null) {
-            line.append('\n');
-            appendContinued(line, ThrowableProxyUtil.asString(thrown));
+            appendContinued(line, "\n" + ThrowableProxyUtil.asString(thrown));
         }
         stripTrailingWhitespace(line);
         return line.append('\n').toString();
