@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -46,6 +48,14 @@ class SignalDispatcherProcessTest {
             signalAndAwait(probe, "TERM", "lifecycle shutdownWaitForClients");
             signalAndAwait(probe, "TERM", "lifecycle shutdownImmediate");
             assertTrue(probe.output().contains("LOG got SIGTERM while shutting down, fast exit"), probe.output());
+
+            // jcmd wakes a JVM's attach listener with SIGQUIT unless its socket exists; the launcher's
+            // -XX:+StartAttachListener creates it at startup, so jcmd does not end the process.
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(probe.pid()), "VM.uptime").redirectErrorStream(true).start();
+            assertTrue(jcmd.waitFor(ChildJvm.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+            assertEquals(0, jcmd.exitValue(), new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            assertTrue(probe.isAlive(), probe.output());
 
             probe.kill("QUIT");
             assertEquals(3, probe.awaitExit(), probe.output());
