@@ -19,13 +19,15 @@ import java.util.stream.Stream;
  * {@code -d}: run in the background. PgBouncer forks; a JVM cannot, so the parent starts a detached
  * copy of itself and waits for it:
  * <ul>
- *   <li>the same java binary, JVM options and class path, the given main class and arguments (the
- *   caller leaves {@code -d} out and adds {@code -q}: a daemon logs to its logfile only);</li>
+ *   <li>the same java binary, JVM options and class path, the given main class and arguments
+ *   ({@link io.pooler.server.cli.StartOptions#daemonChildArguments()}: without {@code -d}, and with
+ *   {@code -q}, as a daemon logs to its logfile only);</li>
  *   <li>in a new session through {@code setsid(1)} when it exists, so the terminal's hangup and Ctrl-C
  *   never reach it; stdin from /dev/null, stdout and stderr appended to the logfile (JVM messages and
  *   crash reports land there) or discarded without one;</li>
  *   <li>{@value #CHILD_ENV}=1 in its environment, and {@code _JAVA_SR_SIGNUM=64} unless set, so that
- *   SIGUSR2 works in the daemon even under plain {@code java -jar} (see {@link SignalDispatcher}).</li>
+ *   even under plain {@code java -jar} the daemon's SIGUSR2 is not shared with HotSpot (see
+ *   {@link SignalDispatcher}).</li>
  * </ul>
  * The parent returns once the child has written the pidfile, which the server does when it listens.
  * If the child dies first, the parent fails with what the child wrote to the logfile. So unlike

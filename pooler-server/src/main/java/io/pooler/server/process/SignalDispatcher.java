@@ -21,11 +21,13 @@ import sun.misc.SignalHandler;
  *   <tr><td>SIGINT or SIGTERM during a shutdown</td><td>{@link Lifecycle#shutdownImmediate}</td></tr>
  *   <tr><td>SIGUSR1</td><td>{@link Lifecycle#pause}</td></tr>
  *   <tr><td>SIGUSR2</td><td>{@link Lifecycle#resume}, ignored during a shutdown</td></tr>
- *   <tr><td>SIGQUIT</td><td>the process exits at once, status 3, without cleanup</td></tr>
+ *   <tr><td>SIGQUIT</td><td>with {@code -Dpooler.sigquit=exit}: the process exits at once, status 3,
+ *   without cleanup</td></tr>
  * </table>
  *
  * <h2>What the JVM allows</h2>
- * HotSpot keeps two of these signals for itself, and the JVM cannot be told otherwise from Java code:
+ * HotSpot uses two of these signals itself, and only the JVM's command line and environment can change
+ * that:
  * <ul>
  *   <li><b>SIGUSR2</b> is HotSpot's thread suspend/resume signal, which JFR's execution sampler sends
  *   to threads. Left to HotSpot, a SIGUSR2 from kill(1) crashes JDK 17 (SIGSEGV in SR_handler, checked
