@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.util.ContextInitializer;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Changes the test JVM's logback configuration and puts the default one back after each test. */
+/** Changes the test JVM's logback configuration, and gives back the class path's one at the end. */
 class LoggingSetupTest {
     private static final Logger log = LoggerFactory.getLogger("io.pooler.test");
     private static final Logger netty = LoggerFactory.getLogger("io.netty.channel.Test");
@@ -46,6 +48,13 @@ class LoggingSetupTest {
     void restore() throws IOException {
         System.setErr(realStderr);
         LoggingSetup.configure(Optional.empty(), false, 0);
+    }
+
+    @AfterAll
+    static void restoreClassPathConfiguration() throws Exception {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.reset();
+        new ContextInitializer(context).autoConfig();
     }
 
     @Test
