@@ -1,18 +1,13 @@
 package io.pooler.server;
 
-import java.nio.file.Path;
+import io.pooler.server.cli.PoolerCli;
 
-/** Entry point of {@code pooler.jar}. */
+/** Entry point of {@code pooler.jar}: {@code java -jar pooler.jar [options] CONFIG.ini}. */
 public final class Main {
     private Main() {
     }
 
-    public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
-            System.out.println(io.pooler.Version.STRING);
-            return;
-        }
-        PoolerServer server = PoolerServer.start(Path.of(args[args.length - 1]));
-        server.terminated().join();
+    public static void main(String[] args) {
+        System.exit(PoolerCli.run(args, new ServerLauncher()));
     }
 }

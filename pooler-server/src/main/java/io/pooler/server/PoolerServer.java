@@ -209,6 +209,21 @@ public final class PoolerServer implements AutoCloseable {
                 + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("");
     }
 
+    // ---- pause ----
+
+    /**
+     * SIGUSR1 and PAUSE. Not implemented yet: the admin console work adds pausing to the pools;
+     * until then the signal is logged and nothing else happens.
+     */
+    public void pause() {
+        log.warn("PAUSE (SIGUSR1) is not supported yet; ignored");
+    }
+
+    /** SIGUSR2 and RESUME; see {@link #pause()}. */
+    public void resume() {
+        log.warn("RESUME (SIGUSR2) is not supported yet; ignored");
+    }
+
     // ---- shutdown ----
 
     /** SIGINT, SHUTDOWN WAIT_FOR_SERVERS: stop accepting, let running transactions finish, then exit. */
