@@ -117,7 +117,12 @@ public final class PoolerFixture implements AutoCloseable {
 
     /** Simple query protocol, as psql and psycopg2 speak. */
     public Connection connectSimple(String database, String user, String password) throws SQLException {
+        return connectSimple(database, user, password, new Properties());
+    }
+
+    public Connection connectSimple(String database, String user, String password, Properties extra) throws SQLException {
         Properties p = new Properties();
+        p.putAll(extra);
         p.setProperty("preferQueryMode", "simple");
         return connect(database, user, password, p);
     }
