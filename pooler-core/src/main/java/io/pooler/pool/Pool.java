@@ -578,9 +578,10 @@ public final class Pool {
         }
     }
 
+    /** server_lifetime; 0 means PgBouncer's "used only once". */
     private boolean pastLifetime(PooledServer server, long now) {
         Duration lifetime = settings.serverLifetime();
-        return !lifetime.isZero() && now - server.createdNanos() > lifetime.toNanos();
+        return now - server.createdNanos() > lifetime.toNanos();
     }
 
     private int totalServers() {

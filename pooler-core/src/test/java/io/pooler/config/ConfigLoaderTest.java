@@ -369,9 +369,9 @@ class ConfigLoaderTest {
 
     @Test
     void keepsTheValueOfAnUnsupportedKeyForShowConfig() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "query_timeout = 2.50", "service_name = svc");
+        LoadedConfig loaded = load("[pgbouncer]", "transaction_timeout = 2.50", "service_name = svc");
 
-        assertEquals("2.5", loaded.config().settings().raw("query_timeout"));
+        assertEquals("2.5", loaded.config().settings().raw("transaction_timeout"));
         assertEquals("svc", loaded.config().settings().raw("job_name"));
         assertEquals(2, loaded.warnings().size());
     }

@@ -214,14 +214,14 @@ class DatabasesSectionTest {
 
         assertEquals(List.of(
                 file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored",
-                file() + ":3: key \"min_pool_size\" in [databases] is not supported yet and is ignored",
                 file() + ":3: key \"auth_query\" in [databases] is not supported yet and is ignored",
                 file() + ":4: key \"auth_dbname\" in [databases] is not supported yet and is ignored",
                 file() + ":4: key \"load_balance_hosts\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"server_lifetime\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"max_db_client_connections\" in [databases] is not supported yet and is ignored"),
+                file() + ":4: key \"server_lifetime\" in [databases] is not supported yet and is ignored"),
                 loaded.warnings());
         assertEquals(List.of("a", "b"), List.copyOf(loaded.config().databases().keySet()));
+        assertEquals(2, loaded.config().databases().get("a").minPoolSize().getAsInt());
+        assertEquals(5, loaded.config().databases().get("b").maxDbClientConnections().getAsInt());
     }
 
     @Test

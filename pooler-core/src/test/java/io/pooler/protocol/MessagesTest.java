@@ -48,7 +48,7 @@ class MessagesTest {
 
     @Test
     void parameterStatus() {
-        assertHex("530000001654696d655a6f6e65004575726f706500",
+        assertHex("530000001454696d655a6f6e65004575726f706500",
                 BackendMessages.parameterStatus(alloc, "TimeZone", "Europe"));
     }
 
