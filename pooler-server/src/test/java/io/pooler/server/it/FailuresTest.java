@@ -1,0 +1,137 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.SessionPoolingTest.execute;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** PostgreSQL going away under the pooler: errors for those affected, no hang, recovery after. */
+@ExtendWith(PostgresExtension.class)
+class FailuresTest {
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    FailuresTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pooler.close();
+    }
+
+    @Test
+    void aTerminatedBackendFailsItsSessionClientOnlyAndIsReplaced() throws Exception {
+        pooler.start();
+        try (Connection victim = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+             Connection bystander = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            String pid = queryString(victim, "select pg_backend_pid()");
+            try (Connection su = pg.connectAsSuperuser("postgres")) {
+                execute(su, "select pg_terminate_backend(" + pid + ")");
+            }
+            SQLException e = assertThrows(SQLException.class, () -> queryString(victim, "select 1"));
+            assertTrue(e.getSQLState().startsWith("57P01") || e.getSQLState().startsWith("08"), e.getSQLState());
+            assertEquals("1", queryString(bystander, "select 1"));
+        }
+        try (Connection fresh = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals("1", queryString(fresh, "select 1"), "a new server replaces the dead one");
+        }
+    }
+
+    @Test
+    void inTransactionModeAnIdleClientDoesNotEvenNoticeItsOldServerDied() throws Exception {
+        pooler.set("pool_mode", "transaction").set("default_pool_size", "1").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            String pid = queryString(c, "select pg_backend_pid()");
+            try (Connection su = pg.connectAsSuperuser("postgres")) {
+                execute(su, "select pg_terminate_backend(" + pid + ")");
+            }
+            awaitNoServerWithPid(pid);
+            assertNotEquals(pid, queryString(c, "select pg_backend_pid()"));
+        }
+    }
+
+    @Test
+    void aPostgresRestartIsSurvived() throws Exception {
+        pooler.set("pool_mode", "transaction").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals("1", queryString(c, "select 1"));
+            pg.restart();
+            // The first query may meet the dying server; the next ones get fresh servers.
+            String result = null;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (result == null && System.nanoTime() < deadline) {
+                try {
+                    result = queryString(c, "select 2");
+                } catch (SQLException e) {
+                    if (c.isClosed()) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+            }
+            if (result == null) {
+                try (Connection again = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+                    result = queryString(again, "select 2");
+                }
+            }
+            assertEquals("2", result);
+        }
+        try (Connection fresh = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals("3", queryString(fresh, "select 3"));
+        }
+    }
+
+    @Test
+    void anUnreachableServerGivesAClearErrorNotAHang() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        pooler.databases().clear();
+        pooler.database(DB, "host=127.0.0.1 port=" + closedPort).start();
+        long start = System.nanoTime();
+        SQLException e = assertThrows(SQLException.class, () -> pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+        assertEquals("08006", e.getSQLState());
+        assertTrue(e.getMessage().contains("server connection failed"), e.getMessage());
+        // While logins keep failing, the next client is answered at once from the cached error.
+        SQLException again = assertThrows(SQLException.class, () -> pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD));
+        assertEquals("08006", again.getSQLState());
+    }
+
+    private void awaitNoServerWithPid(String pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            boolean gone = pooler.server().poolSnapshots().stream().allMatch(p -> p.svIdle() == 0);
+            if (gone) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the dead server " + pid + " is still in the pool");
+    }
+}

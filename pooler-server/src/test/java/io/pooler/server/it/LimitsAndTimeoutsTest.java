@@ -1,0 +1,214 @@
+package io.pooler.server.it;
+
+import io.pooler.auth.Md5Auth;
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.MD5_PASSWORD;
+import static io.pooler.server.it.TestRoles.MD5_USER;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Limits across pools, checked with pg_stat_activity, and the timeouts PgBouncer has. */
+@ExtendWith(PostgresExtension.class)
+class LimitsAndTimeoutsTest {
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    LimitsAndTimeoutsTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        // Backends of the previous test's pooler may still be on their way out.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (currentServers() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        pooler = new PoolerFixture(pg).set("auth_type", "md5")
+                .user(SCRAM_USER, pg.storedPassword(SCRAM_USER))
+                .user(MD5_USER, Md5Auth.encode(MD5_USER, MD5_PASSWORD))
+                .set("pool_mode", "transaction");
+    }
+
+    @AfterEach
+    void tearDown() {
+        pooler.close();
+    }
+
+    @Test
+    void maxDbConnectionsHoldsAcrossTheUsersOfADatabase() throws Exception {
+        pooler.set("default_pool_size", "10").set("max_db_connections", "3").start();
+        runConcurrently(12, i -> {
+            boolean scram = i % 2 == 0;
+            try (Connection c = scram ? pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD) : pooler.connect(DB, MD5_USER, MD5_PASSWORD)) {
+                queryString(c, "select pg_sleep(0.3)");
+            }
+        });
+        assertTrue(peakServers() <= 3, "peak " + peakServers());
+        assertTrue(maxSeen <= 3, "at most 3 servers of the database at any time, saw " + maxSeen);
+    }
+
+    @Test
+    void aFullDatabaseLimitIsFreedByClosingAnIdleServerOfAnotherPool() throws Exception {
+        pooler.set("default_pool_size", "5").set("max_db_connections", "2").start();
+        runConcurrently(2, i -> {
+            try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+                queryString(c, "select pg_sleep(0.2)");
+            }
+        });
+        assertEquals(2, currentServers(), "two idle servers of it_scram hold the database's limit");
+        try (Connection other = pooler.connect(DB, MD5_USER, MD5_PASSWORD)) {
+            long start = System.nanoTime();
+            assertEquals(MD5_USER, queryString(other, "select current_user"));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "served without waiting for an idle timeout");
+        }
+        assertTrue(currentServers() <= 2);
+    }
+
+    @Test
+    void maxUserConnectionsHoldsAcrossDatabases() throws Exception {
+        pooler.set("default_pool_size", "10").set("max_user_connections", "2").start();
+        runConcurrently(8, i -> {
+            String db = i % 2 == 0 ? DB : "postgres";
+            try (Connection c = pooler.connect(db, SCRAM_USER, SCRAM_PASSWORD)) {
+                queryString(c, "select pg_sleep(0.3)");
+            }
+        });
+        assertTrue(maxSeen <= 2, "at most 2 servers of the user at any time, saw " + maxSeen);
+    }
+
+    @Test
+    void maxDbClientConnectionsRefusesTheNextClient() throws Exception {
+        pooler.set("max_db_client_connections", "1").start();
+        try (Connection first = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            SQLException e = assertThrows(SQLException.class, () -> pooler.connect(DB, MD5_USER, MD5_PASSWORD));
+            assertEquals("53300", e.getSQLState());
+            try (Connection other = pooler.connect("postgres", MD5_USER, MD5_PASSWORD)) {
+                assertEquals("1", queryString(other, "select 1"), "another database is not counted");
+            }
+            assertEquals("1", queryString(first, "select 1"));
+        }
+    }
+
+    @Test
+    void queryTimeoutEndsALongQuery() throws Exception {
+        pooler.set("query_timeout", "1").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            long start = System.nanoTime();
+            SQLException e = assertThrows(SQLException.class, () -> queryString(c, "select pg_sleep(20)"));
+            assertTrue(e.getMessage().contains("query_timeout"), e.getMessage());
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10));
+        }
+    }
+
+    @Test
+    void idleTransactionTimeoutEndsAForgottenTransaction() throws Exception {
+        pooler.set("idle_transaction_timeout", "1").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            c.setAutoCommit(false);
+            queryString(c, "select 1");
+            Thread.sleep(2500);
+            SQLException e = assertThrows(SQLException.class, () -> queryString(c, "select 2"));
+            assertTrue(e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
+        }
+        try (Connection su = pg.connectAsSuperuser("postgres")) {
+            assertEquals("0", queryString(su, "select count(*) from pg_stat_activity where state like 'idle in transaction%'"));
+        }
+    }
+
+    @Test
+    void clientIdleTimeoutClosesAnIdleClient() throws Exception {
+        pooler.set("client_idle_timeout", "1").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(c, "select 1");
+            Thread.sleep(2500);
+            assertThrows(SQLException.class, () -> queryString(c, "select 2"));
+        }
+    }
+
+    @Test
+    void minPoolSizeKeepsServersWarm() throws Exception {
+        pooler.set("min_pool_size", "3").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(c, "select 1");
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        int servers = 0;
+        while (System.nanoTime() < deadline && (servers = currentServers()) < 3) {
+            Thread.sleep(100);
+        }
+        assertEquals(3, servers);
+    }
+
+    private volatile int maxSeen;
+
+    private interface ClientWork {
+        void run(int i) throws Exception;
+    }
+
+    /** Runs the clients at once while sampling pg_stat_activity for the peak count of pooled servers. */
+    private void runConcurrently(int clients, ClientWork work) throws Exception {
+        ExecutorService threads = Executors.newFixedThreadPool(clients + 1);
+        try {
+            Future<?> sampler = threads.submit(() -> {
+                long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Thread.currentThread().isInterrupted() && System.nanoTime() < end) {
+                    maxSeen = Math.max(maxSeen, currentServers());
+                    Thread.sleep(20);
+                }
+                return null;
+            });
+            List<Future<?>> done = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                int n = i;
+                done.add(threads.submit(() -> {
+                    work.run(n);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            sampler.cancel(true);
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private int peakServers() {
+        return maxSeen;
+    }
+
+    /** Server connections of the test roles, as PostgreSQL counts them. */
+    private int currentServers() throws SQLException {
+        try (Connection su = pg.connectAsSuperuser("postgres"); Statement s = su.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where usename in ('"
+                     + SCRAM_USER + "', '" + MD5_USER + "')")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+}
