@@ -350,6 +350,10 @@ public final class ServerConnection extends PooledServer {
             unexpectedWhileUnlinked(frame);
             return;
         }
+        if (!client.channel().isActive()) {
+            frame.release(); // the client left; its cleanup closes or resets this server
+            return;
+        }
         switch (type) {
             case MessageType.READY_FOR_QUERY -> {
                 readyForClient.incrementAndGet();

@@ -74,6 +74,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof ProtocolException e) {
             connection.onProtocolError(e);
+        } else if (!ctx.channel().isActive()) {
+            log.debug("{} error after close: {}", connection, root.toString()); // e.g. relayed writes to a gone client
         } else {
             log.info("{} connection error: {}", connection, root.toString());
             ctx.close();
