@@ -40,8 +40,10 @@ public final class Pool {
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
     private volatile Map<String, String> welcomeParameters;
     private ErrorResponse lastLoginError;
-    /** A launch was refused by max_db_connections since the last look; guarded by the lock. */
-    private boolean databaseFull;
+    /** Which shared limit refused a launch since the last look; guarded by the lock. */
+    private LimitHit limitHit = LimitHit.NONE;
+
+    private enum LimitHit { NONE, DATABASE, USER }
     private long lastLoginFailureNanos;
 
     public Pool(PoolKey key, PoolSettings settings, ServerFactory serverFactory, PoolLimits limits) {
@@ -466,15 +468,16 @@ public final class Pool {
         return allowed;
     }
 
-    /** Null when max_db_connections or max_user_connections is full; {@link #databaseFull} says which. */
+    /** Null when max_db_connections or max_user_connections is full; {@link #limitHit} says which. */
     private PooledServer launchServer(EventLoop loop) {
         PoolSettings s = settings;
         if (!limits.databaseServers().tryAcquire(s.maxDbConnections())) {
-            databaseFull = true;
+            limitHit = LimitHit.DATABASE;
             return null;
         }
         if (!limits.userServers().tryAcquire(s.maxUserConnections())) {
             limits.databaseServers().release();
+            limitHit = LimitHit.USER;
             return null;
         }
         PooledServer server = serverFactory.newServer(this, loop);
@@ -492,25 +495,27 @@ public final class Pool {
     }
 
     /**
-     * Outside the lock: connects a launched server, or, when the database's limit stopped the launch,
-     * closes an idle server of another pool of the same database to make room (PgBouncer does the
-     * same); the janitor launches into the freed slot.
+     * Outside the lock: connects a launched server, or, when a shared limit stopped the launch,
+     * closes an idle server of another pool of the same database (or user) to make room, as
+     * PgBouncer does; the janitor launches into the freed slot.
      */
     private void afterLaunchDecision(PooledServer launch) {
         if (launch != null) {
             launch.connect();
             return;
         }
-        boolean full;
+        LimitHit hit;
         lock.lock();
         try {
-            full = databaseFull;
-            databaseFull = false;
+            hit = limitHit;
+            limitHit = LimitHit.NONE;
         } finally {
             lock.unlock();
         }
-        if (full) {
-            limits.closeIdleServerElsewhere().test(this);
+        if (hit == LimitHit.DATABASE) {
+            limits.closeIdleServerOfSameDatabase().test(this);
+        } else if (hit == LimitHit.USER) {
+            limits.closeIdleServerOfSameUser().test(this);
         }
     }
 
@@ -530,7 +535,7 @@ public final class Pool {
             lock.unlock();
         }
         if (victim != null) {
-            victim.close("freeing a slot of max_db_connections for another pool");
+            victim.close("freeing a slot of max_db_connections or max_user_connections for another pool");
             return true;
         }
         return false;

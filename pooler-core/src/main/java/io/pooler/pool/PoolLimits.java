@@ -4,14 +4,15 @@ import java.util.function.Predicate;
 
 /**
  * What a pool shares with the other pools of its database and user: the server counters behind
- * max_db_connections and max_user_connections, and a way to free a slot held by an idle server of
- * another pool of the same database when the database's limit is full.
+ * max_db_connections and max_user_connections, and ways to free a slot held by an idle server of
+ * another pool of the same database, or of the same user, when that limit is full (PgBouncer's
+ * evict_connection and evict_user_connection).
  */
 public record PoolLimits(ConnectionCounter databaseServers, ConnectionCounter userServers,
-                         Predicate<Pool> closeIdleServerElsewhere) {
+                         Predicate<Pool> closeIdleServerOfSameDatabase, Predicate<Pool> closeIdleServerOfSameUser) {
 
     /** No sharing: for a pool on its own (tests). */
     public static PoolLimits unshared() {
-        return new PoolLimits(new ConnectionCounter(), new ConnectionCounter(), pool -> false);
+        return new PoolLimits(new ConnectionCounter(), new ConnectionCounter(), pool -> false, pool -> false);
     }
 }

@@ -64,14 +64,14 @@ public final class PoolerRuntime {
         return pools.getOrCreate(key, k -> new Pool(k,
                 PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector,
                 new PoolLimits(limits.serversOfDatabase(database), limits.serversOfUser(serverUser),
-                        this::closeIdleServerOfSameDatabase)));
+                        starved -> closeIdleServerOf(starved, other -> other.key().database().equals(database)),
+                        starved -> closeIdleServerOf(starved, other -> other.key().user().equals(serverUser)))));
     }
 
-    /** max_db_connections is full for {@code starved}'s database: free a slot held by an idle server elsewhere. */
-    private boolean closeIdleServerOfSameDatabase(Pool starved) {
+    /** A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool. */
+    private boolean closeIdleServerOf(Pool starved, java.util.function.Predicate<Pool> related) {
         for (Pool other : pools.all()) {
-            if (other != starved && other.key().database().equals(starved.key().database())
-                    && other.closeOneIdleServer()) {
+            if (other != starved && related.test(other) && other.closeOneIdleServer()) {
                 return true;
             }
         }

@@ -61,6 +61,23 @@ public final class BackendConnector implements ServerFactory {
                 .connect(server.target().address());
     }
 
+    /** Sends a CancelRequest for whatever {@code server} is running, then runs {@code then}. */
+    void sendCancel(ServerConnection server, Runnable then) {
+        openRaw(server.eventLoop(), server.target().address(), new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                ctx.writeAndFlush(io.pooler.protocol.FrontendMessages.cancelRequest(ctx.alloc(),
+                        server.backendProcessId(), server.backendSecretKey()));
+            }
+        }).addListener(f -> {
+            if (f.isSuccess()) {
+                ((io.netty.channel.ChannelFuture) f).channel().closeFuture().addListener(closed -> then.run());
+            } else {
+                then.run();
+            }
+        });
+    }
+
     /** A one-off connection for a CancelRequest to the server behind {@code server}. */
     public ChannelFuture openRaw(EventLoop loop, SocketAddress address, ChannelHandler handler) {
         Settings s = runtime.config().config().settings();

@@ -436,7 +436,12 @@ public final class ServerConnection extends PooledServer {
         if (client != null) {
             client.failFromServer(reason);
         }
-        close(reason);
+        if (outstandingRequests() > 0) {
+            // Closing alone would leave the backend running the query until it next writes.
+            connector.sendCancel(this, () -> close(reason));
+        } else {
+            close(reason);
+        }
     }
 
     private void unexpectedWhileUnlinked(ByteBuf frame) {
