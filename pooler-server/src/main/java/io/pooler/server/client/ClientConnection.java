@@ -88,6 +88,9 @@ public final class ClientConnection extends PooledClient {
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     private volatile long lastActivityNanos = System.nanoTime();
+    private final long connectedNanos = System.nanoTime();
+    /** Why the connection ends, for log_disconnections; the client's own doing unless set. */
+    private String closeReason = "client close request";
     private io.pooler.pool.ConnectionCounter heldDatabaseSlot;
     private io.pooler.pool.ConnectionCounter heldUserSlot;
     private boolean unsyncedExtended;
@@ -148,6 +151,7 @@ public final class ClientConnection extends PooledClient {
             case SSL_REQUEST, GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
             case CANCEL_REQUEST -> {
                 CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), eventLoop());
+                closeReason = "cancel request";
                 closeQuietly();
             }
             case STARTUP -> onStartupMessage(packet);
@@ -248,7 +252,10 @@ public final class ClientConnection extends PooledClient {
             pool.clientClosed(this);
             giveBackServerOnClose();
         }
-        log.debug("{} closed", this);
+        if (runtime.config().config().settings().logDisconnections()) {
+            log.info("{} closing because: {} (age={}s)", this, closeReason,
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - connectedNanos));
+        }
     }
 
     /** Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. */
@@ -318,7 +325,6 @@ public final class ClientConnection extends PooledClient {
         } else if (outcome instanceof ClientAuthenticator.Success success) {
             loginSucceeded(success.finalMessage());
         } else if (outcome instanceof ClientAuthenticator.Failure failure) {
-            log.info("{} login failed: {}", this, failure.error().message());
             fail(failure.error());
         }
     }
@@ -371,11 +377,15 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         Map<String, String> serverValues = pool.welcomeParameters();
+        Settings settings = runtime.config().config().settings();
         for (String name : tracked.names()) {
-            String value = startup.parameters().getOrDefault(name, serverValues.get(name));
+            String value = startupValue(name, serverValues);
             if (value != null) {
                 wantedParameters.put(name, value);
             }
+        }
+        if (settings.logConnections()) {
+            log.info("{} login attempt: db={} user={} tls=no", this, startup.database(), startup.user());
         }
         serverValues.forEach((name, value) ->
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wantedParameters.getOrDefault(name, value))));
@@ -390,6 +400,18 @@ public final class ClientConnection extends PooledClient {
         if (!pendingMessages.isEmpty()) {
             requestServer();
         }
+    }
+
+    /**
+     * What the client asked for at startup, else the server's value; with application_name_add_host,
+     * application_name gets the client's address added, as PgBouncer does.
+     */
+    private String startupValue(String name, Map<String, String> serverValues) {
+        String value = startup.parameters().getOrDefault(name, serverValues == null ? null : serverValues.get(name));
+        if (name.equals("application_name") && runtime.config().config().settings().applicationNameAddHost()) {
+            value = (value == null ? "" : value) + " - " + describe(channel.remoteAddress());
+        }
+        return value;
     }
 
     // ---- relaying ----
@@ -521,8 +543,10 @@ public final class ClientConnection extends PooledClient {
             return value;
         }
         if (afterReset) {
-            Map<String, String> welcome = pool.welcomeParameters();
-            String own = startup.parameters().getOrDefault(name, welcome == null ? value : welcome.getOrDefault(name, value));
+            String own = startupValue(name, pool.welcomeParameters());
+            if (own == null) {
+                own = value;
+            }
             wantedParameters.put(name, own);
             if (!own.equals(value)) {
                 parametersDirty = true;
@@ -593,6 +617,10 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         rejecting = true;
+        closeReason = error.message();
+        if (runtime.config().config().settings().logPoolerErrors()) {
+            log.warn("{} pooler error: {}", this, error.message());
+        }
         channel.config().setAutoRead(true);
         channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
     }

@@ -149,6 +149,18 @@ class SessionPoolingTest {
     }
 
     @Test
+    void applicationNameAddHostAppendsTheClientAddress() throws Exception {
+        pooler.set("application_name_add_host", "1").start();
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("ApplicationName", "odoo");
+        p.setProperty("assumeMinServerVersion", "12"); // application_name in the startup packet
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, p)) {
+            String name = queryString(c, "show application_name");
+            assertTrue(name.startsWith("odoo - 127.0.0.1:"), name);
+        }
+    }
+
+    @Test
     void postgresErrorsReachTheClientAndTheSessionGoesOn() throws Exception {
         pooler.start();
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
