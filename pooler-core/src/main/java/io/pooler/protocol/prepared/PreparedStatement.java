@@ -1,0 +1,37 @@
+package io.pooler.protocol.prepared;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+
+import java.nio.charset.StandardCharsets;
+
+/** One distinct statement, with the server-side name every server knows it by. */
+public record PreparedStatement(long id, StatementKey key) {
+
+    public String serverName() {
+        return StatementRegistry.NAME_PREFIX + id;
+    }
+
+    /** A Parse message that prepares this statement under its server-side name. */
+    public ByteBuf parseMessage(ByteBufAllocator alloc) {
+        byte[] name = serverName().getBytes(StandardCharsets.US_ASCII);
+        byte[] definition = key.definition();
+        ByteBuf out = alloc.buffer(PgFrames.HEADER_LENGTH + name.length + 1 + definition.length);
+        int start = PgFrames.beginMessage(out, MessageType.PARSE);
+        out.writeBytes(name).writeByte(0).writeBytes(definition);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    /** Close ('S') of this statement on a server, when the server's cache evicts it. */
+    public ByteBuf closeMessage(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(32);
+        int start = PgFrames.beginMessage(out, MessageType.CLOSE);
+        out.writeByte('S');
+        PgFrames.writeCString(out, serverName());
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+}

@@ -1,0 +1,238 @@
+package io.pooler.protocol.prepared;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Named statements across servers, with the server's side played by hand: what the pooler sends
+ * to each server, and what the client receives in which order.
+ */
+class StatementRewriterTest {
+    private final ByteBufAllocator alloc = UnpooledByteBufAllocator.DEFAULT;
+    private final StatementRegistry registry = new StatementRegistry();
+
+    /** A server as the rewriter and tracker see it, recording what is sent to it. */
+    private final class FakeServer implements StatementRewriter.Server {
+        final ServerStatements statements = new ServerStatements();
+        final ResponseTracker tracker = new ResponseTracker(statements);
+        final List<String> sent = new ArrayList<>();
+        final List<String> toClient = new ArrayList<>();
+
+        @Override
+        public ServerStatements statements() {
+            return statements;
+        }
+
+        @Override
+        public ResponseTracker tracker() {
+            return tracker;
+        }
+
+        @Override
+        public ByteBufAllocator alloc() {
+            return alloc;
+        }
+
+        void receive(ByteBuf frame) {
+            sent.add(describe(frame));
+            frame.release();
+        }
+
+        /** The server answers with a message of this type; returns whether it reached the client. */
+        boolean answer(char type) {
+            ByteBuf message = alloc.buffer().writeByte(type).writeInt(4);
+            boolean relay = tracker.onServerMessage((byte) type, alloc, f -> {
+                toClient.add(String.valueOf((char) PgFrames.type(f)));
+                f.release();
+            });
+            if (relay) {
+                toClient.add(String.valueOf(type));
+            }
+            tracker.answerDue(alloc, f -> {
+                toClient.add(String.valueOf((char) PgFrames.type(f)));
+                f.release();
+            });
+            message.release();
+            return relay;
+        }
+    }
+
+    @Test
+    void theSecondServerGetsTheStatementPreparedBeforeTheBind() {
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        FakeServer first = new FakeServer();
+        client.forward(parse("S_1", "select $1"), first, first::receive);
+        client.forward(bind("", "S_1"), first, first::receive);
+        client.forward(sync(), first, first::receive);
+        assertEquals(List.of("P POOLER_1", "B POOLER_1", "S"), first.sent);
+        first.answer('1');
+        first.answer('2');
+        first.answer('Z');
+        assertEquals(List.of("1", "2", "Z"), first.toClient);
+
+        FakeServer second = new FakeServer();
+        client.forward(bind("", "S_1"), second, second::receive);
+        client.forward(sync(), second, second::receive);
+        assertEquals(List.of("P POOLER_1", "B POOLER_1", "S"), second.sent, "prepared there first");
+        assertFalse(second.answer('1'), "the injected Parse's ParseComplete is swallowed");
+        second.answer('2');
+        second.answer('Z');
+        assertEquals(List.of("2", "Z"), second.toClient);
+    }
+
+    @Test
+    void aParseTheServerAlreadyHasIsAnsweredByThePoolerInPlace() {
+        FakeServer server = new FakeServer();
+        StatementRewriter a = new StatementRewriter(registry, 10);
+        a.forward(parse("a1", "select 1"), server, server::receive);
+        a.forward(sync(), server, server::receive);
+        server.answer('1');
+        server.answer('Z');
+        server.sent.clear();
+        server.toClient.clear();
+
+        StatementRewriter b = new StatementRewriter(registry, 10);
+        b.forward(parse("b1", "select 1"), server, server::receive);
+        b.forward(bind("", "b1"), server, server::receive);
+        b.forward(execute(), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        assertEquals(List.of("B POOLER_1", "E", "S"), server.sent, "no second Parse");
+        server.answer('2');
+        server.answer('C');
+        server.answer('Z');
+        assertEquals(List.of("1", "2", "C", "Z"), server.toClient, "ParseComplete comes first, where b expects it");
+    }
+
+    @Test
+    void aFailedParseIsForgottenAndNothingIsAnsweredAfterTheError() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("bad", "selec 1"), server, server::receive);
+        client.forward(parse("later", "select 2"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(List.of("E", "Z"), server.toClient);
+        assertEquals(0, server.statements.size(), "neither statement exists on the server");
+        assertTrue(server.tracker.isIdle());
+    }
+
+    @Test
+    void closingAStatementKeepsItOnTheServerAndAnswersAtOnce() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("s", "select 3"), server, server::receive);
+        client.forward(close('S', "s"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        assertEquals(List.of("P POOLER_1", "S"), server.sent);
+        server.answer('1');
+        server.answer('Z');
+        assertEquals(List.of("1", "3", "Z"), server.toClient);
+        assertEquals(1, server.statements.size());
+    }
+
+    @Test
+    void theLeastRecentlyUsedStatementIsClosedBeyondCapacity() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 2);
+        client.forward(parse("a", "select 'a'"), server, server::receive);
+        client.forward(parse("b", "select 'b'"), server, server::receive);
+        client.forward(parse("c", "select 'c'"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        assertEquals(List.of("P POOLER_1", "P POOLER_2", "C POOLER_1", "P POOLER_3", "S"), server.sent);
+        server.answer('1');
+        server.answer('1');
+        assertFalse(server.answer('3'), "the eviction's CloseComplete is the pooler's own");
+        server.answer('1');
+        server.answer('Z');
+        assertEquals(List.of("1", "1", "1", "Z"), server.toClient);
+    }
+
+    @Test
+    void unnamedStatementsPassThroughUntouched() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("", "select 4"), server, server::receive);
+        client.forward(bind("", ""), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        assertEquals(List.of("P ", "B ", "S"), server.sent);
+        assertEquals(0, registry.size());
+    }
+
+    // ---- messages ----
+
+    private ByteBuf parse(String name, String query) {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.PARSE);
+        PgFrames.writeCString(out, name);
+        PgFrames.writeCString(out, query);
+        out.writeShort(0);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    private ByteBuf bind(String portal, String statement) {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.BIND);
+        PgFrames.writeCString(out, portal);
+        PgFrames.writeCString(out, statement);
+        out.writeShort(0).writeShort(0).writeShort(0);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    private ByteBuf close(char kind, String name) {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.CLOSE);
+        out.writeByte(kind);
+        PgFrames.writeCString(out, name);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    private ByteBuf execute() {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.EXECUTE);
+        PgFrames.writeCString(out, "");
+        out.writeInt(0);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    private ByteBuf sync() {
+        return alloc.buffer().writeByte(MessageType.SYNC).writeInt(4);
+    }
+
+    /** "P name" for Parse, "B statement" for Bind, "C name" for Close, the type letter otherwise. */
+    private static String describe(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame);
+        switch (PgFrames.type(frame)) {
+            case MessageType.PARSE:
+                return "P " + cstring(body, 0);
+            case MessageType.BIND:
+                int portalEnd = body.indexOf(0, body.writerIndex(), (byte) 0);
+                return "B " + cstring(body, portalEnd + 1);
+            case MessageType.CLOSE:
+                return "C " + cstring(body, 1);
+            default:
+                return String.valueOf((char) PgFrames.type(frame));
+        }
+    }
+
+    private static String cstring(ByteBuf body, int from) {
+        int end = body.indexOf(from, body.writerIndex(), (byte) 0);
+        return body.toString(from, end - from, StandardCharsets.UTF_8);
+    }
+}
