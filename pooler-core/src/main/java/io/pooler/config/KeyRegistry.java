@@ -85,7 +85,7 @@ public final class KeyRegistry {
             integer("max_db_connections", "0", ONLINE, SUPPORTED),
             // PgBouncer reads this one as unsigned int; Settings caps it to what a protocol length can say.
             integer("max_packet_size", "2147483647", ONLINE, SUPPORTED).range(0, 0xFFFF_FFFFL),
-            integer("max_prepared_statements", "200", ONLINE, IGNORED),
+            integer("max_prepared_statements", "200", ONLINE, SUPPORTED),
             integer("max_user_client_connections", "0", ONLINE, SUPPORTED),
             integer("max_user_connections", "0", ONLINE, SUPPORTED),
             integer("min_pool_size", "0", ONLINE, SUPPORTED),

@@ -162,6 +162,11 @@ public final class Settings {
         return q == null || q.equals("<empty>") ? "" : q;
     }
 
+    /** Per server, in transaction and statement pooling; 0 turns prepared statement tracking off. */
+    public int maxPreparedStatements() {
+        return integer("max_prepared_statements");
+    }
+
     public int maxDbClientConnections() {
         return integer("max_db_client_connections");
     }

@@ -45,7 +45,8 @@ class KeyRegistryTest {
             "log_connections", "log_disconnections", "log_pooler_errors", "verbose", "stats_period",
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
-            "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections");
+            "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
+            "max_prepared_statements");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus worker_threads (event loops start once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(

@@ -26,6 +26,7 @@ public final class PoolerRuntime {
     private final AtomicReference<RuntimeConfig> config;
     private final PoolRegistry pools = new PoolRegistry();
     private final ConnectionLimits limits = new ConnectionLimits();
+    private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final CancelRegistry cancelRegistry = new CancelRegistry();
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
@@ -76,6 +77,11 @@ public final class PoolerRuntime {
             }
         }
         return false;
+    }
+
+    /** Server-side names of prepared statements, shared by every pool. */
+    public io.pooler.protocol.prepared.StatementRegistry statementRegistry() {
+        return statementRegistry;
     }
 
     public ConnectionLimits limits() {

@@ -17,6 +17,9 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.ResponseTracker;
+import io.pooler.protocol.prepared.ServerStatements;
+import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.server.net.OutboundBatch;
 import org.slf4j.Logger;
@@ -43,7 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * parameters) are answered like any query; their replies are swallowed up to and including their
  * ReadyForQuery, counted by {@link #internalQueries}.
  */
-public final class ServerConnection extends PooledServer {
+public final class ServerConnection extends PooledServer implements StatementRewriter.Server {
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -69,6 +72,11 @@ public final class ServerConnection extends PooledServer {
 
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
     private final AtomicLong readyForClient = new AtomicLong();
+    /** Named prepared statements on this server (transaction pooling). */
+    private final ServerStatements statements = new ServerStatements();
+    private final ResponseTracker tracker = new ResponseTracker(statements);
+    /** The linked client's statements are tracked (transaction/statement pooling); set at link. */
+    private volatile boolean tracking;
     private final AtomicLong requestsFromClient = new AtomicLong();
     private volatile long busySinceNanos;
     private volatile long lastReadyNanos = System.nanoTime();
@@ -219,10 +227,12 @@ public final class ServerConnection extends PooledServer {
      * The client just got this server: counting starts afresh. Called on the client's loop while
      * the server is quiet (idle or just logged in), so nothing races with it.
      */
-    public void beginLink() {
+    public void beginLink(boolean trackStatements) {
         synchronized (this) {
             releasing = false;
         }
+        tracking = trackStatements;
+        tracker.reset();
         readyForClient.set(0);
         requestsFromClient.set(0);
         resetSeen = false;
@@ -252,6 +262,34 @@ public final class ServerConnection extends PooledServer {
     /** When PostgreSQL last said it was ready for a query. */
     public long lastReadyNanos() {
         return lastReadyNanos;
+    }
+
+    // ---- prepared statements ----
+
+    @Override
+    public ServerStatements statements() {
+        return statements;
+    }
+
+    @Override
+    public ResponseTracker tracker() {
+        return tracker;
+    }
+
+    @Override
+    public io.netty.buffer.ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    /** The client queued requests the pooler answers itself: send those answers now. Any thread. */
+    public void sendAnswersDue() {
+        loop.execute(() -> {
+            ClientConnection client = linkedClient();
+            if (client != null && !closed) {
+                tracker.answerDue(channel.alloc(), f -> toClient.add(client.channel(), f));
+                toClient.flush();
+            }
+        });
     }
 
     // ---- cancel requests in flight ----
@@ -338,6 +376,9 @@ public final class ServerConnection extends PooledServer {
                 return;
             }
         } else if (internalQueries.get() > 0) {
+            if (type == MessageType.COMMAND_COMPLETE) {
+                noteResetCommand(frame);
+            }
             if (type == MessageType.ERROR_RESPONSE) {
                 internalQueryFailed = true;
                 log.warn("{} internal query failed: {}", this, ErrorResponse.parseBody(PgFrames.body(frame)));
@@ -365,7 +406,22 @@ public final class ServerConnection extends PooledServer {
             default -> {
             }
         }
-        toClient.add(client.channel(), frame);
+        if (tracking) {
+            relayTracked(client, type, frame);
+        } else {
+            toClient.add(client.channel(), frame);
+        }
+    }
+
+    /** Transaction pooling with named statements: the pooler's own answers go in their place. */
+    private void relayTracked(ClientConnection client, byte type, ByteBuf frame) {
+        Channel peer = client.channel();
+        if (tracker.onServerMessage(type, channel.alloc(), f -> toClient.add(peer, f))) {
+            toClient.add(peer, frame);
+        } else {
+            frame.release();
+        }
+        tracker.answerDue(channel.alloc(), f -> toClient.add(peer, f));
     }
 
     /**
@@ -377,6 +433,9 @@ public final class ServerConnection extends PooledServer {
         String tag = body.toString(body.readerIndex(), Math.max(0, body.readableBytes() - 1), StandardCharsets.US_ASCII);
         if (tag.equals("RESET") || tag.equals("DISCARD ALL")) {
             resetSeen = true;
+        }
+        if (tag.equals("DISCARD ALL") || tag.equals("DEALLOCATE ALL")) {
+            tracker.statementsDiscarded(); // the pooler's prepared statements are gone too
         }
     }
 

@@ -94,6 +94,8 @@ public final class ClientConnection extends PooledClient {
     private io.pooler.pool.ConnectionCounter heldDatabaseSlot;
     private io.pooler.pool.ConnectionCounter heldUserSlot;
     private boolean unsyncedExtended;
+    /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
+    private io.pooler.protocol.prepared.StatementRewriter statementRewriter;
     private boolean serverHandled;
     /** An error was sent and the connection is closing: nothing more is read. */
     private boolean rejecting;
@@ -292,6 +294,10 @@ public final class ClientConnection extends PooledClient {
         String serverUser = db.get().user().orElse(startup.user());
         pool = runtime.pool(db.get(), poolDatabase, serverUser);
         poolMode = pool.settings().poolMode();
+        if (poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0) {
+            statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
+                    runtime.statementRegistry(), settings.maxPreparedStatements());
+        }
 
         AuthType authType = settings.authType();
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
@@ -447,7 +453,15 @@ public final class ClientConnection extends PooledClient {
             default -> {
             }
         }
-        toServer.add(server.channel(), frame);
+        if (statementRewriter != null) {
+            statementRewriter.forward(frame, server, f -> toServer.add(server.channel(), f));
+            if (server.tracker().answerIsDue()) {
+                toServer.flush();
+                server.sendAnswersDue();
+            }
+        } else {
+            toServer.add(server.channel(), frame);
+        }
     }
 
     /** Messages are queued and reading stops (bounding what is buffered) until a server is linked. */
@@ -474,7 +488,7 @@ public final class ClientConnection extends PooledClient {
         }
         waitingForServer = false;
         unsyncedExtended = false;
-        server.beginLink();
+        server.beginLink(statementRewriter != null);
         applyParameters(server);
         while (!pendingMessages.isEmpty() && server() == server) {
             forward(server, pendingMessages.poll());

@@ -72,16 +72,16 @@ class TransactionPoolingTest {
         ExecutorService threads = Executors.newFixedThreadPool(clients);
         try {
             List<Future<?>> done = new ArrayList<>();
-            // Protocol-level named prepared statements need max_prepared_statements, which is not
-            // supported yet: PgJDBC's extended protocol with unnamed statements only, as with older PgBouncers.
-            Properties unnamed = new Properties();
-            unnamed.setProperty("prepareThreshold", "0");
+            // PgJDBC switches to named server-side statements after prepareThreshold uses (5 by
+            // default): here from the first, so every statement is named and crosses servers.
+            Properties named = new Properties();
+            named.setProperty("prepareThreshold", "1");
             for (int c = 0; c < clients; c++) {
                 int client = c;
                 boolean simple = c % 2 == 0;
                 done.add(threads.submit(() -> {
                     try (Connection conn = simple ? pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)
-                            : pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, unnamed)) {
+                            : pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, named)) {
                         conn.setAutoCommit(false);
                         for (int t = 0; t < transactions; t++) {
                             try (PreparedStatement ps = conn.prepareStatement("insert into tx_items (client, n) values (?, ?)")) {
@@ -105,6 +105,43 @@ class TransactionPoolingTest {
             assertEquals(String.valueOf(clients * transactions), queryString(su, "select count(*) from tx_items"));
         }
         assertTrue(serverConnections() <= 4, "never more than pool_size servers");
+    }
+
+    @Test
+    void namedPreparedStatementsFollowTheClientFromServerToServer() throws Exception {
+        pooler.set("default_pool_size", "3").start();
+        Properties named = new Properties();
+        named.setProperty("prepareThreshold", "1");
+        List<Connection> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                clients.add(pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, named));
+            }
+            for (int round = 0; round < 10; round++) {
+                for (int i = 0; i < clients.size(); i++) {
+                    Connection c = clients.get(i);
+                    try (PreparedStatement ps = c.prepareStatement("select ?::int + ?::int")) {
+                        ps.setInt(1, round);
+                        ps.setInt(2, i);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            rs.next();
+                            assertEquals(round + i, rs.getInt(1));
+                        }
+                    }
+                    if (round == 5 && i % 2 == 0) {
+                        execute(c, "discard all"); // Odoo does this; the server's statements are gone after it
+                    }
+                }
+            }
+            try (Connection su = pg.connectAsSuperuser(DB)) {
+                assertTrue(Integer.parseInt(queryString(su, "select count(*) from pg_stat_activity where usename = '"
+                        + SCRAM_USER + "'")) <= 3);
+            }
+        } finally {
+            for (Connection c : clients) {
+                c.close();
+            }
+        }
     }
 
     @Test
