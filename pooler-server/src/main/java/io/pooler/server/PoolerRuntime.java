@@ -6,6 +6,8 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PoolKey;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.pool.PoolSettingsResolver;
+import io.pooler.server.admin.AdminState;
+import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.backend.BackendConnector;
 import io.pooler.server.backend.PassThroughCredentials;
 import io.pooler.server.client.CancelRegistry;
@@ -31,6 +33,8 @@ public final class PoolerRuntime {
     private final EventLoopGroup workers;
     private final BackendConnector backendConnector;
     private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
+    private final AdminState admin = new AdminState();
+    private volatile ServerAdminBackend adminBackend;
 
     /** How the process is going down, if it is. */
     public enum ShutdownMode { NONE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS, IMMEDIATE }
@@ -58,8 +62,29 @@ public final class PoolerRuntime {
     /** The pool for this database entry and server-side user, created with the current settings on first use. */
     public Pool pool(DatabaseEntry db, String database, String serverUser) {
         PoolKey key = new PoolKey(database, serverUser);
-        return pools.getOrCreate(key, k -> new Pool(k,
-                PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector));
+        return pools.getOrCreate(key, k -> newPool(k, db));
+    }
+
+    private Pool newPool(PoolKey key, DatabaseEntry db) {
+        Pool pool = new Pool(key, PoolSettingsResolver.resolve(config().config(), db, key.user()), backendConnector);
+        if (admin.holdsQueries(key.database())) {
+            pool.pause(); // a new pool of a paused database starts paused
+        }
+        return pool;
+    }
+
+    /** PAUSE/SUSPEND state, disabled databases, console sessions, the stats window. */
+    public AdminState admin() {
+        return admin;
+    }
+
+    /** What the admin console acts through; set once by the server at start. */
+    public ServerAdminBackend adminBackend() {
+        return adminBackend;
+    }
+
+    void adminBackend(ServerAdminBackend backend) {
+        this.adminBackend = backend;
     }
 
     public AtomicInteger clientCount() {

@@ -18,6 +18,9 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.server.admin.ServerAdminBackend;
+import io.pooler.server.admin.StatsTicker;
+import io.pooler.server.admin.SuspendGate;
 import io.pooler.server.client.ClientHandler;
 import io.pooler.server.net.Transport;
 import org.slf4j.Logger;
@@ -51,11 +54,14 @@ public final class PoolerServer implements AutoCloseable {
     private ScheduledFuture<?> janitor;
     private ScheduledFuture<?> shutdownWatch;
     private int tcpPort = -1;
+    private final StatsTicker statsTicker;
 
     private PoolerServer(Path configFile, RuntimeConfig config, Transport transport, int threads) {
         this.configFile = configFile;
         this.workers = transport.newGroup(threads, "pooler");
         this.runtime = new PoolerRuntime(config, transport, workers);
+        runtime.adminBackend(new ServerAdminBackend(this, runtime, runtime.admin()));
+        this.statsTicker = new StatsTicker(runtime, runtime.admin(), workers);
     }
 
     /** Loads the config, binds the listeners and starts serving. */
@@ -73,6 +79,7 @@ public final class PoolerServer implements AutoCloseable {
             throw e;
         }
         server.janitor = server.workers.next().scheduleAtFixedRate(server::runJanitor, 1, 1, TimeUnit.SECONDS);
+        server.statsTicker.start();
         log.info("{} started: {} event loops ({})", Version.STRING, threads, transport.name());
         return server;
     }
@@ -88,7 +95,7 @@ public final class PoolerServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         clientChannels.add(ch);
                         PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
-                        ch.pipeline().addLast(decoder, new ClientHandler(runtime, decoder));
+                        ch.pipeline().addLast(new SuspendGate(runtime.admin()), decoder, new ClientHandler(runtime, decoder));
                     }
                 });
         for (String addr : listenAddresses(s.listenAddr())) {
@@ -161,6 +168,11 @@ public final class PoolerServer implements AutoCloseable {
     /** The TCP port bound (the first listener's), or -1 when listening only on the unix socket. */
     public int tcpPort() {
         return tcpPort;
+    }
+
+    /** The listening channels (SHOW FDS). */
+    public List<Channel> listeners() {
+        return List.copyOf(listeners);
     }
 
     public List<PoolSnapshot> poolSnapshots() {
@@ -290,6 +302,7 @@ public final class PoolerServer implements AutoCloseable {
         if (janitor != null) {
             janitor.cancel(false);
         }
+        statsTicker.stop();
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);
         }

@@ -19,6 +19,8 @@ import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.stats.ErrorKind;
+import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,12 @@ public final class ServerConnection extends PooledServer {
     private final AtomicInteger internalQueries = new AtomicInteger();
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
 
+    // ---- stats and SHOW SERVERS ----
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private volatile long lastUsedMillis = connectedAtMillis;
+    /** Bytes relayed to the client in the current read burst, added to the pool's stats at its end. */
+    private long burstBytesSent;
+
     ServerConnection(Pool pool, BackendConnector connector, EventLoop loop, BackendTarget target,
                      Duration connectTimeout, String resetQuery) {
         super(pool);
@@ -123,6 +131,15 @@ public final class ServerConnection extends PooledServer {
 
     public boolean hasInternalQuery() {
         return internalQueries.get() > 0;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    /** When a client was last linked to it (SHOW SERVERS' request_time). */
+    public long lastUsedMillis() {
+        return lastUsedMillis;
     }
 
     @Override
@@ -196,6 +213,7 @@ public final class ServerConnection extends PooledServer {
             loginTimer.cancel(false);
         }
         log.warn("{} login failed: {}", this, error.message());
+        pool().stats().errors().count(ErrorKind.SERVER_CONNECTION);
         pool().serverLoginFailed(this, error);
         if (channel != null) {
             channel.close();
@@ -211,6 +229,7 @@ public final class ServerConnection extends PooledServer {
     public void beginLink() {
         readyForClient.set(0);
         resetSeen = false;
+        lastUsedMillis = System.currentTimeMillis();
     }
 
     /**
@@ -271,13 +290,23 @@ public final class ServerConnection extends PooledServer {
                 readyForClient.incrementAndGet();
                 resetSeen = false;
                 notifyReady = client;
+                queryEnded(client);
             }
             case MessageType.COMMAND_COMPLETE -> noteResetCommand(frame);
             case MessageType.ERROR_RESPONSE -> sentFatal = ErrorResponse.parseBody(PgFrames.body(frame)).isFatal();
             default -> {
             }
         }
+        burstBytesSent += frame.readableBytes();
         toClient.add(client.channel(), frame);
+    }
+
+    /** SHOW STATS: the ReadyForQuery just relayed may end the client's query and transaction. */
+    private void queryEnded(ClientConnection client) {
+        QueryTimer timer = client.queryTimer();
+        if (timer != null) {
+            timer.readyForQuery(transactionStatus);
+        }
     }
 
     /**
@@ -345,6 +374,10 @@ public final class ServerConnection extends PooledServer {
 
     private void endOfReadBurst() {
         toClient.flush();
+        if (burstBytesSent > 0) {
+            pool().stats().sent(burstBytesSent);
+            burstBytesSent = 0;
+        }
         ClientConnection client = notifyReady;
         notifyReady = null;
         if (client != null) {
