@@ -95,7 +95,7 @@ public final class PoolerServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         clientChannels.add(ch);
                         PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
-                        ch.pipeline().addLast(new SuspendGate(runtime.admin()), decoder, new ClientHandler(runtime, decoder));
+                        ch.pipeline().addLast(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder));
                     }
                 });
         for (String addr : listenAddresses(s.listenAddr())) {

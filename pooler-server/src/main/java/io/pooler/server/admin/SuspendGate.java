@@ -2,13 +2,16 @@ package io.pooler.server.admin;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
+import io.pooler.protocol.StartupPacket;
 
 import java.util.ArrayDeque;
 
 /**
- * First in a client's pipeline: while the pooler is suspended (SUSPEND), holds what the client sends and
- * stops reading from its socket; RESUME lets it through in order. Holding here, before the protocol
- * handlers, means no handler has to know about suspension.
+ * Between a client's frame decoder and its handler: while the pooler is suspended (SUSPEND), holds the
+ * client's messages and stops reading from its socket; RESUME lets them through in order. Holding here
+ * means no protocol handler has to know about suspension. Connections to the admin console are never
+ * held, as in PgBouncer, so RESUME can reach the pooler.
  *
  * <p>Threads: owned by the channel's event loop; {@link #release} hops onto it.
  */
@@ -16,6 +19,7 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
     private final AdminState state;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
+    private boolean console;
 
     public SuspendGate(AdminState state) {
         this.state = state;
@@ -29,7 +33,10 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state.isSuspended() || !held.isEmpty()) {
+        if (msg instanceof StartupPacket packet) {
+            String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
+            console = ConsoleSession.DATABASE.equals(database);
+        } else if (!console && (state.isSuspended() || !held.isEmpty())) {
             held.add(msg);
             ctx.channel().config().setAutoRead(false);
             return;
@@ -47,7 +54,7 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state.gates().remove(this);
-        held.forEach(io.netty.util.ReferenceCountUtil::release);
+        held.forEach(ReferenceCountUtil::release);
         held.clear();
         ctx.fireChannelInactive();
     }

@@ -15,9 +15,14 @@ final class AdminRows {
     private AdminRows() {
     }
 
+    /** The rows of a SHOW, or none for a command that answers with a tag only. */
     static List<Map<String, String>> rows(Connection c, String sql) throws SQLException {
         List<Map<String, String>> rows = new ArrayList<>();
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement()) {
+            if (!s.execute(sql)) {
+                return rows;
+            }
+            ResultSet rs = s.getResultSet();
             ResultSetMetaData md = rs.getMetaData();
             while (rs.next()) {
                 Map<String, String> row = new LinkedHashMap<>();
