@@ -70,6 +70,7 @@ public final class PoolerRuntime {
         if (admin.holdsQueries(key.database())) {
             pool.pause(); // a new pool of a paused database starts paused
         }
+        admin.poolCreated(pool);
         return pool;
     }
 

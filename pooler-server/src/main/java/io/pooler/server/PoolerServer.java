@@ -18,6 +18,7 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.server.admin.MetricsService;
 import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
 import io.pooler.server.admin.SuspendGate;
@@ -55,6 +56,7 @@ public final class PoolerServer implements AutoCloseable {
     private ScheduledFuture<?> shutdownWatch;
     private int tcpPort = -1;
     private final StatsTicker statsTicker;
+    private MetricsService metrics;
 
     private PoolerServer(Path configFile, RuntimeConfig config, Transport transport, int threads) {
         this.configFile = configFile;
@@ -74,7 +76,9 @@ public final class PoolerServer implements AutoCloseable {
         PoolerServer server = new PoolerServer(configFile, loaded.config(), transport, threads);
         try {
             server.bind(s);
+            server.metrics = MetricsService.startIfConfigured(s, server.runtime);
         } catch (Exception e) {
+            server.closeListeners();
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -168,6 +172,11 @@ public final class PoolerServer implements AutoCloseable {
     /** The TCP port bound (the first listener's), or -1 when listening only on the unix socket. */
     public int tcpPort() {
         return tcpPort;
+    }
+
+    /** The port of the Prometheus endpoint, or -1 when it is off. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
     }
 
     /** The listening channels (SHOW FDS). */
@@ -303,6 +312,9 @@ public final class PoolerServer implements AutoCloseable {
             janitor.cancel(false);
         }
         statsTicker.stop();
+        if (metrics != null) {
+            metrics.close();
+        }
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);
         }

@@ -4,8 +4,11 @@ import io.pooler.admin.AdminBackend.PauseMode;
 import io.pooler.stats.ErrorCounters;
 import io.pooler.stats.StatsWindow;
 
+import io.pooler.pool.Pool;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * What the admin console changes and observes across the process: PAUSE/SUSPEND, paused and disabled
@@ -21,6 +24,7 @@ public final class AdminState {
     private final Set<SuspendGate> gates = ConcurrentHashMap.newKeySet();
     private final ErrorCounters errors = new ErrorCounters();
     private final StatsWindow statsWindow = new StatsWindow(System.nanoTime());
+    private volatile Consumer<Pool> newPoolListener = pool -> { };
 
     public PauseMode pauseMode() {
         return pauseMode;
@@ -75,5 +79,15 @@ public final class AdminState {
 
     public StatsWindow statsWindow() {
         return statsWindow;
+    }
+
+    /** Metrics export binds each pool as it is created. */
+    void onNewPool(Consumer<Pool> listener) {
+        this.newPoolListener = listener;
+    }
+
+    /** Called by the runtime for each new pool. */
+    public void poolCreated(Pool pool) {
+        newPoolListener.accept(pool);
     }
 }
