@@ -285,7 +285,7 @@ class AdminControlTest {
         Thread.sleep(300);
         assertFalse(pooler.server().terminated().isDone(), "a client is still connected");
         c.close();
-        pooler.server().terminated().get(5, TimeUnit.SECONDS);
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
     }
 
     @Test
