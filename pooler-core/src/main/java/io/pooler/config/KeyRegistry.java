@@ -78,7 +78,7 @@ public final class KeyRegistry {
             bool("log_connections", "1", ONLINE, SUPPORTED),
             bool("log_disconnections", "1", ONLINE, SUPPORTED),
             bool("log_pooler_errors", "1", ONLINE, SUPPORTED),
-            bool("log_stats", "1", ONLINE, IGNORED),
+            bool("log_stats", "1", ONLINE, SUPPORTED),
             string("logfile", "", ONLINE, SUPPORTED),
             integer("max_client_conn", "100", ONLINE, SUPPORTED),
             integer("max_db_client_connections", "0", ONLINE, SUPPORTED),
@@ -142,7 +142,10 @@ public final class KeyRegistry {
             // PgBouncer has no default string here; the C variable starts at 0 (see Settings.verbose()).
             integer("verbose", null, ONLINE, SUPPORTED),
             // Pooler's own: event-loop threads; 0 means one per available processor.
-            integer("worker_threads", "0", RESTART, SUPPORTED));
+            integer("worker_threads", "0", RESTART, SUPPORTED),
+            // Pooler's own: the Prometheus scrape endpoint; empty address (the default) means none.
+            string("metrics_listen_addr", "", RESTART, SUPPORTED),
+            integer("metrics_listen_port", "9127", RESTART, SUPPORTED).range(0, 65535));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,

@@ -32,6 +32,11 @@ public final class PoolerConfig {
         return settings;
     }
 
+    /** The same config with other settings (the admin console's SET); databases and users stay. */
+    public PoolerConfig withSettings(Settings newSettings) {
+        return new PoolerConfig(newSettings, databases, fallbackDatabase, users, sourceFile);
+    }
+
     /** The {@code [databases]} entries in file order, without the {@code *} fallback. */
     public Map<String, DatabaseEntry> databases() {
         return databases;

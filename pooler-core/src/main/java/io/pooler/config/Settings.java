@@ -254,6 +254,46 @@ public final class Settings {
         return integer("worker_threads");
     }
 
+    public boolean logStats() {
+        return bool("log_stats");
+    }
+
+    /**
+     * Address of the Prometheus scrape endpoint ({@code /metrics}); {@code *} for all addresses, empty (the
+     * default) for no endpoint. Pooler's own key.
+     */
+    public String metricsListenAddr() {
+        return string("metrics_listen_addr");
+    }
+
+    /** Port of the Prometheus scrape endpoint, 9127 by default (0 lets the kernel choose). Pooler's own key. */
+    public int metricsListenPort() {
+        return integer("metrics_listen_port");
+    }
+
+    /**
+     * A copy with one {@code [pgbouncer]} key set to a new value, as the admin console's SET does; the value
+     * is checked as the loader checks it.
+     *
+     * @throws IllegalArgumentException naming the reason, for an unknown key or a value that does not parse
+     */
+    public Settings with(String key, String value) {
+        ConfigKey known = KeyRegistry.pgbouncerKey(key)
+                .orElseThrow(() -> new IllegalArgumentException("unknown configuration key \"" + key + "\""));
+        Object parsed;
+        try {
+            parsed = ValueParsers.parse(known, value);
+        } catch (InvalidValueException e) {
+            throw new IllegalArgumentException("invalid value \"" + value + "\" for key \"" + known.name() + "\": "
+                    + e.reason(), e);
+        }
+        Map<String, Object> newValues = new HashMap<>(values);
+        Map<String, String> newShown = new HashMap<>(shown);
+        newValues.put(known.name(), parsed);
+        newShown.put(known.name(), ValueFormat.show(known, parsed, value));
+        return new Settings(newValues, newShown, baseDirectory);
+    }
+
     /**
      * The effective value of any {@code [pgbouncer]} key as SHOW CONFIG prints it: integers in decimal,
      * switches as {@code 1}/{@code 0}, seconds as C's {@code %g}, text as written; {@code null} for a text

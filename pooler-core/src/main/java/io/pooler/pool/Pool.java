@@ -3,6 +3,7 @@ package io.pooler.pool;
 import io.netty.channel.EventLoop;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
+import io.pooler.stats.PoolStats;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,6 +46,9 @@ public final class Pool {
 
     private enum LimitHit { NONE, DATABASE, USER }
     private long lastLoginFailureNanos;
+    /** PAUSE: hold clients' requests, close servers as they are released. Written under the lock. */
+    private volatile boolean paused;
+    private final PoolStats stats = new PoolStats();
 
     public Pool(PoolKey key, PoolSettings settings, ServerFactory serverFactory, PoolLimits limits) {
         this.key = key;
@@ -59,6 +63,11 @@ public final class Pool {
 
     public PoolSettings settings() {
         return settings;
+    }
+
+    /** The pool's SHOW STATS counters and latency histograms. */
+    public PoolStats stats() {
+        return stats;
     }
 
     /** A reload changed the limits; they apply to the next decision the pool takes. */
@@ -88,7 +97,7 @@ public final class Pool {
                 moveClient(client, activeClients, ClientState.ACTIVE);
             } else if ((failFast = recentLoginFailure()) == null) {
                 moveClient(client, loginClients, ClientState.LOGIN);
-                if (loginServers.isEmpty()) {
+                if (loginServers.isEmpty() && !paused) {
                     launch = launchServer(client.eventLoop());
                 }
             }
@@ -118,7 +127,7 @@ public final class Pool {
             if (client.server != null) {
                 return client.server;
             }
-            found = takeIdleServer(client.eventLoop());
+            found = paused ? null : takeIdleServer(client.eventLoop());
             if (found != null) {
                 link(client, found);
             } else if (totalServers() == 0 && (failFast = recentLoginFailure()) != null) {
@@ -214,7 +223,7 @@ public final class Pool {
         lock.lock();
         try {
             unlink(server);
-            if (server.closeNeeded || pastLifetime(server, System.nanoTime())) {
+            if (server.closeNeeded || paused || pastLifetime(server, System.nanoTime())) {
                 removeServer(server);
                 close = true;
                 if (!waitingClients.isEmpty()) {
@@ -236,7 +245,7 @@ public final class Pool {
             lock.unlock();
         }
         if (close) {
-            server.close(server.closeNeeded ? "close needed" : "server lifetime over");
+            server.close(server.closeNeeded ? "close needed" : paused ? "pause" : "server lifetime over");
         }
         afterLaunchDecision(launch);
         if (next != null) {
@@ -427,6 +436,46 @@ public final class Pool {
         return all;
     }
 
+    // ---- PAUSE and RESUME ----
+
+    /**
+     * PAUSE: from now on clients queue for a server instead of getting one, and every server is closed
+     * as soon as it is released (in transaction mode at the end of the running transaction). Idle
+     * servers close now. The pause is over for the caller when {@link #snapshot()} counts no server.
+     */
+    public void pause() {
+        lock.lock();
+        try {
+            paused = true;
+        } finally {
+            lock.unlock();
+        }
+        closeIdleServers("pause");
+    }
+
+    /** RESUME: the queued clients get servers again. */
+    public void resume() {
+        List<PooledServer> launches = new ArrayList<>();
+        lock.lock();
+        try {
+            paused = false;
+            if (!loginClients.isEmpty() && loginServers.isEmpty() && welcomeParameters == null) {
+                launches.add(launchServer(loginClients.first().eventLoop()));
+            }
+            PooledServer launch;
+            while (!waitingClients.isEmpty() && (launch = maybeLaunch(waitingClients.first().eventLoop())) != null) {
+                launches.add(launch);
+            }
+        } finally {
+            lock.unlock();
+        }
+        launches.forEach(PooledServer::connect);
+    }
+
+    public boolean isPaused() {
+        return paused;
+    }
+
     // ---- internals, all under the lock ----
 
     private PooledServer takeIdleServer(EventLoop preferred) {
@@ -444,7 +493,7 @@ public final class Pool {
     /** Launches one more server if clients are waiting for more than the logins under way can serve. */
     private PooledServer maybeLaunch(EventLoop loop) {
         PoolSettings s = settings;
-        if (waitingClients.size() <= loginServers.size()) {
+        if (paused || waitingClients.size() <= loginServers.size()) {
             return null;
         }
         if (totalServers() >= allowedServers(s)) {
@@ -561,6 +610,7 @@ public final class Pool {
     }
 
     private void link(PooledClient client, PooledServer server) {
+        stats.serverAssigned(client.state == ClientState.WAITING ? System.nanoTime() - client.waitStartNanos : 0);
         if (client.list != null) {
             removeClient(client);
         }

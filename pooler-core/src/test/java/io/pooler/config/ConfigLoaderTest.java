@@ -113,6 +113,8 @@ class ConfigLoaderTest {
             "user, NULL, NULL, false",
             "verbose, 0, NULL, true",
             "worker_threads, 0, 0, false",
+            "metrics_listen_addr, '', '', false",
+            "metrics_listen_port, 9127, 9127, false",
     })
     void showConfigMatchesPgBouncersDefaults(String key, String value, String defaultValue, boolean changeable)
             throws Exception {

@@ -46,22 +46,22 @@ class KeyRegistryTest {
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
-            "max_prepared_statements");
+            "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port");
 
-    /** Keys PgBouncer flags CF_NO_RELOAD, plus worker_threads (event loops start once). */
+    /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
             "disable_pqexec", "job_name", "listen_addr", "listen_backlog", "listen_port", "pidfile", "pkt_buf",
             "resolv_conf", "so_reuseport", "track_extra_parameters", "unix_socket_dir", "unix_socket_group",
-            "unix_socket_mode", "user", "worker_threads");
+            "unix_socket_mode", "user", "worker_threads", "metrics_listen_addr", "metrics_listen_port");
 
     private static List<String> names() {
         return KeyRegistry.pgbouncerKeys().stream().map(ConfigKey::name).toList();
     }
 
     @Test
-    void hasEveryPgBouncerKeyInShowConfigOrderPlusWorkerThreads() {
+    void hasEveryPgBouncerKeyInShowConfigOrderPlusPoolersOwnAtTheEnd() {
         List<String> expected = new java.util.ArrayList<>(PGBOUNCER_1_25_KEYS);
-        expected.add("worker_threads");
+        expected.addAll(List.of("worker_threads", "metrics_listen_addr", "metrics_listen_port"));
 
         assertEquals(expected, names());
     }

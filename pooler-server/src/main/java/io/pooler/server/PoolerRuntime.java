@@ -8,6 +8,8 @@ import io.pooler.pool.PoolKey;
 import io.pooler.pool.PoolLimits;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.pool.PoolSettingsResolver;
+import io.pooler.server.admin.AdminState;
+import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.backend.BackendConnector;
 import io.pooler.server.backend.PassThroughCredentials;
 import io.pooler.server.client.CancelRegistry;
@@ -35,6 +37,8 @@ public final class PoolerRuntime {
     private final EventLoopGroup workers;
     private final BackendConnector backendConnector;
     private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
+    private final AdminState admin = new AdminState();
+    private volatile ServerAdminBackend adminBackend;
 
     /** How the process is going down, if it is. */
     public enum ShutdownMode { NONE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS, IMMEDIATE }
@@ -62,11 +66,19 @@ public final class PoolerRuntime {
     /** The pool for this database entry and server-side user, created with the current settings on first use. */
     public Pool pool(DatabaseEntry db, String database, String serverUser) {
         PoolKey key = new PoolKey(database, serverUser);
-        return pools.getOrCreate(key, k -> new Pool(k,
-                PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector,
+        return pools.getOrCreate(key, k -> newPool(k, db, database, serverUser));
+    }
+
+    private Pool newPool(PoolKey key, DatabaseEntry db, String database, String serverUser) {
+        Pool pool = new Pool(key, PoolSettingsResolver.resolve(config().config(), db, serverUser), backendConnector,
                 new PoolLimits(limits.serversOfDatabase(database), limits.serversOfUser(serverUser),
                         starved -> closeIdleServerOf(starved, other -> other.key().database().equals(database)),
-                        starved -> closeIdleServerOf(starved, other -> other.key().user().equals(serverUser)))));
+                        starved -> closeIdleServerOf(starved, other -> other.key().user().equals(serverUser))));
+        if (admin.holdsQueries(key.database())) {
+            pool.pause(); // a new pool of a paused database starts paused
+        }
+        admin.poolCreated(pool);
+        return pool;
     }
 
     /** A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool. */
@@ -86,6 +98,20 @@ public final class PoolerRuntime {
 
     public ConnectionLimits limits() {
         return limits;
+    }
+
+    /** PAUSE/SUSPEND state, disabled databases, console sessions, the stats window. */
+    public AdminState admin() {
+        return admin;
+    }
+
+    /** What the admin console acts through; set once by the server at start. */
+    public ServerAdminBackend adminBackend() {
+        return adminBackend;
+    }
+
+    void adminBackend(ServerAdminBackend backend) {
+        this.adminBackend = backend;
     }
 
     public AtomicInteger clientCount() {

@@ -18,6 +18,10 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.server.admin.MetricsService;
+import io.pooler.server.admin.ServerAdminBackend;
+import io.pooler.server.admin.StatsTicker;
+import io.pooler.server.admin.SuspendGate;
 import io.pooler.server.client.ClientHandler;
 import io.pooler.server.net.Transport;
 import org.slf4j.Logger;
@@ -53,11 +57,15 @@ public final class PoolerServer implements AutoCloseable {
     private ScheduledFuture<?> janitor;
     private ScheduledFuture<?> shutdownWatch;
     private int tcpPort = -1;
+    private final StatsTicker statsTicker;
+    private MetricsService metrics;
 
     private PoolerServer(Path configFile, RuntimeConfig config, Transport transport, int threads) {
         this.configFile = configFile;
         this.workers = transport.newGroup(threads, "pooler");
         this.runtime = new PoolerRuntime(config, transport, workers);
+        runtime.adminBackend(new ServerAdminBackend(this, runtime, runtime.admin()));
+        this.statsTicker = new StatsTicker(runtime, runtime.admin(), workers);
     }
 
     /** Loads the config, binds the listeners and starts serving. */
@@ -70,12 +78,15 @@ public final class PoolerServer implements AutoCloseable {
         PoolerServer server = new PoolerServer(configFile, loaded.config(), transport, threads);
         try {
             server.bind(s);
+            server.metrics = MetricsService.startIfConfigured(s, server.runtime);
         } catch (Exception e) {
+            server.closeListeners();
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
         server.janitor = server.workers.next().scheduleAtFixedRate(new Janitor(server.runtime, server.workers),
                 JANITOR_PERIOD_MILLIS, JANITOR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        server.statsTicker.start();
         log.info("{} started: {} event loops ({})", Version.STRING, threads, transport.name());
         return server;
     }
@@ -91,7 +102,7 @@ public final class PoolerServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         clientChannels.add(ch);
                         PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
-                        ch.pipeline().addLast(decoder, new ClientHandler(runtime, decoder));
+                        ch.pipeline().addLast(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder));
                     }
                 });
         for (String addr : listenAddresses(s.listenAddr())) {
@@ -164,6 +175,16 @@ public final class PoolerServer implements AutoCloseable {
     /** The TCP port bound (the first listener's), or -1 when listening only on the unix socket. */
     public int tcpPort() {
         return tcpPort;
+    }
+
+    /** The port of the Prometheus endpoint, or -1 when it is off. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
+    /** The listening channels (SHOW FDS). */
+    public List<Channel> listeners() {
+        return List.copyOf(listeners);
     }
 
     public List<PoolSnapshot> poolSnapshots() {
@@ -297,6 +318,10 @@ public final class PoolerServer implements AutoCloseable {
         }
         if (janitor != null) {
             janitor.cancel(false);
+        }
+        statsTicker.stop();
+        if (metrics != null) {
+            metrics.close();
         }
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);

@@ -22,6 +22,8 @@ import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.stats.ErrorKind;
+import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +93,12 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final AtomicInteger internalQueries = new AtomicInteger();
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
 
+    // ---- stats and SHOW SERVERS ----
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private volatile long lastUsedMillis = connectedAtMillis;
+    /** Bytes relayed to the client in the current read burst, added to the pool's stats at its end. */
+    private long burstBytesSent;
+
     ServerConnection(Pool pool, BackendConnector connector, EventLoop loop, BackendTarget target,
                      Duration connectTimeout, String resetQuery) {
         super(pool);
@@ -142,6 +150,15 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     public boolean hasInternalQuery() {
         return internalQueries.get() > 0;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    /** When a client was last linked to it (SHOW SERVERS' request_time). */
+    public long lastUsedMillis() {
+        return lastUsedMillis;
     }
 
     @Override
@@ -215,6 +232,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
             loginTimer.cancel(false);
         }
         log.warn("{} login failed: {}", this, error.message());
+        pool().stats().errors().count(ErrorKind.SERVER_CONNECTION);
         pool().serverLoginFailed(this, error);
         if (channel != null) {
             channel.close();
@@ -236,6 +254,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         readyForClient.set(0);
         requestsFromClient.set(0);
         resetSeen = false;
+        lastUsedMillis = System.currentTimeMillis();
     }
 
     /**
@@ -400,12 +419,14 @@ public final class ServerConnection extends PooledServer implements StatementRew
                 readyForClient.incrementAndGet();
                 resetSeen = false;
                 notifyReady = client;
+                queryEnded(client);
             }
             case MessageType.COMMAND_COMPLETE -> noteResetCommand(frame);
             case MessageType.ERROR_RESPONSE -> sentFatal = ErrorResponse.parseBody(PgFrames.body(frame)).isFatal();
             default -> {
             }
         }
+        burstBytesSent += frame.readableBytes();
         if (tracking) {
             relayTracked(client, type, frame);
         } else {
@@ -422,6 +443,14 @@ public final class ServerConnection extends PooledServer implements StatementRew
             frame.release();
         }
         tracker.answerDue(channel.alloc(), f -> toClient.add(peer, f));
+    }
+
+    /** SHOW STATS: the ReadyForQuery just relayed may end the client's query and transaction. */
+    private void queryEnded(ClientConnection client) {
+        QueryTimer timer = client.queryTimer();
+        if (timer != null) {
+            timer.readyForQuery(transactionStatus);
+        }
     }
 
     /**
@@ -525,6 +554,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     private void endOfReadBurst() {
         toClient.flush();
+        if (burstBytesSent > 0) {
+            pool().stats().sent(burstBytesSent);
+            burstBytesSent = 0;
+        }
         ClientConnection client = notifyReady;
         notifyReady = null;
         if (client != null) {

@@ -25,8 +25,11 @@ import io.pooler.protocol.StartupPacket;
 import io.pooler.protocol.TrackedParameters;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.admin.ConsoleSession;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.stats.ErrorKind;
+import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -99,6 +102,15 @@ public final class ClientConnection extends PooledClient {
     private boolean serverHandled;
     /** An error was sent and the connection is closing: nothing more is read. */
     private boolean rejecting;
+
+    // ---- admin console and stats (read from other threads by SHOW CLIENTS) ----
+    /** Set when the client asked for the admin console's database; then there is no pool. */
+    private ConsoleSession console;
+    private volatile QueryTimer queryTimer;
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private volatile long lastRequestMillis = connectedAtMillis;
+    /** Bytes received in the current read burst, added to the pool's stats at its end. */
+    private long burstBytes;
 
     public ClientConnection(PoolerRuntime runtime, Channel channel, PgFrameDecoder decoder) {
         this.runtime = runtime;
@@ -182,6 +194,11 @@ public final class ClientConnection extends PooledClient {
     void onReadComplete() {
         lastActivityNanos = System.nanoTime();
         toServer.flush();
+        if (burstBytes > 0) {
+            pool.stats().received(burstBytes);
+            burstBytes = 0;
+            lastRequestMillis = System.currentTimeMillis();
+        }
         if (server() instanceof ServerConnection server && !server.channel().isWritable()) {
             // Backpressure: a slow server stops us reading this client until it drains.
             channel.config().setAutoRead(false);
@@ -250,6 +267,9 @@ public final class ClientConnection extends PooledClient {
         pendingMessages.forEach(ByteBuf::release);
         pendingMessages.clear();
         toServer.discard();
+        if (console != null) {
+            console.closed();
+        }
         if (pool != null) {
             pool.clientClosed(this);
             giveBackServerOnClose();
@@ -285,9 +305,17 @@ public final class ClientConnection extends PooledClient {
             fatal(SqlState.TOO_MANY_CONNECTIONS, "no more connections allowed (max_client_conn)");
             return;
         }
+        if (ConsoleSession.DATABASE.equals(startup.database())) {
+            startConsole(rc, settings);
+            return;
+        }
         Optional<DatabaseEntry> db = rc.config().findDatabase(startup.database());
         if (db.isEmpty()) {
             fatal(SqlState.INVALID_CATALOG_NAME, "no such database: " + startup.database());
+            return;
+        }
+        if (runtime.admin().isDisabled(startup.database())) {
+            fatal(SqlState.INVALID_CATALOG_NAME, "database does not allow connections: " + startup.database());
             return;
         }
         poolDatabase = startup.database();
@@ -298,7 +326,12 @@ public final class ClientConnection extends PooledClient {
             statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
                     runtime.statementRegistry(), settings.maxPreparedStatements());
         }
+        queryTimer = new QueryTimer(pool.stats());
+        beginAuthentication(rc, settings);
+    }
 
+    /** The password exchange the auth_type asks for, or a login at once under trust and any. */
+    private void beginAuthentication(RuntimeConfig rc, Settings settings) {
         AuthType authType = settings.authType();
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
@@ -340,11 +373,15 @@ public final class ClientConnection extends PooledClient {
             channel.write(finalMessage);
         }
         channel.writeAndFlush(io.pooler.protocol.Authentication.ok(channel.alloc()));
+        phase = Phase.LOGIN;
+        decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
+        if (console != null) {
+            consoleLoggedIn(); // the console is not a database: no client limits of databases apply
+            return;
+        }
         if (!takeClientLimitSlots()) {
             return;
         }
-        phase = Phase.LOGIN;
-        decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
         pool.clientLogin(this);
     }
 
@@ -423,11 +460,19 @@ public final class ClientConnection extends PooledClient {
     // ---- relaying ----
 
     private void onQueryMessage(ByteBuf frame) {
-        if (PgFrames.type(frame) == MessageType.TERMINATE) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.TERMINATE) {
             frame.release();
             closeQuietly();
             return;
         }
+        if (console != null) {
+            console.onMessage(frame);
+            return;
+        }
+        burstBytes += frame.readableBytes();
+        queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
+                || type == MessageType.FUNCTION_CALL);
         PooledServer s = server();
         if (s == null || !pendingMessages.isEmpty()) {
             pendingMessages.add(frame);
@@ -608,6 +653,68 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
+    // ---- admin console ----
+
+    /** The admin console's virtual database: the same authentication, then the console takes over. */
+    private void startConsole(RuntimeConfig rc, Settings settings) {
+        console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), id, this::fail);
+        if (console.trustedPeer()) {
+            loginSucceeded(null);
+            return;
+        }
+        beginAuthentication(rc, settings);
+    }
+
+    private void consoleLoggedIn() {
+        Optional<ErrorResponse> refused = console.admit(runtime.config().config().settings(), console.trustedPeer());
+        if (refused.isPresent()) {
+            log.info("{} refused the admin console: not in admin_users or stats_users", this);
+            fail(refused.get());
+            return;
+        }
+        console.sendWelcome();
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+        }
+        phase = Phase.READY;
+    }
+
+    // ---- what SHOW CLIENTS reads, from any thread ----
+
+    public long id() {
+        return id;
+    }
+
+    public String loginUser() {
+        return startup == null ? "(nouser)" : startup.user();
+    }
+
+    public String databaseName() {
+        return poolDatabase == null ? "(nodb)" : poolDatabase;
+    }
+
+    public String applicationName() {
+        return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public long lastRequestMillis() {
+        return lastRequestMillis;
+    }
+
+    /** Null until the client is in a pool. */
+    public QueryTimer queryTimer() {
+        return queryTimer;
+    }
+
+    /** KILL and KILL_CLIENT: sends the error and closes. Any thread. */
+    public void disconnect(ErrorResponse error) {
+        runOnLoop(() -> fail(error));
+    }
+
     // ---- helpers ----
 
     private void runOnLoop(Runnable task) {
@@ -635,6 +742,7 @@ public final class ClientConnection extends PooledClient {
         if (runtime.config().config().settings().logPoolerErrors()) {
             log.warn("{} pooler error: {}", this, error.message());
         }
+        (pool != null ? pool.stats().errors() : runtime.admin().errors()).count(ErrorKind.of(error));
         channel.config().setAutoRead(true);
         channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
     }

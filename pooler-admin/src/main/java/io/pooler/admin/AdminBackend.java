@@ -1,0 +1,94 @@
+package io.pooler.admin;
+
+import io.pooler.config.PoolerConfig;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * What the admin console needs from the running pooler: snapshots to show and actions to take. The
+ * daemon implements it; the console holds PgBouncer's rules (who may do what, which state allows what,
+ * the error texts) and the formatting.
+ *
+ * <p>Snapshots are taken without touching another event loop's mutable state: pool counts under the
+ * pool's lock, connection details from fields that are immutable or volatile. Actions may be called
+ * from any thread. A {@code database} of null means every database.
+ */
+public interface AdminBackend {
+
+    /** The PAUSE / SUSPEND state of the whole process (SHOW STATE). */
+    enum PauseMode { NONE, PAUSE, SUSPEND }
+
+    enum ShutdownMode { IMMEDIATE, WAIT_FOR_SERVERS, WAIT_FOR_CLIENTS }
+
+    // ---- snapshots ----
+
+    PoolerConfig config();
+
+    /** Every pool but the console's own. */
+    List<PoolView> pools();
+
+    /** Client connections past authentication, the console's own included. */
+    List<SocketView> clients();
+
+    List<SocketView> servers();
+
+    /** Client connections still in startup or authentication. */
+    int loginClients();
+
+    /** The users of the auth file. */
+    Set<String> authFileUsers();
+
+    /** How long the current stats window has lasted, in microseconds (the divisor of the averages). */
+    long statsWindowMicros();
+
+    PauseMode pauseMode();
+
+    boolean isShuttingDown();
+
+    boolean isPaused(String database);
+
+    boolean isDisabled(String database);
+
+    /** Listening sockets and connections, for SHOW FDS. */
+    List<FdView> fds();
+
+    // ---- actions ----
+
+    /** Holds new queries and closes servers as they are released; completes when none is left. */
+    CompletionStage<Void> pause(String database);
+
+    /** Stops reading from every client; completes when the output buffers are flushed. */
+    CompletionStage<Void> suspend();
+
+    /** Ends PAUSE, SUSPEND or a KILL's pause. */
+    void resume(String database);
+
+    void setDisabled(String database, boolean disabled);
+
+    /** Closes every server of the database once it is released. */
+    void reconnect(String database);
+
+    /** Drops the database's clients and servers now and pauses it. */
+    void kill(String database);
+
+    /** Drops one client; false when there is no client with that id. */
+    boolean killClient(long id);
+
+    void shutdown(ShutdownMode mode);
+
+    /** Re-reads the config; empty on success, else the reason it was refused. */
+    Optional<String> reload();
+
+    /** Completes when no server of the database is marked close-needed any more. */
+    CompletionStage<Void> waitClose(String database);
+
+    /**
+     * Changes one setting in the running config, as the file would.
+     *
+     * @throws IllegalArgumentException naming the reason, when the key or value is refused
+     */
+    void set(String key, String value);
+}

@@ -1,0 +1,32 @@
+package io.pooler.admin;
+
+/** The list a connection is in, named as SHOW SOCKETS names them. */
+public enum SocketState {
+    CL_ACTIVE("cl_active", "active"),
+    CL_WAITING("cl_waiting", "waiting"),
+    /** Authenticated, waiting for the pool's first server to log in; PgBouncer counts these as waiting. */
+    CL_LOGIN("cl_login", "waiting"),
+    SV_ACTIVE("sv_active", "active"),
+    SV_IDLE("sv_idle", "idle"),
+    SV_USED("sv_used", "used"),
+    SV_TESTED("sv_tested", "tested"),
+    SV_LOGIN("sv_login", "new");
+
+    private final String listName;
+    private final String shortName;
+
+    SocketState(String listName, String shortName) {
+        this.listName = listName;
+        this.shortName = shortName;
+    }
+
+    /** The name in SHOW SOCKETS. */
+    public String listName() {
+        return listName;
+    }
+
+    /** The name in SHOW CLIENTS and SHOW SERVERS. */
+    public String shortName() {
+        return shortName;
+    }
+}

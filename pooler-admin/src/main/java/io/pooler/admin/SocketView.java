@@ -1,0 +1,37 @@
+package io.pooler.admin;
+
+/**
+ * One connection as SHOW CLIENTS, SHOW SERVERS and SHOW SOCKETS print it.
+ *
+ * @param server            a server connection (type S) rather than a client (type C)
+ * @param user              the login user of a client; the user a server logged in as
+ * @param linked            linked to a connection of the other kind
+ * @param connectTimeMillis epoch milliseconds
+ * @param requestTimeMillis epoch milliseconds of the latest request
+ * @param waitMicros        how long its running query has been going (clients), 0 otherwise
+ * @param ptr               a unique name of this connection (PgBouncer prints an address)
+ * @param link              the {@code ptr} of the linked connection, or empty
+ * @param remotePid         the PostgreSQL backend pid (servers), or the peer's pid over a unix socket, or 0
+ * @param pendingBytes      bytes waiting to be written to the socket (SHOW ACTIVE_SOCKETS lists those with some)
+ */
+public record SocketView(
+        boolean server,
+        String user,
+        String database,
+        SocketState state,
+        boolean linked,
+        String addr,
+        int port,
+        String localAddr,
+        int localPort,
+        long connectTimeMillis,
+        long requestTimeMillis,
+        long waitMicros,
+        boolean closeNeeded,
+        String ptr,
+        String link,
+        int remotePid,
+        String applicationName,
+        long id,
+        long pendingBytes) {
+}

@@ -1,0 +1,21 @@
+package io.pooler.admin.control;
+
+import io.pooler.admin.AdminRequest;
+import io.pooler.admin.wire.Response;
+import io.pooler.protocol.SqlState;
+
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+/** RELOAD: re-reads the config; a broken one is refused with SQLSTATE F0000 and the running one stays. */
+public final class Reload extends ControlCommand {
+
+    @Override
+    protected CompletionStage<Response> control(AdminRequest request) {
+        Optional<String> failure = request.backend().reload();
+        if (failure.isPresent()) {
+            return done(Response.error(SqlState.CONFIG_FILE_ERROR, "RELOAD failed: " + failure.get()));
+        }
+        return ready("RELOAD");
+    }
+}

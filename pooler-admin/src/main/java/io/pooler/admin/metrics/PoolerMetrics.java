@@ -1,0 +1,145 @@
+package io.pooler.admin.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.pooler.admin.AdminBackend;
+import io.pooler.admin.PoolView;
+import io.pooler.pool.PoolKey;
+import io.pooler.stats.ErrorCounters;
+import io.pooler.stats.ErrorKind;
+import io.pooler.stats.LatencyListener;
+import io.pooler.stats.PoolStats;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Pooler's Micrometer meters, named after Prometheus conventions once exported ({@code pooler_*}, with
+ * {@code database} and {@code user} labels):
+ * <ul>
+ *   <li>{@code pooler_pool_clients{state=active|waiting}}, {@code pooler_pool_servers{state=active|idle|used|tested|login}},
+ *       {@code pooler_pool_max_wait_seconds}: the SHOW POOLS counts, read under each pool's lock at scrape time;</li>
+ *   <li>{@code pooler_queries_total}, {@code pooler_transactions_total}, {@code pooler_server_assignments_total},
+ *       {@code pooler_received_bytes_total}, {@code pooler_sent_bytes_total}: SHOW STATS' totals;</li>
+ *   <li>{@code pooler_errors_total{kind}}: errors sent to clients and server logins that failed, by kind;</li>
+ *   <li>{@code pooler_query_duration_seconds}, {@code pooler_transaction_duration_seconds},
+ *       {@code pooler_client_wait_seconds}: histograms;</li>
+ *   <li>{@code pooler_client_connections}: every client connection, logging in or logged in.</li>
+ * </ul>
+ * The counters read the pools' own stats, so they never disagree with SHOW STATS; only the histograms are
+ * recorded a second time, from a {@link LatencyListener}, and only while metrics are on.
+ */
+public final class PoolerMetrics {
+    /** Histogram buckets from half a millisecond to half a minute. */
+    private static final Duration[] BUCKETS = {
+            Duration.ofNanos(500_000), Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
+
+    private final MeterRegistry registry;
+    private final AdminBackend backend;
+    private final Set<PoolKey> bound = ConcurrentHashMap.newKeySet();
+    private final MultiGauge clients;
+    private final MultiGauge servers;
+    private final MultiGauge maxWait;
+
+    public PoolerMetrics(MeterRegistry registry, AdminBackend backend, ErrorCounters poolLessErrors) {
+        this.registry = registry;
+        this.backend = backend;
+        clients = MultiGauge.builder("pooler.pool.clients").description("Client connections of a pool, by state")
+                .register(registry);
+        servers = MultiGauge.builder("pooler.pool.servers").description("Server connections of a pool, by state")
+                .register(registry);
+        maxWait = MultiGauge.builder("pooler.pool.max.wait").baseUnit("seconds")
+                .description("How long the oldest waiting client of a pool has waited").register(registry);
+        Gauge.builder("pooler.client.connections", backend, b -> b.clients().size() + b.loginClients())
+                .description("Client connections, logging in or logged in, the console's included").register(registry);
+        bindErrors(Tags.of("database", "", "user", ""), poolLessErrors);
+    }
+
+    /** Starts exporting a pool's stats; a pool bound twice is bound once. */
+    public void bindPool(PoolKey key, PoolStats stats) {
+        if (!bound.add(key)) {
+            return;
+        }
+        Tags tags = Tags.of("database", key.database(), "user", key.user());
+        counter("pooler.queries", "Queries pooled (SHOW STATS total_query_count)", tags, stats, s -> s.totals().queryCount(), null);
+        counter("pooler.transactions", "Transactions pooled (total_xact_count)", tags, stats, s -> s.totals().xactCount(), null);
+        counter("pooler.server.assignments", "Times a server was linked to a client", tags, stats,
+                s -> s.totals().serverAssignmentCount(), null);
+        counter("pooler.received", "Bytes received from clients", tags, stats, s -> s.totals().bytesReceived(), "bytes");
+        counter("pooler.sent", "Bytes sent to clients", tags, stats, s -> s.totals().bytesSent(), "bytes");
+        bindErrors(tags, stats.errors());
+        Timer query = timer("pooler.query.duration", "Query time, first message to the last ReadyForQuery", tags);
+        Timer xact = timer("pooler.transaction.duration", "Transaction time, first message to ReadyForQuery idle", tags);
+        Timer wait = timer("pooler.client.wait", "Time clients waited for a server", tags);
+        stats.listener(new LatencyListener() {
+            @Override
+            public void queryDone(long nanos) {
+                query.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void transactionDone(long nanos) {
+                xact.record(nanos, TimeUnit.NANOSECONDS);
+            }
+
+            @Override
+            public void serverAssigned(long waitNanos) {
+                wait.record(waitNanos, TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    /** Reads the pools' counts; called before each scrape. Binds pools not seen yet. */
+    public void refresh() {
+        List<MultiGauge.Row<?>> clientRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> serverRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> waitRows = new ArrayList<>();
+        for (PoolView pool : backend.pools()) {
+            bindPool(pool.counts().key(), pool.stats());
+            Tags tags = Tags.of("database", pool.database(), "user", pool.user());
+            var c = pool.counts();
+            clientRows.add(MultiGauge.Row.of(tags.and("state", "active"), c.clActive()));
+            clientRows.add(MultiGauge.Row.of(tags.and("state", "waiting"), c.clWaiting() + c.clLogin()));
+            serverRows.add(MultiGauge.Row.of(tags.and("state", "active"), c.svActive()));
+            serverRows.add(MultiGauge.Row.of(tags.and("state", "idle"), c.svIdle()));
+            serverRows.add(MultiGauge.Row.of(tags.and("state", "used"), c.svUsed()));
+            serverRows.add(MultiGauge.Row.of(tags.and("state", "tested"), c.svTested()));
+            serverRows.add(MultiGauge.Row.of(tags.and("state", "login"), c.svLogin()));
+            waitRows.add(MultiGauge.Row.of(tags, c.maxWaitMicros() / 1e6));
+        }
+        clients.register(clientRows, true);
+        servers.register(serverRows, true);
+        maxWait.register(waitRows, true);
+    }
+
+    private void bindErrors(Tags tags, ErrorCounters errors) {
+        for (ErrorKind kind : ErrorKind.values()) {
+            FunctionCounter.builder("pooler.errors", errors, e -> e.get(kind))
+                    .description("Errors by kind: sent to clients, or server logins that failed")
+                    .tags(tags.and("kind", kind.label())).register(registry);
+        }
+    }
+
+    private <T> void counter(String name, String description, Tags tags, T source, ToDoubleFunction<T> value,
+                             String unit) {
+        FunctionCounter.builder(name, source, value).description(description).baseUnit(unit).tags(tags)
+                .register(registry);
+    }
+
+    private Timer timer(String name, String description, Tags tags) {
+        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
+                .register(registry);
+    }
+}

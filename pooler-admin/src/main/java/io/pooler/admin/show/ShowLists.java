@@ -1,0 +1,37 @@
+package io.pooler.admin.show;
+
+import io.pooler.admin.AdminBackend;
+import io.pooler.admin.wire.Column;
+import io.pooler.admin.wire.ResultSet;
+
+/**
+ * SHOW LISTS: PgBouncer's internal list sizes. Pooler keeps no free lists of connection objects and no
+ * DNS cache of its own, so those rows are 0; databases and users are counted as SHOW DATABASES and SHOW
+ * USERS list them, pools as SHOW POOLS does.
+ */
+public final class ShowLists extends ShowCommand {
+
+    @Override
+    protected ResultSet show(AdminBackend backend) {
+        int databases = new ShowDatabases().show(backend).rows().size();
+        int users = new ShowUsers().show(backend).rows().size();
+        int pools = backend.pools().size() + 1; // and the console's
+        int clients = backend.clients().size();
+        int login = backend.loginClients();
+        return ResultSet.of(Column.text("list"), Column.int4("items"))
+                .row("databases", databases)
+                .row("users", users)
+                .row("peers", 0)
+                .row("pools", pools)
+                .row("peer_pools", 0)
+                .row("free_clients", 0)
+                .row("used_clients", clients + login)
+                .row("login_clients", login)
+                .row("free_servers", 0)
+                .row("used_servers", backend.servers().size())
+                .row("dns_names", 0)
+                .row("dns_zones", 0)
+                .row("dns_queries", 0)
+                .row("dns_pending", 0);
+    }
+}

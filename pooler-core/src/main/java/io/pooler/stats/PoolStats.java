@@ -1,0 +1,142 @@
+package io.pooler.stats;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * PgBouncer's statistics of one pool: counters added to from every event loop, and, unless turned off,
+ * latency histograms for the percentiles SHOW STATS and SHOW POOLS add at the end.
+ *
+ * <p>Definitions follow PgBouncer (doc/usage.md, SHOW STATS): a query starts with the first client
+ * message when none is running and ends with the ReadyForQuery that answers the last message sent; a
+ * transaction starts with the first message outside a transaction and ends with a ReadyForQuery saying
+ * idle; a server assignment is every time a server is linked to a client, its wait the time the client
+ * queued for it. Bytes are counted at the client side: received from clients, sent to them.
+ *
+ * <p>Threads: the recording methods are thread-safe and cheap (a {@link LongAdder} increment, and a
+ * wait-free histogram record when percentiles are on); reading is for the admin console and the stats
+ * timer.
+ */
+public final class PoolStats {
+    private final LongAdder serverAssignments = new LongAdder();
+    private final LongAdder xactCount = new LongAdder();
+    private final LongAdder queryCount = new LongAdder();
+    private final LongAdder bytesReceived = new LongAdder();
+    private final LongAdder bytesSent = new LongAdder();
+    private final LongAdder xactTime = new LongAdder();
+    private final LongAdder queryTime = new LongAdder();
+    private final LongAdder waitTime = new LongAdder();
+
+    /** Null when percentiles are off. */
+    private final LatencyWindow queryTimes;
+    private final LatencyWindow xactTimes;
+    private final LatencyWindow waitTimes;
+    private volatile LatencyListener listener = LatencyListener.NONE;
+    private final ErrorCounters errors = new ErrorCounters();
+
+    /** The totals when the current window began, and at the last period boundary (PgBouncer's older/newer_stats). */
+    private volatile StatsTotals windowStart = StatsTotals.ZERO;
+    private volatile StatsTotals lastBoundary = StatsTotals.ZERO;
+
+    public PoolStats() {
+        this(true);
+    }
+
+    /** @param percentiles whether to keep latency histograms (their cost is measured in the bench module) */
+    public PoolStats(boolean percentiles) {
+        queryTimes = percentiles ? new LatencyWindow() : null;
+        xactTimes = percentiles ? new LatencyWindow() : null;
+        waitTimes = percentiles ? new LatencyWindow() : null;
+    }
+
+    /** Metrics export hooks in here; replaces any previous listener. */
+    public void listener(LatencyListener listener) {
+        this.listener = listener == null ? LatencyListener.NONE : listener;
+    }
+
+    // ---- the hot path ----
+
+    public void queryStarted() {
+        queryCount.increment();
+    }
+
+    public void transactionStarted() {
+        xactCount.increment();
+    }
+
+    public void queryDone(long nanos) {
+        long micros = nanos / 1000;
+        queryTime.add(micros);
+        if (queryTimes != null) {
+            queryTimes.record(micros);
+        }
+        listener.queryDone(nanos);
+    }
+
+    public void transactionDone(long nanos) {
+        long micros = nanos / 1000;
+        xactTime.add(micros);
+        if (xactTimes != null) {
+            xactTimes.record(micros);
+        }
+        listener.transactionDone(nanos);
+    }
+
+    /** A server was linked to a client that waited {@code waitNanos} for it (0 if it did not wait). */
+    public void serverAssigned(long waitNanos) {
+        long micros = waitNanos / 1000;
+        serverAssignments.increment();
+        waitTime.add(micros);
+        if (waitTimes != null) {
+            waitTimes.record(micros);
+        }
+        listener.serverAssigned(waitNanos);
+    }
+
+    public void received(long bytes) {
+        bytesReceived.add(bytes);
+    }
+
+    public void sent(long bytes) {
+        bytesSent.add(bytes);
+    }
+
+    /** Errors sent to this pool's clients, and its server login failures. */
+    public ErrorCounters errors() {
+        return errors;
+    }
+
+    // ---- reading ----
+
+    public StatsTotals totals() {
+        return new StatsTotals(serverAssignments.sum(), xactCount.sum(), queryCount.sum(), bytesReceived.sum(),
+                bytesSent.sum(), xactTime.sum(), queryTime.sum(), waitTime.sum(), 0, 0, 0);
+    }
+
+    /** The totals when the current stats window began; averages are taken against them. */
+    public StatsTotals windowStart() {
+        return windowStart;
+    }
+
+    public boolean hasPercentiles() {
+        return queryTimes != null;
+    }
+
+    /** The window's histograms (copies), or empty ones when percentiles are off. */
+    public LatencyHistograms latency() {
+        if (queryTimes == null) {
+            return LatencyHistograms.empty();
+        }
+        return new LatencyHistograms(queryTimes.window(), xactTimes.window(), waitTimes.window());
+    }
+
+    /** A stats period ended: the window now starts at the previous boundary. Called by {@link StatsWindow}. */
+    void rotate() {
+        windowStart = lastBoundary;
+        lastBoundary = totals();
+        if (queryTimes != null) {
+            queryTimes.rotate();
+            xactTimes.rotate();
+            waitTimes.rotate();
+        }
+    }
+}

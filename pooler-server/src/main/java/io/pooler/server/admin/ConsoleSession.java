@@ -1,0 +1,189 @@
+package io.pooler.server.admin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.pooler.Version;
+import io.pooler.admin.AdminConsole;
+import io.pooler.admin.wire.Response;
+import io.pooler.admin.wire.ResponseEncoder;
+import io.pooler.config.AuthType;
+import io.pooler.config.Settings;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.SqlState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Consumer;
+
+/**
+ * One connection to the virtual database {@code pgbouncer}: who may log in, the welcome PgBouncer sends,
+ * then one simple query at a time handed to the {@link AdminConsole}. Queries that arrive while one is
+ * running (PAUSE waits) are answered in order.
+ *
+ * <p>Threads: owned by the client channel's event loop; answers that complete elsewhere hop back onto it.
+ */
+public final class ConsoleSession {
+    /** The console's database and, over the unix socket, the user that needs no password. */
+    public static final String DATABASE = "pgbouncer";
+    private static final Logger log = LoggerFactory.getLogger(ConsoleSession.class);
+    private static final AdminConsole CONSOLE = new AdminConsole();
+    private static final int MAX_QUEUED = 64;
+
+    private final ServerAdminBackend backend;
+    private final Channel channel;
+    private final String user;
+    private final long connectedAtMillis = System.currentTimeMillis();
+    private final Consumer<ErrorResponse> refuse;
+    private final long id;
+    private volatile long lastRequestMillis = connectedAtMillis;
+    private boolean adminUser;
+    private boolean running;
+    private final ArrayDeque<String> queued = new ArrayDeque<>();
+
+    /**
+     * @param refuse sends a fatal error and closes the connection (the client connection's one way out)
+     */
+    public ConsoleSession(ServerAdminBackend backend, Channel channel, String user, long id,
+                          Consumer<ErrorResponse> refuse) {
+        this.backend = backend;
+        this.channel = channel;
+        this.user = user;
+        this.id = id;
+        this.refuse = refuse;
+    }
+
+    /**
+     * PgBouncer's rule: over the unix socket, a peer running as the pooler's own OS user may log in as
+     * {@code pgbouncer} without a password, with admin rights.
+     */
+    public boolean trustedPeer() {
+        if (!DATABASE.equals(user) || !(channel instanceof EpollDomainSocketChannel unix)) {
+            return false;
+        }
+        try {
+            return unix.peerCredentials().uid() == OwnUser.uid();
+        } catch (java.io.IOException | RuntimeException e) {
+            log.debug("no peer credentials on {}: {}", channel, e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * After authentication: admin_users get every command, stats_users the read-only ones; under
+     * auth_type=any everyone else may read too, as in PgBouncer. Anyone else is refused.
+     *
+     * @return the refusal, or empty when the user is in
+     */
+    public Optional<ErrorResponse> admit(Settings settings, boolean trustedPeer) {
+        if (trustedPeer || settings.adminUsers().contains(user)) {
+            adminUser = true;
+        } else if (!settings.statsUsers().contains(user) && settings.authType() != AuthType.ANY) {
+            return Optional.of(ErrorResponse.fatal(SqlState.INSUFFICIENT_PRIVILEGE, "not allowed"));
+        }
+        backend.state().consoles().add(this);
+        return Optional.empty();
+    }
+
+    /** ParameterStatus as PgBouncer's console sends them, a BackendKeyData nothing answers to, ReadyForQuery. */
+    public void sendWelcome() {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("server_version", Version.NUMBER + "/bouncer");
+        params.put("client_encoding", "UTF8");
+        params.put("server_encoding", "UTF8");
+        params.put("DateStyle", "ISO");
+        params.put("TimeZone", "GMT");
+        params.put("standard_conforming_strings", "on");
+        params.put("is_superuser", adminUser ? "on" : "off");
+        params.forEach((name, value) -> channel.write(BackendMessages.parameterStatus(channel.alloc(), name, value)));
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        channel.write(BackendMessages.backendKeyData(channel.alloc(), random.nextInt(), random.nextInt()));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+    }
+
+    /** One message from the client; the frame is released here. */
+    public void onMessage(ByteBuf frame) {
+        try {
+            lastRequestMillis = System.currentTimeMillis();
+            switch (PgFrames.type(frame)) {
+                case MessageType.QUERY -> onQuery(PgFrames.readCString(PgFrames.body(frame)));
+                case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE ->
+                        refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                                "extended query protocol not supported by admin console"));
+                default -> refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                        "unsupported packet type for admin console: " + (char) PgFrames.type(frame)));
+            }
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void onQuery(String query) {
+        if (running) {
+            if (queued.size() >= MAX_QUEUED) {
+                refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "too many queued admin commands"));
+                return;
+            }
+            queued.add(query);
+            return;
+        }
+        running = true;
+        log.debug("admin command from {}: {}", user, query);
+        CONSOLE.execute(backend, adminUser, query).whenComplete((response, failure) ->
+                channel.eventLoop().execute(() -> answer(response, failure, query)));
+    }
+
+    private void answer(Response response, Throwable failure, String query) {
+        running = false;
+        if (failure != null) {
+            log.warn("admin command failed: {}", query, failure);
+            response = Response.error(SqlState.INTERNAL_ERROR, "command failed: " + failure);
+        }
+        if (!response.isNone() && channel.isActive()) {
+            channel.writeAndFlush(ResponseEncoder.encode(channel.alloc(), response));
+        }
+        String next = queued.poll();
+        if (next != null) {
+            onQuery(next);
+        }
+    }
+
+    /** The connection closed. */
+    public void closed() {
+        backend.state().consoles().remove(this);
+        queued.clear();
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public long connectedAtMillis() {
+        return connectedAtMillis;
+    }
+
+    public long lastRequestMillis() {
+        return lastRequestMillis;
+    }
+
+    /** KILL_CLIENT on a console connection. Any thread. */
+    void kill(ErrorResponse error) {
+        channel.eventLoop().execute(() -> refuse.accept(error));
+    }
+}

@@ -1,0 +1,333 @@
+package io.pooler.server.admin;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.UnixChannel;
+import io.pooler.admin.AdminBackend;
+import io.pooler.admin.FdView;
+import io.pooler.admin.PoolView;
+import io.pooler.admin.SocketView;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.PoolerConfig;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PoolSettingsResolver;
+import io.pooler.pool.PooledClient;
+import io.pooler.pool.PooledServer;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.SqlState;
+import io.pooler.server.PoolerRuntime;
+import io.pooler.server.PoolerServer;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.client.ClientConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * The daemon's side of the admin console. Snapshots read each pool under its lock (its counts and
+ * members) and the members' immutable or volatile fields; actions go through the pools, which hop onto
+ * the connections' own event loops.
+ */
+public final class ServerAdminBackend implements AdminBackend {
+    private static final Logger log = LoggerFactory.getLogger(ServerAdminBackend.class);
+    /** How often PAUSE, SUSPEND and WAIT_CLOSE look whether they are done. */
+    private static final long POLL_MILLIS = 50;
+
+    private final PoolerServer server;
+    private final PoolerRuntime runtime;
+    private final AdminState state;
+
+    public ServerAdminBackend(PoolerServer server, PoolerRuntime runtime, AdminState state) {
+        this.server = server;
+        this.runtime = runtime;
+        this.state = state;
+    }
+
+    public AdminState state() {
+        return state;
+    }
+
+    // ---- snapshots ----
+
+    @Override
+    public PoolerConfig config() {
+        return runtime.config().config();
+    }
+
+    @Override
+    public List<PoolView> pools() {
+        List<PoolView> views = new ArrayList<>();
+        for (Pool pool : runtime.pools().all()) {
+            views.add(new PoolView(pool.snapshot(), pool.settings().poolMode(), pool.stats()));
+        }
+        return views;
+    }
+
+    @Override
+    public List<SocketView> clients() {
+        List<SocketView> views = new ArrayList<>();
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledClient c : pool.clients()) {
+                if (c instanceof ClientConnection client) {
+                    SocketViews.client(client).ifPresent(views::add);
+                }
+            }
+        }
+        for (ConsoleSession console : state.consoles()) {
+            views.add(SocketViews.console(console));
+        }
+        return views;
+    }
+
+    @Override
+    public List<SocketView> servers() {
+        List<SocketView> views = new ArrayList<>();
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledServer s : pool.servers()) {
+                if (s instanceof ServerConnection connection) {
+                    SocketViews.server(connection).ifPresent(views::add);
+                }
+            }
+        }
+        return views;
+    }
+
+    @Override
+    public int loginClients() {
+        int pooled = 0;
+        for (Pool pool : runtime.pools().all()) {
+            pooled += pool.clients().size();
+        }
+        return Math.max(0, runtime.clientCount().get() - pooled - state.consoles().size());
+    }
+
+    @Override
+    public Set<String> authFileUsers() {
+        RuntimeConfig rc = runtime.config();
+        return rc.userlist() == null ? Set.of() : rc.userlist().users();
+    }
+
+    @Override
+    public long statsWindowMicros() {
+        return state.statsWindow().lengthMicros(System.nanoTime());
+    }
+
+    @Override
+    public PauseMode pauseMode() {
+        return state.pauseMode();
+    }
+
+    @Override
+    public boolean isShuttingDown() {
+        return runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE;
+    }
+
+    @Override
+    public boolean isPaused(String database) {
+        return state.isDatabasePaused(database);
+    }
+
+    @Override
+    public boolean isDisabled(String database) {
+        return state.isDisabled(database);
+    }
+
+    @Override
+    public List<FdView> fds() {
+        List<FdView> rows = new ArrayList<>();
+        for (Channel listener : server.listeners()) {
+            rows.add(new FdView(fd(listener), "pooler", null, null, SocketViews.host(listener.localAddress()),
+                    SocketViews.port(listener.localAddress()), 0, 0));
+        }
+        for (SocketView s : clients()) {
+            rows.add(new FdView(-1, "client", s.user(), s.database(), s.addr(), s.port(), 0, 0));
+        }
+        for (SocketView s : servers()) {
+            rows.add(new FdView(-1, "server", s.user(), s.database(), s.addr(), s.port(), 0, 0));
+        }
+        return rows;
+    }
+
+    private static int fd(Channel channel) {
+        return channel instanceof UnixChannel unix ? unix.fd().intValue() : -1;
+    }
+
+    // ---- actions ----
+
+    @Override
+    public CompletionStage<Void> pause(String database) {
+        if (database == null) {
+            state.pauseMode(PauseMode.PAUSE);
+            log.info("PAUSE command issued");
+        } else {
+            state.pausedDatabases().add(database);
+            log.info("PAUSE '{}' command issued", database);
+        }
+        List<Pool> pools = pools(database);
+        pools.forEach(Pool::pause);
+        return when(() -> pools.stream().allMatch(p -> p.snapshot().totalServers() == 0));
+    }
+
+    @Override
+    public CompletionStage<Void> suspend() {
+        log.info("SUSPEND command issued");
+        state.pauseMode(PauseMode.SUSPEND);
+        // Reads stop at the gates from now on; what was already read is answered, and output is
+        // written as it comes, so the suspension is in place once every client's buffer is empty.
+        return when(() -> clients().stream().allMatch(c -> c.pendingBytes() == 0));
+    }
+
+    @Override
+    public void resume(String database) {
+        if (database == null) {
+            log.info("RESUME command issued");
+            PauseMode was = state.pauseMode();
+            state.pauseMode(PauseMode.NONE);
+            state.pausedDatabases().clear();
+            if (was == PauseMode.SUSPEND) {
+                state.gates().forEach(SuspendGate::release);
+            }
+            runtime.pools().all().forEach(Pool::resume);
+        } else {
+            log.info("RESUME '{}' command issued", database);
+            state.pausedDatabases().remove(database);
+            if (state.pauseMode() != PauseMode.PAUSE) {
+                pools(database).forEach(Pool::resume);
+            }
+        }
+    }
+
+    @Override
+    public void setDisabled(String database, boolean disabled) {
+        log.info("{} '{}' command issued", disabled ? "DISABLE" : "ENABLE", database);
+        state.setDisabled(database, disabled);
+    }
+
+    @Override
+    public void reconnect(String database) {
+        log.info("RECONNECT{} command issued", database == null ? "" : " '" + database + "'");
+        pools(database).forEach(Pool::reconnectAll);
+    }
+
+    @Override
+    public void kill(String database) {
+        log.info("KILL{} command issued", database == null ? "" : " '" + database + "'");
+        List<Pool> pools = pools(database);
+        if (database == null) {
+            state.pausedDatabases().addAll(config().databases().keySet());
+            pools.forEach(p -> state.pausedDatabases().add(p.key().database()));
+        } else {
+            state.pausedDatabases().add(database);
+        }
+        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database killed by admin");
+        for (Pool pool : pools) {
+            pool.pause();
+            for (PooledClient c : pool.clients()) {
+                if (c instanceof ClientConnection client) {
+                    client.disconnect(killed);
+                }
+            }
+            pool.servers().forEach(s -> s.close("KILL"));
+        }
+    }
+
+    @Override
+    public boolean killClient(long id) {
+        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "admin forced disconnect");
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledClient c : pool.clients()) {
+                if (c instanceof ClientConnection client && client.id() == id) {
+                    client.disconnect(killed);
+                    return true;
+                }
+            }
+        }
+        for (ConsoleSession console : state.consoles()) {
+            if (console.id() == id) {
+                console.kill(killed);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void shutdown(ShutdownMode mode) {
+        log.info("SHUTDOWN{} command issued", mode == ShutdownMode.IMMEDIATE ? "" : " " + mode);
+        // Shutting down closes the listeners and waits for that, which must not happen on an event loop.
+        Thread t = new Thread(() -> {
+            switch (mode) {
+                case IMMEDIATE -> server.shutdownImmediate();
+                case WAIT_FOR_SERVERS -> server.shutdownWaitForServers();
+                case WAIT_FOR_CLIENTS -> server.shutdownWaitForClients();
+            }
+        }, "pooler-shutdown");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Override
+    public Optional<String> reload() {
+        log.info("RELOAD command issued");
+        return server.reload();
+    }
+
+    @Override
+    public CompletionStage<Void> waitClose(String database) {
+        log.info("WAIT_CLOSE{} command issued", database == null ? "" : " '" + database + "'");
+        List<Pool> pools = pools(database);
+        return when(() -> pools.stream().allMatch(p -> p.servers().stream().noneMatch(PooledServer::closeNeeded)));
+    }
+
+    @Override
+    public void set(String key, String value) {
+        RuntimeConfig rc = runtime.config();
+        PoolerConfig changed = rc.config().withSettings(rc.config().settings().with(key, value));
+        runtime.swapConfig(new RuntimeConfig(changed, rc.userlist(), rc.trackedParameters()));
+        for (Pool pool : runtime.pools().all()) {
+            Optional<DatabaseEntry> db = changed.findDatabase(pool.key().database());
+            db.ifPresent(entry -> pool.updateSettings(PoolSettingsResolver.resolve(changed, entry, pool.key().user())));
+        }
+        log.info("SET {} = {}", key, value);
+    }
+
+    // ---- helpers ----
+
+    private List<Pool> pools(String database) {
+        Predicate<Pool> wanted = database == null ? p -> true : p -> p.key().database().equals(database);
+        return runtime.pools().all().stream().filter(wanted).toList();
+    }
+
+    /** Completes once {@code done} holds, looking every {@value #POLL_MILLIS} ms on an event loop. */
+    private CompletionStage<Void> when(BooleanSupplier done) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        EventLoopGroup loops = runtime.workers();
+        Runnable[] check = new Runnable[1];
+        check[0] = () -> {
+            if (done.getAsBoolean()) {
+                result.complete(null);
+            } else if (!loops.isShuttingDown()) {
+                loops.next().schedule(check[0], POLL_MILLIS, TimeUnit.MILLISECONDS);
+            }
+        };
+        loops.next().execute(check[0]);
+        return result;
+    }
+
+    /** Bytes queued on a channel and not yet written to its socket. */
+    static long pendingBytes(Channel channel) {
+        ChannelOutboundBuffer out = channel.unsafe().outboundBuffer();
+        return out == null ? 0 : out.totalPendingWriteBytes();
+    }
+}

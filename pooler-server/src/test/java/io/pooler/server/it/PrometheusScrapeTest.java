@@ -1,0 +1,91 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The Prometheus endpoint: off by default, and when on, pool, stats, error and histogram metrics. */
+@ExtendWith(PostgresExtension.class)
+class PrometheusScrapeTest {
+    private static final String LABELS = "database=\"" + DB + "\",user=\"" + SCRAM_USER + "\"";
+
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    PrometheusScrapeTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @AfterEach
+    void tearDown() {
+        if (pooler != null) {
+            pooler.close();
+        }
+    }
+
+    @Test
+    void offUnlessConfigured() throws Exception {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).start();
+        assertEquals(-1, pooler.server().metricsPort());
+    }
+
+    @Test
+    void scrapeShowsPoolsStatsErrorsAndHistograms() throws Exception {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD)
+                .set("metrics_listen_addr", "127.0.0.1").set("metrics_listen_port", "0").start();
+        assertThrows(SQLException.class, () -> pooler.connectSimple(DB, SCRAM_USER, "wrong"));
+        try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            for (int i = 0; i < 5; i++) {
+                queryString(c, "select 1");
+            }
+            HttpResponse<String> response = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pooler.server().metricsPort() + "/metrics"))
+                            .build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, response.statusCode());
+            assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
+            String body = response.body();
+            assertTrue(value(body, "pooler_queries_total", "") >= 5, body);
+            assertTrue(value(body, "pooler_transactions_total", "") >= 5);
+            assertTrue(value(body, "pooler_received_bytes_total", "") > 0);
+            assertTrue(value(body, "pooler_sent_bytes_total", "") > 0);
+            assertEquals(1, value(body, "pooler_pool_clients", ",state=\"active\""));
+            assertEquals(1, value(body, "pooler_pool_servers", ",state=\"active\""), "session mode: linked");
+            assertEquals(1, value(body, "pooler_errors_total", ",kind=\"auth\""), "the wrong password");
+            assertTrue(value(body, "pooler_query_duration_seconds_count", "") >= 5);
+            assertTrue(body.contains("pooler_query_duration_seconds_bucket{" + LABELS + ",le=\"0.001\"}"), body);
+            assertTrue(body.contains("# TYPE pooler_query_duration_seconds histogram"), body);
+            assertTrue(body.contains("pooler_client_wait_seconds_bucket{"), body);
+            assertTrue(body.contains("pooler_transaction_duration_seconds_sum{"), body);
+        }
+    }
+
+    /** The value of a sample with the pool's labels (and the extra ones, sorted after them). */
+    private static double value(String body, String name, String extraLabels) {
+        String labels = extraLabels.contains("kind") ? "database=\"" + DB + "\"," + extraLabels.substring(1) + ",user=\""
+                + SCRAM_USER + "\"" : extraLabels.contains("state") ? "database=\"" + DB + "\"" + extraLabels
+                + ",user=\"" + SCRAM_USER + "\"" : LABELS;
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name + "{" + labels + "}") + " (\\S+)$").matcher(body);
+        assertTrue(m.find(), name + "{" + labels + "} in\n" + body);
+        return Double.parseDouble(m.group(1));
+    }
+}
