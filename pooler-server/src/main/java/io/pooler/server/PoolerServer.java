@@ -232,17 +232,14 @@ public final class PoolerServer implements AutoCloseable {
 
     // ---- pause ----
 
-    /**
-     * SIGUSR1 and PAUSE. Not implemented yet: the admin console work adds pausing to the pools;
-     * until then the signal is logged and nothing else happens.
-     */
+    /** SIGUSR1: PAUSE, as the console's PAUSE with no database. */
     public void pause() {
-        log.warn("PAUSE (SIGUSR1) is not supported yet; ignored");
+        runtime.adminBackend().pause(null);
     }
 
-    /** SIGUSR2 and RESUME; see {@link #pause()}. */
+    /** SIGUSR2: RESUME. */
     public void resume() {
-        log.warn("RESUME (SIGUSR2) is not supported yet; ignored");
+        runtime.adminBackend().resume(null);
     }
 
     // ---- shutdown ----
