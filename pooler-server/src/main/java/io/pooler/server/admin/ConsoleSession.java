@@ -96,7 +96,7 @@ public final class ConsoleSession {
     /** ParameterStatus as PgBouncer's console sends them, a BackendKeyData nothing answers to, ReadyForQuery. */
     public void sendWelcome() {
         Map<String, String> params = new LinkedHashMap<>();
-        params.put("server_version", Version.NUMBER + "/bouncer");
+        params.put("server_version", Version.PGBOUNCER_COMPATIBLE + "/bouncer");
         params.put("client_encoding", "UTF8");
         params.put("server_encoding", "UTF8");
         params.put("DateStyle", "ISO");
