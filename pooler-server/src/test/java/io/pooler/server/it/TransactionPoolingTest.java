@@ -194,7 +194,7 @@ class TransactionPoolingTest {
         Connection doomed = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
         doomed.setAutoCommit(false);
         execute(doomed, "insert into tx_items (client, n) values (99, 99)");
-        doomed.close(); // PgJDBC sends Terminate with the transaction open
+        doomed.abort(Runnable::run); // the socket closes under the open transaction, no Terminate
         try (Connection next = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertEquals(null, queryString(next, "select txid_current_if_assigned()"),
                     "not inside the dead client's transaction");
@@ -202,6 +202,22 @@ class TransactionPoolingTest {
         }
         try (Connection su = pg.connectAsSuperuser(DB)) {
             assertEquals("0", queryString(su, "select count(*) from pg_stat_activity where state like 'idle in transaction%'"));
+        }
+    }
+
+    @Test
+    void aClientKilledMidCopyLeavesNothingBehind() throws Exception {
+        pooler.set("default_pool_size", "1").start();
+        Connection doomed = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+        org.postgresql.copy.CopyIn copy = doomed.unwrap(org.postgresql.PGConnection.class).getCopyAPI()
+                .copyIn("copy tx_items (client, n) from stdin");
+        byte[] rows = "77\t1\n77\t2\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        copy.writeToCopy(rows, 0, rows.length);
+        copy.flushCopy();
+        doomed.abort(Runnable::run); // gone in the middle of COPY FROM STDIN
+        try (Connection next = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals("0", queryString(next, "select count(*) from tx_items where client = 77"));
+            assertEquals("1", queryString(next, "select 1"), "the next client gets a server that is not in COPY");
         }
     }
 
