@@ -8,7 +8,32 @@ import io.pooler.protocol.PgFrames;
 import java.nio.charset.StandardCharsets;
 
 /** One distinct statement, with the server-side name every server knows it by. */
-public record PreparedStatement(long id, StatementKey key) {
+public final class PreparedStatement {
+    private final long id;
+    private final StatementKey key;
+    /** Some server has parsed it successfully, so its text is known to be valid SQL. */
+    private volatile boolean validated;
+
+    PreparedStatement(long id, StatementKey key) {
+        this.id = id;
+        this.key = key;
+    }
+
+    public long id() {
+        return id;
+    }
+
+    public StatementKey key() {
+        return key;
+    }
+
+    public boolean validated() {
+        return validated;
+    }
+
+    void markValidated() {
+        validated = true;
+    }
 
     public String serverName() {
         return StatementRegistry.NAME_PREFIX + id;
@@ -33,5 +58,10 @@ public record PreparedStatement(long id, StatementKey key) {
         PgFrames.writeCString(out, serverName());
         PgFrames.endMessage(out, start);
         return out;
+    }
+
+    @Override
+    public String toString() {
+        return serverName();
     }
 }

@@ -116,6 +116,9 @@ public final class ResponseTracker {
             return true; // not a response we track (e.g. inside a simple Query): relay it
         }
         pending.poll();
+        if (head.statement() != null && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
+            head.statement().markValidated();
+        }
         return head.kind() == relayed;
     }
 

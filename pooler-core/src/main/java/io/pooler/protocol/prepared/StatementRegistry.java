@@ -21,6 +21,11 @@ public final class StatementRegistry {
                 k -> new PreparedStatement(ids.incrementAndGet(), k));
     }
 
+    /** The statement with this definition if any client has used it, else null; creates nothing. */
+    public PreparedStatement knownStatement(byte[] definition) {
+        return byKey.get(new StatementKey(definition));
+    }
+
     public int size() {
         return byKey.size();
     }

@@ -55,6 +55,43 @@ public final class StatementRewriter {
         }
     }
 
+    /**
+     * Without a server: a client between transactions (so idle) that parses a statement some server
+     * has already parsed successfully, or closes one, is answered by the pooler at once. Returns the
+     * answer's type byte ('1' ParseComplete, '3' CloseComplete), or 0 when the message needs a
+     * server; in that case nothing was consumed. A Parse answered here is prepared on a server when
+     * the client first binds it.
+     */
+    public byte answerWithoutServer(ByteBuf frame) {
+        byte type = PgFrames.type(frame);
+        ByteBuf body = PgFrames.body(frame);
+        if (type == MessageType.PARSE) {
+            int nameEnd = nameEnd(body, body.readerIndex());
+            if (nameEnd == body.readerIndex()) {
+                return 0;
+            }
+            byte[] definition = new byte[body.writerIndex() - nameEnd - 1];
+            body.getBytes(nameEnd + 1, definition);
+            PreparedStatement known = registry.knownStatement(definition);
+            if (known == null || !known.validated()) {
+                return 0;
+            }
+            clientStatements.put(body.toString(body.readerIndex(), nameEnd - body.readerIndex(), StandardCharsets.UTF_8), known);
+            frame.release();
+            return '1';
+        }
+        if (type == MessageType.CLOSE && body.getByte(body.readerIndex()) == 'S') {
+            int start = body.readerIndex() + 1;
+            int end = nameEnd(body, start);
+            if (end > start) {
+                clientStatements.remove(body.toString(start, end - start, StandardCharsets.UTF_8));
+                frame.release();
+                return '3';
+            }
+        }
+        return 0;
+    }
+
     private void parse(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
         ByteBuf body = PgFrames.body(frame);
         int nameEnd = nameEnd(body, body.readerIndex());

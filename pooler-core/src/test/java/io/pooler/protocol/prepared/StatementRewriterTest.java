@@ -171,6 +171,35 @@ class StatementRewriterTest {
         assertEquals(0, registry.size());
     }
 
+    @Test
+    void aValidatedStatementIsAnsweredWithoutAServerAndPreparedAtBind() {
+        FakeServer first = new FakeServer();
+        StatementRewriter a = new StatementRewriter(registry, 10);
+        assertEquals(0, a.answerWithoutServer(parse("x", "select 5")), "never parsed anywhere: needs a server");
+        a.forward(parse("x", "select 5"), first, first::receive);
+        a.forward(sync(), first, first::receive);
+        first.answer('1');
+        first.answer('Z');
+
+        StatementRewriter b = new StatementRewriter(registry, 10);
+        assertEquals('1', b.answerWithoutServer(parse("y", "select 5")), "validated: answered by the pooler");
+        assertEquals('3', b.answerWithoutServer(close('S', "gone")));
+        FakeServer second = new FakeServer();
+        b.forward(bind("", "y"), second, second::receive);
+        assertEquals(List.of("P POOLER_1", "B POOLER_1"), second.sent, "prepared on the server it gets");
+    }
+
+    @Test
+    void aFailedParseIsNeverAnsweredWithoutAServer() {
+        FakeServer server = new FakeServer();
+        StatementRewriter a = new StatementRewriter(registry, 10);
+        a.forward(parse("bad", "selec 6"), server, server::receive);
+        a.forward(sync(), server, server::receive);
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(0, new StatementRewriter(registry, 10).answerWithoutServer(parse("again", "selec 6")));
+    }
+
     // ---- messages ----
 
     private ByteBuf parse(String name, String query) {

@@ -99,6 +99,8 @@ public final class ClientConnection extends PooledClient {
     private boolean unsyncedExtended;
     /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
     private io.pooler.protocol.prepared.StatementRewriter statementRewriter;
+    /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
+    private boolean answeredLocallySinceSync;
     private boolean serverHandled;
     /** An error was sent and the connection is closing: nothing more is read. */
     private boolean rejecting;
@@ -474,12 +476,47 @@ public final class ClientConnection extends PooledClient {
         queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                 || type == MessageType.FUNCTION_CALL);
         PooledServer s = server();
+        if (s == null && pendingMessages.isEmpty() && answeredWithoutServer(frame, type)) {
+            return;
+        }
         if (s == null || !pendingMessages.isEmpty()) {
             pendingMessages.add(frame);
             requestServer();
             return;
         }
         forward((ServerConnection) s, frame);
+    }
+
+    /**
+     * Between transactions, a Parse of a statement some server already parsed, a Close of a
+     * statement, and the Sync after only such messages need no server: the pooler answers them.
+     * This saves a round trip, and a client that prepares synchronously while holding another
+     * connection's server (pgbench -M prepared with several clients per thread) does not wait for
+     * a server it can never get.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
+        if (statementRewriter == null) {
+            return false;
+        }
+        if (type == MessageType.SYNC && answeredLocallySinceSync) {
+            answeredLocallySinceSync = false;
+            frame.release();
+            channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+            return true;
+        }
+        if (type == MessageType.FLUSH && answeredLocallySinceSync) {
+            frame.release();
+            channel.flush();
+            return true;
+        }
+        byte answer = statementRewriter.answerWithoutServer(frame);
+        if (answer == 0) {
+            answeredLocallySinceSync = false;
+            return false;
+        }
+        answeredLocallySinceSync = true;
+        channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
+        return true;
     }
 
     private void forward(ServerConnection server, ByteBuf frame) {
