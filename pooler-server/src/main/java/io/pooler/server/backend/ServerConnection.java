@@ -386,6 +386,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
             frame.release();
             return;
         }
+        if (client() instanceof InternalServerUser internal) {
+            internal.serverMessage(this, frame);
+            return;
+        }
         ClientConnection client = linkedClient();
         if (client == null) {
             unexpectedWhileUnlinked(frame);
@@ -573,9 +577,12 @@ public final class ServerConnection extends PooledServer implements StatementRew
         }
         closed = true;
         ClientConnection client = linkedClient();
+        PooledClient borrower = client();
         pool().serverClosed(this);
         if (client != null) {
             client.serverLost(this, sentFatal);
+        } else if (borrower instanceof InternalServerUser internal) {
+            internal.serverClosed(this);
         }
         log.debug("{} closed", this);
     }

@@ -277,7 +277,10 @@ public final class ClientConnection extends PooledClient {
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
         startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
-        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
+        // WAIT_FOR_CLIENTS (SIGTERM) closed the listeners but serves whoever got in before, logins
+        // under way included: a rolling restart with so_reuseport then turns nobody away.
+        if (shutdown != PoolerRuntime.ShutdownMode.NONE && shutdown != PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS) {
             fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
             return;
         }
@@ -299,11 +302,23 @@ public final class ClientConnection extends PooledClient {
                     runtime.statementRegistry(), settings.maxPreparedStatements());
         }
 
+        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         AuthType authType = settings.authType();
+        if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
+            return; // refused, or logged in by peer or certificate
+        }
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        if (secret.isEmpty() && authType != AuthType.ANY && startAuthQuery(rc, db.get(), authType)) {
+            return; // continues in authQueryDone
+        }
+        beginAuthentication(authType, secret);
+    }
+
+    /** The password exchange (or none, under trust and any) with the secret the user has, if any. */
+    private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
+        Settings settings = runtime.config().config().settings();
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
                 runtime.processSecret(), scramIterations(settings));
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
                 loginSucceeded(null);
@@ -314,6 +329,107 @@ public final class ClientConnection extends PooledClient {
         }
         phase = Phase.AUTH;
         channel.writeAndFlush(authenticator.begin(channel.alloc()));
+    }
+
+    // ---- who may connect: auth_hba_file and auth_query ----
+
+    /**
+     * auth_type = hba: the matching rule's method as an auth_type, or null when the client was refused
+     * or has been dealt with here (peer, cert).
+     */
+    private AuthType hbaAuthType(RuntimeConfig rc) {
+        HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), isTls(),
+                startup.database(), startup.user());
+        if (decision.refusal() != null) {
+            fail(decision.refusal());
+            return null;
+        }
+        log.debug("{} hba rule {}", this, decision.rule().orElseThrow());
+        switch (decision.method()) {
+            case TRUST:
+                return AuthType.TRUST;
+            case MD5:
+                return AuthType.MD5;
+            case PASSWORD:
+                return AuthType.PLAIN;
+            case SCRAM_SHA_256:
+                return AuthType.SCRAM_SHA_256;
+            case PEER:
+                loginAsPeer();
+                return null;
+            case CERT:
+                loginWithCertificate();
+                return null;
+            default:
+                throw new IllegalStateException("HbaGate refuses " + decision.method());
+        }
+    }
+
+    /** peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL. */
+    private void loginAsPeer() {
+        Optional<String> peer = PeerUser.of(channel);
+        if (peer.isPresent() && peer.get().equals(startup.user())) {
+            loginSucceeded(null);
+        } else {
+            log.info("{} peer authentication failed: peer is {}", this, peer.orElse("unknown"));
+            fatal(SqlState.INVALID_AUTHORIZATION, "Peer authentication failed for user \"" + startup.user() + "\"");
+        }
+    }
+
+    /**
+     * cert: needs a TLS client certificate whose CommonName is the user. Only {@code hostssl} lines may
+     * say cert, so a connection gets here only over TLS; without a verified certificate it is refused.
+     */
+    private void loginWithCertificate() {
+        fatal(SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \"" + startup.user() + "\"");
+    }
+
+    /** TLS is a handler in the pipeline; without it the connection is plain. */
+    private boolean isTls() {
+        return channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    }
+
+    /**
+     * auth_user is set for this database and the user is not in auth_file: look the user up with
+     * auth_query through the auth_user's pool; the login goes on in {@link #authQueryDone}. Reading
+     * stops meanwhile: the client has nothing to say until it is asked for a password.
+     */
+    private boolean startAuthQuery(RuntimeConfig rc, DatabaseEntry db, AuthType authType) {
+        Settings settings = rc.config().settings();
+        Optional<String> authUser = db.authUser().or(settings::authUser);
+        if (authUser.isEmpty()) {
+            return false;
+        }
+        String authDbName = db.authDbname().or(settings::authDbname).orElse(poolDatabase);
+        Optional<DatabaseEntry> authDb = authDbName.equals(poolDatabase) ? Optional.of(db) : rc.config().findDatabase(authDbName);
+        if (authDb.isEmpty()) {
+            log.warn("{} auth_dbname \"{}\" is not in [databases]", this, authDbName);
+            fatal(SqlState.INVALID_AUTHORIZATION, "auth query failed");
+            return true;
+        }
+        Pool authPool = runtime.pool(authDb.get(), authDbName, authUser.get());
+        String query = db.authQuery().orElse(settings.authQuery());
+        long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
+        channel.config().setAutoRead(false);
+        io.pooler.server.backend.AuthQueryClient.lookup(authPool, query, startup.user(), eventLoop(),
+                java.time.Duration.ofMillis(timeout), result -> runOnLoop(() -> authQueryDone(authType, result)));
+        return true;
+    }
+
+    private void authQueryDone(AuthType authType, io.pooler.server.backend.AuthQueryClient.Result result) {
+        if (phase == Phase.CLOSED || rejecting) {
+            return;
+        }
+        channel.config().setAutoRead(true);
+        if (result instanceof io.pooler.server.backend.AuthQueryClient.Failed failed) {
+            log.warn("{} auth_query lookup failed: {}", this, failed.reason());
+            fatal(SqlState.INVALID_AUTHORIZATION, "auth query failed");
+            return;
+        }
+        Optional<Secret> secret = ((io.pooler.server.backend.AuthQueryClient.Found) result).secret();
+        // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
+        secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(poolDatabase, startup.user(), s));
+        beginAuthentication(authType, secret);
     }
 
     private static int scramIterations(Settings settings) {
