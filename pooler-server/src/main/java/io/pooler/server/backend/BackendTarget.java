@@ -78,4 +78,10 @@ public record BackendTarget(
     public boolean isUnixSocket() {
         return address instanceof DomainSocketAddress;
     }
+
+    /** Without the credentials: a record's own toString would print the password. */
+    @Override
+    public String toString() {
+        return "BackendTarget[" + address + " dbname=" + dbname + " user=" + user + "]";
+    }
 }

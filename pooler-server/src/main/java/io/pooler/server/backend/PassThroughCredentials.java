@@ -15,6 +15,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class PassThroughCredentials {
     /** The keys a SCRAM client needs instead of the password. */
     public record ScramKeys(byte[] clientKey, byte[] serverKey) {
+        @Override
+        public String toString() {
+            return "ScramKeys[***]";
+        }
     }
 
     private final ConcurrentHashMap<String, ScramKeys> scramKeys = new ConcurrentHashMap<>();
