@@ -128,10 +128,11 @@ public final class ClientConnection extends PooledClient {
         this.cancelSecretKey = secretKey;
     }
 
+    /** PgBouncer's log prefix shape, {@code C-17: shop/alice@10.0.0.5:51234}, so log filters carry over. */
     @Override
     public String toString() {
-        String who = startup == null ? "" : " " + startup.database() + "/" + startup.user();
-        return "C-" + id + who + "@" + describe(channel.remoteAddress());
+        String who = startup == null ? "(nodb)/(nouser)" : startup.database() + "/" + startup.user();
+        return "C-" + id + ": " + who + "@" + describe(channel.remoteAddress());
     }
 
     // ---- connection events (called by ClientHandler on this loop) ----
