@@ -25,12 +25,14 @@ import io.pooler.protocol.StartupPacket;
 import io.pooler.protocol.TrackedParameters;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.backend.AuthQueryClient;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Optional;
@@ -412,22 +414,22 @@ public final class ClientConnection extends PooledClient {
         String query = db.authQuery().orElse(settings.authQuery());
         long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
         channel.config().setAutoRead(false);
-        io.pooler.server.backend.AuthQueryClient.lookup(authPool, query, startup.user(), eventLoop(),
-                java.time.Duration.ofMillis(timeout), result -> runOnLoop(() -> authQueryDone(authType, result)));
+        AuthQueryClient.lookup(authPool, query, startup.user(), eventLoop(),
+                Duration.ofMillis(timeout), result -> runOnLoop(() -> authQueryDone(authType, result)));
         return true;
     }
 
-    private void authQueryDone(AuthType authType, io.pooler.server.backend.AuthQueryClient.Result result) {
+    private void authQueryDone(AuthType authType, AuthQueryClient.Result result) {
         if (phase == Phase.CLOSED || rejecting) {
             return;
         }
         channel.config().setAutoRead(true);
-        if (result instanceof io.pooler.server.backend.AuthQueryClient.Failed failed) {
+        if (result instanceof AuthQueryClient.Failed failed) {
             log.warn("{} auth_query lookup failed: {}", this, failed.reason());
             fatal(SqlState.INVALID_AUTHORIZATION, "auth query failed");
             return;
         }
-        Optional<Secret> secret = ((io.pooler.server.backend.AuthQueryClient.Found) result).secret();
+        Optional<Secret> secret = ((AuthQueryClient.Found) result).secret();
         // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
         secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(poolDatabase, startup.user(), s));
         beginAuthentication(authType, secret);
