@@ -67,10 +67,6 @@ public final class ConfigLoader {
             }
             Map<String, Object> params = EntryParams.parse("databases", "database \"" + name + "\"",
                     connectionString, KeyRegistry::databaseKey, at, warnings);
-            if (params.containsKey("auth_user")) {
-                warnings.once("databases/auth_user", at,
-                        "key \"auth_user\" in [databases] is accepted but unused until auth_query is supported");
-            }
             DatabaseEntry entry = new DatabaseEntry(name, params);
             if (entry.isFallback()) {
                 fallbackDatabase = entry;

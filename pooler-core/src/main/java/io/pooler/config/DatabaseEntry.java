@@ -23,6 +23,8 @@ public final class DatabaseEntry {
     private final String user;
     private final String password;
     private final String authUser;
+    private final String authQuery;
+    private final String authDbname;
     private final Integer poolSize;
     private final Integer reservePoolSize;
     private final Integer maxDbConnections;
@@ -45,6 +47,8 @@ public final class DatabaseEntry {
         this.user = (String) params.get("user");
         this.password = (String) params.get("password");
         this.authUser = (String) params.get("auth_user");
+        this.authQuery = (String) params.get("auth_query");
+        this.authDbname = (String) params.get("auth_dbname");
         this.poolSize = optionalInt(params.get("pool_size"));
         this.reservePoolSize = optionalInt(params.get("reserve_pool_size"));
         this.maxDbConnections = optionalInt(params.get("max_db_connections"));
@@ -67,6 +71,8 @@ public final class DatabaseEntry {
         this.user = from.user;
         this.password = from.password;
         this.authUser = from.authUser;
+        this.authQuery = from.authQuery;
+        this.authDbname = from.authDbname;
         this.poolSize = from.poolSize;
         this.reservePoolSize = from.reservePoolSize;
         this.maxDbConnections = from.maxDbConnections;
@@ -113,9 +119,19 @@ public final class DatabaseEntry {
         return Optional.ofNullable(password);
     }
 
-    /** {@code auth_user=}; kept but unused until {@code auth_query} is supported. */
+    /** {@code auth_user=}: overrides the global {@code auth_user} for this database. */
     public Optional<String> authUser() {
         return Optional.ofNullable(authUser);
+    }
+
+    /** {@code auth_query=}: overrides the global {@code auth_query} for this database. */
+    public Optional<String> authQuery() {
+        return Optional.ofNullable(authQuery);
+    }
+
+    /** {@code auth_dbname=}: the {@code [databases]} entry whose server runs this database's auth_query. */
+    public Optional<String> authDbname() {
+        return Optional.ofNullable(authDbname);
     }
 
     public OptionalInt poolSize() {
@@ -189,6 +205,7 @@ public final class DatabaseEntry {
                 && Objects.equals(host, other.host) && port == other.port
                 && Objects.equals(user, other.user) && Objects.equals(password, other.password)
                 && Objects.equals(authUser, other.authUser) && Objects.equals(poolSize, other.poolSize)
+                && Objects.equals(authQuery, other.authQuery) && Objects.equals(authDbname, other.authDbname)
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
                 && Objects.equals(minPoolSize, other.minPoolSize)

@@ -70,10 +70,14 @@ public final class PoolerConfig {
         return sourceFile;
     }
 
-    /** Every {@code [pgbouncer]} key in PgBouncer's order, for SHOW CONFIG. */
+    /**
+     * Every {@code [pgbouncer]} key in PgBouncer's order, for SHOW CONFIG. Passwords inside values are
+     * masked ({@link SecretMask}); database passwords are never listed, as in PgBouncer.
+     */
     public List<ConfigValue> showConfig() {
         return KeyRegistry.pgbouncerKeys().stream()
-                .map(key -> new ConfigValue(key.name(), settings.raw(key.name()), key.defaultValue(), key.changeable()))
+                .map(key -> new ConfigValue(key.name(), SecretMask.mask(settings.raw(key.name())),
+                        key.defaultValue(), key.changeable()))
                 .toList();
     }
 }

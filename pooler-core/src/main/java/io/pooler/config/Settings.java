@@ -50,6 +50,11 @@ public final class Settings {
         return string("unix_socket_dir");
     }
 
+    /** Group to give the Unix socket file; empty if not set. */
+    public Optional<String> unixSocketGroup() {
+        return Optional.ofNullable(string("unix_socket_group")).filter(name -> !name.isEmpty());
+    }
+
     /** File mode of the Unix socket, e.g. {@code 0777} (511). */
     public int unixSocketMode() {
         return integer("unix_socket_mode");
@@ -62,6 +67,26 @@ public final class Settings {
     /** The userlist file, resolved against the configuration file's directory; empty if not set. */
     public Optional<Path> authFile() {
         return path("auth_file");
+    }
+
+    /** The {@code auth_hba_file}, resolved against the configuration file's directory; empty if not set. */
+    public Optional<Path> authHbaFile() {
+        return path("auth_hba_file");
+    }
+
+    /** The user whose server connections look up users missing from {@code auth_file}; empty if not set. */
+    public Optional<String> authUser() {
+        return Optional.ofNullable(string("auth_user")).filter(name -> !name.isEmpty());
+    }
+
+    /** The lookup query; {@code $1} is the user name, the result is (name, secret). */
+    public String authQuery() {
+        return string("auth_query");
+    }
+
+    /** The {@code [databases]} entry the lookup runs in; empty means the client's own database. */
+    public Optional<String> authDbname() {
+        return Optional.ofNullable(string("auth_dbname")).filter(name -> !name.isEmpty());
     }
 
     public List<String> adminUsers() {
@@ -205,6 +230,21 @@ public final class Settings {
     /** Resolved against the configuration file's directory; empty if not set. */
     public Optional<Path> logfile() {
         return path("logfile");
+    }
+
+    /** Also log to syslog. */
+    public boolean syslog() {
+        return bool("syslog");
+    }
+
+    /** Program name on syslog lines; PgBouncer's default {@code pgbouncer} keeps log filters working. */
+    public String syslogIdent() {
+        return string("syslog_ident");
+    }
+
+    /** Syslog facility: auth, authpriv, daemon, user or local0 to local7. */
+    public String syslogFacility() {
+        return string("syslog_facility");
     }
 
     public boolean logConnections() {

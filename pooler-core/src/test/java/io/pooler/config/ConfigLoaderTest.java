@@ -398,7 +398,7 @@ class ConfigLoaderTest {
 
     @Test
     void warningsComeInFileOrder() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "syslog = 1", "[databases]", "a = connect_query='SELECT 1'",
+        LoadedConfig loaded = load("[pgbouncer]", "dns_max_ttl = 15", "[databases]", "a = connect_query='SELECT 1'",
                 "[users]", "u = query_timeout=5", "[pgbouncer]", "pkt_buf = 8192");
 
         List<String> lines = new ArrayList<>();

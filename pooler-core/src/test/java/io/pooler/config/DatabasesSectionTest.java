@@ -208,14 +208,12 @@ class DatabasesSectionTest {
     @Test
     void warnsOnceAboutEachUnsupportedKeyAndIgnoresIt() throws Exception {
         LoadedConfig loaded = load(
-                "a = connect_query='SELECT 1' min_pool_size=2 auth_query='SELECT 1'",
-                "b = connect_query='SELECT 2' auth_dbname=x load_balance_hosts=disable server_lifetime=60"
+                "a = connect_query='SELECT 1' min_pool_size=2",
+                "b = connect_query='SELECT 2' load_balance_hosts=disable server_lifetime=60"
                         + " max_db_client_connections=5");
 
         assertEquals(List.of(
                 file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored",
-                file() + ":3: key \"auth_query\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"auth_dbname\" in [databases] is not supported yet and is ignored",
                 file() + ":4: key \"load_balance_hosts\" in [databases] is not supported yet and is ignored",
                 file() + ":4: key \"server_lifetime\" in [databases] is not supported yet and is ignored"),
                 loaded.warnings());
@@ -225,11 +223,14 @@ class DatabasesSectionTest {
     }
 
     @Test
-    void keepsAuthUserButWarnsThatNothingUsesItYet() throws Exception {
-        LoadedConfig loaded = load("a = auth_user=lookup", "b = auth_user=lookup");
+    void keepsPerDatabaseAuthQuerySettings() throws Exception {
+        LoadedConfig loaded = load("a = auth_user=lookup auth_query='SELECT u, p FROM f($1)' auth_dbname=authdb", "b =");
 
-        assertEquals(Optional.of("lookup"), loaded.config().databases().get("a").authUser());
-        assertEquals(List.of(file() + ":3: key \"auth_user\" in [databases] is accepted but unused until auth_query is supported"),
-                loaded.warnings());
+        DatabaseEntry a = loaded.config().databases().get("a");
+        assertEquals(Optional.of("lookup"), a.authUser());
+        assertEquals(Optional.of("SELECT u, p FROM f($1)"), a.authQuery());
+        assertEquals(Optional.of("authdb"), a.authDbname());
+        assertEquals(Optional.empty(), loaded.config().databases().get("b").authQuery());
+        assertEquals(List.of(), loaded.warnings());
     }
 }

@@ -46,7 +46,8 @@ class KeyRegistryTest {
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
-            "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port");
+            "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port", "auth_hba_file",
+            "auth_user", "auth_query", "auth_dbname", "syslog", "syslog_ident", "syslog_facility", "unix_socket_group");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(

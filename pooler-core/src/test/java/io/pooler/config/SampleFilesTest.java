@@ -38,6 +38,19 @@ class SampleFilesTest {
     }
 
     @Test
+    void odooIniLoadsWithoutErrorsOrWarnings() throws Exception {
+        LoadedConfig loaded = ConfigLoader.load(Path.of("../conf/odoo/pooler.ini"));
+
+        assertEquals(List.of(), loaded.warnings());
+        PoolerConfig config = loaded.config();
+        // LISTEN on "postgres" needs session pooling; the business databases pool transactions.
+        assertEquals(PoolMode.SESSION, config.findDatabase("postgres").orElseThrow().poolMode().orElseThrow());
+        assertEquals(PoolMode.TRANSACTION, config.findDatabase("odoo_prod").orElseThrow().poolMode().orElseThrow());
+        assertEquals(90, config.users().get("odoo").maxUserConnections().getAsInt());
+        assertEquals(1, io.pooler.auth.Userlist.load(Path.of("../conf/odoo/userlist.txt")).users().size());
+    }
+
+    @Test
     void sampleIniBehavesLikeAnEmptyConfiguration() throws Exception {
         List<ConfigValue> sample = ConfigLoader.load(SAMPLE_INI).config().showConfig();
         List<ConfigValue> empty = ConfigLoader.load(IniFiles.write(dir.resolve("empty.ini"), "[pgbouncer]"))

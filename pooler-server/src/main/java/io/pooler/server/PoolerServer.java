@@ -105,15 +105,8 @@ public final class PoolerServer implements AutoCloseable {
                         ch.pipeline().addLast(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder));
                     }
                 });
-        for (String addr : listenAddresses(s.listenAddr())) {
-            ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
-            if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
-                b.option(EpollChannelOption.SO_REUSEPORT, true);
-            }
-            Channel ch = b.bind(new InetSocketAddress(addr, s.listenPort())).sync().channel();
-            tcpPort = ((InetSocketAddress) ch.localAddress()).getPort();
-            listeners.add(ch);
-            log.info("listening on {}:{}", addr, tcpPort);
+        for (String entry : ListenAddresses.entries(s.listenAddr())) {
+            bindTcp(bootstrap, s, entry);
         }
         String dir = s.unixSocketDir();
         if (dir != null && !dir.isBlank()) {
@@ -126,6 +119,7 @@ public final class PoolerServer implements AutoCloseable {
                         .bind(new DomainSocketAddress(socket.toString())).sync().channel();
                 setSocketMode(socket, s.unixSocketMode());
                 listeners.add(ch);
+                s.unixSocketGroup().ifPresent(group -> setSocketGroup(socket, group));
                 log.info("listening on unix:{}", socket);
             }
         }
@@ -134,20 +128,48 @@ public final class PoolerServer implements AutoCloseable {
         }
     }
 
-    private static List<String> listenAddresses(String listenAddr) {
-        List<String> addresses = new ArrayList<>();
-        if (listenAddr == null) {
-            return addresses;
-        }
-        for (String part : listenAddr.split(",")) {
-            String a = part.trim();
-            if (a.equals("*")) {
-                addresses.add("0.0.0.0");
-            } else if (!a.isEmpty()) {
-                addresses.add(a);
+    /** One listen_addr entry: every address it resolves to, on listen_port (all on the same port when 0). */
+    private void bindTcp(ServerBootstrap bootstrap, Settings s, String entry) throws Exception {
+        for (java.net.InetAddress address : ListenAddresses.resolve(entry)) {
+            int port = tcpPort > 0 && s.listenPort() == 0 ? tcpPort : s.listenPort();
+            Channel ch;
+            try {
+                ch = bindTcp(bootstrap, s, new InetSocketAddress(address, port));
+            } catch (Exception e) {
+                if (!entry.equals(ListenAddresses.ALL)) {
+                    throw e;
+                }
+                log.info("cannot listen on [::] ({}), using 0.0.0.0", e.getMessage());
+                ch = bindTcp(bootstrap, s, new InetSocketAddress(ListenAddresses.IPV4_ANY, port));
             }
+            InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
+            tcpPort = tcpPort > 0 ? tcpPort : bound.getPort();
+            listeners.add(ch);
+            log.info("listening on {}", describe(bound));
         }
-        return addresses;
+    }
+
+    private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
+        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
+        if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
+            b.option(EpollChannelOption.SO_REUSEPORT, true);
+        }
+        return b.bind(address).sync().channel();
+    }
+
+    private static String describe(InetSocketAddress address) {
+        String host = address.getAddress().getHostAddress();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** As PgBouncer, an unknown group stops startup: the socket's access depends on it. */
+    private static void setSocketGroup(Path socket, String group) {
+        try {
+            var groupPrincipal = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
+            Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(groupPrincipal);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new IllegalStateException("cannot give " + socket + " to unix_socket_group \"" + group + "\": " + e, e);
+        }
     }
 
     private static void setSocketMode(Path socket, int mode) {

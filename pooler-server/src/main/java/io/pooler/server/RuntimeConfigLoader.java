@@ -2,6 +2,8 @@ package io.pooler.server;
 
 import io.pooler.auth.Userlist;
 import io.pooler.auth.UserlistException;
+import io.pooler.auth.hba.HbaException;
+import io.pooler.auth.hba.HbaFile;
 import io.pooler.config.AuthType;
 import io.pooler.config.ConfigException;
 import io.pooler.config.ConfigLoader;
@@ -19,7 +21,7 @@ import java.util.Set;
 public final class RuntimeConfigLoader {
     /** auth_type values this build implements; the others are refused at startup and reload. */
     static final Set<AuthType> SUPPORTED_AUTH = EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5,
-            AuthType.SCRAM_SHA_256);
+            AuthType.SCRAM_SHA_256, AuthType.HBA);
 
     /** A config that failed to load; the message names the file and line. */
     public static final class LoadException extends Exception {
@@ -53,11 +55,29 @@ public final class RuntimeConfigLoader {
             } catch (UserlistException e) {
                 throw new LoadException(e.getMessage(), e);
             }
-        } else if (authType != AuthType.ANY && authType != AuthType.TRUST) {
-            throw new LoadException(ini + ": auth_type \"" + authType.configName() + "\" needs auth_file", null);
+        } else if (authType != AuthType.ANY && authType != AuthType.TRUST && !hasAuthUser(config)) {
+            throw new LoadException(ini + ": auth_type \"" + authType.configName() + "\" needs auth_file or auth_user", null);
         }
+        HbaFile hba = authType == AuthType.HBA ? loadHba(ini, config) : null;
         List<String> warnings = new ArrayList<>(loaded.warnings());
         TrackedParameters tracked = new TrackedParameters(config.settings().trackExtraParameters());
-        return new Loaded(new RuntimeConfig(config, userlist, tracked), warnings);
+        return new Loaded(new RuntimeConfig(config, userlist, tracked, hba), warnings);
+    }
+
+    private static boolean hasAuthUser(PoolerConfig config) {
+        return config.settings().authUser().isPresent()
+                || config.databases().values().stream().anyMatch(db -> db.authUser().isPresent())
+                || config.fallbackDatabase().flatMap(db -> db.authUser()).isPresent();
+    }
+
+    /** auth_type = hba without rules would refuse everybody; say so at load rather than at each login. */
+    private static HbaFile loadHba(Path ini, PoolerConfig config) throws LoadException {
+        Path file = config.settings().authHbaFile()
+                .orElseThrow(() -> new LoadException(ini + ": auth_type \"hba\" needs auth_hba_file", null));
+        try {
+            return HbaFile.load(file);
+        } catch (HbaException e) {
+            throw new LoadException(e.getMessage(), e);
+        }
     }
 }

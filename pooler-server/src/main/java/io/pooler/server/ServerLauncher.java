@@ -33,6 +33,11 @@ public final class ServerLauncher implements Launcher {
         }
         Settings settings = loaded.config().config().settings();
         LoggingSetup.configure(settings.logfile(), options.quiet(), Math.max(options.verbosity(), settings.verbose()));
+        try {
+            LoggingSetup.syslog(settings.syslog(), settings.syslogIdent(), settings.syslogFacility());
+        } catch (IllegalArgumentException e) {
+            throw new StartupException(options.configFile() + ": " + e.getMessage(), e);
+        }
         Optional<String> user = options.user().or(settings::user);
         if (user.isPresent()) {
             UserCheck.requireCurrentUser(user.get());
@@ -41,6 +46,7 @@ public final class ServerLauncher implements Launcher {
             new Daemonizer(Main.class).detach(options.daemonChildArguments(), settings.pidfile(), settings.logfile());
             return 0;
         }
+        FileLimitCheck.warning(loaded.config()).ifPresent(log::warn);
         Pidfile pidfile = settings.pidfile().isPresent() ? Pidfile.claim(settings.pidfile().get()) : null;
         try {
             PoolerServer server = PoolerServer.start(options.configFile());
@@ -63,7 +69,14 @@ public final class ServerLauncher implements Launcher {
         @Override
         public void reload() {
             LoggingSetup.reopen();
-            server.reload();
+            if (server.reload().isEmpty()) {
+                Settings s = server.runtime().config().config().settings();
+                try {
+                    LoggingSetup.syslog(s.syslog(), s.syslogIdent(), s.syslogFacility());
+                } catch (IllegalArgumentException e) {
+                    log.warn("syslog settings not applied: {}", e.getMessage());
+                }
+            }
         }
 
         @Override

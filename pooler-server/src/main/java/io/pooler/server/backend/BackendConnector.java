@@ -47,6 +47,14 @@ public final class BackendConnector implements ServerFactory {
         return runtime.config().config().settings().serverCheckQuery();
     }
 
+    boolean logConnections() {
+        return runtime.config().config().settings().logConnections();
+    }
+
+    boolean logDisconnections() {
+        return runtime.config().config().settings().logDisconnections();
+    }
+
     /** Connects a server connection's channel; the handler then logs in. */
     ChannelFuture open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
         Settings s = runtime.config().config().settings();

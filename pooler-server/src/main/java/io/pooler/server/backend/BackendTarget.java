@@ -29,16 +29,20 @@ public record BackendTarget(
         Map<String, String> startupParameters) {
 
     /**
-     * The password comes from the database entry when it forces a user, else from the auth file;
-     * with only a SCRAM verifier there, from the keys a client's own SCRAM exchange revealed.
+     * The password comes from the database entry when it forces a user, else from the auth file (or
+     * what auth_query found); with only a SCRAM verifier there, from the keys a client's own SCRAM
+     * exchange revealed.
      */
     public static BackendTarget resolve(PoolerConfig config, Userlist userlist, PassThroughCredentials learnt,
                                         DatabaseEntry db, String serverUser) {
-        Optional<String> password = db.password();
+        // password= belongs to the forced user=; the auth_user's pool of the same entry does not use it.
+        Optional<String> password = db.user().filter(forced -> !forced.equals(serverUser)).isPresent()
+                ? Optional.empty() : db.password();
         Optional<Md5Secret> md5 = Optional.empty();
         Optional<PassThroughCredentials.ScramKeys> keys = Optional.empty();
         if (password.isEmpty()) {
             Optional<Secret> secret = userlist == null ? Optional.empty() : userlist.find(serverUser);
+            secret = secret.or(() -> learnt.queriedSecret(db.name(), serverUser));
             if (secret.isPresent() && secret.get() instanceof PlainSecret plain) {
                 password = Optional.of(plain.password());
             } else {
@@ -73,5 +77,11 @@ public record BackendTarget(
 
     public boolean isUnixSocket() {
         return address instanceof DomainSocketAddress;
+    }
+
+    /** Without the credentials: a record's own toString would print the password. */
+    @Override
+    public String toString() {
+        return "BackendTarget[" + address + " dbname=" + dbname + " user=" + user + "]";
     }
 }

@@ -69,6 +69,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final OutboundBatch toClient = new OutboundBatch();
     private ClientConnection notifyReady;
     private boolean resetSeen;
+    /** Why the connection ends, for log_disconnections; the server's own doing unless close() said otherwise. */
+    private String closeReason = "server closed the connection";
     /** Set when the server's last message was a FATAL error, so the client is not told twice. */
     private volatile boolean sentFatal;
 
@@ -161,9 +163,17 @@ public final class ServerConnection extends PooledServer implements StatementRew
         return lastUsedMillis;
     }
 
+    /** PgBouncer's log prefix shape, {@code S-4: shop/alice@10.0.0.9:5432}, so log filters carry over. */
     @Override
     public String toString() {
-        return "S-" + id + " " + pool().key() + "@" + target.address();
+        return "S-" + id + ": " + pool().key() + "@" + describe(target.address());
+    }
+
+    private static String describe(java.net.SocketAddress address) {
+        if (address instanceof java.net.InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        return address instanceof io.netty.channel.unix.DomainSocketAddress unix ? "unix:" + unix.path() : String.valueOf(address);
     }
 
     // ---- connecting and logging in ----
@@ -219,7 +229,11 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private void loginSucceeded() {
         loggedIn = true;
         loginTimer.cancel(false);
-        log.debug("{} login done", this);
+        if (connector.logConnections()) {
+            log.info("{} new connection to server (from {})", this, describe(channel.localAddress()));
+        } else {
+            log.debug("{} login done", this);
+        }
         pool().serverLoggedIn(this, Map.copyOf(parameters));
     }
 
@@ -403,6 +417,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
                 log.warn("{} internal query failed: {}", this, ErrorResponse.parseBody(PgFrames.body(frame)));
             }
             frame.release();
+            return;
+        }
+        if (client() instanceof InternalServerUser internal) {
+            internal.serverMessage(this, frame);
             return;
         }
         ClientConnection client = linkedClient();
@@ -590,6 +608,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         loop.execute(() -> {
             if (channel.isActive()) {
                 log.debug("{} closing: {}", this, reason);
+                closeReason = reason;
                 if (loggedIn) {
                     channel.writeAndFlush(PgFrames.terminate(channel.alloc()));
                 }
@@ -606,11 +625,19 @@ public final class ServerConnection extends PooledServer implements StatementRew
         }
         closed = true;
         ClientConnection client = linkedClient();
+        PooledClient borrower = client();
         pool().serverClosed(this);
         if (client != null) {
             client.serverLost(this, sentFatal);
+        } else if (borrower instanceof InternalServerUser internal) {
+            internal.serverClosed(this);
         }
-        log.debug("{} closed", this);
+        if (connector.logDisconnections()) {
+            log.info("{} closing because: {} (age={}s)", this, closeReason,
+                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - createdNanos()));
+        } else {
+            log.debug("{} closed", this);
+        }
     }
 
     private static String describe(Throwable cause) {

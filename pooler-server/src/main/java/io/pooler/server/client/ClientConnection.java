@@ -26,6 +26,7 @@ import io.pooler.protocol.TrackedParameters;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
 import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.backend.AuthQueryClient;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
 import io.pooler.stats.ErrorKind;
@@ -34,6 +35,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Optional;
@@ -142,10 +144,11 @@ public final class ClientConnection extends PooledClient {
         this.cancelSecretKey = secretKey;
     }
 
+    /** PgBouncer's log prefix shape, {@code C-17: shop/alice@10.0.0.5:51234}, so log filters carry over. */
     @Override
     public String toString() {
-        String who = startup == null ? "" : " " + startup.database() + "/" + startup.user();
-        return "C-" + id + who + "@" + describe(channel.remoteAddress());
+        String who = startup == null ? "(nodb)/(nouser)" : startup.database() + "/" + startup.user();
+        return "C-" + id + ": " + who + "@" + describe(channel.remoteAddress());
     }
 
     // ---- connection events (called by ClientHandler on this loop) ----
@@ -299,7 +302,10 @@ public final class ClientConnection extends PooledClient {
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
         startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
-        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
+        // WAIT_FOR_CLIENTS (SIGTERM) closed the listeners but serves whoever got in before, logins
+        // under way included: a rolling restart with so_reuseport then turns nobody away.
+        if (shutdown != PoolerRuntime.ShutdownMode.NONE && shutdown != PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS) {
             fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
             return;
         }
@@ -329,16 +335,32 @@ public final class ClientConnection extends PooledClient {
                     runtime.statementRegistry(), settings.maxPreparedStatements());
         }
         queryTimer = new QueryTimer(pool.stats());
-        beginAuthentication(rc, settings);
+        beginAuthentication(rc, settings, db.get());
     }
 
-    /** The password exchange the auth_type asks for, or a login at once under trust and any. */
-    private void beginAuthentication(RuntimeConfig rc, Settings settings) {
+    /**
+     * Who may connect (auth_type hba), where the user's secret comes from (auth_file, else
+     * auth_query when the database entry or the global settings name an auth_user), then the
+     * password exchange. {@code db} is null for the admin console, which has no auth_query.
+     */
+    private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
+        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         AuthType authType = settings.authType();
+        if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
+            return; // refused, or logged in by peer or certificate
+        }
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        if (secret.isEmpty() && authType != AuthType.ANY && db != null && startAuthQuery(rc, db, authType)) {
+            return; // continues in authQueryDone
+        }
+        beginAuthentication(authType, secret);
+    }
+
+    /** The password exchange (or none, under trust and any) with the secret the user has, if any. */
+    private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
+        Settings settings = runtime.config().config().settings();
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
                 runtime.processSecret(), scramIterations(settings));
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
                 loginSucceeded(null);
@@ -349,6 +371,107 @@ public final class ClientConnection extends PooledClient {
         }
         phase = Phase.AUTH;
         channel.writeAndFlush(authenticator.begin(channel.alloc()));
+    }
+
+    // ---- who may connect: auth_hba_file and auth_query ----
+
+    /**
+     * auth_type = hba: the matching rule's method as an auth_type, or null when the client was refused
+     * or has been dealt with here (peer, cert).
+     */
+    private AuthType hbaAuthType(RuntimeConfig rc) {
+        HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), isTls(),
+                startup.database(), startup.user());
+        if (decision.refusal() != null) {
+            fail(decision.refusal());
+            return null;
+        }
+        log.debug("{} hba rule {}", this, decision.rule().orElseThrow());
+        switch (decision.method()) {
+            case TRUST:
+                return AuthType.TRUST;
+            case MD5:
+                return AuthType.MD5;
+            case PASSWORD:
+                return AuthType.PLAIN;
+            case SCRAM_SHA_256:
+                return AuthType.SCRAM_SHA_256;
+            case PEER:
+                loginAsPeer();
+                return null;
+            case CERT:
+                loginWithCertificate();
+                return null;
+            default:
+                throw new IllegalStateException("HbaGate refuses " + decision.method());
+        }
+    }
+
+    /** peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL. */
+    private void loginAsPeer() {
+        Optional<String> peer = PeerUser.of(channel);
+        if (peer.isPresent() && peer.get().equals(startup.user())) {
+            loginSucceeded(null);
+        } else {
+            log.info("{} peer authentication failed: peer is {}", this, peer.orElse("unknown"));
+            fatal(SqlState.INVALID_AUTHORIZATION, "Peer authentication failed for user \"" + startup.user() + "\"");
+        }
+    }
+
+    /**
+     * cert: needs a TLS client certificate whose CommonName is the user. Only {@code hostssl} lines may
+     * say cert, so a connection gets here only over TLS; without a verified certificate it is refused.
+     */
+    private void loginWithCertificate() {
+        fatal(SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \"" + startup.user() + "\"");
+    }
+
+    /** TLS is a handler in the pipeline; without it the connection is plain. */
+    private boolean isTls() {
+        return channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
+    }
+
+    /**
+     * auth_user is set for this database and the user is not in auth_file: look the user up with
+     * auth_query through the auth_user's pool; the login goes on in {@link #authQueryDone}. Reading
+     * stops meanwhile: the client has nothing to say until it is asked for a password.
+     */
+    private boolean startAuthQuery(RuntimeConfig rc, DatabaseEntry db, AuthType authType) {
+        Settings settings = rc.config().settings();
+        Optional<String> authUser = db.authUser().or(settings::authUser);
+        if (authUser.isEmpty()) {
+            return false;
+        }
+        String authDbName = db.authDbname().or(settings::authDbname).orElse(poolDatabase);
+        Optional<DatabaseEntry> authDb = authDbName.equals(poolDatabase) ? Optional.of(db) : rc.config().findDatabase(authDbName);
+        if (authDb.isEmpty()) {
+            log.warn("{} auth_dbname \"{}\" is not in [databases]", this, authDbName);
+            fatal(SqlState.INVALID_AUTHORIZATION, "auth query failed");
+            return true;
+        }
+        Pool authPool = runtime.pool(authDb.get(), authDbName, authUser.get());
+        String query = db.authQuery().orElse(settings.authQuery());
+        long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
+        channel.config().setAutoRead(false);
+        AuthQueryClient.lookup(authPool, query, startup.user(), eventLoop(),
+                Duration.ofMillis(timeout), result -> runOnLoop(() -> authQueryDone(authType, result)));
+        return true;
+    }
+
+    private void authQueryDone(AuthType authType, AuthQueryClient.Result result) {
+        if (phase == Phase.CLOSED || rejecting) {
+            return;
+        }
+        channel.config().setAutoRead(true);
+        if (result instanceof AuthQueryClient.Failed failed) {
+            log.warn("{} auth_query lookup failed: {}", this, failed.reason());
+            fatal(SqlState.INVALID_AUTHORIZATION, "auth query failed");
+            return;
+        }
+        Optional<Secret> secret = ((AuthQueryClient.Found) result).secret();
+        // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
+        secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(poolDatabase, startup.user(), s));
+        beginAuthentication(authType, secret);
     }
 
     private static int scramIterations(Settings settings) {
@@ -699,7 +822,7 @@ public final class ClientConnection extends PooledClient {
             loginSucceeded(null);
             return;
         }
-        beginAuthentication(rc, settings);
+        beginAuthentication(rc, settings, null);
     }
 
     private void consoleLoggedIn() {

@@ -93,6 +93,34 @@ public final class LoggingSetup {
         }
     }
 
+    /**
+     * {@code syslog}, {@code syslog_ident}, {@code syslog_facility}: adds, replaces or removes the syslog
+     * appender. Call after {@link #configure} (which starts from scratch) and after each reload.
+     *
+     * @throws IllegalArgumentException for an unknown facility; the previous syslog setup is kept
+     */
+    public static synchronized void syslog(boolean enabled, String ident, String facility) {
+        useSyslog(enabled ? new SyslogAppender(SyslogAppender.DEFAULT_SOCKET, ident, facility) : null);
+    }
+
+    static synchronized void useSyslog(SyslogAppender appender) {
+        LoggerContext context = logbackContext();
+        if (context == null || System.getProperty(EXTERNAL_CONFIG_PROPERTY) != null) {
+            return;
+        }
+        Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        var previous = root.getAppender("syslog");
+        if (appender != null) {
+            appender.setContext(context);
+            appender.start();
+            root.addAppender(appender);
+        }
+        if (previous != null) {
+            root.detachAppender(previous);
+            previous.stop();
+        }
+    }
+
     /** The configuration used before {@link #configure}: stderr, LOG and above. */
     static void applyDefaults(LoggerContext context) {
         apply(context, stderrAppender(context), null, 0);
