@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * conf/odoo/pooler.ini as shipped (only addresses, port and the role replaced) under Odoo's pattern:
  * 16 HTTP and 2 cron "workers", each keeping a business-database connection and a "postgres"
  * connection it NOTIFYs on, and the gevent process LISTENing on "postgres". Everything fits the
- * pools docs/odoo.md computes.
+ * pools README.md (Pooler for Odoo) computes.
  */
 @ExtendWith(PostgresExtension.class)
 class OdooKitTest {

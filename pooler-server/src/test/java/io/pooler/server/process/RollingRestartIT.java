@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The rolling restart of docs/operations.md with two real pooler processes on one port
+ * The rolling restart of README.md (Running Pooler in production) with two real pooler processes on one port
  * (so_reuseport = 1): clients stay connected to the old one and keep querying while a new one starts
  * and the old one gets SIGTERM; new clients land on the new one; nobody sees an error, and the old
  * process exits once its last client has left.
@@ -125,7 +125,7 @@ class RollingRestartIT {
     /**
      * Opens a short connection every 50 ms. NOTE: it holds off while the old process closes its
      * listening socket: Linux resets connections still queued on a closing SO_REUSEPORT listener
-     * unless net.ipv4.tcp_migrate_req = 1 (see docs/operations.md); that kernel behaviour is not
+     * unless net.ipv4.tcp_migrate_req = 1 (see README.md (Running Pooler in production)); that kernel behaviour is not
      * what this test is about.
      */
     private void connectLoop() {
