@@ -46,7 +46,10 @@ class KeyRegistryTest {
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
-            "max_prepared_statements");
+            "max_prepared_statements", "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file",
+            "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
+            "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
+            "server_tls_ciphers");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus worker_threads (event loops start once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
