@@ -8,6 +8,8 @@ import io.pooler.config.ConfigLoader;
 import io.pooler.config.LoadedConfig;
 import io.pooler.config.PoolerConfig;
 import io.pooler.protocol.TrackedParameters;
+import io.pooler.server.tls.TlsConfig;
+import io.pooler.server.tls.TlsConfigException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,7 +21,7 @@ import java.util.Set;
 public final class RuntimeConfigLoader {
     /** auth_type values this build implements; the others are refused at startup and reload. */
     static final Set<AuthType> SUPPORTED_AUTH = EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5,
-            AuthType.SCRAM_SHA_256);
+            AuthType.SCRAM_SHA_256, AuthType.CERT);
 
     /** A config that failed to load; the message names the file and line. */
     public static final class LoadException extends Exception {
@@ -58,6 +60,12 @@ public final class RuntimeConfigLoader {
         }
         List<String> warnings = new ArrayList<>(loaded.warnings());
         TrackedParameters tracked = new TrackedParameters(config.settings().trackExtraParameters());
-        return new Loaded(new RuntimeConfig(config, userlist, tracked), warnings);
+        TlsConfig tls;
+        try {
+            tls = TlsConfig.load(config.settings(), warnings);
+        } catch (TlsConfigException e) {
+            throw new LoadException(ini + ": " + e.getMessage(), null);
+        }
+        return new Loaded(new RuntimeConfig(config, userlist, tracked, tls), warnings);
     }
 }

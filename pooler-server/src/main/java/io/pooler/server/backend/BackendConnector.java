@@ -16,7 +16,11 @@ import io.pooler.pool.ServerFactory;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.tls.ServerTls;
+import io.pooler.server.tls.ServerTlsNegotiator;
+import io.netty.util.concurrent.Future;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -59,6 +63,20 @@ public final class BackendConnector implements ServerFactory {
                     }
                 })
                 .connect(server.target().address());
+    }
+
+    /**
+     * server_tls_sslmode on a freshly connected server channel: SSLRequest and the TLS handshake when the
+     * mode asks for TLS and the server is reached over TCP. Succeeds when the StartupMessage may follow.
+     */
+    Future<Void> negotiateTls(ServerConnection server) {
+        Channel channel = server.channel();
+        ServerTls tls = runtime.config().tls().server();
+        if (!(server.target().address() instanceof InetSocketAddress inet)) {
+            return channel.eventLoop().newSucceededFuture(null); // unix socket: no TLS, as PgBouncer
+        }
+        long timeout = runtime.config().config().settings().serverConnectTimeout().toMillis();
+        return ServerTlsNegotiator.negotiate(channel, tls, inet.getHostString(), inet.getPort(), timeout);
     }
 
     /** Sends a CancelRequest for whatever {@code server} is running, then runs {@code then}. */

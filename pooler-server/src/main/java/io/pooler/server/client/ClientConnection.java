@@ -27,6 +27,9 @@ import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.server.tls.CertificateLogin;
+import io.pooler.server.tls.ClientTls;
+import io.pooler.server.tls.TlsChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -149,8 +152,12 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onStartupPacket(StartupPacket packet) {
+        if (rejecting) {
+            return; // e.g. a StartupMessage queued behind a refused SSLRequest
+        }
         switch (packet.kind()) {
-            case SSL_REQUEST, GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case SSL_REQUEST -> onSslRequest();
+            case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
             case CANCEL_REQUEST -> {
                 CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), eventLoop());
                 closeReason = "cancel request";
@@ -277,6 +284,10 @@ public final class ClientConnection extends PooledClient {
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
         startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
+        if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
+            fatal(SqlState.PROTOCOL_VIOLATION, "SSL required");
+            return;
+        }
         if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
             fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
             return;
@@ -301,8 +312,13 @@ public final class ClientConnection extends PooledClient {
 
         AuthType authType = settings.authType();
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        if (authType == AuthType.CERT) {
+            loginWithCertificate(secret.isPresent());
+            return;
+        }
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
                 runtime.processSecret(), scramIterations(settings));
+        offerChannelBinding(rc.tls().client());
         decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
@@ -314,6 +330,58 @@ public final class ClientConnection extends PooledClient {
         }
         phase = Phase.AUTH;
         channel.writeAndFlush(authenticator.begin(channel.alloc()));
+    }
+
+    // ---- TLS (client_tls_sslmode) ----
+
+    /**
+     * SSLRequest: 'S' and a TLS handshake when client TLS is on (TCP only), else 'N'. A second SSLRequest
+     * inside TLS closes the connection, as PgBouncer does; bytes sent behind the request are refused, or
+     * they would be taken as having come through TLS (CVE-2021-23222).
+     */
+    private void onSslRequest() {
+        ClientTls tls = runtime.config().tls().client();
+        if (TlsChannels.hasTls(channel)) {
+            closeReason = "SSL req inside SSL";
+            closeQuietly();
+        } else if (!tls.acceptsSslRequest(channel)) {
+            channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        } else if (decoder.hasBufferedInput()) {
+            fatal(SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+        } else {
+            tls.startTls(channel, runtime.config().config().settings().clientLoginTimeout().toMillis())
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            closeReason = "TLS handshake failed: " + TlsChannels.describeFailure(f.cause());
+                        }
+                    });
+        }
+    }
+
+    /** Over TLS with a certificate that has a tls-server-end-point hash, SCRAM-SHA-256-PLUS is offered. */
+    private void offerChannelBinding(ClientTls tls) {
+        if (TlsChannels.hasTls(channel)) {
+            tls.tlsServerEndPoint().ifPresent(authenticator::offerChannelBinding);
+        }
+    }
+
+    /**
+     * auth_type = cert: the client certificate, verified during the handshake, must name the user in its
+     * CommonName, and the user must be in the auth file, as in PgBouncer.
+     */
+    private void loginWithCertificate(boolean userKnown) {
+        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user());
+        if (refusal.isEmpty() && userKnown) {
+            loginSucceeded(null);
+            return;
+        }
+        log.info("{} certificate login refused: {}", this, refusal.orElse("user not in auth_file"));
+        fatal(SqlState.INVALID_AUTHORIZATION, "certificate authentication failed");
+    }
+
+    /** The TLS version and cipher suite of this client's connection, or "no" (SHOW CLIENTS' tls column). */
+    public String tls() {
+        return TlsChannels.describe(channel);
     }
 
     private static int scramIterations(Settings settings) {
@@ -391,7 +459,7 @@ public final class ClientConnection extends PooledClient {
             }
         }
         if (settings.logConnections()) {
-            log.info("{} login attempt: db={} user={} tls=no", this, startup.database(), startup.user());
+            log.info("{} login attempt: db={} user={} tls={}", this, startup.database(), startup.user(), tls());
         }
         serverValues.forEach((name, value) ->
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wantedParameters.getOrDefault(name, value))));
