@@ -76,11 +76,14 @@ public final class ClientTls {
             }
             builder.clientAuth(ClientAuth.REQUIRE);
         }
+        SslContext context;
         try {
-            return new ClientTls(mode, builder.build(), channelBindingData(chain.get(0), warnings));
+            context = builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("client TLS setup failed: " + e.getMessage());
         }
+        ciphers.checkEnabled("client_tls_ciphers", context.cipherSuites(), warnings);
+        return new ClientTls(mode, context, channelBindingData(chain.get(0), warnings));
     }
 
     /** RFC 5929 tls-server-end-point: the certificate's hash, for SCRAM-SHA-256-PLUS. */

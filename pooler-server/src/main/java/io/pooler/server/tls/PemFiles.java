@@ -71,8 +71,13 @@ final class PemFiles {
     static PrivateKey privateKey(String key, Path file) throws TlsConfigException {
         String text = read(key, file);
         Matcher m = BLOCK.matcher(text);
+        byte[] ecParameters = null; // "openssl ecparam -genkey" writes the curve in a block of its own first
         while (m.find()) {
             String label = m.group(1);
+            if (label.equals("EC PARAMETERS")) {
+                ecParameters = decode(key, file, m.group(2));
+                continue;
+            }
             // Legacy encrypted PEM has "Proc-Type: 4,ENCRYPTED" headers; ':' is not base64, so no key body has one.
             if (label.equals("ENCRYPTED PRIVATE KEY") || m.group(2).contains("Proc-Type:")) {
                 throw new TlsConfigException(key + " " + file + ": the private key is encrypted;"
@@ -81,7 +86,7 @@ final class PemFiles {
             byte[] der = switch (label) {
                 case "PRIVATE KEY" -> decode(key, file, m.group(2));
                 case "RSA PRIVATE KEY" -> pkcs8FromPkcs1(decode(key, file, m.group(2)));
-                case "EC PRIVATE KEY" -> pkcs8FromSec1(key, file, decode(key, file, m.group(2)));
+                case "EC PRIVATE KEY" -> pkcs8FromSec1(key, file, decode(key, file, m.group(2)), ecParameters);
                 default -> null;
             };
             if (der != null) {
@@ -135,22 +140,27 @@ final class PemFiles {
 
     /**
      * PrivateKeyInfo { version 0, { id-ecPublicKey, curve }, OCTET STRING { ECPrivateKey } } (RFC 5915): the
-     * curve comes from the ECPrivateKey's own {@code [0] parameters}, which openssl always writes.
+     * curve comes from the ECPrivateKey's own {@code [0] parameters}, which openssl writes, else from an
+     * EC PARAMETERS block before it.
      */
-    private static byte[] pkcs8FromSec1(String key, Path file, byte[] sec1) throws TlsConfigException {
+    private static byte[] pkcs8FromSec1(String key, Path file, byte[] sec1, byte[] ecParameters) throws TlsConfigException {
         try {
             DerReader outer = new DerReader(sec1);
             DerReader fields = new DerReader(outer.read(0x30));
             fields.read(0x02); // version
             fields.read(0x04); // the private key
+            byte[] curve = ecParameters; // the named curve's OBJECT IDENTIFIER, tag and all
             while (fields.hasMore()) {
                 if (fields.peekTag() == 0xa0) {
-                    byte[] curve = fields.read(0xa0); // the named curve's OBJECT IDENTIFIER, tag and all
-                    return der(0x30, new byte[] {0x02, 0x01, 0x00}, der(0x30, EC_PUBLIC_KEY_OID, curve), der(0x04, sec1));
+                    curve = fields.read(0xa0);
+                    break;
                 }
                 fields.skip();
             }
-            throw new TlsConfigException(key + " " + file + ": the EC private key does not name its curve");
+            if (curve == null || curve.length == 0 || curve[0] != 0x06) {
+                throw new TlsConfigException(key + " " + file + ": the EC private key does not name its curve");
+            }
+            return der(0x30, new byte[] {0x02, 0x01, 0x00}, der(0x30, EC_PUBLIC_KEY_OID, curve), der(0x04, sec1));
         } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
             throw new TlsConfigException(key + " " + file + ": the EC private key is not valid DER");
         } finally {

@@ -74,11 +74,14 @@ public final class ServerTls {
         }
         String identity = String.join("|", mode.configName(), String.join(",", protocols), s.serverTlsCiphers(),
                 digest(caFile), digest(keyFile), digest(certFile));
+        SslContext context;
         try {
-            return new ServerTls(mode, builder.build(), identity);
+            context = builder.build();
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("server TLS setup failed: " + e.getMessage());
         }
+        ciphers.checkEnabled("server_tls_ciphers", context.cipherSuites(), warnings);
+        return new ServerTls(mode, context, identity);
     }
 
     public SslMode mode() {

@@ -23,11 +23,12 @@ import java.util.regex.Pattern;
  * expressions ({@code HIGH:!aNULL}) need OpenSSL's own parser, which neither engine exposes: such a value
  * gives the secure defaults and a warning, rather than refusing a file PgBouncer would start with.
  *
- * @param names   suite names in Java's naming, or null for the engine's choice
- * @param filter  how Netty narrows {@code names} to what the engine supports
- * @param warning set when the value could not be honoured as written
+ * @param requested the suites the value names, in Java's naming; empty for a keyword
+ * @param names     what the engine is given: {@code requested} plus TLS 1.3's defaults, or null for its choice
+ * @param filter    how Netty narrows {@code names} to what the engine supports
+ * @param warning   set when the value could not be honoured as written
  */
-record TlsCiphers(List<String> names, CipherSuiteFilter filter, Optional<String> warning) {
+record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter filter, Optional<String> warning) {
     private static final Set<String> DEFAULT_WORDS = Set.of("default", "secure", "fast", "normal");
     /** What TLS 1.3 offers by default, kept when a list names only TLS 1.2 suites. */
     private static final List<String> TLS13_SUITES =
@@ -40,7 +41,8 @@ record TlsCiphers(List<String> names, CipherSuiteFilter filter, Optional<String>
             return defaults(Optional.empty());
         }
         if (text.equalsIgnoreCase("all")) {
-            return new TlsCiphers(null, IdentityCipherSuiteFilter.INSTANCE_DEFAULTING_TO_SUPPORTED_CIPHERS, Optional.empty());
+            return new TlsCiphers(List.of(), null, IdentityCipherSuiteFilter.INSTANCE_DEFAULTING_TO_SUPPORTED_CIPHERS,
+                    Optional.empty());
         }
         List<String> names = new ArrayList<>();
         for (String word : text.split("[:,\\s]+")) {
@@ -57,13 +59,28 @@ record TlsCiphers(List<String> names, CipherSuiteFilter filter, Optional<String>
             }
             names.add(java);
         }
+        List<String> requested = List.copyOf(names);
         if (names.stream().noneMatch(TLS13_SUITES::contains)) {
             names.addAll(TLS13_SUITES);
         }
-        return new TlsCiphers(List.copyOf(names), SupportedCipherSuiteFilter.INSTANCE, Optional.empty());
+        return new TlsCiphers(requested, List.copyOf(names), SupportedCipherSuiteFilter.INSTANCE, Optional.empty());
     }
 
     private static TlsCiphers defaults(Optional<String> warning) {
-        return new TlsCiphers(null, SupportedCipherSuiteFilter.INSTANCE, warning);
+        return new TlsCiphers(List.of(), null, SupportedCipherSuiteFilter.INSTANCE, warning);
+    }
+
+    /**
+     * After the engine has dropped what it does not support: requested suites it dropped are warned
+     * about, and a list of which it supports none is refused, rather than failing every handshake.
+     */
+    void checkEnabled(String key, List<String> enabled, List<String> warnings) throws TlsConfigException {
+        List<String> dropped = requested.stream().filter(name -> !enabled.contains(name)).toList();
+        if (!requested.isEmpty() && dropped.size() == requested.size()) {
+            throw new TlsConfigException(key + ": the TLS engine supports none of " + String.join(", ", requested));
+        }
+        if (!dropped.isEmpty()) {
+            warnings.add(key + ": not supported by the TLS engine, ignored: " + String.join(", ", dropped));
+        }
     }
 }

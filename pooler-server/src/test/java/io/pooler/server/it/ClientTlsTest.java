@@ -3,6 +3,7 @@ package io.pooler.server.it;
 import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.MD5_USER;
@@ -227,7 +229,48 @@ class ClientTlsTest {
         }
     }
 
+    @Test
+    void psqlOverTlsWithChannelBinding() throws Exception {
+        Assumptions.assumeTrue(PsqlClientTest.psql() != null, "psql is not installed on this machine");
+        withTls("require").start();
+
+        Psql r = psql(SCRAM_PASSWORD, "sslmode=verify-full sslrootcert=" + files.caCert + " channel_binding=require");
+
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(SCRAM_USER, r.output().strip());
+    }
+
+    @Test
+    void psqlWithAClientCertificateUnderCertAuth() throws Exception {
+        Assumptions.assumeTrue(PsqlClientTest.psql() != null, "psql is not installed on this machine");
+        pooler.set("auth_type", "cert");
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        Psql r = psql("", "sslmode=verify-full sslrootcert=" + files.caCert + " sslcert=" + files.clientCert
+                + " sslkey=" + files.clientKeyPem);
+
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(SCRAM_USER, r.output().strip());
+    }
+
     // ---- helpers ----
+
+    private record Psql(int exitCode, String output) {
+    }
+
+    /** psql with a libpq connection string; prints current_user. */
+    private Psql psql(String password, String tlsOptions) throws IOException, InterruptedException {
+        String conninfo = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER + " " + tlsOptions;
+        ProcessBuilder pb = new ProcessBuilder(PsqlClientTest.psql().toString(), "-X", "-At", "-c",
+                "select current_user", conninfo);
+        pb.environment().put("PGPASSWORD", password);
+        pb.environment().put("PGCONNECT_TIMEOUT", "10");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Psql(p.exitValue(), out);
+    }
 
     private Connection connect(Properties tls) throws SQLException {
         return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, tls);

@@ -29,6 +29,8 @@ final class TlsFiles {
     /** CN = it_scram, signed by the CA; its key in PKCS#8 DER for PgJDBC's sslkey. */
     final Path clientCert;
     final Path clientKeyDer;
+    /** The same key as PEM, for libpq. */
+    final Path clientKeyPem;
     /** CN = it_scram too, but signed by the stranger CA. */
     final Path strangerCert;
     final Path strangerKeyDer;
@@ -49,6 +51,7 @@ final class TlsFiles {
         postgresKey = postgres.writePrivateKey(dir.resolve("postgres.key"));
         clientCert = client.writeCertificate(dir.resolve("client.crt"));
         clientKeyDer = client.writePrivateKeyDer(dir.resolve("client.pk8"));
+        clientKeyPem = client.writePrivateKey(dir.resolve("client.key"));
         strangerCert = stranger.writeCertificate(dir.resolve("stranger.crt"));
         strangerKeyDer = stranger.writePrivateKeyDer(dir.resolve("stranger.pk8"));
     }
