@@ -28,6 +28,7 @@ import java.net.SocketAddress;
  * the client that needed it, so a linked pair usually runs on one thread.
  */
 public final class BackendConnector implements ServerFactory {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendConnector.class);
     private final PoolerRuntime runtime;
 
     public BackendConnector(PoolerRuntime runtime) {
@@ -84,14 +85,34 @@ public final class BackendConnector implements ServerFactory {
         openRaw(server.eventLoop(), server.target().address(), new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(io.pooler.protocol.FrontendMessages.cancelRequest(ctx.alloc(),
-                        server.backendProcessId(), server.backendSecretKey()));
+                writeCancelRequest(ctx.channel(), server.target().address(), server.backendProcessId(),
+                        server.backendSecretKey());
             }
         }).addListener(f -> {
             if (f.isSuccess()) {
                 ((io.netty.channel.ChannelFuture) f).channel().closeFuture().addListener(closed -> then.run());
             } else {
                 then.run();
+            }
+        });
+    }
+
+    /**
+     * Writes a CancelRequest on a fresh connection to {@code address}, after the same SSLRequest and TLS
+     * handshake a login would do under server_tls_sslmode, as PgBouncer does: the key cancels that
+     * backend's queries for whoever reads it off the wire. Closes the channel if TLS cannot be had.
+     */
+    public void writeCancelRequest(Channel channel, SocketAddress address, int processId, int secretKey) {
+        Future<Void> tls = address instanceof InetSocketAddress inet
+                ? ServerTlsNegotiator.negotiate(channel, runtime.config().tls().server(), inet.getHostString(),
+                        inet.getPort(), runtime.config().config().settings().serverConnectTimeout().toMillis())
+                : channel.eventLoop().newSucceededFuture(null);
+        tls.addListener(f -> {
+            if (f.isSuccess()) {
+                channel.writeAndFlush(io.pooler.protocol.FrontendMessages.cancelRequest(channel.alloc(), processId, secretKey));
+            } else {
+                log.warn("cancel request to {} not sent: {}", address, f.cause().getMessage());
+                channel.close();
             }
         });
     }

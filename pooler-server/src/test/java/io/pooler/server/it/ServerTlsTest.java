@@ -19,6 +19,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
@@ -35,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(PostgresExtension.class)
 class ServerTlsTest {
     private static final String ENGINE_PROPERTY = "pooler.tls.engine";
+    private static final int SSL_REQUEST_CODE = 80877103;
     private static final String SSL_IN_USE = "select ssl from pg_stat_ssl where pid = pg_backend_pid()";
 
     private final PostgresInstance pg;
@@ -102,6 +106,38 @@ class ServerTlsTest {
         SQLException e = assertThrows(SQLException.class,
                 () -> pooler.connect("by_address", SCRAM_USER, SCRAM_PASSWORD).close());
         assertTrue(e.getMessage().contains("TLS handshake with the server failed"), e.getMessage());
+    }
+
+    @Test
+    void cancelRequestsReachPostgresOverTls() throws Exception {
+        // The pooler's CancelRequest to PostgreSQL goes through the same SSLRequest and handshake as a login:
+        // the relay sees every connection start with SSLRequest, and the cancel still works.
+        try (FirstBytesProxy relay = new FirstBytesProxy(pg.port())) {
+            pooler.set("server_tls_sslmode", "verify-full").set("server_tls_ca_file", files.caCert.toString())
+                    .database("*", "host=localhost port=" + relay.port())
+                    .start();
+            cancelASleepingQuery();
+
+            assertEquals(List.of(SSL_REQUEST_CODE, SSL_REQUEST_CODE), relay.firstCodes(), "a login, then a cancel");
+        }
+    }
+
+    private void cancelASleepingQuery() throws Exception {
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Statement st = c.createStatement()) {
+            CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
+                try {
+                    st.execute("select pg_sleep(30)");
+                    return null;
+                } catch (SQLException e) {
+                    return e;
+                }
+            });
+            Thread.sleep(500);
+            st.cancel();
+            SQLException e = sleeping.get(10, TimeUnit.SECONDS);
+            assertTrue(e != null, "the query was cancelled");
+            assertEquals("57014", e.getSQLState());
+        }
     }
 
     @Test
