@@ -337,7 +337,7 @@ public final class ClientConnection extends PooledClient {
     /**
      * SSLRequest: 'S' and a TLS handshake when client TLS is on (TCP only), else 'N'. A second SSLRequest
      * inside TLS closes the connection, as PgBouncer does; bytes sent behind the request are refused, or
-     * they would be taken as having come through TLS (CVE-2021-23222).
+     * they would be taken as having come through TLS (CVE-2021-23214).
      */
     private void onSslRequest() {
         ClientTls tls = runtime.config().tls().client();

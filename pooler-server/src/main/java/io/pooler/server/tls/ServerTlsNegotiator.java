@@ -60,7 +60,7 @@ public final class ServerTlsNegotiator extends ChannelInboundHandlerAdapter {
         }
         ctx.pipeline().remove(this);
         if (more) {
-            // Bytes after the answer came before any handshake: nobody vouches for them (CVE-2021-23214).
+            // Bytes after the answer came before any handshake: nobody vouches for them (CVE-2021-23222).
             fail("server sent unencrypted data after its answer to SSLRequest");
         } else if (answer == 'S') {
             SslHandler handler = tls.newHandler(ctx.alloc(), host, port);
