@@ -318,7 +318,7 @@ public final class ClientConnection extends PooledClient {
         }
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
                 runtime.processSecret(), scramIterations(settings));
-        offerChannelBinding(rc.tls().client());
+        offerChannelBinding();
         decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
@@ -359,10 +359,8 @@ public final class ClientConnection extends PooledClient {
     }
 
     /** Over TLS with a certificate that has a tls-server-end-point hash, SCRAM-SHA-256-PLUS is offered. */
-    private void offerChannelBinding(ClientTls tls) {
-        if (TlsChannels.hasTls(channel)) {
-            tls.tlsServerEndPoint().ifPresent(authenticator::offerChannelBinding);
-        }
+    private void offerChannelBinding() {
+        ClientTls.tlsServerEndPoint(channel).ifPresent(authenticator::offerChannelBinding);
     }
 
     /**

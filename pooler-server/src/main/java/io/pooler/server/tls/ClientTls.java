@@ -7,6 +7,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.pooler.config.SslMode;
@@ -32,6 +33,9 @@ import javax.net.ssl.SSLException;
  * <p>Immutable; built from the config at startup and at every reload, which re-reads the files.
  */
 public final class ClientTls {
+    /** The channel-binding hash of the certificate a channel's handshake was started with. */
+    private static final AttributeKey<byte[]> TLS_SERVER_END_POINT = AttributeKey.valueOf("pooler.tlsServerEndPoint");
+
     private final SslMode mode;
     private final SslContext context;
     private final byte[] tlsServerEndPoint;
@@ -119,6 +123,8 @@ public final class ClientTls {
      */
     public Future<Channel> startTls(Channel channel, long handshakeTimeoutMillis) {
         channel.writeAndFlush(channel.alloc().buffer(1).writeByte('S'));
+        // Kept with the channel: a reload before the StartupMessage must not change what SCRAM binds to.
+        channel.attr(TLS_SERVER_END_POINT).set(tlsServerEndPoint);
         SslHandler handler = newHandler(channel.alloc());
         handler.setHandshakeTimeoutMillis(handshakeTimeoutMillis);
         channel.pipeline().addFirst("tls", handler);
@@ -129,9 +135,12 @@ public final class ClientTls {
         return context.newHandler(alloc);
     }
 
-    /** The tls-server-end-point channel-binding data of our certificate; empty when it has none. */
-    public Optional<byte[]> tlsServerEndPoint() {
-        return Optional.ofNullable(tlsServerEndPoint).map(byte[]::clone);
+    /**
+     * The tls-server-end-point channel-binding data of the certificate this channel's TLS runs with; empty
+     * for a plain connection, or a certificate without such a hash.
+     */
+    public static Optional<byte[]> tlsServerEndPoint(Channel channel) {
+        return Optional.ofNullable(channel.attr(TLS_SERVER_END_POINT).get()).map(byte[]::clone);
     }
 
     private static boolean isUnixSocket(Channel channel) {
