@@ -15,8 +15,11 @@ import java.util.function.Supplier;
 /**
  * The server side of one SCRAM-SHA-256 exchange (RFC 5802, RFC 7677), behaving as PostgreSQL's
  * auth-scram.c does: the user name inside client-first is ignored (the startup packet's user counts),
- * the gs2 flags {@code n} and {@code y} are accepted, {@code p} (channel binding) is refused because we
- * do not advertise SCRAM-SHA-256-PLUS yet, and authzid or mandatory extensions are refused.
+ * authzid and mandatory extensions are refused, and the gs2 channel-binding flag must agree with the
+ * {@link ScramChannelBinding}: {@code p=tls-server-end-point} exactly when the client chose
+ * SCRAM-SHA-256-PLUS (its binding data is then checked in client-final), {@code n} or {@code y} otherwise,
+ * and {@code y} ("I could bind but you cannot") is refused over TLS, where -PLUS was offered: that is a
+ * downgrade attack.
  *
  * <p>Written by hand on top of ongres' {@link ScramFunctions} because the ongres library has no server
  * side. Its message classes are not used to read the client's messages either: they rebuild a message
@@ -29,8 +32,6 @@ import java.util.function.Supplier;
  * an unknown user from a wrong password.
  *
  * <p>Not thread-safe: one instance belongs to one client connection and is driven from its event loop.
- * When channel binding arrives, a {@code y} flag over TLS must then be refused as a downgrade, as
- * PostgreSQL does.
  */
 public final class ScramServerExchange {
 
@@ -55,6 +56,8 @@ public final class ScramServerExchange {
 
     private State state = State.AWAIT_CLIENT_FIRST;
     private String gs2Header;
+    /** The binding data client-final must carry after the gs2 header; empty without channel binding. */
+    private byte[] bindingData = new byte[0];
     private String clientFirstBare;
     private String nonce;
     private String serverFirst;
@@ -110,13 +113,20 @@ public final class ScramServerExchange {
         return new ScramServerExchange(unusableSecret(salt, iterations), true, RANDOM_NONCE);
     }
 
-    /** Reads client-first-message and returns server-first-message. */
+    /** Reads client-first-message and returns server-first-message; not over TLS (no channel binding). */
     public String handleClientFirst(String clientFirstMessage) throws ScramException {
+        return handleClientFirst(clientFirstMessage, ScramChannelBinding.none());
+    }
+
+    /** Reads client-first-message under {@code binding} and returns server-first-message. */
+    public String handleClientFirst(String clientFirstMessage, ScramChannelBinding binding) throws ScramException {
         expectState(State.AWAIT_CLIENT_FIRST);
         state = State.FAILED;
         rejectNul(clientFirstMessage);
         ScramMessageReader in = new ScramMessageReader(clientFirstMessage);
-        readGs2Header(in);
+        if (readGs2Header(in, binding)) {
+            bindingData = binding.data();
+        }
         gs2Header = clientFirstMessage.substring(0, in.position());
         clientFirstBare = in.rest();
         if (in.peek() == 'm') {
@@ -144,7 +154,7 @@ public final class ScramServerExchange {
      *
      * @throws ScramException {@link ScramException.Kind#AUTH_FAILED} when the proof is wrong (always, for a
      *     mock exchange); {@link ScramException.Kind#MALFORMED} when the message is broken, its
-     *     channel-binding attribute does not repeat the gs2 header, or its nonce is not ours
+     *     channel-binding attribute does not repeat the gs2 header and binding data, or its nonce is not ours
      */
     public String handleClientFinal(String clientFinalMessage) throws ScramException {
         expectState(State.AWAIT_CLIENT_FINAL);
@@ -152,10 +162,22 @@ public final class ScramServerExchange {
         rejectNul(clientFinalMessage);
         ScramMessageReader in = new ScramMessageReader(clientFinalMessage);
         String channelBinding = in.readAttribute('c');
-        // Without channel binding, c= is the base64 of the gs2 header: "biws" for "n,,", "eSws" for "y,,".
-        String expectedBinding = Base64.getEncoder().encodeToString(gs2Header.getBytes(StandardCharsets.US_ASCII));
-        if (!channelBinding.equals(expectedBinding)) {
-            throw malformed("unexpected channel-binding attribute in client-final-message");
+        // c= is the base64 of the gs2 header followed by the binding data: "biws" for "n,,", "eSws" for
+        // "y,,"; with "p=tls-server-end-point,," the server certificate's hash follows the header.
+        byte[] header = gs2Header.getBytes(StandardCharsets.US_ASCII);
+        byte[] expected = Arrays.copyOf(header, header.length + bindingData.length);
+        System.arraycopy(bindingData, 0, expected, header.length, bindingData.length);
+        byte[] received;
+        try {
+            received = Base64.getDecoder().decode(channelBinding);
+        } catch (IllegalArgumentException e) {
+            throw malformed("the channel-binding attribute is not valid base64");
+        }
+        if (!MessageDigest.isEqual(expected, received)) {
+            // With binding data, a mismatch means the client saw another server certificate: a man in the middle.
+            throw bindingData.length > 0
+                    ? new ScramException(ScramException.Kind.MALFORMED, "SCRAM channel binding check failed")
+                    : malformed("unexpected channel-binding attribute in client-final-message");
         }
         String finalNonce = in.readAttribute('r');
         int proofStart;
@@ -214,22 +236,61 @@ public final class ScramServerExchange {
     }
 
     /**
-     * gs2-header: a channel-binding flag, a comma, an empty authzid, a comma. PostgreSQL's rules: 'n' and
-     * 'y' go on without channel binding, 'p' needs -PLUS which we do not offer, authzid is refused.
+     * gs2-header: a channel-binding flag, a comma, an empty authzid, a comma. PostgreSQL's rules: the flag
+     * must be {@code p} exactly when the client chose SCRAM-SHA-256-PLUS, {@code y} is a downgrade when -PLUS
+     * was offered, and authzid is refused. Returns true when channel binding is in use.
      */
-    private static void readGs2Header(ScramMessageReader in) throws ScramException {
+    private static boolean readGs2Header(ScramMessageReader in, ScramChannelBinding binding) throws ScramException {
+        boolean binds = false;
         switch (in.peek()) {
-            case 'n', 'y' -> in.expect(in.peek(), "channel-binding flag");
-            case 'p' -> throw new ScramException(ScramException.Kind.UNSUPPORTED,
-                    "client requires SCRAM channel binding (SCRAM-SHA-256-PLUS), which this server does not offer");
+            case 'n' -> {
+                requireNotSelected(binding);
+                in.expect('n', "channel-binding flag");
+                in.expect(',', "',' after the channel-binding flag");
+            }
+            case 'y' -> {
+                requireNotSelected(binding);
+                if (binding.offered()) {
+                    throw new ScramException(ScramException.Kind.MALFORMED, "SCRAM channel binding negotiation error:"
+                            + " the client supports channel binding and thinks the server does not, but it does");
+                }
+                in.expect('y', "channel-binding flag");
+                in.expect(',', "',' after the channel-binding flag");
+            }
+            case 'p' -> {
+                if (!binding.selected()) {
+                    throw malformed("the client selected SCRAM-SHA-256 without channel binding,"
+                            + " but the SCRAM message includes channel binding data");
+                }
+                String type = in.readAttribute('p'); // consumes the comma after the type
+                if (!type.equals(ScramChannelBinding.TLS_SERVER_END_POINT)) {
+                    throw new ScramException(ScramException.Kind.UNSUPPORTED,
+                            "unsupported SCRAM channel-binding type \"" + sanitize(type) + "\"");
+                }
+                binds = true;
+            }
             default -> throw malformed("unexpected channel-binding flag");
         }
-        in.expect(',', "',' after the channel-binding flag");
         if (in.peek() == 'a') {
             throw new ScramException(ScramException.Kind.UNSUPPORTED,
                     "client uses an authorization identity (authzid), which is not supported");
         }
         in.expect(',', "',' ending the gs2 header");
+        return binds;
+    }
+
+    private static void requireNotSelected(ScramChannelBinding binding) throws ScramException {
+        if (binding.selected()) {
+            throw malformed("the client selected SCRAM-SHA-256-PLUS, but the SCRAM message does not include"
+                    + " channel binding data");
+        }
+    }
+
+    /** At most 64 printable ASCII characters of a client-chosen name, for an error message. */
+    private static String sanitize(String text) {
+        StringBuilder out = new StringBuilder();
+        text.chars().limit(64).forEach(c -> out.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+        return out.toString();
     }
 
     private static byte[] decodeProof(String base64) throws ScramException {

@@ -31,8 +31,8 @@ public final class KeyRegistry {
             Arrays.stream(PoolMode.values()).map(PoolMode::configName).toList();
     private static final List<String> AUTH_TYPES =
             Arrays.stream(AuthType.values()).map(AuthType::configName).toList();
-    private static final List<String> SSL_MODES = List.of(
-            "disable", "allow", "prefer", "require", "verify-ca", "verify-full");
+    private static final List<String> SSL_MODES =
+            Arrays.stream(SslMode.values()).map(SslMode::configName).toList();
     private static final List<String> LOAD_BALANCE_HOSTS = List.of("disable", "round-robin");
 
     private static final String DEFAULT_AUTH_QUERY = "SELECT rolname, CASE WHEN rolvaliduntil < now() THEN NULL"
@@ -54,14 +54,14 @@ public final class KeyRegistry {
             seconds("client_idle_timeout", "0", ONLINE, SUPPORTED),
             seconds("client_login_timeout", "60", ONLINE, SUPPORTED),
             string("client_tls13_ciphers", null, ONLINE, IGNORED),
-            string("client_tls_ca_file", "", ONLINE, IGNORED),
-            string("client_tls_cert_file", "", ONLINE, IGNORED),
-            string("client_tls_ciphers", "default", ONLINE, IGNORED),
+            string("client_tls_ca_file", "", ONLINE, SUPPORTED),
+            string("client_tls_cert_file", "", ONLINE, SUPPORTED),
+            string("client_tls_ciphers", "default", ONLINE, SUPPORTED),
             string("client_tls_dheparams", "auto", ONLINE, IGNORED),
             string("client_tls_ecdhcurve", "auto", ONLINE, IGNORED),
-            string("client_tls_key_file", "", ONLINE, IGNORED),
-            string("client_tls_protocols", "secure", ONLINE, IGNORED),
-            choice("client_tls_sslmode", "disable", ONLINE, IGNORED, SSL_MODES),
+            string("client_tls_key_file", "", ONLINE, SUPPORTED),
+            string("client_tls_protocols", "secure", ONLINE, SUPPORTED),
+            choice("client_tls_sslmode", "disable", ONLINE, SUPPORTED, SSL_MODES),
             string("conffile", null, ONLINE, IGNORED),
             integer("default_pool_size", "20", ONLINE, SUPPORTED),
             bool("disable_pqexec", "0", RESTART, IGNORED),
@@ -112,12 +112,12 @@ public final class KeyRegistry {
             bool("server_reset_query_always", "0", ONLINE, SUPPORTED),
             bool("server_round_robin", "0", ONLINE, IGNORED),
             string("server_tls13_ciphers", null, ONLINE, IGNORED),
-            string("server_tls_ca_file", "", ONLINE, IGNORED),
-            string("server_tls_cert_file", "", ONLINE, IGNORED),
-            string("server_tls_ciphers", "default", ONLINE, IGNORED),
-            string("server_tls_key_file", "", ONLINE, IGNORED),
-            string("server_tls_protocols", "secure", ONLINE, IGNORED),
-            choice("server_tls_sslmode", "prefer", ONLINE, IGNORED, SSL_MODES),
+            string("server_tls_ca_file", "", ONLINE, SUPPORTED),
+            string("server_tls_cert_file", "", ONLINE, SUPPORTED),
+            string("server_tls_ciphers", "default", ONLINE, SUPPORTED),
+            string("server_tls_key_file", "", ONLINE, SUPPORTED),
+            string("server_tls_protocols", "secure", ONLINE, SUPPORTED),
+            choice("server_tls_sslmode", "prefer", ONLINE, SUPPORTED, SSL_MODES),
             bool("so_reuseport", "0", RESTART, SUPPORTED),
             // An interval of 0 would divide by zero when averages are computed.
             integer("stats_period", "60", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),

@@ -289,6 +289,66 @@ public final class Settings {
         return Optional.ofNullable(string("user")).filter(name -> !name.isEmpty());
     }
 
+    /** TLS for connections from clients; {@link SslMode#DISABLE} (the default) answers every SSLRequest with no. */
+    public SslMode clientTlsSslmode() {
+        return SslMode.parse(string("client_tls_sslmode"));
+    }
+
+    /** Pooler's private key for client connections (PEM), resolved against the configuration file's directory. */
+    public Optional<Path> clientTlsKeyFile() {
+        return path("client_tls_key_file");
+    }
+
+    /** Pooler's certificate (chain) for client connections (PEM). */
+    public Optional<Path> clientTlsCertFile() {
+        return path("client_tls_cert_file");
+    }
+
+    /** The CA certificates client certificates are checked against (PEM). */
+    public Optional<Path> clientTlsCaFile() {
+        return path("client_tls_ca_file");
+    }
+
+    /** TLS versions allowed for clients, as PgBouncer writes them ({@code secure}, {@code tlsv1.2,tlsv1.3}...). */
+    public String clientTlsProtocols() {
+        return string("client_tls_protocols");
+    }
+
+    /** TLS 1.2 cipher suites allowed for clients: {@code default}, {@code all} or a list of names. */
+    public String clientTlsCiphers() {
+        return string("client_tls_ciphers");
+    }
+
+    /** TLS for connections to PostgreSQL; PgBouncer's default is {@link SslMode#PREFER}. */
+    public SslMode serverTlsSslmode() {
+        return SslMode.parse(string("server_tls_sslmode"));
+    }
+
+    /** Pooler's private key for its client certificate towards PostgreSQL (PEM). */
+    public Optional<Path> serverTlsKeyFile() {
+        return path("server_tls_key_file");
+    }
+
+    /** Pooler's client certificate towards PostgreSQL (PEM). */
+    public Optional<Path> serverTlsCertFile() {
+        return path("server_tls_cert_file");
+    }
+
+    /** The CA certificates PostgreSQL's certificate is checked against under verify-ca and verify-full (PEM). */
+    public Optional<Path> serverTlsCaFile() {
+        return path("server_tls_ca_file");
+    }
+
+    /** TLS versions allowed towards PostgreSQL. */
+    public String serverTlsProtocols() {
+        return string("server_tls_protocols");
+    }
+
+    /** TLS 1.2 cipher suites allowed towards PostgreSQL. */
+    public String serverTlsCiphers() {
+        return string("server_tls_ciphers");
+    }
+
     /** Event-loop threads; 0 means one per available processor. Pooler's own key. */
     public int workerThreads() {
         return integer("worker_threads");

@@ -46,6 +46,15 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
         this.maxMessageLength = maxMessageLength;
     }
 
+    /**
+     * True when bytes the client sent are waiting here undecoded. Right after an SSLRequest there must be
+     * none: the client has to wait for the answer, and bytes it sent before the TLS handshake must not be
+     * taken as coming through TLS.
+     */
+    public boolean hasBufferedInput() {
+        return actualReadableBytes() > 0;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (failed) {

@@ -32,6 +32,8 @@ class ScramServerExchangeTest {
             + "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=";
     private static final String RFC_SERVER_FINAL = "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=";
 
+    /** Stands for the hash of the server certificate (RFC 5929 tls-server-end-point). */
+    private static final byte[] SERVER_END_POINT = {1, 2, 3, 4, 5, 6, 7, 8};
     private static final byte[] PROCESS_SECRET = "per-process mock secret".getBytes(StandardCharsets.UTF_8);
     /** server-first-message as both real and mock exchanges shape it: 24-char nonce part, 16-byte salt. */
     private static final Pattern SERVER_FIRST_SHAPE =
@@ -206,12 +208,102 @@ class ScramServerExchangeTest {
     }
 
     @Test
-    void channelBindingAuthzidAndMandatoryExtensionsAreUnsupported() {
-        for (String clientFirst : List.of("p=tls-server-end-point,,n=,r=abc", "n,a=admin,n=,r=abc", "n,,m=ext,n=,r=abc")) {
+    void authzidAndMandatoryExtensionsAreUnsupported() {
+        for (String clientFirst : List.of("n,a=admin,n=,r=abc", "n,,m=ext,n=,r=abc")) {
             ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
             ScramException e = assertThrows(ScramException.class, () -> server.handleClientFirst(clientFirst));
             assertEquals(ScramException.Kind.UNSUPPORTED, e.kind(), clientFirst);
         }
+    }
+
+    @Test
+    void channelBindingWithoutPlusIsMalformed() {
+        // As PostgreSQL: binding data under plain SCRAM-SHA-256 (nothing offered, or -PLUS not chosen).
+        for (ScramChannelBinding binding : List.of(ScramChannelBinding.none(),
+                ScramChannelBinding.overTls(SERVER_END_POINT, false))) {
+            ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+            ScramException e = assertThrows(ScramException.class,
+                    () -> server.handleClientFirst("p=tls-server-end-point,,n=,r=abc", binding));
+            assertEquals(ScramException.Kind.MALFORMED, e.kind());
+        }
+    }
+
+    @Test
+    void plusRoundTripWithOngresClientChecksTheBindingData() throws Exception {
+        ScramSecret secret = ScramSecret.parse(PostgresVerifiers.PENCIL);
+        ScramClient client = plusClient("pencil", SERVER_END_POINT);
+        String clientFirst = client.clientFirstMessage().toString();
+        assertTrue(clientFirst.startsWith("p=tls-server-end-point,,"), clientFirst);
+        ScramServerExchange server = ScramServerExchange.forSecret(secret);
+        String serverFirst = server.handleClientFirst(clientFirst, ScramChannelBinding.overTls(SERVER_END_POINT, true));
+
+        client.serverFinalMessage(finish(client, server, serverFirst));
+
+        assertTrue(server.clientKey().isPresent());
+    }
+
+    @Test
+    void plusWithAnotherCertificatesHashIsRefused() throws Exception {
+        // The client talks TLS to a man in the middle: it binds to the middle's certificate, not ours.
+        ScramClient client = plusClient("pencil", new byte[] {9, 9, 9});
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+        String serverFirst = server.handleClientFirst(client.clientFirstMessage().toString(),
+                ScramChannelBinding.overTls(SERVER_END_POINT, true));
+
+        ScramException e = assertThrows(ScramException.class, () -> finish(client, server, serverFirst));
+
+        assertEquals(ScramException.Kind.MALFORMED, e.kind());
+        assertTrue(e.getMessage().contains("channel binding check failed"), e.getMessage());
+        assertTrue(server.clientKey().isEmpty());
+    }
+
+    @Test
+    void mockExchangeUnderPlusFailsOnlyAtTheProof() throws Exception {
+        ScramClient client = plusClient("pencil", SERVER_END_POINT);
+        ScramServerExchange mock = ScramServerExchange.mock("nobody", PROCESS_SECRET, 4096);
+        String serverFirst = mock.handleClientFirst(client.clientFirstMessage().toString(),
+                ScramChannelBinding.overTls(SERVER_END_POINT, true));
+
+        ScramException e = assertThrows(ScramException.class, () -> finish(client, mock, serverFirst));
+
+        assertEquals(ScramException.Kind.AUTH_FAILED, e.kind());
+    }
+
+    @Test
+    void yFlagOverTlsIsADowngradeAndRefused() {
+        // "y": the client could bind but believes the server cannot. Over TLS we offered -PLUS, so
+        // somebody removed it from the list on the way: PostgreSQL refuses, so do we.
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+        ScramException e = assertThrows(ScramException.class,
+                () -> server.handleClientFirst("y,,n=,r=abc", ScramChannelBinding.overTls(SERVER_END_POINT, false)));
+        assertEquals(ScramException.Kind.MALFORMED, e.kind());
+        assertTrue(e.getMessage().contains("channel binding negotiation error"), e.getMessage());
+    }
+
+    @Test
+    void clientWithoutBindingSupportLogsInOverTlsWithPlainScram() throws Exception {
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+        ScramClient client = ongresClient("pencil");
+        String serverFirst = server.handleClientFirst(client.clientFirstMessage().toString(),
+                ScramChannelBinding.overTls(SERVER_END_POINT, false));
+
+        client.serverFinalMessage(finish(client, server, serverFirst));
+
+        assertTrue(server.clientKey().isPresent());
+    }
+
+    @Test
+    void plusSelectedNeedsThePFlagAndTheTlsServerEndPointType() {
+        ScramChannelBinding plus = ScramChannelBinding.overTls(SERVER_END_POINT, true);
+        for (String clientFirst : List.of("n,,n=,r=abc", "y,,n=,r=abc")) {
+            ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+            ScramException e = assertThrows(ScramException.class, () -> server.handleClientFirst(clientFirst, plus));
+            assertEquals(ScramException.Kind.MALFORMED, e.kind(), clientFirst);
+        }
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
+        ScramException e = assertThrows(ScramException.class,
+                () -> server.handleClientFirst("p=tls-unique,,n=,r=abc", plus));
+        assertEquals(ScramException.Kind.UNSUPPORTED, e.kind());
     }
 
     @Test
@@ -267,6 +359,16 @@ class ScramServerExchangeTest {
         ScramServerExchange failed = ScramServerExchange.forSecret(rfcSecret());
         assertThrows(ScramException.class, () -> failed.handleClientFirst("garbage"));
         assertThrows(IllegalStateException.class, () -> failed.handleClientFinal(RFC_CLIENT_FINAL));
+    }
+
+    private static ScramClient plusClient(String password, byte[] tlsServerEndPoint) {
+        return ScramClient.builder()
+                .advertisedMechanisms(List.of("SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"))
+                .username("*")
+                .password(password.toCharArray())
+                .stringPreparation(StringPreparation.POSTGRESQL_PREPARATION)
+                .channelBinding("tls-server-end-point", tlsServerEndPoint)
+                .build();
     }
 
     private static ScramClient ongresClient(String password) {

@@ -47,7 +47,11 @@ class KeyRegistryTest {
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
             "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port", "auth_hba_file",
-            "auth_user", "auth_query", "auth_dbname", "syslog", "syslog_ident", "syslog_facility", "unix_socket_group");
+            "auth_user", "auth_query", "auth_dbname", "syslog", "syslog_ident", "syslog_facility", "unix_socket_group",
+            "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file",
+            "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
+            "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
+            "server_tls_ciphers");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(

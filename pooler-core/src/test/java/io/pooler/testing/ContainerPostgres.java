@@ -7,6 +7,7 @@ import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
+import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.DockerImageName;
 
 /** PostgreSQL in a Testcontainers container, for machines with a Docker engine. */
@@ -106,6 +108,20 @@ final class ContainerPostgres extends JdbcPostgresInstance {
     public synchronized void restart() throws IOException {
         stop();
         start();
+    }
+
+    @Override
+    String installServerFile(String name, String content) throws IOException {
+        String path = "/var/lib/postgresql/" + name;
+        container.copyFileToContainer(Transferable.of(content.getBytes(StandardCharsets.US_ASCII), 0600), path);
+        try {
+            // Copied files belong to root; the server runs as postgres and wants its key to itself.
+            container.execInContainer("chown", "postgres:postgres", path);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while installing " + name, e);
+        }
+        return path;
     }
 
     @Override

@@ -94,6 +94,57 @@ abstract class JdbcPostgresInstance implements PostgresInstance {
         }
     }
 
+    @Override
+    public void enableTls(String certificatePem, String privateKeyPem) throws Exception {
+        String certificate = installServerFile("pooler-test-server.crt", certificatePem);
+        String key = installServerFile("pooler-test-server.key", privateKeyPem);
+        try (Connection connection = connectAsSuperuser("postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER SYSTEM SET ssl_cert_file = " + literal(certificate));
+            statement.execute("ALTER SYSTEM SET ssl_key_file = " + literal(key));
+            statement.execute("ALTER SYSTEM SET ssl = on");
+            statement.execute("SELECT pg_reload_conf()");
+        }
+        awaitSsl("on");
+    }
+
+    @Override
+    public void disableTls() throws Exception {
+        try (Connection connection = connectAsSuperuser("postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("ALTER SYSTEM RESET ssl");
+            statement.execute("ALTER SYSTEM RESET ssl_cert_file");
+            statement.execute("ALTER SYSTEM RESET ssl_key_file");
+            statement.execute("SELECT pg_reload_conf()");
+        }
+        awaitSsl("off");
+    }
+
+    /**
+     * Puts a file where the server can read it and nobody else can (PostgreSQL refuses a key file others
+     * can read); returns its path as the server sees it.
+     */
+    abstract String installServerFile(String name, String content) throws IOException;
+
+    /** A reload is asynchronous: wait until a new session sees the new value of {@code ssl}. */
+    private void awaitSsl(String expected) throws IOException, SQLException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String current;
+        do {
+            try (Connection connection = connectAsSuperuser("postgres");
+                    Statement statement = connection.createStatement();
+                    ResultSet row = statement.executeQuery("SHOW ssl")) {
+                row.next();
+                current = row.getString(1);
+            }
+            if (current.equals(expected)) {
+                return;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        throw new IOException("ssl is still " + current + " after a reload; " + diagnostics());
+    }
+
     /** Where to look when the server misbehaves, for exception messages. */
     abstract String diagnostics();
 

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -113,6 +114,16 @@ final class LocalPostgres extends JdbcPostgresInstance {
     public synchronized void restart() throws IOException {
         stop();
         start();
+    }
+
+    @Override
+    String installServerFile(String name, String content) throws IOException {
+        Path file = data.resolve(name);
+        Files.deleteIfExists(file);
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, content, StandardCharsets.US_ASCII);
+        programs.user().takeOwnership(file);
+        return file.toString();
     }
 
     @Override

@@ -45,6 +45,16 @@ public interface PostgresInstance {
     /** {@code rolpassword} from pg_authid: the stored verifier ("SCRAM-SHA-256$..." or "md5..."), or null. */
     String storedPassword(String role) throws SQLException;
 
+    /**
+     * Turns TLS on ({@code ssl = on}) with this PEM certificate and PKCS#8 PEM key, stored next to the data
+     * where only the server can read the key, and reloads; returns once new connections can use TLS. Stays on
+     * across restarts until {@link #disableTls()}.
+     */
+    void enableTls(String certificatePem, String privateKeyPem) throws Exception;
+
+    /** Turns TLS off again and reloads; returns once new connections are refused TLS. */
+    void disableTls() throws Exception;
+
     /** Stops and starts again on the same port, keeping the data. */
     void restart() throws Exception;
 

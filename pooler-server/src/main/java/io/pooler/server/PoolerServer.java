@@ -238,12 +238,21 @@ public final class PoolerServer implements AutoCloseable {
             if (after.isPresent()) {
                 pool.updateSettings(PoolSettingsResolver.resolve(loaded.config().config(), after.get(), pool.key().user()));
             }
-            if (!Objects.equals(before.map(PoolerServer::connectionIdentity), after.map(PoolerServer::connectionIdentity))) {
+            if (!Objects.equals(before.map(PoolerServer::connectionIdentity), after.map(PoolerServer::connectionIdentity))
+                    || serverTlsChanged(previous, loaded.config())) {
                 pool.reconnectAll();
             }
         }
         log.info("configuration reloaded from {}", configFile);
         return Optional.empty();
+    }
+
+    /**
+     * New server TLS settings or files: connections made with the old ones are replaced, as PgBouncer
+     * does, so a tightened setting takes effect without waiting for server_lifetime.
+     */
+    private static boolean serverTlsChanged(RuntimeConfig before, RuntimeConfig after) {
+        return !before.tls().server().identity().equals(after.tls().server().identity());
     }
 
     /** What makes two database entries lead to the same server sessions. */

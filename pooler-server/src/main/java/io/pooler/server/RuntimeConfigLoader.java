@@ -10,6 +10,8 @@ import io.pooler.config.ConfigLoader;
 import io.pooler.config.LoadedConfig;
 import io.pooler.config.PoolerConfig;
 import io.pooler.protocol.TrackedParameters;
+import io.pooler.server.tls.TlsConfig;
+import io.pooler.server.tls.TlsConfigException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import java.util.Set;
 public final class RuntimeConfigLoader {
     /** auth_type values this build implements; the others are refused at startup and reload. */
     static final Set<AuthType> SUPPORTED_AUTH = EnumSet.of(AuthType.TRUST, AuthType.ANY, AuthType.PLAIN, AuthType.MD5,
-            AuthType.SCRAM_SHA_256, AuthType.HBA);
+            AuthType.SCRAM_SHA_256, AuthType.HBA, AuthType.CERT);
 
     /** A config that failed to load; the message names the file and line. */
     public static final class LoadException extends Exception {
@@ -61,7 +63,13 @@ public final class RuntimeConfigLoader {
         HbaFile hba = authType == AuthType.HBA ? loadHba(ini, config) : null;
         List<String> warnings = new ArrayList<>(loaded.warnings());
         TrackedParameters tracked = new TrackedParameters(config.settings().trackExtraParameters());
-        return new Loaded(new RuntimeConfig(config, userlist, tracked, hba), warnings);
+        TlsConfig tls;
+        try {
+            tls = TlsConfig.load(config.settings(), warnings);
+        } catch (TlsConfigException e) {
+            throw new LoadException(ini + ": " + e.getMessage(), null);
+        }
+        return new Loaded(new RuntimeConfig(config, userlist, tracked, hba, tls), warnings);
     }
 
     private static boolean hasAuthUser(PoolerConfig config) {

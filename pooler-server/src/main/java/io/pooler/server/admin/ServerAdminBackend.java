@@ -294,7 +294,7 @@ public final class ServerAdminBackend implements AdminBackend {
     public void set(String key, String value) {
         RuntimeConfig rc = runtime.config();
         PoolerConfig changed = rc.config().withSettings(rc.config().settings().with(key, value));
-        runtime.swapConfig(new RuntimeConfig(changed, rc.userlist(), rc.trackedParameters()));
+        runtime.swapConfig(new RuntimeConfig(changed, rc.userlist(), rc.trackedParameters(), rc.hba(), rc.tls()));
         for (Pool pool : runtime.pools().all()) {
             Optional<DatabaseEntry> db = changed.findDatabase(pool.key().database());
             db.ifPresent(entry -> pool.updateSettings(PoolSettingsResolver.resolve(changed, entry, pool.key().user())));

@@ -16,7 +16,11 @@ import io.pooler.pool.ServerFactory;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.tls.ServerTls;
+import io.pooler.server.tls.ServerTlsNegotiator;
+import io.netty.util.concurrent.Future;
 
+import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
 /**
@@ -24,6 +28,7 @@ import java.net.SocketAddress;
  * the client that needed it, so a linked pair usually runs on one thread.
  */
 public final class BackendConnector implements ServerFactory {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendConnector.class);
     private final PoolerRuntime runtime;
 
     public BackendConnector(PoolerRuntime runtime) {
@@ -69,19 +74,53 @@ public final class BackendConnector implements ServerFactory {
                 .connect(server.target().address());
     }
 
+    /**
+     * server_tls_sslmode on a freshly connected server channel: SSLRequest and the TLS handshake when the
+     * mode asks for TLS and the server is reached over TCP. Succeeds when the StartupMessage may follow.
+     */
+    Future<Void> negotiateTls(ServerConnection server) {
+        Channel channel = server.channel();
+        ServerTls tls = runtime.config().tls().server();
+        if (!(server.target().address() instanceof InetSocketAddress inet)) {
+            return channel.eventLoop().newSucceededFuture(null); // unix socket: no TLS, as PgBouncer
+        }
+        long timeout = runtime.config().config().settings().serverConnectTimeout().toMillis();
+        return ServerTlsNegotiator.negotiate(channel, tls, inet.getHostString(), inet.getPort(), timeout);
+    }
+
     /** Sends a CancelRequest for whatever {@code server} is running, then runs {@code then}. */
     void sendCancel(ServerConnection server, Runnable then) {
         openRaw(server.eventLoop(), server.target().address(), new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(io.pooler.protocol.FrontendMessages.cancelRequest(ctx.alloc(),
-                        server.backendProcessId(), server.backendSecretKey()));
+                writeCancelRequest(ctx.channel(), server.target().address(), server.backendProcessId(),
+                        server.backendSecretKey());
             }
         }).addListener(f -> {
             if (f.isSuccess()) {
                 ((io.netty.channel.ChannelFuture) f).channel().closeFuture().addListener(closed -> then.run());
             } else {
                 then.run();
+            }
+        });
+    }
+
+    /**
+     * Writes a CancelRequest on a fresh connection to {@code address}, after the same SSLRequest and TLS
+     * handshake a login would do under server_tls_sslmode, as PgBouncer does: the key cancels that
+     * backend's queries for whoever reads it off the wire. Closes the channel if TLS cannot be had.
+     */
+    public void writeCancelRequest(Channel channel, SocketAddress address, int processId, int secretKey) {
+        Future<Void> tls = address instanceof InetSocketAddress inet
+                ? ServerTlsNegotiator.negotiate(channel, runtime.config().tls().server(), inet.getHostString(),
+                        inet.getPort(), runtime.config().config().settings().serverConnectTimeout().toMillis())
+                : channel.eventLoop().newSucceededFuture(null);
+        tls.addListener(f -> {
+            if (f.isSuccess()) {
+                channel.writeAndFlush(io.pooler.protocol.FrontendMessages.cancelRequest(channel.alloc(), processId, secretKey));
+            } else {
+                log.warn("cancel request to {} not sent: {}", address, f.cause().getMessage());
+                channel.close();
             }
         });
     }

@@ -196,6 +196,20 @@ public final class ServerConnection extends PooledServer implements StatementRew
                 loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server login timed out (server_connect_timeout)"));
             }
         }, Math.max(1, connectTimeout.toMillis()), TimeUnit.MILLISECONDS);
+        connector.negotiateTls(this).addListener(f -> {
+            if (f.isSuccess()) {
+                sendStartupMessage(ctx);
+            } else {
+                loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, describe(f.cause())));
+            }
+        });
+    }
+
+    /** After server_tls_sslmode's SSLRequest, if any, was answered: the StartupMessage, over TLS or not. */
+    private void sendStartupMessage(ChannelHandlerContext ctx) {
+        if (closed || !channel.isActive()) {
+            return;
+        }
         ctx.writeAndFlush(io.pooler.protocol.FrontendMessages.startupMessage(ctx.alloc(), target.startupParameters()));
     }
 

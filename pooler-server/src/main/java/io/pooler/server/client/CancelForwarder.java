@@ -5,7 +5,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.pooler.pool.PooledServer;
-import io.pooler.protocol.FrontendMessages;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.backend.ServerConnection;
 import org.slf4j.Logger;
@@ -46,7 +45,7 @@ final class CancelForwarder {
         ChannelFuture connect = runtime.backendConnector().openRaw(loop, server.target().address(), new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
-                ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), pid, secret));
+                runtime.backendConnector().writeCancelRequest(ctx.channel(), server.target().address(), pid, secret);
                 // PostgreSQL closes the connection once it has signalled the backend.
                 ctx.executor().schedule(() -> {
                     ctx.close();

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.pooler.auth.Md5Auth;
 import io.pooler.auth.PlainPasswordCheck;
 import io.pooler.auth.PlainSecret;
+import io.pooler.auth.ScramChannelBinding;
 import io.pooler.auth.ScramException;
 import io.pooler.auth.ScramSecret;
 import io.pooler.auth.ScramServerExchange;
@@ -26,7 +27,8 @@ import java.util.Optional;
 /**
  * The pooler's side of a client's login, by auth_type: trust, any, plain (cleartext), md5 and
  * scram-sha-256. With md5, a user whose stored secret is a SCRAM verifier is asked for SCRAM, as
- * PgBouncer does.
+ * PgBouncer does. Over TLS, SCRAM-SHA-256-PLUS (channel binding to the pooler's certificate) is offered
+ * before SCRAM-SHA-256.
  *
  * <p>NOTE: an unknown user goes through the same exchange as a known one (a random md5 salt, or a
  * mock SCRAM exchange with a salt derived from the name) and fails with the same message, so a
@@ -60,6 +62,8 @@ final class ClientAuthenticator {
     private byte[] md5Salt;
     private ScramServerExchange scram;
     private boolean scramFirstDone;
+    /** Our certificate's tls-server-end-point hash when the client came over TLS; null otherwise. */
+    private byte[] tlsServerEndPoint;
     private final boolean userKnown;
 
     ClientAuthenticator(AuthType authType, String user, Optional<Secret> secret, PassThroughCredentials learnt,
@@ -105,6 +109,11 @@ final class ClientAuthenticator {
         return authType == AuthType.ANY || userKnown;
     }
 
+    /** Over TLS: offers SCRAM-SHA-256-PLUS bound to this certificate hash. Call before {@link #begin}. */
+    void offerChannelBinding(byte[] tlsServerEndPoint) {
+        this.tlsServerEndPoint = tlsServerEndPoint.clone();
+    }
+
     /** The first authentication request to send. */
     ByteBuf begin(ByteBufAllocator alloc) {
         return switch (method) {
@@ -114,7 +123,8 @@ final class ClientAuthenticator {
                 RANDOM.nextBytes(md5Salt);
                 yield Authentication.md5Password(alloc, md5Salt);
             }
-            case SCRAM -> Authentication.sasl(alloc, List.of(SCRAM_SHA_256));
+            case SCRAM -> Authentication.sasl(alloc, tlsServerEndPoint == null ? List.of(SCRAM_SHA_256)
+                    : List.of(ScramChannelBinding.PLUS_MECHANISM, SCRAM_SHA_256));
             case NONE -> throw new IllegalStateException("no exchange needed");
         };
     }
@@ -153,11 +163,9 @@ final class ClientAuthenticator {
         try {
             if (!scramFirstDone) {
                 FrontendMessages.SaslInitialResponse initial = FrontendMessages.readSaslInitialResponse(frame);
-                if (!SCRAM_SHA_256.equals(initial.mechanism())) {
-                    throw new ProtocolException("client selected an invalid SASL authentication mechanism");
-                }
+                ScramChannelBinding binding = channelBinding(initial.mechanism());
                 scramFirstDone = true;
-                return new Reply(Authentication.saslContinue(alloc, scram.handleClientFirst(initial.data())));
+                return new Reply(Authentication.saslContinue(alloc, scram.handleClientFirst(initial.data(), binding)));
             }
             String serverFinal = scram.handleClientFinal(FrontendMessages.readSaslResponse(frame));
             if (secret.isPresent() && secret.get() instanceof ScramSecret stored) {
@@ -170,6 +178,15 @@ final class ClientAuthenticator {
             }
             throw new ProtocolException(SqlState.PROTOCOL_VIOLATION, "invalid SCRAM message: " + e.getMessage());
         }
+    }
+
+    /** The binding the chosen mechanism implies; -PLUS only when it was offered. */
+    private ScramChannelBinding channelBinding(String mechanism) {
+        boolean plus = tlsServerEndPoint != null && ScramChannelBinding.PLUS_MECHANISM.equals(mechanism);
+        if (!plus && !SCRAM_SHA_256.equals(mechanism)) {
+            throw new ProtocolException("client selected an invalid SASL authentication mechanism");
+        }
+        return tlsServerEndPoint == null ? ScramChannelBinding.none() : ScramChannelBinding.overTls(tlsServerEndPoint, plus);
     }
 
     private Outcome failed() {

@@ -31,6 +31,9 @@ import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
 import io.pooler.stats.ErrorKind;
 import io.pooler.stats.QueryTimer;
+import io.pooler.server.tls.CertificateLogin;
+import io.pooler.server.tls.ClientTls;
+import io.pooler.server.tls.TlsChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -166,8 +169,12 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onStartupPacket(StartupPacket packet) {
+        if (rejecting) {
+            return; // e.g. a StartupMessage queued behind a refused SSLRequest
+        }
         switch (packet.kind()) {
-            case SSL_REQUEST, GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+            case SSL_REQUEST -> onSslRequest();
+            case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
             case CANCEL_REQUEST -> {
                 CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), eventLoop());
                 closeReason = "cancel request";
@@ -302,6 +309,10 @@ public final class ClientConnection extends PooledClient {
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
         startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
+        if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
+            fatal(SqlState.PROTOCOL_VIOLATION, "SSL required");
+            return;
+        }
         PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
         // WAIT_FOR_CLIENTS (SIGTERM) closed the listeners but serves whoever got in before, logins
         // under way included: a rolling restart with so_reuseport then turns nobody away.
@@ -350,6 +361,10 @@ public final class ClientConnection extends PooledClient {
             return; // refused, or logged in by peer or certificate
         }
         Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        if (authType == AuthType.CERT) {
+            loginWithCertificate(secret.isPresent());
+            return;
+        }
         if (secret.isEmpty() && authType != AuthType.ANY && db != null && startAuthQuery(rc, db, authType)) {
             return; // continues in authQueryDone
         }
@@ -361,6 +376,7 @@ public final class ClientConnection extends PooledClient {
         Settings settings = runtime.config().config().settings();
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
                 runtime.processSecret(), scramIterations(settings));
+        offerChannelBinding();
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
                 loginSucceeded(null);
@@ -380,7 +396,7 @@ public final class ClientConnection extends PooledClient {
      * or has been dealt with here (peer, cert).
      */
     private AuthType hbaAuthType(RuntimeConfig rc) {
-        HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), isTls(),
+        HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), TlsChannels.hasTls(channel),
                 startup.database(), startup.user());
         if (decision.refusal() != null) {
             fail(decision.refusal());
@@ -400,7 +416,7 @@ public final class ClientConnection extends PooledClient {
                 loginAsPeer();
                 return null;
             case CERT:
-                loginWithCertificate();
+                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent());
                 return null;
             default:
                 throw new IllegalStateException("HbaGate refuses " + decision.method());
@@ -416,19 +432,6 @@ public final class ClientConnection extends PooledClient {
             log.info("{} peer authentication failed: peer is {}", this, peer.orElse("unknown"));
             fatal(SqlState.INVALID_AUTHORIZATION, "Peer authentication failed for user \"" + startup.user() + "\"");
         }
-    }
-
-    /**
-     * cert: needs a TLS client certificate whose CommonName is the user. Only {@code hostssl} lines may
-     * say cert, so a connection gets here only over TLS; without a verified certificate it is refused.
-     */
-    private void loginWithCertificate() {
-        fatal(SqlState.INVALID_AUTHORIZATION, "certificate authentication failed for user \"" + startup.user() + "\"");
-    }
-
-    /** TLS is a handler in the pipeline; without it the connection is plain. */
-    private boolean isTls() {
-        return channel.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null;
     }
 
     /**
@@ -472,6 +475,56 @@ public final class ClientConnection extends PooledClient {
         // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
         secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(poolDatabase, startup.user(), s));
         beginAuthentication(authType, secret);
+    }
+
+    // ---- TLS (client_tls_sslmode) ----
+
+    /**
+     * SSLRequest: 'S' and a TLS handshake when client TLS is on (TCP only), else 'N'. A second SSLRequest
+     * inside TLS closes the connection, as PgBouncer does; bytes sent behind the request are refused, or
+     * they would be taken as having come through TLS (CVE-2021-23214).
+     */
+    private void onSslRequest() {
+        ClientTls tls = runtime.config().tls().client();
+        if (TlsChannels.hasTls(channel)) {
+            closeReason = "SSL req inside SSL";
+            closeQuietly();
+        } else if (!tls.acceptsSslRequest(channel)) {
+            channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        } else if (decoder.hasBufferedInput()) {
+            fatal(SqlState.PROTOCOL_VIOLATION, "received unencrypted data after SSL request");
+        } else {
+            tls.startTls(channel, runtime.config().config().settings().clientLoginTimeout().toMillis())
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            closeReason = "TLS handshake failed: " + TlsChannels.describeFailure(f.cause());
+                        }
+                    });
+        }
+    }
+
+    /** Over TLS with a certificate that has a tls-server-end-point hash, SCRAM-SHA-256-PLUS is offered. */
+    private void offerChannelBinding() {
+        ClientTls.tlsServerEndPoint(channel).ifPresent(authenticator::offerChannelBinding);
+    }
+
+    /**
+     * auth_type = cert: the client certificate, verified during the handshake, must name the user in its
+     * CommonName, and the user must be in the auth file, as in PgBouncer.
+     */
+    private void loginWithCertificate(boolean userKnown) {
+        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user());
+        if (refusal.isEmpty() && userKnown) {
+            loginSucceeded(null);
+            return;
+        }
+        log.info("{} certificate login refused: {}", this, refusal.orElse("user not in auth_file"));
+        fatal(SqlState.INVALID_AUTHORIZATION, "certificate authentication failed");
+    }
+
+    /** The TLS version and cipher suite of this client's connection, or "no" (SHOW CLIENTS' tls column). */
+    public String tls() {
+        return TlsChannels.describe(channel);
     }
 
     private static int scramIterations(Settings settings) {
@@ -553,7 +606,7 @@ public final class ClientConnection extends PooledClient {
             }
         }
         if (settings.logConnections()) {
-            log.info("{} login attempt: db={} user={} tls=no", this, startup.database(), startup.user());
+            log.info("{} login attempt: db={} user={} tls={}", this, startup.database(), startup.user(), tls());
         }
         serverValues.forEach((name, value) ->
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wantedParameters.getOrDefault(name, value))));

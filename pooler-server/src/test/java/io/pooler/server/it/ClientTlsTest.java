@@ -1,0 +1,325 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.MD5_USER;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TLS between clients and the pooler (client_tls_*), with PgJDBC as the client: each sslmode, certificate
+ * checks both ways, SCRAM-SHA-256-PLUS and auth_type = cert. Both TLS engines where the engine matters.
+ */
+@ExtendWith(PostgresExtension.class)
+class ClientTlsTest {
+    private static final String ENGINE_PROPERTY = "pooler.tls.engine";
+
+    private final PostgresInstance pg;
+    private final TlsFiles files = TlsFiles.get();
+    private PoolerFixture pooler;
+
+    ClientTlsTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    @AfterEach
+    void tearDown() {
+        pooler.close();
+        System.clearProperty(ENGINE_PROPERTY);
+    }
+
+    private PoolerFixture withTls(String mode) {
+        return pooler.set("client_tls_sslmode", mode)
+                .set("client_tls_key_file", files.poolerKey.toString())
+                .set("client_tls_cert_file", files.poolerCert.toString());
+    }
+
+    @Test
+    void disabledByDefaultAnswersSslRequestWithNo() throws Exception {
+        pooler.start();
+
+        assertEquals('N', sslRequestAnswer());
+        assertThrows(SQLException.class, () -> connect(tls("require")).close());
+        try (Connection c = connect(tls("prefer"))) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"allow", "prefer"})
+    void allowAndPreferTakeTlsAndPlainClients(String mode) throws Exception {
+        withTls(mode).start();
+
+        assertEquals('S', sslRequestAnswer());
+        try (Connection c = connect(verifyFull())) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+        try (Connection c = connect(tls("disable"))) {
+            assertEquals("2", query(c, "select 1 + 1"));
+        }
+    }
+
+    @Test
+    void requireRefusesPlainClients() throws Exception {
+        withTls("require").start();
+
+        SQLException refused = assertThrows(SQLException.class, () -> connect(tls("disable")).close());
+        assertTrue(refused.getMessage().contains("SSL required"), refused.getMessage());
+        try (Connection c = connect(tls("require"))) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+    }
+
+    @Test
+    void clientRefusesAPoolerCertificateFromAnotherCa() throws Exception {
+        withTls("require").start();
+
+        Properties p = tls("verify-ca");
+        p.setProperty("sslrootcert", files.otherCaCert.toString());
+        assertThrows(SQLException.class, () -> connect(p).close());
+    }
+
+    @Test
+    void clientVerifyFullChecksThePoolersHostName() throws Exception {
+        // A certificate for "localhost" only, and the client connects to 127.0.0.1.
+        pooler.set("client_tls_sslmode", "require")
+                .set("client_tls_key_file", files.postgresKey.toString())
+                .set("client_tls_cert_file", files.postgresCert.toString())
+                .start();
+
+        SQLException e = assertThrows(SQLException.class, () -> connect(verifyFull()).close());
+        assertTrue(String.valueOf(e.getMessage()).toLowerCase().contains("host"), e.getMessage());
+        Properties verifyCa = tls("verify-ca");
+        verifyCa.setProperty("sslrootcert", files.caCert.toString());
+        try (Connection c = connect(verifyCa)) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "openssl"})
+    void verifyModesWantAClientCertificateSignedByTheCa(String engine) throws Exception {
+        System.setProperty(ENGINE_PROPERTY, engine);
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        assertThrows(SQLException.class, () -> connect(verifyFull()).close(), "no client certificate");
+        assertThrows(SQLException.class,
+                () -> connect(withClientCertificate(files.strangerCert, files.strangerKeyDer)).close(),
+                "certificate from another CA");
+        try (Connection c = connect(withClientCertificate(files.clientCert, files.clientKeyDer))) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk", "openssl"})
+    void scramChannelBindingOverTls(String engine) throws Exception {
+        System.setProperty(ENGINE_PROPERTY, engine);
+        withTls("require").start();
+
+        // channelBinding=require makes PgJDBC insist on SCRAM-SHA-256-PLUS, bound to the pooler's certificate.
+        Properties plus = verifyFull();
+        plus.setProperty("channelBinding", "require");
+        try (Connection c = connect(plus)) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+        // Without TLS there is nothing to bind to: no -PLUS, and such a client gives up.
+        Properties plain = tls("disable");
+        plain.setProperty("channelBinding", "require");
+        assertThrows(SQLException.class, () -> connect(plain).close());
+    }
+
+    @Test
+    void scramPassThroughStillWorksOverPlus() throws Exception {
+        // The userlist holds PostgreSQL's verifier: the keys the -PLUS exchange reveals log in to PostgreSQL.
+        pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER));
+        withTls("require").start();
+
+        Properties plus = verifyFull();
+        plus.setProperty("channelBinding", "require");
+        try (Connection c = connect(plus)) {
+            assertEquals(SCRAM_USER, query(c, "select session_user"));
+        }
+    }
+
+    @Test
+    void certAuthLogsInTheUserTheCertificateNames() throws Exception {
+        pooler.set("auth_type", "cert").user(MD5_USER, TestRoles.MD5_PASSWORD);
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        // No password is asked for: a wrong one changes nothing.
+        Properties certificate = withClientCertificate(files.clientCert, files.clientKeyDer);
+        try (Connection c = pooler.connect(DB, SCRAM_USER, "not the password", certificate)) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+        // The same certificate does not let its holder in as somebody else.
+        SQLException e = assertThrows(SQLException.class,
+                () -> pooler.connect(DB, MD5_USER, "not the password", certificate).close());
+        assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
+    }
+
+    @Test
+    void bytesPipelinedBehindSslRequestAreRefused() throws Exception {
+        withTls("prefer").start();
+
+        try (Socket socket = new Socket("127.0.0.1", pooler.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            // SSLRequest and, without waiting for the answer, a StartupMessage: an injection attempt.
+            // One write, so both arrive in one read, as an attacker's injected bytes would.
+            java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
+            both.write(sslRequest());
+            both.write(startupMessage(SCRAM_USER, DB));
+            out.write(both.toByteArray());
+            out.flush();
+            DataInputStream in = new DataInputStream(socket.getInputStream());
+            assertEquals('E', in.readByte());
+            byte[] body = new byte[in.readInt() - 4];
+            in.readFully(body);
+            assertTrue(new String(body, StandardCharsets.UTF_8).contains("unencrypted data after SSL request"));
+        }
+    }
+
+    @Test
+    void aBrokenKeyFileOnReloadKeepsTheRunningTlsAndDoesNotShowTheFile() throws Exception {
+        java.nio.file.Path key = pooler.dir().resolve("pooler.key");
+        Files.copy(files.poolerKey, key);
+        withTls("require").set("client_tls_key_file", key.toString()).start();
+
+        String secretLooking = "-----BEGIN PRIVATE KEY-----\nTOPSECRETTOPSECRET\n-----END PRIVATE KEY-----\n";
+        Files.writeString(key, secretLooking);
+        Optional<String> error = pooler.reload();
+
+        assertTrue(error.isPresent());
+        assertTrue(error.get().contains("client_tls_key_file"), error.get());
+        assertFalse(error.get().contains("TOPSECRET"), error.get());
+        try (Connection c = connect(tls("require"))) {
+            assertEquals(SCRAM_USER, query(c, "select current_user"));
+        }
+    }
+
+    @Test
+    void psqlOverTlsWithChannelBinding() throws Exception {
+        Assumptions.assumeTrue(PsqlClientTest.psql() != null, "psql is not installed on this machine");
+        withTls("require").start();
+
+        Psql r = psql(SCRAM_PASSWORD, "sslmode=verify-full sslrootcert=" + files.caCert + " channel_binding=require");
+
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(SCRAM_USER, r.output().strip());
+    }
+
+    @Test
+    void psqlWithAClientCertificateUnderCertAuth() throws Exception {
+        Assumptions.assumeTrue(PsqlClientTest.psql() != null, "psql is not installed on this machine");
+        pooler.set("auth_type", "cert");
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        Psql r = psql("", "sslmode=verify-full sslrootcert=" + files.caCert + " sslcert=" + files.clientCert
+                + " sslkey=" + files.clientKeyPem);
+
+        assertEquals(0, r.exitCode(), r.output());
+        assertEquals(SCRAM_USER, r.output().strip());
+    }
+
+    // ---- helpers ----
+
+    private record Psql(int exitCode, String output) {
+    }
+
+    /** psql with a libpq connection string; prints current_user. */
+    private Psql psql(String password, String tlsOptions) throws IOException, InterruptedException {
+        String conninfo = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER + " " + tlsOptions;
+        ProcessBuilder pb = new ProcessBuilder(PsqlClientTest.psql().toString(), "-X", "-At", "-c",
+                "select current_user", conninfo);
+        pb.environment().put("PGPASSWORD", password);
+        pb.environment().put("PGCONNECT_TIMEOUT", "10");
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        return new Psql(p.exitValue(), out);
+    }
+
+    private Connection connect(Properties tls) throws SQLException {
+        return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, tls);
+    }
+
+    private static Properties tls(String sslmode) {
+        Properties p = new Properties();
+        p.setProperty("sslmode", sslmode);
+        return p;
+    }
+
+    /** verify-full against our CA: the client checks the pooler's certificate and its name (127.0.0.1). */
+    private Properties verifyFull() {
+        Properties p = tls("verify-full");
+        p.setProperty("sslrootcert", files.caCert.toString());
+        return p;
+    }
+
+    private Properties withClientCertificate(java.nio.file.Path cert, java.nio.file.Path keyDer) {
+        Properties p = verifyFull();
+        p.setProperty("sslcert", cert.toString());
+        p.setProperty("sslkey", keyDer.toString());
+        return p;
+    }
+
+    private char sslRequestAnswer() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", pooler.port())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(sslRequest());
+            return (char) socket.getInputStream().read();
+        }
+    }
+
+    private static byte[] sslRequest() {
+        return ByteBuffer.allocate(8).putInt(8).putInt(80877103).array();
+    }
+
+    private static byte[] startupMessage(String user, String database) {
+        byte[] params = ("user\0" + user + "\0database\0" + database + "\0\0").getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(8 + params.length).putInt(8 + params.length).putInt(196608).put(params).array();
+    }
+
+    private static String query(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+}

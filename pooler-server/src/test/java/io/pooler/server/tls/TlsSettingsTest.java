@@ -1,0 +1,54 @@
+package io.pooler.server.tls;
+
+import io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** client_tls_protocols / client_tls_ciphers (and their server_ twins) as PgBouncer writes them. */
+class TlsSettingsTest {
+
+    @Test
+    void protocolShortcutsListsAndExclusions() throws Exception {
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), TlsProtocols.parse("p", "secure"));
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), TlsProtocols.parse("p", ""));
+        assertEquals(List.of("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"), TlsProtocols.parse("p", "all"));
+        assertEquals(List.of("TLSv1.3"), TlsProtocols.parse("p", "tlsv1.3"));
+        assertEquals(List.of("TLSv1.2", "TLSv1.3"), TlsProtocols.parse("p", "TLSv1.3, tlsv1.2"));
+        assertEquals(List.of("TLSv1.2"), TlsProtocols.parse("p", "secure:!tlsv1.3"));
+        assertThrows(TlsConfigException.class, () -> TlsProtocols.parse("p", "sslv3"));
+        assertThrows(TlsConfigException.class, () -> TlsProtocols.parse("p", "tlsv1.2,-tlsv1.2"));
+    }
+
+    @Test
+    void cipherKeywordsMeanTheEngineDefaults() throws Exception {
+        for (String word : List.of("default", "secure", "fast", "normal", "")) {
+            TlsCiphers ciphers = TlsCiphers.parse("c", word);
+            assertNull(ciphers.names(), word);
+            assertTrue(ciphers.warning().isEmpty(), word);
+        }
+        assertSame(IdentityCipherSuiteFilter.INSTANCE_DEFAULTING_TO_SUPPORTED_CIPHERS, TlsCiphers.parse("c", "all").filter());
+    }
+
+    @Test
+    void cipherNamesInEitherSpellingKeepTls13() throws Exception {
+        TlsCiphers ciphers = TlsCiphers.parse("c", "ECDHE-RSA-AES128-GCM-SHA256:TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+
+        assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"), ciphers.names());
+    }
+
+    @Test
+    void openSslExpressionsFallBackToTheDefaultsWithAWarning() throws Exception {
+        TlsCiphers ciphers = TlsCiphers.parse("client_tls_ciphers", "HIGH:!aNULL:!MD5");
+
+        assertNull(ciphers.names());
+        assertTrue(ciphers.warning().orElseThrow().contains("client_tls_ciphers"));
+    }
+}
