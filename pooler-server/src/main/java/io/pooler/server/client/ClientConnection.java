@@ -551,6 +551,7 @@ public final class ClientConnection extends PooledClient {
             channel.write(finalMessage);
         }
         channel.writeAndFlush(io.pooler.protocol.Authentication.ok(channel.alloc()));
+        authenticator = null; // its SCRAM state is not needed again: an idle client should cost little
         phase = Phase.LOGIN;
         decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
         if (console != null) {
@@ -615,6 +616,7 @@ public final class ClientConnection extends PooledClient {
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         if (loginTimer != null) {
             loginTimer.cancel(false);
+            loginTimer = null;
         }
         phase = Phase.READY;
         log.debug("{} login done", this);
