@@ -123,6 +123,43 @@ class SessionPoolingTest {
     }
 
     @Test
+    void aServerIdleLongerThanServerCheckDelayIsCheckedBeforeReuse() throws Exception {
+        pooler.set("server_check_delay", "1").set("server_check_query", "select 1").start();
+        String pid;
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            pid = queryString(c, "select pg_backend_pid()");
+        }
+        awaitServers(PoolSnapshot::svUsed, 1); // idle past the delay: sv_used, to be checked
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertEquals(pid, queryString(c, "select pg_backend_pid()"), "the check passed: same server");
+        }
+    }
+
+    @Test
+    void aServerFailingItsCheckIsReplaced() throws Exception {
+        pooler.set("server_check_delay", "1").set("server_check_query", "select 1/0").start();
+        String pid;
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            pid = queryString(c, "select pg_backend_pid()");
+        }
+        awaitServers(PoolSnapshot::svUsed, 1);
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            assertNotEquals(pid, queryString(c, "select pg_backend_pid()"), "the failed check closed it");
+        }
+    }
+
+    private void awaitServers(java.util.function.ToIntFunction<PoolSnapshot> count, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            if (pooler.server().poolSnapshots().stream().mapToInt(count).sum() >= n) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("not reached within 10 s: " + pooler.server().poolSnapshots());
+    }
+
+    @Test
     void serverLifetimeRetiresServersWhenReleased() throws Exception {
         pooler.set("server_lifetime", "1").start();
         String first;
