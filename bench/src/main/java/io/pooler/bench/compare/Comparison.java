@@ -133,9 +133,7 @@ public final class Comparison {
             }
             List<RoundResult> results = new ArrayList<>();
             for (int round = 1; round <= options.rounds(); round++) {
-                for (int i = 0; i < targets.size(); i++) {
-                    // Rotating the order: each target goes first, second and last in turn.
-                    Target t = targets.get((i + round - 1) % targets.size());
+                for (Target t : roundOrder(targets, round)) {
                     Measurement m = measure(scenario, t, driver, options.duration());
                     results.add(new RoundResult(scenario, t.key(), t.name(), round, m));
                     out.printf(Locale.ROOT, "  round %d  %-28s %s%n", round, t.name(), brief(m));
@@ -149,6 +147,15 @@ public final class Comparison {
                 }
             }
         }
+    }
+
+    /** The targets in the order they run in {@code round} (from 1): rotated, so each goes first, second and last in turn. */
+    static <T> List<T> roundOrder(List<T> targets, int round) {
+        List<T> order = new ArrayList<>(targets.size());
+        for (int i = 0; i < targets.size(); i++) {
+            order.add(targets.get((i + round - 1) % targets.size()));
+        }
+        return order;
     }
 
     /**
