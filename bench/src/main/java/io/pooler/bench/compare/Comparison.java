@@ -160,13 +160,14 @@ public final class Comparison {
 
     /**
      * The warm-up: the scenario itself, except that the 10,000-client one warms up with a tenth of its
-     * clients, which exercises the same code without a second long ramp.
+     * clients, which exercises the same code without a second long ramp, and measures no memory.
      */
     static Scenario warmupOf(Scenario scenario) {
         if (scenario.memorySteps() == 0) {
             return scenario;
         }
-        return scenario.scaledTo(Math.max(1, scenario.clients() / 10), scenario.poolSize(), scenario.ratePerSecond() / 10);
+        return scenario.scaledTo(Math.max(1, scenario.clients() / 10), scenario.poolSize(), scenario.ratePerSecond() / 10)
+                .withMemorySteps(0);
     }
 
     private Measurement measure(Scenario scenario, Target target, Driver driver, Duration duration) {
@@ -223,10 +224,9 @@ public final class Comparison {
         return targets;
     }
 
-    /** The role, the database and pgbench's tables; a server big enough for the scenarios. */
+    /** A server big enough for the scenarios; the role, the database and pgbench's tables. */
     private void prepare(PostgresInstance pg) throws Exception {
-        pg.createRole(USER, PASSWORD, "scram-sha-256");
-        pg.createDatabase(DATABASE, USER);
+        createRoleAndDatabase(pg);
         int needed = neededConnections();
         boolean restart;
         try (Connection c = pg.connectAsSuperuser(DATABASE); Statement st = c.createStatement()) {
@@ -244,8 +244,18 @@ public final class Comparison {
             pg.restart();
         }
         out.println("Creating pgbench's tables at scale " + options.scale() + "...");
+        createTables(pg, options.scale());
+    }
+
+    /** The SCRAM role the clients log in as and its database. */
+    static void createRoleAndDatabase(PostgresInstance pg) throws SQLException {
+        pg.createRole(USER, PASSWORD, "scram-sha-256");
+        pg.createDatabase(DATABASE, USER);
+    }
+
+    static void createTables(PostgresInstance pg, int scale) throws SQLException {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(DATABASE), USER, PASSWORD)) {
-            PgbenchTables.create(c, options.scale());
+            PgbenchTables.create(c, scale);
         }
     }
 

@@ -20,6 +20,8 @@ import java.util.OptionalLong;
 final class NettyDriver implements Driver {
     /** Time for a ramp step's last logins to settle before the target's memory is sampled. */
     private static final Duration SETTLE = Duration.ofSeconds(1);
+    /** Time for the last logins' transactions to get going before the measurement starts. */
+    private static final Duration SETTLE_BEFORE_MEASURING = Duration.ofMillis(200);
     private static final Duration STEP_TIMEOUT = Duration.ofSeconds(60);
     private static final int CLIENT_THREADS = 2;
 
@@ -56,7 +58,7 @@ final class NettyDriver implements Driver {
                     memory.add(new double[] {clients, residentBytes(target)});
                 }
             });
-            sleep(SETTLE);
+            sleep(SETTLE_BEFORE_MEASURING);
             double cpuBefore = cpuSeconds(pid);
             LoadResult result = load.measure(duration);
             double cpu = cpuSeconds(pid) - cpuBefore;

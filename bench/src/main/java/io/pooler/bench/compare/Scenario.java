@@ -30,6 +30,11 @@ public record Scenario(int number, String key, String title, int clients, int po
                 newRate, pgbench, memorySteps, direct);
     }
 
+    public Scenario withMemorySteps(int steps) {
+        return new Scenario(number, key, title, clients, poolSize, poolMode, tpcb, protocol, connectPerTransaction,
+                ratePerSecond, pgbench, steps, direct);
+    }
+
     public String label() {
         return number + " " + key;
     }

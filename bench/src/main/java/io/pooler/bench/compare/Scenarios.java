@@ -34,7 +34,7 @@ public final class Scenarios {
     public static List<Scenario> smoke() {
         return standard().stream().map(s -> switch (s.number()) {
             case 4 -> s.scaledTo(40, 5, 400);
-            case 5 -> s.scaledTo(200, 5, 100);
+            case 5 -> s.scaledTo(200, 5, 100).withMemorySteps(2);
             // Fewer server connections than clients, so that clients wait for a server, except where
             // session pooling needs one each.
             default -> s.scaledTo(6, s.poolMode().equals("session") ? 6 : 3, s.ratePerSecond());

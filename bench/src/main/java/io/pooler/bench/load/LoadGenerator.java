@@ -32,6 +32,7 @@ public final class LoadGenerator implements AutoCloseable {
     /** Shortest interval between two ramp ticks; each tick starts the clients the rate allows by then. */
     private static final long RAMP_TICK_MILLIS = 10;
     private static final int MAX_ERROR_SAMPLES = 8;
+    private static final long DRAIN_MILLIS = 2000;
     private static final long SEED = 20_260_501L;
 
     private final LoadSpec spec;
@@ -139,9 +140,18 @@ public final class LoadGenerator implements AutoCloseable {
         return List.copyOf(errorSamples);
     }
 
+    /**
+     * Stops the load: no client starts another transaction, those under way may finish (for at most
+     * {@link #DRAIN_MILLIS}), then every client says goodbye. Cutting transactions off would make the
+     * pooler close their server connections, and the next run would start with a pool to refill.
+     */
     @Override
     public void close() {
         running = false;
+        long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000;
+        while (System.nanoTime() < deadline && clients.stream().anyMatch(c -> c.busySince() != 0)) {
+            sleep(RAMP_TICK_MILLIS);
+        }
         clients.forEach(PgClient::stop);
         // Lets the goodbyes go out before the threads stop.
         group.shutdownGracefully(200, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();

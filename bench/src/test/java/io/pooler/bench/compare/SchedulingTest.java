@@ -33,6 +33,7 @@ class SchedulingTest {
         assertEquals(1000, warmup.clients());
         assertEquals(Fixtures.IDLE.poolSize(), warmup.poolSize());
         assertEquals(Fixtures.IDLE.ratePerSecond() / 10, warmup.ratePerSecond(), 1e-9);
+        assertEquals(0, warmup.memorySteps());
         assertEquals(Fixtures.SELECT_ONLY, Comparison.warmupOf(Fixtures.SELECT_ONLY));
     }
 
