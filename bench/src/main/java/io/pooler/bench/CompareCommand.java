@@ -22,9 +22,9 @@ import java.util.concurrent.Callable;
 final class CompareCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds per scenario; targets alternate within each (default ${DEFAULT-VALUE}).")
     int rounds;
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds measured per run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "8", description = "Seconds measured per run (default ${DEFAULT-VALUE}).")
     int duration;
-    @Option(names = "--warmup", defaultValue = "5", description = "Seconds of unmeasured load per target and scenario first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of unmeasured load per target and scenario first (default ${DEFAULT-VALUE}).")
     int warmup;
     @Option(names = "--out", defaultValue = "bench/results", description = "Where the results go (default ${DEFAULT-VALUE}).")
     Path out;
@@ -38,6 +38,8 @@ final class CompareCommand implements Callable<Integer> {
     Path poolerJar;
     @Option(names = "--pooler-java-options", defaultValue = "", description = "JVM options for Pooler's process, space-separated.")
     String poolerJavaOptions;
+    @Option(names = "--pooler-setting", description = "key=value for Pooler's ini only, e.g. worker_threads=1; repeatable.")
+    List<String> poolerSettings = new java.util.ArrayList<>();
     @Option(names = "--pooler-jfr", description = "Record a JFR profile of Pooler in each scenario (in the work directory).")
     boolean poolerJfr;
     @Option(names = "--scenarios", split = ",", description = "Scenario numbers to run (default: all six).")
@@ -60,7 +62,7 @@ final class CompareCommand implements Callable<Integer> {
                 Optional.ofNullable(pgbench).or(Programs::pgbench),
                 poolerJar,
                 poolerJavaOptions.isBlank() ? List.of() : Arrays.asList(poolerJavaOptions.trim().split("\\s+")),
-                poolerJfr,
+                poolerJfr, poolerSettings,
                 Scenarios.select(smoke ? Scenarios.smoke() : Scenarios.standard(), scenarios),
                 targets, scale,
                 workDir != null ? workDir : Files.createTempDirectory("pooler-bench-"));

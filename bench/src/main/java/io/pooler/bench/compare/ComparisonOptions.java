@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param poolerJar {@code pooler.jar}; when missing, Pooler runs from this process's class path
  * @param poolerJavaOptions JVM options for Pooler's process
  * @param poolerJfr record a JFR profile of Pooler's process in each scenario
+ * @param poolerSettings extra {@code key = value} lines for Pooler's ini only (its own keys, such as worker_threads)
  * @param scenarios the scenarios to run, in order
  * @param targets which of direct, pgbouncer, pgbouncer-latest and pooler to run
  * @param scale pgbench's scale: 100,000 accounts per unit
@@ -24,7 +25,7 @@ import java.util.Optional;
  */
 public record ComparisonOptions(int rounds, Duration duration, Duration warmup, Path outDir,
                                 Optional<Path> pgbouncer, Optional<Path> pgbouncerLatest, Optional<Path> pgbench,
-                                Path poolerJar, List<String> poolerJavaOptions, boolean poolerJfr,
+                                Path poolerJar, List<String> poolerJavaOptions, boolean poolerJfr, List<String> poolerSettings,
                                 List<Scenario> scenarios, List<String> targets, int scale, Path workDir) {
 
     public static final List<String> ALL_TARGETS = List.of("direct", "pgbouncer", "pgbouncer-latest", "pooler");
@@ -34,6 +35,7 @@ public record ComparisonOptions(int rounds, Duration duration, Duration warmup, 
             throw new IllegalArgumentException("rounds must be at least 1");
         }
         poolerJavaOptions = List.copyOf(poolerJavaOptions);
+        poolerSettings = List.copyOf(poolerSettings);
         scenarios = List.copyOf(scenarios);
         targets = List.copyOf(targets);
         for (String t : targets) {

@@ -2,6 +2,7 @@ package io.pooler.bench.compare;
 
 import io.pooler.Version;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,12 +18,21 @@ final class PoolerTarget extends ProcessTarget {
     private final Path jar;
     private final List<String> javaOptions;
     private final boolean jfr;
+    private final List<String> settings;
 
-    PoolerTarget(Path workDir, Backend backend, Path jar, List<String> javaOptions, boolean jfr) {
+    PoolerTarget(Path workDir, Backend backend, Path jar, List<String> javaOptions, boolean jfr, List<String> settings) {
         super(workDir, backend);
         this.jar = jar;
         this.javaOptions = List.copyOf(javaOptions);
         this.jfr = jfr;
+        this.settings = List.copyOf(settings);
+    }
+
+    @Override
+    protected String extraSettings() {
+        StringBuilder lines = new StringBuilder();
+        settings.forEach(s -> lines.append(s.replaceFirst("=", " = ")).append('\n'));
+        return lines.toString();
     }
 
     @Override
@@ -36,9 +46,11 @@ final class PoolerTarget extends ProcessTarget {
     }
 
     @Override
-    protected List<String> command(Path configFile) {
+    protected List<String> command(Path configFile) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // INFO, as PgBouncer logs by default; without a configuration logback logs everything at DEBUG.
+        command.add("-Dlogback.configurationFile=" + writeLogbackConfig(configFile.getParent()));
         command.addAll(javaOptions);
         if (jfr) {
             // The profile settings sample stacks every 10 ms (20 ms by default); written when the process stops.
@@ -54,9 +66,23 @@ final class PoolerTarget extends ProcessTarget {
         return command;
     }
 
+    private static Path writeLogbackConfig(Path dir) throws IOException {
+        Path file = dir.resolve("logback.xml");
+        Files.writeString(file, """
+                <configuration>
+                  <appender name="console" class="ch.qos.logback.core.ConsoleAppender">
+                    <encoder><pattern>%d{HH:mm:ss.SSS} [%thread] %-5level %logger{0} - %msg%n</pattern></encoder>
+                  </appender>
+                  <root level="INFO"><appender-ref ref="console"/></root>
+                </configuration>
+                """);
+        return file;
+    }
+
     /** Where the command runs Pooler from, for the results. */
     String launchDescription() {
         return (jar != null && Files.isRegularFile(jar) ? "java -jar " + jar : "java -cp <bench class path> io.pooler.server.Main")
-                + (javaOptions.isEmpty() ? "" : " with " + String.join(" ", javaOptions));
+                + (javaOptions.isEmpty() ? "" : " with " + String.join(" ", javaOptions))
+                + (settings.isEmpty() ? "" : "; also " + String.join(", ", settings));
     }
 }

@@ -39,6 +39,11 @@ abstract class ProcessTarget implements Target {
     /** The command line that runs the pooler with this config file. */
     protected abstract List<String> command(Path configFile) throws IOException;
 
+    /** Lines for this pooler's [pgbouncer] section only, after the ones both poolers share. */
+    protected String extraSettings() {
+        return "";
+    }
+
     /** Lets the process read its files, when it runs as another user. */
     protected void prepareFiles(Path dir) throws IOException {
     }
@@ -56,13 +61,14 @@ abstract class ProcessTarget implements Target {
         Path userlist = dir.resolve("userlist.txt");
         Files.writeString(userlist, PoolerIni.userlist(backend.user(), backend.verifier()));
         Path ini = dir.resolve(key() + ".ini");
-        Files.writeString(ini, PoolerIni.render(scenario, port, backend.host(), backend.port(), backend.database(), userlist));
+        Files.writeString(ini, PoolerIni.render(scenario, port, backend.host(), backend.port(), backend.database(), userlist)
+                + extraSettings());
         logFile = dir.resolve(key() + ".log");
         prepareFiles(dir);
         process = new ProcessBuilder(command(ini))
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(logFile.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
         awaitListening();
     }
