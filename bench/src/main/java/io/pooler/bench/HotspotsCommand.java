@@ -29,6 +29,9 @@ final class HotspotsCommand implements Callable<Integer> {
     int top;
     @Option(names = "--thread", description = "Only threads whose name starts with this (e.g. pooler).")
     String threadPrefix;
+    @Option(names = "--native", description = "Samples of threads in native code (jdk.NativeMethodSample: system calls, "
+            + "epoll) rather than in Java code.")
+    boolean nativeSamples;
 
     @Override
     public Integer call() throws Exception {
@@ -37,7 +40,7 @@ final class HotspotsCommand implements Callable<Integer> {
         Map<String, Integer> packages = new HashMap<>();
         int samples = 0;
         for (RecordedEvent event : RecordingFile.readAllEvents(recording)) {
-            if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
+            if (!event.getEventType().getName().equals(nativeSamples ? "jdk.NativeMethodSample" : "jdk.ExecutionSample")) {
                 continue;
             }
             String thread = event.getThread("sampledThread") == null ? "" : event.getThread("sampledThread").getJavaName();
@@ -61,7 +64,7 @@ final class HotspotsCommand implements Callable<Integer> {
                 }
             }
         }
-        System.out.println(samples + " execution samples" + (threadPrefix != null ? " on threads " + threadPrefix + "*" : ""));
+        System.out.println(samples + (nativeSamples ? " native method samples" : " execution samples") + (threadPrefix != null ? " on threads " + threadPrefix + "*" : ""));
         print("Self time by method", self, samples);
         print("Self time by package", packages, samples);
         print("Total time by method (on the stack)", total, samples);

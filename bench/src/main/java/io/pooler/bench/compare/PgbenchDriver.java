@@ -98,7 +98,7 @@ final class PgbenchDriver implements Driver {
         }
     }
 
-    private static Histogram readLogs(Path dir) throws IOException {
+    static Histogram readLogs(Path dir) throws IOException {
         Histogram latency = new Histogram(3);
         try (Stream<Path> files = Files.list(dir)) {
             for (Path log : files.filter(f -> f.getFileName().toString().startsWith("tx.")).toList()) {

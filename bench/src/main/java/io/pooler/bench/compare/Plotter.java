@@ -3,29 +3,33 @@ package io.pooler.bench.compare;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * The plot: throughput bars of the closed-loop scenarios, the poolers' CPU per transaction, one chart
- * of latency percentile curves per scenario, and the memory per client connection, all in one PNG.
+ * The plot: throughput of the closed-loop scenarios relative to PgBouncer, the poolers' CPU per
+ * transaction, one chart of latency percentile curves per scenario (each target's median round), and
+ * the memory per client connection, all in one PNG. Each target keeps its colour in every chart.
  */
 public final class Plotter {
     public static final String FILE = "comparison.png";
@@ -34,6 +38,12 @@ public final class Plotter {
     private static final int COLUMNS = 2;
     /** The curves end at 99.999%: further out a run of seconds holds too few transactions to say anything. */
     private static final double LAST_NINES = 5;
+    private static final String REFERENCE = "pgbouncer";
+    private static final Map<String, Color> COLORS = Map.of(
+            "direct", new Color(0x4C72B0),
+            "pgbouncer", new Color(0xDD8452),
+            "pgbouncer-latest", new Color(0x55A868),
+            "pooler", new Color(0x8172B3));
 
     private Plotter() {
     }
@@ -44,11 +54,15 @@ public final class Plotter {
         System.setProperty("java.awt.headless", "true");
         List<Chart<?, ?>> charts = new ArrayList<>();
         charts.add(throughput(summaries, subtitle));
-        charts.add(cpu(summaries));
-        for (int scenario : scenarios(summaries)) {
+        charts.add(perScenarioBars(summaries, "Pooler process CPU seconds per 1,000 transactions, median", "CPU s / 1k tx",
+                Summary::cpuPer1000Median, 1));
+        for (int scenario : summaries.stream().map(s -> s.scenario().number()).distinct().toList()) {
             charts.add(latency(summaries, scenario));
         }
-        memory(summaries).ifPresent(charts::add);
+        if (summaries.stream().anyMatch(s -> !Double.isNaN(s.memoryPerClientMedian()))) {
+            charts.add(perScenarioBars(summaries, "Memory per client connection (RSS slope), median", "KB",
+                    Summary::memoryPerClientMedian, 1024));
+        }
         Path file = dir.resolve(FILE);
         ImageIO.write(grid(charts), "png", file.toFile());
         return file;
@@ -74,59 +88,53 @@ public final class Plotter {
         return image;
     }
 
+    /**
+     * Median throughput as a percentage of PgBouncer's in the same scenario: the scenarios' rates differ
+     * by a hundred times (a connection per transaction against a select), so absolute bars would hide
+     * the small ones. The table has the absolute numbers.
+     */
     private static CategoryChart throughput(List<Summary> summaries, String subtitle) {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Throughput, median tx/s (" + subtitle + ")").xAxisTitle("scenario").yAxisTitle("tx/s").build();
-        style(chart);
         List<Summary> closedLoop = summaries.stream().filter(s -> s.scenario().closedLoop()).toList();
+        boolean relative = closedLoop.stream().anyMatch(s -> s.targetKey().equals(REFERENCE));
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title(relative ? "Throughput, median, PgBouncer = 100% (" + subtitle + ")" : "Throughput, median tx/s (" + subtitle + ")")
+                .xAxisTitle("scenario").yAxisTitle(relative ? "% of PgBouncer's tx/s" : "tx/s").build();
+        style(chart);
         List<String> categories = closedLoop.stream().map(s -> s.scenario().label()).distinct().toList();
-        for (String target : targets(closedLoop)) {
+        for (Map.Entry<String, String> target : targets(closedLoop).entrySet()) {
             List<Double> values = new ArrayList<>();
             for (String category : categories) {
-                values.add(closedLoop.stream().filter(s -> s.targetName().equals(target) && s.scenario().label().equals(category))
-                        .mapToDouble(Summary::tpsMedian).findFirst().orElse(0));
+                double tps = find(closedLoop, target.getKey(), category).map(Summary::tpsMedian).orElse(0.0);
+                double reference = find(closedLoop, REFERENCE, category).map(Summary::tpsMedian).orElse(Double.NaN);
+                values.add(relative ? (reference > 0 ? tps / reference * 100 : 0) : tps);
             }
-            chart.addSeries(target, categories, values);
+            color(chart.addSeries(target.getValue(), categories, values), target.getKey());
         }
         return chart;
     }
 
-    private static CategoryChart cpu(List<Summary> summaries) {
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Pooler process CPU seconds per 1,000 transactions, median").xAxisTitle("scenario")
-                .yAxisTitle("CPU s / 1k tx").build();
+    /** One bar per scenario and target that has the value; {@code divisor} scales it for the axis. */
+    private static CategoryChart perScenarioBars(List<Summary> summaries, String title, String axis,
+                                                 java.util.function.ToDoubleFunction<Summary> value, double divisor) {
+        List<Summary> measured = summaries.stream().filter(s -> !Double.isNaN(value.applyAsDouble(s))).toList();
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
+                .xAxisTitle("scenario").yAxisTitle(axis).build();
         style(chart);
-        List<Summary> poolers = summaries.stream().filter(s -> !Double.isNaN(s.cpuPer1000Median())).toList();
-        List<String> categories = poolers.stream().map(s -> s.scenario().label()).distinct().toList();
-        for (String target : targets(poolers)) {
+        List<String> categories = measured.stream().map(s -> s.scenario().label()).distinct().toList();
+        for (Map.Entry<String, String> target : targets(measured).entrySet()) {
             List<Double> values = new ArrayList<>();
             for (String category : categories) {
-                values.add(poolers.stream().filter(s -> s.targetName().equals(target) && s.scenario().label().equals(category))
-                        .mapToDouble(Summary::cpuPer1000Median).findFirst().orElse(0));
+                values.add(find(measured, target.getKey(), category).map(s -> value.applyAsDouble(s) / divisor).orElse(0.0));
             }
-            chart.addSeries(target, categories, values);
+            color(chart.addSeries(target.getValue(), categories, values), target.getKey());
         }
         return chart;
-    }
-
-    private static Optional<CategoryChart> memory(List<Summary> summaries) {
-        List<Summary> measured = summaries.stream().filter(s -> !Double.isNaN(s.memoryPerClientMedian())).toList();
-        if (measured.isEmpty()) {
-            return Optional.empty();
-        }
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Memory per client connection (RSS slope), median").xAxisTitle("scenario").yAxisTitle("KB").build();
-        style(chart);
-        for (Summary s : measured) {
-            chart.addSeries(s.targetName(), List.of(s.scenario().label()), List.of(s.memoryPerClientMedian() / 1024));
-        }
-        return Optional.of(chart);
     }
 
     private static XYChart latency(List<Summary> summaries, int scenario) {
         List<Summary> rows = summaries.stream().filter(s -> s.scenario().number() == scenario).toList();
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Latency by percentile: " + rows.get(0).scenario().number() + " " + rows.get(0).scenario().title())
+                .title("Latency by percentile, scenario " + rows.get(0).scenario().label() + " (median round)")
                 .xAxisTitle("percentile").yAxisTitle("ms").build();
         style(chart);
         chart.getStyler().setYAxisLogarithmic(true);
@@ -134,7 +142,7 @@ public final class Plotter {
         for (Summary s : rows) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
-            for (double[] point : ResultsFiles.percentileCurve(s.merged())) {
+            for (double[] point : ResultsFiles.percentileCurve(s.medianRound())) {
                 double nines = nines(point[0]);
                 if (nines <= LAST_NINES && point[1] > 0) {
                     x.add(nines);
@@ -144,6 +152,8 @@ public final class Plotter {
             if (x.size() >= 2) {
                 XYSeries series = chart.addSeries(s.targetName(), x, y);
                 series.setMarker(SeriesMarkers.NONE);
+                series.setLineColor(colorOf(s.targetKey()));
+                series.setLineStyle(new BasicStroke(2f));
             }
         }
         return chart;
@@ -170,17 +180,31 @@ public final class Plotter {
 
     private static void style(Chart<?, ?> chart) {
         Styler styler = chart.getStyler();
-        styler.setLegendPosition(Styler.LegendPosition.InsideNW);
-        styler.setChartTitleFont(styler.getChartTitleFont().deriveFont(13f));
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Horizontal);
+        styler.setChartTitleFont(styler.getChartTitleFont().deriveFont(12f));
+        if (styler instanceof AxesChartStyler axes) {
+            axes.setAxisTickLabelsFont(axes.getAxisTickLabelsFont().deriveFont(10f));
+        }
     }
 
-    private static List<String> targets(List<Summary> summaries) {
-        Set<String> names = new LinkedHashSet<>();
-        summaries.forEach(s -> names.add(s.targetName()));
-        return List.copyOf(names);
+    private static void color(CategorySeries series, String targetKey) {
+        series.setFillColor(colorOf(targetKey));
     }
 
-    private static List<Integer> scenarios(List<Summary> summaries) {
-        return summaries.stream().map(s -> s.scenario().number()).distinct().toList();
+    private static Color colorOf(String targetKey) {
+        return COLORS.getOrDefault(targetKey, Color.GRAY);
+    }
+
+    /** Target keys to names, in the order they first appear. */
+    private static Map<String, String> targets(List<Summary> summaries) {
+        Map<String, String> names = new LinkedHashMap<>();
+        summaries.forEach(s -> names.putIfAbsent(s.targetKey(), s.targetName()));
+        return names;
+    }
+
+    private static Optional<Summary> find(List<Summary> summaries, String targetKey, String scenarioLabel) {
+        return summaries.stream().filter(s -> s.targetKey().equals(targetKey) && s.scenario().label().equals(scenarioLabel))
+                .findFirst();
     }
 }

@@ -11,7 +11,7 @@ import java.util.Locale;
 
 /**
  * The results as CSV: every round, the summary the table shows, and the latency percentile curves the
- * plot draws. Written by hand: three flat files with numbers and plain names need no CSV library.
+ * plot draws (each target's median round). Written by hand: three flat files with numbers and plain names need no CSV library.
  */
 public final class ResultsFiles {
     public static final String ROUNDS = "rounds.csv";
@@ -66,7 +66,7 @@ public final class ResultsFiles {
     static String percentilesCsv(List<Summary> summaries) {
         StringBuilder out = new StringBuilder("scenario,target_key,percentile,latency_ms\n");
         for (Summary s : summaries) {
-            for (double[] point : percentileCurve(s.merged())) {
+            for (double[] point : percentileCurve(s.medianRound())) {
                 out.append(s.scenario().number()).append(',').append(s.targetKey()).append(',')
                         .append(num(point[0])).append(',').append(num(point[1])).append('\n');
             }

@@ -66,6 +66,18 @@ class PgbenchOutputTest {
     }
 
     @Test
+    void mergesTheLogsOfEveryPgbenchThread(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve("tx.4242"), "0 0 1000 0 1700000000 1\n1 0 2000 0 1700000000 2\n");
+        java.nio.file.Files.writeString(dir.resolve("tx.4242.1"), "2 0 3000 0 1700000000 3\n");
+        java.nio.file.Files.writeString(dir.resolve("stdout"), STDOUT);
+
+        Histogram h = PgbenchDriver.readLogs(dir);
+
+        assertEquals(3, h.getTotalCount(), "both threads' transactions, and nothing from other files");
+        assertEquals(3000, h.getMaxValue(), 3);
+    }
+
+    @Test
     void buildsTheCommandLineFromTheScenario() {
         PgbenchDriver driver = new PgbenchDriver(java.nio.file.Path.of("/usr/bin/pgbench"), "bench", "bench", "pw",
                 java.nio.file.Path.of("/tmp"));

@@ -12,16 +12,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SummaryTest {
 
     @Test
-    void mergesEveryRoundsHistogram() {
-        Measurement fast = measurement(1000, 1000, 1000, 1, Double.NaN); // 10,000 transactions of 1 ms
-        Measurement slow = measurement(500, 9000, 9000, 1, Double.NaN);  // 5,000 of 9 ms
+    void drawsTheRoundWithTheMedianP99() {
+        Measurement fast = measurement(1000, 1000, 2000, 1, Double.NaN);
+        Measurement stalled = measurement(1000, 1000, 900_000, 1, Double.NaN);
+        Measurement middle = measurement(1000, 1000, 4000, 1, Double.NaN);
 
         Summary s = Summary.of(List.of(round(Fixtures.SELECT_ONLY, "pooler", 1, fast),
-                round(Fixtures.SELECT_ONLY, "pooler", 2, slow))).get(0);
+                round(Fixtures.SELECT_ONLY, "pooler", 2, stalled), round(Fixtures.SELECT_ONLY, "pooler", 3, middle))).get(0);
 
-        assertEquals(15_000, s.merged().getTotalCount());
-        assertEquals(1.0, s.merged().getValueAtPercentile(50) / 1000.0, 0.01);
-        assertEquals(9.0, s.merged().getValueAtPercentile(90) / 1000.0, 0.01);
+        assertEquals(middle.latencyMicros(), s.medianRound(), "neither the fast round nor the one a stall spoilt");
+    }
+
+    @Test
+    void aFailedRoundIsNeverTheMedianOne() {
+        Measurement ok = measurement(1000, 1000, 2000, 1, Double.NaN);
+        Measurement failed = Measurement.failed("pgbench", "hung");
+
+        Summary s = Summary.of(List.of(round(Fixtures.SELECT_ONLY, "pooler", 1, failed),
+                round(Fixtures.SELECT_ONLY, "pooler", 2, ok))).get(0);
+
+        assertEquals(ok.latencyMicros(), s.medianRound());
+        assertEquals(1, s.errors());
     }
 
     @Test
