@@ -87,6 +87,7 @@ public final class Comparison {
         try {
             for (Scenario scenario : options.scenarios()) {
                 Driver driver = scenario.pgbench() ? pgbench : bench;
+                vacuum(pg);
                 results.addAll(runScenario(scenario, targets, driver));
             }
         } finally {
@@ -256,12 +257,24 @@ public final class Comparison {
                 st.execute("ALTER SYSTEM SET max_connections = " + Math.max(connections, needed));
                 st.execute("ALTER SYSTEM SET shared_buffers = '" + SHARED_BUFFERS + "'");
             }
+            // An autovacuum of the TPC-B scenario's updates would land in some later run and stall whichever
+            // target it hit; the comparison vacuums between scenarios instead.
+            st.execute("ALTER SYSTEM SET autovacuum = off");
+            st.execute("SELECT pg_reload_conf()");
         }
         if (restart) {
             pg.restart();
         }
         out.println("Creating pgbench's tables at scale " + options.scale() + "...");
         createTables(pg, options.scale());
+    }
+
+    /** Vacuums pgbench's tables and checkpoints, so that every scenario starts from the same clean state. */
+    private static void vacuum(PostgresInstance pg) throws SQLException {
+        try (Connection c = pg.connectAsSuperuser(DATABASE); Statement st = c.createStatement()) {
+            st.execute("VACUUM ANALYZE pgbench_branches, pgbench_tellers, pgbench_accounts, pgbench_history");
+            st.execute("CHECKPOINT");
+        }
     }
 
     /** The SCRAM role the clients log in as and its database. */
