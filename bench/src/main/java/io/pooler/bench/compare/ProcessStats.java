@@ -1,0 +1,48 @@
+package io.pooler.bench.compare;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU time and resident memory of one process, from /proc: what a pooler costs, measured from outside
+ * and the same way for every pooler.
+ */
+public final class ProcessStats {
+    /** USER_HZ: the unit of utime and stime. 100 on every Linux the bench runs on; see proc(5). */
+    private static final double CLOCK_TICKS_PER_SECOND = 100;
+    /** Fields of /proc/PID/stat, counted from 1, after the command name in parentheses (field 2). */
+    private static final int UTIME_FIELD = 14;
+    private static final int STIME_FIELD = 15;
+
+    private ProcessStats() {
+    }
+
+    /** User plus system CPU seconds of all the process's threads so far. */
+    public static double cpuSeconds(long pid) throws IOException {
+        return parseCpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /** Resident set size in bytes (VmRSS). */
+    public static long rssBytes(long pid) throws IOException {
+        return parseRssBytes(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+    }
+
+    static double parseCpuSeconds(String stat) {
+        // The command name may hold spaces and parentheses; the fields after its last ')' are plain.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        int offset = 3; // fields[0] is field 3
+        long ticks = Long.parseLong(fields[UTIME_FIELD - offset]) + Long.parseLong(fields[STIME_FIELD - offset]);
+        return ticks / CLOCK_TICKS_PER_SECOND;
+    }
+
+    static long parseRssBytes(String status) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("VmRSS:")) {
+                String[] parts = line.substring("VmRSS:".length()).trim().split("\\s+");
+                return Long.parseLong(parts[0]) * 1024; // always in kB
+            }
+        }
+        throw new IllegalArgumentException("no VmRSS line in /proc/PID/status");
+    }
+}

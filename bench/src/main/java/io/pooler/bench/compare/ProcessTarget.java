@@ -1,0 +1,148 @@
+package io.pooler.bench.compare;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A pooler run as its own process, so that its CPU time and memory can be read from /proc alone.
+ * Each scenario gets a fresh process with that scenario's configuration, in its own directory.
+ */
+abstract class ProcessTarget implements Target {
+    private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
+    private static final int LOG_TAIL_LINES = 20;
+
+    private final Path workDir;
+    protected final Backend backend;
+    private Process process;
+    private int port;
+    private Path logFile;
+
+    /** The PostgreSQL behind the pooler, and the role the clients log in as. */
+    record Backend(String host, int port, String database, String user, String verifier) {
+    }
+
+    ProcessTarget(Path workDir, Backend backend) {
+        this.workDir = workDir;
+        this.backend = backend;
+    }
+
+    /** The command line that runs the pooler with this config file. */
+    protected abstract List<String> command(Path configFile) throws IOException;
+
+    /** Lines for this pooler's [pgbouncer] section only, after the ones both poolers share. */
+    protected String extraSettings() {
+        return "";
+    }
+
+    /** Lets the process read its files, when it runs as another user. */
+    protected void prepareFiles(Path dir) throws IOException {
+    }
+
+    @Override
+    public boolean supports(Scenario scenario) {
+        return true;
+    }
+
+    @Override
+    public void start(Scenario scenario) throws Exception {
+        stop();
+        Path dir = Files.createDirectories(workDir.resolve(key() + "-" + scenario.number()));
+        port = freePort();
+        Path userlist = dir.resolve("userlist.txt");
+        Files.writeString(userlist, PoolerIni.userlist(backend.user(), backend.verifier()));
+        Path ini = dir.resolve(key() + ".ini");
+        Files.writeString(ini, PoolerIni.render(scenario, port, backend.host(), backend.port(), backend.database(), userlist)
+                + extraSettings());
+        logFile = dir.resolve(key() + ".log");
+        prepareFiles(dir);
+        process = new ProcessBuilder(command(ini))
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        awaitListening();
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public OptionalLong pid() {
+        return process != null && process.isAlive() ? OptionalLong.of(process.pid()) : OptionalLong.empty();
+    }
+
+    @Override
+    public long residentBytes() throws IOException {
+        return ProcessStats.rssBytes(requirePid());
+    }
+
+    protected long requirePid() {
+        return pid().orElseThrow(() -> new IllegalStateException(name() + " is not running; " + logTail()));
+    }
+
+    @Override
+    public void stop() {
+        if (process == null) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        process = null;
+    }
+
+    private void awaitListening() throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + STARTUP_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IOException(name() + " exited with " + process.exitValue() + " at startup; " + logTail());
+            }
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+                return;
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        stop();
+        throw new IOException(name() + " did not listen on port " + port + " within " + STARTUP_TIMEOUT.toSeconds()
+                + " s; " + logTail());
+    }
+
+    /** The last lines of the process's output, for error messages. */
+    String logTail() {
+        try {
+            if (logFile == null || !Files.exists(logFile)) {
+                return "no log";
+            }
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            return "log " + logFile + ":\n  " + String.join("\n  ",
+                    lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+        } catch (IOException e) {
+            return "log " + logFile + " unreadable: " + e.getMessage();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.pooler.bench.compare;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProcessStatsTest {
+
+    @Test
+    void addsUserAndSystemTimeAfterACommandNameWithSpacesAndParentheses() {
+        String stat = "4242 (my (odd) name) S 1 4242 4242 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 3 0 100 1000000 500";
+
+        assertEquals(3.25, ProcessStats.parseCpuSeconds(stat), 1e-9);
+    }
+
+    @Test
+    void readsVmRssInKilobytes() {
+        String status = "Name:\tjava\nVmPeak:\t  900 kB\nVmRSS:\t   20480 kB\nThreads:\t12\n";
+
+        assertEquals(20480L * 1024, ProcessStats.parseRssBytes(status));
+    }
+
+    @Test
+    void readsThisProcess() throws Exception {
+        long pid = ProcessHandle.current().pid();
+
+        assertTrue(ProcessStats.cpuSeconds(pid) > 0);
+        assertTrue(ProcessStats.rssBytes(pid) > 10L * 1024 * 1024, "a JVM takes more than 10 MB");
+    }
+}
