@@ -42,7 +42,7 @@ final class PoolerTarget extends ProcessTarget {
 
     @Override
     public String name() {
-        return Version.STRING;
+        return "Pooler " + Version.NUMBER; // Version.STRING leads with the PgBouncer version it matches
     }
 
     @Override
