@@ -724,16 +724,23 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    /** Messages are queued and reading stops (bounding what is buffered) until a server is linked. */
+    /**
+     * Messages are queued and, while the client waits, reading stops (bounding what is buffered)
+     * until a server is linked. Reading is stopped only when no server was free at once: each switch
+     * is a system call, and a free server is the common case.
+     */
     private void requestServer() {
         if (waitingForServer) {
             return;
         }
         waitingForServer = true;
-        channel.config().setAutoRead(false);
         PooledServer s = pool.findServer(this);
         if (s != null) {
             linked((ServerConnection) s);
+        } else if (waitingForServer && !rejecting) {
+            // A server assigned meanwhile by another loop arrives as a task after this: linked()
+            // turns reading back on then.
+            channel.config().setAutoRead(false);
         }
     }
 
