@@ -10,6 +10,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -39,7 +40,7 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--pooler-java-options", defaultValue = "", description = "JVM options for Pooler's process, space-separated.")
     String poolerJavaOptions;
     @Option(names = "--pooler-setting", description = "key=value for Pooler's ini only, e.g. worker_threads=1; repeatable.")
-    List<String> poolerSettings = new java.util.ArrayList<>();
+    List<String> poolerSettings = new ArrayList<>();
     @Option(names = "--pooler-jfr", description = "Record a JFR profile of Pooler in each scenario (in the work directory).")
     boolean poolerJfr;
     @Option(names = "--scenarios", split = ",", description = "Scenario numbers to run (default: all six).")

@@ -8,6 +8,7 @@ import io.pooler.bench.load.LoadSpec;
 import io.pooler.bench.load.Pacing;
 import io.pooler.bench.load.TransactionScript;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -77,7 +78,7 @@ final class NettyDriver implements Driver {
         }
     }
 
-    static double cpuSeconds(OptionalLong pid) throws java.io.IOException {
+    static double cpuSeconds(OptionalLong pid) throws IOException {
         return pid.isPresent() ? ProcessStats.cpuSeconds(pid.getAsLong()) : Double.NaN;
     }
 

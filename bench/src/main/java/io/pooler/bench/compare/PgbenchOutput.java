@@ -4,6 +4,7 @@ import org.HdrHistogram.Histogram;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,8 +44,8 @@ record PgbenchOutput(long transactions, long failed, double tps, List<String> er
         return true;
     }
 
-    private static java.util.Optional<String> find(Pattern pattern, String text) {
+    private static Optional<String> find(Pattern pattern, String text) {
         Matcher m = pattern.matcher(text);
-        return m.find() ? java.util.Optional.of(m.group(1)) : java.util.Optional.empty();
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
     }
 }

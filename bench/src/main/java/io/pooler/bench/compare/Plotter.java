@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The plot: throughput of the closed-loop scenarios relative to PgBouncer, the poolers' CPU per
@@ -115,7 +116,7 @@ public final class Plotter {
 
     /** One bar per scenario and target that has the value; {@code divisor} scales it for the axis. */
     private static CategoryChart perScenarioBars(List<Summary> summaries, String title, String axis,
-                                                 java.util.function.ToDoubleFunction<Summary> value, double divisor) {
+                                                 ToDoubleFunction<Summary> value, double divisor) {
         List<Summary> measured = summaries.stream().filter(s -> !Double.isNaN(value.applyAsDouble(s))).toList();
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title)
                 .xAxisTitle("scenario").yAxisTitle(axis).build();

@@ -6,6 +6,7 @@ import org.HdrHistogram.HistogramIterationValue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -79,7 +80,7 @@ public final class ResultsFiles {
         if (h.getTotalCount() == 0) {
             return List.of();
         }
-        java.util.ArrayList<double[]> points = new java.util.ArrayList<>();
+        List<double[]> points = new ArrayList<>();
         for (HistogramIterationValue v : h.percentiles(TICKS_PER_HALF_DISTANCE)) {
             points.add(new double[] {v.getPercentileLevelIteratedTo(), v.getValueIteratedTo() / 1000.0});
         }

@@ -18,9 +18,8 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
 
 /**
- * An event-driven load generator speaking the wire protocol itself: a few threads hold thousands of
- * client connections (10,000 take about 2 cores' worth of nothing while idle), and every latency goes
- * into one HdrHistogram.
+ * An event-driven load generator speaking the wire protocol itself: two threads hold 10,000 client
+ * connections, and every latency goes into one HdrHistogram.
  *
  * <p>Use in three steps: {@link #start} makes the threads, {@link #connect} ramps the clients up
  * (optionally in steps, with a callback after each, so a caller can sample the target's memory), and

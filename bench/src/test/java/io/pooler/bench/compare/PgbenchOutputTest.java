@@ -2,7 +2,11 @@ package io.pooler.bench.compare;
 
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,10 +70,10 @@ class PgbenchOutputTest {
     }
 
     @Test
-    void mergesTheLogsOfEveryPgbenchThread(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        java.nio.file.Files.writeString(dir.resolve("tx.4242"), "0 0 1000 0 1700000000 1\n1 0 2000 0 1700000000 2\n");
-        java.nio.file.Files.writeString(dir.resolve("tx.4242.1"), "2 0 3000 0 1700000000 3\n");
-        java.nio.file.Files.writeString(dir.resolve("stdout"), STDOUT);
+    void mergesTheLogsOfEveryPgbenchThread(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("tx.4242"), "0 0 1000 0 1700000000 1\n1 0 2000 0 1700000000 2\n");
+        Files.writeString(dir.resolve("tx.4242.1"), "2 0 3000 0 1700000000 3\n");
+        Files.writeString(dir.resolve("stdout"), STDOUT);
 
         Histogram h = PgbenchDriver.readLogs(dir);
 
@@ -79,17 +83,17 @@ class PgbenchOutputTest {
 
     @Test
     void buildsTheCommandLineFromTheScenario() {
-        PgbenchDriver driver = new PgbenchDriver(java.nio.file.Path.of("/usr/bin/pgbench"), "bench", "bench", "pw",
-                java.nio.file.Path.of("/tmp"));
+        PgbenchDriver driver = new PgbenchDriver(Path.of("/usr/bin/pgbench"), "bench", "bench", "pw",
+                Path.of("/tmp"));
 
-        List<String> select = driver.command(Fixtures.SELECT_ONLY, 6432, java.time.Duration.ofSeconds(10),
-                java.nio.file.Path.of("/tmp/x/tx"));
-        List<String> prepared = driver.command(Fixtures.prepared(), 6432, java.time.Duration.ofSeconds(10),
-                java.nio.file.Path.of("/tmp/x/tx"));
-        List<String> perTransaction = driver.command(Scenarios.standard().get(2), 6432, java.time.Duration.ofSeconds(10),
-                java.nio.file.Path.of("/tmp/x/tx"));
-        List<String> tpcb = driver.command(Scenarios.standard().get(1), 6432, java.time.Duration.ofSeconds(10),
-                java.nio.file.Path.of("/tmp/x/tx"));
+        List<String> select = driver.command(Fixtures.SELECT_ONLY, 6432, Duration.ofSeconds(10),
+                Path.of("/tmp/x/tx"));
+        List<String> prepared = driver.command(Fixtures.prepared(), 6432, Duration.ofSeconds(10),
+                Path.of("/tmp/x/tx"));
+        List<String> perTransaction = driver.command(Scenarios.standard().get(2), 6432, Duration.ofSeconds(10),
+                Path.of("/tmp/x/tx"));
+        List<String> tpcb = driver.command(Scenarios.standard().get(1), 6432, Duration.ofSeconds(10),
+                Path.of("/tmp/x/tx"));
 
         assertTrue(String.join(" ", select).contains("-c 50 -j 2 -T 10 -M simple"), String.join(" ", select));
         assertTrue(select.contains("--select-only"));
