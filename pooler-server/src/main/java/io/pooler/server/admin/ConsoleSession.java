@@ -109,7 +109,7 @@ public final class ConsoleSession {
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
     }
 
-    /** One message from the client; the frame is released here. */
+    /** One message from the client; the frame is released here, once, and errors are answered here. */
     public void onMessage(ByteBuf frame) {
         try {
             lastRequestMillis = System.currentTimeMillis();
@@ -121,6 +121,8 @@ public final class ConsoleSession {
                 default -> refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                         "unsupported packet type for admin console: " + (char) PgFrames.type(frame)));
             }
+        } catch (io.pooler.protocol.ProtocolException e) {
+            refuse.accept(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
         } finally {
             frame.release();
         }
