@@ -81,6 +81,22 @@ public final class StatementRewriter {
     }
 
     /**
+     * Checks a Parse, Bind, Describe or Close as {@link #forward} would, without acting on it: throws
+     * {@link ProtocolException} for a malformed one. The client's connection calls this as a message
+     * arrives, so a malformed one is refused before it asks for a server or joins a queue.
+     */
+    public static void check(ByteBuf frame) {
+        switch (PgFrames.type(frame)) {
+            case MessageType.PARSE -> ParseMessage.read(frame);
+            case MessageType.BIND -> BindMessage.read(frame);
+            case MessageType.DESCRIBE -> TargetMessage.read(frame, "Describe");
+            case MessageType.CLOSE -> TargetMessage.read(frame, "Close");
+            default -> {
+            }
+        }
+    }
+
+    /**
      * Without a server: a client between transactions (so idle) that parses a statement some server
      * has already parsed successfully, or closes one, is answered by the pooler at once. Returns the
      * answer's type byte ('1' ParseComplete, '3' CloseComplete), or 0 when the message needs a

@@ -20,6 +20,7 @@ import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
@@ -214,6 +215,9 @@ public final class ClientConnection extends PooledClient {
         try {
             if (startsMessage(msg)) {
                 FrontendMessageCheck.checkAfterLogin(typeOf(msg));
+            }
+            if (statementRewriter != null && msg instanceof ByteBuf frame) {
+                StatementRewriter.check(frame); // refused here, before it asks for a server
             }
         } catch (ProtocolException e) {
             ReferenceCountUtil.release(msg);
@@ -783,6 +787,7 @@ public final class ClientConnection extends PooledClient {
         if (msg instanceof FramePart part) {
             midMessage = !part.last();
         }
+        // NOTE: counted before the message can be flushed, so its answer can never be counted first.
         if (first) {
             switch (type) {
                 case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
@@ -806,9 +811,11 @@ public final class ClientConnection extends PooledClient {
             toServer.add(server.channel(), part.content());
         } else {
             try {
+                // Malformed messages were refused on arrival (StatementRewriter.check); what can still
+                // be refused here is a client over MAX_CLIENT_STATEMENTS.
                 statementRewriter.forward((ByteBuf) msg, server, f -> toServer.add(server.channel(), f));
             } catch (ProtocolException e) {
-                ((ByteBuf) msg).release(); // the rewriter validates before it consumes: still ours
+                ((ByteBuf) msg).release(); // the rewriter checks before it consumes: still ours
                 onProtocolError(e);
                 return;
             }
