@@ -79,8 +79,11 @@ public interface AdminBackend {
 
     void shutdown(ShutdownMode mode);
 
-    /** Re-reads the config; empty on success, else the reason it was refused. */
-    Optional<String> reload();
+    /**
+     * Re-reads the config off the event loops (reading files and building TLS contexts blocks);
+     * completes empty on success, else with the reason it was refused.
+     */
+    CompletionStage<Optional<String>> reload();
 
     /** Completes when no server of the database is marked close-needed any more. */
     CompletionStage<Void> waitClose(String database);

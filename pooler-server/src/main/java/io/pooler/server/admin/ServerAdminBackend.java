@@ -277,10 +277,17 @@ public final class ServerAdminBackend implements AdminBackend {
         t.start();
     }
 
+    /** RELOAD reads files and builds TLS contexts: never on an event loop, which it would stall. */
     @Override
-    public Optional<String> reload() {
+    public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return server.reload();
+        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread);
+    }
+
+    private static void runOnReloadThread(Runnable task) {
+        Thread t = new Thread(task, "pooler-reload");
+        t.setDaemon(true);
+        t.start();
     }
 
     @Override
