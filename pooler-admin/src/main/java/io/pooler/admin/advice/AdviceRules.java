@@ -12,11 +12,12 @@ import java.util.Optional;
  * (SHOW ADVICE) gives the same formulas.
  *
  * <p>The servers a pool needs come from Little's law: the mean number of transactions in the system
- * is their arrival rate times the time each spends there. A transaction spends its hold time on a
- * server and, when the pool is short, its wait before; so
- * {@code needed = rate x (mean hold + mean wait)} servers would have let every transaction start at
- * once. The same law read off the samples, {@code mean sv_active + mean cl_waiting}, covers session
- * pools (where a client, not a transaction, holds the server) and a pool so stuck that no transaction
+ * is their arrival rate times the time each spends there. A transaction's time is counted from the
+ * client's first message, so it holds both the wait for a server and the time on it, and
+ * {@code needed = transactions per second x mean transaction time} is how many transactions were
+ * running or queued at once on average: servers for all of them would have let each start at once.
+ * The same law read off the samples, {@code mean sv_active + mean cl_waiting}, covers session pools
+ * (where a client, not a transaction, holds the server) and a pool so stuck that no transaction
  * completes; the larger of the two is used.
  */
 public final class AdviceRules {
@@ -65,9 +66,9 @@ public final class AdviceRules {
         return p.poolMode() == PoolMode.SESSION ? sampled(p) : Math.max(fromStats(p), sampled(p));
     }
 
-    /** Little's law on the transactions: rate x (hold + wait). */
+    /** Little's law on the transactions: rate x mean transaction time (its wait included). */
     static double fromStats(PoolLoad p) {
-        return p.arrivalRate() * p.meanHoldMicros() / 1e6 + p.assignmentRate() * p.meanWaitMicros() / 1e6;
+        return p.arrivalRate() * p.meanXactMicros() / 1e6;
     }
 
     /** Little's law read off the samples: servers busy plus clients queued, on average. */
@@ -203,13 +204,13 @@ public final class AdviceRules {
             return String.format(Locale.ROOT, "%.1f servers busy + %.1f clients queued on average = %.1f servers needed (Little's law)",
                     p.load().meanActive(), p.load().meanWaiting(), needed);
         }
-        String unit = p.poolMode() == PoolMode.STATEMENT ? "queries" : "transactions";
-        if (p.meanWaitMicros() > 0) {
-            return String.format(Locale.ROOT, "%s %s/s x (%s held + %s waiting) = %.1f servers needed (Little's law)",
-                    rate(p.arrivalRate()), unit, duration(p.meanHoldMicros()), duration(p.meanWaitMicros()), needed);
-        }
-        return String.format(Locale.ROOT, "%s %s/s x %s held = %.1f servers needed (Little's law)",
-                rate(p.arrivalRate()), unit, duration(p.meanHoldMicros()), needed);
+        boolean statement = p.poolMode() == PoolMode.STATEMENT;
+        String each = String.format(Locale.ROOT, "%s %s/s x %s per %s", rate(p.arrivalRate()),
+                statement ? "queries" : "transactions", duration(p.meanXactMicros()), statement ? "query" : "transaction");
+        String waiting = p.meanWaitMicros() > 0
+                ? String.format(Locale.ROOT, " (%s of it waiting for a server)", duration(Math.min(p.meanWaitMicros(), p.meanXactMicros())))
+                : "";
+        return String.format(Locale.ROOT, "%s%s = %.1f servers needed (Little's law)", each, waiting, needed);
     }
 
     static String duration(long micros) {

@@ -15,12 +15,13 @@ import io.pooler.stats.Percentiles;
  *                           max_db_connections too)
  * @param otherUserServers   servers open now in the user's other pools (max_user_connections)
  * @param windowMicros       how long the stats window lasts
- * @param transactions       transactions in the window (queries, in statement mode): what holds a server
- * @param meanHoldMicros     mean transaction time (query time in statement mode): how long each holds it
+ * @param transactions       transactions in the window (queries in statement mode): each holds a server
+ * @param meanXactMicros     mean transaction time (query time in statement mode), from the client's
+ *                           first message, so a wait for a server is part of it
  * @param assignments        servers handed to clients in the window
  * @param meanWaitMicros     mean wait for a server, per assignment
  * @param waitTime           wait-time percentiles over the window
- * @param holdTime           transaction-time (statement mode: query-time) percentiles over the window
+ * @param xactTime           transaction-time (statement mode: query-time) percentiles over the window
  */
 public record PoolLoad(
         String database,
@@ -40,11 +41,11 @@ public record PoolLoad(
         long queryWaitTimeoutMicros,
         long windowMicros,
         long transactions,
-        long meanHoldMicros,
+        long meanXactMicros,
         long assignments,
         long meanWaitMicros,
         Percentiles waitTime,
-        Percentiles holdTime,
+        Percentiles xactTime,
         LoadSummary load) {
 
     public double windowSeconds() {

@@ -28,7 +28,7 @@ class AdviceRulesTest {
         long queryWaitTimeoutMicros = 120_000_000;
         long windowMicros = 60_000_000;
         double xactPerSecond = 100;
-        long meanHoldMicros = 2_000;
+        long meanXactMicros = 2_000;
         long meanWaitMicros = 0;
         Percentiles wait = new Percentiles(0, 0, 0);
         int samples = 60;
@@ -46,18 +46,18 @@ class AdviceRulesTest {
             long xacts = Math.round(xactPerSecond * windowMicros / 1e6);
             return new PoolLoad("shop", "app", mode, poolSize, "default_pool_size", reserve, "reserve_pool_size",
                     reserveTimeoutMicros, maxDb, "max_db_connections", otherDbServers, maxUser, "max_user_connections",
-                    otherUserServers, queryWaitTimeoutMicros, windowMicros, xacts, meanHoldMicros, xacts, meanWaitMicros,
-                    wait, new Percentiles(meanHoldMicros, meanHoldMicros * 2, meanHoldMicros * 3),
+                    otherUserServers, queryWaitTimeoutMicros, windowMicros, xacts, meanXactMicros, xacts, meanWaitMicros,
+                    wait, new Percentiles(meanXactMicros, meanXactMicros * 2, meanXactMicros * 3),
                     new LoadSummary(samples, meanActive, peakActive, meanWaiting, peakWaiting, busyShare, waitingShare,
                             reserveShare, peakServers, waitTimeouts));
         }
 
-        /** The undersized pool of the end-to-end test: 2 servers, 95 transactions/s of 21 ms, queueing always. */
+        /** The undersized pool of the end-to-end test: 2 servers, 95 transactions/s of 21 ms, each queued 190 ms first. */
         static Scripted undersized() {
             Scripted s = new Scripted();
             s.poolSize = 2;
             s.xactPerSecond = 95;
-            s.meanHoldMicros = 21_000;
+            s.meanXactMicros = 211_000;
             s.meanWaitMicros = 190_000;
             s.wait = new Percentiles(180_000, 300_000, 380_000);
             s.meanActive = 2;
@@ -86,7 +86,7 @@ class AdviceRulesTest {
         Advice a = only(AdviceRules.advise(new Scripted().load()));
         assertFalse(a.isChange());
         assertNull(a.suggestedValue());
-        assertEquals("no change: 100 transactions/s x 2.0 ms held = 0.2 servers needed (Little's law), pool_size 20;"
+        assertEquals("no change: 100 transactions/s x 2.0 ms per transaction = 0.2 servers needed (Little's law), pool_size 20;"
                 + " clients queued in 0% of samples, p99 wait 0.0 ms", a.reason());
     }
 
@@ -103,12 +103,13 @@ class AdviceRulesTest {
     @Test
     void queueingPoolGrowsToLittlesLawWithHeadroom() {
         Advice a = only(AdviceRules.advise(Scripted.undersized().load()));
-        // 95/s x (21 ms + 190 ms) = 20.0 servers; x 1.25 = 25.06 -> 26.
+        // 95/s x 211 ms = 20.0 servers; x 1.25 = 25.06 -> 26.
         assertEquals("default_pool_size", a.setting());
         assertEquals("2", a.currentValue());
         assertEquals("26", a.suggestedValue());
         assertEquals("clients queued in 95% of samples (p99 wait 380 ms), servers all busy in 100% of samples: "
-                + "95 transactions/s x (21 ms held + 190 ms waiting) = 20.0 servers needed (Little's law), "
+                + "95 transactions/s x 211 ms per transaction (190 ms of it waiting for a server) = 20.0 servers needed"
+                + " (Little's law), "
                 + "x 1.25 headroom = 26", a.reason());
     }
 
@@ -164,7 +165,7 @@ class AdviceRulesTest {
         s.reserveShare = 0.6;
         s.peakServers = 24;
         s.xactPerSecond = 900;
-        s.meanHoldMicros = 20_000; // 18 servers needed, x 1.25 = 22.5 -> 23, but 24 were in use
+        s.meanXactMicros = 20_000; // 18 servers needed, x 1.25 = 22.5 -> 23, but 24 were in use
         s.meanActive = 18;
         Advice a = only(AdviceRules.advise(s.load()));
         assertEquals("default_pool_size", a.setting());
