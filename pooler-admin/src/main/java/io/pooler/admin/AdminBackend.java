@@ -1,8 +1,11 @@
 package io.pooler.admin;
 
 import io.pooler.config.PoolerConfig;
+import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolSettings;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -29,6 +32,9 @@ public interface AdminBackend {
 
     /** Every pool but the console's own. */
     List<PoolView> pools();
+
+    /** Each pool's resolved limits and timeouts, by the keys of {@link #pools()} (SHOW ADVICE). */
+    Map<PoolKey, PoolSettings> poolSettings();
 
     /** Client connections past authentication, the console's own included. */
     List<SocketView> clients();
