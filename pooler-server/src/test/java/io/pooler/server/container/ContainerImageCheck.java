@@ -203,7 +203,7 @@ class ContainerImageCheck {
     private Path unpack(Path rootfs) throws IOException, InterruptedException {
         Files.createDirectories(rootfs);
         for (Path layer : image.layers()) {
-            Output tar = run(List.of("tar", "--extract", "--gzip", "--same-owner", "--same-permissions",
+            Output tar = run(List.of("tar", "--extract", "--gzip", "--same-owner", "--same-permissions", "--warning=no-unknown-keyword",
                     "--file", layer.toString(), "--directory", rootfs.toString()), Map.of());
             assertEquals(0, tar.awaitExit(), tar.text());
         }
