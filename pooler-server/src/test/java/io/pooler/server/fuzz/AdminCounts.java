@@ -13,7 +13,7 @@ import java.util.TreeMap;
 final class AdminCounts {
     /** Per pool, the client and server counts that mean someone is connected or something is in flight. */
     static final String[] BUSY_POOL_COLUMNS = {"cl_active", "cl_waiting", "cl_active_cancel_req",
-            "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_used", "sv_login"};
+            "cl_waiting_cancel_req", "sv_active", "sv_active_cancel", "sv_being_canceled", "sv_login"};
 
     private AdminCounts() {
     }

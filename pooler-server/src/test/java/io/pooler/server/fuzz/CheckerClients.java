@@ -29,6 +29,7 @@ final class CheckerClients implements AutoCloseable {
     private final Connector connector;
     private final int count;
     private final long pauseMillis;
+    private boolean prepared;
     private final AtomicBoolean running = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong queries = new AtomicLong();
@@ -41,6 +42,12 @@ final class CheckerClients implements AutoCloseable {
         this.connector = connector;
         this.count = count;
         this.pauseMillis = pauseMillis;
+    }
+
+    /** Asks with one server-side prepared statement per connection ({@code select ?::text}) instead. */
+    CheckerClients prepared() {
+        this.prepared = true;
+        return this;
     }
 
     CheckerClients start() {
@@ -64,14 +71,9 @@ final class CheckerClients implements AutoCloseable {
                     c = connector.open();
                 }
                 String tag = name + index + "-" + Long.toUnsignedString(random.nextLong(), 36);
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select '" + tag + "'")) {
-                    List<String> rows = new ArrayList<>();
-                    while (rs.next()) {
-                        rows.add(rs.getString(1));
-                    }
-                    if (!rows.equals(List.of(tag))) {
-                        keep(crossed, "asked for " + tag + ", got " + rows);
-                    }
+                List<String> rows = prepared ? askPrepared(c, tag) : ask(c, tag);
+                if (!rows.equals(List.of(tag))) {
+                    keep(crossed, "asked for " + tag + ", got " + rows);
                 }
                 queries.incrementAndGet();
                 if (pauseMillis > 0) {
@@ -92,6 +94,30 @@ final class CheckerClients implements AutoCloseable {
             }
         }
         closeQuietly(c);
+    }
+
+    private static List<String> ask(Connection c, String tag) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select '" + tag + "'")) {
+            return rows(rs);
+        }
+    }
+
+    private static List<String> askPrepared(Connection c, String tag) throws SQLException {
+        // PgJDBC caches the statement per connection: with prepareThreshold 1 it is a named server-side statement.
+        try (java.sql.PreparedStatement s = c.prepareStatement("select ?::text")) {
+            s.setString(1, tag);
+            try (ResultSet rs = s.executeQuery()) {
+                return rows(rs);
+            }
+        }
+    }
+
+    private static List<String> rows(ResultSet rs) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        while (rs.next()) {
+            rows.add(rs.getString(1));
+        }
+        return rows;
     }
 
     /** Stops the loops and closes the connections. */

@@ -240,6 +240,18 @@ final class WireClient implements AutoCloseable {
         return in;
     }
 
+    /** Whatever bytes arrive next, up to the buffer's size; -1 at end of stream. */
+    int readInto(byte[] buffer, Duration timeout) throws IOException {
+        socket.setSoTimeout(timeoutMillis(timeout));
+        return in.read(buffer);
+    }
+
+    /** Closes with a reset (SO_LINGER 0) instead of a FIN. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     @Override
     public void close() {
         try {
