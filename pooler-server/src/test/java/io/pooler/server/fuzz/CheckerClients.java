@@ -33,6 +33,7 @@ final class CheckerClients implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean();
     private final List<Thread> threads = new ArrayList<>();
     private final AtomicLong queries = new AtomicLong();
+    private final java.util.concurrent.CountDownLatch everyoneAnswered;
     private final ConcurrentLinkedQueue<String> crossed = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
 
@@ -42,6 +43,15 @@ final class CheckerClients implements AutoCloseable {
         this.connector = connector;
         this.count = count;
         this.pauseMillis = pauseMillis;
+        this.everyoneAnswered = new java.util.concurrent.CountDownLatch(count);
+    }
+
+    /** Waits until every checker has had an answer, so its connection is counted among the clients. */
+    CheckerClients awaitFirstAnswers(java.time.Duration timeout) throws InterruptedException {
+        if (!everyoneAnswered.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError(name + " checkers got no answer in " + timeout + ": " + errors());
+        }
+        return this;
     }
 
     /** Asks with one server-side prepared statement per connection ({@code select ?::text}) instead. */
@@ -65,6 +75,7 @@ final class CheckerClients implements AutoCloseable {
     private void run(int index) {
         SplittableRandom random = new SplittableRandom();
         Connection c = null;
+        boolean answered = false;
         while (running.get()) {
             try {
                 if (c == null) {
@@ -76,6 +87,10 @@ final class CheckerClients implements AutoCloseable {
                     keep(crossed, "asked for " + tag + ", got " + rows);
                 }
                 queries.incrementAndGet();
+                if (!answered) {
+                    answered = true;
+                    everyoneAnswered.countDown();
+                }
                 if (pauseMillis > 0) {
                     Thread.sleep(pauseMillis);
                 }

@@ -155,6 +155,9 @@ class ProtocolFuzzTest {
             CheckerClients prepared = new CheckerClients("chkP", () -> poolerB.connect("fz_txp", APP_USER, APP_PASSWORD,
                     namedStatements), 2, 5).prepared().start();
 
+            for (CheckerClients checkers : List.of(transaction, session, prepared)) {
+                checkers.awaitFirstAnswers(Duration.ofSeconds(60));
+            }
             // With one worker, each case's double releases, unhandled exceptions and ghost slots are pinned on it.
             Attribution attribution = WORKERS == 1 || ONLY_CASE >= 0 ? new Attribution(watch, adminA, adminB) : null;
             Run run = ONLY_CASE >= 0 ? runOne(cases, runner, attribution) : runMany(cases, runner, attribution);
