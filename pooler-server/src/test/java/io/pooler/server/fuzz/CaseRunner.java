@@ -359,10 +359,14 @@ final class CaseRunner {
             }
         }
 
-        /** Only a CancelRequest or a Terminate ends a connection without a word. */
+        /**
+         * Only a CancelRequest or a Terminate ends a connection without a word. After login, a Terminate is
+         * any message of type X, whatever its length says, as in PostgreSQL.
+         */
         private boolean silentCloseAllowed() {
             byte[] s = sent.toByteArray();
-            return contains(s, CANCEL_CODE) || contains(s, TERMINATE);
+            return contains(s, CANCEL_CODE) || contains(s, TERMINATE)
+                    || c.phase() == FuzzCase.Phase.AFTER_LOGIN && hasTypedMessage(c.input(), (byte) 'X');
         }
 
         Result result() {
@@ -377,6 +381,22 @@ final class CaseRunner {
                     : c.end() == FuzzCase.End.RESET ? "reset by us" : "still open");
             return new Result(c, sent.toByteArray(), List.copyOf(problems), summary.toString());
         }
+    }
+
+    /** True when {@code type} starts one of the typed messages the bytes split into, read as the pooler reads them. */
+    static boolean hasTypedMessage(byte[] bytes, byte type) {
+        int at = 0;
+        while (at + 5 <= bytes.length) {
+            if (bytes[at] == type) {
+                return true;
+            }
+            int length = ByteBuffer.wrap(bytes, at + 1, 4).getInt();
+            if (length < 4) {
+                return false;
+            }
+            at += 1 + length;
+        }
+        return false;
     }
 
     static boolean contains(byte[] haystack, byte[] needle) {

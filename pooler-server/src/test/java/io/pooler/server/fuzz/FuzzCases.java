@@ -21,7 +21,15 @@ final class FuzzCases {
     private final Markers markers;
     private final List<byte[]> backendPalette;
 
-    FuzzCases(long seed, SessionCorpus corpus, Targets targets, Markers markers) {
+    /** How often each phase comes, in percent of all cases. */
+    private static final java.util.Map<FuzzCase.Phase, Integer> WEIGHTS = java.util.Map.of(
+            FuzzCase.Phase.BEFORE_LOGIN, 20, FuzzCase.Phase.DURING_LOGIN, 25,
+            FuzzCase.Phase.AFTER_LOGIN, 40, FuzzCase.Phase.SERVER_REPLY, 15);
+
+    private final java.util.Set<FuzzCase.Phase> phases;
+
+    FuzzCases(long seed, SessionCorpus corpus, Targets targets, Markers markers, java.util.Set<FuzzCase.Phase> phases) {
+        this.phases = java.util.EnumSet.copyOf(phases);
         this.seed = seed;
         this.corpus = corpus;
         this.targets = targets;
@@ -32,15 +40,24 @@ final class FuzzCases {
     FuzzCase generate(long id) {
         SplittableRandom random = new SplittableRandom(seed ^ (id * 0x9E3779B97F4A7C15L));
         Mutator m = new Mutator(random);
-        int p = random.nextInt(100);
-        if (p < 20) {
-            return beforeLogin(id, m);
-        } else if (p < 45) {
-            return duringLogin(id, m);
-        } else if (p < 85) {
-            return afterLogin(id, m);
+        int total = phases.stream().mapToInt(WEIGHTS::get).sum();
+        int p = random.nextInt(total);
+        FuzzCase.Phase phase = null;
+        for (FuzzCase.Phase candidate : FuzzCase.Phase.values()) {
+            if (phases.contains(candidate)) {
+                p -= WEIGHTS.get(candidate);
+                if (p < 0) {
+                    phase = candidate;
+                    break;
+                }
+            }
         }
-        return serverReply(id, m);
+        return switch (phase) {
+            case BEFORE_LOGIN -> beforeLogin(id, m);
+            case DURING_LOGIN -> duringLogin(id, m);
+            case AFTER_LOGIN -> afterLogin(id, m);
+            case SERVER_REPLY -> serverReply(id, m);
+        };
     }
 
     private FuzzCase beforeLogin(long id, Mutator m) {

@@ -68,6 +68,10 @@ class ProtocolFuzzTest {
     private static final long SEED = Long.getLong("fuzz.seed", new SecureRandom().nextLong());
     private static final long ONLY_CASE = Long.getLong("fuzz.case", -1);
     private static final int WORKERS = Integer.getInteger("fuzz.workers", 4);
+    /** {@code -Dfuzz.phases=AFTER_LOGIN,SERVER_REPLY} runs only those phases' cases. */
+    private static final java.util.Set<FuzzCase.Phase> PHASES = java.util.Arrays.stream(
+                    System.getProperty("fuzz.phases", "BEFORE_LOGIN,DURING_LOGIN,AFTER_LOGIN,SERVER_REPLY").split(","))
+            .map(String::strip).map(FuzzCase.Phase::valueOf).collect(Collectors.toCollection(() -> EnumSet.noneOf(FuzzCase.Phase.class)));
     private static final int REPORTED = 25;
     private static final String HBA = """
             host fz_plain all 127.0.0.1/32 password
@@ -135,7 +139,7 @@ class ProtocolFuzzTest {
     void hostileInputHurtsOnlyItsSender() throws Exception {
         String runId = Long.toUnsignedString(SEED, 36);
         FuzzCases.Markers markers = new FuzzCases.Markers(runId);
-        FuzzCases cases = new FuzzCases(SEED, SessionCorpus.load(), targets(), markers);
+        FuzzCases cases = new FuzzCases(SEED, SessionCorpus.load(), targets(), markers, PHASES);
         CaseRunner runner = new CaseRunner(hostile, markers);
         ServerLogWatch serverLog = new ServerLogWatch(pg);
         NettyLogWatch watch = NettyLogWatch.install();
