@@ -385,16 +385,16 @@ final class CaseRunner {
 
     /** True when {@code type} starts one of the typed messages the bytes split into, read as the pooler reads them. */
     static boolean hasTypedMessage(byte[] bytes, byte type) {
-        int at = 0;
+        long at = 0;
         while (at + 5 <= bytes.length) {
-            if (bytes[at] == type) {
+            if (bytes[(int) at] == type) {
                 return true;
             }
-            int length = ByteBuffer.wrap(bytes, at + 1, 4).getInt();
+            int length = ByteBuffer.wrap(bytes, (int) at + 1, 4).getInt();
             if (length < 4) {
                 return false;
             }
-            at += 1 + length;
+            at += 1L + length;
         }
         return false;
     }
