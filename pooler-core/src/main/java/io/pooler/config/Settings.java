@@ -222,6 +222,11 @@ public final class Settings {
         return (int) Math.min((Long) values.get("max_packet_size"), Integer.MAX_VALUE);
     }
 
+    /** Pooler's cap on a message it must accumulate whole to parse (see the protocol package). */
+    public int maxParsedMessageSize() {
+        return (int) Math.min((Long) values.get("max_parsed_message_size"), Integer.MAX_VALUE);
+    }
+
     /** Resolved against the configuration file's directory; empty if not set. */
     public Optional<Path> pidfile() {
         return path("pidfile");
