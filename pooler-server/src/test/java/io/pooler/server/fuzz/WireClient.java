@@ -151,6 +151,9 @@ final class WireClient implements AutoCloseable {
         while (true) {
             Frame f = read(remaining(deadline));
             if (f == null) {
+                if (!frames.isEmpty() && frames.get(frames.size() - 1).isError()) {
+                    return frames; // refused, then closed: the caller reads the error
+                }
                 throw new EOFException("end of stream before ReadyForQuery; got " + frames);
             }
             frames.add(f);
@@ -182,7 +185,13 @@ final class WireClient implements AutoCloseable {
             }
             switch (f.authCode()) {
                 case 0 -> {
-                    return readUntilReady(remaining(deadline));
+                    List<Frame> welcome = readUntilReady(remaining(deadline));
+                    for (Frame w : welcome) {
+                        if (w.isError()) {
+                            throw new LoginRefused(w); // e.g. no server could be had for the welcome
+                        }
+                    }
+                    return welcome;
                 }
                 case 3 -> send(Wire.password(password));
                 case 5 -> send(Wire.password(md5Response(user, password, java.util.Arrays.copyOfRange(f.body(), 4, 8))));
