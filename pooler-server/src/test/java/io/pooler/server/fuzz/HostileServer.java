@@ -39,7 +39,26 @@ final class HostileServer implements AutoCloseable {
 
     static final String TAG_PREFIX = "hostile-";
     private static final Pattern TAG = Pattern.compile("hostile-(\\d+)x(\\d+)");
-    private static final int LOGIN_VARIANTS = 18;
+    /** The damaged logins {@link #hostileLogin} plays, by number. */
+    static final List<String> LOGIN_VARIANTS = List.of(
+            "SCRAM asking for 2147483647 iterations",
+            "SCRAM asking for 100001 iterations",
+            "SCRAM with a salt that is not base64",
+            "SCRAM with a nonce that does not extend the client's",
+            "SCRAM server-first without s=",
+            "SCRAM server-final with a wrong signature",
+            "an unknown authentication request (99)",
+            "an authentication request without a code (length 4)",
+            "FATAL 28P01 at login",
+            "the welcome cut after 40 bytes, then close",
+            "BackendKeyData with a 2-byte body",
+            "ReadyForQuery with status 'X' at login",
+            "close right after the StartupMessage",
+            "a 1 MB ParameterStatus at login",
+            "10000 ParameterStatus messages at login",
+            "AuthenticationOk twice",
+            "an ErrorResponse with no fields at all (length 4)",
+            "random bytes");
 
     private final ServerSocket listener;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -55,7 +74,15 @@ final class HostileServer implements AutoCloseable {
     private final List<Socket> open = java.util.Collections.synchronizedList(new ArrayList<>());
     private volatile boolean closed;
 
+    /** Every login gets this variant of {@link #hostileLogin}, or a random choice when negative. */
+    private final int forcedLoginVariant;
+
     HostileServer(long seed, int hostileLoginPercent) throws IOException {
+        this(seed, hostileLoginPercent, -1);
+    }
+
+    HostileServer(long seed, int hostileLoginPercent, int forcedLoginVariant) throws IOException {
+        this.forcedLoginVariant = forcedLoginVariant;
         this.seed = seed;
         this.hostileLoginPercent = hostileLoginPercent;
         this.listener = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
@@ -179,7 +206,7 @@ final class HostileServer implements AutoCloseable {
             boolean hostile = random.nextInt(100) < hostileLoginPercent;
             if (hostile) {
                 hostileLogins.incrementAndGet();
-                hostileLogin(random.nextInt(LOGIN_VARIANTS), random, in, out);
+                hostileLogin(forcedLoginVariant >= 0 ? forcedLoginVariant : random.nextInt(LOGIN_VARIANTS.size()), random, in, out);
                 sleepQuietly(200);
                 return;
             }
