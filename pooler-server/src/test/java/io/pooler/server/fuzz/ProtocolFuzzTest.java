@@ -54,7 +54,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no statement from a client that never authenticated.
  *
  * <p>Bounded: {@value #DEFAULT_TRIES} cases or {@value #DEFAULT_SECONDS} s, whichever comes first. Longer:
- * {@code mvn -pl pooler-server -am verify -Dtest=ProtocolFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
+ * {@code mvn -pl pooler-server -am test -Dtest=ProtocolFuzzTest -Dsurefire.failIfNoSpecifiedTests=false
  * -Dfuzz.tries=200000}; replay one case with {@code -Dfuzz.seed=<seed> -Dfuzz.case=<n>} (both printed).
  */
 @ExtendWith(PostgresExtension.class)
