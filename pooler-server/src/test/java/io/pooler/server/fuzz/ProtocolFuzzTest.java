@@ -65,7 +65,12 @@ class ProtocolFuzzTest {
     /** With a longer run asked for, the time limit goes unless given too. */
     private static final Duration TIME_LIMIT = Duration.ofSeconds(Long.getLong("fuzz.seconds",
             System.getProperty("fuzz.tries") == null ? DEFAULT_SECONDS : 24 * 3600));
-    private static final long SEED = Long.getLong("fuzz.seed", new SecureRandom().nextLong());
+    /**
+     * The same cases on every `mvn verify`, so the build is repeatable; `-Dfuzz.seed=random` (the long
+     * run) explores new ones.
+     */
+    private static final long SEED = "random".equals(System.getProperty("fuzz.seed"))
+            ? new SecureRandom().nextLong() : Long.getLong("fuzz.seed", 20261203L);
     private static final long ONLY_CASE = Long.getLong("fuzz.case", -1);
     private static final int WORKERS = Integer.getInteger("fuzz.workers", 4);
     /** {@code -Dfuzz.phases=AFTER_LOGIN,SERVER_REPLY} runs only those phases' cases. */
