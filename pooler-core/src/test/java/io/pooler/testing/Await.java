@@ -39,12 +39,15 @@ public final class Await {
         until(deadline, condition, () -> what);
     }
 
-    /** A condition that may throw (a query, say): an exception counts as "not yet". */
+    /**
+     * A condition that may throw (a query, say, or a lookup that asserts its row exists): an exception
+     * or a failed assertion counts as "not yet".
+     */
     public static BooleanSupplier quietly(CheckedCondition condition) {
         return () -> {
             try {
                 return condition.holds();
-            } catch (Exception notYet) {
+            } catch (Exception | AssertionError notYet) {
                 return false;
             }
         };
