@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -205,7 +206,6 @@ class ConnectQueryCloseChurnTest {
                 try (Connection c = extended ? pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, p)
                         : pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, p)) {
                     current = c;
-                    name += " (client port " + PortRecordingSocketFactory.lastLocalPort() + ")";
                     step(name + " (" + (extended ? "extended" : "simple") + " protocol) waiting for the answer to select " + i);
                     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select " + i)) {
                         rs.next();
@@ -231,7 +231,8 @@ class ConnectQueryCloseChurnTest {
             if (started == 0 || System.nanoTime() - started < deadline.toNanos()) {
                 return null;
             }
-            return step + ": no progress for " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms";
+            return step + " (client port " + PortRecordingSocketFactory.localPortOf(thread) + "): no progress for "
+                    + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) + " ms";
         }
 
         boolean isAlive() {
@@ -257,17 +258,18 @@ class ConnectQueryCloseChurnTest {
 
     /** Lets the test name a client the way SHOW CLIENTS does, by its port; PgJDBC instantiates it by name. */
     public static final class PortRecordingSocketFactory extends SocketFactory {
-        private static final ThreadLocal<Socket> LAST = new ThreadLocal<>();
+        private static final Map<Thread, Socket> LAST = new ConcurrentHashMap<>();
 
-        static int lastLocalPort() {
-            Socket s = LAST.get();
+        /** The local port of the socket {@code thread} opened last, or -1. */
+        static int localPortOf(Thread thread) {
+            Socket s = LAST.get(thread);
             return s == null ? -1 : s.getLocalPort();
         }
 
         @Override
         public Socket createSocket() {
             Socket s = new Socket();
-            LAST.set(s);
+            LAST.put(Thread.currentThread(), s);
             return s;
         }
 
