@@ -61,7 +61,7 @@ class ConnectQueryCloseChurnTest {
      */
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(15);
     /** The whole run, whatever is left of the cycles: every load loop here is bounded in time. */
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(90);
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("churn.seconds", 60));
 
     private final PoolerFixture pooler;
 

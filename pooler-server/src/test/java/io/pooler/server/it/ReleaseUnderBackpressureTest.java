@@ -40,7 +40,7 @@ class ReleaseUnderBackpressureTest {
     /** About 4 MB: far more than the socket buffers hold, so the pooler's write buffer to a slow reader fills. */
     private static final String BIG_RESULT = "select repeat('x', 1000) from generate_series(1, 4000)";
     /** Each round has a chance to hit the race (see the class comment); rounds go on up to this long. */
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(60);
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("churn.seconds", 40));
     /** Far more than a slow read of 4 MB or a select 1 takes, even on a loaded machine. */
     private static final int READ_TIMEOUT_SECONDS = 20;
 
