@@ -238,8 +238,11 @@ class AdminControlTest {
             for (Connection c : clients) {
                 sleeps.add(async(c, "select pg_sleep(1.5)::text"));
             }
-            Await.until(Duration.ofSeconds(10), quietly(() -> intValue(pool(admin, DB, SCRAM_USER), "cl_waiting") == 1),
-                    "the third client waits");
+            // The second server may still be logging in when the third client starts waiting: wait for both.
+            Await.until(Duration.ofSeconds(10), quietly(() -> {
+                Map<String, String> row = pool(admin, DB, SCRAM_USER);
+                return intValue(row, "cl_waiting") == 1 && intValue(row, "sv_active") == 2;
+            }), "two servers active and the third client waiting");
             Map<String, String> p = pool(admin, DB, SCRAM_USER);
             assertEquals(2, intValue(p, "sv_active"), "pool_size 2 after RELOAD: " + p);
             assertEquals(1, intValue(p, "cl_waiting"));
