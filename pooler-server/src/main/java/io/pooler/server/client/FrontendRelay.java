@@ -1,0 +1,323 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledServer;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.FramePart;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.StatementRewriter;
+import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.net.OutboundBatch;
+
+import java.util.ArrayDeque;
+
+/**
+ * The client-to-server half of a pool client's session (PgBouncer's {@code handle_client_work}):
+ * one {@code handleXxx} per kind of message, the queue of messages waiting for a server, asking the
+ * pool for one, and backpressure. Messages are bytes: a body is read only where it drives a decision
+ * (the prepared-statement rewriter's Parse, Bind, Describe and Close).
+ *
+ * <p>Transaction mode: this relay counts on the server the requests PostgreSQL answers with
+ * ReadyForQuery (Query, Sync, FunctionCall, see {@link #countRequest}); the server counts the
+ * ReadyForQuery messages it relays. {@link ClientConnection#serverReady} compares the two.
+ *
+ * <p>Threads: the client channel's event loop.
+ */
+final class FrontendRelay {
+    private final ClientConnection client;
+    private final Channel channel;
+    private final Pool pool;
+    /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
+    private final StatementRewriter statementRewriter;
+
+    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
+    private final OutboundBatch toServer = new OutboundBatch();
+    private boolean waitingForServer;
+    /** Parse/Bind/Execute/... were sent since the last Sync: the server is not free yet. */
+    private boolean unsyncedExtended;
+    /**
+     * A streamed message has been relayed in part: its server must not go to anyone else before the
+     * rest has reached it, whatever the server answered meanwhile.
+     */
+    private boolean midMessage;
+    /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
+    private boolean answeredLocallySinceSync;
+    /** Bytes received in the current read burst, added to the pool's stats at its end. */
+    private long burstBytes;
+
+    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter) {
+        this.client = client;
+        this.channel = client.channel();
+        this.pool = pool;
+        this.statementRewriter = statementRewriter;
+    }
+
+    boolean tracksStatements() {
+        return statementRewriter != null;
+    }
+
+    /** The request that leaves nothing half-sent on the server: no Parse/Bind without Sync, no partial message. */
+    boolean clean() {
+        return !unsyncedExtended && !midMessage && pendingMessages.isEmpty();
+    }
+
+    boolean waitingForServer() {
+        return waitingForServer;
+    }
+
+    /**
+     * What may be streamed through unparsed: everything, except the messages the prepared-statement
+     * rewriter must read whole when it is on.
+     */
+    PgFrameDecoder.StreamPolicy streamPolicy() {
+        if (statementRewriter == null) {
+            return type -> true;
+        }
+        return type -> type != MessageType.PARSE && type != MessageType.BIND
+                && type != MessageType.DESCRIBE && type != MessageType.CLOSE;
+    }
+
+    /** Checks a message on arrival, before it can ask for a server. */
+    void checkOnArrival(Object msg) {
+        if (statementRewriter != null && msg instanceof ByteBuf frame) {
+            StatementRewriter.check(frame);
+        }
+    }
+
+    // ---- messages from the client ----
+
+    /**
+     * During login, before the welcome: queued, and nothing more is read until the welcome is sent.
+     */
+    void queueDuringLogin(Object msg) {
+        pendingMessages.add(msg);
+        channel.config().setAutoRead(false);
+    }
+
+    /** A message of a logged-in client (not Terminate, which the session handles); takes it over. */
+    void handleMessage(Object msg) {
+        byte type = typeOf(msg);
+        boolean first = startsMessage(msg);
+        burstBytes += bytesOf(msg).readableBytes();
+        if (first) {
+            client.queryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
+                    || type == MessageType.FUNCTION_CALL);
+        }
+        PooledServer s = client.server();
+        if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
+            return;
+        }
+        if (s == null || !pendingMessages.isEmpty()) {
+            pendingMessages.add(msg);
+            requestServer();
+            return;
+        }
+        forward((ServerConnection) s, msg);
+    }
+
+    /**
+     * The end of a read burst: one flush, the bytes counted, and backpressure: a slow server stops us
+     * reading this client until it drains. Returns true when something was read.
+     */
+    boolean endOfReadBurst() {
+        toServer.flush();
+        boolean read = burstBytes > 0;
+        if (read) {
+            pool.stats().received(burstBytes);
+            burstBytes = 0;
+        }
+        if (client.server() instanceof ServerConnection server && !server.channel().isWritable()) {
+            channel.config().setAutoRead(false);
+        }
+        return read;
+    }
+
+    /**
+     * Between transactions, a Parse of a statement some server already parsed, a Close of a
+     * statement, and the Sync after only such messages need no server: the pooler answers them.
+     * This saves a round trip, and a client that prepares synchronously while holding another
+     * connection's server (pgbench -M prepared with several clients per thread) does not wait for
+     * a server it can never get.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
+        if (statementRewriter == null) {
+            return false;
+        }
+        if (type == MessageType.SYNC && answeredLocallySinceSync) {
+            return handleLocalSync(frame);
+        }
+        if (type == MessageType.FLUSH && answeredLocallySinceSync) {
+            frame.release();
+            channel.flush();
+            return true;
+        }
+        byte answer;
+        try {
+            answer = statementRewriter.answerWithoutServer(frame);
+        } catch (ProtocolException e) {
+            frame.release(); // the rewriter validates before it consumes: still ours
+            client.onProtocolError(e);
+            return true;
+        }
+        if (answer == 0) {
+            answeredLocallySinceSync = false;
+            return false;
+        }
+        answeredLocallySinceSync = true;
+        channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
+        return true;
+    }
+
+    private boolean handleLocalSync(ByteBuf frame) {
+        answeredLocallySinceSync = false;
+        frame.release();
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        return true;
+    }
+
+    /**
+     * Relays one message, or one part of a streamed one, to the linked server; takes it over. A
+     * malformed message (the rewriter checks before it consumes) is answered with 08P01 here.
+     */
+    private void forward(ServerConnection server, Object msg) {
+        if (client.takeParametersDirty()) {
+            applyParameters(server);
+        }
+        byte type = typeOf(msg);
+        boolean first = startsMessage(msg);
+        if (msg instanceof FramePart part) {
+            midMessage = !part.last();
+        }
+        if (first) {
+            countRequest(server, type);
+        }
+        if (statementRewriter == null) {
+            toServer.add(server.channel(), bytesOf(msg));
+        } else if (msg instanceof FramePart part) {
+            handleStreamedPart(server, part, first, type);
+        } else {
+            handleTrackedFrame(server, (ByteBuf) msg);
+        }
+    }
+
+    /** NOTE: counted before the message can be flushed, so its answer can never be counted first. */
+    private void countRequest(ServerConnection server, byte type) {
+        switch (type) {
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
+            case MessageType.SYNC -> {
+                server.requestSent();
+                unsyncedExtended = false;
+            }
+            case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                 MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+            default -> {
+            }
+        }
+    }
+
+    /** Streamed: never a message the rewriter changes. A Query or FunctionCall ends in a ReadyForQuery. */
+    private void handleStreamedPart(ServerConnection server, FramePart part, boolean first, byte type) {
+        if (first && (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL)) {
+            server.tracker().expect(PendingRequest.SYNC);
+        }
+        toServer.add(server.channel(), part.content());
+    }
+
+    /** A whole frame with the prepared-statement rewriter on: it renames, drops or answers it. */
+    private void handleTrackedFrame(ServerConnection server, ByteBuf frame) {
+        try {
+            // Malformed messages were refused on arrival (StatementRewriter.check); what can still
+            // be refused here is a client over MAX_CLIENT_STATEMENTS.
+            statementRewriter.forward(frame, server, f -> toServer.add(server.channel(), f));
+        } catch (ProtocolException e) {
+            frame.release(); // the rewriter checks before it consumes: still ours
+            client.onProtocolError(e);
+            return;
+        }
+        if (server.tracker().answerIsDue()) {
+            toServer.flush();
+            server.sendAnswersDue();
+        }
+    }
+
+    // ---- getting a server ----
+
+    /** After the welcome: messages sent during login ask for their server now. */
+    void requestServerIfPending() {
+        if (!pendingMessages.isEmpty()) {
+            requestServer();
+        }
+    }
+
+    /**
+     * Messages are queued and, while the client waits, reading stops (bounding what is buffered)
+     * until a server is linked. Reading is stopped only when no server was free at once: each switch
+     * is a system call, and a free server is the common case.
+     */
+    private void requestServer() {
+        if (waitingForServer) {
+            return;
+        }
+        waitingForServer = true;
+        PooledServer s = pool.findServer(client);
+        if (s != null) {
+            linked((ServerConnection) s);
+        } else if (waitingForServer && !client.isRejecting()) {
+            // A server assigned meanwhile by another loop arrives as a task after this: linked()
+            // turns reading back on then.
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** The pool linked {@code server} to this client: the queued messages go to it, reading resumes. */
+    void linked(ServerConnection server) {
+        waitingForServer = false;
+        unsyncedExtended = false;
+        midMessage = false;
+        server.beginLink(statementRewriter != null);
+        applyParameters(server);
+        while (!pendingMessages.isEmpty() && client.server() == server && !client.isRejecting()) {
+            forward(server, pendingMessages.poll());
+        }
+        toServer.flush();
+        channel.config().setAutoRead(true);
+    }
+
+    /** Brings the server's session parameters in line with this client's before its own messages. */
+    private void applyParameters(ServerConnection server) {
+        String sql = client.trackedParameters().applySql(client.wantedParameters(), server.parameters());
+        if (sql != null) {
+            toServer.flush();
+            server.sendInternalQuery(sql);
+        }
+    }
+
+    /** The client is gone: what it queued is released, what was batched dropped. */
+    void discard() {
+        pendingMessages.forEach(ReferenceCountUtil::release);
+        pendingMessages.clear();
+        toServer.discard();
+    }
+
+    // ---- message shapes: a whole frame, or a part of a streamed one ----
+
+    static boolean startsMessage(Object msg) {
+        return !(msg instanceof FramePart part) || part.first();
+    }
+
+    static byte typeOf(Object msg) {
+        return msg instanceof FramePart part ? part.type() : PgFrames.type((ByteBuf) msg);
+    }
+
+    private static ByteBuf bytesOf(Object msg) {
+        return msg instanceof FramePart part ? part.content() : (ByteBuf) msg;
+    }
+}
