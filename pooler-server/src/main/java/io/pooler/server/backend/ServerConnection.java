@@ -9,7 +9,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
-import io.pooler.pool.ServerState;
 import io.pooler.protocol.BackendMessageCheck;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
@@ -37,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One connection from the pooler to PostgreSQL (PgBouncer's {@code PgSocket} of a server): its
  * identity, state and channel, and the way it ends. The work is done by its parts:
  * {@link ServerLogin} (up to the first ReadyForQuery; dropped then), {@link BackendRelay} (server to
- * client), {@link InternalQueries} (reset, check, SET), {@link OutstandingRequests}.
+ * client), {@link InternalQueries} (reset, check, SET), {@link OutstandingRequests}, and
+ * {@link ServerRelease}, the one place that decides when it goes back to the pool.
  *
  * <p>Threads: owned by {@link #eventLoop()}. Fields a linked client reads from its own loop are
  * atomic or volatile: the outstanding requests, {@link #transactionStatus}, {@link #parameters},
@@ -58,7 +58,6 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final EventLoop loop;
     private final BackendTarget target;
     private final Duration connectTimeout;
-    private final String resetQuery;
 
     private Channel channel;
     /** The channel while its TCP connect is under way (before {@link #channel} is set). */
@@ -81,12 +80,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final OutstandingRequests requests = new OutstandingRequests();
     private final InternalQueries internalQueries = new InternalQueries();
     private final BackendRelay relay = new BackendRelay(this, internalQueries, requests, tracker);
-    /** Cancel requests on their way to this server; guarded by {@code this}. */
-    private int cancelsInFlight;
-    /** Set once the linked client gives this server back; guarded by {@code this}. */
-    private boolean releasing;
-    /** What to retry once the last cancel is done; guarded by {@code this}. */
-    private Runnable afterCancels;
+    /** The release decision and the cancel requests in flight that can hold it back. */
+    private final ServerRelease release;
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
 
     // ---- stats and SHOW SERVERS ----
@@ -100,7 +95,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         this.loop = loop;
         this.target = target;
         this.connectTimeout = connectTimeout;
-        this.resetQuery = resetQuery;
+        this.release = new ServerRelease(this, resetQuery);
     }
 
     @Override
@@ -251,9 +246,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * the server is quiet (idle or just logged in), so nothing races with it.
      */
     public void beginLink(boolean trackStatements) {
-        synchronized (this) {
-            releasing = false;
-        }
+        release.linked();
         tracking = trackStatements;
         // NOTE: reading may have been paused for the previous client (backpressure), which can have
         // left without draining; a server always starts a link reading, or its answers would be lost.
@@ -320,45 +313,24 @@ public final class ServerConnection extends PooledServer implements StatementRew
         });
     }
 
-    // ---- cancel requests in flight ----
+    // ---- giving it back: ServerRelease decides ----
+
+    /** PgBouncer's release_server; see {@link ServerRelease} for who calls it on which loop. */
+    public ServerRelease.Verdict releaseServer(ServerRelease.Request request) {
+        return release.releaseServer(request);
+    }
 
     /**
      * A CancelRequest from {@code client} is about to go to this server. Refused when the server is
      * no longer that client's, or is being given back: the cancel would hit somebody else's query.
      */
-    public synchronized boolean tryStartCancel(PooledClient client) {
-        if (releasing || client() != client) {
-            return false;
-        }
-        cancelsInFlight++;
-        return true;
+    public boolean tryStartCancel(PooledClient client) {
+        return release.tryStartCancel(client);
     }
 
+    /** The cancel request's connection to PostgreSQL ended; a release it held back goes on. */
     public void cancelFinished() {
-        Runnable retry;
-        synchronized (this) {
-            cancelsInFlight--;
-            if (cancelsInFlight > 0 || afterCancels == null) {
-                return;
-            }
-            retry = afterCancels;
-            afterCancels = null;
-        }
-        retry.run();
-    }
-
-    /**
-     * The linked client wants to give this server back. True if it may now; false while a cancel
-     * request to it is in flight, in which case {@code retry} runs when the last one is done.
-     * NOTE: a server being cancelled is handed to nobody else until the cancel has reached PostgreSQL.
-     */
-    public synchronized boolean tryBeginRelease(Runnable retry) {
-        if (cancelsInFlight > 0) {
-            afterCancels = retry;
-            return false;
-        }
-        releasing = true;
-        return true;
+        release.cancelFinished();
     }
 
     /**
@@ -369,34 +341,15 @@ public final class ServerConnection extends PooledServer implements StatementRew
         internalQueries.send(channel, sql);
     }
 
-    /**
-     * The linked client left while the session was clean: run server_reset_query (when asked to), then
-     * go back to the pool. Any thread.
-     */
-    public void resetAndRelease(boolean runResetQuery) {
-        loop.execute(() -> {
-            if (closed || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
-                return;
-            }
-            channel.config().setAutoRead(true);
-            if (!runResetQuery || resetQuery.isBlank()) {
-                pool().releaseServer(this);
-                return;
-            }
-            pool().serverNeedsReset(this);
-            sendInternalQuery(resetQuery);
-        });
-    }
-
     /** The reset or check query finished: a clean server goes back to the pool, a failed one closes. */
     void internalQueryDone() {
-        if (internalQueries.finished() && state() == ServerState.TESTED) {
-            if (internalQueries.failed()) {
-                close("reset or check query failed");
-            } else {
-                pool().releaseServer(this);
-            }
+        if (internalQueries.finished()) {
+            release.releaseServer(ServerRelease.Request.internalQueryDone());
         }
+    }
+
+    boolean internalQueryFailed() {
+        return internalQueries.failed();
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.MessageType;
-import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.TrackedParameters;
@@ -24,6 +23,7 @@ import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.admin.ConsoleSession;
 import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.backend.ServerRelease;
 import io.pooler.stats.ErrorKind;
 import io.pooler.stats.QueryTimer;
 import io.pooler.server.tls.TlsChannels;
@@ -416,7 +416,8 @@ public final class ClientConnection extends PooledClient {
     }
 
     /**
-     * The server relayed a ReadyForQuery to this client: maybe a transaction ended. Any thread.
+     * The server relayed a ReadyForQuery to this client: maybe a transaction ended, which
+     * {@link ServerRelease#releaseServer} decides. Any thread.
      */
     public void serverReady(ServerConnection server) {
         runOnLoop(() -> onServerReady(server));
@@ -426,32 +427,23 @@ public final class ClientConnection extends PooledClient {
         if (server() != server || phase != Phase.READY) {
             return;
         }
-        if (!relay.clean() || server.outstandingRequests() != 0) {
-            return;
-        }
-        byte status = server.transactionStatus();
-        if (poolMode == PoolMode.SESSION) {
-            if (status == BackendMessages.TX_IDLE
-                    && runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
-                disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+        ServerRelease.Verdict verdict = server.releaseServer(ServerRelease.Request.transactionEnded(
+                poolMode, relay.clean(), resetQueryAlways(), () -> serverReady(server)));
+        switch (verdict) {
+            case TRANSACTION_IN_STATEMENT_MODE ->
+                    disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
+            case SESSION_IDLE, RELEASED -> {
+                if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
+                    disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+                }
             }
-            return;
-        }
-        if (status != BackendMessages.TX_IDLE) {
-            if (poolMode == PoolMode.STATEMENT) {
-                disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
+            case KEPT, CLOSED -> {
             }
-            return;
         }
-        boolean resetAlways = runtime.config().config().settings().serverResetQueryAlways();
-        if (resetAlways) {
-            server.resetAndRelease(true);
-        } else if (server.tryBeginRelease(() -> serverReady(server))) {
-            pool.releaseServer(server);
-        }
-        if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
-            disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
-        }
+    }
+
+    private boolean resetQueryAlways() {
+        return runtime.config().config().settings().serverResetQueryAlways();
     }
 
     /**
@@ -498,21 +490,14 @@ public final class ClientConnection extends PooledClient {
         runOnLoop(() -> fail(error));
     }
 
-    /** On close: a clean server goes back (after the reset query in session mode); a busy one is closed. */
+    /** On close: a clean server goes back (after the reset query in session mode), a busy one is closed. */
     private void giveBackServerOnClose() {
         PooledServer s = server();
         if (!(s instanceof ServerConnection server) || serverHandled) {
             return;
         }
         serverHandled = true;
-        boolean clean = server.outstandingRequests() == 0 && relay.clean()
-                && server.transactionStatus() == BackendMessages.TX_IDLE;
-        if (clean) {
-            boolean reset = poolMode == PoolMode.SESSION || runtime.config().config().settings().serverResetQueryAlways();
-            server.resetAndRelease(reset);
-        } else {
-            server.close("client disconnected while server was not ready");
-        }
+        server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), resetQueryAlways()));
     }
 
     // ---- what SHOW CLIENTS reads, from any thread ----
