@@ -77,10 +77,8 @@ public final class ClientConnection extends PooledClient {
     private FrontendRelay relay;
     /** Set when the client asked for the admin console's database; then there is no pool. */
     private ConsoleSession console;
-    private TrackedParameters tracked;
-    /** Parameter values this client should see on whatever server it uses. */
-    private final Map<String, String> wantedParameters = new ConcurrentHashMap<>();
-    private volatile boolean parametersDirty;
+    /** The parameter values this client should see; set with the StartupMessage. */
+    private volatile ClientParameters parameters;
     private int cancelProcessId;
     private int cancelSecretKey;
     /** max_db_client_connections and max_user_client_connections slots, given back at close. */
@@ -182,7 +180,7 @@ public final class ClientConnection extends PooledClient {
             relay.queueDuringLogin(msg);
         } else if (FrontendRelay.typeOf(msg) == MessageType.TERMINATE) {
             ReferenceCountUtil.release(msg);
-            channel.close();
+            disconnect("client close request", null);
         } else if (console != null) {
             console.onMessage((ByteBuf) msg); // the console's decoder streams nothing
         } else {
@@ -284,7 +282,7 @@ public final class ClientConnection extends PooledClient {
 
     void started(StartupRequest startup, TrackedParameters tracked) {
         this.startup = startup;
-        this.tracked = tracked;
+        this.parameters = new ClientParameters(runtime, channel, startup, tracked);
     }
 
     /** Admitted into {@code pool}: the relay (with prepared statements tracked, if so) and stats. */
@@ -358,12 +356,8 @@ public final class ClientConnection extends PooledClient {
         return console;
     }
 
-    TrackedParameters trackedParameters() {
-        return tracked;
-    }
-
-    Map<String, String> wantedParameters() {
-        return wantedParameters;
+    ClientParameters parameters() {
+        return parameters;
     }
 
     boolean isRejecting() {
@@ -376,27 +370,6 @@ public final class ClientConnection extends PooledClient {
 
     void setCloseReason(String reason) {
         closeReason = reason;
-    }
-
-    /** A DISCARD ALL or RESET on the server left its parameters unlike this client's: true once. */
-    boolean takeParametersDirty() {
-        if (!parametersDirty) {
-            return false;
-        }
-        parametersDirty = false;
-        return true;
-    }
-
-    /**
-     * What the client asked for at startup, else the server's value; with application_name_add_host,
-     * application_name gets the client's address added, as PgBouncer does.
-     */
-    String startupValue(String name, Map<String, String> serverValues) {
-        String value = startup.parameters().getOrDefault(name, serverValues == null ? null : serverValues.get(name));
-        if (name.equals("application_name") && runtime.config().config().settings().applicationNameAddHost()) {
-            value = (value == null ? "" : value) + " - " + describe(channel.remoteAddress());
-        }
-        return value;
     }
 
     /** The TLS version and cipher suite of this client's connection, or "no" (SHOW CLIENTS' tls column). */
@@ -452,22 +425,8 @@ public final class ClientConnection extends PooledClient {
      * pooler then restores on the server before the client's next message. Called on the server's loop.
      */
     public String serverReportedParameter(String name, String value, boolean afterReset) {
-        if (tracked == null || !tracked.isTracked(name)) {
-            return value;
-        }
-        if (afterReset) {
-            String own = startupValue(name, pool.welcomeParameters());
-            if (own == null) {
-                own = value;
-            }
-            wantedParameters.put(name, own);
-            if (!own.equals(value)) {
-                parametersDirty = true;
-            }
-            return own;
-        }
-        wantedParameters.put(name, value);
-        return value;
+        ClientParameters p = parameters;
+        return p == null ? value : p.serverReported(name, value, afterReset, () -> pool.welcomeParameters());
     }
 
     /** The linked server's connection ended. Any thread. */
@@ -595,7 +554,7 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    private static String describe(java.net.SocketAddress address) {
+    static String describe(java.net.SocketAddress address) {
         if (address instanceof InetSocketAddress inet) {
             return inet.getAddress().getHostAddress() + ":" + inet.getPort();
         }

@@ -315,13 +315,9 @@ final class ClientLogin {
     /** ParameterStatus (the pool's values, overridden by the client's own), BackendKeyData, ReadyForQuery. */
     void sendWelcome() {
         Map<String, String> serverValues = client.pool().welcomeParameters();
-        Map<String, String> wanted = client.wantedParameters();
-        for (String name : client.trackedParameters().names()) {
-            String value = client.startupValue(name, serverValues);
-            if (value != null) {
-                wanted.put(name, value);
-            }
-        }
+        ClientParameters parameters = client.parameters();
+        parameters.welcome(serverValues);
+        Map<String, String> wanted = parameters.wanted();
         if (runtime.config().config().settings().logConnections()) {
             log.info("{} login attempt: db={} user={} tls={}", client, startup.database(), startup.user(), client.tls());
         }

@@ -188,7 +188,7 @@ final class FrontendRelay {
      * malformed message (the rewriter checks before it consumes) is answered with 08P01 here.
      */
     private void forward(ServerConnection server, Object msg) {
-        if (client.takeParametersDirty()) {
+        if (client.parameters().takeDirty()) {
             applyParameters(server);
         }
         byte type = typeOf(msg);
@@ -293,7 +293,8 @@ final class FrontendRelay {
 
     /** Brings the server's session parameters in line with this client's before its own messages. */
     private void applyParameters(ServerConnection server) {
-        String sql = client.trackedParameters().applySql(client.wantedParameters(), server.parameters());
+        ClientParameters parameters = client.parameters();
+        String sql = parameters.tracked().applySql(parameters.wanted(), server.parameters());
         if (sql != null) {
             toServer.flush();
             server.sendInternalQuery(sql);
