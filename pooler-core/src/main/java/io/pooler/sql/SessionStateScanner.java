@@ -1,6 +1,8 @@
 package io.pooler.sql;
 
 import io.netty.buffer.ByteBuf;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.TrackedParameters;
 
 /**
@@ -35,26 +37,54 @@ public final class SessionStateScanner {
     /** DISCARD ALL clears everything but a LOADed library. */
     private static final int KEPT_BY_DISCARD_ALL = SessionPin.LOAD.bit();
 
-    private final TrackedParameters tracked;
-
-    public SessionStateScanner(TrackedParameters tracked) {
-        this.tracked = tracked;
+    private SessionStateScanner() {
     }
 
-    /** The pins a session holds after running {@code text[from, to)}, given those it held before. */
-    public int apply(int pinsBefore, ByteBuf text, int from, int to) {
-        return new Scan(text, from, to, pinsBefore).run();
+    /**
+     * The pins a session holds after running {@code text[from, to)}, given those it held before.
+     * {@code tracked} says which parameters the pooler carries from server to server (no pin for them).
+     */
+    public static int apply(TrackedParameters tracked, int pinsBefore, ByteBuf text, int from, int to) {
+        return new Scan(tracked, text, from, to, pinsBefore).run();
     }
 
-    /** One pass over one text; short-lived, so the scanner itself stays immutable and shareable. */
-    private final class Scan {
+    /**
+     * The pins after one whole frontend message (type byte, length, body, as it travels): the text of a
+     * Query or of a Parse is scanned; any other message leaves the pins as they were. A malformed
+     * message is scanned as far as it goes; the frame is not changed.
+     */
+    public static int applyMessage(TrackedParameters tracked, int pinsBefore, ByteBuf frame) {
+        int start = frame.readerIndex();
+        int end = frame.writerIndex();
+        if (end - start <= PgFrames.HEADER_LENGTH) {
+            return pinsBefore;
+        }
+        byte type = frame.getByte(start);
+        int textStart = start + PgFrames.HEADER_LENGTH;
+        if (type == MessageType.PARSE) {
+            int nameEnd = frame.indexOf(textStart, end, (byte) 0); // the statement name comes first
+            if (nameEnd < 0) {
+                return pinsBefore;
+            }
+            textStart = nameEnd + 1;
+        } else if (type != MessageType.QUERY) {
+            return pinsBefore;
+        }
+        int textEnd = frame.indexOf(textStart, end, (byte) 0);
+        return apply(tracked, pinsBefore, frame, textStart, textEnd < 0 ? end : textEnd);
+    }
+
+    /** One pass over one text. */
+    private static final class Scan {
+        private final TrackedParameters tracked;
         private final SqlLexer lexer;
         private int pins;
         private int depth;
         private boolean afterLockFunction;
         private boolean afterUnlockAllFunction;
 
-        Scan(ByteBuf text, int from, int to, int pins) {
+        Scan(TrackedParameters tracked, ByteBuf text, int from, int to, int pins) {
+            this.tracked = tracked;
             this.lexer = new SqlLexer(text, from, to);
             this.pins = pins;
         }

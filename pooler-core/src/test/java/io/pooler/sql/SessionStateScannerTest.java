@@ -12,13 +12,13 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 class SessionStateScannerTest {
-    private final SessionStateScanner scanner = new SessionStateScanner(new TrackedParameters(List.of()));
+    private final TrackedParameters tracked = new TrackedParameters(List.of());
 
     private int pinsAfter(int before, String sql) {
         ByteBuf text = Unpooled.copiedBuffer("xx" + sql + "yy", StandardCharsets.UTF_8);
         try {
             // scan a slice in the middle of a larger buffer, as the relay does with a message body
-            return scanner.apply(before, text, 2, text.writerIndex() - 2);
+            return SessionStateScanner.apply(tracked, before, text, 2, text.writerIndex() - 2);
         } finally {
             text.release();
         }
@@ -106,12 +106,38 @@ class SessionStateScannerTest {
 
     @Test
     void trackedExtraParametersDoNotPin() {
-        SessionStateScanner withSearchPath = new SessionStateScanner(new TrackedParameters(List.of("search_path")));
+        TrackedParameters withSearchPath = new TrackedParameters(List.of("search_path"));
         ByteBuf text = Unpooled.copiedBuffer("SET search_path = a, b", StandardCharsets.UTF_8);
         try {
-            assertEquals(0, withSearchPath.apply(0, text, 0, text.writerIndex()));
+            assertEquals(0, SessionStateScanner.apply(withSearchPath, 0, text, 0, text.writerIndex()));
         } finally {
             text.release();
+        }
+    }
+
+    @Test
+    void readsTheTextOfQueryAndParseMessages() {
+        ByteBuf query = io.pooler.protocol.PgFrames.simpleQuery(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+                "CREATE TEMP TABLE t(a int)");
+        ByteBuf parse = Unpooled.buffer();
+        int start = io.pooler.protocol.PgFrames.beginMessage(parse, io.pooler.protocol.MessageType.PARSE);
+        io.pooler.protocol.PgFrames.writeCString(parse, "S_1");
+        io.pooler.protocol.PgFrames.writeCString(parse, "select pg_advisory_lock($1)");
+        parse.writeShort(0);
+        io.pooler.protocol.PgFrames.endMessage(parse, start);
+        ByteBuf sync = Unpooled.buffer().writeByte('S').writeInt(4);
+        ByteBuf truncatedParse = Unpooled.buffer().writeByte('P').writeInt(9).writeBytes(new byte[] {'a', 'b', 'c', 'd', 'e'});
+        try {
+            assertEquals(SessionPin.TEMP_TABLE.bit(), SessionStateScanner.applyMessage(tracked, 0, query));
+            assertEquals(SessionPin.ADVISORY_LOCK.bit(), SessionStateScanner.applyMessage(tracked, 0, parse));
+            assertEquals(SessionPin.LOAD.bit(), SessionStateScanner.applyMessage(tracked, SessionPin.LOAD.bit(), sync));
+            assertEquals(0, SessionStateScanner.applyMessage(tracked, 0, truncatedParse));
+            assertEquals(0, query.readerIndex(), "the frame is left as it was");
+        } finally {
+            query.release();
+            parse.release();
+            sync.release();
+            truncatedParse.release();
         }
     }
 
