@@ -15,7 +15,7 @@ import io.pooler.protocol.TrackedParameters;
  * <p>What it recognises, per statement, in order:
  * <ul>
  *   <li>{@code SET [SESSION] name …} of a parameter the pooler does not track (tracked ones are carried
- *       from server to server already); {@code SET SESSION AUTHORIZATION}, {@code SET ROLE},
+ *       from server to server already); {@code SET SESSION AUTHORIZATION}, {@code SET ROLE} (not to DEFAULT or NONE),
  *       {@code SET SESSION CHARACTERISTICS}. Not {@code SET LOCAL}, {@code SET TRANSACTION},
  *       {@code SET CONSTRAINTS}: they end with the transaction. {@code RESET ALL} clears it.</li>
  *   <li>{@code PREPARE} (not {@code PREPARE TRANSACTION}); {@code DEALLOCATE [PREPARE] ALL} clears it.</li>
@@ -195,14 +195,19 @@ public final class SessionStateScanner {
             }
             if (lexer.wordIs("session")) {
                 advance();
-                if (lexer.wordIs("characteristics") || lexer.wordIs("authorization")) {
+                if (lexer.wordIs("characteristics")) {
                     pins |= SessionPin.SET.bit();
                     return;
                 }
             }
             String name;
             if (lexer.wordIs("role") || lexer.wordIs("authorization")) {
-                name = null; // never tracked
+                // SET ROLE NONE and SET SESSION AUTHORIZATION DEFAULT go back to the login role: no state.
+                advance();
+                if (!lexer.wordIs("none") && !lexer.wordIs("default")) {
+                    pins |= SessionPin.SET.bit();
+                }
+                return;
             } else if (lexer.wordIs("time")) {
                 name = "TimeZone";
             } else if (lexer.wordIs("names")) {
