@@ -4,6 +4,7 @@ import io.pooler.config.PoolMode;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.ServerState;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.sql.SessionPin;
 
 /**
  * "A transaction ended and the server goes back to the pool": PgBouncer's {@code release_server},
@@ -36,6 +37,8 @@ public final class ServerRelease {
         KEPT,
         /** Session pooling: the server stays linked, and the session is idle. */
         SESSION_IDLE,
+        /** Transaction pooling, but the client left session state on the server: the link stays, idle. */
+        PINNED,
         /** Statement pooling, and the statement left a transaction open: the client must go. */
         TRANSACTION_IN_STATEMENT_MODE,
         /** The server goes back to the pool (maybe after the reset query, or once a cancel is done). */
@@ -46,24 +49,27 @@ public final class ServerRelease {
 
     /**
      * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
-     * (no Parse/Bind without Sync, no partial message, nothing queued), server_reset_query_always,
-     * and what to retry once a cancel request in flight is done.
+     * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
+     * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and what to retry
+     * once a cancel request in flight is done.
      */
-    public record Request(Cause cause, PoolMode mode, boolean clientClean, boolean resetAlways, Runnable retry) {
-        public static Request transactionEnded(PoolMode mode, boolean clientClean, boolean resetAlways, Runnable retry) {
-            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, resetAlways, retry);
+    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                          Runnable retry) {
+        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                               Runnable retry) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, retry);
         }
 
-        public static Request clientLeft(PoolMode mode, boolean clientClean, boolean resetAlways) {
-            return new Request(Cause.CLIENT_LEFT, mode, clientClean, resetAlways, null);
+        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, null);
         }
 
         static Request internalQueryDone() {
-            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, false, null);
+            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false, null);
         }
 
         public static Request lookupDone(boolean clean) {
-            return new Request(Cause.LOOKUP_DONE, null, clean, false, null);
+            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false, null);
         }
     }
 
@@ -96,6 +102,9 @@ public final class ServerRelease {
                 if (status != BackendMessages.TX_IDLE) {
                     return request.mode() == PoolMode.STATEMENT ? Verdict.TRANSACTION_IN_STATEMENT_MODE : Verdict.KEPT;
                 }
+                if (request.sessionPins() != 0) {
+                    return Verdict.PINNED; // as in session mode, until the client clears its session state
+                }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
                 } else if (tryBeginRelease(request.retry())) {
@@ -108,6 +117,17 @@ public final class ServerRelease {
                         || server.transactionStatus() != BackendMessages.TX_IDLE) {
                     server.close("client disconnected while server was not ready");
                     return Verdict.CLOSED;
+                }
+                if (request.sessionPins() != 0) {
+                    // The state it left must not reach the next client: reset it, or close the server when
+                    // the reset query cannot clear it (LOAD, or no server_reset_query).
+                    if (SessionPin.LOAD.isIn(request.sessionPins()) || resetQuery.isBlank()) {
+                        server.close("client left session state the reset query cannot clear: "
+                                + SessionPin.labels(request.sessionPins()));
+                        return Verdict.CLOSED;
+                    }
+                    resetAndRelease(true);
+                    return Verdict.RELEASED;
                 }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
                 resetAndRelease(request.mode() == PoolMode.SESSION || request.resetAlways());

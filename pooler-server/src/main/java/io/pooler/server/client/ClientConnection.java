@@ -401,11 +401,11 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         ServerRelease.Verdict verdict = server.releaseServer(ServerRelease.Request.transactionEnded(
-                poolMode, relay.clean(), resetQueryAlways(), () -> serverReady(server)));
+                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways(), () -> serverReady(server)));
         switch (verdict) {
             case TRANSACTION_IN_STATEMENT_MODE ->
                     disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
-            case SESSION_IDLE, RELEASED -> {
+            case SESSION_IDLE, PINNED, RELEASED -> {
                 if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
                     disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
                 }
@@ -456,7 +456,8 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
-        server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), resetQueryAlways()));
+        // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
+        server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
     }
 
     // ---- what SHOW CLIENTS reads, from any thread ----

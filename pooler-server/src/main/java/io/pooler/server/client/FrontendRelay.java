@@ -15,6 +15,10 @@ import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.sql.SessionPin;
+import io.pooler.sql.SessionStateScanner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
 
@@ -31,6 +35,7 @@ import java.util.ArrayDeque;
  * <p>Threads: the client channel's event loop.
  */
 final class FrontendRelay {
+    private static final Logger log = LoggerFactory.getLogger(FrontendRelay.class);
     private final ClientConnection client;
     private final Channel channel;
     private final Pool pool;
@@ -52,12 +57,26 @@ final class FrontendRelay {
     private boolean answeredLocallySinceSync;
     /** Bytes received in the current read burst, added to the pool's stats at its end. */
     private long burstBytes;
+    /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
+    private final boolean watchSessionState;
+    /**
+     * Session state this client left on its server in transaction or statement pooling, as
+     * {@link SessionPin} bits; while non-zero the link stays across transactions.
+     */
+    private int sessionPins;
 
     FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter) {
         this.client = client;
         this.channel = client.channel();
         this.pool = pool;
         this.statementRewriter = statementRewriter;
+        this.watchSessionState = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION
+                && pool.settings().pinOnSessionState();
+    }
+
+    /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
+    int sessionPins() {
+        return sessionPins;
     }
 
     boolean tracksStatements() {
@@ -111,6 +130,9 @@ final class FrontendRelay {
             client.queryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
         }
+        if (watchSessionState && msg instanceof ByteBuf frame) {
+            watchSessionState(frame);
+        }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
             return;
@@ -121,6 +143,20 @@ final class FrontendRelay {
             return;
         }
         forward((ServerConnection) s, msg);
+    }
+
+    /**
+     * Scans a Query's or Parse's text on arrival, before it can be answered without a server, for
+     * session state (see SessionStateScanner). Texts longer than the streaming threshold arrive in
+     * parts and are not scanned.
+     */
+    private void watchSessionState(ByteBuf frame) {
+        int before = sessionPins;
+        sessionPins = SessionStateScanner.applyMessage(client.parameters().tracked(), before, frame);
+        if (before == 0 && sessionPins != 0) {
+            log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
+                    client, SessionPin.labels(sessionPins));
+        }
     }
 
     /**
