@@ -14,8 +14,6 @@ import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
-
 /**
  * The server-to-client half (PgBouncer's {@code handle_server_work}): relays what PostgreSQL sends to
  * the linked client as bytes, parsing only what drives a decision: ReadyForQuery (the transaction
@@ -28,9 +26,6 @@ import java.nio.charset.StandardCharsets;
  */
 final class BackendRelay {
     private static final Logger log = LoggerFactory.getLogger(BackendRelay.class);
-    private static final byte[] TAG_RESET = "RESET".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TAG_DISCARD_ALL = "DISCARD ALL".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TAG_DEALLOCATE_ALL = "DEALLOCATE ALL".getBytes(StandardCharsets.US_ASCII);
 
     private final ServerConnection server;
     private final InternalQueries internalQueries;
@@ -150,26 +145,13 @@ final class BackendRelay {
      */
     private void handleCommandComplete(ByteBuf frame) {
         ByteBuf body = PgFrames.body(frame);
-        if (tagIs(body, TAG_RESET) || tagIs(body, TAG_DISCARD_ALL)) {
+        boolean discardAll = CommandTag.DISCARD_ALL.matches(body);
+        if (discardAll || CommandTag.RESET.matches(body)) {
             resetSeen = true;
         }
-        if (tagIs(body, TAG_DISCARD_ALL) || tagIs(body, TAG_DEALLOCATE_ALL)) {
+        if (discardAll || CommandTag.DEALLOCATE_ALL.matches(body)) {
             tracker.statementsDiscarded(); // the pooler's prepared statements are gone too
         }
-    }
-
-    /** The tag, up to its terminating zero, is exactly {@code tag}; compared in place, nothing copied. */
-    private static boolean tagIs(ByteBuf body, byte[] tag) {
-        if (Math.max(0, body.readableBytes() - 1) != tag.length) {
-            return false;
-        }
-        int start = body.readerIndex();
-        for (int i = 0; i < tag.length; i++) {
-            if (body.getByte(start + i) != tag[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The server's new value is remembered; the client sees its own value where the pooler keeps one. */
