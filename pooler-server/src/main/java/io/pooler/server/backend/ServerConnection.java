@@ -3,16 +3,12 @@ package io.pooler.server.backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
-import io.netty.util.ReferenceCountUtil;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
-import io.pooler.protocol.BackendMessageCheck;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
-import io.pooler.protocol.FramePart;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
@@ -163,6 +159,19 @@ public final class ServerConnection extends PooledServer implements StatementRew
         return address instanceof io.netty.channel.unix.DomainSocketAddress unix ? "unix:" + unix.path() : String.valueOf(address);
     }
 
+    boolean isLoggedIn() {
+        return loggedIn;
+    }
+
+    /** The login under way, or null. */
+    ServerLogin login() {
+        return login;
+    }
+
+    BackendRelay relay() {
+        return relay;
+    }
+
     boolean isClosed() {
         return closed;
     }
@@ -180,7 +189,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     @Override
     protected void connect() {
-        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new Handler());
+        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new ServerHandler(this));
         connectingChannel = connecting.channel();
         connecting.addListener(f -> {
             if (!f.isSuccess()) {
@@ -190,7 +199,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         });
     }
 
-    private void onConnected(ChannelHandlerContext ctx) {
+    void onConnected(ChannelHandlerContext ctx) {
         if (closed) {
             ctx.close(); // closed while the TCP connect was under way: the pool has forgotten it already
             return;
@@ -381,7 +390,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     /** The server broke the protocol: it is closed, and its client told as when a server crashes. */
-    private void protocolErrorFromServer(ProtocolException e) {
+    void protocolErrorFromServer(ProtocolException e) {
         log.warn("{} protocol error from server: {}", this, e.getMessage());
         closeReason = "protocol error from server";
         if (channel != null) {
@@ -423,7 +432,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         });
     }
 
-    private void onInactive() {
+    void onInactive() {
         relay.discard();
         if (!loggedIn) {
             loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server closed the connection during login"));
@@ -449,83 +458,5 @@ public final class ServerConnection extends PooledServer implements StatementRew
     static String describe(Throwable cause) {
         String message = cause.getMessage();
         return message == null ? cause.getClass().getSimpleName() : message;
-    }
-
-    /** The Netty side: events of this connection's channel, on its event loop. */
-    final class Handler extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) {
-            onConnected(ctx);
-        }
-
-        /** Ownership as in {@code io.pooler.protocol}: each message is relayed or released once, here or below. */
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (msg instanceof FramePart part) {
-                if (loggedIn) {
-                    relay.handlePart(part);
-                } else {
-                    part.release();
-                    loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
-                            "unexpected message '" + (char) part.type() + "' from server during login"));
-                }
-                return;
-            }
-            if (!(msg instanceof ByteBuf frame)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (!loggedIn) {
-                try {
-                    BackendMessageCheck.check(frame);
-                    if (login != null) {
-                        login.handleMessage(ctx, frame);
-                    }
-                } catch (ProtocolException e) {
-                    loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage()));
-                } finally {
-                    frame.release();
-                }
-                return;
-            }
-            try {
-                BackendMessageCheck.check(frame);
-            } catch (ProtocolException e) {
-                frame.release();
-                protocolErrorFromServer(e);
-                return;
-            }
-            relay.handleFrame(frame);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            relay.endOfReadBurst(ctx.channel());
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            onInactive();
-        }
-
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-            ClientConnection client = linkedClient();
-            if (client != null && ctx.channel().isWritable()) {
-                client.serverWritable();
-            }
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Throwable root = cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() != null
-                    ? cause.getCause() : cause;
-            if (root instanceof ProtocolException) {
-                log.warn("{} protocol error from server: {}", ServerConnection.this, root.getMessage());
-            } else {
-                log.info("{} connection error: {}", ServerConnection.this, describe(root));
-            }
-            ctx.close();
-        }
     }
 }
