@@ -99,6 +99,44 @@ class PeersCancelTest {
     }
 
     /**
+     * PgBouncer's own peering test: so_reuseport processes on one port, so the kernel spreads connections
+     * (cancel requests included) among them, each peer reached through its own Unix socket.
+     */
+    @Test
+    void soReuseportInstancesOnOnePortReachEachOtherOverUnixSockets() throws Exception {
+        try (PoolerFixture second = new PoolerFixture(pg); PoolerFixture third = new PoolerFixture(pg)) {
+            List<PoolerFixture> poolers = List.of(first, second, third);
+            int sharedPort = first.port();
+            List<java.nio.file.Path> socketDirs = new java.util.ArrayList<>();
+            for (PoolerFixture p : poolers) {
+                socketDirs.add(java.nio.file.Files.createTempDirectory(p.dir(), "sock"));
+            }
+            for (int i = 0; i < poolers.size(); i++) {
+                PoolerFixture p = poolers.get(i).user(SCRAM_USER, SCRAM_PASSWORD).set("peer_id", String.valueOf(i + 1))
+                        .set("so_reuseport", "1").set("listen_port", String.valueOf(sharedPort))
+                        .set("unix_socket_dir", socketDirs.get(i).toString());
+                for (int j = 0; j < poolers.size(); j++) {
+                    if (j != i) { // PgBouncer's test leaves its own id out; both ways are allowed
+                        p.peer(j + 1, "host=" + socketDirs.get(j) + " port=" + sharedPort);
+                    }
+                }
+            }
+            for (PoolerFixture p : poolers) {
+                p.start();
+            }
+            for (int round = 0; round < 6; round++) {
+                try (TcpRelay direct = new TcpRelay(InetAddress.getLoopbackAddress(), 0, InetAddress.getLoopbackAddress(),
+                        sharedPort);
+                     Connection client = connectThrough(direct);
+                     Statement st = client.createStatement()) {
+                    long elapsed = sleepThenCancel(st, st::cancel); // lands on whichever instance the kernel picks
+                    assertTrue(elapsed < CANCEL_DEADLINE.toMillis(), "round " + round + ": " + elapsed + " ms");
+                }
+            }
+        }
+    }
+
+    /**
      * While a query runs on instance 2: a wrong secret forwarded to it, a key naming a peer nobody has, a
      * key whose TTL is spent and a key of nobody on the owner itself. The query keeps running, then a real
      * cancel still works.
