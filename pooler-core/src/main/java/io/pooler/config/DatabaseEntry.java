@@ -33,6 +33,7 @@ public final class DatabaseEntry {
     private final Integer minPoolSize;
     private final Integer maxDbClientConnections;
     private final PoolMode poolMode;
+    private final Boolean pinOnSessionState;
     private final String applicationName;
     private final String clientEncoding;
     private final String datestyle;
@@ -59,6 +60,7 @@ public final class DatabaseEntry {
         this.maxDbClientConnections = optionalInt(params.get("max_db_client_connections"));
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
+        this.pinOnSessionState = (Boolean) params.get("pin_on_session_state");
         this.applicationName = (String) params.get("application_name");
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
@@ -84,6 +86,7 @@ public final class DatabaseEntry {
         this.minPoolSize = from.minPoolSize;
         this.maxDbClientConnections = from.maxDbClientConnections;
         this.poolMode = from.poolMode;
+        this.pinOnSessionState = from.pinOnSessionState;
         this.applicationName = from.applicationName;
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
@@ -181,6 +184,11 @@ public final class DatabaseEntry {
         return Optional.ofNullable(poolMode);
     }
 
+    /** Pooler's own {@code pin_on_session_state} for this entry; empty when not given. */
+    public Optional<Boolean> pinOnSessionState() {
+        return Optional.ofNullable(pinOnSessionState);
+    }
+
     /** {@code application_name=} sent to the server at connect time. */
     public Optional<String> applicationName() {
         return Optional.ofNullable(applicationName);
@@ -231,6 +239,7 @@ public final class DatabaseEntry {
                 && Objects.equals(authQuery, other.authQuery) && Objects.equals(authDbname, other.authDbname)
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
+                && Objects.equals(pinOnSessionState, other.pinOnSessionState)
                 && Objects.equals(minPoolSize, other.minPoolSize)
                 && Objects.equals(maxDbClientConnections, other.maxDbClientConnections)
                 && Objects.equals(applicationName, other.applicationName)
