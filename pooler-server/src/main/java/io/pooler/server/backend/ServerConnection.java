@@ -69,7 +69,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final String resetQuery;
 
     private Channel channel;
-    /** The channel while its TCP connect is under way (before {@link #channel} is set). */
+    /** The connect under way (host list, DNS, failover; see ServerDial), before {@link #channel} is set. */
     private ServerDial dial;
     private ServerAuthenticator authenticator;
     private boolean loggedIn;
