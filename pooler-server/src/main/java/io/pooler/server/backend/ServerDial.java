@@ -94,13 +94,20 @@ public final class ServerDial {
         int index = (first + tried) % hosts.size();
         String host = hosts.get(index);
         tried++;
-        connector.dns().resolve(host).addListener(f -> onLoop(() -> {
-            if (f.isSuccess()) {
-                connect(index, new java.net.InetSocketAddress((java.net.InetAddress) f.getNow(), target.port()));
-            } else {
-                failed(index, host, f.cause());
-            }
-        }));
+        Future<java.net.InetAddress> resolved = connector.dns().resolve(host);
+        if (resolved.isDone()) {
+            resolved(index, host, resolved); // an address literal: no hop to the DNS loop and back
+        } else {
+            resolved.addListener(f -> onLoop(() -> resolved(index, host, resolved)));
+        }
+    }
+
+    private void resolved(int index, String host, Future<java.net.InetAddress> f) {
+        if (f.isSuccess()) {
+            connect(index, new java.net.InetSocketAddress(f.getNow(), target.port()));
+        } else {
+            failed(index, host, f.cause());
+        }
     }
 
     private void connect(Integer index, SocketAddress address) {
