@@ -56,8 +56,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final Duration connectTimeout;
 
     private Channel channel;
-    /** The channel while its TCP connect is under way (before {@link #channel} is set). */
-    private Channel connectingChannel;
+    /** The connect under way (host list, DNS, failover; see ServerDial), before {@link #channel} is set. */
+    private ServerDial dial;
     /** The login under way; null before the TCP connection and after the first ReadyForQuery. */
     private ServerLogin login;
     private boolean loggedIn;
@@ -189,9 +189,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     @Override
     protected void connect() {
-        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new ServerHandler(this));
-        connectingChannel = connecting.channel();
-        connecting.addListener(f -> {
+        dial = connector.open(this, loop, new ServerHandler(this));
+        dial.future().addListener(f -> {
             if (!f.isSuccess()) {
                 loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                         "server connection failed: " + describe(f.cause())));
@@ -414,8 +413,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
                 }
                 closed = true;
                 pool().serverClosed(this);
-                if (connectingChannel != null) {
-                    connectingChannel.close(); // aborts the connect, or closes what it just made
+                if (dial != null) {
+                    dial.abort(); // aborts the connect, or closes what it just made
                 }
             });
             return;
