@@ -1,6 +1,8 @@
 package io.pooler.pool;
 
-/** The counts of one pool at one moment, taken under its lock: what SHOW POOLS prints. */
+import java.util.List;
+
+/** The counts of one pool (or one shard of it) at one moment, read on the shards' own loops: what SHOW POOLS prints. */
 public record PoolSnapshot(
         PoolKey key,
         int clLogin,
@@ -12,6 +14,24 @@ public record PoolSnapshot(
         int svTested,
         int svLogin,
         long maxWaitMicros) {
+
+    /** The shards' counts of one pool added up; maxwait is the oldest waiting client over all shards. */
+    public static PoolSnapshot sum(PoolKey key, List<PoolSnapshot> parts) {
+        int clLogin = 0, clActive = 0, clWaiting = 0, svActive = 0, svIdle = 0, svUsed = 0, svTested = 0, svLogin = 0;
+        long maxWait = 0;
+        for (PoolSnapshot p : parts) {
+            clLogin += p.clLogin;
+            clActive += p.clActive;
+            clWaiting += p.clWaiting;
+            svActive += p.svActive;
+            svIdle += p.svIdle;
+            svUsed += p.svUsed;
+            svTested += p.svTested;
+            svLogin += p.svLogin;
+            maxWait = Math.max(maxWait, p.maxWaitMicros);
+        }
+        return new PoolSnapshot(key, clLogin, clActive, clWaiting, svActive, svIdle, svUsed, svTested, svLogin, maxWait);
+    }
 
     public int totalServers() {
         return svActive + svIdle + svUsed + svTested + svLogin;

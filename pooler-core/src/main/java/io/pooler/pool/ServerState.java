@@ -1,8 +1,8 @@
 package io.pooler.pool;
 
-/** The states of a server connection, each a list in its {@link Pool}, named as SHOW POOLS names them. */
+/** The states of a server connection, each a list in its {@link PoolShard}, named as SHOW POOLS names them. */
 public enum ServerState {
-    /** sv_login: connecting and logging in; moved here by {@link Pool#launchServer}. */
+    /** sv_login: connecting and logging in; moved here when its shard launches it. */
     LOGIN,
     /** sv_idle: clean and ready for any client; moved here when released. */
     IDLE,

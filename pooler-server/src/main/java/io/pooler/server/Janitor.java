@@ -1,8 +1,11 @@
 package io.pooler.server;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.pooler.config.Settings;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolShard;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
@@ -13,9 +16,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Timed maintenance, as PgBouncer's janitor: each pool's own upkeep (idle and lifetime closes,
+ * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
  * protocol view of a connection: query_timeout, idle_transaction_timeout, client_idle_timeout.
+ *
+ * <p>Threads: each tick posts one task to every event loop, which looks after the shards of that
+ * loop, so a shard and its connections are only read and changed on their own loop.
  */
 final class Janitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Janitor.class);
@@ -30,20 +36,29 @@ final class Janitor implements Runnable {
 
     @Override
     public void run() {
+        for (EventExecutor executor : loops) {
+            if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
+                loop.execute(() -> tick(loop));
+            }
+        }
+    }
+
+    private void tick(EventLoop loop) {
         Settings s = runtime.config().config().settings();
         long now = System.nanoTime();
         for (Pool pool : runtime.pools().all()) {
             try {
-                pool.janitor(loops.next());
-                checkServers(pool, s, now);
-                checkClients(pool, s, now);
+                PoolShard shard = pool.shard(loop);
+                shard.janitor();
+                checkServers(shard, s, now);
+                checkClients(shard, s, now);
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
             }
         }
     }
 
-    private static void checkServers(Pool pool, Settings s, long now) {
+    private static void checkServers(PoolShard pool, Settings s, long now) {
         long queryTimeout = s.queryTimeout().toNanos();
         long idleTransactionTimeout = s.idleTransactionTimeout().toNanos();
         if (queryTimeout == 0 && idleTransactionTimeout == 0) {
@@ -64,7 +79,7 @@ final class Janitor implements Runnable {
         }
     }
 
-    private static void checkClients(Pool pool, Settings s, long now) {
+    private static void checkClients(PoolShard pool, Settings s, long now) {
         long clientIdleTimeout = s.clientIdleTimeout().toNanos();
         if (clientIdleTimeout == 0) {
             return;
