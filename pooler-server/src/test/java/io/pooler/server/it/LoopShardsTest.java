@@ -44,7 +44,7 @@ class LoopShardsTest {
     }
 
     @BeforeEach
-    void setUp() {
+    void setUp() throws Exception {
         pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction")
                 .set("worker_threads", "4").set("default_pool_size", String.valueOf(POOL_SIZE))
                 .set("max_client_conn", "100");
