@@ -354,6 +354,11 @@ public final class Settings {
         return string("server_tls_ciphers");
     }
 
+    /** PBKDF2 rounds of the verifiers derived from plain-text passwords for SCRAM logins. */
+    public int scramIterations() {
+        return integer("scram_iterations");
+    }
+
     /** Event-loop threads; 0 means one per available processor. Pooler's own key. */
     public int workerThreads() {
         return integer("worker_threads");

@@ -31,7 +31,12 @@ public final class BackendMessageCheck {
                 PgFrames.readCString(body);
                 PgFrames.readCString(body);
             }
-            case MessageType.ERROR_RESPONSE -> ErrorResponse.parseBody(PgFrames.body(frame));
+            case MessageType.ERROR_RESPONSE -> {
+                // Relayed to a client, an error must carry the SQLSTATE drivers decide on.
+                if (!ErrorResponse.parseBody(PgFrames.body(frame)).hasSqlState()) {
+                    throw new ProtocolException("ErrorResponse without a SQLSTATE from server");
+                }
+            }
             default -> {
             }
         }

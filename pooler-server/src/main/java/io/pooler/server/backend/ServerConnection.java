@@ -749,7 +749,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
             }
             if (!loggedIn) {
                 try {
+                    BackendMessageCheck.check(frame);
                     handleLoginMessage(ctx, frame);
+                } catch (ProtocolException e) {
+                    loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage()));
                 } finally {
                     frame.release();
                 }

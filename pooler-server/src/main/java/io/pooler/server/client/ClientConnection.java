@@ -20,6 +20,7 @@ import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
@@ -72,6 +73,8 @@ public final class ClientConnection extends PooledClient {
     private static final AtomicLong IDS = new AtomicLong();
     /** Auth messages are small; a longer one is refused before it is buffered. */
     private static final int MAX_AUTH_MESSAGE = 8192;
+    /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
+    private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** How long a refused client may go on sending before the connection is closed under it. */
     private static final long ERROR_LINGER_MILLIS = 2000;
 
@@ -214,6 +217,9 @@ public final class ClientConnection extends PooledClient {
         try {
             if (startsMessage(msg)) {
                 FrontendMessageCheck.checkAfterLogin(typeOf(msg));
+            }
+            if (statementRewriter != null && msg instanceof ByteBuf frame) {
+                StatementRewriter.check(frame); // refused here, before it asks for a server
             }
         } catch (ProtocolException e) {
             ReferenceCountUtil.release(msg);
@@ -401,7 +407,7 @@ public final class ClientConnection extends PooledClient {
     private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
         Settings settings = runtime.config().config().settings();
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
-                runtime.processSecret(), scramIterations(settings));
+                runtime.processSecret(), settings.scramIterations());
         offerChannelBinding();
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
@@ -553,14 +559,6 @@ public final class ClientConnection extends PooledClient {
         return TlsChannels.describe(channel);
     }
 
-    private static int scramIterations(Settings settings) {
-        try {
-            return Integer.parseInt(settings.raw("scram_iterations"));
-        } catch (RuntimeException e) {
-            return 4096;
-        }
-    }
-
     /** A password, SASL or GSS message during authentication; released here, once, on every path. */
     private void onAuthMessage(ByteBuf frame) {
         ClientAuthenticator.Outcome outcome;
@@ -589,8 +587,14 @@ public final class ClientConnection extends PooledClient {
         authenticator = null; // its SCRAM state is not needed again: an idle client should cost little
         phase = Phase.LOGIN;
         Settings settings = runtime.config().config().settings();
-        decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(),
-                console != null ? PgFrameDecoder.StreamPolicy.NONE : streamPolicy(), FrontendMessageCheck::maxLength);
+        if (console != null) {
+            // Console queries are read whole; ConsoleSession refuses those over its own cap, and the
+            // decoder bounds what is buffered before that answer.
+            decoder.setMaxMessageLength(Math.min(settings.maxPacketSize(), CONSOLE_MAX_BUFFERED));
+        } else {
+            decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(), streamPolicy(),
+                    FrontendMessageCheck::maxLength);
+        }
         if (console != null) {
             consoleLoggedIn(); // the console is not a database: no client limits of databases apply
             return;
@@ -783,6 +787,7 @@ public final class ClientConnection extends PooledClient {
         if (msg instanceof FramePart part) {
             midMessage = !part.last();
         }
+        // NOTE: counted before the message can be flushed, so its answer can never be counted first.
         if (first) {
             switch (type) {
                 case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
@@ -806,9 +811,11 @@ public final class ClientConnection extends PooledClient {
             toServer.add(server.channel(), part.content());
         } else {
             try {
+                // Malformed messages were refused on arrival (StatementRewriter.check); what can still
+                // be refused here is a client over MAX_CLIENT_STATEMENTS.
                 statementRewriter.forward((ByteBuf) msg, server, f -> toServer.add(server.channel(), f));
             } catch (ProtocolException e) {
-                ((ByteBuf) msg).release(); // the rewriter validates before it consumes: still ours
+                ((ByteBuf) msg).release(); // the rewriter checks before it consumes: still ours
                 onProtocolError(e);
                 return;
             }
