@@ -36,6 +36,11 @@ final class SnapshotBackend implements AdminBackend {
     }
 
     @Override
+    public java.util.Map<io.pooler.pool.PoolKey, io.pooler.pool.PoolSettings> poolSettings() {
+        return backend.poolSettings();
+    }
+
+    @Override
     public List<SocketView> clients() {
         return backend.withConsoles(snapshot.clients());
     }
@@ -126,7 +131,7 @@ final class SnapshotBackend implements AdminBackend {
     }
 
     @Override
-    public Optional<String> reload() {
+    public CompletionStage<Optional<String>> reload() {
         return backend.reload();
     }
 
