@@ -69,6 +69,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final String resetQuery;
 
     private Channel channel;
+    /** The channel while its TCP connect is under way (before {@link #channel} is set). */
+    private Channel connectingChannel;
     private ServerAuthenticator authenticator;
     private boolean loggedIn;
     private boolean closed;
@@ -191,7 +193,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     @Override
     protected void connect() {
-        connector.open(this, loop, new Handler()).addListener(f -> {
+        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new Handler());
+        connectingChannel = connecting.channel();
+        connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                         "server connection failed: " + describe(f.cause())));
@@ -200,6 +204,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     private void onConnected(ChannelHandlerContext ctx) {
+        if (closed) {
+            ctx.close(); // closed while the TCP connect was under way: the pool has forgotten it already
+            return;
+        }
         channel = ctx.channel();
         authenticator = new ServerAuthenticator(target);
         loginTimer = loop.schedule(() -> {
@@ -678,8 +686,14 @@ public final class ServerConnection extends PooledServer implements StatementRew
     public void close(String reason) {
         if (channel == null) {
             loop.execute(() -> {
+                if (closed) {
+                    return;
+                }
                 closed = true;
                 pool().serverClosed(this);
+                if (connectingChannel != null) {
+                    connectingChannel.close(); // aborts the connect, or closes what it just made
+                }
             });
             return;
         }
