@@ -148,6 +148,29 @@ public final class Pool {
         server.shard.serverClosed(server);
     }
 
+    /** A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop. */
+    public PooledCancel cancelRequested(PooledServer target) {
+        return target.shard.cancelRequested(target);
+    }
+
+    public void cancelSent(PooledCancel cancel) {
+        cancel.target().shard.cancelSent(cancel);
+    }
+
+    public void cancelDone(PooledCancel cancel) {
+        cancel.target().shard.cancelDone(cancel);
+    }
+
+    /** Its client gave the server back while a cancel to it is in flight (sv_being_canceled). */
+    public void serverBeingCanceled(PooledServer server) {
+        server.shard.serverBeingCanceled(server);
+    }
+
+    /** The last cancel to the server is done; it is its client's again until released. */
+    public void cancelsDone(PooledServer server) {
+        server.shard.cancelsDone(server);
+    }
+
     private PoolShard shardOf(PooledClient client) {
         PoolShard shard = client.shard;
         return shard != null ? shard : shard(client.eventLoop());

@@ -43,6 +43,11 @@ public final class PoolShard {
     private final StateList<PooledServer> activeServers = new StateList<>("sv_active");
     private final StateList<PooledServer> usedServers = new StateList<>("sv_used");
     private final StateList<PooledServer> testedServers = new StateList<>("sv_tested");
+    private final StateList<PooledServer> beingCanceledServers = new StateList<>("sv_being_canceled");
+    /** Cancel requests for this shard's servers whose connection to PostgreSQL is being opened. */
+    private final StateList<PooledCancel> waitingCancelRequests = new StateList<>("cl_waiting_cancel_req");
+    /** Cancel requests on their way: each has a connection of its own, so this is sv_active_cancel too. */
+    private final StateList<PooledCancel> activeCancelRequests = new StateList<>("cl_active_cancel_req");
 
     /** This shard's request for a slot held elsewhere, while it is out; at most one. */
     private DonationRequest outstandingRequest;
@@ -262,6 +267,60 @@ public final class PoolShard {
         }
     }
 
+    // ---- cancel requests ----
+
+    /**
+     * A client's CancelRequest is about to be forwarded to {@code target}, a server of this shard: it
+     * counts in cl_waiting_cancel_req until {@link #cancelSent}, then in cl_active_cancel_req until
+     * {@link #cancelDone}.
+     */
+    public PooledCancel cancelRequested(PooledServer target) {
+        checkLoop();
+        if (target.shard != this) {
+            throw new IllegalStateException(target + " is not a server of " + this);
+        }
+        PooledCancel cancel = new PooledCancel(target);
+        waitingCancelRequests.addLast(cancel);
+        return cancel;
+    }
+
+    /** The cancel's connection to PostgreSQL is open and the request on its way. */
+    public void cancelSent(PooledCancel cancel) {
+        checkLoop();
+        if (cancel.list == waitingCancelRequests) {
+            waitingCancelRequests.remove(cancel);
+            activeCancelRequests.addLast(cancel);
+        }
+    }
+
+    /** The cancel's connection is closed (PostgreSQL has signalled the backend) or could not be opened. */
+    public void cancelDone(PooledCancel cancel) {
+        checkLoop();
+        unlist(cancel);
+    }
+
+    /**
+     * The server's client gave it back while a cancel to it is in flight: it waits in sv_being_canceled,
+     * handed to nobody, until {@link #cancelsDone}.
+     */
+    public void serverBeingCanceled(PooledServer server) {
+        checkLoop();
+        if (server.state == ServerState.ACTIVE) {
+            moveServer(server, beingCanceledServers, ServerState.BEING_CANCELED);
+        }
+    }
+
+    /**
+     * The last cancel to the server is done: it is its client's again (sv_active) until the client's
+     * retried release gives it back to the pool.
+     */
+    public void cancelsDone(PooledServer server) {
+        checkLoop();
+        if (server.state == ServerState.BEING_CANCELED) {
+            moveServer(server, activeServers, ServerState.ACTIVE);
+        }
+    }
+
     // ---- maintenance and reporting ----
 
     /**
@@ -331,7 +390,8 @@ public final class PoolShard {
     /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
     public void reconnectAll() {
         checkLoop();
-        for (StateList<PooledServer> list : List.of(loginServers, idleServers, activeServers, usedServers, testedServers)) {
+        for (StateList<PooledServer> list : List.of(loginServers, idleServers, activeServers, usedServers, testedServers,
+                beingCanceledServers)) {
             list.forEach(PooledServer::markCloseNeeded);
         }
         closeIdle("reconnect");
@@ -375,7 +435,8 @@ public final class PoolShard {
         long maxWait = oldest == null ? 0 : (pool.now() - oldest.waitStartNanos) / 1000;
         return new PoolSnapshot(pool.key(), loginClients.size(), activeClients.size(), waitingClients.size(),
                 activeServers.size(), idleServers.size(), usedServers.size(), testedServers.size(),
-                loginServers.size(), maxWait);
+                loginServers.size(), maxWait, activeCancelRequests.size(), waitingCancelRequests.size(),
+                activeCancelRequests.size(), beingCanceledServers.size());
     }
 
     /** Clients of this shard (logging in, active or waiting), for SHOW CLIENTS, KILL and shutdown. */
@@ -391,7 +452,8 @@ public final class PoolShard {
     public List<PooledServer> servers() {
         checkLoop();
         List<PooledServer> all = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers)) {
+        for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers,
+                beingCanceledServers)) {
             list.forEach(all::add);
         }
         return all;
@@ -634,7 +696,7 @@ public final class PoolShard {
 
     private int totalServers() {
         return loginServers.size() + idleServers.size() + activeServers.size() + usedServers.size()
-                + testedServers.size();
+                + testedServers.size() + beingCanceledServers.size();
     }
 
     private void moveClient(PooledClient client, StateList<PooledClient> to, ClientState state) {

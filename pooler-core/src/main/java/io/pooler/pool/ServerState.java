@@ -12,6 +12,11 @@ public enum ServerState {
     USED,
     /** sv_tested: running the reset or check query. */
     TESTED,
+    /**
+     * sv_being_canceled: its client gave it back while a cancel request to it was in flight; handed to
+     * nobody until the cancels are done, then released (PgBouncer's being_canceled_server_list).
+     */
+    BEING_CANCELED,
     /** In no list: closed or closing. */
     CLOSED
 }

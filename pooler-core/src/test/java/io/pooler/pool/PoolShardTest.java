@@ -299,6 +299,62 @@ class PoolShardTest {
         assertSame(s, a.server());
     }
 
+    // ---- cancel requests ----
+
+    @Test
+    void cancelRequestsAndAServerBeingCanceledAreCountedInTheServersShard() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        on(loopA, () -> pool.findServer(c));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        assertCancelCounts(0, 1, 0, 0);
+        on(loopA, () -> pool.cancelSent(cancel));
+        assertCancelCounts(1, 0, 1, 0);
+        on(loopA, () -> pool.serverBeingCanceled(s));
+        assertCancelCounts(1, 0, 1, 1);
+        PoolSnapshot held = pool.snapshot();
+        assertEquals(0, held.svActive(), "a server being canceled is not active");
+        assertEquals(1, held.totalServers(), "it still counts towards pool_size");
+        assertEquals(ServerState.BEING_CANCELED, s.state());
+        assertSame(c, s.client(), "still its client's: handed to nobody else");
+        on(loopA, () -> pool.cancelDone(cancel));
+        on(loopA, () -> pool.cancelsDone(s));
+        assertCancelCounts(0, 0, 0, 0);
+        assertEquals(ServerState.ACTIVE, s.state());
+        on(loopA, () -> pool.releaseServer(s));
+        assertEquals(1, pool.snapshot().svIdle());
+    }
+
+    @Test
+    void aCancelNeverConnectedLeavesTheWaitingList() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        on(loopA, () -> pool.findServer(c));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        on(loopA, () -> pool.cancelDone(cancel));
+        on(loopA, () -> pool.cancelSent(cancel)); // a late "sent" for a finished cancel counts nowhere
+        assertCancelCounts(0, 0, 0, 0);
+    }
+
+    @Test
+    void cancelBookkeepingRunsOnlyOnTheServersLoop() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        Exception offLoop = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> on(loopB, () -> pool.cancelRequested(s)));
+        assertTrue(offLoop.getCause() instanceof IllegalStateException, offLoop.toString());
+    }
+
+    private void assertCancelCounts(int clActive, int clWaiting, int svActive, int svBeingCanceled) {
+        PoolSnapshot p = pool.snapshot();
+        assertEquals(List.of(clActive, clWaiting, svActive, svBeingCanceled),
+                List.of(p.clActiveCancelReq(), p.clWaitingCancelReq(), p.svActiveCancel(), p.svBeingCanceled()),
+                "cl_active_cancel_req, cl_waiting_cancel_req, sv_active_cancel, sv_being_canceled");
+    }
+
     // ---- helpers ----
 
     /** A client logs in on {@code loop}; the pool's first server is launched there and logs in. */
