@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -44,6 +45,9 @@ public final class Pool {
     private final ConcurrentHashMap<EventLoop, PoolShard> shards = new ConcurrentHashMap<>();
     /** Servers of this pool in every shard (logging in, idle, active, used, tested): pool_size's count. */
     private final AtomicInteger serverCount = new AtomicInteger();
+    /** Servers launched since start, and of those slots given across loops (each costs a server login). */
+    private final LongAdder serversLaunched = new LongAdder();
+    private final LongAdder slotsDonated = new LongAdder();
 
     private volatile PoolSettings settings;
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
@@ -316,6 +320,27 @@ public final class Pool {
     /** Servers of the pool in every shard, as far as the shards have counted them. */
     public int serverCount() {
         return serverCount.get();
+    }
+
+    /** Servers the shards have launched since the pool was made (logins tried). */
+    public long serversLaunched() {
+        return serversLaunched.sum();
+    }
+
+    /**
+     * Slots a shard gave to another shard's waiting clients by closing one of its servers: the price of
+     * loop-owned pools, one server login each.
+     */
+    public long slotsDonated() {
+        return slotsDonated.sum();
+    }
+
+    void launched() {
+        serversLaunched.increment();
+    }
+
+    void donated() {
+        slotsDonated.increment();
     }
 
     /** A server logged in; true when it is the pool's first, whose parameters new clients are told. */

@@ -525,6 +525,7 @@ public final class PoolShard {
             return null;
         }
         PooledServer server = pool.serverFactory().newServer(pool, loop);
+        pool.launched();
         server.shard = this;
         server.createdNanos = pool.now();
         server.holdsPoolSlot = true;
@@ -609,6 +610,7 @@ public final class PoolShard {
     private void donate(PooledServer server, DonationRequest request) {
         dropServer(server);
         server.close("slot given to clients on another event loop");
+        pool.donated();
         tellNeedy(request);
     }
 

@@ -176,6 +176,8 @@ class PoolShardTest {
         settle();
         assertEquals("slot given to clients on another event loop", onA.closedBecause);
         assertEquals(2, launched.size(), "B launched into the freed slot");
+        assertEquals(1, pool.slotsDonated(), "one server closed to give its slot away");
+        assertEquals(2, pool.serversLaunched());
         FakeServer onB = launched.get(1);
         assertSame(loopB, onB.eventLoop());
         on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));

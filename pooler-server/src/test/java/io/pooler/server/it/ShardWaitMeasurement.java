@@ -23,8 +23,10 @@ import static io.pooler.server.it.TestRoles.SCRAM_USER;
 
 /**
  * A measurement, not a test (run with -Dpooler.measure=true): 40 PgJDBC clients in transaction
- * pooling on a pool of 10, spread by the acceptor over 2 and then 4 event loops; prints SHOW POOLS'
- * wait percentiles (microseconds) and the wall time. Bounded: 40 x 200 short transactions per run.
+ * pooling on a pool of 10, spread by the acceptor over 1 (the baseline: no slot ever crosses loops), 2
+ * and 4 event loops; prints SHOW POOLS' wait percentiles (microseconds), the peak maxwait sampled every
+ * 20 ms, the servers launched and the slots donated across loops during the run (each donation closes
+ * a server on one loop and launches one on another: a server login), and the wall time. Bounded: 40 x 200 short transactions per run.
  */
 @ExtendWith(PostgresExtension.class)
 @EnabledIfSystemProperty(named = "pooler.measure", matches = "true")
@@ -38,7 +40,7 @@ class ShardWaitMeasurement {
 
     @Test
     void waitPercentilesOverTwoAndFourLoops() throws Exception {
-        for (int loops : new int[] {2, 4}) {
+        for (int loops : new int[] {1, 2, 4}) {
             for (int round = 0; round < 2; round++) {
                 measure(loops, round);
             }
@@ -58,6 +60,12 @@ class ShardWaitMeasurement {
             for (int i = 0; i < clients; i++) {
                 connections.add(pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD));
             }
+            long launchedBefore = pool(pooler).serversLaunched();
+            long donatedBefore = pool(pooler).slotsDonated();
+            java.util.concurrent.atomic.AtomicLong peakMaxWaitMicros = new java.util.concurrent.atomic.AtomicLong();
+            java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread sampler = new Thread(() -> samplePeakMaxWait(pooler, running, peakMaxWaitMicros), "maxwait-sampler");
+            sampler.start();
             long start = System.nanoTime();
             List<Future<?>> done = new ArrayList<>();
             for (Connection c : connections) {
@@ -74,11 +82,15 @@ class ShardWaitMeasurement {
                 f.get(300, TimeUnit.SECONDS);
             }
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            running.set(false);
+            sampler.join(10_000);
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
                 Map<String, String> p = AdminRows.pool(admin, DB, SCRAM_USER);
-                System.out.printf("MEASURE loops=%d round=%d wall_ms=%d p50_wait_us=%s p95_wait_us=%s p99_wait_us=%s servers_now=%s%n",
+                System.out.printf("MEASURE loops=%d round=%d wall_ms=%d p50_wait_us=%s p95_wait_us=%s p99_wait_us=%s"
+                                + " peak_maxwait_us=%d servers_launched=%d slots_donated=%d servers_now=%s%n",
                         loops, round, millis, p.get("p50_wait_time"), p.get("p95_wait_time"), p.get("p99_wait_time"),
-                        AdminRows.rows(admin, "SHOW SERVERS").size());
+                        peakMaxWaitMicros.get(), pool(pooler).serversLaunched() - launchedBefore,
+                        pool(pooler).slotsDonated() - donatedBefore, AdminRows.rows(admin, "SHOW SERVERS").size());
             }
             for (Connection c : connections) {
                 c.close();
@@ -87,5 +99,24 @@ class ShardWaitMeasurement {
             threads.shutdownNow();
             pooler.close();
         }
+    }
+
+    /** SHOW POOLS' maxwait (seconds and microseconds) every 20 ms while the clients run; the highest seen. */
+    private static void samplePeakMaxWait(PoolerFixture pooler, java.util.concurrent.atomic.AtomicBoolean running,
+                                          java.util.concurrent.atomic.AtomicLong peak) {
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            while (running.get()) {
+                Map<String, String> p = AdminRows.pool(admin, DB, SCRAM_USER);
+                long micros = Long.parseLong(p.get("maxwait")) * 1_000_000 + Long.parseLong(p.get("maxwait_us"));
+                peak.accumulateAndGet(micros, Math::max);
+                Thread.sleep(20);
+            }
+        } catch (SQLException | InterruptedException e) {
+            throw new IllegalStateException("maxwait sampler failed", e);
+        }
+    }
+
+    private static io.pooler.pool.Pool pool(PoolerFixture pooler) {
+        return pooler.server().runtime().pools().all().stream().filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
     }
 }
