@@ -12,6 +12,7 @@ import io.pooler.server.client.ClientConnection;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +30,8 @@ import java.util.concurrent.CompletableFuture;
  */
 record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<SocketView> servers,
                      Map<Long, ClientConnection> clientsById) {
+
+    private static final Comparator<SocketView> BY_ID = Comparator.comparingLong(SocketView::id);
 
     /** One shard's part, read on its loop. */
     private record ShardPart(PoolSnapshot counts, List<SocketView> clients, List<SocketView> servers,
@@ -74,12 +77,19 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
         for (PoolPart part : parts) {
             Pool pool = part.pool();
             List<PoolSnapshot> counts = new ArrayList<>();
+            List<SocketView> poolClients = new ArrayList<>();
+            List<SocketView> poolServers = new ArrayList<>();
             for (ShardPart shard : part.shards()) {
                 counts.add(shard.counts());
-                clients.addAll(shard.clients());
-                servers.addAll(shard.servers());
+                poolClients.addAll(shard.clients());
+                poolServers.addAll(shard.servers());
                 shard.connections().forEach(c -> byId.put(c.id(), c));
             }
+            // Pool by pool, each in connection order, whichever loops its connections are on.
+            poolClients.sort(BY_ID);
+            poolServers.sort(BY_ID);
+            clients.addAll(poolClients);
+            servers.addAll(poolServers);
             pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats()));
         }
         return new AdminSnapshot(pools, clients, servers, byId);
