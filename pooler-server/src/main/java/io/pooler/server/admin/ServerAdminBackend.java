@@ -206,13 +206,17 @@ public final class ServerAdminBackend implements AdminBackend {
     public CompletionStage<Void> pause(String database) {
         if (database == null) {
             state.pauseMode(PauseMode.PAUSE);
-            log.info("PAUSE command issued");
         } else {
             state.pausedDatabases().add(database);
-            log.info("PAUSE '{}' command issued", database);
         }
         List<Pool> pools = pools(database);
         pools.forEach(Pool::pause);
+        // NOTE: logged once the pools hold new requests, so whoever reads the line can count on it.
+        if (database == null) {
+            log.info("PAUSE command issued");
+        } else {
+            log.info("PAUSE '{}' command issued", database);
+        }
         return when(() -> AdminSnapshot.collect(pools).thenApply(snapshot ->
                 snapshot.pools().stream().allMatch(p -> p.counts().totalServers() == 0)));
     }
