@@ -11,14 +11,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * also how the needy shard withdraws the request when its waiters are gone.
  *
  * @param needy              the shard whose clients wait
- * @param needyServers       how many servers the needy shard had when it asked
  * @param postedNanos        when it was posted (the needy shard's clock)
  */
-record DonationRequest(PoolShard needy, int needyServers, long postedNanos,
-                       AtomicBoolean claimed) {
+record DonationRequest(PoolShard needy, long postedNanos, AtomicBoolean claimed) {
 
-    DonationRequest(PoolShard needy, int needyServers, long postedNanos) {
-        this(needy, needyServers, postedNanos, new AtomicBoolean());
+    DonationRequest(PoolShard needy, long postedNanos) {
+        this(needy, postedNanos, new AtomicBoolean());
     }
 
     /** Takes the request for the caller; false when another shard took it or the needy one withdrew it. */

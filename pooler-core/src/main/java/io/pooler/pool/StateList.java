@@ -81,6 +81,11 @@ final class StateList<T extends PoolMember> {
         return (T) head;
     }
 
+    @SuppressWarnings("unchecked")
+    T last() {
+        return (T) tail;
+    }
+
     /** The first member matching, scanning at most {@code limit} members from the head; null if none. */
     @SuppressWarnings("unchecked")
     T findFirst(Predicate<? super T> test, int limit) {

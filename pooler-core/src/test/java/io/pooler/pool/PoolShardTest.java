@@ -234,6 +234,34 @@ class PoolShardTest {
     }
 
     @Test
+    void shardsWithAsManyServersKeepThemUntilOneHasBeenIdleForASecond() throws Exception {
+        pool(2, 0, 0);
+        FakeClient a1 = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a1);
+        FakeClient b1 = new FakeClient(loopB);
+        FakeClient b2 = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(b1));
+        on(loopB, () -> pool.clientLogin(b2));
+        assertNull(on(loopB, () -> pool.findServer(b1)));
+        settle();
+        FakeServer onB = launched.get(1);
+        on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
+        assertSame(onB, b1.server());
+        // One server each; B's second client waits. A's server is idle, but only just: A keeps it, or two
+        // busy loops would pass servers back and forth at a login each.
+        assertNull(on(loopB, () -> pool.findServer(b2)));
+        settle();
+        assertNull(onA.closedBecause, "one server each: no donation for an idle spell of a busy loop");
+        assertEquals(ClientState.WAITING, b2.state());
+        clock.addAndGet(PoolShard.DONATE_IDLE_AFTER_NANOS);
+        on(loopA, () -> pool.shard(loopA).janitor());
+        settle();
+        assertEquals("slot given to clients on another event loop", onA.closedBecause, "idle for a second: given");
+        assertEquals(3, launched.size());
+        assertSame(loopB, launched.get(2).eventLoop());
+    }
+
+    @Test
     void theRequestIsWithdrawnWhenItsWaitersAreGone() throws Exception {
         pool(1, 0, 0);
         FakeClient a = new FakeClient(loopA);
