@@ -75,7 +75,7 @@ final class NettyDriver implements Driver {
                 samples.add(result.stalledClients() + " clients waited longer than the whole run for an answer");
             }
             return new Measurement(result.tps(), result.transactions(), errors, samples, result.latencyMicros(), cpu,
-                    perClient, name());
+                    perClient, memory.isEmpty() ? Double.NaN : memory.get(memory.size() - 1)[1], name());
         }
     }
 

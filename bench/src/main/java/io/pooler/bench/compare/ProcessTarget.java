@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -44,6 +45,11 @@ abstract class ProcessTarget implements Target {
         return "";
     }
 
+    /** Variables for the process's environment, besides this process's own. */
+    protected Map<String, String> environment(Path configFile) throws IOException {
+        return Map.of();
+    }
+
     /** Lets the process read its files, when it runs as another user. */
     protected void prepareFiles(Path dir) throws IOException {
     }
@@ -65,7 +71,9 @@ abstract class ProcessTarget implements Target {
                 + extraSettings());
         logFile = dir.resolve(key() + ".log");
         prepareFiles(dir);
-        process = new ProcessBuilder(command(ini))
+        ProcessBuilder builder = new ProcessBuilder(command(ini));
+        builder.environment().putAll(environment(ini));
+        process = builder
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

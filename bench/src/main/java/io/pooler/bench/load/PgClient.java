@@ -235,7 +235,7 @@ final class PgClient {
     // ---- transactions ----
 
     private void scheduleNext() {
-        if (!run.running()) {
+        if (!run.running() || spec.pacing().isIdle()) {
             return;
         }
         long now = System.nanoTime();

@@ -25,6 +25,7 @@ class ApplicationNamesTest {
         ApplicationNames names = ApplicationNames.odooPerClient();
         assertEquals("odoo-100000", names.nameOf(0));
         assertEquals("odoo-100007", names.nameOf(7));
+        assertEquals("odoo-100010", names.skipping(3).nameOf(7));
         assertEquals("pooler-bench", ApplicationNames.SHARED.nameOf(7));
     }
 
@@ -34,7 +35,7 @@ class ApplicationNamesTest {
         pg.createDatabase(ROLE, ROLE);
         Endpoint endpoint = new Endpoint(pg.host(), pg.port(), ROLE, new Credentials(ROLE, PASSWORD));
         LoadSpec spec = LoadSpec.closedLoop(endpoint, 3, TransactionScript.selectOnly(1), Protocol.SIMPLE)
-                .withPacing(Pacing.fixedRate(0.001)) // logged in, idle for the whole test
+                .withPacing(Pacing.idle())
                 .withApplicationNames(ApplicationNames.odooPerClient());
         try (LoadGenerator load = LoadGenerator.start(spec)) {
             load.connect(Duration.ofSeconds(30));
