@@ -1,5 +1,6 @@
 package io.pooler.admin;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.pooler.config.PoolerConfig;
 
 import java.util.List;
@@ -54,6 +55,12 @@ public interface AdminBackend {
 
     /** Listening sockets and connections, for SHOW FDS. */
     List<FdView> fds();
+
+    /** The prepared-statement caches, for SHOW MEM. */
+    PreparedStatementsView preparedStatements();
+
+    /** The allocator the connections' buffers come from, for SHOW MEM. */
+    ByteBufAllocator allocator();
 
     // ---- actions ----
 

@@ -29,4 +29,13 @@ public final class StatementRegistry {
     public int size() {
         return byKey.size();
     }
+
+    /** Bytes of the statements' definitions (query text, parameter types) held; for SHOW MEM. */
+    public long definitionBytes() {
+        long bytes = 0;
+        for (StatementKey key : byKey.keySet()) {
+            bytes += key.definition().length;
+        }
+        return bytes;
+    }
 }
