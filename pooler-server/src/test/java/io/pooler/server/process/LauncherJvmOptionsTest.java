@@ -1,0 +1,61 @@
+package io.pooler.server.process;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher script's JVM options (README.md, "Sizing the JVM"): its defaults, POOLER_JAVA_OPTS after
+ * them, and a collector chosen there replacing G1.
+ */
+@Timeout(60)
+class LauncherJvmOptionsTest {
+    private static final Path LAUNCHER = Path.of("src/main/dist/pooler");
+    private static final long MB = 1024 * 1024;
+
+    @TempDir
+    Path temp;
+
+    @Test
+    void startsWithABoundedG1HeapThatGivesMemoryBack() throws Exception {
+        String out = run(Map.of());
+        assertTrue(out.contains("collectors G1 Young Generation,G1 Old Generation"), out);
+        for (String option : new String[] {"-XX:+UseG1GC", "-Xms16m", "-Xmx256m", "-Xmn8m", "-XX:G1PeriodicGCInterval=60000",
+                "-XX:-G1PeriodicGCInvokesConcurrent", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError"}) {
+            assertTrue(out.contains(option), option + " in " + out);
+        }
+        assertTrue(maxHeap(out) <= 256 * MB, out);
+        assertTrue(out.contains("MALLOC_ARENA_MAX=2"), out);
+    }
+
+    @Test
+    void poolerJavaOptsComeLastAndMayChooseAnotherCollector() throws Exception {
+        String out = run(Map.of("POOLER_JAVA_OPTS", "-XX:+UseSerialGC -Xmx512m", "MALLOC_ARENA_MAX", "4"));
+        assertTrue(out.contains("collectors Copy,MarkSweepCompact"), out);
+        assertFalse(out.contains("-XX:+UseG1GC") || out.contains("G1PeriodicGC"), "G1's options left out: " + out);
+        assertTrue(maxHeap(out) > 256 * MB, "the later -Xmx512m wins: " + out);
+        assertTrue(out.contains("MALLOC_ARENA_MAX=4"), out);
+    }
+
+    private String run(Map<String, String> extra) throws IOException, InterruptedException {
+        Map<String, String> env = new HashMap<>(Map.of("POOLER_JAVA_OPTS", ""));
+        env.putAll(extra);
+        env.put("POOLER_JAR", ProbeJar.write(temp, JvmOptionsProbeMain.class).toString());
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        try (ChildJvm probe = ChildJvm.start(java.util.List.of("sh", LAUNCHER.toString()), env)) {
+            return probe.await("done");
+        }
+    }
+
+    private static long maxHeap(String out) {
+        int at = out.indexOf("max heap ") + "max heap ".length();
+        return Long.parseLong(out.substring(at, out.indexOf('\n', at)).trim());
+    }
+}
