@@ -2,8 +2,11 @@ package io.pooler.admin;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.pooler.config.PoolerConfig;
+import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolSettings;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
@@ -30,6 +33,9 @@ public interface AdminBackend {
 
     /** Every pool but the console's own. */
     List<PoolView> pools();
+
+    /** Each pool's resolved limits and timeouts, by the keys of {@link #pools()} (SHOW ADVICE). */
+    Map<PoolKey, PoolSettings> poolSettings();
 
     /** Client connections past authentication, the console's own included. */
     List<SocketView> clients();
@@ -86,8 +92,11 @@ public interface AdminBackend {
 
     void shutdown(ShutdownMode mode);
 
-    /** Re-reads the config; empty on success, else the reason it was refused. */
-    Optional<String> reload();
+    /**
+     * Re-reads the config off the event loops (reading files and building TLS contexts blocks);
+     * completes empty on success, else with the reason it was refused.
+     */
+    CompletionStage<Optional<String>> reload();
 
     /** Completes when no server of the database is marked close-needed any more. */
     CompletionStage<Void> waitClose(String database);

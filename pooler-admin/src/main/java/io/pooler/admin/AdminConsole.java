@@ -12,6 +12,7 @@ import io.pooler.admin.control.Shutdown;
 import io.pooler.admin.control.Suspend;
 import io.pooler.admin.control.WaitClose;
 import io.pooler.admin.show.EmptyShow;
+import io.pooler.admin.show.ShowAdvice;
 import io.pooler.admin.show.FakeParameters;
 import io.pooler.admin.show.ShowConfig;
 import io.pooler.admin.show.ShowDatabases;
@@ -43,6 +44,7 @@ import java.util.concurrent.CompletionStage;
 public final class AdminConsole {
     private static final Map<String, AdminCommand> SHOW = Map.ofEntries(
             Map.entry("help", new ShowHelp()),
+            Map.entry("advice", new ShowAdvice()),
             Map.entry("version", new ShowVersion()),
             Map.entry("config", new ShowConfig()),
             Map.entry("databases", new ShowDatabases()),

@@ -80,21 +80,23 @@ public final class ScramServerExchange {
     }
 
     /**
-     * An exchange for a user whose userlist entry is a plain password: a verifier is computed on the
-     * spot with a fresh random salt, as PgBouncer does (one PBKDF2 run per login). An empty password,
-     * or one that SASLprep reduces to nothing, gives an exchange that looks normal and always fails.
+     * An exchange for a user whose secret is a plain-text password. It must look and cost exactly like
+     * the {@link #mock} of the same name: the salt is the name's {@link #userSalt}, so it is the same on
+     * every attempt (and the same salt the mock showed before the user was added), and the verifier
+     * comes from {@link PlainScramVerifiers}, derived ahead of logins rather than by PBKDF2 on each one
+     * (see there why). An empty password, or one that SASLprep reduces to nothing, gives an exchange
+     * that looks normal and always fails.
      */
-    public static ScramServerExchange forPlainPassword(String password, int iterations) {
+    public static ScramServerExchange forPlainPassword(String password, String username, byte[] processSecret,
+                                                       int iterations) {
         if (iterations < 1) {
             throw new IllegalArgumentException("SCRAM iteration count must be at least 1, got " + iterations);
         }
-        byte[] salt = new byte[SALT_BYTES];
-        RANDOM.nextBytes(salt);
-        try {
-            return new ScramServerExchange(ScramSecret.fromPassword(password, salt, iterations), false, RANDOM_NONCE);
-        } catch (IllegalArgumentException noUsablePassword) {
-            return new ScramServerExchange(unusableSecret(salt, iterations), true, RANDOM_NONCE);
-        }
+        byte[] salt = userSalt(username, processSecret);
+        Optional<ScramSecret> verifier = PlainScramVerifiers.shared().verifier(password, salt, iterations);
+        return verifier.isPresent()
+                ? new ScramServerExchange(verifier.get(), false, RANDOM_NONCE)
+                : new ScramServerExchange(unusableSecret(salt, iterations), true, RANDOM_NONCE);
     }
 
     /**
@@ -104,13 +106,21 @@ public final class ScramServerExchange {
      * salt, as a real user's verifier would.
      */
     public static ScramServerExchange mock(String username, byte[] processSecret, int iterations) {
+        return new ScramServerExchange(unusableSecret(userSalt(username, processSecret), iterations), true, RANDOM_NONCE);
+    }
+
+    /**
+     * The salt shown to {@code username} when no stored verifier brings its own: the first
+     * {@value #SALT_BYTES} bytes of HMAC-SHA-256(process secret, name), as PostgreSQL's scram_mock_salt
+     * hashes the name with a per-cluster nonce. Stable for the life of the process, unguessable outside it.
+     */
+    public static byte[] userSalt(String username, byte[] processSecret) {
         if (processSecret.length == 0) {
-            throw new IllegalArgumentException("the mock secret must not be empty");
+            throw new IllegalArgumentException("the process secret must not be empty");
         }
         byte[] digest = ScramFunctions.hmac(
                 ScramSecret.MECHANISM, processSecret, username.getBytes(StandardCharsets.UTF_8));
-        byte[] salt = Arrays.copyOf(digest, SALT_BYTES);
-        return new ScramServerExchange(unusableSecret(salt, iterations), true, RANDOM_NONCE);
+        return Arrays.copyOf(digest, SALT_BYTES);
     }
 
     /** Reads client-first-message and returns server-first-message; not over TLS (no channel binding). */

@@ -145,7 +145,12 @@ public final class KeyRegistry {
             integer("worker_threads", "0", RESTART, SUPPORTED),
             // Pooler's own: the Prometheus scrape endpoint; empty address (the default) means none.
             string("metrics_listen_addr", "", RESTART, SUPPORTED),
-            integer("metrics_listen_port", "9127", RESTART, SUPPORTED).range(0, 65535));
+            integer("metrics_listen_port", "9127", RESTART, SUPPORTED).range(0, 65535),
+            // Pooler's own: the largest message the pooler must see whole to act on it (login messages
+            // after the first, Parse/Bind/Describe/Close while prepared statements are tracked, and the
+            // server's messages other than rows and COPY data). Longer ones get 08P01; everything
+            // else is streamed through and only max_packet_size applies.
+            integer("max_parsed_message_size", "67108864", ONLINE, SUPPORTED).range(1024, Integer.MAX_VALUE));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,

@@ -222,6 +222,11 @@ public final class Settings {
         return (int) Math.min((Long) values.get("max_packet_size"), Integer.MAX_VALUE);
     }
 
+    /** Pooler's cap on a message it must accumulate whole to parse (see the protocol package). */
+    public int maxParsedMessageSize() {
+        return (int) Math.min((Long) values.get("max_parsed_message_size"), Integer.MAX_VALUE);
+    }
+
     /** Resolved against the configuration file's directory; empty if not set. */
     public Optional<Path> pidfile() {
         return path("pidfile");
@@ -347,6 +352,11 @@ public final class Settings {
     /** TLS 1.2 cipher suites allowed towards PostgreSQL. */
     public String serverTlsCiphers() {
         return string("server_tls_ciphers");
+    }
+
+    /** PBKDF2 rounds of the verifiers derived from plain-text passwords for SCRAM logins. */
+    public int scramIterations() {
+        return integer("scram_iterations");
     }
 
     /** Event-loop threads; 0 means one per available processor. Pooler's own key. */

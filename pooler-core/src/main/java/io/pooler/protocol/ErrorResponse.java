@@ -74,6 +74,12 @@ public final class ErrorResponse {
         return fields.getOrDefault(MESSAGE, "");
     }
 
+    /** True when the message carries a SQLSTATE, as every ErrorResponse from PostgreSQL does. */
+    public boolean hasSqlState() {
+        String code = fields.get(CODE);
+        return code != null && code.length() == 5;
+    }
+
     public boolean isFatal() {
         String s = fields.getOrDefault(SEVERITY_NON_LOCALIZED, severity());
         return "FATAL".equals(s) || "PANIC".equals(s);

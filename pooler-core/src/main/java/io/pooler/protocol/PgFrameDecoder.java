@@ -7,25 +7,57 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
 
 /**
- * Splits the byte stream into whole protocol messages without decoding their bodies.
+ * Splits the byte stream into protocol messages without decoding their bodies.
  *
  * <p>Typed messages come out as retained slices holding header and body, ready to be relayed as they
  * are. A client connection starts in the untyped phase, where it emits {@link StartupPacket}s; it
  * switches to typed messages after a StartupMessage (SSLRequest and GSSENCRequest keep it untyped,
  * because the real startup packet follows them).
  *
- * <p>A length is checked against the limit before a byte of the body is kept, so an oversized or
+ * <p>Streaming: a message longer than {@link #STREAM_THRESHOLD} whose type the {@link StreamPolicy}
+ * lets through unparsed is not accumulated; it comes out as {@link FramePart}s, the first as soon as
+ * its header has arrived and one more per read, so a peer cannot make the pooler hold more than a read's
+ * worth of it. Every other message is accumulated whole and capped by the whole-message limit (the
+ * parsing cap, {@code max_parsed_message_size}); every message is capped by {@code max_packet_size}.
+ *
+ * <p>A length is checked against its limit before a byte of the body is kept, so an oversized or
  * malformed message costs nothing but the error. After an error every further byte is discarded: the
- * handler answers with an ErrorResponse and closes.
+ * handler answers with an ErrorResponse and closes. Ownership of what comes out: see the package comment.
  */
 public final class PgFrameDecoder extends ByteToMessageDecoder {
+    /** Longer messages of a streamable type are forwarded as they arrive; shorter ones come out whole. */
+    public static final int STREAM_THRESHOLD = 64 * 1024;
+
+    /** Which message types may pass through unparsed, and so be streamed. */
+    @FunctionalInterface
+    public interface StreamPolicy {
+        StreamPolicy NONE = type -> false;
+
+        boolean streamable(byte type);
+    }
+
+    /** A cap per message type on top of the others (PostgreSQL's own limits for a client's messages). */
+    @FunctionalInterface
+    public interface TypeLimit {
+        TypeLimit NONE = type -> Integer.MAX_VALUE;
+
+        int maxLength(byte type);
+    }
+
     private boolean untypedPhase;
     private int maxMessageLength;
+    private int maxWholeLength;
+    private StreamPolicy streamPolicy = StreamPolicy.NONE;
+    private TypeLimit typeLimit = TypeLimit.NONE;
     private boolean failed;
+    /** Bytes of the streamed message still to come; 0 when none is under way. */
+    private long streamRemaining;
+    private byte streamType;
 
     private PgFrameDecoder(boolean untypedPhase, int maxMessageLength) {
         this.untypedPhase = untypedPhase;
         this.maxMessageLength = maxMessageLength;
+        this.maxWholeLength = maxMessageLength;
     }
 
     /** For a client connection: startup packets first, then typed messages up to {@code maxMessageLength}. */
@@ -39,11 +71,26 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * The largest typed message accepted, counted as the length field counts (body plus four).
-     * Lowered during authentication, raised to {@code max_packet_size} afterwards.
+     * The largest typed message accepted, counted as the length field counts (body plus four), with
+     * nothing streamed: every message comes out whole. Used during authentication.
      */
     public void setMaxMessageLength(int maxMessageLength) {
         this.maxMessageLength = maxMessageLength;
+        this.maxWholeLength = maxMessageLength;
+        this.streamPolicy = StreamPolicy.NONE;
+        this.typeLimit = TypeLimit.NONE;
+    }
+
+    /**
+     * After login: messages up to {@code maxMessageLength} (max_packet_size); those of a type
+     * {@code policy} lets through are streamed when long, the others come out whole up to
+     * {@code maxWholeLength}.
+     */
+    public void setLimits(int maxMessageLength, int maxWholeLength, StreamPolicy policy, TypeLimit typeLimit) {
+        this.maxMessageLength = maxMessageLength;
+        this.maxWholeLength = Math.min(maxMessageLength, maxWholeLength);
+        this.streamPolicy = policy;
+        this.typeLimit = typeLimit;
     }
 
     /**
@@ -62,7 +109,9 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
             return;
         }
         try {
-            if (untypedPhase) {
+            if (streamRemaining > 0) {
+                continueStream(in, out);
+            } else if (untypedPhase) {
                 decodeStartup(in, out);
             } else {
                 decodeTyped(in, out);
@@ -97,17 +146,43 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
             return;
         }
         int start = in.readerIndex();
+        byte type = in.getByte(start);
         int length = in.getInt(start + 1);
         if (length < 4) {
             throw new ProtocolException("invalid message length " + length);
         }
         if (length > maxMessageLength) {
-            throw new ProtocolException("message too long: " + length + " bytes exceeds the limit of "
-                    + maxMessageLength);
+            throw tooLong(length, maxMessageLength);
         }
-        if (in.readableBytes() < length + 1) {
+        int typeMax = typeLimit.maxLength(type);
+        if (length > typeMax) {
+            throw tooLong(length, typeMax);
+        }
+        long total = length + 1L; // NOTE: a long, so 0x7FFFFFFF cannot overflow
+        boolean stream = total > STREAM_THRESHOLD && streamPolicy.streamable(type);
+        if (!stream && length > maxWholeLength) {
+            throw tooLong(length, maxWholeLength);
+        }
+        if (in.readableBytes() >= total) {
+            out.add(in.readRetainedSlice((int) total));
+        } else if (stream) {
+            int available = in.readableBytes();
+            streamType = type;
+            streamRemaining = total - available;
+            out.add(new FramePart(type, true, false, in.readRetainedSlice(available)));
+        }
+    }
+
+    private void continueStream(ByteBuf in, List<Object> out) {
+        int n = (int) Math.min(in.readableBytes(), streamRemaining);
+        if (n == 0) {
             return;
         }
-        out.add(in.readRetainedSlice(length + 1));
+        streamRemaining -= n;
+        out.add(new FramePart(streamType, false, streamRemaining == 0, in.readRetainedSlice(n)));
+    }
+
+    private static ProtocolException tooLong(int length, int limit) {
+        return new ProtocolException("message too long: " + length + " bytes exceeds the limit of " + limit);
     }
 }

@@ -16,6 +16,7 @@ public final class SqlState {
     public static final String CONFIG_FILE_ERROR = "F0000";
     public static final String INTERNAL_ERROR = "XX000";
     public static final String SYNTAX_ERROR = "42601";
+    public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
 
     private SqlState() {
     }

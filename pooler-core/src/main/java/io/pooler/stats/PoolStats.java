@@ -32,6 +32,7 @@ public final class PoolStats {
     private final LatencyWindow waitTimes;
     private volatile LatencyListener listener = LatencyListener.NONE;
     private final ErrorCounters errors = new ErrorCounters();
+    private final LoadWindow load = new LoadWindow();
 
     /** The totals when the current window began, and at the last period boundary (PgBouncer's older/newer_stats). */
     private volatile StatsTotals windowStart = StatsTotals.ZERO;
@@ -105,6 +106,11 @@ public final class PoolStats {
         return errors;
     }
 
+    /** The pool's sampled load (servers busy, clients queued, reserve in use) over the stats window. */
+    public LoadWindow load() {
+        return load;
+    }
+
     // ---- reading ----
 
     public StatsTotals totals() {
@@ -133,6 +139,7 @@ public final class PoolStats {
     void rotate() {
         windowStart = lastBoundary;
         lastBoundary = totals();
+        load.rotate();
         if (queryTimes != null) {
             queryTimes.rotate();
             xactTimes.rotate();

@@ -87,15 +87,17 @@ class ScramServerExchangeTest {
     }
 
     @Test
-    void plainPasswordEntryGetsAFreshSaltEachTime() throws Exception {
-        ScramServerExchange first = ScramServerExchange.forPlainPassword("secret", 4096);
-        ScramServerExchange second = ScramServerExchange.forPlainPassword("secret", 4096);
+    void plainPasswordEntryShowsTheNamesSaltEveryTime() throws Exception {
+        ScramServerExchange first = ScramServerExchange.forPlainPassword("secret", "bob", PROCESS_SECRET, 4096);
+        ScramServerExchange second = ScramServerExchange.forPlainPassword("secret", "bob", PROCESS_SECRET, 4096);
         runExchange(ongresClient("secret"), first);
         runExchange(ongresClient("secret"), second);
-        assertNotEquals(first.secret(), second.secret());
-        assertEquals(16, first.secret().salt().length);
+        assertEquals(first.secret(), second.secret(), "the same verifier: same salt, same keys");
+        assertArrayEquals(ScramServerExchange.userSalt("bob", PROCESS_SECRET), first.secret().salt());
+        assertEquals(mockSalt("bob", PROCESS_SECRET), Base64.getEncoder().encodeToString(first.secret().salt()),
+                "the salt the mock of the same name shows");
 
-        ScramServerExchange wrong = ScramServerExchange.forPlainPassword("secret", 4096);
+        ScramServerExchange wrong = ScramServerExchange.forPlainPassword("secret", "bob", PROCESS_SECRET, 4096);
         ScramClient client = ongresClient("Secret");
         String serverFirst = wrong.handleClientFirst(client.clientFirstMessage().toString());
         assertEquals(ScramException.Kind.AUTH_FAILED,
@@ -104,7 +106,7 @@ class ScramServerExchangeTest {
 
     @Test
     void emptyPlainPasswordLooksNormalAndAlwaysFails() throws Exception {
-        ScramServerExchange server = ScramServerExchange.forPlainPassword("", 4096);
+        ScramServerExchange server = ScramServerExchange.forPlainPassword("", "bob", PROCESS_SECRET, 4096);
         ScramClient client = ongresClient("anything");
         String serverFirst = server.handleClientFirst(client.clientFirstMessage().toString());
         assertTrue(SERVER_FIRST_SHAPE.matcher(serverFirst).matches(), serverFirst);

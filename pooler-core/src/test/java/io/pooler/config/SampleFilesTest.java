@@ -47,7 +47,9 @@ class SampleFilesTest {
         assertEquals(PoolMode.SESSION, config.findDatabase("postgres").orElseThrow().poolMode().orElseThrow());
         assertEquals(PoolMode.TRANSACTION, config.findDatabase("odoo_prod").orElseThrow().poolMode().orElseThrow());
         assertEquals(90, config.users().get("odoo").maxUserConnections().getAsInt());
-        assertEquals(1, io.pooler.auth.Userlist.load(Path.of("../conf/odoo/userlist.txt")).users().size());
+        // odoo, and the console's admin and stats users the kit ships (admin_users, stats_users)
+        assertEquals(java.util.Set.of("odoo", "pooler_admin", "pooler_stats"),
+                io.pooler.auth.Userlist.load(Path.of("../conf/odoo/userlist.txt")).users());
     }
 
     @Test

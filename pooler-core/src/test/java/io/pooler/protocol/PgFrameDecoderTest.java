@@ -122,6 +122,96 @@ class PgFrameDecoderTest {
         assertFalse(ch.finish());
     }
 
+    /** A long CopyData between two short messages, fed in three pieces at many offsets, streamed whole. */
+    @Test
+    void aLongStreamableMessageComesOutInPartsThatAddUpToIt() {
+        byte[] copyData = new byte[PgFrameDecoder.STREAM_THRESHOLD + 1000];
+        copyData[0] = 'd';
+        java.nio.ByteBuffer.wrap(copyData, 1, 4).putInt(copyData.length - 1);
+        for (int i = 5; i < copyData.length; i++) {
+            copyData[i] = (byte) i;
+        }
+        byte[] sync = {'S', 0, 0, 0, 4};
+        byte[] all = concat(sync, copyData, sync);
+        int streamedCount = 0;
+        for (int split = 1; split < all.length; split += 7919) {
+            PgFrameDecoder decoder = PgFrameDecoder.forServer(Integer.MAX_VALUE);
+            decoder.setLimits(Integer.MAX_VALUE, 1024, type -> type == 'd', PgFrameDecoder.TypeLimit.NONE);
+            EmbeddedChannel ch = new EmbeddedChannel(decoder);
+            ch.writeInbound(Unpooled.wrappedBuffer(all, 0, split));
+            ch.writeInbound(Unpooled.wrappedBuffer(all, split, 3));
+            ch.writeInbound(Unpooled.wrappedBuffer(all, split + 3, all.length - split - 3));
+            List<Object> out = new ArrayList<>();
+            Object o;
+            while ((o = ch.readInbound()) != null) {
+                out.add(o);
+            }
+            assertFalse(ch.finish(), "nothing left over");
+            ByteBuf first = assertInstanceOf(ByteBuf.class, out.get(0));
+            assertEquals('S', PgFrames.type(first));
+            ByteBuf last = assertInstanceOf(ByteBuf.class, out.get(out.size() - 1));
+            assertEquals('S', PgFrames.type(last));
+            ByteBuf streamed = Unpooled.buffer();
+            if (out.size() == 3 && out.get(1) instanceof ByteBuf whole) {
+                // The message was all there in one read: it comes out whole.
+                assertTrue(split <= 5, "only when the split came before its body, split " + split);
+                streamed.writeBytes(whole);
+                whole.release();
+            } else {
+                streamedCount++;
+                for (int i = 1; i < out.size() - 1; i++) {
+                    FramePart part = assertInstanceOf(FramePart.class, out.get(i), "split " + split);
+                    assertEquals('d', part.type());
+                    assertEquals(i == 1, part.first());
+                    assertEquals(i == out.size() - 2, part.last());
+                    streamed.writeBytes(part.content());
+                    part.release();
+                }
+            }
+            assertEquals(Unpooled.wrappedBuffer(copyData), streamed, "split " + split);
+            first.release();
+            last.release();
+        }
+        assertTrue(streamedCount > 5, "most splits stream the message");
+    }
+
+    @Test
+    void theLargestLengthIsRefusedWithoutOverflow() {
+        byte[] bytes = {'Q', 0x7F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 's', 'e'};
+        PgFrameDecoder whole = PgFrameDecoder.forClient(Integer.MAX_VALUE);
+        whole.setLimits(Integer.MAX_VALUE, 1 << 20, PgFrameDecoder.StreamPolicy.NONE, PgFrameDecoder.TypeLimit.NONE);
+        DecoderException e = assertThrows(DecoderException.class, () -> decodeTyped(whole, bytes));
+        assertTrue(e.getCause().getMessage().contains("message too long"), e.getCause().getMessage());
+
+        PgFrameDecoder capped = PgFrameDecoder.forClient(Integer.MAX_VALUE);
+        capped.setLimits(Integer.MAX_VALUE, 1 << 20, type -> true, FrontendMessageCheck::maxLength);
+        e = assertThrows(DecoderException.class, () -> decodeTyped(capped, bytes));
+        assertInstanceOf(ProtocolException.class, e.getCause());
+    }
+
+    /** The decoder of a logged-in client: typed messages only. */
+    private static void decodeTyped(PgFrameDecoder decoder, byte[] typed) {
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        try {
+            ch.writeInbound(Unpooled.wrappedBuffer(ByteBufUtil.decodeHexDump(PSQL_STARTUP)));
+            ch.writeInbound(Unpooled.wrappedBuffer(typed));
+        } finally {
+            Object o;
+            while ((o = ch.readInbound()) != null) {
+                io.netty.util.ReferenceCountUtil.release(o);
+            }
+            ch.finishAndReleaseAll();
+        }
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
     private static List<Object> decodeSplit(PgFrameDecoder decoder, byte[] bytes, int split) {
         EmbeddedChannel ch = new EmbeddedChannel(decoder);
         ch.writeInbound(Unpooled.wrappedBuffer(bytes, 0, split));

@@ -12,7 +12,7 @@ class QueryTimerTest {
     @Test
     void anAutocommitQueryIsOneQueryAndOneTransaction() throws InterruptedException {
         timer.clientMessage(true);
-        Thread.sleep(2);
+        Thread.sleep(2); // the query's duration, which the timer must measure
         timer.readyForQuery((byte) 'I');
         StatsTotals t = stats.totals();
         assertEquals(1, t.queryCount());

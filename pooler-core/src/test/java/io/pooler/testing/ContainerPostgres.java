@@ -125,6 +125,11 @@ final class ContainerPostgres extends JdbcPostgresInstance {
     }
 
     @Override
+    public String serverLog() {
+        return container.getLogs();
+    }
+
+    @Override
     String diagnostics() {
         return "container " + container.getContainerId() + " (see `docker logs " + container.getContainerId() + "`)";
     }

@@ -127,6 +127,11 @@ final class LocalPostgres extends JdbcPostgresInstance {
     }
 
     @Override
+    public String serverLog() throws IOException {
+        return Files.exists(serverLog) ? new String(Files.readAllBytes(serverLog), StandardCharsets.UTF_8) : "";
+    }
+
+    @Override
     String diagnostics() {
         return "server log: " + serverLog;
     }

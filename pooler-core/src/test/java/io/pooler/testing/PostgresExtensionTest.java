@@ -41,6 +41,21 @@ class PostgresExtensionTest {
     }
 
     @Test
+    void theServerLogShowsStatementsWhenLogStatementIsOn(PostgresInstance postgres) throws Exception {
+        String marker = "log-probe-" + System.nanoTime();
+        try (Connection c = postgres.connectAsSuperuser("postgres"); Statement s = c.createStatement()) {
+            s.execute("SET log_statement = 'all'");
+            s.execute("SELECT '" + marker + "'");
+        }
+        long deadline = System.nanoTime() + 10_000_000_000L; // the server writes its log asynchronously
+        while (!postgres.serverLog().contains(marker) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        // PgJDBC's extended protocol is logged as "execute <unnamed>: SELECT ...".
+        assertTrue(postgres.serverLog().contains(": SELECT '" + marker + "'"), "not in the server log");
+    }
+
+    @Test
     void injectsTheSameSharedInstanceEverywhere(PostgresInstance postgres) {
         assertSame(PostgresExtension.instance(), postgres);
         assertSame(postgres, fromBeforeAll);

@@ -1,5 +1,6 @@
 package io.pooler.testing;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -54,6 +55,13 @@ public interface PostgresInstance {
 
     /** Turns TLS off again and reloads; returns once new connections are refused TLS. */
     void disableTls() throws Exception;
+
+    /**
+     * Everything the server has logged so far (its stderr: pg_ctl's log file, or the container's output),
+     * for tests that check what reached PostgreSQL, with {@code log_statement} set for their own role or
+     * database. Bytes that are not UTF-8 come out as U+FFFD.
+     */
+    String serverLog() throws IOException;
 
     /** Stops and starts again on the same port, keeping the data. */
     void restart() throws Exception;

@@ -1,6 +1,7 @@
 package io.pooler.server;
 
 import io.netty.channel.EventLoopGroup;
+import io.pooler.auth.PlainScramVerifiers;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.Pool;
@@ -49,6 +50,7 @@ public final class PoolerRuntime {
         this.workers = workers;
         this.backendConnector = new BackendConnector(this);
         new SecureRandom().nextBytes(processSecret);
+        warmScramVerifiers(initial);
     }
 
     public RuntimeConfig config() {
@@ -56,7 +58,19 @@ public final class PoolerRuntime {
     }
 
     public void swapConfig(RuntimeConfig next) {
+        warmScramVerifiers(next);
         config.set(next);
+    }
+
+    /**
+     * Derives the SCRAM verifiers of the userlist's plain-text passwords before any login can use the
+     * config, so that no login runs PBKDF2 (see {@link PlainScramVerifiers}). Already derived ones are
+     * kept, so a reload costs only for new or changed passwords.
+     */
+    private void warmScramVerifiers(RuntimeConfig rc) {
+        if (rc.userlist() != null) {
+            PlainScramVerifiers.shared().warm(rc.userlist(), processSecret, rc.config().settings().scramIterations());
+        }
     }
 
     public PoolRegistry pools() {

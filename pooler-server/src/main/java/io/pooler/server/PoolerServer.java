@@ -221,7 +221,7 @@ public final class PoolerServer implements AutoCloseable {
      *
      * @return empty on success, else the reason it was refused
      */
-    public Optional<String> reload() {
+    public synchronized Optional<String> reload() {
         RuntimeConfigLoader.Loaded loaded;
         try {
             loaded = RuntimeConfigLoader.load(configFile);

@@ -41,6 +41,14 @@ class FileLimitCheckTest {
                 + " the systemd unit, ulimit -n) or lower max_client_conn/pool sizes", warning);
     }
 
+    /** conf/odoo/ run by hand from a shell, whose open-file limit is often 1024: no warning. */
+    @Test
+    void theOdooKitFitsTheUsualShellLimit() throws Exception {
+        RuntimeConfig rc = RuntimeConfigLoader.load(Path.of("../conf/odoo/pooler.ini")).config();
+        FileLimitCheck.Estimate e = FileLimitCheck.estimate(rc);
+        assertEquals(Optional.empty(), FileLimitCheck.warning(e, 1024, 100), e.toString());
+    }
+
     @Test
     void readsTheSoftLimitOfThisProcess() {
         // Linux test machines: the JVM raises its soft limit to the hard one, a number either way.

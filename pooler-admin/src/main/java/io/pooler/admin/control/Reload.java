@@ -12,10 +12,8 @@ public final class Reload extends ControlCommand {
 
     @Override
     protected CompletionStage<Response> control(AdminRequest request) {
-        Optional<String> failure = request.backend().reload();
-        if (failure.isPresent()) {
-            return done(Response.error(SqlState.CONFIG_FILE_ERROR, "RELOAD failed: " + failure.get()));
-        }
-        return ready("RELOAD");
+        return request.backend().reload().thenCompose(failure -> failure.isPresent()
+                ? done(Response.error(SqlState.CONFIG_FILE_ERROR, "RELOAD failed: " + failure.get()))
+                : ready("RELOAD"));
     }
 }

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -18,8 +19,30 @@ import java.util.function.Consumer;
  * if that server does not have it yet.
  *
  * <p>Per client, owned by the client's loop. Unnamed statements and portals pass through untouched.
+ *
+ * <p>NOTE: the contract callers rely on. Every entry point that reads client bytes
+ * ({@link #forward}, {@link #answerWithoutServer}) first checks the whole message (Parse, Bind,
+ * Describe, Close: every field and count against what the message holds, as {@link ParseMessage},
+ * {@link BindMessage} and {@link TargetMessage} do) and any limit, and only then writes, releases,
+ * retains, sends or records anything. So when it throws a {@link ProtocolException} (08P01, or 53400
+ * for {@link #MAX_CLIENT_STATEMENTS}), nothing has happened: the caller still owns the frame, unchanged,
+ * releases it, and answers the client with the exception's SQLSTATE.
  */
 public final class StatementRewriter {
+    /**
+     * PostgreSQL tells prepared statements apart by the first NAMEDATALEN - 1 bytes of their names
+     * only (its hash table of prepared queries has NAMEDATALEN-byte keys), so the pooler keys client
+     * names the same way: what a client sees matches a direct connection, and a name costs at most this
+     * much memory however long the client makes it.
+     */
+    static final int NAME_BYTES_KEPT = 63;
+    /**
+     * How many statement names one client may hold at once (Parse without Close). Drivers keep far
+     * fewer (PgJDBC 256, pgx 512, Rails 1000 by default); the cap keeps one client from filling the
+     * pooler's heap with names.
+     */
+    public static final int MAX_CLIENT_STATEMENTS = 10_000;
+
     private final StatementRegistry registry;
     private final int capacity;
     private final Map<String, PreparedStatement> clientStatements = new HashMap<>();
@@ -41,17 +64,35 @@ public final class StatementRewriter {
 
     /**
      * Sends one client message (whose reference this takes over) to the server through {@code send},
-     * rewritten as needed, and tells the server's tracker what responses to expect.
+     * rewritten as needed, and tells the server's tracker what responses to expect. A malformed
+     * message throws {@link ProtocolException} before anything happens; the frame is then still the
+     * caller's.
      */
     public void forward(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
         switch (PgFrames.type(frame)) {
-            case MessageType.PARSE -> parse(frame, server, send);
-            case MessageType.BIND -> bind(frame, server, send);
-            case MessageType.DESCRIBE -> describe(frame, server, send);
-            case MessageType.CLOSE -> close(frame, server, send);
+            case MessageType.PARSE -> parse(frame, ParseMessage.read(frame), server, send);
+            case MessageType.BIND -> bind(frame, BindMessage.read(frame), server, send);
+            case MessageType.DESCRIBE -> describe(frame, TargetMessage.read(frame, "Describe"), server, send);
+            case MessageType.CLOSE -> close(frame, TargetMessage.read(frame, "Close"), server, send);
             case MessageType.EXECUTE -> relay(frame, PendingRequest.EXECUTE, server, send);
             case MessageType.SYNC, MessageType.QUERY, MessageType.FUNCTION_CALL -> relay(frame, PendingRequest.SYNC, server, send);
             default -> send.accept(frame); // Flush, COPY data: no response of their own
+        }
+    }
+
+    /**
+     * Checks a Parse, Bind, Describe or Close as {@link #forward} would, without acting on it: throws
+     * {@link ProtocolException} for a malformed one. The client's connection calls this as a message
+     * arrives, so a malformed one is refused before it asks for a server or joins a queue.
+     */
+    public static void check(ByteBuf frame) {
+        switch (PgFrames.type(frame)) {
+            case MessageType.PARSE -> ParseMessage.read(frame);
+            case MessageType.BIND -> BindMessage.read(frame);
+            case MessageType.DESCRIBE -> TargetMessage.read(frame, "Describe");
+            case MessageType.CLOSE -> TargetMessage.read(frame, "Close");
+            default -> {
+            }
         }
     }
 
@@ -60,31 +101,30 @@ public final class StatementRewriter {
      * has already parsed successfully, or closes one, is answered by the pooler at once. Returns the
      * answer's type byte ('1' ParseComplete, '3' CloseComplete), or 0 when the message needs a
      * server; in that case nothing was consumed. A Parse answered here is prepared on a server when
-     * the client first binds it.
+     * the client first binds it. A malformed Parse or Close throws {@link ProtocolException} before
+     * anything happens.
      */
     public byte answerWithoutServer(ByteBuf frame) {
         byte type = PgFrames.type(frame);
-        ByteBuf body = PgFrames.body(frame);
         if (type == MessageType.PARSE) {
-            int nameEnd = nameEnd(body, body.readerIndex());
-            if (nameEnd == body.readerIndex()) {
+            ParseMessage parse = ParseMessage.read(frame);
+            if (!parse.named()) {
                 return 0;
             }
-            byte[] definition = new byte[body.writerIndex() - nameEnd - 1];
-            body.getBytes(nameEnd + 1, definition);
-            PreparedStatement known = registry.knownStatement(definition);
+            PreparedStatement known = registry.knownStatement(parse.definition());
             if (known == null || !known.validated()) {
                 return 0;
             }
-            clientStatements.put(body.toString(body.readerIndex(), nameEnd - body.readerIndex(), StandardCharsets.UTF_8), known);
+            String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
+            checkRoomFor(name);
+            clientStatements.put(name, known);
             frame.release();
             return '1';
         }
-        if (type == MessageType.CLOSE && body.getByte(body.readerIndex()) == 'S') {
-            int start = body.readerIndex() + 1;
-            int end = nameEnd(body, start);
-            if (end > start) {
-                clientStatements.remove(body.toString(start, end - start, StandardCharsets.UTF_8));
+        if (type == MessageType.CLOSE) {
+            TargetMessage close = TargetMessage.read(frame, "Close");
+            if (close.namedStatement()) {
+                clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
                 frame.release();
                 return '3';
             }
@@ -92,16 +132,19 @@ public final class StatementRewriter {
         return 0;
     }
 
-    private void parse(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
-        ByteBuf body = PgFrames.body(frame);
-        int nameEnd = nameEnd(body, body.readerIndex());
-        if (nameEnd == body.readerIndex()) {
+    /** How many statement names the client holds. */
+    public int clientStatementCount() {
+        return clientStatements.size();
+    }
+
+    private void parse(ByteBuf frame, ParseMessage parse, Server server, Consumer<ByteBuf> send) {
+        if (!parse.named()) {
             relay(frame, new PendingRequest(PendingRequest.Kind.PARSE, null), server, send);
             return;
         }
-        String name = body.toString(body.readerIndex(), nameEnd - body.readerIndex(), StandardCharsets.UTF_8);
-        byte[] definition = new byte[body.writerIndex() - nameEnd - 1];
-        body.getBytes(nameEnd + 1, definition);
+        String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
+        checkRoomFor(name);
+        byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
         clientStatements.put(name, statement);
@@ -112,48 +155,41 @@ public final class StatementRewriter {
         prepareOnServer(statement, server, send, PendingRequest.Kind.PARSE);
     }
 
-    private void bind(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
-        ByteBuf body = PgFrames.body(frame);
-        int portalEnd = nameEnd(body, body.readerIndex());
-        ByteBuf rewritten = rewriteStatementName(frame, server, send, portalEnd + 1);
+    private void bind(ByteBuf frame, BindMessage bind, Server server, Consumer<ByteBuf> send) {
+        ByteBuf rewritten = rewriteStatementName(frame, bind.body(), bind.statementStart(), bind.statementEnd(),
+                server, send);
         relay(rewritten, PendingRequest.BIND, server, send);
     }
 
-    private void describe(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
-        ByteBuf body = PgFrames.body(frame);
-        ByteBuf rewritten = body.getByte(body.readerIndex()) == 'S'
-                ? rewriteStatementName(frame, server, send, body.readerIndex() + 1) : frame;
+    private void describe(ByteBuf frame, TargetMessage describe, Server server, Consumer<ByteBuf> send) {
+        ByteBuf rewritten = describe.kind() == TargetMessage.STATEMENT
+                ? rewriteStatementName(frame, describe.body(), describe.nameStart(), describe.nameEnd(), server, send)
+                : frame;
         relay(rewritten, PendingRequest.DESCRIBE, server, send);
     }
 
-    private void close(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
-        ByteBuf body = PgFrames.body(frame);
-        if (body.getByte(body.readerIndex()) == 'S') {
-            int start = body.readerIndex() + 1;
-            int end = nameEnd(body, start);
-            if (end > start) {
-                // The server keeps the statement for other clients; the client's name is forgotten.
-                clientStatements.remove(body.toString(start, end - start, StandardCharsets.UTF_8));
-                frame.release();
-                server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
-                return;
-            }
+    private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
+        if (close.namedStatement()) {
+            // The server keeps the statement for other clients; the client's name is forgotten.
+            clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+            frame.release();
+            server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
+            return;
         }
         relay(frame, PendingRequest.CLOSE, server, send);
     }
 
     /**
-     * Replaces the statement name at {@code nameStart} (body-relative absolute index) with the
-     * server-side one, preparing the statement on this server first if needed. An unknown name goes
-     * through unchanged, for PostgreSQL to report.
+     * Replaces the statement name between {@code nameStart} and {@code nameEnd} (indexes into
+     * {@code body}, the frame's body, already checked) with the server-side one, preparing the statement
+     * on this server first if needed. An unknown name goes through unchanged, for PostgreSQL to report.
      */
-    private ByteBuf rewriteStatementName(ByteBuf frame, Server server, Consumer<ByteBuf> send, int nameStart) {
-        ByteBuf body = PgFrames.body(frame);
-        int nameEnd = nameEnd(body, nameStart);
+    private ByteBuf rewriteStatementName(ByteBuf frame, ByteBuf body, int nameStart, int nameEnd, Server server,
+                                         Consumer<ByteBuf> send) {
         if (nameEnd == nameStart) {
             return frame;
         }
-        PreparedStatement statement = clientStatements.get(body.toString(nameStart, nameEnd - nameStart, StandardCharsets.UTF_8));
+        PreparedStatement statement = clientStatements.get(clientName(body, nameStart, nameEnd));
         if (statement == null) {
             return frame;
         }
@@ -172,6 +208,22 @@ public final class StatementRewriter {
         return out;
     }
 
+    /**
+     * The key a client's statement name is kept under: its first {@link #NAME_BYTES_KEPT} bytes, one
+     * char per byte (ISO-8859-1 maps bytes to chars one to one, so a multi-byte character cut in two
+     * still keys exactly those bytes).
+     */
+    private static String clientName(ByteBuf body, int start, int end) {
+        return body.toString(start, Math.min(end - start, NAME_BYTES_KEPT), StandardCharsets.ISO_8859_1);
+    }
+
+    private void checkRoomFor(String name) {
+        if (clientStatements.size() >= MAX_CLIENT_STATEMENTS && !clientStatements.containsKey(name)) {
+            throw new ProtocolException(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: "
+                    + MAX_CLIENT_STATEMENTS + " named statements at most per client; close some");
+        }
+    }
+
     private void prepareOnServer(PreparedStatement statement, Server server, Consumer<ByteBuf> send,
                                  PendingRequest.Kind kind) {
         PreparedStatement evicted = server.statements().add(statement, capacity);
@@ -186,14 +238,5 @@ public final class StatementRewriter {
     private static void relay(ByteBuf frame, PendingRequest expected, Server server, Consumer<ByteBuf> send) {
         server.tracker().expect(expected);
         send.accept(frame);
-    }
-
-    /** Index of the NUL ending the C string at {@code from}. */
-    private static int nameEnd(ByteBuf body, int from) {
-        int end = body.indexOf(from, body.writerIndex(), (byte) 0);
-        if (end < 0) {
-            throw new ProtocolException("invalid string in message: missing terminator");
-        }
-        return end;
     }
 }

@@ -175,7 +175,9 @@ class StatementRewriterTest {
     void aValidatedStatementIsAnsweredWithoutAServerAndPreparedAtBind() {
         FakeServer first = new FakeServer();
         StatementRewriter a = new StatementRewriter(registry, 10);
-        assertEquals(0, a.answerWithoutServer(parse("x", "select 5")), "never parsed anywhere: needs a server");
+        ByteBuf unanswered = parse("x", "select 5");
+        assertEquals(0, a.answerWithoutServer(unanswered), "never parsed anywhere: needs a server");
+        unanswered.release(); // not answered: the caller still owns it
         a.forward(parse("x", "select 5"), first, first::receive);
         a.forward(sync(), first, first::receive);
         first.answer('1');
@@ -187,6 +189,8 @@ class StatementRewriterTest {
         FakeServer second = new FakeServer();
         b.forward(bind("", "y"), second, second::receive);
         assertEquals(List.of("P POOLER_1", "B POOLER_1"), second.sent, "prepared on the server it gets");
+        // The first server still has the statement: it keeps it alive in the registry, which holds it weakly.
+        java.lang.ref.Reference.reachabilityFence(first);
     }
 
     @Test
@@ -197,7 +201,9 @@ class StatementRewriterTest {
         a.forward(sync(), server, server::receive);
         server.answer('E');
         server.answer('Z');
-        assertEquals(0, new StatementRewriter(registry, 10).answerWithoutServer(parse("again", "selec 6")));
+        ByteBuf again = parse("again", "selec 6");
+        assertEquals(0, new StatementRewriter(registry, 10).answerWithoutServer(again));
+        again.release(); // not answered: the caller still owns it
     }
 
     // ---- messages ----

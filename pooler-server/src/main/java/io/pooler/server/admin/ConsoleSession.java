@@ -37,6 +37,13 @@ public final class ConsoleSession {
     private static final Logger log = LoggerFactory.getLogger(ConsoleSession.class);
     private static final AdminConsole CONSOLE = new AdminConsole();
     private static final int MAX_QUEUED = 64;
+    /**
+     * The longest console Query message, header included. PgBouncer refuses a console packet that does
+     * not fit its packet buffer (pkt_buf, 4096 bytes by default) and closes the connection; Pooler keeps
+     * that default as a fixed cap, so a console query holds at most 4090 bytes of text. No console
+     * command needs more: the longest legal one is a SET with a 255-byte value.
+     */
+    public static final int MAX_QUERY_MESSAGE = 4096;
 
     private final ServerAdminBackend backend;
     private final Channel channel;
@@ -109,18 +116,27 @@ public final class ConsoleSession {
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
     }
 
-    /** One message from the client; the frame is released here. */
+    /** One message from the client; the frame is released here, once, and errors are answered here. */
     public void onMessage(ByteBuf frame) {
         try {
             lastRequestMillis = System.currentTimeMillis();
             switch (PgFrames.type(frame)) {
-                case MessageType.QUERY -> onQuery(PgFrames.readCString(PgFrames.body(frame)));
+                case MessageType.QUERY -> {
+                    if (frame.readableBytes() > MAX_QUERY_MESSAGE) {
+                        refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "admin console query too long: "
+                                + frame.readableBytes() + " bytes, at most " + MAX_QUERY_MESSAGE));
+                    } else {
+                        onQuery(PgFrames.readCString(PgFrames.body(frame)));
+                    }
+                }
                 case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE ->
                         refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                                 "extended query protocol not supported by admin console"));
                 default -> refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
                         "unsupported packet type for admin console: " + (char) PgFrames.type(frame)));
             }
+        } catch (io.pooler.protocol.ProtocolException e) {
+            refuse.accept(ErrorResponse.fatal(e.sqlState(), e.getMessage()));
         } finally {
             frame.release();
         }

@@ -13,6 +13,8 @@ import io.pooler.admin.SocketView;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.PoolerConfig;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolSettings;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
@@ -28,7 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +79,15 @@ public final class ServerAdminBackend implements AdminBackend {
             views.add(new PoolView(pool.snapshot(), pool.settings().poolMode(), pool.stats()));
         }
         return views;
+    }
+
+    @Override
+    public Map<PoolKey, PoolSettings> poolSettings() {
+        Map<PoolKey, PoolSettings> settings = new HashMap<>();
+        for (Pool pool : runtime.pools().all()) {
+            settings.put(pool.key(), pool.settings());
+        }
+        return settings;
     }
 
     @Override
@@ -301,10 +314,17 @@ public final class ServerAdminBackend implements AdminBackend {
         t.start();
     }
 
+    /** RELOAD reads files and builds TLS contexts: never on an event loop, which it would stall. */
     @Override
-    public Optional<String> reload() {
+    public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return server.reload();
+        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread);
+    }
+
+    private static void runOnReloadThread(Runnable task) {
+        Thread t = new Thread(task, "pooler-reload");
+        t.setDaemon(true);
+        t.start();
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.pooler.server.admin;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolSnapshot;
+import io.pooler.stats.ErrorKind;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.stats.PoolStats;
 import io.pooler.stats.StatsLogLine;
@@ -17,6 +19,11 @@ import java.util.concurrent.TimeUnit;
  * Ends a stats period every {@code stats_period} seconds: moves the stats window on and, with
  * {@code log_stats}, logs PgBouncer's stats line for the period that ended. The period is read again
  * each time, so SET and RELOAD change it from the next tick.
+ *
+ * <p>Between ticks it samples each pool's load (clients queued, servers busy, reserve in use) into
+ * the pool's {@link io.pooler.stats.LoadWindow} about ten times a period, at most once a second and at
+ * least every 100 ms: what SHOW ADVICE reasons from. A sample is the pool's snapshot, taken under its
+ * lock as SHOW POOLS takes it.
  */
 public final class StatsTicker {
     private static final Logger log = LoggerFactory.getLogger("io.pooler.stats");
@@ -25,6 +32,7 @@ public final class StatsTicker {
     private final AdminState state;
     private final EventLoopGroup loops;
     private volatile ScheduledFuture<?> next;
+    private volatile ScheduledFuture<?> nextSample;
     private volatile boolean stopped;
 
     public StatsTicker(PoolerRuntime runtime, AdminState state, EventLoopGroup loops) {
@@ -35,13 +43,38 @@ public final class StatsTicker {
 
     public void start() {
         schedule();
+        scheduleSample();
     }
 
     public void stop() {
         stopped = true;
-        ScheduledFuture<?> f = next;
-        if (f != null) {
-            f.cancel(false);
+        for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {next, nextSample}) {
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
+    }
+
+    private void scheduleSample() {
+        if (stopped || loops.isShuttingDown()) {
+            return;
+        }
+        long period = runtime.config().config().settings().statsPeriod().toMillis();
+        long every = Math.max(100, Math.min(1000, period / 10));
+        nextSample = loops.next().schedule(this::sample, every, TimeUnit.MILLISECONDS);
+    }
+
+    private void sample() {
+        try {
+            for (Pool pool : runtime.pools().all()) {
+                PoolSnapshot s = pool.snapshot();
+                pool.stats().load().record(s.clWaiting() + s.clLogin(), s.svActive(), s.totalServers(),
+                        pool.settings().poolSize(), pool.stats().errors().get(ErrorKind.QUERY_WAIT_TIMEOUT));
+            }
+        } catch (RuntimeException e) {
+            log.error("load sample failed", e);
+        } finally {
+            scheduleSample();
         }
     }
 

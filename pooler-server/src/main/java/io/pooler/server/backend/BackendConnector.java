@@ -68,7 +68,9 @@ public final class BackendConnector implements ServerFactory {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ch.pipeline().addLast(PgFrameDecoder.forServer(maxPacket), handler);
+                        PgFrameDecoder decoder = PgFrameDecoder.forServer(maxPacket);
+                        decoder.setLimits(maxPacket, s.maxParsedMessageSize(), ServerConnection.STREAMED, PgFrameDecoder.TypeLimit.NONE);
+                        ch.pipeline().addLast(decoder, handler);
                     }
                 })
                 .connect(server.target().address());

@@ -11,7 +11,10 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
+import io.pooler.protocol.BackendMessageCheck;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.FramePart;
+import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
@@ -49,6 +52,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * ReadyForQuery, counted by {@link #internalQueries}.
  */
 public final class ServerConnection extends PooledServer implements StatementRewriter.Server {
+    /**
+     * The server messages relayed without being parsed, and so streamed when long: rows, COPY data and
+     * function results. Everything else the server sends is read whole (max_parsed_message_size).
+     */
+    static final PgFrameDecoder.StreamPolicy STREAMED = type -> type == MessageType.DATA_ROW
+            || type == MessageType.COPY_DATA || type == 'V';
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
 
@@ -60,6 +69,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final String resetQuery;
 
     private Channel channel;
+    /** The channel while its TCP connect is under way (before {@link #channel} is set). */
+    private Channel connectingChannel;
     private ServerAuthenticator authenticator;
     private boolean loggedIn;
     private boolean closed;
@@ -71,6 +82,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private boolean resetSeen;
     /** Why the connection ends, for log_disconnections; the server's own doing unless close() said otherwise. */
     private String closeReason = "server closed the connection";
+    /** Where the rest of a streamed message goes (the linked client's channel), or null to drop it. */
+    private Channel streamTarget;
     /** Set when the server's last message was a FATAL error, so the client is not told twice. */
     private volatile boolean sentFatal;
 
@@ -180,7 +193,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     @Override
     protected void connect() {
-        connector.open(this, loop, new Handler()).addListener(f -> {
+        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new Handler());
+        connectingChannel = connecting.channel();
+        connecting.addListener(f -> {
             if (!f.isSuccess()) {
                 loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                         "server connection failed: " + describe(f.cause())));
@@ -189,6 +204,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     private void onConnected(ChannelHandlerContext ctx) {
+        if (closed) {
+            ctx.close(); // closed while the TCP connect was under way: the pool has forgotten it already
+            return;
+        }
         channel = ctx.channel();
         authenticator = new ServerAuthenticator(target);
         loginTimer = loop.schedule(() -> {
@@ -278,6 +297,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
             releasing = false;
         }
         tracking = trackStatements;
+        // NOTE: reading may have been paused for the previous client (backpressure), which can have
+        // left without draining; a server always starts a link reading, or its answers would be lost.
+        channel.config().setAutoRead(true);
         tracker.reset();
         readyForClient.set(0);
         requestsFromClient.set(0);
@@ -579,6 +601,56 @@ public final class ServerConnection extends PooledServer implements StatementRew
         frame.release();
     }
 
+    /**
+     * A part of a long DataRow, CopyData or FunctionCallResponse (see {@link #STREAMED}). The first part
+     * decides where the whole message goes, as {@link #relay} decides for a whole one; the others follow.
+     */
+    private void relayPart(FramePart part) {
+        if (part.first()) {
+            streamTarget = streamDestination(part.type());
+        }
+        Channel target = streamTarget;
+        if (part.last()) {
+            streamTarget = null;
+        }
+        if (target == null || !target.isActive()) {
+            part.release();
+            return;
+        }
+        burstBytesSent += part.content().readableBytes();
+        toClient.add(target, part.content());
+        if (part.last() && tracking) {
+            tracker.answerDue(channel.alloc(), f -> toClient.add(target, f));
+        }
+    }
+
+    private Channel streamDestination(byte type) {
+        if (internalQueries.get() > 0) {
+            return null; // part of an internal query's reply: swallowed like the rest of it
+        }
+        ClientConnection client = linkedClient();
+        if (client == null) {
+            // Nobody linked (or an auth_query lookup, which expects one short row): not a reply to anyone.
+            log.warn("{} unexpected long '{}' message while not relaying, closing", this, (char) type);
+            close("unexpected message from server");
+            return null;
+        }
+        if (tracking) {
+            Channel peer = client.channel();
+            tracker.onServerMessage(type, channel.alloc(), f -> toClient.add(peer, f));
+        }
+        return client.channel();
+    }
+
+    /** The server broke the protocol: it is closed, and its client told as when a server crashes. */
+    private void protocolErrorFromServer(ProtocolException e) {
+        log.warn("{} protocol error from server: {}", this, e.getMessage());
+        closeReason = "protocol error from server";
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
     private ClientConnection linkedClient() {
         PooledClient client = client();
         return client instanceof ClientConnection c ? c : null;
@@ -596,7 +668,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
             client.serverReady(this);
         }
         ClientConnection linked = linkedClient();
-        if (linked != null && !linked.channel().isWritable()) {
+        if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             // Backpressure: stop reading from PostgreSQL until the client drains; the client's
             // writability event turns reading back on.
             channel.config().setAutoRead(false);
@@ -614,8 +686,14 @@ public final class ServerConnection extends PooledServer implements StatementRew
     public void close(String reason) {
         if (channel == null) {
             loop.execute(() -> {
+                if (closed) {
+                    return;
+                }
                 closed = true;
                 pool().serverClosed(this);
+                if (connectingChannel != null) {
+                    connectingChannel.close(); // aborts the connect, or closes what it just made
+                }
             });
             return;
         }
@@ -666,21 +744,42 @@ public final class ServerConnection extends PooledServer implements StatementRew
             onConnected(ctx);
         }
 
+        /** Ownership as in {@code io.pooler.protocol}: each message is relayed or released once, here or below. */
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FramePart part) {
+                if (loggedIn) {
+                    relayPart(part);
+                } else {
+                    part.release();
+                    loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
+                            "unexpected message '" + (char) part.type() + "' from server during login"));
+                }
+                return;
+            }
             if (!(msg instanceof ByteBuf frame)) {
                 ReferenceCountUtil.release(msg);
                 return;
             }
-            if (loggedIn) {
-                relay(frame);
-            } else {
+            if (!loggedIn) {
                 try {
+                    BackendMessageCheck.check(frame);
                     handleLoginMessage(ctx, frame);
+                } catch (ProtocolException e) {
+                    loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage()));
                 } finally {
                     frame.release();
                 }
+                return;
             }
+            try {
+                BackendMessageCheck.check(frame);
+            } catch (ProtocolException e) {
+                frame.release();
+                protocolErrorFromServer(e);
+                return;
+            }
+            relay(frame);
         }
 
         @Override

@@ -88,12 +88,20 @@ final class ClientAuthenticator {
         };
     }
 
+    /**
+     * NOTE: every kind of user must cost the same here, or the time of a failed login tells them apart
+     * (issue 9, item 6). No path runs PBKDF2: a stored verifier has its keys, a plain-text password's
+     * verifier was derived when the userlist was loaded ({@link io.pooler.auth.PlainScramVerifiers}),
+     * and the mock has none to derive. Each path computes the name's salt once, the verifier path too,
+     * though its verifier brings its own salt: that one HMAC is then the same work for all.
+     */
     private ScramServerExchange scramExchange(Optional<Secret> secret, byte[] processSecret, int iterations) {
         if (secret.isPresent() && secret.get() instanceof ScramSecret s) {
+            ScramServerExchange.userSalt(user, processSecret); // the same work as the paths below; see above
             return ScramServerExchange.forSecret(s);
         }
         if (secret.isPresent() && secret.get() instanceof PlainSecret p) {
-            return ScramServerExchange.forPlainPassword(p.password(), iterations);
+            return ScramServerExchange.forPlainPassword(p.password(), user, processSecret, iterations);
         }
         // Unknown user, or an md5 hash that SCRAM cannot use: a mock exchange that always fails.
         return ScramServerExchange.mock(user, processSecret, iterations);

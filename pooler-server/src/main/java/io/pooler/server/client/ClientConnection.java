@@ -15,7 +15,12 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.BackendMessages;
+import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.FramePart;
+import io.pooler.protocol.FrontendMessageCheck;
+import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
@@ -68,6 +73,8 @@ public final class ClientConnection extends PooledClient {
     private static final AtomicLong IDS = new AtomicLong();
     /** Auth messages are small; a longer one is refused before it is buffered. */
     private static final int MAX_AUTH_MESSAGE = 8192;
+    /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
+    private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** How long a refused client may go on sending before the connection is closed under it. */
     private static final long ERROR_LINGER_MILLIS = 2000;
 
@@ -92,7 +99,8 @@ public final class ClientConnection extends PooledClient {
     private int cancelProcessId;
     private int cancelSecretKey;
 
-    private final ArrayDeque<ByteBuf> pendingMessages = new ArrayDeque<>();
+    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     private volatile long lastActivityNanos = System.nanoTime();
@@ -102,6 +110,11 @@ public final class ClientConnection extends PooledClient {
     private io.pooler.pool.ConnectionCounter heldDatabaseSlot;
     private io.pooler.pool.ConnectionCounter heldUserSlot;
     private boolean unsyncedExtended;
+    /**
+     * A streamed message has been relayed in part: its server must not go to anyone else before the
+     * rest has reached it, whatever the server answered meanwhile.
+     */
+    private boolean midMessage;
     /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
     private io.pooler.protocol.prepared.StatementRewriter statementRewriter;
     /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
@@ -158,6 +171,9 @@ public final class ClientConnection extends PooledClient {
 
     void onActive() {
         runtime.clientCount().incrementAndGet();
+        // NOTE: the close future always completes, even when an exception in the pipeline kept
+        // channelInactive from reaching us: the client's slots are given back in any case.
+        channel.closeFuture().addListener(f -> onInactive());
         long timeout = runtime.config().config().settings().clientLoginTimeout().toMillis();
         if (timeout > 0) {
             loginTimer = eventLoop().schedule(() -> {
@@ -184,22 +200,38 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    void onMessage(ByteBuf frame) {
-        if (rejecting) {
-            frame.release();
+    /**
+     * One decoded message: a whole frame, or a part of a streamed one. This connection owns it from here
+     * on and ends it exactly once (relays, queues or releases it); a protocol error it raises is answered
+     * here, while the message is still owned and unchanged.
+     */
+    void onMessage(Object msg) {
+        if (rejecting || phase == Phase.STARTUP || phase == Phase.CLOSED) {
+            ReferenceCountUtil.release(msg);
             return;
         }
-        switch (phase) {
-            case AUTH -> {
-                try {
-                    onAuthMessage(frame);
-                } finally {
-                    frame.release();
-                }
+        if (phase == Phase.AUTH) {
+            onAuthMessage((ByteBuf) msg); // nothing is streamed during authentication
+            return;
+        }
+        try {
+            if (startsMessage(msg)) {
+                FrontendMessageCheck.checkAfterLogin(typeOf(msg));
             }
-            case LOGIN -> pendingMessages.add(frame);
-            case READY -> onQueryMessage(frame);
-            default -> frame.release();
+            if (statementRewriter != null && msg instanceof ByteBuf frame) {
+                StatementRewriter.check(frame); // refused here, before it asks for a server
+            }
+        } catch (ProtocolException e) {
+            ReferenceCountUtil.release(msg);
+            onProtocolError(e);
+            return;
+        }
+        if (phase == Phase.LOGIN) {
+            // Waiting for the pool's first server: queue, and read no more until the welcome is sent.
+            pendingMessages.add(msg);
+            channel.config().setAutoRead(false);
+        } else {
+            onQueryMessage(msg);
         }
     }
 
@@ -276,7 +308,7 @@ public final class ClientConnection extends PooledClient {
         if (heldUserSlot != null) {
             heldUserSlot.release();
         }
-        pendingMessages.forEach(ByteBuf::release);
+        pendingMessages.forEach(ReferenceCountUtil::release);
         pendingMessages.clear();
         toServer.discard();
         if (console != null) {
@@ -375,7 +407,7 @@ public final class ClientConnection extends PooledClient {
     private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
         Settings settings = runtime.config().config().settings();
         authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
-                runtime.processSecret(), scramIterations(settings));
+                runtime.processSecret(), settings.scramIterations());
         offerChannelBinding();
         if (authenticator.isImmediate()) {
             if (authenticator.trustAllowed(authType)) {
@@ -527,16 +559,17 @@ public final class ClientConnection extends PooledClient {
         return TlsChannels.describe(channel);
     }
 
-    private static int scramIterations(Settings settings) {
-        try {
-            return Integer.parseInt(settings.raw("scram_iterations"));
-        } catch (RuntimeException e) {
-            return 4096;
-        }
-    }
-
+    /** A password, SASL or GSS message during authentication; released here, once, on every path. */
     private void onAuthMessage(ByteBuf frame) {
-        ClientAuthenticator.Outcome outcome = authenticator.handle(channel.alloc(), frame);
+        ClientAuthenticator.Outcome outcome;
+        try {
+            outcome = authenticator.handle(channel.alloc(), frame);
+        } catch (ProtocolException e) {
+            onProtocolError(e);
+            return;
+        } finally {
+            frame.release();
+        }
         if (outcome instanceof ClientAuthenticator.Reply reply) {
             channel.writeAndFlush(reply.message());
         } else if (outcome instanceof ClientAuthenticator.Success success) {
@@ -553,7 +586,15 @@ public final class ClientConnection extends PooledClient {
         channel.writeAndFlush(io.pooler.protocol.Authentication.ok(channel.alloc()));
         authenticator = null; // its SCRAM state is not needed again: an idle client should cost little
         phase = Phase.LOGIN;
-        decoder.setMaxMessageLength(runtime.config().config().settings().maxPacketSize());
+        Settings settings = runtime.config().config().settings();
+        if (console != null) {
+            // Console queries are read whole; ConsoleSession refuses those over its own cap, and the
+            // decoder bounds what is buffered before that answer.
+            decoder.setMaxMessageLength(Math.min(settings.maxPacketSize(), CONSOLE_MAX_BUFFERED));
+        } else {
+            decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(), streamPolicy(),
+                    FrontendMessageCheck::maxLength);
+        }
         if (console != null) {
             consoleLoggedIn(); // the console is not a database: no client limits of databases apply
             return;
@@ -562,6 +603,18 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         pool.clientLogin(this);
+    }
+
+    /**
+     * What may be streamed through unparsed: everything, except the messages the prepared-statement
+     * rewriter must read whole when it is on.
+     */
+    private PgFrameDecoder.StreamPolicy streamPolicy() {
+        if (statementRewriter == null) {
+            return type -> true;
+        }
+        return type -> type != MessageType.PARSE && type != MessageType.BIND
+                && type != MessageType.DESCRIBE && type != MessageType.CLOSE;
     }
 
     /** max_db_client_connections and max_user_client_connections, checked once the client is known. */
@@ -620,6 +673,7 @@ public final class ClientConnection extends PooledClient {
         }
         phase = Phase.READY;
         log.debug("{} login done", this);
+        channel.config().setAutoRead(true);
         if (!pendingMessages.isEmpty()) {
             requestServer();
         }
@@ -639,30 +693,45 @@ public final class ClientConnection extends PooledClient {
 
     // ---- relaying ----
 
-    private void onQueryMessage(ByteBuf frame) {
-        byte type = PgFrames.type(frame);
+    private void onQueryMessage(Object msg) {
+        byte type = typeOf(msg);
         if (type == MessageType.TERMINATE) {
-            frame.release();
+            ReferenceCountUtil.release(msg);
             closeQuietly();
             return;
         }
         if (console != null) {
-            console.onMessage(frame);
+            console.onMessage((ByteBuf) msg); // the console's decoder streams nothing
             return;
         }
-        burstBytes += frame.readableBytes();
-        queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
-                || type == MessageType.FUNCTION_CALL);
+        boolean first = startsMessage(msg);
+        burstBytes += bytesOf(msg).readableBytes();
+        if (first) {
+            queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
+                    || type == MessageType.FUNCTION_CALL);
+        }
         PooledServer s = server();
-        if (s == null && pendingMessages.isEmpty() && answeredWithoutServer(frame, type)) {
+        if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
             return;
         }
         if (s == null || !pendingMessages.isEmpty()) {
-            pendingMessages.add(frame);
+            pendingMessages.add(msg);
             requestServer();
             return;
         }
-        forward((ServerConnection) s, frame);
+        forward((ServerConnection) s, msg);
+    }
+
+    private static boolean startsMessage(Object msg) {
+        return !(msg instanceof FramePart part) || part.first();
+    }
+
+    private static byte typeOf(Object msg) {
+        return msg instanceof FramePart part ? part.type() : PgFrames.type((ByteBuf) msg);
+    }
+
+    private static ByteBuf bytesOf(Object msg) {
+        return msg instanceof FramePart part ? part.content() : (ByteBuf) msg;
     }
 
     /**
@@ -687,7 +756,14 @@ public final class ClientConnection extends PooledClient {
             channel.flush();
             return true;
         }
-        byte answer = statementRewriter.answerWithoutServer(frame);
+        byte answer;
+        try {
+            answer = statementRewriter.answerWithoutServer(frame);
+        } catch (ProtocolException e) {
+            frame.release(); // the rewriter validates before it consumes: still ours
+            onProtocolError(e);
+            return true;
+        }
         if (answer == 0) {
             answeredLocallySinceSync = false;
             return false;
@@ -697,30 +773,56 @@ public final class ClientConnection extends PooledClient {
         return true;
     }
 
-    private void forward(ServerConnection server, ByteBuf frame) {
+    /**
+     * Relays one message, or one part of a streamed one, to the linked server; takes it over. A
+     * malformed message (the rewriter checks before it consumes) is answered with 08P01 here.
+     */
+    private void forward(ServerConnection server, Object msg) {
         if (parametersDirty) {
             parametersDirty = false;
             applyParameters(server);
         }
-        switch (PgFrames.type(frame)) {
-            case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
-            case MessageType.SYNC -> {
-                server.requestSent();
-                unsyncedExtended = false;
-            }
-            case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                 MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
-            default -> {
+        byte type = typeOf(msg);
+        boolean first = startsMessage(msg);
+        if (msg instanceof FramePart part) {
+            midMessage = !part.last();
+        }
+        // NOTE: counted before the message can be flushed, so its answer can never be counted first.
+        if (first) {
+            switch (type) {
+                case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
+                case MessageType.SYNC -> {
+                    server.requestSent();
+                    unsyncedExtended = false;
+                }
+                case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+                default -> {
+                }
             }
         }
-        if (statementRewriter != null) {
-            statementRewriter.forward(frame, server, f -> toServer.add(server.channel(), f));
+        if (statementRewriter == null) {
+            toServer.add(server.channel(), bytesOf(msg));
+        } else if (msg instanceof FramePart part) {
+            // Streamed: never a message the rewriter changes. A Query or FunctionCall ends in a ReadyForQuery.
+            if (first && (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL)) {
+                server.tracker().expect(PendingRequest.SYNC);
+            }
+            toServer.add(server.channel(), part.content());
+        } else {
+            try {
+                // Malformed messages were refused on arrival (StatementRewriter.check); what can still
+                // be refused here is a client over MAX_CLIENT_STATEMENTS.
+                statementRewriter.forward((ByteBuf) msg, server, f -> toServer.add(server.channel(), f));
+            } catch (ProtocolException e) {
+                ((ByteBuf) msg).release(); // the rewriter checks before it consumes: still ours
+                onProtocolError(e);
+                return;
+            }
             if (server.tracker().answerIsDue()) {
                 toServer.flush();
                 server.sendAnswersDue();
             }
-        } else {
-            toServer.add(server.channel(), frame);
         }
     }
 
@@ -755,9 +857,10 @@ public final class ClientConnection extends PooledClient {
         }
         waitingForServer = false;
         unsyncedExtended = false;
+        midMessage = false;
         server.beginLink(statementRewriter != null);
         applyParameters(server);
-        while (!pendingMessages.isEmpty() && server() == server) {
+        while (!pendingMessages.isEmpty() && server() == server && !rejecting) {
             forward(server, pendingMessages.poll());
         }
         toServer.flush();
@@ -785,7 +888,7 @@ public final class ClientConnection extends PooledClient {
         if (server() != server || phase != Phase.READY) {
             return;
         }
-        boolean idle = server.outstandingRequests() == 0 && !unsyncedExtended && pendingMessages.isEmpty();
+        boolean idle = server.outstandingRequests() == 0 && !unsyncedExtended && !midMessage && pendingMessages.isEmpty();
         if (!idle) {
             return;
         }
@@ -865,7 +968,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
-        boolean clean = server.outstandingRequests() == 0 && !unsyncedExtended
+        boolean clean = server.outstandingRequests() == 0 && !unsyncedExtended && !midMessage
                 && server.transactionStatus() == BackendMessages.TX_IDLE;
         if (clean) {
             boolean reset = poolMode == PoolMode.SESSION || runtime.config().config().settings().serverResetQueryAlways();

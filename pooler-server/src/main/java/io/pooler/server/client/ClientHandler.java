@@ -5,6 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
+import io.pooler.protocol.FramePart;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.StartupPacket;
@@ -39,19 +40,24 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelActive();
     }
 
+    /**
+     * Hands each decoded message on. NOTE: from the call to {@code onMessage} on, the connection owns
+     * the frame and deals with every error itself; nothing here releases it again (see the ownership
+     * rule in {@code io.pooler.protocol}).
+     */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (msg instanceof StartupPacket packet) {
+        if (msg instanceof StartupPacket packet) {
+            try {
                 connection.onStartupPacket(packet);
-            } else if (msg instanceof ByteBuf frame) {
-                connection.onMessage(frame);
-                return; // the connection owns the frame now
+            } catch (ProtocolException e) {
+                connection.onProtocolError(e);
             }
-        } catch (ProtocolException e) {
-            connection.onProtocolError(e);
+        } else if (msg instanceof ByteBuf || msg instanceof FramePart) {
+            connection.onMessage(msg);
+        } else {
+            ReferenceCountUtil.release(msg);
         }
-        ReferenceCountUtil.release(msg instanceof StartupPacket ? null : msg);
     }
 
     @Override

@@ -1,11 +1,6 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -33,30 +28,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The admin console through PgJDBC's simple query protocol, as psql speaks it: every SHOW command's
  * columns against PgBouncer 1.25's, who may log in and run what, and the console's grammar.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class AdminConsoleTest {
     static final String ADMIN = SCRAM_USER;
     static final String STATS = MD5_USER;
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    AdminConsoleTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg)
+    AdminConsoleTest(PoolerFixture pooler) throws Exception {
+        this.pooler = pooler
                 .user(SCRAM_USER, SCRAM_PASSWORD).user(MD5_USER, MD5_PASSWORD).user("nobody", "nobody-secret")
                 .set("admin_users", ADMIN).set("stats_users", STATS)
                 .start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     private Connection admin() throws SQLException {

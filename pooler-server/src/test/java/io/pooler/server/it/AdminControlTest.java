@@ -1,15 +1,12 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,31 +21,20 @@ import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each control command's effect, observed through real clients and SHOW commands. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class AdminControlTest {
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    AdminControlTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
+    AdminControlTest(PoolerFixture pooler) {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
                 .set("pool_mode", "transaction");
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     private Connection admin() throws SQLException {
@@ -81,7 +67,7 @@ class AdminControlTest {
             inTx.setAutoCommit(false);
             queryString(inTx, "select 1");
             CompletableFuture<String> pause = async(admin, "PAUSE " + DB + ";");
-            Thread.sleep(300);
+            Thread.sleep(300); // a chance for PAUSE to end too early, which it must not take
             assertFalse(pause.isDone(), "PAUSE waits for the open transaction");
             inTx.commit();
             pause.get(5, TimeUnit.SECONDS);
@@ -90,7 +76,8 @@ class AdminControlTest {
                     .findFirst().orElseThrow().get("paused"));
 
             CompletableFuture<String> held = async(later, "select 42");
-            Thread.sleep(300);
+            Await.until(Duration.ofSeconds(10), quietly(() -> intValue(pool(admin2, DB, SCRAM_USER), "cl_waiting") == 1),
+                    "the query is queued while paused");
             assertFalse(held.isDone(), "a query waits while paused");
             assertEquals(1, intValue(pool(admin2, DB, SCRAM_USER), "cl_waiting"));
             SQLException suspend = assertThrows(SQLException.class, () -> rows(admin2, "SUSPEND"));
@@ -135,12 +122,9 @@ class AdminControlTest {
                     dropped.getSQLState() + " " + dropped.getMessage());
             // The connections close as their event loops get to it (a refused client is given a moment to
             // read its error), so the pool empties shortly after KILL answers.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            Await.until(Duration.ofSeconds(5), quietly(() -> used(pool(admin, DB, SCRAM_USER)) == 0),
+                    () -> "the pool empties after KILL: " + quietlyShow(admin));
             Map<String, String> p = pool(admin, DB, SCRAM_USER);
-            while (used(p) > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-                p = pool(admin, DB, SCRAM_USER);
-            }
             assertEquals(0, used(p), p.toString());
             // PgJDBC's first SET at connect already waits: the login completes, the first query is held.
             CompletableFuture<String> held = CompletableFuture.supplyAsync(() -> {
@@ -153,6 +137,24 @@ class AdminControlTest {
             assertThrows(TimeoutException.class, () -> held.get(300, TimeUnit.MILLISECONDS));
             rows(admin, "RESUME");
             assertEquals("3", held.get(5, TimeUnit.SECONDS));
+        }
+    }
+
+    private static String quietlyShow(Connection admin) {
+        try {
+            return pool(admin, DB, SCRAM_USER).toString();
+        } catch (SQLException | AssertionError e) {
+            return e.toString();
+        }
+    }
+
+    /** True when a query on {@code c} fails (after KILL_CLIENT: the connection was closed under it). */
+    private static boolean failsQuery(Connection c) {
+        try {
+            queryString(c, "select 1");
+            return false;
+        } catch (SQLException e) {
+            return true;
         }
     }
 
@@ -170,7 +172,7 @@ class AdminControlTest {
             String victimId = clients.stream().filter(r -> r.get("database").equals(DB)).findFirst().orElseThrow()
                     .get("id");
             rows(admin, "KILL_CLIENT " + victimId);
-            Thread.sleep(200);
+            Await.until(Duration.ofSeconds(10), () -> failsQuery(victim), "the killed client's next query fails");
             int alive = 0;
             for (Connection c : List.of(victim, bystander)) {
                 try {
@@ -236,7 +238,11 @@ class AdminControlTest {
             for (Connection c : clients) {
                 sleeps.add(async(c, "select pg_sleep(1.5)::text"));
             }
-            Thread.sleep(700);
+            // The second server may still be logging in when the third client starts waiting: wait for both.
+            Await.until(Duration.ofSeconds(10), quietly(() -> {
+                Map<String, String> row = pool(admin, DB, SCRAM_USER);
+                return intValue(row, "cl_waiting") == 1 && intValue(row, "sv_active") == 2;
+            }), "two servers active and the third client waiting");
             Map<String, String> p = pool(admin, DB, SCRAM_USER);
             assertEquals(2, intValue(p, "sv_active"), "pool_size 2 after RELOAD: " + p);
             assertEquals(1, intValue(p, "cl_waiting"));
@@ -293,7 +299,7 @@ class AdminControlTest {
         try (Connection admin = admin()) {
             rows(admin, "SHUTDOWN WAIT_FOR_CLIENTS");
         }
-        Thread.sleep(300);
+        Thread.sleep(300); // a chance for the shutdown to end too early, which it must not take
         assertFalse(pooler.server().terminated().isDone(), "a client is still connected");
         c.close();
         pooler.server().terminated().get(20, TimeUnit.SECONDS);

@@ -1,14 +1,13 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +24,7 @@ import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,22 +32,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * SHOW POOLS counts against what PostgreSQL itself reports in pg_stat_activity, with several event loops
  * and clients coming and going; and SHOW STATS figures after real queries.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class AdminCountsTest {
     private static final int POOL_SIZE = 4;
 
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
     private final ExecutorService threads = Executors.newCachedThreadPool();
 
-    AdminCountsTest(PostgresInstance pg) throws SQLException {
+    AdminCountsTest(PostgresInstance pg, PoolerFixture pooler) throws Exception {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
                 .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZE))
                 .set("worker_threads", "4").set("stats_period", "1").start();
     }
@@ -55,7 +50,6 @@ class AdminCountsTest {
     @AfterEach
     void tearDown() {
         threads.shutdownNow();
-        pooler.close();
     }
 
     private Connection client() throws SQLException {
@@ -89,7 +83,8 @@ class AdminCountsTest {
             for (Connection c : others) {
                 sleeps.add(CompletableFuture.supplyAsync(() -> query(c, "select pg_sleep(1.5)::text"), threads));
             }
-            Thread.sleep(500);
+            Await.until(Duration.ofSeconds(10), quietly(() -> intValue(pool(admin, DB, SCRAM_USER), "cl_waiting") == 6),
+                    "the six other clients wait");
             Map<String, String> p = pool(admin, DB, SCRAM_USER);
             assertEquals(POOL_SIZE, intValue(p, "sv_active"), p.toString());
             assertEquals(6, intValue(p, "cl_waiting"), p.toString());
@@ -101,7 +96,9 @@ class AdminCountsTest {
             for (Connection h : holders) {
                 h.commit();
             }
-            Thread.sleep(500);
+            Await.until(Duration.ofSeconds(10), quietly(() -> intValue(pool(admin, DB, SCRAM_USER), "cl_waiting") == 2
+                            && backends(superuser, " and state = 'active' and query like '%pg_sleep%'") == POOL_SIZE),
+                    "the freed servers run the waiting clients' queries");
             p = pool(admin, DB, SCRAM_USER);
             assertEquals(POOL_SIZE, intValue(p, "sv_active"), p.toString());
             assertEquals(2, intValue(p, "cl_waiting"), p.toString());

@@ -1,12 +1,8 @@
 package io.pooler.server.it;
 
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -31,18 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * auth_user + auth_query against the real PostgreSQL: users missing from auth_file are looked up in
  * pg_authid through a server of the auth_user's pool.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class AuthQueryTest {
     static final String AUTH_USER = "it_auth";
     static final String AUTH_PASSWORD = "auth-secret";
     private static final String EXPIRED_USER = "it_expired";
 
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    AuthQueryTest(PostgresInstance pg) throws SQLException {
+    AuthQueryTest(PostgresInstance pg, PoolerFixture pooler) throws Exception {
         this.pg = pg;
-        TestRoles.ensure(pg);
         pg.createRole(AUTH_USER, AUTH_PASSWORD, "scram-sha-256");
         pg.createRole(EXPIRED_USER, "expired-secret", "scram-sha-256");
         try (Connection c = pg.connectAsSuperuser("postgres"); Statement s = c.createStatement()) {
@@ -50,17 +45,8 @@ class AuthQueryTest {
             s.execute("ALTER ROLE " + AUTH_USER + " SUPERUSER");
             s.execute("ALTER ROLE " + EXPIRED_USER + " VALID UNTIL '2001-01-01'");
         }
-    }
-
-    @BeforeEach
-    void setUp() {
         // Only the auth_user is in the auth file.
-        pooler = new PoolerFixture(pg).set("auth_user", AUTH_USER).user(AUTH_USER, AUTH_PASSWORD);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+        this.pooler = pooler.set("auth_user", AUTH_USER).user(AUTH_USER, AUTH_PASSWORD);
     }
 
     @Test

@@ -2,12 +2,7 @@ package io.pooler.server.it;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -16,7 +11,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
-import java.sql.SQLException;
 
 import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.TestRoles.DB;
@@ -29,28 +23,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A client that reads a large result slowly must not make the pooler buffer it: the pooler stops
  * reading from PostgreSQL while the client's socket is full.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class BackpressureTest {
     /** About 400 MB of rows: far more than the pooler may ever hold. */
     private static final String BIG_RESULT = "select repeat('x', 2000) from generate_series(1, 200000)";
     private static final long MEMORY_BOUND = 32L << 20;
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    BackpressureTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD).start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+    BackpressureTest(PoolerFixture pooler) throws Exception {
+        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD).start();
     }
 
     @Test

@@ -1,15 +1,13 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -17,29 +15,20 @@ import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Cancel requests routed to the right server, and reloads that change what logins accept. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class CancelAndReloadTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    CancelAndReloadTest(PostgresInstance pg) throws SQLException {
+    CancelAndReloadTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+        this.pooler = pooler;
     }
 
     @Test
@@ -57,7 +46,7 @@ class CancelAndReloadTest {
                     return e;
                 }
             });
-            Thread.sleep(500);
+            Await.until(Duration.ofSeconds(10), quietly(() -> sleepingQueries(pg) == 1), "pg_sleep is running");
             st.cancel(); // PgJDBC sends a CancelRequest with the key the pooler gave it
             SQLException e = sleeping.get(10, TimeUnit.SECONDS);
             assertTrue(e != null, "the query was cancelled");
@@ -97,6 +86,14 @@ class CancelAndReloadTest {
         assertTrue(refused.get().contains("pooler.ini:") && refused.get().contains("default_pool_size"), refused.get());
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertEquals("1", queryString(c, "select 1"));
+        }
+    }
+
+    /** Backends running a pg_sleep, as PostgreSQL reports them. */
+    static int sleepingQueries(PostgresInstance pg) throws SQLException {
+        try (Connection su = pg.connectAsSuperuser("postgres")) {
+            return Integer.parseInt(queryString(su,
+                    "select count(*) from pg_stat_activity where state = 'active' and query like 'select pg_sleep%'"));
         }
     }
 }

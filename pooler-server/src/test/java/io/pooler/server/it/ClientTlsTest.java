@@ -1,12 +1,9 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,27 +35,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * TLS between clients and the pooler (client_tls_*), with PgJDBC as the client: each sslmode, certificate
  * checks both ways, SCRAM-SHA-256-PLUS and auth_type = cert. Both TLS engines where the engine matters.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class ClientTlsTest {
     private static final String ENGINE_PROPERTY = "pooler.tls.engine";
 
     private final PostgresInstance pg;
     private final TlsFiles files = TlsFiles.get();
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    ClientTlsTest(PostgresInstance pg) throws SQLException {
+    ClientTlsTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD);
     }
 
     @AfterEach
     void tearDown() {
-        pooler.close();
         System.clearProperty(ENGINE_PROPERTY);
     }
 

@@ -1,15 +1,13 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.LoginTest.queryString;
@@ -23,24 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** PostgreSQL going away under the pooler: errors for those affected, no hang, recovery after. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class FailuresTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    FailuresTest(PostgresInstance pg) throws SQLException {
+    FailuresTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD);
     }
 
     @Test
@@ -90,7 +78,7 @@ class FailuresTest {
                     if (c.isClosed()) {
                         break;
                     }
-                    Thread.sleep(200);
+                    Thread.sleep(200); // between retries while PostgreSQL restarts
                 }
             }
             if (result == null) {
@@ -123,15 +111,8 @@ class FailuresTest {
         assertEquals("08006", again.getSQLState());
     }
 
-    private void awaitNoServerWithPid(String pid) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            boolean gone = pooler.server().poolSnapshots().stream().allMatch(p -> p.svIdle() == 0);
-            if (gone) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("the dead server " + pid + " is still in the pool");
+    private void awaitNoServerWithPid(String pid) {
+        Await.until(Duration.ofSeconds(10), () -> pooler.server().poolSnapshots().stream().allMatch(p -> p.svIdle() == 0),
+                () -> "the dead server " + pid + " is still in the pool");
     }
 }

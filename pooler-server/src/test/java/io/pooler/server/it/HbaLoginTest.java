@@ -2,13 +2,9 @@ package io.pooler.server.it;
 
 import io.pooler.auth.Md5Auth;
 import io.pooler.server.PoolerServer;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,26 +25,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** auth_type = hba against the real PostgreSQL: each method, reject, no match, reload, parse errors. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class HbaLoginTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    HbaLoginTest(PostgresInstance pg) throws SQLException {
+    HbaLoginTest(PostgresInstance pg, PoolerFixture pooler) throws SQLException {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        pooler = new PoolerFixture(pg).set("auth_type", "hba").set("auth_hba_file", "hba.conf")
+        this.pooler = pooler.set("auth_type", "hba").set("auth_hba_file", "hba.conf")
                 .user(SCRAM_USER, pg.storedPassword(SCRAM_USER))
                 .user(MD5_USER, Md5Auth.encode(MD5_USER, MD5_PASSWORD));
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test

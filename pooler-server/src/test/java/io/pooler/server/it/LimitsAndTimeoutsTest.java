@@ -1,17 +1,16 @@
 package io.pooler.server.it;
 
 import io.pooler.auth.Md5Auth;
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -25,37 +24,32 @@ import static io.pooler.server.it.TestRoles.MD5_PASSWORD;
 import static io.pooler.server.it.TestRoles.MD5_USER;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Limits across pools, checked with pg_stat_activity, and the timeouts PgBouncer has. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class LimitsAndTimeoutsTest {
     private final PostgresInstance pg;
     private PoolerFixture pooler;
 
-    LimitsAndTimeoutsTest(PostgresInstance pg) throws SQLException {
+    LimitsAndTimeoutsTest(PostgresInstance pg) {
         this.pg = pg;
-        TestRoles.ensure(pg);
     }
 
     @BeforeEach
-    void setUp() throws Exception {
+    void setUp(PoolerFixture pooler) throws Exception {
         // Backends of the previous test's pooler may still be on their way out.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (currentServers() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
+            Thread.sleep(50); // best effort, as before: a backend may outlive its test (see queryTimeoutEndsALongQuery)
         }
-        pooler = new PoolerFixture(pg).set("auth_type", "md5")
+        this.pooler = pooler.set("auth_type", "md5")
                 .user(SCRAM_USER, pg.storedPassword(SCRAM_USER))
                 .user(MD5_USER, Md5Auth.encode(MD5_USER, MD5_PASSWORD))
                 .set("pool_mode", "transaction");
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test
@@ -130,7 +124,7 @@ class LimitsAndTimeoutsTest {
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             c.setAutoCommit(false);
             queryString(c, "select 1");
-            Thread.sleep(2500);
+            Thread.sleep(2500); // past idle_transaction_timeout on purpose: that is the behaviour under test
             SQLException e = assertThrows(SQLException.class, () -> queryString(c, "select 2"));
             assertTrue(e.getSQLState().startsWith("08"), e.getSQLState() + " " + e.getMessage());
         }
@@ -144,7 +138,7 @@ class LimitsAndTimeoutsTest {
         pooler.set("client_idle_timeout", "1").start();
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             queryString(c, "select 1");
-            Thread.sleep(2500);
+            Thread.sleep(2500); // past client_idle_timeout on purpose: that is the behaviour under test
             assertThrows(SQLException.class, () -> queryString(c, "select 2"));
         }
     }
@@ -155,12 +149,8 @@ class LimitsAndTimeoutsTest {
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             queryString(c, "select 1");
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        int servers = 0;
-        while (System.nanoTime() < deadline && (servers = currentServers()) < 3) {
-            Thread.sleep(100);
-        }
-        assertEquals(3, servers);
+        Await.until(Duration.ofSeconds(10), quietly(() -> currentServers() >= 3), "min_pool_size servers are opened");
+        assertEquals(3, currentServers());
     }
 
     private volatile int maxSeen;
@@ -177,7 +167,7 @@ class LimitsAndTimeoutsTest {
                 long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
                 while (!Thread.currentThread().isInterrupted() && System.nanoTime() < end) {
                     maxSeen = Math.max(maxSeen, currentServers());
-                    Thread.sleep(20);
+                    Thread.sleep(20); // the sampling period
                 }
                 return null;
             });

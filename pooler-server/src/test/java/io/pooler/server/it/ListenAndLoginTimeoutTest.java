@@ -1,13 +1,9 @@
 package io.pooler.server.it;
 
 import io.pooler.server.PoolerServer;
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
+import io.pooler.testing.Await;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -23,6 +19,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 import static io.pooler.server.it.LoginTest.queryString;
@@ -34,24 +31,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** listen_addr forms, the Unix socket's mode and group, and client_login_timeout against silent clients. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class ListenAndLoginTimeoutTest {
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    ListenAndLoginTimeoutTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+    ListenAndLoginTimeoutTest(PoolerFixture pooler) {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD);
     }
 
     @Test
@@ -137,12 +122,9 @@ class ListenAndLoginTimeoutTest {
         return new String(body, StandardCharsets.UTF_8);
     }
 
-    private void awaitNoClients() throws InterruptedException {
-        long deadline = System.nanoTime() + 5_000_000_000L;
-        while (pooler.server().runtime().clientCount().get() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        assertEquals(0, pooler.server().runtime().clientCount().get());
+    private void awaitNoClients() {
+        Await.until(Duration.ofSeconds(5), () -> pooler.server().runtime().clientCount().get() == 0,
+                () -> pooler.server().runtime().clientCount().get() + " clients still counted");
     }
 
     private String currentUser(String host) throws SQLException {

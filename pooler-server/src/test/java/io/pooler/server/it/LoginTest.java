@@ -1,12 +1,8 @@
 package io.pooler.server.it;
 
 import io.pooler.auth.Md5Auth;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -22,24 +18,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Logins through the pooler with PgJDBC, each auth_type against the real PostgreSQL. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class LoginTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    LoginTest(PostgresInstance pg) throws SQLException {
+    LoginTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+        this.pooler = pooler;
     }
 
     @Test

@@ -1,12 +1,9 @@
 package io.pooler.server.it;
 
 import io.pooler.auth.Md5Auth;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
@@ -37,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * protocol) held open at once over 50 server connections in transaction mode, each running Odoo's
  * kind of transaction; a bus listener on a session-mode entry receives every notification.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class OdooScaleTest {
     private static final int CLIENTS = 2000;
     private static final int SERVERS = 50;
@@ -48,13 +45,12 @@ class OdooScaleTest {
     private final PostgresInstance pg;
     private PoolerFixture pooler;
 
-    OdooScaleTest(PostgresInstance pg) throws SQLException {
+    OdooScaleTest(PostgresInstance pg) {
         this.pg = pg;
-        TestRoles.ensure(pg);
     }
 
     @BeforeEach
-    void setUp() throws Exception {
+    void setUp(PoolerFixture pooler) throws Exception {
         try (Connection su = pg.connectAsSuperuser(DB)) {
             execute(su, "drop table if exists odoo_res");
             execute(su, "create table odoo_res (id int primary key, val int not null default 0)");
@@ -62,7 +58,7 @@ class OdooScaleTest {
             execute(su, "grant all on odoo_res to " + MD5_USER);
         }
         String server = "host=" + pg.host() + " port=" + pg.port();
-        pooler = new PoolerFixture(pg)
+        this.pooler = pooler
                 .set("auth_type", "md5")
                 .user(MD5_USER, Md5Auth.encode(MD5_USER, MD5_PASSWORD))
                 .set("pool_mode", "transaction")
@@ -72,11 +68,6 @@ class OdooScaleTest {
                 // Odoo's bus and crons LISTEN through a session-mode entry.
                 .database("bus", server + " dbname=" + DB + " pool_mode=session")
                 .start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test

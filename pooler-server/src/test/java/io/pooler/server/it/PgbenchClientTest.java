@@ -1,17 +1,13 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -26,30 +22,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * pgbench (libpq) through the pooler in transaction mode, in each of its query modes: simple,
  * extended, and prepared, whose named statements cross servers (max_prepared_statements).
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class PgbenchClientTest {
     private final PostgresInstance pg;
     private PoolerFixture pooler;
 
-    PgbenchClientTest(PostgresInstance pg) throws SQLException {
+    PgbenchClientTest(PostgresInstance pg) {
         this.pg = pg;
-        TestRoles.ensure(pg);
     }
 
     @BeforeEach
-    void setUp() throws Exception {
+    void setUp(PoolerFixture pooler) throws Exception {
         Assumptions.assumeTrue(pgbench() != null, "pgbench is not installed on this machine");
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER))
+        this.pooler = pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER))
                 .set("pool_mode", "transaction").set("default_pool_size", "3").start();
         Result init = pgbench("-i", "-s", "1", "-q");
         assertEquals(0, init.exitCode, init.output);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (pooler != null) {
-            pooler.close();
-        }
     }
 
     @Test

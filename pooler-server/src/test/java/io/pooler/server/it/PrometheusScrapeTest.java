@@ -1,10 +1,6 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,34 +20,25 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Prometheus endpoint: off by default, and when on, pool, stats, error and histogram metrics. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class PrometheusScrapeTest {
     private static final String LABELS = "database=\"" + DB + "\",user=\"" + SCRAM_USER + "\"";
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    PrometheusScrapeTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (pooler != null) {
-            pooler.close();
-        }
+    PrometheusScrapeTest(PoolerFixture pooler) {
+        this.pooler = pooler;
     }
 
     @Test
     void offUnlessConfigured() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).start();
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD).start();
         assertEquals(-1, pooler.server().metricsPort());
     }
 
     @Test
     void scrapeShowsPoolsStatsErrorsAndHistograms() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD)
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("metrics_listen_addr", "127.0.0.1").set("metrics_listen_port", "0").start();
         assertThrows(SQLException.class, () -> pooler.connectSimple(DB, SCRAM_USER, "wrong"));
         try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {

@@ -1,18 +1,14 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -26,27 +22,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The real psql (libpq) through the pooler, where the machine has it (our machines and CI do:
  * Debian's postgresql-client). libpq speaks sslmode=prefer and SCRAM like psycopg2 does.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class PsqlClientTest {
     private final PostgresInstance pg;
     private PoolerFixture pooler;
 
-    PsqlClientTest(PostgresInstance pg) throws SQLException {
+    PsqlClientTest(PostgresInstance pg) {
         this.pg = pg;
-        TestRoles.ensure(pg);
     }
 
     @BeforeEach
-    void setUp() throws Exception {
+    void setUp(PoolerFixture pooler) throws Exception {
         Assumptions.assumeTrue(psql() != null, "psql is not installed on this machine");
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (pooler != null) {
-            pooler.close();
-        }
+        this.pooler = pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).start();
     }
 
     @Test

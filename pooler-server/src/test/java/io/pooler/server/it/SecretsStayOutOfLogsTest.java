@@ -8,12 +8,10 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import io.pooler.auth.Md5Auth;
 import io.pooler.config.ConfigValue;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
@@ -35,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * forced-user passwords, wrong passwords from clients and in [databases]) with logging at NOISE: none
  * of them may show up in a log line, in SHOW CONFIG or in an error a client gets.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class SecretsStayOutOfLogsTest {
     private static final String WRONG_CLIENT_PASSWORD = "wrong-client-secret";
     private static final String WRONG_DB_PASSWORD = "wrong-db-secret";
@@ -43,13 +41,13 @@ class SecretsStayOutOfLogsTest {
     private final PostgresInstance pg;
     private final List<String> secrets = new ArrayList<>();
     private final List<String> clientErrors = new ArrayList<>();
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
     private ListAppender<ILoggingEvent> captured;
     private Level previousLevel;
 
-    SecretsStayOutOfLogsTest(PostgresInstance pg) throws SQLException {
+    SecretsStayOutOfLogsTest(PostgresInstance pg, PoolerFixture pooler) throws Exception {
         this.pg = pg;
-        TestRoles.ensure(pg);
+        this.pooler = pooler;
         pg.createRole(AuthQueryTest.AUTH_USER, AuthQueryTest.AUTH_PASSWORD, "scram-sha-256");
         try (Connection c = pg.connectAsSuperuser("postgres")) {
             c.createStatement().execute("ALTER ROLE " + AuthQueryTest.AUTH_USER + " SUPERUSER");
@@ -69,9 +67,6 @@ class SecretsStayOutOfLogsTest {
 
     @AfterEach
     void tearDown() {
-        if (pooler != null) {
-            pooler.close();
-        }
         Logger logger = (Logger) LoggerFactory.getLogger("io.pooler");
         logger.detachAppender(captured);
         logger.setLevel(previousLevel);
@@ -87,7 +82,7 @@ class SecretsStayOutOfLogsTest {
         secrets.addAll(List.of(scramVerifier.substring(scramVerifier.indexOf('$', 14) + 1).split(":")));
 
         String server = "host=" + pg.host() + " port=" + pg.port();
-        pooler = new PoolerFixture(pg).set("verbose", "2").set("auth_type", "md5")
+        pooler.set("verbose", "2").set("auth_type", "md5")
                 .set("auth_user", AuthQueryTest.AUTH_USER)
                 .user(AuthQueryTest.AUTH_USER, AuthQueryTest.AUTH_PASSWORD)
                 .user(MD5_USER, md5Hash)

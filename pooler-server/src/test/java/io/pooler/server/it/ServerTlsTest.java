@@ -1,13 +1,11 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,6 +17,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the length of this class. Whether a session runs over TLS is PostgreSQL's own word:
  * {@code pg_stat_ssl} for the backend the client's query ran on.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class ServerTlsTest {
     private static final String ENGINE_PROPERTY = "pooler.tls.engine";
     private static final int SSL_REQUEST_CODE = 80877103;
@@ -43,11 +43,11 @@ class ServerTlsTest {
 
     private final PostgresInstance pg;
     private final TlsFiles files = TlsFiles.get();
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    ServerTlsTest(PostgresInstance pg) throws SQLException {
+    ServerTlsTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        TestRoles.ensure(pg);
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD);
     }
 
     @BeforeAll
@@ -61,14 +61,8 @@ class ServerTlsTest {
         pg.disableTls();
     }
 
-    @BeforeEach
-    void setUp() {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
-    }
-
     @AfterEach
     void tearDown() {
-        pooler.close();
         System.clearProperty(ENGINE_PROPERTY);
     }
 
@@ -132,7 +126,8 @@ class ServerTlsTest {
                     return e;
                 }
             });
-            Thread.sleep(500);
+            Await.until(Duration.ofSeconds(10), quietly(() -> CancelAndReloadTest.sleepingQueries(pg) == 1),
+                    "pg_sleep is running");
             st.cancel();
             SQLException e = sleeping.get(10, TimeUnit.SECONDS);
             assertTrue(e != null, "the query was cancelled");

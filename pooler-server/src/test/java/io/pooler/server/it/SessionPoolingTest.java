@@ -1,17 +1,15 @@
 package io.pooler.server.it;
 
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,31 +19,21 @@ import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Session pooling: reuse, reset, limits and timeouts, checked against the real PostgreSQL. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class SessionPoolingTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    SessionPoolingTest(PostgresInstance pg) throws SQLException {
+    SessionPoolingTest(PostgresInstance pg, PoolerFixture pooler) throws SQLException {
         this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER));
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+        this.pooler = pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER));
     }
 
     @Test
@@ -114,10 +102,8 @@ class SessionPoolingTest {
             queryString(c, "select 1");
         }
         awaitIdleServers(1);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (serverConnectionsFromPooler() > 0 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(10), quietly(() -> serverConnectionsFromPooler() == 0),
+                "server_idle_timeout closed the server");
         assertEquals(0, serverConnectionsFromPooler());
         assertEquals(0, pooler.server().poolSnapshots().stream().mapToInt(PoolSnapshot::totalServers).sum());
     }
@@ -148,15 +134,9 @@ class SessionPoolingTest {
         }
     }
 
-    private void awaitServers(java.util.function.ToIntFunction<PoolSnapshot> count, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            if (pooler.server().poolSnapshots().stream().mapToInt(count).sum() >= n) {
-                return;
-            }
-            Thread.sleep(50);
-        }
-        throw new AssertionError("not reached within 10 s: " + pooler.server().poolSnapshots());
+    private void awaitServers(java.util.function.ToIntFunction<PoolSnapshot> count, int n) {
+        Await.until(Duration.ofSeconds(10), () -> pooler.server().poolSnapshots().stream().mapToInt(count).sum() >= n,
+                () -> n + " servers: " + pooler.server().poolSnapshots());
     }
 
     @Test
@@ -165,7 +145,7 @@ class SessionPoolingTest {
         String first;
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             first = queryString(c, "select pg_backend_pid()");
-            Thread.sleep(1200);
+            Thread.sleep(1200); // past server_lifetime on purpose: that is the behaviour under test
         }
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertNotEquals(first, queryString(c, "select pg_backend_pid()"));
@@ -207,16 +187,9 @@ class SessionPoolingTest {
         }
     }
 
-    private void awaitIdleServers(int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            int idle = pooler.server().poolSnapshots().stream().mapToInt(PoolSnapshot::svIdle).sum();
-            if (idle >= n) {
-                return;
-            }
-            Thread.sleep(20);
-        }
-        assertFalse(true, "no idle server after 10 s: " + pooler.server().poolSnapshots());
+    private void awaitIdleServers(int n) {
+        Await.until(Duration.ofSeconds(10), () -> pooler.server().poolSnapshots().stream().mapToInt(PoolSnapshot::svIdle).sum() >= n,
+                () -> "no idle server: " + pooler.server().poolSnapshots());
     }
 
     /** Connections PostgreSQL sees from the test role, not counting this query's own. */

@@ -1,10 +1,6 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -28,24 +24,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PgBouncer's rule for the unix socket: the OS user the pooler runs as may log in to the console as
  * {@code pgbouncer} without a password. Spoken over a raw socket, as PgJDBC has no unix sockets.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class UnixSocketConsoleTest {
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    UnixSocketConsoleTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+    UnixSocketConsoleTest(PoolerFixture pooler) {
+        this.pooler = pooler;
     }
 
     @Test
     void sameOsUserLogsInAsPgbouncerWithoutPassword() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD);
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD);
         Path dir = Files.createDirectories(pooler.dir().resolve("sock"));
         pooler.set("unix_socket_dir", dir.toString()).start();
         Path socket = dir.resolve(".s.PGSQL." + pooler.port());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pooler.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -114,10 +115,8 @@ class SignalDispatcherProcessTest {
     private static void signalAndAwait(ChildJvm probe, String signal, String expected) throws Exception {
         int before = count(probe.output(), expected);
         probe.kill(signal);
-        long deadline = System.nanoTime() + ChildJvm.TIMEOUT.toNanos();
-        while (count(probe.output(), expected) == before && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+        Await.until(ChildJvm.TIMEOUT, () -> count(probe.output(), expected) > before,
+                () -> "'" + expected + "' after SIG" + signal + ":\n" + probe.output());
         assertEquals(before + 1, count(probe.output(), expected), "after SIG" + signal + ":\n" + probe.output());
     }
 

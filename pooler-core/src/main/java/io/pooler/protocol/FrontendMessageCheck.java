@@ -1,0 +1,45 @@
+package io.pooler.protocol;
+
+/**
+ * The message types a client may send once logged in (PostgreSQL's PostgresMain accepts these and
+ * closes the session on anything else). Checked before a message is queued or relayed: an unknown type
+ * relayed to a server would make PostgreSQL end that server's session, which the pooler may already
+ * have handed to another client.
+ */
+public final class FrontendMessageCheck {
+    private FrontendMessageCheck() {
+    }
+
+    public static boolean allowedAfterLogin(byte type) {
+        return switch (type) {
+            case MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                 MessageType.CLOSE, MessageType.SYNC, MessageType.FLUSH, MessageType.FUNCTION_CALL,
+                 MessageType.TERMINATE, MessageType.COPY_DATA, MessageType.COPY_DONE, MessageType.COPY_FAIL -> true;
+            default -> false;
+        };
+    }
+
+    /** PostgreSQL's PQ_LARGE_MESSAGE_LIMIT: no client message may be longer. */
+    public static final int LARGE_MESSAGE_LIMIT = 0x3FFFFFFF - 1;
+    /** PostgreSQL's PQ_SMALL_MESSAGE_LIMIT, for the messages that carry no query, data or parameters. */
+    public static final int SMALL_MESSAGE_LIMIT = 10000;
+
+    /**
+     * The longest message of this type PostgreSQL reads from a client (postgres.c, SocketBackend): a
+     * longer one would only be relayed to end in the server's FATAL, so the pooler refuses it first.
+     */
+    public static int maxLength(byte type) {
+        return switch (type) {
+            case MessageType.QUERY, MessageType.PARSE, MessageType.BIND, MessageType.FUNCTION_CALL,
+                 MessageType.COPY_DATA -> LARGE_MESSAGE_LIMIT;
+            default -> SMALL_MESSAGE_LIMIT;
+        };
+    }
+
+    /** Throws {@link ProtocolException} (08P01) for a type a logged-in client may not send. */
+    public static void checkAfterLogin(byte type) {
+        if (!allowedAfterLogin(type)) {
+            throw new ProtocolException("invalid frontend message type " + (type & 0xFF));
+        }
+    }
+}

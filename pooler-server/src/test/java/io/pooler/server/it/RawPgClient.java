@@ -1,0 +1,164 @@
+package io.pooler.server.it;
+
+import io.netty.buffer.Unpooled;
+import io.pooler.protocol.ErrorResponse;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A client that writes protocol bytes exactly as a test gives them, malformed ones included, and reads
+ * the answers one message at a time. For hostile-input tests, which no real driver can send.
+ */
+final class RawPgClient implements AutoCloseable {
+    /** One message from the pooler: its type byte and body. */
+    record Message(char type, byte[] body) {
+        ErrorResponse error() {
+            return ErrorResponse.parseBody(Unpooled.wrappedBuffer(body));
+        }
+    }
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+
+    RawPgClient(int port) throws IOException {
+        socket = new Socket("127.0.0.1", port);
+        socket.setSoTimeout(30_000);
+        in = new DataInputStream(socket.getInputStream());
+        out = socket.getOutputStream();
+    }
+
+    static byte[] startupMessage(String user, String database) {
+        Map<String, String> params = new LinkedHashMap<>();
+        params.put("user", user);
+        params.put("database", database);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        params.forEach((k, v) -> {
+            body.writeBytes(k.getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+            body.writeBytes(v.getBytes(StandardCharsets.UTF_8));
+            body.write(0);
+        });
+        body.write(0);
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(packet);
+        try {
+            d.writeInt(body.size() + 8);
+            d.writeInt(196608);
+            d.write(body.toByteArray());
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return packet.toByteArray();
+    }
+
+    /** A typed message: type byte, length, body. */
+    static byte[] message(char type, byte[] body) {
+        ByteArrayOutputStream packet = new ByteArrayOutputStream();
+        DataOutputStream d = new DataOutputStream(packet);
+        try {
+            d.writeByte(type);
+            d.writeInt(body.length + 4);
+            d.write(body);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        return packet.toByteArray();
+    }
+
+    static byte[] query(String sql) {
+        return message('Q', (sql + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            all.writeBytes(p);
+        }
+        return all.toByteArray();
+    }
+
+    void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+    }
+
+    /** The next message, or null at end of stream. */
+    Message read() throws IOException {
+        int type = in.read();
+        if (type < 0) {
+            return null;
+        }
+        int length = in.readInt();
+        byte[] body = new byte[length - 4];
+        in.readFully(body);
+        return new Message((char) type, body);
+    }
+
+    /** Reads until a message of {@code type}; fails on end of stream. */
+    Message readUntil(char type) throws IOException {
+        Message m;
+        while ((m = read()) != null) {
+            if (m.type() == type) {
+                return m;
+            }
+        }
+        throw new EOFException("connection closed before a '" + type + "' message");
+    }
+
+    /** Reads until the first ErrorResponse and returns it, or null if the connection closed first. */
+    Message readError() throws IOException {
+        Message m;
+        while ((m = read()) != null) {
+            if (m.type() == 'E') {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    /** Logs in where the pooler trusts the user (auth_type = trust), up to the first ReadyForQuery. */
+    RawPgClient loginTrusted(String user, String database) throws IOException {
+        write(startupMessage(user, database));
+        Message m;
+        while ((m = read()) != null) {
+            if (m.type() == 'E') {
+                throw new AssertionError("login refused: " + m.error());
+            }
+            if (m.type() == 'Z') {
+                return this;
+            }
+        }
+        throw new EOFException("closed during login");
+    }
+
+    /** True once the pooler has closed the connection (reads past anything still pending). */
+    boolean closedByPeer() throws IOException {
+        try {
+            while (read() != null) {
+                // drain
+            }
+            return true;
+        } catch (java.net.SocketException e) {
+            return true; // reset
+        }
+    }
+
+    void setReadTimeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
