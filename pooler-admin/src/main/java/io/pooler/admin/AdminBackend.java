@@ -65,6 +65,9 @@ public interface AdminBackend {
     /** The prepared-statement caches, for SHOW MEM. */
     PreparedStatementsView preparedStatements();
 
+    /** The intern table of clients' session parameter maps, for SHOW MEM. */
+    io.pooler.protocol.ParameterMaps parameterMaps();
+
     /** The allocator the connections' buffers come from, for SHOW MEM. */
     ByteBufAllocator allocator();
 

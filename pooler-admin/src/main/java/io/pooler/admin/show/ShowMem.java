@@ -4,6 +4,7 @@ import io.pooler.admin.AdminBackend;
 import io.pooler.admin.PreparedStatementsView;
 import io.pooler.admin.wire.Column;
 import io.pooler.admin.wire.ResultSet;
+import io.pooler.protocol.ParameterMaps;
 
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
@@ -20,6 +21,9 @@ import java.lang.management.MemoryUsage;
  *   <li>{@code iobuf_cache} and the {@code netty_*} rows: the buffer allocator (see {@link AllocatorRows}).</li>
  *   <li>{@code prepared_statement_registry}: the distinct statements every server knows by one name;
  *       size is their mean definition length, memtotal the bytes of their definitions.</li>
+ *   <li>{@code parameter_map_intern}: the distinct session parameter maps clients hold (clients with the
+ *       same startup values share one); {@code parameter_value_intern}: the distinct names and values in
+ *       them, size their mean length, memtotal their characters.</li>
  *   <li>{@code jvm_heap}, {@code jvm_nonheap}: counted in KB (size 1024): used, free = committed but
  *       unused, memtotal = committed bytes. {@code jvm_direct_buffers}: NIO direct buffers outside
  *       Netty's pool (used = buffers, memtotal = their bytes).</li>
@@ -51,6 +55,11 @@ public final class ShowMem extends ShowCommand {
                 .row("prepared_statement_registry",
                         int4(statements.distinct() == 0 ? 0 : statements.definitionBytes() / statements.distinct()),
                         statements.distinct(), 0, int4(statements.definitionBytes()));
+        ParameterMaps parameters = backend.parameterMaps();
+        int values = parameters.distinctStrings();
+        long chars = parameters.stringChars();
+        rs.row("parameter_map_intern", 0, parameters.distinctMaps(), 0, 0)
+                .row("parameter_value_intern", int4(values == 0 ? 0 : chars / values), values, 0, int4(chars));
         allocator.addArenaRows(rs);
         addKilobytes(rs, "jvm_heap", ManagementFactory.getMemoryMXBean().getHeapMemoryUsage());
         addKilobytes(rs, "jvm_nonheap", ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage());

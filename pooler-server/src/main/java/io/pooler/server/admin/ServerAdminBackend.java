@@ -190,6 +190,11 @@ public final class ServerAdminBackend implements AdminBackend {
     }
 
     @Override
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return runtime.parameterMaps();
+    }
+
+    @Override
     public ByteBufAllocator allocator() {
         // No channel sets ChannelOption.ALLOCATOR, so a listener's is every connection's.
         List<Channel> listeners = server.listeners();

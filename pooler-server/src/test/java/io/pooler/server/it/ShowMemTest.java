@@ -59,7 +59,8 @@ class ShowMemTest {
                     columns(admin, "SHOW MEM"));
             List<String> names = rows(admin, "SHOW MEM").stream().map(r -> r.get("name")).toList();
             assertEquals(PGBOUNCER_ROWS, names.subList(0, PGBOUNCER_ROWS.size()), "PgBouncer's rows first: " + names);
-            assertTrue(names.containsAll(List.of("prepared_statement_registry", "jvm_heap", "jvm_nonheap")), names.toString());
+            assertTrue(names.containsAll(List.of("prepared_statement_registry", "parameter_map_intern", "parameter_value_intern",
+                    "jvm_heap", "jvm_nonheap")), names.toString());
         }
     }
 
@@ -99,6 +100,28 @@ class ShowMemTest {
             assertTrue(Integer.parseInt(registry.get("memtotal")) >= sql.length(), "its text is counted: " + registry);
             assertEquals(1, used(admin, "server_prepared_statement_cache"), "prepared on the one server");
         }
+    }
+
+    @Test
+    void clientsWithTheSameParametersShareOneMap() throws Exception {
+        try (Connection admin = admin(); Connection first = connectAs("odoo-100001")) {
+            int afterFirst = used(admin, "parameter_map_intern");
+            int valuesAfterFirst = used(admin, "parameter_value_intern");
+            try (Connection second = connectAs("odoo-100001"); Connection third = connectAs("odoo-100001")) {
+                assertEquals(afterFirst, used(admin, "parameter_map_intern"), "the same values: no new map");
+                assertEquals(valuesAfterFirst, used(admin, "parameter_value_intern"));
+                try (Connection other = connectAs("odoo-100002")) {
+                    assertTrue(used(admin, "parameter_map_intern") > afterFirst, "another application_name: a map of its own");
+                    assertTrue(used(admin, "parameter_value_intern") > valuesAfterFirst, "and one more value");
+                }
+            }
+        }
+    }
+
+    private Connection connectAs(String applicationName) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("ApplicationName", applicationName);
+        return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, props);
     }
 
     @Test
