@@ -107,8 +107,11 @@ public final class ClientConnection extends PooledClient {
     private int cancelProcessId;
     private int cancelSecretKey;
 
-    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
-    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
+    /**
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
+     * with room for one and grows on use: an idle client should cost little.
+     */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     private volatile long lastActivityNanos = System.nanoTime();
