@@ -19,8 +19,8 @@ import java.util.concurrent.Callable;
 @Command(name = "hold", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Holds many idle clients (SCRAM, an odoo-<pid> application_name each) on Pooler or PgBouncer for "
                 + "minutes while a few of them send queries, sampling the pooler's RSS and open files; then every client "
-                + "leaves. Prints RSS at minute 1 against the end of the hold (target: under 5% apart) and RSS and open "
-                + "files after the clients left against the baseline (target: within 10%).",
+                + "leaves. Prints RSS at minute 1 against the end of the hold (target: under 5%% apart) and RSS and open "
+                + "files after the clients left against the baseline (target: within 10%%).",
                 "Exit status: 0 when both targets are met, 3 when one is missed, 2 when a client saw an error."})
 final class HoldCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "10000", description = "Clients held (default ${DEFAULT-VALUE}).")
