@@ -31,6 +31,7 @@ public final class DatabaseEntry {
     private final Integer minPoolSize;
     private final Integer maxDbClientConnections;
     private final PoolMode poolMode;
+    private final Boolean pinOnSessionState;
     private final String applicationName;
     private final String clientEncoding;
     private final String datestyle;
@@ -56,6 +57,7 @@ public final class DatabaseEntry {
         this.maxDbClientConnections = optionalInt(params.get("max_db_client_connections"));
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
+        this.pinOnSessionState = (Boolean) params.get("pin_on_session_state");
         this.applicationName = (String) params.get("application_name");
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
@@ -79,6 +81,7 @@ public final class DatabaseEntry {
         this.minPoolSize = from.minPoolSize;
         this.maxDbClientConnections = from.maxDbClientConnections;
         this.poolMode = from.poolMode;
+        this.pinOnSessionState = from.pinOnSessionState;
         this.applicationName = from.applicationName;
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
@@ -158,6 +161,11 @@ public final class DatabaseEntry {
         return Optional.ofNullable(poolMode);
     }
 
+    /** Pooler's own {@code pin_on_session_state} for this entry; empty when not given. */
+    public Optional<Boolean> pinOnSessionState() {
+        return Optional.ofNullable(pinOnSessionState);
+    }
+
     /** {@code application_name=} sent to the server at connect time. */
     public Optional<String> applicationName() {
         return Optional.ofNullable(applicationName);
@@ -208,6 +216,7 @@ public final class DatabaseEntry {
                 && Objects.equals(authQuery, other.authQuery) && Objects.equals(authDbname, other.authDbname)
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
+                && Objects.equals(pinOnSessionState, other.pinOnSessionState)
                 && Objects.equals(minPoolSize, other.minPoolSize)
                 && Objects.equals(maxDbClientConnections, other.maxDbClientConnections)
                 && Objects.equals(applicationName, other.applicationName)

@@ -150,7 +150,11 @@ public final class KeyRegistry {
             // after the first, Parse/Bind/Describe/Close while prepared statements are tracked, and the
             // server's messages other than rows and COPY data). Longer ones get 08P01; everything
             // else is streamed through and only max_packet_size applies.
-            integer("max_parsed_message_size", "67108864", ONLINE, SUPPORTED).range(1024, Integer.MAX_VALUE));
+            integer("max_parsed_message_size", "67108864", ONLINE, SUPPORTED).range(1024, Integer.MAX_VALUE),
+            // Pooler's own: in transaction and statement pooling, a client that leaves state in its
+            // server's session (SET, PREPARE, WITH HOLD cursors, temp tables, advisory locks, LOAD,
+            // LISTEN) keeps its server until it clears that state. 0 behaves as PgBouncer does.
+            bool("pin_on_session_state", "1", ONLINE, SUPPORTED));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,
@@ -175,6 +179,7 @@ public final class KeyRegistry {
             integer("max_db_connections", null, RESTART, SUPPORTED),
             integer("max_db_client_connections", null, RESTART, SUPPORTED),
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
+            bool("pin_on_session_state", null, RESTART, SUPPORTED),
             string("connect_query", null, RESTART, IGNORED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),
@@ -189,6 +194,7 @@ public final class KeyRegistry {
     /** The keys of a {@code [users]} entry (PgBouncer's {@code parse_user}). */
     private static final List<ConfigKey> USER_KEYS = List.of(
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
+            bool("pin_on_session_state", null, RESTART, SUPPORTED),
             integer("pool_size", null, RESTART, SUPPORTED),
             integer("reserve_pool_size", null, RESTART, SUPPORTED),
             integer("max_user_connections", null, RESTART, SUPPORTED),

@@ -421,6 +421,11 @@ public final class Settings {
         return Math.toIntExact((Long) values.get(key));
     }
 
+    /** Pooler's own: keep a client on its server while it holds session state (transaction/statement mode). */
+    public boolean pinOnSessionState() {
+        return bool("pin_on_session_state");
+    }
+
     private boolean bool(String key) {
         return (Boolean) values.get(key);
     }
