@@ -31,7 +31,7 @@ class LauncherJvmOptionsTest {
         String out = run(Map.of());
         assertTrue(out.contains("collectors Copy,MarkSweepCompact"), out);
         for (String option : new String[] {"-XX:+UseSerialGC", "-Xms16m", "-Xmx256m", "-Xmn8m",
-                "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError"}) {
+                "-XX:-ShrinkHeapInSteps", "-XX:TrimNativeHeapInterval=5000", "-XX:+ExitOnOutOfMemoryError"}) {
             assertTrue(out.contains(option), option + " in " + out);
         }
         assertTrue(maxHeap(out) <= 256 * MB, out);
