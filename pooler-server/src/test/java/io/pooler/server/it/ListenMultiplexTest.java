@@ -1,0 +1,206 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.Await;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.Test;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.SessionPoolingTest.execute;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * LISTEN/NOTIFY in transaction pooling (listen_multiplex, on by default): LISTEN is answered by the
+ * pooler, one server connection of the pool listens for every client, and each notification reaches
+ * the clients subscribed to its channel, between their transactions, in PostgreSQL's order.
+ */
+@PoolerTest
+class ListenMultiplexTest {
+    private final PostgresInstance pg;
+    private final PoolerFixture pooler;
+
+    ListenMultiplexTest(PostgresInstance pg, PoolerFixture pooler) {
+        this.pg = pg;
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("pool_mode", "transaction");
+    }
+
+    @Test
+    void manyListenersShareOneServerAndEachGetsItsChannel() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        List<Connection> clients = new ArrayList<>();
+        try (Connection outside = pg.connectAsSuperuser(DB)) {
+            for (int i = 0; i < 8; i++) {
+                Connection c = client();
+                clients.add(c);
+                execute(c, "LISTEN " + (i % 2 == 0 ? "even" : "\"Odd\""));
+            }
+            assertEquals(1, listenerBackends(outside), "one listening server for the pool");
+            // The pool of 2 still serves queries: one server listens, the other is shared.
+            for (Connection c : clients) {
+                assertEquals("1", queryString(c, "select 1"));
+            }
+            execute(outside, "NOTIFY even, 'e1'");
+            execute(outside, "NOTIFY \"Odd\", 'o1'");
+            execute(outside, "NOTIFY even, 'e2'");
+            for (int i = 0; i < clients.size(); i++) {
+                List<String> expected = i % 2 == 0 ? List.of("even:e1", "even:e2") : List.of("Odd:o1");
+                assertEquals(expected, receive(clients.get(i), expected.size()), "client " + i);
+            }
+        } finally {
+            closeAll(clients);
+        }
+    }
+
+    @Test
+    void aClientHearsItsOwnNotifyRightAfterItsListen() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        try (Connection c = client()) {
+            execute(c, "LISTEN self");
+            execute(c, "NOTIFY self, 'me'"); // through the pool's other server, right after the LISTEN
+            assertEquals(List.of("self:me"), receive(c, 1));
+        }
+    }
+
+    @Test
+    void notificationsWaitForTheEndOfTheClientsTransaction() throws Exception {
+        pooler.set("default_pool_size", "3").start();
+        try (Connection c = client(); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN tx");
+            c.setAutoCommit(false);
+            assertEquals("1", queryString(c, "select 1"));
+            execute(outside, "NOTIFY tx, 'during'");
+            Thread.sleep(300); // let it reach the pooler: it must be held there, not sent
+            assertEquals(List.of(), notifications(c, 200));
+            c.commit();
+            c.setAutoCommit(true);
+            assertEquals(List.of("tx:during"), receive(c, 1));
+        }
+    }
+
+    @Test
+    void largePayloadsArriveWholeAndInOrder() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        try (Connection c = client(); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN big");
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                String payload = i + ":" + "x".repeat(i % 2 == 0 ? 7990 : 10);
+                execute(outside, "NOTIFY big, '" + payload + "'");
+                expected.add("big:" + payload);
+            }
+            assertEquals(expected, receive(c, expected.size()));
+        }
+    }
+
+    @Test
+    void unlistenAndDiscardAllEndSubscriptionsAndTheServerGoesBack() throws Exception {
+        pooler.set("default_pool_size", "1").start();
+        try (Connection a = client(); Connection b = client(); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(a, "LISTEN one");
+            execute(b, "LISTEN two");
+            execute(a, "UNLISTEN *");
+            execute(b, "DISCARD ALL");
+            Await.until(Duration.ofSeconds(10), quietly(() -> listenerBackends(outside) == 0),
+                    "nobody listens: the listener's server went back to the pool");
+            execute(outside, "NOTIFY one, 'x'");
+            execute(outside, "NOTIFY two, 'y'");
+            assertEquals("1", queryString(a, "select 1"), "the pool of 1 serves again");
+            assertEquals(List.of(), notifications(a, 300));
+            assertEquals(List.of(), notifications(b, 300));
+        }
+    }
+
+    @Test
+    void losingTheListenerDisconnectsItsSubscribersOnly() throws Exception {
+        pooler.set("default_pool_size", "3").start();
+        try (Connection listening = client(); Connection bystander = client();
+             Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(listening, "LISTEN fragile");
+            assertEquals("1", queryString(bystander, "select 1"));
+            execute(outside, "select pg_terminate_backend(pid) from pg_stat_activity"
+                    + " where datname = '" + DB + "' and query ilike 'LISTEN%'");
+            SQLException e = assertThrows(SQLException.class, () -> {
+                for (int i = 0; i < 50; i++) {
+                    queryString(listening, "select 1");
+                    Thread.sleep(100);
+                }
+            });
+            assertEquals("08006", e.getSQLState(), e.getMessage());
+            assertEquals("1", queryString(bystander, "select 1"), "a client that did not listen sees nothing");
+        }
+    }
+
+    @Test
+    void anExtendedProtocolListenGoesToTheServerAndPins() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN extended"); // Parse/Bind/Execute: not multiplexed, still correct
+            String pid = queryString(c, "select pg_backend_pid()::text");
+            assertEquals(pid, queryString(c, "select pg_backend_pid()::text"), "pinned");
+            execute(outside, "NOTIFY extended, 'e'");
+            assertEquals(List.of("extended:e"), receive(c, 1));
+        }
+    }
+
+    @Test
+    void withMultiplexOffListenPinsTheClientToItsServer() throws Exception {
+        pooler.set("default_pool_size", "2").set("listen_multiplex", "0").start();
+        try (Connection c = client(); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN direct");
+            String pid = queryString(c, "select pg_backend_pid()::text");
+            assertEquals(pid, queryString(c, "select pg_backend_pid()::text"), "pinned");
+            execute(outside, "NOTIFY direct, 'd'");
+            assertEquals(List.of("direct:d"), receive(c, 1));
+        }
+    }
+
+    /** The simple query protocol, as psql, psycopg2 (Odoo) and node-postgres send LISTEN. */
+    private Connection client() throws SQLException {
+        return pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    private static int listenerBackends(Connection outside) throws SQLException {
+        return Integer.parseInt(queryString(outside, "select count(*) from pg_stat_activity where datname = '"
+                + DB + "' and usename = '" + SCRAM_USER + "' and query ilike '%LISTEN%'"));
+    }
+
+    /** Waits (up to 10 s) for {@code count} notifications, as "channel:payload". */
+    private static List<String> receive(Connection c, int count) throws SQLException {
+        List<String> got = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (got.size() < count && System.nanoTime() < deadline) {
+            got.addAll(notifications(c, 200));
+        }
+        return got;
+    }
+
+    private static List<String> notifications(Connection c, int waitMillis) throws SQLException {
+        List<String> out = new ArrayList<>();
+        PGNotification[] got = c.unwrap(PGConnection.class).getNotifications(waitMillis);
+        if (got != null) {
+            for (PGNotification n : got) {
+                out.add(n.getName() + ":" + n.getParameter());
+            }
+        }
+        return out;
+    }
+
+    private static void closeAll(List<Connection> clients) throws SQLException {
+        for (Connection c : clients) {
+            c.close();
+        }
+    }
+}
