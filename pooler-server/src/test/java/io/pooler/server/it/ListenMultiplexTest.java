@@ -6,11 +6,20 @@ import org.junit.jupiter.api.Test;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.LoginTest.queryString;
 import static io.pooler.server.it.SessionPoolingTest.execute;
@@ -21,6 +30,7 @@ import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * LISTEN/NOTIFY in transaction pooling (listen_multiplex, on by default): LISTEN is answered by the
@@ -168,6 +178,51 @@ class ListenMultiplexTest {
     }
 
     /** The simple query protocol, as psql, psycopg2 (Odoo) and node-postgres send LISTEN. */
+    /** Odoo's bus listens with psycopg2: select() on the socket, then conn.poll() and conn.notifies. */
+    @Test
+    void psycopg2PollLoopReceivesNotificationsAsOdoosBusDoes() throws Exception {
+        assumeTrue(psycopg2Installed(), "python3-psycopg2 is not installed (apt-get install python3-psycopg2)");
+        pooler.set("default_pool_size", "2").start();
+        Path script = Files.createTempFile("odoo_bus_listener", ".py");
+        try (InputStream in = getClass().getResourceAsStream("/python/odoo_bus_listener.py");
+             Connection outside = pg.connectAsSuperuser(DB)) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+            String dsn = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER
+                    + " password=" + SCRAM_PASSWORD;
+            Process python = new ProcessBuilder(PYTHON, script.toString(), dsn, "imbus", "3")
+                    .redirectErrorStream(true).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(python.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                assertEquals("ready", out.readLine());
+                for (String payload : List.of("a", "b", "c")) {
+                    execute(outside, "NOTIFY imbus, '" + payload + "'");
+                }
+                List<String> lines = new ArrayList<>();
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    lines.add(line);
+                }
+                assertTrue(python.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(List.of("imbus:a", "imbus:b", "imbus:c"), lines);
+            } finally {
+                python.destroyForcibly();
+            }
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+
+    /** Debian's python3-psycopg2 lives with the system interpreter. */
+    private static final String PYTHON = "/usr/bin/python3";
+
+    private static boolean psycopg2Installed() {
+        try {
+            Process p = new ProcessBuilder(PYTHON, "-c", "import psycopg2").redirectErrorStream(true).start();
+            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
     private Connection client() throws SQLException {
         return pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
     }
