@@ -737,7 +737,7 @@ public final class ClientConnection extends PooledClient {
         }
         boolean first = startsMessage(msg);
         if (listenMultiplex && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
-                && server() == null && pendingMessages.isEmpty() && answeredListen(frame)) {
+                && betweenTransactions() && answeredListen(frame)) {
             return;
         }
         burstBytes += bytesOf(msg).readableBytes();
@@ -792,7 +792,7 @@ public final class ClientConnection extends PooledClient {
         frame.release();
         if (notifications == null) {
             notifications = new ClientNotifications(channel, pool, runtime.listenerHubs(),
-                    () -> phase == Phase.READY && server() == null && pendingMessages.isEmpty() && !awaitingListen,
+                    () -> phase == Phase.READY && !awaitingListen && betweenTransactions(),
                     reason -> fatal(SqlState.CONNECTION_FAILURE, reason));
         }
         switch (command.kind()) {
@@ -829,6 +829,21 @@ public final class ClientConnection extends PooledClient {
         channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         notifications.flushHeld();
+    }
+
+    /**
+     * No transaction of this client is under way: no server, or a server that is idle with nothing
+     * outstanding (just before it goes back to the pool, or kept by a pinned client), and nothing
+     * waiting to be sent.
+     */
+    private boolean betweenTransactions() {
+        if (!pendingMessages.isEmpty() || midMessage) {
+            return false;
+        }
+        PooledServer s = server();
+        return s == null || (s instanceof ServerConnection server
+                && server.outstandingRequests() == 0 && !unsyncedExtended
+                && server.transactionStatus() == BackendMessages.TX_IDLE);
     }
 
     private void holdWhileListening(Object msg) {

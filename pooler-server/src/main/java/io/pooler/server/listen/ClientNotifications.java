@@ -2,12 +2,15 @@ package io.pooler.server.listen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.pooler.pool.Pool;
 
 import java.util.ArrayDeque;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client's side of multiplexed LISTEN: its subscriptions in its pool's {@link ListenerHub}, and
@@ -18,12 +21,14 @@ import java.util.function.Consumer;
  * <p>Threads: owned by the client's loop; the hub's calls hop there.
  */
 public final class ClientNotifications implements NotificationSubscriber {
+    private static final Logger log = LoggerFactory.getLogger(ClientNotifications.class);
     /**
-     * Held notifications beyond this many bytes end the client's connection with an error: a client
-     * that stays in one transaction while its channels are busy must not make the pooler buffer
-     * without bound, and dropping notifications silently is not an option.
+     * Notifications held for a client in a transaction, or written and not yet taken by a client that
+     * does not read, beyond this many bytes end its connection with an error: one client must not make
+     * the pooler buffer without bound, and dropping notifications silently is not an option. A
+     * notification is at most 8,000 bytes of payload, so this is over a hundred of the largest.
      */
-    public static final int MAX_HELD_BYTES = 8 * 1024 * 1024;
+    public static final int MAX_HELD_BYTES = 1024 * 1024;
 
     private final Channel channel;
     private final Pool pool;
@@ -125,6 +130,13 @@ public final class ClientNotifications implements NotificationSubscriber {
         }
         if (held.isEmpty() && betweenTransactions.getAsBoolean()) {
             channel.writeAndFlush(frame);
+            if (unsentBytes() > MAX_HELD_BYTES) {
+                // An error message would wait behind the same unread bytes: close at once.
+                log.warn("{} closing: it does not read its notifications ({} bytes wait to be sent)",
+                        channel, unsentBytes());
+                closed = true;
+                channel.close();
+            }
             return;
         }
         heldBytes += frame.readableBytes();
@@ -134,6 +146,12 @@ public final class ClientNotifications implements NotificationSubscriber {
             disconnect.accept("more than " + MAX_HELD_BYTES + " bytes of notifications held while the client"
                     + " stayed in a transaction");
         }
+    }
+
+    /** Bytes written to the client's channel that the socket has not taken yet. */
+    private long unsentBytes() {
+        ChannelOutboundBuffer outbound = channel.unsafe().outboundBuffer();
+        return outbound == null ? 0 : outbound.totalPendingWriteBytes();
     }
 
     private void releaseHeld() {
