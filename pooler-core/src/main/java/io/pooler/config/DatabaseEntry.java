@@ -1,5 +1,7 @@
 package io.pooler.config;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +39,7 @@ public final class DatabaseEntry {
     private final String clientEncoding;
     private final String datestyle;
     private final String timezone;
+    private final LoadBalanceHosts loadBalanceHosts;
     private final boolean fallback;
 
     /** Builds an entry from parameters parsed by {@link EntryParams} against the database key table. */
@@ -64,6 +67,8 @@ public final class DatabaseEntry {
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
         this.timezone = (String) params.get("timezone");
+        String balance = (String) params.get("load_balance_hosts");
+        this.loadBalanceHosts = balance == null ? LoadBalanceHosts.ROUND_ROBIN : LoadBalanceHosts.parse(balance);
     }
 
     private DatabaseEntry(DatabaseEntry from, String name, String explicitDbname) {
@@ -89,6 +94,7 @@ public final class DatabaseEntry {
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
         this.timezone = from.timezone;
+        this.loadBalanceHosts = from.loadBalanceHosts;
     }
 
     /** The client-side database name: the key in {@code [databases]}, or the requested name for the fallback. */
@@ -108,6 +114,23 @@ public final class DatabaseEntry {
     /** {@code host=}: a host name, an address, a comma-separated list, or a Unix socket directory. */
     public Optional<String> host() {
         return Optional.ofNullable(host);
+    }
+
+    /**
+     * The hosts of {@code host=}, split at commas in the order written (PgBouncer 1.24+ host lists); one
+     * element for a single host; empty when no host is set (the Unix socket in {@code unix_socket_dir}).
+     * Every host uses {@link #port()}: PgBouncer has no per-host ports.
+     */
+    public List<String> hosts() {
+        if (host == null) {
+            return List.of();
+        }
+        return Arrays.stream(host.split(",", -1)).map(String::trim).filter(h -> !h.isEmpty()).toList();
+    }
+
+    /** {@code load_balance_hosts=}: how a host of {@link #hosts()} is picked; round-robin unless set. */
+    public LoadBalanceHosts loadBalanceHosts() {
+        return loadBalanceHosts;
     }
 
     /** {@code port=}, 5432 by default; with a Unix socket it picks the socket file {@code .s.PGSQL.<port>}. */
@@ -231,7 +254,7 @@ public final class DatabaseEntry {
                 && Objects.equals(applicationName, other.applicationName)
                 && Objects.equals(clientEncoding, other.clientEncoding)
                 && Objects.equals(datestyle, other.datestyle) && Objects.equals(timezone, other.timezone)
-                && fallback == other.fallback;
+                && loadBalanceHosts == other.loadBalanceHosts && fallback == other.fallback;
     }
 
     @Override
