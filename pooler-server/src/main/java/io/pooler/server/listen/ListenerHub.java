@@ -2,6 +2,7 @@ package io.pooler.server.listen;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
+import io.pooler.admin.ListenerView;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
@@ -221,6 +222,7 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
         for (NotificationSubscriber subscriber : set) {
             subscriber.deliverNotification(frame.retainedDuplicate());
             delivered++;
+            hubs.countDelivered();
         }
     }
 

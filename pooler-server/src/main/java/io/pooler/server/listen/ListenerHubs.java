@@ -2,6 +2,7 @@ package io.pooler.server.listen;
 
 import io.netty.channel.EventLoop;
 import io.pooler.pool.Pool;
+import io.pooler.admin.ListenerView;
 import io.pooler.pool.PoolKey;
 
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The {@link ListenerHub} of each pool that has listening clients. Shared by all loops: the map is
@@ -17,6 +19,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ListenerHubs {
     private final ConcurrentHashMap<PoolKey, ListenerHub> hubs = new ConcurrentHashMap<>();
+    /** Every notification handed to a client, by every hub there ever was: a monotonic counter. */
+    private final LongAdder delivered = new LongAdder();
 
     /** The pool's hub, created on {@code loop} (the first subscriber's) when there is none. */
     public ListenerHub hubFor(Pool pool, EventLoop loop) {
@@ -26,6 +30,14 @@ public final class ListenerHubs {
             loop.execute(hub::start);
         }
         return hub;
+    }
+
+    void countDelivered() {
+        delivered.increment();
+    }
+
+    public long delivered() {
+        return delivered.sum();
     }
 
     void remove(ListenerHub hub) {

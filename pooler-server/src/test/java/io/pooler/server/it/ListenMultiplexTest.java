@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.LoginTest.queryString;
@@ -49,7 +50,7 @@ class ListenMultiplexTest {
 
     @Test
     void manyListenersShareOneServerAndEachGetsItsChannel() throws Exception {
-        pooler.set("default_pool_size", "2").start();
+        pooler.set("default_pool_size", "2").set("admin_users", SCRAM_USER).start();
         List<Connection> clients = new ArrayList<>();
         try (Connection outside = pg.connectAsSuperuser(DB)) {
             for (int i = 0; i < 8; i++) {
@@ -68,6 +69,15 @@ class ListenMultiplexTest {
             for (int i = 0; i < clients.size(); i++) {
                 List<String> expected = i % 2 == 0 ? List.of("even:e1", "even:e2") : List.of("Odd:o1");
                 assertEquals(expected, receive(clients.get(i), expected.size()), "client " + i);
+            }
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                List<Map<String, String>> rows = AdminRows.rows(admin, "SHOW LISTENERS");
+                assertEquals(List.of("Odd", "even"), rows.stream().map(r -> r.get("channel")).toList());
+                for (Map<String, String> row : rows) {
+                    assertEquals("4", row.get("subscribers"), row.toString());
+                    assertEquals("12", row.get("delivered"), "4 clients x 1 + 4 clients x 2: " + row);
+                    assertTrue(row.get("server").startsWith("S-"), row.toString());
+                }
             }
         } finally {
             closeAll(clients);

@@ -1,4 +1,4 @@
-package io.pooler.server.listen;
+package io.pooler.admin;
 
 /**
  * One row of SHOW LISTENERS: a channel some clients of a pool listen to.
