@@ -1,6 +1,7 @@
-"""Listens as Odoo's bus does (odoo/addons/bus/models/bus.py, ImDispatch.loop): autocommit, LISTEN,
-then select() on the connection and conn.poll() / conn.notifies. Prints "ready", then one line per
-notification ("channel:payload"), and exits after the expected count or a 20 s deadline."""
+"""Listens as Odoo's bus does (odoo/addons/bus/models/bus.py, ImDispatch.loop): a cursor without
+autocommit (psycopg2 sends BEGIN first), LISTEN, COMMIT, then select() on the connection and
+conn.poll() / conn.notifies. Prints "ready", then one line per notification ("channel:payload"), and
+exits after the expected count or a 20 s deadline."""
 import select
 import sys
 import time
@@ -9,9 +10,9 @@ import psycopg2
 
 dsn, channel, expected = sys.argv[1], sys.argv[2], int(sys.argv[3])
 conn = psycopg2.connect(dsn)
-conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
 with conn.cursor() as cr:
     cr.execute("LISTEN %s" % channel)
+conn.commit()
 print("ready", flush=True)
 received = 0
 deadline = time.time() + 20

@@ -737,7 +737,7 @@ public final class ClientConnection extends PooledClient {
         }
         boolean first = startsMessage(msg);
         if (listenMultiplex && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
-                && betweenTransactions() && answeredListen(frame)) {
+                && listenAnswerStatus() != 0 && answeredListen(frame, listenAnswerStatus())) {
             return;
         }
         burstBytes += bytesOf(msg).readableBytes();
@@ -783,7 +783,7 @@ public final class ClientConnection extends PooledClient {
      * frame and returns true; anything else is left alone. A LISTEN is answered once the pool's listener
      * listens, so a NOTIFY the client sends next reaches it.
      */
-    private boolean answeredListen(ByteBuf frame) {
+    private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
         ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH,
                 frame.writerIndex() - 1); // without the query's NUL
         if (command == null) {
@@ -804,7 +804,7 @@ public final class ClientConnection extends PooledClient {
                         return;
                     }
                     awaitingListen = false;
-                    answerLocally(command.commandTag());
+                    answerLocally(command.commandTag(), transactionStatus);
                     channel.config().setAutoRead(true);
                     while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
                             && phase != Phase.CLOSED) {
@@ -814,21 +814,40 @@ public final class ClientConnection extends PooledClient {
             }
             case UNLISTEN -> {
                 notifications.unlisten(command.channel());
-                answerLocally(command.commandTag());
+                answerLocally(command.commandTag(), transactionStatus);
             }
             case UNLISTEN_ALL -> {
                 notifications.unlistenAll();
-                answerLocally(command.commandTag());
+                answerLocally(command.commandTag(), transactionStatus);
             }
         }
         return true;
     }
 
     /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
-    private void answerLocally(String tag) {
+    private void answerLocally(String tag, byte transactionStatus) {
         channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
-        notifications.flushHeld();
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
+        if (transactionStatus == BackendMessages.TX_IDLE) {
+            notifications.flushHeld();
+        }
+    }
+
+    /**
+     * Whether a lone LISTEN/UNLISTEN can be answered here, and the ReadyForQuery status to answer with:
+     * idle between transactions, or idle inside one (psycopg2 without autocommit, as Odoo's bus and cron
+     * listen, sends BEGIN first); 0 when a statement is under way or the transaction failed (the
+     * server answers then, and a LISTEN pins).
+     */
+    private byte listenAnswerStatus() {
+        if (betweenTransactions()) {
+            return BackendMessages.TX_IDLE;
+        }
+        PooledServer s = server();
+        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage && !unsyncedExtended
+                && s instanceof ServerConnection server && server.outstandingRequests() == 0
+                && server.transactionStatus() == BackendMessages.TX_IN_TRANSACTION;
+        return idleInTransaction ? BackendMessages.TX_IN_TRANSACTION : 0;
     }
 
     /**

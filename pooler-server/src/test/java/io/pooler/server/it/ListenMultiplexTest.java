@@ -192,10 +192,10 @@ class ListenMultiplexTest {
     @Test
     void psycopg2PollLoopReceivesNotificationsAsOdoosBusDoes() throws Exception {
         assumeTrue(psycopg2Installed(), "python3-psycopg2 is not installed (apt-get install python3-psycopg2)");
-        pooler.set("default_pool_size", "2").start();
+        pooler.set("default_pool_size", "2").set("query_wait_timeout", "5").start();
         Path script = Files.createTempFile("odoo_bus_listener", ".py");
         try (InputStream in = getClass().getResourceAsStream("/python/odoo_bus_listener.py");
-             Connection outside = pg.connectAsSuperuser(DB)) {
+             Connection outside = pg.connectAsSuperuser(DB); Connection other = client()) {
             Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
             String dsn = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER
                     + " password=" + SCRAM_PASSWORD;
@@ -204,6 +204,10 @@ class ListenMultiplexTest {
             try (BufferedReader out = new BufferedReader(new InputStreamReader(python.getInputStream(),
                     StandardCharsets.UTF_8))) {
                 assertEquals("ready", out.readLine());
+                // Its LISTEN inside BEGIN … COMMIT was multiplexed: it holds no server, the pool's other
+                // server is free for everyone else, and one backend listens.
+                assertEquals("1", queryString(other, "select 1"));
+                assertEquals(1, listenerBackends(outside));
                 for (String payload : List.of("a", "b", "c")) {
                     execute(outside, "NOTIFY imbus, '" + payload + "'");
                 }
