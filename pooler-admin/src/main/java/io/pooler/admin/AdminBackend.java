@@ -71,6 +71,28 @@ public interface AdminBackend {
     /** The allocator the connections' buffers come from, for SHOW MEM. */
     ByteBufAllocator allocator();
 
+    /** Channels the pools' multiplexed listeners LISTEN to, for SHOW LISTENERS (Pooler's own). */
+    default List<ListenerView> listeners() {
+        return List.of();
+    }
+
+    /** Notifications the multiplexed listeners have handed to clients since start. */
+    default long notificationsDelivered() {
+        return 0;
+    }
+
+    /** Cancel forwarding to each peer used so far, in peer id order (SHOW PEER_POOLS). */
+    List<PeerPoolView> peerPools();
+
+    /** The DNS cache's names, in name order (SHOW DNS_HOSTS). */
+    List<DnsHostView> dnsHosts();
+
+    /** The DNS cache's zones, in name order (SHOW DNS_ZONES). */
+    List<DnsZoneView> dnsZones();
+
+    /** DNS lookups under way (SHOW LISTS dns_queries). */
+    int dnsQueriesInFlight();
+
     // ---- actions ----
 
     /** Holds new queries and closes servers as they are released; completes when none is left. */

@@ -44,6 +44,6 @@ public final class PoolSettingsResolver {
         int minPool = db.minPoolSize().orElse(s.minPoolSize());
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
                 s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout(),
-                s.serverCheckDelay(), pin);
+                s.serverCheckDelay(), pin, db.listenMultiplex().orElse(s.listenMultiplex()));
     }
 }
