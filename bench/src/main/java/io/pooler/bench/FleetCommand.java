@@ -24,7 +24,7 @@ final class FleetCommand implements Callable<Integer> {
     @Option(names = "--clients", split = ",", defaultValue = "5000,10000",
             description = "Fleet sizes: at least this many client connections each, in hosts of 611 (default ${DEFAULT-VALUE}).")
     List<Integer> clients;
-    @Option(names = "--rate", defaultValue = "1.0", description = "HTTP requests a second per prefork worker (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "0.25", description = "HTTP requests a second per prefork worker (default ${DEFAULT-VALUE}).")
     double rate;
     @Option(names = "--rounds", defaultValue = "1", description = "Rounds per size; targets alternate (default ${DEFAULT-VALUE}).")
     int rounds;

@@ -38,11 +38,12 @@ public record FleetShape(int hosts, int workers, int crons, int dbMaxconn, int d
 
     /**
      * Hosts shaped like the README's Odoo example (16 workers, 2 crons, 1 gevent process) with
-     * db_maxconn raised to 32 (Odoo's default is 64), at one request a second per worker, enough
-     * hosts for at least {@code minClients} client connections.
+     * db_maxconn raised to 32 (Odoo's default is 64), each worker serving a request every 4 s on
+     * average (a host sized for its peak, at an ordinary hour), enough hosts for at least
+     * {@code minClients} client connections.
      */
     public static FleetShape odooHosts(int minClients) {
-        FleetShape one = new FleetShape(1, 16, 2, 32, 32, 1.0, 10, 0.3, 30);
+        FleetShape one = new FleetShape(1, 16, 2, 32, 32, 0.25, 10, 0.3, 30);
         int hosts = (minClients + one.clientConnections() - 1) / one.clientConnections();
         return one.withHosts(Math.max(1, hosts));
     }

@@ -56,6 +56,7 @@ class FleetSmokeTest {
             assertTrue(m.maxServers() <= FleetIni.SERVER_BUDGET, who);
             assertTrue(m.cpuPercent() > 0 && m.maxRssBytes() > 0, "the pooler's CPU and RSS read from /proc: " + who);
         }
+        System.out.println(output);
         assertTrue(Files.readString(options.outDir().resolve(FleetReport.FILE)).contains("| 34 | "));
         assertEquals(targets.size() + 1, Files.readAllLines(options.outDir().resolve(FleetReport.CSV)).size());
     }
