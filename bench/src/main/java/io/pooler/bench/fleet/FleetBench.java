@@ -108,6 +108,12 @@ public final class FleetBench {
         Files.createDirectories(options.outDir());
         Files.writeString(options.outDir().resolve(FleetReport.FILE), report);
         Files.writeString(options.outDir().resolve(FleetReport.CSV), FleetReport.csv(all));
+        try {
+            FleetPlot.write(options.outDir(), all);
+        } catch (Exception | Error e) {
+            // Without fonts (a bare container) java.awt cannot draw; the numbers are written already.
+            out.println("Could not draw the plot: " + e);
+        }
         out.println();
         out.print(report);
         out.println("Results: " + options.outDir().resolve(FleetReport.FILE).toAbsolutePath());

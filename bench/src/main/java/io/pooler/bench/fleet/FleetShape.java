@@ -79,8 +79,8 @@ public record FleetShape(int hosts, int workers, int crons, int dbMaxconn, int d
 
     public String describe() {
         return String.format(java.util.Locale.ROOT,
-                "%d hosts x (%d workers + %d crons) x db_maxconn %d + gevent db_maxconn_gevent %d + %d LISTENers"
-                        + " = %,d client connections; %.1f requests/s per worker (%,.0f/s in all), %.0f%% writing,"
+                "%d hosts x ((%d workers + %d crons) x db_maxconn %d + gevent db_maxconn_gevent %d + %d LISTENers)"
+                        + " = %,d client connections; %.2f requests/s per worker (%,.0f/s in all), %.0f%% writing,"
                         + " %.0f ms of work inside each transaction, a cron job every %.0f s per cron worker",
                 hosts, workers, crons, dbMaxconn, dbMaxconnGevent, listenersPerHost(), clientConnections(),
                 requestsPerWorkerPerSecond, requestsPerSecond(), writeShare * 100, thinkMillis, cronIntervalSeconds);
