@@ -24,6 +24,10 @@ public final class PoolSettingsResolver {
         if (u != null && u.poolMode().isPresent()) {
             mode = u.poolMode().get();
         }
+        boolean pin = db.pinOnSessionState().orElse(s.pinOnSessionState());
+        if (u != null && u.pinOnSessionState().isPresent()) {
+            pin = u.pinOnSessionState().get();
+        }
         int poolSize = db.poolSize().orElse(s.defaultPoolSize());
         if (u != null && u.poolSize().isPresent()) {
             poolSize = u.poolSize().getAsInt();
@@ -40,6 +44,6 @@ public final class PoolSettingsResolver {
         int minPool = db.minPoolSize().orElse(s.minPoolSize());
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
                 s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout(),
-                s.serverCheckDelay());
+                s.serverCheckDelay(), pin);
     }
 }

@@ -27,6 +27,7 @@ public final class PoolerFixture implements AutoCloseable {
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> databases = new LinkedHashMap<>();
     private final List<String> userlist = new ArrayList<>();
+    private final Map<String, String> peers = new LinkedHashMap<>();
     private final int port;
     private PoolerServer server;
 
@@ -53,6 +54,12 @@ public final class PoolerFixture implements AutoCloseable {
 
     public PoolerFixture set(String key, String value) {
         settings.put(key, value);
+        return this;
+    }
+
+    /** A {@code [peers]} entry: {@code id = connectionString}. */
+    public PoolerFixture peer(int id, String connectionString) {
+        peers.put(String.valueOf(id), connectionString);
         return this;
     }
 
@@ -90,6 +97,10 @@ public final class PoolerFixture implements AutoCloseable {
         databases.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
         ini.append("\n[pgbouncer]\n");
         settings.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        if (!peers.isEmpty()) {
+            ini.append("\n[peers]\n");
+            peers.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        }
         Files.writeString(dir.resolve("pooler.ini"), ini);
         Files.writeString(dir.resolve("userlist.txt"), String.join("\n", userlist) + "\n");
     }
