@@ -185,7 +185,7 @@ public final class Pool {
             lock.unlock();
         }
         welcomed.forEach(PooledClient::onWelcomeReady);
-        releaseServer(server);
+        releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
     }
 
     /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
@@ -217,13 +217,17 @@ public final class Pool {
      * idle list. A server marked close-needed, or past its lifetime, is closed instead.
      */
     public void releaseServer(PooledServer server) {
+        releaseServer(server, true);
+    }
+
+    private void releaseServer(PooledServer server, boolean enforceLifetime) {
         PooledClient next = null;
         PooledServer launch = null;
         boolean close = false;
         lock.lock();
         try {
             unlink(server);
-            if (server.closeNeeded || paused || pastLifetime(server, System.nanoTime())) {
+            if (server.closeNeeded || paused || enforceLifetime && pastLifetime(server, System.nanoTime())) {
                 removeServer(server);
                 close = true;
                 if (!waitingClients.isEmpty()) {
