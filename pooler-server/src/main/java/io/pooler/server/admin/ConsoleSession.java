@@ -52,6 +52,8 @@ public final class ConsoleSession {
     private final Consumer<ErrorResponse> refuse;
     private final long id;
     private volatile long lastRequestMillis = connectedAtMillis;
+    /** The client's startup application_name, for SHOW CLIENTS; set once, before login completes. */
+    private volatile String applicationName = "";
     private boolean adminUser;
     private boolean running;
     private final ArrayDeque<String> queued = new ArrayDeque<>();
@@ -66,6 +68,14 @@ public final class ConsoleSession {
         this.user = user;
         this.id = id;
         this.refuse = refuse;
+    }
+
+    public void applicationName(String applicationName) {
+        this.applicationName = applicationName == null ? "" : applicationName;
+    }
+
+    public String applicationName() {
+        return applicationName;
     }
 
     /**

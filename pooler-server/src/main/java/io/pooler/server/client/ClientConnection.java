@@ -375,7 +375,7 @@ public final class ClientConnection extends PooledClient {
         poolMode = pool.settings().poolMode();
         if (poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0) {
             statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
-                    runtime.statementRegistry(), settings.maxPreparedStatements());
+                    runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats());
         }
         queryTimer = new QueryTimer(pool.stats());
         beginAuthentication(rc, settings, db.get());
@@ -672,6 +672,7 @@ public final class ClientConnection extends PooledClient {
             loginTimer = null;
         }
         phase = Phase.READY;
+        pool.stats().clientLoggedIn();
         log.debug("{} login done", this);
         channel.config().setAutoRead(true);
         if (!pendingMessages.isEmpty()) {
@@ -983,6 +984,7 @@ public final class ClientConnection extends PooledClient {
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     private void startConsole(RuntimeConfig rc, Settings settings) {
         console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), id, this::fail);
+        console.applicationName(applicationName());
         if (console.trustedPeer()) {
             loginSucceeded(null);
             return;
@@ -1020,6 +1022,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    public int preparedStatementCount() {
+        StatementRewriter rewriter = statementRewriter;
+        return rewriter == null ? 0 : rewriter.clientStatementCount();
     }
 
     public long connectedAtMillis() {
