@@ -71,8 +71,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** Auth messages are small; a longer one is refused before it is buffered. */
-    private static final int MAX_AUTH_MESSAGE = 8192;
     /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** How long a refused client may go on sending before the connection is closed under it. */
@@ -387,7 +385,9 @@ public final class ClientConnection extends PooledClient {
      * password exchange. {@code db} is null for the admin console, which has no auth_query.
      */
     private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
+        // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
+        decoder.setLimits(FrontendMessageCheck.MAX_PASSWORD_MESSAGE, FrontendMessageCheck.MAX_PASSWORD_MESSAGE,
+                PgFrameDecoder.StreamPolicy.NONE, FrontendMessageCheck::maxAuthLength);
         AuthType authType = settings.authType();
         if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
             return; // refused, or logged in by peer or certificate
