@@ -51,7 +51,7 @@ class KeyRegistryTest {
             "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file",
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
-            "server_tls_ciphers");
+            "server_tls_ciphers", "transaction_timeout");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
@@ -108,12 +108,13 @@ class KeyRegistryTest {
         assertEquals(Set.of("dbname", "host", "port", "user", "password", "auth_user", "auth_query", "auth_dbname",
                         "pool_size", "min_pool_size", "reserve_pool_size", "max_db_connections",
                         "max_db_client_connections", "pool_mode", "connect_query", "application_name",
-                        "client_encoding", "datestyle", "timezone", "server_lifetime", "load_balance_hosts"),
+                        "client_encoding", "datestyle", "timezone", "server_lifetime", "load_balance_hosts",
+                        "query_wait_timeout"),
                 KeyRegistry.databaseKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
         assertEquals("reserve_pool_size", KeyRegistry.databaseKey("reserve_pool").orElseThrow().name());
         assertEquals(Set.of("pool_mode", "pool_size", "reserve_pool_size", "max_user_connections",
                         "max_user_client_connections", "query_timeout", "idle_transaction_timeout",
-                        "transaction_timeout", "client_idle_timeout"),
+                        "transaction_timeout", "client_idle_timeout", "query_wait_timeout"),
                 KeyRegistry.userKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
     }
 }
