@@ -364,7 +364,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         if (runtime.admin().isDisabled(startup.database())) {
-            fatal(SqlState.INVALID_CATALOG_NAME, "database does not allow connections: " + startup.database());
+            fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + startup.database() + "\" is disabled");
             return;
         }
         poolDatabase = startup.database();
