@@ -100,7 +100,7 @@ public final class KeyRegistry {
             seconds("reserve_pool_timeout", "5", ONLINE, SUPPORTED),
             string("resolv_conf", "", RESTART, IGNORED),
             integer("sbuf_loopcnt", "5", ONLINE, IGNORED),
-            integer("scram_iterations", "4096", ONLINE, IGNORED).range(1, Integer.MAX_VALUE),
+            integer("scram_iterations", "4096", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),
             seconds("server_check_delay", "30", ONLINE, SUPPORTED),
             string("server_check_query", "<empty>", ONLINE, SUPPORTED),
             seconds("server_connect_timeout", "15", ONLINE, SUPPORTED),

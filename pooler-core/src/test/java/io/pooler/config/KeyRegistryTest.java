@@ -51,7 +51,7 @@ class KeyRegistryTest {
             "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file",
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
-            "server_tls_ciphers", "transaction_timeout");
+            "server_tls_ciphers", "transaction_timeout", "scram_iterations");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
