@@ -705,6 +705,11 @@ public final class ClientConnection extends PooledClient {
             console.onMessage((ByteBuf) msg); // the console's decoder streams nothing
             return;
         }
+        if (type == MessageType.FLUSH && server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
+            flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
+            channel.flush();
+            return;
+        }
         boolean first = startsMessage(msg);
         burstBytes += bytesOf(msg).readableBytes();
         if (first) {
@@ -796,8 +801,9 @@ public final class ClientConnection extends PooledClient {
                     server.requestSent();
                     unsyncedExtended = false;
                 }
+                // NOTE: not FLUSH: after a Sync it asks for nothing (psycopg ends pipelines with Sync, Flush).
                 case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+                     MessageType.CLOSE -> unsyncedExtended = true;
                 default -> {
                 }
             }
