@@ -88,16 +88,17 @@ public final class Pool {
      */
     public void clientLogin(PooledClient client) {
         PooledServer launch = null;
-        ErrorResponse failFast = null;
         boolean ready;
         lock.lock();
         try {
             ready = welcomeParameters != null;
             if (ready) {
                 moveClient(client, activeClients, ClientState.ACTIVE);
-            } else if ((failFast = recentLoginFailure()) == null) {
+            } else {
+                // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout)
+                // rather than replaying an old failure: the janitor retries after server_login_retry.
                 moveClient(client, loginClients, ClientState.LOGIN);
-                if (loginServers.isEmpty() && !paused) {
+                if (loginServers.isEmpty() && !paused && recentLoginFailure() == null) {
                     launch = launchServer(client.eventLoop());
                 }
             }
@@ -105,9 +106,7 @@ public final class Pool {
             lock.unlock();
         }
         afterLaunchDecision(launch);
-        if (failFast != null) {
-            client.onWaitFailed(failFast);
-        } else if (ready) {
+        if (ready) {
             client.onWelcomeReady();
         }
     }
