@@ -61,6 +61,18 @@ public interface AdminBackend {
     /** Listening sockets and connections, for SHOW FDS. */
     List<FdView> fds();
 
+    /** Cancel forwarding to each peer used so far, in peer id order (SHOW PEER_POOLS). */
+    List<PeerPoolView> peerPools();
+
+    /** The DNS cache's names, in name order (SHOW DNS_HOSTS). */
+    List<DnsHostView> dnsHosts();
+
+    /** The DNS cache's zones, in name order (SHOW DNS_ZONES). */
+    List<DnsZoneView> dnsZones();
+
+    /** DNS lookups under way (SHOW LISTS dns_queries). */
+    int dnsQueriesInFlight();
+
     // ---- actions ----
 
     /** Holds new queries and closes servers as they are released; completes when none is left. */

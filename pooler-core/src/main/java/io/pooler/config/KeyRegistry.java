@@ -65,9 +65,9 @@ public final class KeyRegistry {
             string("conffile", null, ONLINE, IGNORED),
             integer("default_pool_size", "20", ONLINE, SUPPORTED),
             bool("disable_pqexec", "0", RESTART, IGNORED),
-            seconds("dns_max_ttl", "15", ONLINE, IGNORED),
-            seconds("dns_nxdomain_ttl", "15", ONLINE, IGNORED),
-            seconds("dns_zone_check_period", "0", ONLINE, IGNORED),
+            seconds("dns_max_ttl", "15", ONLINE, SUPPORTED),
+            seconds("dns_nxdomain_ttl", "15", ONLINE, SUPPORTED),
+            seconds("dns_zone_check_period", "0", ONLINE, SUPPORTED),
             seconds("idle_transaction_timeout", "0", ONLINE, SUPPORTED),
             list("ignore_startup_parameters", "", ONLINE, SUPPORTED),
             string("job_name", "pgbouncer", RESTART, IGNORED),
@@ -89,7 +89,7 @@ public final class KeyRegistry {
             integer("max_user_client_connections", "0", ONLINE, SUPPORTED),
             integer("max_user_connections", "0", ONLINE, SUPPORTED),
             integer("min_pool_size", "0", ONLINE, SUPPORTED),
-            integer("peer_id", "0", ONLINE, IGNORED).range(0, 16383),
+            integer("peer_id", "0", ONLINE, SUPPORTED).range(0, 16383),
             string("pidfile", "", RESTART, SUPPORTED),
             integer("pkt_buf", "4096", RESTART, IGNORED),
             choice("pool_mode", "session", ONLINE, SUPPORTED, POOL_MODES),
@@ -98,7 +98,7 @@ public final class KeyRegistry {
             seconds("query_wait_timeout", "120", ONLINE, SUPPORTED),
             integer("reserve_pool_size", "0", ONLINE, SUPPORTED),
             seconds("reserve_pool_timeout", "5", ONLINE, SUPPORTED),
-            string("resolv_conf", "", RESTART, IGNORED),
+            string("resolv_conf", "", RESTART, SUPPORTED),
             integer("sbuf_loopcnt", "5", ONLINE, IGNORED),
             integer("scram_iterations", "4096", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),
             seconds("server_check_delay", "30", ONLINE, SUPPORTED),
@@ -150,7 +150,11 @@ public final class KeyRegistry {
             // after the first, Parse/Bind/Describe/Close while prepared statements are tracked, and the
             // server's messages other than rows and COPY data). Longer ones get 08P01; everything
             // else is streamed through and only max_packet_size applies.
-            integer("max_parsed_message_size", "67108864", ONLINE, SUPPORTED).range(1024, Integer.MAX_VALUE));
+            integer("max_parsed_message_size", "67108864", ONLINE, SUPPORTED).range(1024, Integer.MAX_VALUE),
+            // Pooler's own: in transaction and statement pooling, a client that leaves state in its
+            // server's session (SET, PREPARE, WITH HOLD cursors, temp tables, advisory locks, LOAD,
+            // LISTEN) keeps its server until it clears that state. 0 behaves as PgBouncer does.
+            bool("pin_on_session_state", "1", ONLINE, SUPPORTED));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,
@@ -175,6 +179,7 @@ public final class KeyRegistry {
             integer("max_db_connections", null, RESTART, SUPPORTED),
             integer("max_db_client_connections", null, RESTART, SUPPORTED),
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
+            bool("pin_on_session_state", null, RESTART, SUPPORTED),
             string("connect_query", null, RESTART, IGNORED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),
@@ -183,7 +188,16 @@ public final class KeyRegistry {
             seconds("server_lifetime", null, RESTART, SUPPORTED),
             // PgBouncer's master (after 1.25.2); a [users] value wins over this one.
             seconds("query_wait_timeout", null, RESTART, SUPPORTED),
-            choice("load_balance_hosts", null, RESTART, IGNORED, LOAD_BALANCE_HOSTS));
+            choice("load_balance_hosts", null, RESTART, SUPPORTED, LOAD_BALANCE_HOSTS));
+
+    /**
+     * The keys of a {@code [peers]} entry (PgBouncer's {@code parse_peer}): where another Pooler or PgBouncer
+     * of the group listens, and how many cancel requests may be in flight to it at once.
+     */
+    private static final List<ConfigKey> PEER_KEYS = List.of(
+            string("host", null, RESTART, SUPPORTED),
+            integer("port", null, RESTART, SUPPORTED).range(1, 65535),
+            integer("pool_size", null, RESTART, SUPPORTED));
 
     /** {@code reserve_pool} is the pre-1.24 name PgBouncer still accepts. */
     private static final Map<String, String> DATABASE_ALIASES = Map.of("reserve_pool", "reserve_pool_size");
@@ -191,6 +205,7 @@ public final class KeyRegistry {
     /** The keys of a {@code [users]} entry (PgBouncer's {@code parse_user}). */
     private static final List<ConfigKey> USER_KEYS = List.of(
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
+            bool("pin_on_session_state", null, RESTART, SUPPORTED),
             integer("pool_size", null, RESTART, SUPPORTED),
             integer("reserve_pool_size", null, RESTART, SUPPORTED),
             integer("max_user_connections", null, RESTART, SUPPORTED),
@@ -205,6 +220,7 @@ public final class KeyRegistry {
     private static final Map<String, ConfigKey> PGBOUNCER_BY_NAME = byName(PGBOUNCER_KEYS, PGBOUNCER_ALIASES);
     private static final Map<String, ConfigKey> DATABASE_BY_NAME = byName(DATABASE_KEYS, DATABASE_ALIASES);
     private static final Map<String, ConfigKey> USER_BY_NAME = byName(USER_KEYS, Map.of());
+    private static final Map<String, ConfigKey> PEER_BY_NAME = byName(PEER_KEYS, Map.of());
 
     private KeyRegistry() {
     }
@@ -227,6 +243,11 @@ public final class KeyRegistry {
     /** A {@code [users]} key by name; case matters, as in PgBouncer. */
     static Optional<ConfigKey> userKey(String name) {
         return Optional.ofNullable(USER_BY_NAME.get(name));
+    }
+
+    /** A {@code [peers]} key by name; case matters, as in PgBouncer. */
+    static Optional<ConfigKey> peerKey(String name) {
+        return Optional.ofNullable(PEER_BY_NAME.get(name));
     }
 
     static List<ConfigKey> databaseKeys() {

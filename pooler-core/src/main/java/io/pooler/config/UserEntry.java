@@ -11,6 +11,7 @@ public final class UserEntry {
 
     private final String name;
     private final PoolMode poolMode;
+    private final Boolean pinOnSessionState;
     private final Integer poolSize;
     private final Integer reservePoolSize;
     private final Integer maxUserConnections;
@@ -26,6 +27,7 @@ public final class UserEntry {
         this.name = name;
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
+        this.pinOnSessionState = (Boolean) params.get("pin_on_session_state");
         this.poolSize = optionalInt(params.get("pool_size"));
         this.reservePoolSize = optionalInt(params.get("reserve_pool_size"));
         this.maxUserConnections = optionalInt(params.get("max_user_connections"));
@@ -43,6 +45,11 @@ public final class UserEntry {
 
     public Optional<PoolMode> poolMode() {
         return Optional.ofNullable(poolMode);
+    }
+
+    /** Pooler's own {@code pin_on_session_state} for this entry; empty when not given. */
+    public Optional<Boolean> pinOnSessionState() {
+        return Optional.ofNullable(pinOnSessionState);
     }
 
     public OptionalInt poolSize() {
@@ -96,6 +103,7 @@ public final class UserEntry {
                 && Objects.equals(transactionTimeout, other.transactionTimeout)
                 && Objects.equals(clientIdleTimeout, other.clientIdleTimeout)
                 && Objects.equals(queryWaitTimeout, other.queryWaitTimeout)
+                && Objects.equals(pinOnSessionState, other.pinOnSessionState)
                 && Objects.equals(poolSize, other.poolSize) && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxUserConnections, other.maxUserConnections)
                 && Objects.equals(maxUserClientConnections, other.maxUserClientConnections);
@@ -103,7 +111,7 @@ public final class UserEntry {
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, poolMode, poolSize, reservePoolSize, maxUserConnections, maxUserClientConnections);
+        return Objects.hash(name, poolMode, pinOnSessionState, poolSize, reservePoolSize, maxUserConnections, maxUserClientConnections);
     }
 
     @Override

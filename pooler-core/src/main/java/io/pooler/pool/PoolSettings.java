@@ -11,6 +11,7 @@ import java.time.Duration;
  * @param maxDbConnections   servers of this database across all its pools; 0 is unlimited
  * @param maxUserConnections servers of this user across all its pools; 0 is unlimited
  * @param serverCheckDelay   an idle server unused for longer runs server_check_query before reuse
+ * @param pinOnSessionState  in transaction and statement mode, a client holding session state keeps its server
  */
 public record PoolSettings(
         PoolMode poolMode,
@@ -24,5 +25,6 @@ public record PoolSettings(
         Duration serverLifetime,
         Duration serverLoginRetry,
         Duration queryWaitTimeout,
-        Duration serverCheckDelay) {
+        Duration serverCheckDelay,
+        boolean pinOnSessionState) {
 }

@@ -26,6 +26,10 @@ public final class PoolSettingsResolver {
         if (u != null && u.poolMode().isPresent()) {
             mode = u.poolMode().get();
         }
+        boolean pin = db.pinOnSessionState().orElse(s.pinOnSessionState());
+        if (u != null && u.pinOnSessionState().isPresent()) {
+            pin = u.pinOnSessionState().get();
+        }
         int poolSize = db.poolSize().orElse(s.defaultPoolSize());
         if (u != null && u.poolSize().isPresent()) {
             poolSize = u.poolSize().getAsInt();
@@ -47,6 +51,6 @@ public final class PoolSettingsResolver {
             queryWait = u.queryWaitTimeout().get();
         }
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
-                s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay());
+                s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay(), pin);
     }
 }

@@ -31,12 +31,13 @@ public final class PoolerRuntime {
     private final ConnectionLimits limits = new ConnectionLimits();
     private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
     private final AtomicInteger clientCount = new AtomicInteger();
-    private final CancelRegistry cancelRegistry = new CancelRegistry();
+    private final CancelRegistry cancelRegistry = new CancelRegistry(() -> config().config().settings().peerId());
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
     private final byte[] processSecret = new byte[32];
     private final Transport transport;
     private final EventLoopGroup workers;
     private final BackendConnector backendConnector;
+    private final io.pooler.server.peers.PeerPools peers;
     private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
     private final AdminState admin = new AdminState();
     private volatile ServerAdminBackend adminBackend;
@@ -49,6 +50,7 @@ public final class PoolerRuntime {
         this.transport = transport;
         this.workers = workers;
         this.backendConnector = new BackendConnector(this);
+        this.peers = new io.pooler.server.peers.PeerPools(backendConnector, workers, () -> config().config());
         new SecureRandom().nextBytes(processSecret);
         warmScramVerifiers(initial);
     }
@@ -155,6 +157,11 @@ public final class PoolerRuntime {
 
     public BackendConnector backendConnector() {
         return backendConnector;
+    }
+
+    /** Cancel requests on their way to other poolers of [peers]. */
+    public io.pooler.server.peers.PeerPools peers() {
+        return peers;
     }
 
     public ShutdownMode shutdownMode() {

@@ -157,6 +157,34 @@ public final class ServerAdminBackend implements AdminBackend {
     }
 
     @Override
+    public List<io.pooler.admin.PeerPoolView> peerPools() {
+        return runtime.peers().rows().stream()
+                .map(r -> new io.pooler.admin.PeerPoolView(r.peerId(), r.clActiveCancelReq(), r.clWaitingCancelReq(),
+                        r.svActiveCancel(), r.svLogin()))
+                .toList();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsHostView> dnsHosts() {
+        long now = System.nanoTime();
+        return runtime.backendConnector().dns().hosts().stream()
+                .map(h -> new io.pooler.admin.DnsHostView(h.hostname(), h.ttlSeconds(now), h.addrs()))
+                .toList();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsZoneView> dnsZones() {
+        return runtime.backendConnector().dns().zones().stream()
+                .map(z -> new io.pooler.admin.DnsZoneView(z.zonename(), z.serial(), z.count()))
+                .toList();
+    }
+
+    @Override
+    public int dnsQueriesInFlight() {
+        return runtime.backendConnector().dns().queriesInFlight();
+    }
+
+    @Override
     public List<FdView> fds() {
         List<FdView> rows = new ArrayList<>();
         for (Channel listener : server.listeners()) {

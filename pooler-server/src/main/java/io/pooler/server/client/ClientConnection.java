@@ -39,6 +39,8 @@ import io.pooler.stats.QueryTimer;
 import io.pooler.server.tls.CertificateLogin;
 import io.pooler.server.tls.ClientTls;
 import io.pooler.server.tls.TlsChannels;
+import io.pooler.sql.SessionPin;
+import io.pooler.sql.SessionStateScanner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,6 +110,13 @@ public final class ClientConnection extends PooledClient {
     private io.pooler.pool.ConnectionCounter heldDatabaseSlot;
     private io.pooler.pool.ConnectionCounter heldUserSlot;
     private boolean unsyncedExtended;
+    /**
+     * Session state this client left on its server in transaction or statement pooling, as
+     * {@link SessionPin} bits; while non-zero the link stays across transactions. Client's loop.
+     */
+    private int sessionPins;
+    /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
+    private boolean watchSessionState;
     /**
      * A streamed message has been relayed in part: its server must not go to anyone else before the
      * rest has reached it, whatever the server answered meanwhile.
@@ -371,6 +380,7 @@ public final class ClientConnection extends PooledClient {
         String serverUser = db.get().user().orElse(startup.user());
         pool = runtime.pool(db.get(), poolDatabase, serverUser);
         poolMode = pool.settings().poolMode();
+        watchSessionState = poolMode != PoolMode.SESSION && pool.settings().pinOnSessionState();
         if (poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0) {
             statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
                     runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats());
@@ -716,6 +726,9 @@ public final class ClientConnection extends PooledClient {
             queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
         }
+        if (watchSessionState && msg instanceof ByteBuf frame) {
+            watchSessionState(frame);
+        }
         PooledServer s = server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
             return;
@@ -726,6 +739,20 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         forward((ServerConnection) s, msg);
+    }
+
+    /**
+     * Scans a Query's or Parse's text on arrival, before it can be answered without a server, for
+     * session state (see SessionStateScanner). Texts longer than the streaming threshold arrive in
+     * parts and are not scanned.
+     */
+    private void watchSessionState(ByteBuf frame) {
+        int before = sessionPins;
+        sessionPins = SessionStateScanner.applyMessage(tracked, before, frame);
+        if (before == 0 && sessionPins != 0) {
+            log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
+                    this, SessionPin.labels(sessionPins));
+        }
     }
 
     private static boolean startsMessage(Object msg) {
@@ -913,6 +940,13 @@ public final class ClientConnection extends PooledClient {
             }
             return;
         }
+        if (sessionPins != 0) {
+            // Pinned: the link stays, as in session mode, until the client clears its session state.
+            if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
+                fatal(SqlState.ADMIN_SHUTDOWN, "pooler is shutting down");
+            }
+            return;
+        }
         boolean resetAlways = runtime.config().config().settings().serverResetQueryAlways();
         if (resetAlways) {
             server.resetAndRelease(true);
@@ -977,7 +1011,15 @@ public final class ClientConnection extends PooledClient {
         serverHandled = true;
         boolean clean = server.outstandingRequests() == 0 && !unsyncedExtended && !midMessage
                 && server.transactionStatus() == BackendMessages.TX_IDLE;
-        if (clean) {
+        if (clean && sessionPins != 0) {
+            // The state it left must not reach the next client: reset it, or close the server when the
+            // reset query cannot clear it (LOAD, or no server_reset_query).
+            if (SessionPin.LOAD.isIn(sessionPins) || runtime.config().config().settings().serverResetQuery().isBlank()) {
+                server.close("client left session state the reset query cannot clear: " + SessionPin.labels(sessionPins));
+            } else {
+                server.resetAndRelease(true);
+            }
+        } else if (clean) {
             boolean reset = poolMode == PoolMode.SESSION || runtime.config().config().settings().serverResetQueryAlways();
             server.resetAndRelease(reset);
         } else {

@@ -28,6 +28,7 @@ public final class PoolerFixture implements AutoCloseable {
     private final Map<String, String> databases = new LinkedHashMap<>();
     private final Map<String, String> users = new LinkedHashMap<>();
     private final List<String> userlist = new ArrayList<>();
+    private final Map<String, String> peers = new LinkedHashMap<>();
     private final int port;
     private PoolerServer server;
 
@@ -54,6 +55,12 @@ public final class PoolerFixture implements AutoCloseable {
 
     public PoolerFixture set(String key, String value) {
         settings.put(key, value);
+        return this;
+    }
+
+    /** A {@code [peers]} entry: {@code id = connectionString}. */
+    public PoolerFixture peer(int id, String connectionString) {
+        peers.put(String.valueOf(id), connectionString);
         return this;
     }
 
@@ -101,6 +108,10 @@ public final class PoolerFixture implements AutoCloseable {
         }
         ini.append("\n[pgbouncer]\n");
         settings.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        if (!peers.isEmpty()) {
+            ini.append("\n[peers]\n");
+            peers.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        }
         Files.writeString(dir.resolve("pooler.ini"), ini);
         Files.writeString(dir.resolve("userlist.txt"), String.join("\n", userlist) + "\n");
     }

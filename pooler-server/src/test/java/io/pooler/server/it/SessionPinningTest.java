@@ -1,0 +1,134 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.Await;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+
+import static io.pooler.server.it.AdminRows.intValue;
+import static io.pooler.server.it.AdminRows.pool;
+import static io.pooler.server.it.SessionPoolingTest.execute;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Transaction pooling with session state: with {@code pin_on_session_state = 0} (PgBouncer's
+ * behaviour) the state one client leaves on a server reaches the next client of that server; with 1
+ * the client keeps its server until it clears the state, and a pinned client that leaves has its
+ * server reset. PgJDBC over the extended protocol (the state arrives in Parse messages) and the simple
+ * one (in Query messages), through a pool smaller than the number of clients.
+ */
+@PoolerTest
+class SessionPinningTest {
+    private final PoolerFixture pooler;
+
+    /**
+     * @param setup   leaves the state on the server
+     * @param probe   what another session sees of it: the first value, or "ERROR:" and the SQLSTATE
+     * @param leaked  the probe's outcome on the server that holds the state
+     * @param clean   the probe's outcome on a server without it
+     * @param clear   the client's own statement that clears it
+     */
+    record Case(String pin, String setup, String probe, String leaked, String clean, String clear) {
+        @Override
+        public String toString() {
+            return pin;
+        }
+    }
+
+    static List<Case> cases() {
+        return List.of(
+                new Case("session parameter", "SET search_path TO pinned_schema, public", "SHOW search_path",
+                        "pinned_schema, public", "\"$user\", public", "RESET ALL"),
+                new Case("prepared statement", "PREPARE pinned_stmt AS SELECT 42", "EXECUTE pinned_stmt",
+                        "42", "ERROR:26000", "DEALLOCATE ALL"),
+                new Case("cursor with hold", "DECLARE pinned_cur CURSOR WITH HOLD FOR SELECT 7", "FETCH pinned_cur",
+                        "7", "ERROR:34000", "CLOSE ALL"),
+                new Case("temp table", "CREATE TEMP TABLE pinned_t AS SELECT 5 AS a", "SELECT a FROM pinned_t",
+                        "5", "ERROR:42P01", "DISCARD TEMP"),
+                new Case("advisory lock", "SELECT pg_advisory_lock(4242)",
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+                        "1", "0", "SELECT pg_advisory_unlock_all()"),
+                new Case("listen", "LISTEN pinned_channel", "SELECT count(*) FROM pg_listening_channels()",
+                        "1", "0", "UNLISTEN *"));
+    }
+
+    SessionPinningTest(PoolerFixture pooler) {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
+                .set("pool_mode", "transaction");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void withPinningOffTheStateLeaksToTheNextClient(Case c) throws Exception {
+        pooler.set("pin_on_session_state", "0").set("default_pool_size", "1").start();
+        try (Connection a = client(); Connection b = client()) {
+            execute(a, c.setup());
+            assertEquals(c.leaked(), outcome(b, c.probe()), "PgBouncer's behaviour: one server, shared state");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void withPinningOnOnlyTheClientThatLeftTheStateSeesIt(Case c) throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        // The pinned client speaks the simple protocol, as psql and psycopg2 do; the others the extended one.
+        try (Connection a = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD); Connection b = client();
+             Connection c3 = client(); Connection admin = admin()) {
+            execute(a, c.setup());
+            assertEquals(c.clean(), outcome(b, c.probe()));
+            assertEquals(c.clean(), outcome(c3, c.probe()));
+            assertEquals(c.leaked(), outcome(a, c.probe()), "the pinned client keeps its server and its state");
+            // Servers go back to the pool just after the client has its answer: wait for the counts to settle.
+            Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 1), "pinned while idle");
+
+            execute(a, c.clear());
+            Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 0), "cleared: the server went back");
+            for (Connection other : List.of(b, c3, a, b, c3)) {
+                assertEquals(c.clean(), outcome(other, c.probe()));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void aPinnedClientThatLeavesHasItsServerReset(Case c) throws Exception {
+        pooler.set("default_pool_size", "1").start();
+        try (Connection b = client()) {
+            try (Connection a = client()) {
+                execute(a, c.setup());
+            }
+            assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
+        }
+    }
+
+    private static int activeServers(Connection admin) throws SQLException {
+        return intValue(pool(admin, DB, SCRAM_USER), "sv_active");
+    }
+
+    private Connection client() throws SQLException {
+        return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    private Connection admin() throws SQLException {
+        return pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    private static String outcome(Connection c, String sql) {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            return "ERROR:" + e.getSQLState();
+        }
+    }
+}
