@@ -35,6 +35,7 @@ public final class DatabaseEntry {
     private final Integer maxDbClientConnections;
     private final PoolMode poolMode;
     private final Boolean pinOnSessionState;
+    private final Boolean listenMultiplex;
     private final String applicationName;
     private final String clientEncoding;
     private final String datestyle;
@@ -64,6 +65,7 @@ public final class DatabaseEntry {
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
         this.pinOnSessionState = (Boolean) params.get("pin_on_session_state");
+        this.listenMultiplex = (Boolean) params.get("listen_multiplex");
         this.applicationName = (String) params.get("application_name");
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
@@ -92,6 +94,7 @@ public final class DatabaseEntry {
         this.maxDbClientConnections = from.maxDbClientConnections;
         this.poolMode = from.poolMode;
         this.pinOnSessionState = from.pinOnSessionState;
+        this.listenMultiplex = from.listenMultiplex;
         this.applicationName = from.applicationName;
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
@@ -201,6 +204,11 @@ public final class DatabaseEntry {
         return Optional.ofNullable(poolMode);
     }
 
+    /** Pooler's own {@code listen_multiplex} for this entry; empty when not given. */
+    public Optional<Boolean> listenMultiplex() {
+        return Optional.ofNullable(listenMultiplex);
+    }
+
     /** Pooler's own {@code pin_on_session_state} for this entry; empty when not given. */
     public Optional<Boolean> pinOnSessionState() {
         return Optional.ofNullable(pinOnSessionState);
@@ -257,6 +265,7 @@ public final class DatabaseEntry {
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
                 && Objects.equals(pinOnSessionState, other.pinOnSessionState)
+                && Objects.equals(listenMultiplex, other.listenMultiplex)
                 && Objects.equals(minPoolSize, other.minPoolSize)
                 && Objects.equals(maxDbClientConnections, other.maxDbClientConnections)
                 && Objects.equals(applicationName, other.applicationName)

@@ -154,7 +154,10 @@ public final class KeyRegistry {
             // Pooler's own: in transaction and statement pooling, a client that leaves state in its
             // server's session (SET, PREPARE, WITH HOLD cursors, temp tables, advisory locks, LOAD,
             // LISTEN) keeps its server until it clears that state. 0 behaves as PgBouncer does.
-            bool("pin_on_session_state", "1", ONLINE, SUPPORTED));
+            bool("pin_on_session_state", "1", ONLINE, SUPPORTED),
+            // Pooler's own: in transaction and statement pooling, LISTEN/UNLISTEN are answered by the
+            // pooler and served by one listening server connection per pool. 0: LISTEN pins the client.
+            bool("listen_multiplex", "1", ONLINE, SUPPORTED));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,
@@ -180,6 +183,7 @@ public final class KeyRegistry {
             integer("max_db_client_connections", null, RESTART, SUPPORTED),
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
             bool("pin_on_session_state", null, RESTART, SUPPORTED),
+            bool("listen_multiplex", null, RESTART, SUPPORTED),
             string("connect_query", null, RESTART, IGNORED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),

@@ -459,6 +459,11 @@ public final class Settings {
         return bool("pin_on_session_state");
     }
 
+    /** Pooler's own: LISTEN served by one listener connection per pool (transaction/statement mode). */
+    public boolean listenMultiplex() {
+        return bool("listen_multiplex");
+    }
+
     private boolean bool(String key) {
         return (Boolean) values.get(key);
     }

@@ -51,6 +51,7 @@ public final class PoolSettingsResolver {
             queryWait = u.queryWaitTimeout().get();
         }
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
-                s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay(), pin);
+                s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay(), pin,
+                db.listenMultiplex().orElse(s.listenMultiplex()));
     }
 }

@@ -185,6 +185,16 @@ public final class ServerAdminBackend implements AdminBackend {
     }
 
     @Override
+    public List<io.pooler.admin.ListenerView> listeners() {
+        return runtime.listenerHubs().views();
+    }
+
+    @Override
+    public long notificationsDelivered() {
+        return runtime.listenerHubs().delivered();
+    }
+
+    @Override
     public List<FdView> fds() {
         List<FdView> rows = new ArrayList<>();
         for (Channel listener : server.listeners()) {
