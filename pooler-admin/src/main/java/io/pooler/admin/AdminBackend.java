@@ -61,6 +61,16 @@ public interface AdminBackend {
     /** Listening sockets and connections, for SHOW FDS. */
     List<FdView> fds();
 
+    /** Channels the pools' multiplexed listeners LISTEN to, for SHOW LISTENERS (Pooler's own). */
+    default List<ListenerView> listeners() {
+        return List.of();
+    }
+
+    /** Notifications the multiplexed listeners have handed to clients since start. */
+    default long notificationsDelivered() {
+        return 0;
+    }
+
     /** Cancel forwarding to each peer used so far, in peer id order (SHOW PEER_POOLS). */
     List<PeerPoolView> peerPools();
 

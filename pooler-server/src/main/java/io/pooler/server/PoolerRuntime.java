@@ -30,6 +30,7 @@ public final class PoolerRuntime {
     private final PoolRegistry pools = new PoolRegistry();
     private final ConnectionLimits limits = new ConnectionLimits();
     private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
+    private final io.pooler.server.listen.ListenerHubs listenerHubs = new io.pooler.server.listen.ListenerHubs();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final CancelRegistry cancelRegistry = new CancelRegistry(() -> config().config().settings().peerId());
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
@@ -105,6 +106,11 @@ public final class PoolerRuntime {
             }
         }
         return false;
+    }
+
+    /** The pools' LISTEN multiplexers. */
+    public io.pooler.server.listen.ListenerHubs listenerHubs() {
+        return listenerHubs;
     }
 
     /** Server-side names of prepared statements, shared by every pool. */
