@@ -9,9 +9,9 @@ import java.util.Map;
  * <ul>
  *   <li>the PostgreSQL address and the listening port of this machine;</li>
  *   <li>{@code auth_file}: the kit's userlist.txt, copied next to the generated ini;</li>
- *   <li>{@code postgres} pool: one server per LISTENer of every host (cron workers and gevent
- *       processes hold theirs for good) plus {@value #NOTIFY_ROOM} shared by the short notify logins,
- *       instead of one per process of a single host;</li>
+ *   <li>{@code postgres} pool: session mode (PgBouncer cannot multiplex LISTEN as the kit's transaction
+ *       mode does), one server per LISTENer of every host (cron workers and gevent processes hold
+ *       theirs for good) plus {@value #NOTIFY_ROOM} shared by the short notify logins;</li>
  *   <li>{@code max_user_connections = }{@value #SERVER_BUDGET}, PostgreSQL's budget for the pooler
  *       (B in the README), so the whole fleet stays within 200 server connections;</li>
  *   <li>{@code max_client_conn}: the fleet's client connections plus room for the notify logins;</li>
@@ -45,7 +45,9 @@ final class FleetIni {
                          String businessPool) {
         int postgresPool = postgresPoolSize(shape);
         Map<String, String> replacements = new LinkedHashMap<>();
-        replacements.put("postgres = host=127.0.0.1 port=5432 pool_mode=session pool_size=20 reserve_pool_size=0 max_db_connections=20",
+        // The kit multiplexes LISTEN on "postgres" in transaction mode; PgBouncer cannot, so the fleet runs
+        // that entry in session mode for both poolers, to compare like with like.
+        replacements.put("postgres = host=127.0.0.1 port=5432 pool_mode=transaction pool_size=4 reserve_pool_size=0 max_db_connections=4",
                 "postgres = host=" + pgHost + " port=" + pgPort + " pool_mode=session pool_size=" + postgresPool
                         + " reserve_pool_size=0 max_db_connections=" + postgresPool);
         replacements.put("* = host=127.0.0.1 port=5432 pool_mode=transaction pool_size=20 reserve_pool_size=4",
