@@ -12,7 +12,7 @@ import java.util.List;
  * Pooler as its own JVM: {@code java [options] -jar pooler.jar CONFIG}, or, when there is no jar (the
  * test suite runs before packaging), the same main class from this process's class path.
  */
-final class PoolerTarget extends ProcessTarget {
+public final class PoolerTarget extends ProcessTarget {
     /** The JFR recording's file name, in the scenario's directory. */
     static final String PROFILE = "pooler.jfr";
     private final Path jar;
@@ -20,7 +20,7 @@ final class PoolerTarget extends ProcessTarget {
     private final boolean jfr;
     private final List<String> settings;
 
-    PoolerTarget(Path workDir, Backend backend, Path jar, List<String> javaOptions, boolean jfr, List<String> settings) {
+    public PoolerTarget(Path workDir, Backend backend, Path jar, List<String> javaOptions, boolean jfr, List<String> settings) {
         super(workDir, backend);
         this.jar = jar;
         this.javaOptions = List.copyOf(javaOptions);
@@ -80,7 +80,7 @@ final class PoolerTarget extends ProcessTarget {
     }
 
     /** Where the command runs Pooler from, for the results. */
-    String launchDescription() {
+    public String launchDescription() {
         return (jar != null && Files.isRegularFile(jar) ? "java -jar " + jar : "java -cp <bench class path> io.pooler.server.Main")
                 + (javaOptions.isEmpty() ? "" : " with " + String.join(" ", javaOptions))
                 + (settings.isEmpty() ? "" : "; also " + String.join(", ", settings));
