@@ -1,5 +1,6 @@
 package io.pooler.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,8 @@ public final class DatabaseEntry {
     private final String clientEncoding;
     private final String datestyle;
     private final String timezone;
+    private final Duration serverLifetime;
+    private final Duration queryWaitTimeout;
     private final LoadBalanceHosts loadBalanceHosts;
     private final boolean fallback;
 
@@ -67,6 +70,8 @@ public final class DatabaseEntry {
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
         this.timezone = (String) params.get("timezone");
+        this.serverLifetime = (Duration) params.get("server_lifetime");
+        this.queryWaitTimeout = (Duration) params.get("query_wait_timeout");
         String balance = (String) params.get("load_balance_hosts");
         this.loadBalanceHosts = balance == null ? LoadBalanceHosts.ROUND_ROBIN : LoadBalanceHosts.parse(balance);
     }
@@ -94,7 +99,19 @@ public final class DatabaseEntry {
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
         this.timezone = from.timezone;
+        this.serverLifetime = from.serverLifetime;
+        this.queryWaitTimeout = from.queryWaitTimeout;
         this.loadBalanceHosts = from.loadBalanceHosts;
+    }
+
+    /** As written; PgBouncer applies it only when above 0 (0 means the global server_lifetime). */
+    public Optional<Duration> serverLifetime() {
+        return Optional.ofNullable(serverLifetime);
+    }
+
+    /** As written; when set it wins over the global value, 0 included; a [users] value wins over it. */
+    public Optional<Duration> queryWaitTimeout() {
+        return Optional.ofNullable(queryWaitTimeout);
     }
 
     /** The client-side database name: the key in {@code [databases]}, or the requested name for the fallback. */
@@ -254,6 +271,8 @@ public final class DatabaseEntry {
                 && Objects.equals(applicationName, other.applicationName)
                 && Objects.equals(clientEncoding, other.clientEncoding)
                 && Objects.equals(datestyle, other.datestyle) && Objects.equals(timezone, other.timezone)
+                && Objects.equals(serverLifetime, other.serverLifetime)
+                && Objects.equals(queryWaitTimeout, other.queryWaitTimeout)
                 && loadBalanceHosts == other.loadBalanceHosts && fallback == other.fallback;
     }
 

@@ -202,6 +202,10 @@ public final class Settings {
         return duration("idle_transaction_timeout");
     }
 
+    public Duration transactionTimeout() {
+        return duration("transaction_timeout");
+    }
+
     public Duration cancelWaitTimeout() {
         return duration("cancel_wait_timeout");
     }

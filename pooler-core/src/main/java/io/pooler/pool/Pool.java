@@ -88,16 +88,17 @@ public final class Pool {
      */
     public void clientLogin(PooledClient client) {
         PooledServer launch = null;
-        ErrorResponse failFast = null;
         boolean ready;
         lock.lock();
         try {
             ready = welcomeParameters != null;
             if (ready) {
                 moveClient(client, activeClients, ClientState.ACTIVE);
-            } else if ((failFast = recentLoginFailure()) == null) {
+            } else {
+                // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout)
+                // rather than replaying an old failure: the janitor retries after server_login_retry.
                 moveClient(client, loginClients, ClientState.LOGIN);
-                if (loginServers.isEmpty() && !paused) {
+                if (loginServers.isEmpty() && !paused && recentLoginFailure() == null) {
                     launch = launchServer(client.eventLoop());
                 }
             }
@@ -105,9 +106,7 @@ public final class Pool {
             lock.unlock();
         }
         afterLaunchDecision(launch);
-        if (failFast != null) {
-            client.onWaitFailed(failFast);
-        } else if (ready) {
+        if (ready) {
             client.onWelcomeReady();
         }
     }
@@ -185,7 +184,7 @@ public final class Pool {
             lock.unlock();
         }
         welcomed.forEach(PooledClient::onWelcomeReady);
-        releaseServer(server);
+        releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
     }
 
     /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
@@ -217,13 +216,17 @@ public final class Pool {
      * idle list. A server marked close-needed, or past its lifetime, is closed instead.
      */
     public void releaseServer(PooledServer server) {
+        releaseServer(server, true);
+    }
+
+    private void releaseServer(PooledServer server, boolean enforceLifetime) {
         PooledClient next = null;
         PooledServer launch = null;
         boolean close = false;
         lock.lock();
         try {
             unlink(server);
-            if (server.closeNeeded || paused || pastLifetime(server, System.nanoTime())) {
+            if (server.closeNeeded || paused || enforceLifetime && pastLifetime(server, System.nanoTime())) {
                 removeServer(server);
                 close = true;
                 if (!waitingClients.isEmpty()) {

@@ -52,7 +52,7 @@ class KeyRegistryTest {
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
             "server_tls_ciphers", "peer_id", "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period",
-            "resolv_conf");
+            "resolv_conf", "transaction_timeout", "scram_iterations");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
@@ -111,12 +111,12 @@ class KeyRegistryTest {
                         "pool_size", "min_pool_size", "reserve_pool_size", "max_db_connections",
                         "max_db_client_connections", "pool_mode", "connect_query", "application_name",
                         "client_encoding", "datestyle", "timezone", "server_lifetime", "load_balance_hosts",
-                        "pin_on_session_state", "listen_multiplex"), // Pooler's own
+                        "query_wait_timeout", "pin_on_session_state", "listen_multiplex"), // the last two: Pooler's own
                 KeyRegistry.databaseKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
         assertEquals("reserve_pool_size", KeyRegistry.databaseKey("reserve_pool").orElseThrow().name());
         assertEquals(Set.of("pool_mode", "pin_on_session_state", "pool_size", "reserve_pool_size", "max_user_connections",
                         "max_user_client_connections", "query_timeout", "idle_transaction_timeout",
-                        "transaction_timeout", "client_idle_timeout"),
+                        "transaction_timeout", "client_idle_timeout", "query_wait_timeout"),
                 KeyRegistry.userKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
     }
 }

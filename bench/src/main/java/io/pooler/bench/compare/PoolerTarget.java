@@ -15,7 +15,7 @@ import java.util.Map;
  * that the bench measures the launcher's JVM options. Without a jar (the test suite runs before
  * packaging) the same main class runs from this process's class path, with the given options only.
  */
-final class PoolerTarget extends ProcessTarget {
+public final class PoolerTarget extends ProcessTarget {
     /** The JFR recording's file name, in the scenario's directory. */
     static final String PROFILE = "pooler.jfr";
     private final Path jar;
@@ -24,8 +24,8 @@ final class PoolerTarget extends ProcessTarget {
     private final boolean jfr;
     private final List<String> settings;
 
-    PoolerTarget(Path workDir, Backend backend, Path jar, Path launcher, List<String> javaOptions, boolean jfr,
-                 List<String> settings) {
+    public PoolerTarget(Path workDir, Backend backend, Path jar, Path launcher, List<String> javaOptions, boolean jfr,
+                        List<String> settings) {
         super(workDir, backend);
         this.jar = jar;
         this.launcher = launcher;
@@ -115,7 +115,7 @@ final class PoolerTarget extends ProcessTarget {
     }
 
     /** Where the command runs Pooler from, for the results. */
-    String launchDescription() {
+    public String launchDescription() {
         String how = viaLauncher() ? launcher + " (the launcher script, its JVM options) with POOLER_JAR=" + jar
                 : jar != null && Files.isRegularFile(jar) ? "java -jar " + jar
                 : "java -cp <bench class path> io.pooler.server.Main";

@@ -310,7 +310,8 @@ public final class ServerAdminBackend implements AdminBackend {
         } else {
             state.pausedDatabases().add(database);
         }
-        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database killed by admin");
+        // PgBouncer's kill_pool reason, word for word.
+        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database removed");
         for (Pool pool : pools) {
             pool.pause();
             for (PooledClient c : pool.clients()) {
@@ -361,7 +362,11 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread);
+        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread)
+                .thenApply(failure -> {
+                    failure.ifPresent(details -> log.error("RELOAD Failed, see logs for more details"));
+                    return failure;
+                });
     }
 
     private static void runOnReloadThread(Runnable task) {

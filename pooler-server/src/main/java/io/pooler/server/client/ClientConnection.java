@@ -77,8 +77,6 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** Auth messages are small; a longer one is refused before it is buffered. */
-    private static final int MAX_AUTH_MESSAGE = 8192;
     /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** How long a refused client may go on sending before the connection is closed under it. */
@@ -402,7 +400,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         if (runtime.admin().isDisabled(startup.database())) {
-            fatal(SqlState.INVALID_CATALOG_NAME, "database does not allow connections: " + startup.database());
+            fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + startup.database() + "\" is disabled");
             return;
         }
         poolDatabase = startup.database();
@@ -413,7 +411,7 @@ public final class ClientConnection extends PooledClient {
         listenMultiplex = poolMode != PoolMode.SESSION && pool.settings().listenMultiplex();
         if (poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0) {
             statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
-                    runtime.statementRegistry(), settings.maxPreparedStatements());
+                    runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats());
         }
         queryTimer = new QueryTimer(pool.stats());
         beginAuthentication(rc, settings, db.get());
@@ -425,7 +423,9 @@ public final class ClientConnection extends PooledClient {
      * password exchange. {@code db} is null for the admin console, which has no auth_query.
      */
     private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
+        // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
+        decoder.setLimits(FrontendMessageCheck.MAX_PASSWORD_MESSAGE, FrontendMessageCheck.MAX_PASSWORD_MESSAGE,
+                PgFrameDecoder.StreamPolicy.NONE, FrontendMessageCheck::maxAuthLength);
         AuthType authType = settings.authType();
         if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
             return; // refused, or logged in by peer or certificate
@@ -712,6 +712,7 @@ public final class ClientConnection extends PooledClient {
             loginTimer = null;
         }
         phase = Phase.READY;
+        pool.stats().clientLoggedIn();
         log.debug("{} login done", this);
         channel.config().setAutoRead(true);
         if (!pendingMessages.isEmpty()) {
@@ -746,6 +747,11 @@ public final class ClientConnection extends PooledClient {
         }
         if (awaitingListen) {
             holdWhileListening(msg);
+            return;
+        }
+        if (type == MessageType.FLUSH && server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
+            flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
+            channel.flush();
             return;
         }
         boolean first = startsMessage(msg);
@@ -958,8 +964,9 @@ public final class ClientConnection extends PooledClient {
                     server.requestSent();
                     unsyncedExtended = false;
                 }
+                // NOTE: not FLUSH: after a Sync it asks for nothing (psycopg ends pipelines with Sync, Flush).
                 case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+                     MessageType.CLOSE -> unsyncedExtended = true;
                 default -> {
                 }
             }
@@ -1171,6 +1178,7 @@ public final class ClientConnection extends PooledClient {
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     private void startConsole(RuntimeConfig rc, Settings settings) {
         console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), id, this::fail);
+        console.applicationName(applicationName());
         if (console.trustedPeer()) {
             loginSucceeded(null);
             return;
@@ -1208,6 +1216,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    public int preparedStatementCount() {
+        StatementRewriter rewriter = statementRewriter;
+        return rewriter == null ? 0 : rewriter.clientStatementCount();
     }
 
     public long connectedAtMillis() {
