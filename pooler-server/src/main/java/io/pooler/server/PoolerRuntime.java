@@ -30,6 +30,7 @@ public final class PoolerRuntime {
     private final PoolRegistry pools = new PoolRegistry();
     private final ConnectionLimits limits = new ConnectionLimits();
     private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
+    private final io.pooler.protocol.ParameterMaps parameterMaps = new io.pooler.protocol.ParameterMaps();
     private final io.pooler.server.listen.ListenerHubs listenerHubs = new io.pooler.server.listen.ListenerHubs();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final CancelRegistry cancelRegistry = new CancelRegistry(() -> config().config().settings().peerId());
@@ -116,6 +117,11 @@ public final class PoolerRuntime {
     /** Server-side names of prepared statements, shared by every pool. */
     public io.pooler.protocol.prepared.StatementRegistry statementRegistry() {
         return statementRegistry;
+    }
+
+    /** Clients' session parameter maps, one instance per distinct set of values (an idle client costs little). */
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return parameterMaps;
     }
 
     public ConnectionLimits limits() {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -42,6 +43,11 @@ public abstract class ProcessTarget implements Target {
     /** Lines for this pooler's [pgbouncer] section only, after the ones both poolers share. */
     protected String extraSettings() {
         return "";
+    }
+
+    /** Variables for the process's environment, besides this process's own. */
+    protected Map<String, String> environment(Path configFile) throws IOException {
+        return Map.of();
     }
 
     /** Lets the process read its files, when it runs as another user. */
@@ -79,7 +85,9 @@ public abstract class ProcessTarget implements Target {
         Files.writeString(ini, iniForPort.apply(port) + extraSettings());
         logFile = dir.resolve(key() + ".log");
         prepareFiles(dir);
-        process = new ProcessBuilder(command(ini))
+        ProcessBuilder builder = new ProcessBuilder(command(ini));
+        builder.environment().putAll(environment(ini));
+        process = builder
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))

@@ -209,7 +209,9 @@ public final class FleetBench {
     }
 
     PoolerTarget poolerTarget(ProcessTarget.Backend backend, List<String> settings) {
-        return new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerJavaOptions(), false, settings);
+        // Started through the launcher script, as users start it, so its JVM options are the ones measured.
+        return new PoolerTarget(options.workDir(), backend, options.poolerJar(), Path.of("pooler-server/src/main/dist/pooler"),
+                options.poolerJavaOptions(), false, settings);
     }
 
     static <T> List<T> rotated(List<T> targets, int round) {

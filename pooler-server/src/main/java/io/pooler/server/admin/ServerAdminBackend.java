@@ -1,5 +1,6 @@
 package io.pooler.server.admin;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
@@ -7,6 +8,7 @@ import io.netty.channel.unix.UnixChannel;
 import io.pooler.admin.AdminBackend;
 import io.pooler.admin.FdView;
 import io.pooler.admin.PoolView;
+import io.pooler.admin.PreparedStatementsView;
 import io.pooler.admin.SocketView;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.PoolerConfig;
@@ -18,6 +20,7 @@ import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.PoolerServer;
 import io.pooler.server.RuntimeConfig;
@@ -208,6 +211,32 @@ public final class ServerAdminBackend implements AdminBackend {
             rows.add(new FdView(-1, "server", s.user(), s.database(), s.addr(), s.port(), 0, 0));
         }
         return rows;
+    }
+
+    @Override
+    public PreparedStatementsView preparedStatements() {
+        int onServers = 0;
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledServer s : pool.servers()) {
+                if (s instanceof ServerConnection connection) {
+                    onServers += connection.statements().size(); // synchronized: safe from any thread
+                }
+            }
+        }
+        StatementRegistry registry = runtime.statementRegistry();
+        return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
+    }
+
+    @Override
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return runtime.parameterMaps();
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        // No channel sets ChannelOption.ALLOCATOR, so a listener's is every connection's.
+        List<Channel> listeners = server.listeners();
+        return listeners.isEmpty() ? ByteBufAllocator.DEFAULT : listeners.get(0).config().getAllocator();
     }
 
     private static int fd(Channel channel) {

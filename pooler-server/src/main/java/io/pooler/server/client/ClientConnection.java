@@ -22,6 +22,7 @@ import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.protocol.MessageType;
+import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
@@ -49,11 +50,12 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One client connection: its startup and login, then relaying its messages to the server it is
@@ -95,14 +97,23 @@ public final class ClientConnection extends PooledClient {
     private PoolMode poolMode;
     private ClientAuthenticator authenticator;
     private TrackedParameters tracked;
-    /** Parameter values this client should see on whatever server it uses. */
-    private final Map<String, String> wantedParameters = new ConcurrentHashMap<>();
+    /**
+     * Parameter values this client should see on whatever server it uses: an interned immutable map,
+     * shared with every client that wants the same values, replaced (copy on write) when one changes.
+     */
+    private volatile Map<String, String> wantedParameters = Map.of();
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<ClientConnection, Map> WANTED =
+            AtomicReferenceFieldUpdater.newUpdater(ClientConnection.class, Map.class, "wantedParameters");
     private volatile boolean parametersDirty;
     private int cancelProcessId;
     private int cancelSecretKey;
 
-    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
-    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
+    /**
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
+     * with room for one and grows on use: an idle client should cost little.
+     */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     private volatile long lastActivityNanos = System.nanoTime();
@@ -363,7 +374,7 @@ public final class ClientConnection extends PooledClient {
         RuntimeConfig rc = runtime.config();
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
-        startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
+        startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters(), runtime.parameterMaps());
         if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
             fatal(SqlState.PROTOCOL_VIOLATION, "SSL required");
             return;
@@ -680,12 +691,14 @@ public final class ClientConnection extends PooledClient {
         }
         Map<String, String> serverValues = pool.welcomeParameters();
         Settings settings = runtime.config().config().settings();
+        Map<String, String> wanted = new HashMap<>();
         for (String name : tracked.names()) {
             String value = startupValue(name, serverValues);
             if (value != null) {
-                wantedParameters.put(name, value);
+                wanted.put(name, value);
             }
         }
+        wantedParameters = runtime.parameterMaps().intern(wanted);
         if (settings.logConnections()) {
             log.info("{} login attempt: db={} user={} tls={}", this, startup.database(), startup.user(), tls());
         }
@@ -1098,14 +1111,21 @@ public final class ClientConnection extends PooledClient {
             if (own == null) {
                 own = value;
             }
-            wantedParameters.put(name, own);
+            want(name, own);
             if (!own.equals(value)) {
                 parametersDirty = true;
             }
             return own;
         }
-        wantedParameters.put(name, value);
+        want(name, value);
         return value;
+    }
+
+    /** Sets one wanted value; from any thread (a server's loop reports values). */
+    @SuppressWarnings("unchecked")
+    private void want(String name, String value) {
+        ParameterMaps maps = runtime.parameterMaps();
+        WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
     }
 
     /** The linked server's connection ended. Any thread. */
