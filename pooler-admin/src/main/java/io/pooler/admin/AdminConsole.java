@@ -11,7 +11,10 @@ import io.pooler.admin.control.SetCommand;
 import io.pooler.admin.control.Shutdown;
 import io.pooler.admin.control.Suspend;
 import io.pooler.admin.control.WaitClose;
-import io.pooler.admin.show.EmptyShow;
+import io.pooler.admin.show.ShowDnsHosts;
+import io.pooler.admin.show.ShowDnsZones;
+import io.pooler.admin.show.ShowPeerPools;
+import io.pooler.admin.show.ShowPeers;
 import io.pooler.admin.show.ShowAdvice;
 import io.pooler.admin.show.FakeParameters;
 import io.pooler.admin.show.ShowConfig;
@@ -19,6 +22,7 @@ import io.pooler.admin.show.ShowDatabases;
 import io.pooler.admin.show.ShowFds;
 import io.pooler.admin.show.ShowHelp;
 import io.pooler.admin.show.ShowLists;
+import io.pooler.admin.show.ShowListeners;
 import io.pooler.admin.show.ShowMem;
 import io.pooler.admin.show.ShowPools;
 import io.pooler.admin.show.ShowSockets;
@@ -62,10 +66,11 @@ public final class AdminConsole {
             Map.entry("mem", new ShowMem()),
             Map.entry("fds", new ShowFds()),
             Map.entry("state", new ShowState()),
-            Map.entry("dns_hosts", EmptyShow.dnsHosts()),
-            Map.entry("dns_zones", EmptyShow.dnsZones()),
-            Map.entry("peers", EmptyShow.peers()),
-            Map.entry("peer_pools", EmptyShow.peerPools()));
+            Map.entry("dns_hosts", new ShowDnsHosts()),
+            Map.entry("dns_zones", new ShowDnsZones()),
+            Map.entry("peers", new ShowPeers()),
+            Map.entry("listeners", new ShowListeners()),
+            Map.entry("peer_pools", new ShowPeerPools()));
 
     private static final Map<String, AdminCommand> CONTROL = Map.ofEntries(
             Map.entry("pause", new Pause()),

@@ -9,7 +9,7 @@ import java.util.Set;
  * Loads a {@code pgbouncer.ini}-format file into a {@link PoolerConfig}.
  *
  * <p>Sections: {@code [pgbouncer]} (required, keys ignore case), {@code [databases]}, {@code [users]}, and
- * {@code [peers]}, whose entries are accepted with a warning each. Unknown sections and keys, malformed lines
+ * {@code [peers]} (PgBouncer 1.19+: {@code <peer_id> = host=... port=... pool_size=...}). Unknown sections and keys, malformed lines
  * and bad values stop loading with a {@link ConfigException} naming file, line and key; keys PgBouncer has but
  * Pooler does not act on yet load with one warning per key. Relative file names ({@code %include},
  * {@code auth_file}, {@code pidfile}, {@code logfile}) are resolved against the configuration file's
@@ -39,6 +39,7 @@ public final class ConfigLoader {
         private final SettingsBuilder settings = new SettingsBuilder();
         private final Map<String, DatabaseEntry> databases = new LinkedHashMap<>();
         private final Map<String, UserEntry> users = new LinkedHashMap<>();
+        private final Map<Integer, PeerEntry> peers = new java.util.TreeMap<>();
         private DatabaseEntry fallbackDatabase;
         private boolean sawMainSection;
 
@@ -56,7 +57,7 @@ public final class ConfigLoader {
                 case MAIN_SECTION -> settings.set(at, key, value, warnings);
                 case "databases" -> addDatabase(at, key, value);
                 case "users" -> addUser(at, key, value);
-                case "peers" -> warnings.add(at, "[peers] entry \"" + key + "\" is not supported yet and is ignored");
+                case "peers" -> addPeer(at, key, value);
                 default -> throw new IllegalStateException("section() lets only known sections through: " + section);
             }
         }
@@ -81,12 +82,29 @@ public final class ConfigLoader {
             users.put(name, new UserEntry(name, params));
         }
 
+        /** PgBouncer's {@code parse_peer}: the key is the peer id, 1 to 65535; {@code host=} is required. */
+        private void addPeer(SourceLine at, String key, String connectionString) throws ConfigException {
+            int id;
+            try {
+                id = (int) ValueParsers.parseInteger(key, 1, 0xFFFF);
+            } catch (InvalidValueException e) {
+                throw new ConfigException(at, "ids of peers must be a number larger than 0 and at most 65535: \""
+                        + key + "\"");
+            }
+            Map<String, Object> params = EntryParams.parse("peers", "peer " + id, connectionString,
+                    KeyRegistry::peerKey, at, warnings);
+            if (params.get("host") == null || ((String) params.get("host")).isEmpty()) {
+                throw new ConfigException(at, "host was not provided for peer " + id);
+            }
+            peers.put(id, PeerEntry.of(id, params));
+        }
+
         LoadedConfig finish(Path file) throws ConfigException {
             if (!sawMainSection) {
                 // PgBouncer refuses such a file too ("main section missing from config file").
                 throw new ConfigException(file, 0, "no [" + MAIN_SECTION + "] section");
             }
-            PoolerConfig config = new PoolerConfig(settings.build(file), databases, fallbackDatabase, users, file);
+            PoolerConfig config = new PoolerConfig(settings.build(file), databases, fallbackDatabase, users, peers, file);
             return new LoadedConfig(config, warnings.toList());
         }
     }

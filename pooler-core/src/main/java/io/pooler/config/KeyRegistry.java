@@ -65,9 +65,9 @@ public final class KeyRegistry {
             string("conffile", null, ONLINE, IGNORED),
             integer("default_pool_size", "20", ONLINE, SUPPORTED),
             bool("disable_pqexec", "0", RESTART, IGNORED),
-            seconds("dns_max_ttl", "15", ONLINE, IGNORED),
-            seconds("dns_nxdomain_ttl", "15", ONLINE, IGNORED),
-            seconds("dns_zone_check_period", "0", ONLINE, IGNORED),
+            seconds("dns_max_ttl", "15", ONLINE, SUPPORTED),
+            seconds("dns_nxdomain_ttl", "15", ONLINE, SUPPORTED),
+            seconds("dns_zone_check_period", "0", ONLINE, SUPPORTED),
             seconds("idle_transaction_timeout", "0", ONLINE, SUPPORTED),
             list("ignore_startup_parameters", "", ONLINE, SUPPORTED),
             string("job_name", "pgbouncer", RESTART, IGNORED),
@@ -89,7 +89,7 @@ public final class KeyRegistry {
             integer("max_user_client_connections", "0", ONLINE, SUPPORTED),
             integer("max_user_connections", "0", ONLINE, SUPPORTED),
             integer("min_pool_size", "0", ONLINE, SUPPORTED),
-            integer("peer_id", "0", ONLINE, IGNORED).range(0, 16383),
+            integer("peer_id", "0", ONLINE, SUPPORTED).range(0, 16383),
             string("pidfile", "", RESTART, SUPPORTED),
             integer("pkt_buf", "4096", RESTART, IGNORED),
             choice("pool_mode", "session", ONLINE, SUPPORTED, POOL_MODES),
@@ -98,9 +98,9 @@ public final class KeyRegistry {
             seconds("query_wait_timeout", "120", ONLINE, SUPPORTED),
             integer("reserve_pool_size", "0", ONLINE, SUPPORTED),
             seconds("reserve_pool_timeout", "5", ONLINE, SUPPORTED),
-            string("resolv_conf", "", RESTART, IGNORED),
+            string("resolv_conf", "", RESTART, SUPPORTED),
             integer("sbuf_loopcnt", "5", ONLINE, IGNORED),
-            integer("scram_iterations", "4096", ONLINE, IGNORED).range(1, Integer.MAX_VALUE),
+            integer("scram_iterations", "4096", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),
             seconds("server_check_delay", "30", ONLINE, SUPPORTED),
             string("server_check_query", "<empty>", ONLINE, SUPPORTED),
             seconds("server_connect_timeout", "15", ONLINE, SUPPORTED),
@@ -134,7 +134,7 @@ public final class KeyRegistry {
             integer("tcp_socket_buffer", "0", ONLINE, IGNORED),
             integer("tcp_user_timeout", "0", ONLINE, IGNORED),
             list("track_extra_parameters", "IntervalStyle", RESTART, SUPPORTED),
-            seconds("transaction_timeout", "0", ONLINE, IGNORED),
+            seconds("transaction_timeout", "0", ONLINE, SUPPORTED),
             string("unix_socket_dir", "/tmp", RESTART, SUPPORTED),
             string("unix_socket_group", "", RESTART, SUPPORTED),
             integer("unix_socket_mode", "0777", RESTART, SUPPORTED).range(0, 0777),
@@ -154,7 +154,10 @@ public final class KeyRegistry {
             // Pooler's own: in transaction and statement pooling, a client that leaves state in its
             // server's session (SET, PREPARE, WITH HOLD cursors, temp tables, advisory locks, LOAD,
             // LISTEN) keeps its server until it clears that state. 0 behaves as PgBouncer does.
-            bool("pin_on_session_state", "1", ONLINE, SUPPORTED));
+            bool("pin_on_session_state", "1", ONLINE, SUPPORTED),
+            // Pooler's own: in transaction and statement pooling, LISTEN/UNLISTEN are answered by the
+            // pooler and served by one listening server connection per pool. 0: LISTEN pins the client.
+            bool("listen_multiplex", "1", ONLINE, SUPPORTED));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,
@@ -180,13 +183,25 @@ public final class KeyRegistry {
             integer("max_db_client_connections", null, RESTART, SUPPORTED),
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
             bool("pin_on_session_state", null, RESTART, SUPPORTED),
+            bool("listen_multiplex", null, RESTART, SUPPORTED),
             string("connect_query", null, RESTART, IGNORED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),
             string("datestyle", null, RESTART, SUPPORTED),
             string("timezone", null, RESTART, SUPPORTED),
-            seconds("server_lifetime", null, RESTART, IGNORED),
-            choice("load_balance_hosts", null, RESTART, IGNORED, LOAD_BALANCE_HOSTS));
+            seconds("server_lifetime", null, RESTART, SUPPORTED),
+            // PgBouncer's master (after 1.25.2); a [users] value wins over this one.
+            seconds("query_wait_timeout", null, RESTART, SUPPORTED),
+            choice("load_balance_hosts", null, RESTART, SUPPORTED, LOAD_BALANCE_HOSTS));
+
+    /**
+     * The keys of a {@code [peers]} entry (PgBouncer's {@code parse_peer}): where another Pooler or PgBouncer
+     * of the group listens, and how many cancel requests may be in flight to it at once.
+     */
+    private static final List<ConfigKey> PEER_KEYS = List.of(
+            string("host", null, RESTART, SUPPORTED),
+            integer("port", null, RESTART, SUPPORTED).range(1, 65535),
+            integer("pool_size", null, RESTART, SUPPORTED));
 
     /** {@code reserve_pool} is the pre-1.24 name PgBouncer still accepts. */
     private static final Map<String, String> DATABASE_ALIASES = Map.of("reserve_pool", "reserve_pool_size");
@@ -199,14 +214,17 @@ public final class KeyRegistry {
             integer("reserve_pool_size", null, RESTART, SUPPORTED),
             integer("max_user_connections", null, RESTART, SUPPORTED),
             integer("max_user_client_connections", null, RESTART, SUPPORTED),
-            seconds("query_timeout", null, RESTART, IGNORED),
-            seconds("idle_transaction_timeout", null, RESTART, IGNORED),
-            seconds("transaction_timeout", null, RESTART, IGNORED),
-            seconds("client_idle_timeout", null, RESTART, IGNORED));
+            seconds("query_timeout", null, RESTART, SUPPORTED),
+            seconds("idle_transaction_timeout", null, RESTART, SUPPORTED),
+            seconds("transaction_timeout", null, RESTART, SUPPORTED),
+            seconds("client_idle_timeout", null, RESTART, SUPPORTED),
+            // PgBouncer's master (after 1.25.2).
+            seconds("query_wait_timeout", null, RESTART, SUPPORTED));
 
     private static final Map<String, ConfigKey> PGBOUNCER_BY_NAME = byName(PGBOUNCER_KEYS, PGBOUNCER_ALIASES);
     private static final Map<String, ConfigKey> DATABASE_BY_NAME = byName(DATABASE_KEYS, DATABASE_ALIASES);
     private static final Map<String, ConfigKey> USER_BY_NAME = byName(USER_KEYS, Map.of());
+    private static final Map<String, ConfigKey> PEER_BY_NAME = byName(PEER_KEYS, Map.of());
 
     private KeyRegistry() {
     }
@@ -229,6 +247,11 @@ public final class KeyRegistry {
     /** A {@code [users]} key by name; case matters, as in PgBouncer. */
     static Optional<ConfigKey> userKey(String name) {
         return Optional.ofNullable(USER_BY_NAME.get(name));
+    }
+
+    /** A {@code [peers]} key by name; case matters, as in PgBouncer. */
+    static Optional<ConfigKey> peerKey(String name) {
+        return Optional.ofNullable(PEER_BY_NAME.get(name));
     }
 
     static List<ConfigKey> databaseKeys() {

@@ -17,14 +17,21 @@ public final class PoolerConfig {
     private final Map<String, DatabaseEntry> databases;
     private final DatabaseEntry fallbackDatabase;
     private final Map<String, UserEntry> users;
+    private final Map<Integer, PeerEntry> peers;
     private final Path sourceFile;
 
     PoolerConfig(Settings settings, Map<String, DatabaseEntry> databases, DatabaseEntry fallbackDatabase,
                  Map<String, UserEntry> users, Path sourceFile) {
+        this(settings, databases, fallbackDatabase, users, Map.of(), sourceFile);
+    }
+
+    PoolerConfig(Settings settings, Map<String, DatabaseEntry> databases, DatabaseEntry fallbackDatabase,
+                 Map<String, UserEntry> users, Map<Integer, PeerEntry> peers, Path sourceFile) {
         this.settings = settings;
         this.databases = Collections.unmodifiableMap(new LinkedHashMap<>(databases));
         this.fallbackDatabase = fallbackDatabase;
         this.users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        this.peers = Collections.unmodifiableMap(new java.util.TreeMap<>(peers));
         this.sourceFile = sourceFile;
     }
 
@@ -34,7 +41,7 @@ public final class PoolerConfig {
 
     /** The same config with other settings (the admin console's SET); databases and users stay. */
     public PoolerConfig withSettings(Settings newSettings) {
-        return new PoolerConfig(newSettings, databases, fallbackDatabase, users, sourceFile);
+        return new PoolerConfig(newSettings, databases, fallbackDatabase, users, peers, sourceFile);
     }
 
     /** The {@code [databases]} entries in file order, without the {@code *} fallback. */
@@ -63,6 +70,14 @@ public final class PoolerConfig {
     /** The {@code [users]} entries in file order. */
     public Map<String, UserEntry> users() {
         return users;
+    }
+
+    /**
+     * The {@code [peers]} entries by peer id, in id order, this process's own id included if listed (it is
+     * allowed, so every member of a group can share one section; it is never forwarded to).
+     */
+    public Map<Integer, PeerEntry> peers() {
+        return peers;
     }
 
     /** The main configuration file, absolute. */

@@ -153,6 +153,35 @@ public final class Settings {
         return duration("server_connect_timeout");
     }
 
+    /**
+     * This process's id in a group of peered poolers, 1 to 16383; 0 (the default) disables peering. The
+     * id is written into every BackendKeyData this process hands out, so a peer that receives the cancel
+     * request knows where to forward it.
+     */
+    public int peerId() {
+        return integer("peer_id");
+    }
+
+    /** How long a successful DNS lookup is cached; the record's own TTL is ignored, as PgBouncer does. */
+    public Duration dnsMaxTtl() {
+        return duration("dns_max_ttl");
+    }
+
+    /** How long a failed lookup (NXDOMAIN or any error) is cached. */
+    public Duration dnsNxdomainTtl() {
+        return duration("dns_nxdomain_ttl");
+    }
+
+    /** How often each zone's SOA serial is checked; a changed serial looks its host names up again. ZERO: never. */
+    public Duration dnsZoneCheckPeriod() {
+        return duration("dns_zone_check_period");
+    }
+
+    /** A resolv.conf to read name servers from instead of the system's; empty if not set. */
+    public Optional<Path> resolvConf() {
+        return path("resolv_conf");
+    }
+
     public Duration serverLoginRetry() {
         return duration("server_login_retry");
     }
@@ -171,6 +200,10 @@ public final class Settings {
 
     public Duration idleTransactionTimeout() {
         return duration("idle_transaction_timeout");
+    }
+
+    public Duration transactionTimeout() {
+        return duration("transaction_timeout");
     }
 
     public Duration cancelWaitTimeout() {
@@ -424,6 +457,11 @@ public final class Settings {
     /** Pooler's own: keep a client on its server while it holds session state (transaction/statement mode). */
     public boolean pinOnSessionState() {
         return bool("pin_on_session_state");
+    }
+
+    /** Pooler's own: LISTEN served by one listener connection per pool (transaction/statement mode). */
+    public boolean listenMultiplex() {
+        return bool("listen_multiplex");
     }
 
     private boolean bool(String key) {

@@ -91,13 +91,10 @@ public final class PoolShard {
             client.onWelcomeReady();
             return;
         }
-        ErrorResponse failFast = pool.recentLoginFailure();
-        if (failFast != null) {
-            client.onWaitFailed(failFast);
-            return;
-        }
+        // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout) rather
+        // than replaying an old failure: the janitor retries after server_login_retry.
         moveClient(client, loginClients, ClientState.LOGIN);
-        if (!pool.isPaused()) {
+        if (!pool.isPaused() && pool.recentLoginFailure() == null) {
             launchForLogin();
         }
     }
@@ -160,7 +157,7 @@ public final class PoolShard {
                 }
             }
         }
-        releaseServer(server);
+        releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
     }
 
     /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
@@ -186,10 +183,14 @@ public final class PoolShard {
      * list. A server marked close-needed, or past its lifetime, or released during PAUSE, is closed.
      */
     public void releaseServer(PooledServer server) {
+        releaseServer(server, true);
+    }
+
+    private void releaseServer(PooledServer server, boolean enforceLifetime) {
         checkLoop();
         unlink(server);
         long now = pool.now();
-        if (server.closeNeeded || pool.isPaused() || pastLifetime(server, now)) {
+        if (server.closeNeeded || pool.isPaused() || enforceLifetime && pastLifetime(server, now)) {
             String reason = server.closeNeeded ? "close needed" : pool.isPaused() ? "pause" : "server lifetime over";
             dropServer(server);
             server.close(reason);

@@ -371,9 +371,9 @@ class ConfigLoaderTest {
 
     @Test
     void keepsTheValueOfAnUnsupportedKeyForShowConfig() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "transaction_timeout = 2.50", "service_name = svc");
+        LoadedConfig loaded = load("[pgbouncer]", "suspend_timeout = 2.50", "service_name = svc");
 
-        assertEquals("2.5", loaded.config().settings().raw("transaction_timeout"));
+        assertEquals("2.5", loaded.config().settings().raw("suspend_timeout"));
         assertEquals("svc", loaded.config().settings().raw("job_name"));
         assertEquals(2, loaded.warnings().size());
     }
@@ -387,25 +387,53 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void warnsAboutEachPeersEntry() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "[peers]", "1 = host=/tmp/pgbouncer1", "2 = host=/tmp/pgbouncer2");
+    void readsThePeersSection() throws Exception {
+        LoadedConfig loaded = load("[pgbouncer]", "peer_id = 2", "default_pool_size = 7", "[peers]",
+                "1 = host=/tmp/pgbouncer1", "3 = host=10.0.0.3 port=7432 pool_size=2", "2 = host=self.example.com");
 
-        Path file = dir.resolve("pooler.ini").toAbsolutePath();
-        assertEquals(List.of(
-                file + ":3: [peers] entry \"1\" is not supported yet and is ignored",
-                file + ":4: [peers] entry \"2\" is not supported yet and is ignored"), loaded.warnings());
+        PoolerConfig config = loaded.config();
+        assertEquals(List.of(), loaded.warnings());
+        assertEquals(2, config.settings().peerId());
+        assertEquals(List.of(1, 2, 3), List.copyOf(config.peers().keySet()), "in id order");
+        PeerEntry one = config.peers().get(1);
+        assertEquals("/tmp/pgbouncer1", one.host());
+        assertEquals(6432, one.port(), "PgBouncer's default port for peers");
+        assertTrue(one.isUnixSocket());
+        assertEquals(7, one.effectivePoolSize(config.settings()), "default_pool_size when not set");
+        assertEquals(new PeerEntry(3, "10.0.0.3", 7432, java.util.OptionalInt.of(2)), config.peers().get(3));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "0 = host=x | ids of peers must be a number larger than 0 and at most 65535",
+            "65536 = host=x | ids of peers must be a number larger than 0 and at most 65535",
+            "one = host=x | ids of peers must be a number larger than 0 and at most 65535",
+            "1 = port=6432 | host was not provided for peer 1",
+            "1 = host=x dbname=y | peer 1: unknown key \"dbname\" in [peers]",
+            "1 = host=x port=0 | peer 1: invalid value \"0\" for key \"port\""})
+    void refusesABadPeer(String line, String message) {
+        ConfigException e = loadFails("[pgbouncer]", "[peers]", line);
+
+        assertTrue(e.getMessage().contains(":3: " + message), e.getMessage());
+    }
+
+    @Test
+    void peerIdIsAtMost16383() {
+        ConfigException e = loadFails("[pgbouncer]", "peer_id = 16384");
+
+        assertTrue(e.getMessage().contains("peer_id"), e.getMessage());
     }
 
     @Test
     void warningsComeInFileOrder() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "dns_max_ttl = 15", "[databases]", "a = connect_query='SELECT 1'",
-                "[users]", "u = query_timeout=5", "[pgbouncer]", "pkt_buf = 8192");
+        LoadedConfig loaded = load("[pgbouncer]", "server_round_robin = 1", "[databases]", "a = connect_query='SELECT 1'",
+                "[users]", "u = pool_size=5", "[pgbouncer]", "suspend_timeout = 5", "pkt_buf = 8192");
 
         List<String> lines = new ArrayList<>();
         for (String warning : loaded.warnings()) {
             lines.add(warning.substring(warning.indexOf(':') + 1, warning.indexOf(':', warning.indexOf(':') + 1)));
         }
-        assertEquals(List.of("2", "4", "6", "8"), lines);
+        assertEquals(List.of("2", "4", "8", "9"), lines);
     }
 
     @Test

@@ -213,13 +213,27 @@ class DatabasesSectionTest {
                         + " max_db_client_connections=5");
 
         assertEquals(List.of(
-                file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"load_balance_hosts\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"server_lifetime\" in [databases] is not supported yet and is ignored"),
+                file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored"),
                 loaded.warnings());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(60)),
+                loaded.config().databases().get("b").serverLifetime());
         assertEquals(List.of("a", "b"), List.copyOf(loaded.config().databases().keySet()));
         assertEquals(2, loaded.config().databases().get("a").minPoolSize().getAsInt());
         assertEquals(5, loaded.config().databases().get("b").maxDbClientConnections().getAsInt());
+    }
+
+    @Test
+    void aHostListKeepsItsOrderAndLoadBalanceHostsDefaultsToRoundRobin() throws Exception {
+        LoadedConfig loaded = load("a = host=db1.example.com,10.0.0.2,db3 port=6543",
+                "b = host=one load_balance_hosts=disable", "c = dbname=c");
+
+        DatabaseEntry a = loaded.config().databases().get("a");
+        assertEquals(List.of("db1.example.com", "10.0.0.2", "db3"), a.hosts());
+        assertEquals(6543, a.port());
+        assertEquals(LoadBalanceHosts.ROUND_ROBIN, a.loadBalanceHosts());
+        assertEquals(List.of("one"), loaded.config().databases().get("b").hosts());
+        assertEquals(LoadBalanceHosts.DISABLE, loaded.config().databases().get("b").loadBalanceHosts());
+        assertEquals(List.of(), loaded.config().databases().get("c").hosts());
     }
 
     @Test

@@ -49,7 +49,7 @@ class PoolShardTest {
     private Pool pool(int poolSize, int maxDb, int maxUser) {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, 0, Duration.ofSeconds(5), maxDb,
                 maxUser, Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(15), Duration.ofSeconds(2),
-                Duration.ofSeconds(30), true);
+                Duration.ofSeconds(30), true, false);
         pool = new Pool(new PoolKey("db", "user"), settings, FakeServer::new,
                 new PoolLimits(dbServers, userServers, p -> false, p -> false), clock::get);
         return pool;
@@ -400,7 +400,8 @@ class PoolShardTest {
     private static PoolSettings withPoolSize(PoolSettings s, int size) {
         return new PoolSettings(s.poolMode(), size, s.minPoolSize(), s.reservePoolSize(), s.reservePoolTimeout(),
                 s.maxDbConnections(), s.maxUserConnections(), s.serverIdleTimeout(), s.serverLifetime(),
-                s.serverLoginRetry(), s.queryWaitTimeout(), s.serverCheckDelay(), s.pinOnSessionState());
+                s.serverLoginRetry(), s.queryWaitTimeout(), s.serverCheckDelay(), s.pinOnSessionState(),
+                s.listenMultiplex());
     }
 
     /** Lets the tasks the shards posted to each other run out. */

@@ -30,13 +30,16 @@ public final class PoolerRuntime {
     private final PoolRegistry pools = new PoolRegistry();
     private final ConnectionLimits limits = new ConnectionLimits();
     private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
+    private final io.pooler.protocol.ParameterMaps parameterMaps = new io.pooler.protocol.ParameterMaps();
+    private final io.pooler.server.listen.ListenerHubs listenerHubs = new io.pooler.server.listen.ListenerHubs();
     private final AtomicInteger clientCount = new AtomicInteger();
-    private final CancelRegistry cancelRegistry = new CancelRegistry();
+    private final CancelRegistry cancelRegistry = new CancelRegistry(() -> config().config().settings().peerId());
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
     private final byte[] processSecret = new byte[32];
     private final Transport transport;
     private final EventLoopGroup workers;
     private final BackendConnector backendConnector;
+    private final io.pooler.server.peers.PeerPools peers;
     private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
     private final AdminState admin = new AdminState();
     private volatile ServerAdminBackend adminBackend;
@@ -49,6 +52,7 @@ public final class PoolerRuntime {
         this.transport = transport;
         this.workers = workers;
         this.backendConnector = new BackendConnector(this);
+        this.peers = new io.pooler.server.peers.PeerPools(backendConnector, workers, () -> config().config());
         new SecureRandom().nextBytes(processSecret);
         warmScramVerifiers(initial);
     }
@@ -111,9 +115,19 @@ public final class PoolerRuntime {
         return asked;
     }
 
+    /** The pools' LISTEN multiplexers. */
+    public io.pooler.server.listen.ListenerHubs listenerHubs() {
+        return listenerHubs;
+    }
+
     /** Server-side names of prepared statements, shared by every pool. */
     public io.pooler.protocol.prepared.StatementRegistry statementRegistry() {
         return statementRegistry;
+    }
+
+    /** Clients' session parameter maps, one instance per distinct set of values (an idle client costs little). */
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return parameterMaps;
     }
 
     public ConnectionLimits limits() {
@@ -161,6 +175,11 @@ public final class PoolerRuntime {
 
     public BackendConnector backendConnector() {
         return backendConnector;
+    }
+
+    /** Cancel requests on their way to other poolers of [peers]. */
+    public io.pooler.server.peers.PeerPools peers() {
+        return peers;
     }
 
     public ShutdownMode shutdownMode() {

@@ -95,8 +95,6 @@ public final class PoolerServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(workers)
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -150,7 +148,10 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
-        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
+        // TCP options on TCP listeners only: a unix socket has neither, and Netty warns on every accept.
+        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
         if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }

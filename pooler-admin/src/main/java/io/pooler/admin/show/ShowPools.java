@@ -44,7 +44,9 @@ public final class ShowPools extends ShowCommand {
                     c.clActiveCancelReq(), c.clWaitingCancelReq(),
                     c.svActive(), c.svActiveCancel(), c.svBeingCanceled(), c.svIdle(), c.svUsed(), c.svTested(), c.svLogin(),
                     (int) (c.maxWaitMicros() / 1_000_000), (int) (c.maxWaitMicros() % 1_000_000),
-                    pool.poolMode().configName(), null, wait.p50(), wait.p95(), wait.p99());
+                    pool.poolMode().configName(),
+                    backend.config().findDatabase(pool.database()).map(ShowDatabases::loadBalanceHosts).orElse(null),
+                    wait.p50(), wait.p95(), wait.p99());
         }
         if (!consoleListed) {
             consoleRow(rs, consoleClients);

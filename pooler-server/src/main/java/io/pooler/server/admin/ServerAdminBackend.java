@@ -1,5 +1,6 @@
 package io.pooler.server.admin;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
@@ -10,6 +11,7 @@ import io.pooler.admin.wire.Response;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.admin.FdView;
 import io.pooler.admin.PoolView;
+import io.pooler.admin.PreparedStatementsView;
 import io.pooler.admin.SocketView;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.PoolerConfig;
@@ -21,6 +23,7 @@ import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.PoolerServer;
 import io.pooler.server.RuntimeConfig;
@@ -177,6 +180,44 @@ public final class ServerAdminBackend implements AdminBackend {
     }
 
     @Override
+    public List<io.pooler.admin.PeerPoolView> peerPools() {
+        return runtime.peers().rows().stream()
+                .map(r -> new io.pooler.admin.PeerPoolView(r.peerId(), r.clActiveCancelReq(), r.clWaitingCancelReq(),
+                        r.svActiveCancel(), r.svLogin()))
+                .toList();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsHostView> dnsHosts() {
+        long now = System.nanoTime();
+        return runtime.backendConnector().dns().hosts().stream()
+                .map(h -> new io.pooler.admin.DnsHostView(h.hostname(), h.ttlSeconds(now), h.addrs()))
+                .toList();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsZoneView> dnsZones() {
+        return runtime.backendConnector().dns().zones().stream()
+                .map(z -> new io.pooler.admin.DnsZoneView(z.zonename(), z.serial(), z.count()))
+                .toList();
+    }
+
+    @Override
+    public int dnsQueriesInFlight() {
+        return runtime.backendConnector().dns().queriesInFlight();
+    }
+
+    @Override
+    public List<io.pooler.admin.ListenerView> listeners() {
+        return runtime.listenerHubs().views();
+    }
+
+    @Override
+    public long notificationsDelivered() {
+        return runtime.listenerHubs().delivered();
+    }
+
+    @Override
     public List<FdView> fds() {
         return fds(clients(), servers());
     }
@@ -194,6 +235,32 @@ public final class ServerAdminBackend implements AdminBackend {
             rows.add(new FdView(-1, "server", s.user(), s.database(), s.addr(), s.port(), 0, 0));
         }
         return rows;
+    }
+
+    @Override
+    public PreparedStatementsView preparedStatements() {
+        int onServers = 0;
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledServer s : pool.servers()) {
+                if (s instanceof ServerConnection connection) {
+                    onServers += connection.statements().size(); // synchronized: safe from any thread
+                }
+            }
+        }
+        StatementRegistry registry = runtime.statementRegistry();
+        return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
+    }
+
+    @Override
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return runtime.parameterMaps();
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        // No channel sets ChannelOption.ALLOCATOR, so a listener's is every connection's.
+        List<Channel> listeners = server.listeners();
+        return listeners.isEmpty() ? ByteBufAllocator.DEFAULT : listeners.get(0).config().getAllocator();
     }
 
     private static int fd(Channel channel) {
@@ -273,7 +340,8 @@ public final class ServerAdminBackend implements AdminBackend {
         } else {
             state.pausedDatabases().add(database);
         }
-        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database killed by admin");
+        // PgBouncer's kill_pool reason, word for word.
+        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database removed");
         for (Pool pool : pools) {
             pool.pause();
             pool.onEachShard(shard -> {
@@ -327,7 +395,11 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread);
+        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread)
+                .thenApply(failure -> {
+                    failure.ifPresent(details -> log.error("RELOAD Failed, see logs for more details"));
+                    return failure;
+                });
     }
 
     private static void runOnReloadThread(Runnable task) {

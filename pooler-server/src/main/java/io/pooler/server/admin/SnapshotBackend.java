@@ -144,4 +144,51 @@ final class SnapshotBackend implements AdminBackend {
     public void set(String key, String value) {
         backend.set(key, value);
     }
+
+    // Read-only views of state that is immutable, atomic or owned by its own class: delegated as they are.
+
+    @Override
+    public io.pooler.admin.PreparedStatementsView preparedStatements() {
+        return backend.preparedStatements();
+    }
+
+    @Override
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return backend.parameterMaps();
+    }
+
+    @Override
+    public io.netty.buffer.ByteBufAllocator allocator() {
+        return backend.allocator();
+    }
+
+    @Override
+    public List<io.pooler.admin.ListenerView> listeners() {
+        return backend.listeners();
+    }
+
+    @Override
+    public long notificationsDelivered() {
+        return backend.notificationsDelivered();
+    }
+
+    @Override
+    public List<io.pooler.admin.PeerPoolView> peerPools() {
+        return backend.peerPools();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsHostView> dnsHosts() {
+        return backend.dnsHosts();
+    }
+
+    @Override
+    public List<io.pooler.admin.DnsZoneView> dnsZones() {
+        return backend.dnsZones();
+    }
+
+    @Override
+    public int dnsQueriesInFlight() {
+        return backend.dnsQueriesInFlight();
+    }
 }

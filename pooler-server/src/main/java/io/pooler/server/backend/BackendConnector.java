@@ -18,6 +18,8 @@ import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
 import io.pooler.server.tls.ServerTls;
 import io.pooler.server.tls.ServerTlsNegotiator;
+import io.pooler.server.dns.DnsCache;
+import io.pooler.server.dns.DnsResolvers;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
@@ -25,14 +27,23 @@ import java.net.SocketAddress;
 
 /**
  * Makes server connections for pools. Each opens on the event loop it is given, which is the loop of
- * the client that needed it, so a linked pair usually runs on one thread.
+ * the client that needed it, so a linked pair usually runs on one thread. Host names go through the
+ * {@link DnsCache}; host lists and failover are {@link ServerDial}'s. Also makes the one-off connections
+ * of cancel requests, to servers and to peers.
  */
 public final class BackendConnector implements ServerFactory {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendConnector.class);
     private final PoolerRuntime runtime;
+    private final DnsCache dns;
+    private final java.util.concurrent.ConcurrentHashMap<String, HostCursor> hostCursors =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public BackendConnector(PoolerRuntime runtime) {
         this.runtime = runtime;
+        EventLoop dnsLoop = runtime.workers().next();
+        this.dns = new DnsCache(dnsLoop,
+                DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
+                () -> runtime.config().config().settings(), this::addressGone);
     }
 
     @Override
@@ -60,62 +71,112 @@ public final class BackendConnector implements ServerFactory {
         return runtime.config().config().settings().logDisconnections();
     }
 
-    /** Connects a server connection's channel; the handler then logs in. */
-    ChannelFuture open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
+    /**
+     * Starts connecting a server connection: the host list, DNS and failover are {@link ServerDial}'s; once
+     * a channel is connected it gets the frame decoder and {@code handler}, which then logs in.
+     */
+    ServerDial open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
         Settings s = runtime.config().config().settings();
         int maxPacket = s.maxPacketSize();
-        return bootstrap(loop, server.target().address(), s)
-                .handler(new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        PgFrameDecoder decoder = PgFrameDecoder.forServer(maxPacket);
-                        decoder.setLimits(maxPacket, s.maxParsedMessageSize(), ServerConnection.STREAMED, PgFrameDecoder.TypeLimit.NONE);
-                        ch.pipeline().addLast(decoder, handler);
-                    }
-                })
-                .connect(server.target().address());
+        int maxParsed = s.maxParsedMessageSize();
+        BackendTarget target = server.target();
+        ServerDial dial = new ServerDial(this, server, loop, target, cursor(server.pool().key().database(), target),
+                ch -> {
+                    PgFrameDecoder decoder = PgFrameDecoder.forServer(maxPacket);
+                    decoder.setLimits(maxPacket, maxParsed, ServerConnection.STREAMED, PgFrameDecoder.TypeLimit.NONE);
+                    ch.pipeline().addLast(decoder, handler);
+                });
+        dial.start();
+        return dial;
+    }
+
+    private HostCursor cursor(String database, BackendTarget target) {
+        // Keyed by the host list too: a reload that changes the list starts a fresh cursor.
+        return hostCursors.computeIfAbsent(database + "\0" + String.join(",", target.hosts()) + "\0"
+                + target.loadBalanceHosts(), k -> new HostCursor(target.loadBalanceHosts()));
+    }
+
+    /** One TCP or Unix-socket connect with the server-side socket options; {@code handler} is the pipeline. */
+    ChannelFuture connect(EventLoop loop, SocketAddress address, ChannelHandler handler) {
+        Settings s = runtime.config().config().settings();
+        return bootstrap(loop, address, s).handler(handler).connect(address);
     }
 
     /**
      * server_tls_sslmode on a freshly connected server channel: SSLRequest and the TLS handshake when the
      * mode asks for TLS and the server is reached over TCP. Succeeds when the StartupMessage may follow.
+     * The certificate is checked against the host name the connection was made through.
      */
     Future<Void> negotiateTls(ServerConnection server) {
         Channel channel = server.channel();
         ServerTls tls = runtime.config().tls().server();
-        if (!(server.target().address() instanceof InetSocketAddress inet)) {
+        if (!(channel.remoteAddress() instanceof InetSocketAddress)) {
             return channel.eventLoop().newSucceededFuture(null); // unix socket: no TLS, as PgBouncer
         }
         long timeout = runtime.config().config().settings().serverConnectTimeout().toMillis();
-        return ServerTlsNegotiator.negotiate(channel, tls, inet.getHostString(), inet.getPort(), timeout);
+        return ServerTlsNegotiator.negotiate(channel, tls, dialedHost(server), server.target().port(), timeout);
     }
 
     /** Sends a CancelRequest for whatever {@code server} is running, then runs {@code then}. */
     void sendCancel(ServerConnection server, Runnable then) {
-        openRaw(server.eventLoop(), server.target().address(), new io.netty.channel.ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
-                writeCancelRequest(ctx.channel(), server.target().address(), server.backendProcessId(),
-                        server.backendSecretKey());
-            }
-        }).addListener(f -> {
-            if (f.isSuccess()) {
-                ((io.netty.channel.ChannelFuture) f).channel().closeFuture().addListener(closed -> then.run());
-            } else {
-                then.run();
-            }
-        });
+        sendCancelRequest(server.eventLoop(), server, server.backendProcessId(), server.backendSecretKey())
+                .addListener(f -> then.run());
     }
 
     /**
-     * Writes a CancelRequest on a fresh connection to {@code address}, after the same SSLRequest and TLS
-     * handshake a login would do under server_tls_sslmode, as PgBouncer does: the key cancels that
-     * backend's queries for whoever reads it off the wire. Closes the channel if TLS cannot be had.
+     * Sends a CancelRequest with {@code server}'s backend key on a new connection to the very address the
+     * server is connected to (a host list or a moved DNS name must not send it elsewhere), after the same
+     * SSLRequest and TLS handshake a login does under server_tls_sslmode, as PgBouncer does. PostgreSQL
+     * closes the connection once it has signalled the backend; cancel_wait_timeout bounds the wait. The
+     * future completes when that connection is gone (or could not be made). Any thread.
      */
-    public void writeCancelRequest(Channel channel, SocketAddress address, int processId, int secretKey) {
+    public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey) {
+        return sendCancelRequest(loop, server, processId, secretKey, () -> { });
+    }
+
+    /** {@link #sendCancelRequest(EventLoop, ServerConnection, int, int)}, running {@code onConnected} once connected. */
+    public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey,
+                                          Runnable onConnected) {
+        Channel serverChannel = server.channel();
+        SocketAddress address = serverChannel != null && serverChannel.remoteAddress() != null
+                ? serverChannel.remoteAddress() : server.target().address();
+        String tlsHost = dialedHost(server);
+        long waitMillis = Math.max(1, runtime.config().config().settings().cancelWaitTimeout().toMillis());
+        io.netty.util.concurrent.Promise<Void> done = loop.newPromise();
+        ChannelFuture connect = connect(loop, address, new io.netty.channel.ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                onConnected.run();
+                writeCancelRequest(ctx.channel(), address, tlsHost, processId, secretKey);
+                ctx.executor().schedule(() -> ctx.close(), waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+            }
+        });
+        connect.addListener(f -> {
+            if (f.isSuccess()) {
+                connect.channel().closeFuture().addListener(closed -> done.trySuccess(null));
+            } else {
+                log.warn("could not send cancel request to {}: {}", address, f.cause().getMessage());
+                done.trySuccess(null);
+            }
+        });
+        return done;
+    }
+
+    /** The host name {@code server}'s channel was connected through; else the target's first host. */
+    private static String dialedHost(ServerConnection server) {
+        Channel ch = server.channel();
+        String host = ch == null ? null : ch.attr(ServerDial.DIALED_HOST).get();
+        if (host == null && server.target().address() instanceof InetSocketAddress inet) {
+            host = inet.getHostString();
+        }
+        return host;
+    }
+
+    private void writeCancelRequest(Channel channel, SocketAddress address, String tlsHost, int processId, int secretKey) {
         Future<Void> tls = address instanceof InetSocketAddress inet
-                ? ServerTlsNegotiator.negotiate(channel, runtime.config().tls().server(), inet.getHostString(),
-                        inet.getPort(), runtime.config().config().settings().serverConnectTimeout().toMillis())
+                ? ServerTlsNegotiator.negotiate(channel, runtime.config().tls().server(),
+                        tlsHost != null ? tlsHost : inet.getHostString(), inet.getPort(),
+                        runtime.config().config().settings().serverConnectTimeout().toMillis())
                 : channel.eventLoop().newSucceededFuture(null);
         tls.addListener(f -> {
             if (f.isSuccess()) {
@@ -127,10 +188,63 @@ public final class BackendConnector implements ServerFactory {
         });
     }
 
-    /** A one-off connection for a CancelRequest to the server behind {@code server}. */
-    public ChannelFuture openRaw(EventLoop loop, SocketAddress address, ChannelHandler handler) {
-        Settings s = runtime.config().config().settings();
-        return bootstrap(loop, address, s).handler(handler).connect(address);
+    /**
+     * A plain connection to a peer of {@code [peers]}: its Unix socket, or its host (resolved through the DNS
+     * cache) and port. Completes on {@code loop} with the connect's outcome. Any thread.
+     */
+    public Future<Channel> connectToPeer(EventLoop loop, io.pooler.config.PeerEntry peer, ChannelHandler handler) {
+        io.netty.util.concurrent.Promise<Channel> connected = loop.newPromise();
+        if (peer.isUnixSocket()) {
+            connectInto(connected, loop, BackendTarget.unixSocket(peer.host(), peer.port()), handler);
+            return connected;
+        }
+        dns.resolve(peer.host()).addListener(f -> {
+            if (f.isSuccess()) {
+                connectInto(connected, loop, new InetSocketAddress((java.net.InetAddress) f.getNow(), peer.port()), handler);
+            } else {
+                connected.tryFailure(f.cause());
+            }
+        });
+        return connected;
+    }
+
+    private void connectInto(io.netty.util.concurrent.Promise<Channel> connected, EventLoop loop, SocketAddress address,
+                             ChannelHandler handler) {
+        ChannelFuture cf = connect(loop, address, handler);
+        cf.addListener(f -> {
+            if (f.isSuccess()) {
+                connected.trySuccess(cf.channel());
+            } else {
+                connected.tryFailure(f.cause());
+            }
+        });
+    }
+
+    /** The DNS cache every host name of [databases] and [peers] goes through. */
+    public DnsCache dns() {
+        return dns;
+    }
+
+    /**
+     * A cached name lost {@code gone} (PgBouncer's {@code tag_host_addr_dirty}): the servers of the
+     * databases using that name and connected to that address close when released instead of being reused.
+     */
+    private void addressGone(String host, java.net.InetAddress gone) {
+        PoolerConfig config = runtime.config().config();
+        for (Pool pool : runtime.pools().all()) {
+            boolean usesHost = config.findDatabase(pool.key().database())
+                    .map(db -> db.hosts().contains(host)).orElse(false);
+            if (!usesHost) {
+                continue;
+            }
+            for (PooledServer s : pool.servers()) {
+                if (s instanceof ServerConnection server && server.channel() != null
+                        && server.channel().remoteAddress() instanceof InetSocketAddress remote
+                        && gone.equals(remote.getAddress())) {
+                    server.markCloseNeeded();
+                }
+            }
+        }
     }
 
     private Bootstrap bootstrap(EventLoop loop, SocketAddress address, Settings s) {

@@ -7,20 +7,30 @@ import io.pooler.auth.ScramSecret;
 import io.pooler.auth.Secret;
 import io.pooler.auth.Userlist;
 import io.pooler.config.DatabaseEntry;
+import io.pooler.config.LoadBalanceHosts;
 import io.pooler.config.PoolerConfig;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Where one server connection goes and what it logs in with, fixed when the connection is made so a
  * reload in the middle of a login cannot mix old and new settings.
+ *
+ * <p>{@code hosts} are the TCP hosts of {@code host=} in file order (several for a PgBouncer 1.24 host
+ * list), all on {@code port}; empty for a Unix socket. {@code address} is where the connection goes when
+ * there is a single place, and what logs and SHOW SERVERS name before the connection exists: the socket
+ * file, or the first host, unresolved. {@link ServerDial} picks among the hosts and resolves them.
  */
 public record BackendTarget(
         SocketAddress address,
+        List<String> hosts,
+        int port,
+        LoadBalanceHosts loadBalanceHosts,
         String dbname,
         String user,
         Optional<String> password,
@@ -62,17 +72,30 @@ public record BackendTarget(
         db.clientEncoding().ifPresent(v -> startup.put("client_encoding", v));
         db.datestyle().ifPresent(v -> startup.put("DateStyle", v));
         db.timezone().ifPresent(v -> startup.put("TimeZone", v));
-        return new BackendTarget(address(config, db), db.dbname(), serverUser, password, md5, keys, startup);
+        List<String> hosts = db.isUnixSocket() ? List.of() : db.hosts();
+        return new BackendTarget(address(config, db), hosts, db.port(), db.loadBalanceHosts(), db.dbname(),
+                serverUser, password, md5, keys, startup);
     }
 
-    /** TCP to host:port, or the unix socket {@code DIR/.s.PGSQL.PORT} when host is a directory or unset. */
+    /**
+     * The Unix socket {@code DIR/.s.PGSQL.PORT} when host is a directory, an abstract name ({@code @...}) or
+     * unset; else the first host and the port, unresolved.
+     */
     static SocketAddress address(PoolerConfig config, DatabaseEntry db) {
         String host = db.host().orElse("");
-        if (host.isEmpty() || host.startsWith("/")) {
-            String dir = host.isEmpty() ? config.settings().unixSocketDir() : host;
-            return new DomainSocketAddress(dir + "/.s.PGSQL." + db.port());
+        if (host.isEmpty() || db.isUnixSocket()) {
+            return unixSocket(host.isEmpty() ? config.settings().unixSocketDir() : host, db.port());
         }
-        return InetSocketAddress.createUnresolved(host, db.port());
+        return InetSocketAddress.createUnresolved(db.hosts().isEmpty() ? host : db.hosts().get(0), db.port());
+    }
+
+    /**
+     * PgBouncer's socket file name in a directory; a name starting with {@code @} is in the abstract
+     * namespace, which the kernel marks with a leading NUL.
+     */
+    public static DomainSocketAddress unixSocket(String dir, int port) {
+        String path = dir + "/.s.PGSQL." + port;
+        return new DomainSocketAddress(path.startsWith("@") ? "\0" + path.substring(1) : path);
     }
 
     public boolean isUnixSocket() {

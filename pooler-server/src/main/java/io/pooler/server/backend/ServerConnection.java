@@ -69,8 +69,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final String resetQuery;
 
     private Channel channel;
-    /** The channel while its TCP connect is under way (before {@link #channel} is set). */
-    private Channel connectingChannel;
+    /** The connect under way (host list, DNS, failover; see ServerDial), before {@link #channel} is set. */
+    private ServerDial dial;
     private ServerAuthenticator authenticator;
     private boolean loggedIn;
     private boolean closed;
@@ -193,9 +193,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     @Override
     protected void connect() {
-        io.netty.channel.ChannelFuture connecting = connector.open(this, loop, new Handler());
-        connectingChannel = connecting.channel();
-        connecting.addListener(f -> {
+        dial = connector.open(this, loop, new Handler());
+        dial.future().addListener(f -> {
             if (!f.isSuccess()) {
                 loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE,
                         "server connection failed: " + describe(f.cause())));
@@ -697,8 +696,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
                 }
                 closed = true;
                 pool().serverClosed(this);
-                if (connectingChannel != null) {
-                    connectingChannel.close(); // aborts the connect, or closes what it just made
+                if (dial != null) {
+                    dial.abort(); // aborts the connect, or closes what it just made
                 }
             });
             return;

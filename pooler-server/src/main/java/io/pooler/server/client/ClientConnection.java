@@ -22,6 +22,7 @@ import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.protocol.MessageType;
+import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
@@ -39,6 +40,8 @@ import io.pooler.stats.QueryTimer;
 import io.pooler.server.tls.CertificateLogin;
 import io.pooler.server.tls.ClientTls;
 import io.pooler.server.tls.TlsChannels;
+import io.pooler.server.listen.ClientNotifications;
+import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
 import org.slf4j.Logger;
@@ -47,11 +50,12 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 
 /**
  * One client connection: its startup and login, then relaying its messages to the server it is
@@ -73,8 +77,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
-    /** Auth messages are small; a longer one is refused before it is buffered. */
-    private static final int MAX_AUTH_MESSAGE = 8192;
     /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** How long a refused client may go on sending before the connection is closed under it. */
@@ -95,14 +97,23 @@ public final class ClientConnection extends PooledClient {
     private PoolMode poolMode;
     private ClientAuthenticator authenticator;
     private TrackedParameters tracked;
-    /** Parameter values this client should see on whatever server it uses. */
-    private final Map<String, String> wantedParameters = new ConcurrentHashMap<>();
+    /**
+     * Parameter values this client should see on whatever server it uses: an interned immutable map,
+     * shared with every client that wants the same values, replaced (copy on write) when one changes.
+     */
+    private volatile Map<String, String> wantedParameters = Map.of();
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<ClientConnection, Map> WANTED =
+            AtomicReferenceFieldUpdater.newUpdater(ClientConnection.class, Map.class, "wantedParameters");
     private volatile boolean parametersDirty;
     private int cancelProcessId;
     private int cancelSecretKey;
 
-    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
-    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
+    /**
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
+     * with room for one and grows on use: an idle client should cost little.
+     */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     private volatile long lastActivityNanos = System.nanoTime();
@@ -119,6 +130,13 @@ public final class ClientConnection extends PooledClient {
     private int sessionPins;
     /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
     private boolean watchSessionState;
+    /** listen_multiplex for this client's pool, in transaction and statement mode only. */
+    private boolean listenMultiplex;
+    /** Its subscriptions through the pool's listener; null until its first LISTEN. Client's loop. */
+    private ClientNotifications notifications;
+    /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
+    private boolean awaitingListen;
+    private ArrayDeque<Object> heldWhileListening;
     /**
      * A streamed message has been relayed in part: its server must not go to anyone else before the
      * rest has reached it, whatever the server answered meanwhile.
@@ -319,6 +337,13 @@ public final class ClientConnection extends PooledClient {
         }
         pendingMessages.forEach(ReferenceCountUtil::release);
         pendingMessages.clear();
+        if (heldWhileListening != null) {
+            heldWhileListening.forEach(ReferenceCountUtil::release);
+            heldWhileListening.clear();
+        }
+        if (notifications != null) {
+            notifications.close();
+        }
         toServer.discard();
         if (console != null) {
             console.closed();
@@ -349,7 +374,7 @@ public final class ClientConnection extends PooledClient {
         RuntimeConfig rc = runtime.config();
         Settings settings = rc.config().settings();
         tracked = rc.trackedParameters();
-        startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters());
+        startup = StartupRequest.from(packet, tracked, settings.ignoreStartupParameters(), runtime.parameterMaps());
         if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
             fatal(SqlState.PROTOCOL_VIOLATION, "SSL required");
             return;
@@ -375,7 +400,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         if (runtime.admin().isDisabled(startup.database())) {
-            fatal(SqlState.INVALID_CATALOG_NAME, "database does not allow connections: " + startup.database());
+            fatal(SqlState.INVALID_CATALOG_NAME, "database \"" + startup.database() + "\" is disabled");
             return;
         }
         poolDatabase = startup.database();
@@ -383,9 +408,10 @@ public final class ClientConnection extends PooledClient {
         pool = runtime.pool(db.get(), poolDatabase, serverUser);
         poolMode = pool.settings().poolMode();
         watchSessionState = poolMode != PoolMode.SESSION && pool.settings().pinOnSessionState();
+        listenMultiplex = poolMode != PoolMode.SESSION && pool.settings().listenMultiplex();
         if (poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0) {
             statementRewriter = new io.pooler.protocol.prepared.StatementRewriter(
-                    runtime.statementRegistry(), settings.maxPreparedStatements());
+                    runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats());
         }
         queryTimer = new QueryTimer(pool.stats());
         beginAuthentication(rc, settings, db.get());
@@ -397,7 +423,9 @@ public final class ClientConnection extends PooledClient {
      * password exchange. {@code db} is null for the admin console, which has no auth_query.
      */
     private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
+        // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
+        decoder.setLimits(FrontendMessageCheck.MAX_PASSWORD_MESSAGE, FrontendMessageCheck.MAX_PASSWORD_MESSAGE,
+                PgFrameDecoder.StreamPolicy.NONE, FrontendMessageCheck::maxAuthLength);
         AuthType authType = settings.authType();
         if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
             return; // refused, or logged in by peer or certificate
@@ -663,12 +691,14 @@ public final class ClientConnection extends PooledClient {
         }
         Map<String, String> serverValues = pool.welcomeParameters();
         Settings settings = runtime.config().config().settings();
+        Map<String, String> wanted = new HashMap<>();
         for (String name : tracked.names()) {
             String value = startupValue(name, serverValues);
             if (value != null) {
-                wantedParameters.put(name, value);
+                wanted.put(name, value);
             }
         }
+        wantedParameters = runtime.parameterMaps().intern(wanted);
         if (settings.logConnections()) {
             log.info("{} login attempt: db={} user={} tls={}", this, startup.database(), startup.user(), tls());
         }
@@ -682,6 +712,7 @@ public final class ClientConnection extends PooledClient {
             loginTimer = null;
         }
         phase = Phase.READY;
+        pool.stats().clientLoggedIn();
         log.debug("{} login done", this);
         channel.config().setAutoRead(true);
         if (!pendingMessages.isEmpty()) {
@@ -714,7 +745,20 @@ public final class ClientConnection extends PooledClient {
             console.onMessage((ByteBuf) msg); // the console's decoder streams nothing
             return;
         }
+        if (awaitingListen) {
+            holdWhileListening(msg);
+            return;
+        }
+        if (type == MessageType.FLUSH && server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
+            flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
+            channel.flush();
+            return;
+        }
         boolean first = startsMessage(msg);
+        if (listenMultiplex && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
+                && listenAnswerStatus() != 0 && answeredListen(frame, listenAnswerStatus())) {
+            return;
+        }
         burstBytes += bytesOf(msg).readableBytes();
         if (first) {
             queryTimer.clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
@@ -722,6 +766,10 @@ public final class ClientConnection extends PooledClient {
         }
         if (watchSessionState && msg instanceof ByteBuf frame) {
             watchSessionState(frame);
+        }
+        if (notifications != null && notifications.listening() && msg instanceof ByteBuf frame
+                && !SessionPin.LISTEN.isIn(SessionStateScanner.applyMessage(tracked, SessionPin.LISTEN.bit(), frame))) {
+            notifications.unlistenAll(); // DISCARD ALL or UNLISTEN * sent to a server ends its subscriptions too
         }
         PooledServer s = server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
@@ -747,6 +795,100 @@ public final class ClientConnection extends PooledClient {
             log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
                     this, SessionPin.labels(sessionPins));
         }
+    }
+
+    /**
+     * A lone LISTEN/UNLISTEN between transactions is the pooler's to answer (listen_multiplex): takes the
+     * frame and returns true; anything else is left alone. A LISTEN is answered once the pool's listener
+     * listens, so a NOTIFY the client sends next reaches it.
+     */
+    private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
+        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH,
+                frame.writerIndex() - 1); // without the query's NUL
+        if (command == null) {
+            return false;
+        }
+        frame.release();
+        if (notifications == null) {
+            notifications = new ClientNotifications(channel, pool, runtime.listenerHubs(),
+                    () -> phase == Phase.READY && !awaitingListen && betweenTransactions(),
+                    reason -> fatal(SqlState.CONNECTION_FAILURE, reason));
+        }
+        switch (command.kind()) {
+            case LISTEN -> {
+                awaitingListen = true;
+                channel.config().setAutoRead(false);
+                notifications.listen(command.channel(), () -> {
+                    if (phase == Phase.CLOSED) {
+                        return;
+                    }
+                    awaitingListen = false;
+                    answerLocally(command.commandTag(), transactionStatus);
+                    channel.config().setAutoRead(true);
+                    while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
+                            && phase != Phase.CLOSED) {
+                        onQueryMessage(heldWhileListening.poll());
+                    }
+                });
+            }
+            case UNLISTEN -> {
+                notifications.unlisten(command.channel());
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+            case UNLISTEN_ALL -> {
+                notifications.unlistenAll();
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+        }
+        return true;
+    }
+
+    /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
+    private void answerLocally(String tag, byte transactionStatus) {
+        channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
+        if (transactionStatus == BackendMessages.TX_IDLE) {
+            notifications.flushHeld();
+        }
+    }
+
+    /**
+     * Whether a lone LISTEN/UNLISTEN can be answered here, and the ReadyForQuery status to answer with:
+     * idle between transactions, or idle inside one (psycopg2 without autocommit, as Odoo's bus and cron
+     * listen, sends BEGIN first); 0 when a statement is under way or the transaction failed (the
+     * server answers then, and a LISTEN pins).
+     */
+    private byte listenAnswerStatus() {
+        if (betweenTransactions()) {
+            return BackendMessages.TX_IDLE;
+        }
+        PooledServer s = server();
+        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage && !unsyncedExtended
+                && s instanceof ServerConnection server && server.outstandingRequests() == 0
+                && server.transactionStatus() == BackendMessages.TX_IN_TRANSACTION;
+        return idleInTransaction ? BackendMessages.TX_IN_TRANSACTION : 0;
+    }
+
+    /**
+     * No transaction of this client is under way: no server, or a server that is idle with nothing
+     * outstanding (just before it goes back to the pool, or kept by a pinned client), and nothing
+     * waiting to be sent.
+     */
+    private boolean betweenTransactions() {
+        if (!pendingMessages.isEmpty() || midMessage) {
+            return false;
+        }
+        PooledServer s = server();
+        return s == null || (s instanceof ServerConnection server
+                && server.outstandingRequests() == 0 && !unsyncedExtended
+                && server.transactionStatus() == BackendMessages.TX_IDLE);
+    }
+
+    private void holdWhileListening(Object msg) {
+        if (heldWhileListening == null) {
+            heldWhileListening = new ArrayDeque<>();
+        }
+        heldWhileListening.add(msg);
     }
 
     private static boolean startsMessage(Object msg) {
@@ -822,8 +964,9 @@ public final class ClientConnection extends PooledClient {
                     server.requestSent();
                     unsyncedExtended = false;
                 }
+                // NOTE: not FLUSH: after a Sync it asks for nothing (psycopg ends pipelines with Sync, Flush).
                 case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                     MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+                     MessageType.CLOSE -> unsyncedExtended = true;
                 default -> {
                 }
             }
@@ -933,6 +1076,9 @@ public final class ClientConnection extends PooledClient {
             }
             return;
         }
+        if (notifications != null) {
+            notifications.flushHeld(); // between transactions: PostgreSQL, too, delivers them now
+        }
         if (sessionPins != 0) {
             // Pinned: the link stays, as in session mode, until the client clears its session state.
             if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
@@ -965,14 +1111,21 @@ public final class ClientConnection extends PooledClient {
             if (own == null) {
                 own = value;
             }
-            wantedParameters.put(name, own);
+            want(name, own);
             if (!own.equals(value)) {
                 parametersDirty = true;
             }
             return own;
         }
-        wantedParameters.put(name, value);
+        want(name, value);
         return value;
+    }
+
+    /** Sets one wanted value; from any thread (a server's loop reports values). */
+    @SuppressWarnings("unchecked")
+    private void want(String name, String value) {
+        ParameterMaps maps = runtime.parameterMaps();
+        WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
     }
 
     /** The linked server's connection ended. Any thread. */
@@ -1025,6 +1178,7 @@ public final class ClientConnection extends PooledClient {
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     private void startConsole(RuntimeConfig rc, Settings settings) {
         console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), id, this::fail);
+        console.applicationName(applicationName());
         if (console.trustedPeer()) {
             loginSucceeded(null);
             return;
@@ -1062,6 +1216,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    public int preparedStatementCount() {
+        StatementRewriter rewriter = statementRewriter;
+        return rewriter == null ? 0 : rewriter.clientStatementCount();
     }
 
     public long connectedAtMillis() {

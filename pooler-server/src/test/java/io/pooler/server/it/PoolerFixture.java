@@ -26,7 +26,9 @@ public final class PoolerFixture implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> databases = new LinkedHashMap<>();
+    private final Map<String, String> users = new LinkedHashMap<>();
     private final List<String> userlist = new ArrayList<>();
+    private final Map<String, String> peers = new LinkedHashMap<>();
     private final int port;
     private PoolerServer server;
 
@@ -56,6 +58,12 @@ public final class PoolerFixture implements AutoCloseable {
         return this;
     }
 
+    /** A {@code [peers]} entry: {@code id = connectionString}. */
+    public PoolerFixture peer(int id, String connectionString) {
+        peers.put(String.valueOf(id), connectionString);
+        return this;
+    }
+
     public PoolerFixture database(String name, String connectionString) {
         databases.put(name, connectionString);
         return this;
@@ -65,6 +73,12 @@ public final class PoolerFixture implements AutoCloseable {
     /** The [databases] entries, to change before start() or reload(). */
     public Map<String, String> databases() {
         return databases;
+    }
+
+    /** A [users] entry: {@code name = settings}, for example {@code pool_mode=transaction query_timeout=5}. */
+    public PoolerFixture userSettings(String name, String settings) {
+        users.put(name, settings);
+        return this;
     }
 
     public PoolerFixture user(String name, String secret) {
@@ -88,8 +102,16 @@ public final class PoolerFixture implements AutoCloseable {
     public void writeFiles() throws IOException {
         StringBuilder ini = new StringBuilder("[databases]\n");
         databases.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        if (!users.isEmpty()) {
+            ini.append("\n[users]\n");
+            users.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        }
         ini.append("\n[pgbouncer]\n");
         settings.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        if (!peers.isEmpty()) {
+            ini.append("\n[peers]\n");
+            peers.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        }
         Files.writeString(dir.resolve("pooler.ini"), ini);
         Files.writeString(dir.resolve("userlist.txt"), String.join("\n", userlist) + "\n");
     }

@@ -63,8 +63,9 @@ class SessionPinningTest {
     }
 
     SessionPinningTest(PoolerFixture pooler) {
+        // listen_multiplex = 0: LISTEN then pins, as any other session state (ListenMultiplexTest covers 1).
         this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction");
+                .set("pool_mode", "transaction").set("listen_multiplex", "0");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,0 +1,222 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.Await;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pooler.server.it.AdminRows.rows;
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Failover without a restart: a host list whose first host is dead (PgBouncer 1.24+ {@code host=a,b} with
+ * {@code load_balance_hosts}), and a DNS name that moves to another address (the DNS cache, with
+ * {@code dns_max_ttl} and {@code dns_zone_check_period}), served by a DNS server the test controls.
+ */
+@PoolerTest
+class HostsAndDnsTest {
+    private static final String NAME = "db.pooler.test";
+    private static final InetAddress FIRST = address("127.0.0.1");
+    private static final InetAddress SECOND = address("127.0.0.2");
+
+    private final PostgresInstance pg;
+    private final PoolerFixture pooler;
+
+    HostsAndDnsTest(PostgresInstance pg, PoolerFixture pooler) {
+        this.pg = pg;
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
+                .set("default_pool_size", "10");
+    }
+
+    @Test
+    void aDeadFirstHostIsSkippedWithinServerConnectTimeout() throws Exception {
+        // PostgreSQL listens on 127.0.0.1 only: 127.0.0.2 refuses the connection.
+        String hosts = "host=127.0.0.2," + pg.host() + " port=" + pg.port() + " dbname=" + DB;
+        pooler.set("server_connect_timeout", "5")
+                .database("rr", hosts)
+                .database("sticky", hosts + " load_balance_hosts=disable")
+                .start();
+        for (String db : List.of("rr", "sticky")) {
+            List<Connection> held = new ArrayList<>();
+            try {
+                for (int i = 0; i < 4; i++) { // held open: each needs a server connection of its own
+                    long start = System.nanoTime();
+                    Connection c = pooler.connect(db, SCRAM_USER, SCRAM_PASSWORD);
+                    held.add(c);
+                    assertEquals("127.0.0.1", queryString(c, "select host(inet_server_addr())"));
+                    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    assertTrue(millis < 5000, db + " connection " + i + " took " + millis + " ms");
+                }
+            } finally {
+                for (Connection c : held) {
+                    c.close();
+                }
+            }
+        }
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            Map<String, Map<String, String>> dbs = new java.util.HashMap<>();
+            rows(admin, "SHOW DATABASES").forEach(r -> dbs.put(r.get("name"), r));
+            assertEquals("127.0.0.2,127.0.0.1", dbs.get("rr").get("host"));
+            assertEquals("round-robin", dbs.get("rr").get("load_balance_hosts"));
+            assertEquals("disable", dbs.get("sticky").get("load_balance_hosts"));
+            assertEquals(null, dbs.get(DB) == null ? null : dbs.get(DB).get("load_balance_hosts"),
+                    "a single host shows no load_balance_hosts");
+        }
+    }
+
+    @Test
+    void newServerConnectionsFollowAMovedNameWithinDnsMaxTtl() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer();
+             TcpRelay secondAddress = new TcpRelay(SECOND, pg.port(), FIRST, pg.port())) {
+            dns.set(NAME, FIRST);
+            Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+            pooler.set("resolv_conf", "resolv.conf").set("dns_max_ttl", "1")
+                    .database("moving", "host=" + NAME + " port=" + pg.port() + " dbname=" + DB)
+                    .start();
+            try (Connection running = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
+                 Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                assertEquals(0, secondAddress.accepted(), "connected to the first address");
+                AtomicBoolean stop = new AtomicBoolean();
+                AtomicInteger queries = new AtomicInteger();
+                CompletableFuture<Void> client = keepQuerying(running, stop, queries);
+                Await.until(Duration.ofSeconds(10), () -> queries.get() > 5, "the running client runs");
+
+                dns.set(NAME, SECOND); // the failover moves the name
+                long moved = System.nanoTime();
+                List<Connection> fresh = new ArrayList<>();
+                try {
+                    Await.until(Duration.ofSeconds(10), quietly(() -> {
+                        Connection c = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
+                        fresh.add(c); // kept open, so the next one needs a new server connection too
+                        queryString(c, "select 1");
+                        return secondAddress.accepted() > 0;
+                    }), "a new server connection went to the moved name's new address");
+                    long followedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - moved);
+                    System.out.println("HostsAndDnsTest: new server connections followed the name in "
+                            + followedMillis + " ms (dns_max_ttl = 1 s)");
+                    assertTrue(followedMillis < 3000, "followed in " + followedMillis + " ms");
+
+                    Map<String, String> host = rows(admin, "SHOW DNS_HOSTS").stream()
+                            .filter(r -> r.get("hostname").equals(NAME)).findFirst().orElseThrow();
+                    assertEquals("127.0.0.2:0", host.get("addrs"));
+                    assertTrue(Long.parseLong(host.get("ttl")) <= 1, host.toString());
+                    assertEquals(List.of(Map.of("zonename", "pooler.test", "serial", "0", "count", "1")),
+                            rows(admin, "SHOW DNS_ZONES"));
+                    // The running client's server is still on the old address: it closes when released.
+                    for (Map<String, String> server : rows(admin, "SHOW SERVERS")) {
+                        String expected = server.get("addr").equals("127.0.0.1") ? "1" : "0";
+                        assertEquals(expected, server.get("close_needed"), server.toString());
+                    }
+                } finally {
+                    stop.set(true);
+                    client.get(30, TimeUnit.SECONDS);
+                    for (Connection c : fresh) {
+                        c.close();
+                    }
+                }
+                assertTrue(queries.get() > 5, "the running client was never interrupted");
+            }
+        }
+    }
+
+    @Test
+    void aChangedZoneSerialLooksTheNameUpBeforeItsTtlEnds() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer();
+             TcpRelay secondAddress = new TcpRelay(SECOND, pg.port(), FIRST, pg.port())) {
+            dns.set(NAME, FIRST);
+            dns.serial("pooler.test", 7);
+            Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+            pooler.set("resolv_conf", "resolv.conf").set("dns_max_ttl", "600").set("dns_zone_check_period", "1")
+                    .database("moving", "host=" + NAME + " port=" + pg.port() + " dbname=" + DB)
+                    .start();
+            List<Connection> held = new ArrayList<>();
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                held.add(pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD));
+                Await.until(Duration.ofSeconds(10), quietly(() -> "7".equals(rows(admin, "SHOW DNS_ZONES").get(0).get("serial"))),
+                        "the zone's serial was read");
+
+                dns.set(NAME, SECOND);
+                dns.serial("pooler.test", 8);
+                Await.until(Duration.ofSeconds(15), quietly(() -> {
+                    Connection c = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
+                    held.add(c);
+                    queryString(c, "select 1");
+                    return secondAddress.accepted() > 0;
+                }), "the new serial made the name be looked up again, long before dns_max_ttl");
+                assertEquals("8", rows(admin, "SHOW DNS_ZONES").get(0).get("serial"));
+            } finally {
+                for (Connection c : held) {
+                    c.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNameThatDoesNotResolveFailsTheLoginAndIsShownWithNoAddress() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer()) {
+            Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+            pooler.set("resolv_conf", "resolv.conf").set("server_login_retry", "1")
+                    .database("nowhere", "host=nowhere.pooler.test port=" + pg.port() + " dbname=" + DB)
+                    .database("rescued", "host=nowhere.pooler.test," + pg.host() + " port=" + pg.port() + " dbname=" + DB)
+                    .set("query_wait_timeout", "3")
+                    .start();
+            SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> {
+                try (Connection c = pooler.connect("nowhere", SCRAM_USER, SCRAM_PASSWORD)) {
+                    queryString(c, "select 1");
+                }
+            });
+            assertEquals("08006", e.getSQLState(), e.getMessage());
+            assertTrue(e.getMessage().contains("server connection failed: nowhere.pooler.test"), e.getMessage());
+            try (Connection c = pooler.connect("rescued", SCRAM_USER, SCRAM_PASSWORD)) {
+                assertEquals("1", queryString(c, "select 1"), "the next host of the list is used");
+            }
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                Map<String, String> row = rows(admin, "SHOW DNS_HOSTS").get(0);
+                assertEquals("nowhere.pooler.test", row.get("hostname"));
+                assertEquals("", row.get("addrs") == null ? "" : row.get("addrs"));
+            }
+        }
+    }
+
+    private static CompletableFuture<Void> keepQuerying(Connection c, AtomicBoolean stop, AtomicInteger queries) {
+        return CompletableFuture.runAsync(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); // bounded even if never stopped
+            try {
+                while (!stop.get() && System.nanoTime() < deadline) {
+                    assertEquals("1", queryString(c, "select 1"));
+                    queries.incrementAndGet();
+                    Thread.sleep(20);
+                }
+            } catch (Exception e) {
+                throw new AssertionError("the running client failed", e);
+            }
+        });
+    }
+
+    private static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
