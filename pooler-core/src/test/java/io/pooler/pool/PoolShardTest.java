@@ -281,7 +281,7 @@ class PoolShardTest {
     // ---- failures and the janitor ----
 
     @Test
-    void aFailedFirstLoginFailsTheClientsOfEveryShardAtOnceUntilServerLoginRetry() throws Exception {
+    void aFailedFirstLoginFailsTheWaitingClientsOfEveryShardAndHoldsLaterOnesUntilServerLoginRetry() throws Exception {
         pool(2, 0, 0);
         FakeClient a = new FakeClient(loopA);
         FakeClient b = new FakeClient(loopB);
@@ -298,10 +298,11 @@ class PoolShardTest {
         assertEquals(0, pool.serverCount());
         assertEquals(0, dbServers.get());
 
+        // As PgBouncer: a client arriving within server_login_retry is held, not answered with the old failure.
         FakeClient late = new FakeClient(loopB);
         on(loopB, () -> pool.clientLogin(late));
-        assertEquals(List.of(refused), late.failures, "within server_login_retry: failed at once");
-        assertEquals(1, launched.size());
+        assertEquals(List.of(), late.failures, "within server_login_retry: held");
+        assertEquals(1, launched.size(), "and no new login before server_login_retry");
 
         clock.addAndGet(TimeUnit.SECONDS.toNanos(16));
         FakeClient retry = new FakeClient(loopB);
