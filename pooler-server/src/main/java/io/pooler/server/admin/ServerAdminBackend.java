@@ -247,6 +247,11 @@ public final class ServerAdminBackend implements AdminBackend {
                 }
             }
         }
+        return preparedStatements(onServers);
+    }
+
+    /** SHOW MEM's statement rows, with the servers' count taken from a snapshot. */
+    PreparedStatementsView preparedStatements(int onServers) {
         StatementRegistry registry = runtime.statementRegistry();
         return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
     }

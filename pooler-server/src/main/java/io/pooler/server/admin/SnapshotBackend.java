@@ -147,9 +147,11 @@ final class SnapshotBackend implements AdminBackend {
 
     // Read-only views of state that is immutable, atomic or owned by its own class: delegated as they are.
 
+    /** The registry is shared and thread-safe; the servers' counts come from this snapshot's rows. */
     @Override
     public io.pooler.admin.PreparedStatementsView preparedStatements() {
-        return backend.preparedStatements();
+        int onServers = servers().stream().mapToInt(SocketView::preparedStatements).sum();
+        return backend.preparedStatements(onServers);
     }
 
     @Override
