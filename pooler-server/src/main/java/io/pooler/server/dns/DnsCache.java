@@ -218,7 +218,7 @@ public final class DnsCache {
     private void zoneTick() {
         Duration period = settings.get().dnsZoneCheckPeriod();
         if (period.isZero() || zones.isEmpty() || zoneChecker.busy()
-                || System.nanoTime() - lastZoneCheckNanos < period.toNanos()) {
+                || !zoneCheckDue(System.nanoTime() - lastZoneCheckNanos, period)) {
             return;
         }
         lastZoneCheckNanos = System.nanoTime();
@@ -232,6 +232,16 @@ public final class DnsCache {
             }
             publish();
         });
+    }
+
+    /**
+     * Whether a zone check is due {@code sinceLastNanos} after the last one. The tick runs at a fixed rate
+     * but {@link #lastZoneCheckNanos} is read when the tick actually ran, a little after its due time, so the
+     * next tick finds a bit less than one tick gone: without half a tick of slack a period of N ticks would
+     * check only every N+1 ticks (dns_zone_check_period = 1 checked every 2 s).
+     */
+    static boolean zoneCheckDue(long sinceLastNanos, Duration period) {
+        return sinceLastNanos >= period.toNanos() - TimeUnit.MILLISECONDS.toNanos(ZONE_TICK_MILLIS) / 2;
     }
 
     private void serialAnswered(Zone zone, long serial) {
