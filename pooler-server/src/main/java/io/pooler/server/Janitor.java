@@ -1,9 +1,12 @@
 package io.pooler.server;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.pooler.config.ClientTimeouts;
 import io.pooler.config.PoolerConfig;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolShard;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
@@ -19,10 +22,13 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * Timed maintenance, as PgBouncer's janitor: each pool's own upkeep (idle and lifetime closes,
+ * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
  * protocol view of a connection: query_timeout, idle_transaction_timeout, transaction_timeout and
  * client_idle_timeout, each the login user's ({@link ClientTimeouts}).
+ *
+ * <p>Threads: each tick posts one task to every event loop, which looks after the shards of that
+ * loop, so a shard and its connections are only read and changed on their own loop.
  */
 final class Janitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Janitor.class);
@@ -37,6 +43,14 @@ final class Janitor implements Runnable {
 
     @Override
     public void run() {
+        for (EventExecutor executor : loops) {
+            if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
+                loop.execute(() -> tick(loop));
+            }
+        }
+    }
+
+    private void tick(EventLoop loop) {
         PoolerConfig config = runtime.config().config();
         long now = System.nanoTime();
         // One lookup per login user and run: [users] values win over the [pgbouncer] ones.
@@ -45,9 +59,10 @@ final class Janitor implements Runnable {
                 u -> ClientTimeouts.of(config, u));
         for (Pool pool : runtime.pools().all()) {
             try {
-                pool.janitor(loops.next());
-                checkServers(pool, forUser, now);
-                checkClients(pool, forUser, now);
+                PoolShard shard = pool.shard(loop);
+                shard.janitor();
+                checkServers(shard, forUser, now);
+                checkClients(shard, forUser, now);
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
             }
@@ -55,7 +70,7 @@ final class Janitor implements Runnable {
     }
 
     /** query_timeout, idle_transaction_timeout and transaction_timeout, in PgBouncer's order. */
-    private static void checkServers(Pool pool, Function<String, ClientTimeouts> forUser, long now) {
+    private static void checkServers(PoolShard pool, Function<String, ClientTimeouts> forUser, long now) {
         for (PooledServer p : pool.servers()) {
             if (!(p instanceof ServerConnection server) || server.state() != ServerState.ACTIVE
                     || !(server.client() instanceof ClientConnection client)) {
@@ -83,7 +98,7 @@ final class Janitor implements Runnable {
         }
     }
 
-    private static void checkClients(Pool pool, Function<String, ClientTimeouts> forUser, long now) {
+    private static void checkClients(PoolShard pool, Function<String, ClientTimeouts> forUser, long now) {
         for (PooledClient p : pool.clients()) {
             if (!(p instanceof ClientConnection client)) {
                 continue;

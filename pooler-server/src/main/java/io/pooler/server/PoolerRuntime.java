@@ -99,14 +99,20 @@ public final class PoolerRuntime {
         return pool;
     }
 
-    /** A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool. */
+    /**
+     * A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool.
+     * Each related pool's shards look on their own loops; the shared claim lets only one close a server.
+     */
     private boolean closeIdleServerOf(Pool starved, java.util.function.Predicate<Pool> related) {
+        java.util.concurrent.atomic.AtomicBoolean claim = new java.util.concurrent.atomic.AtomicBoolean();
+        boolean asked = false;
         for (Pool other : pools.all()) {
-            if (other != starved && related.test(other) && other.closeOneIdleServer()) {
-                return true;
+            if (other != starved && related.test(other)) {
+                other.closeOneIdleServer(claim);
+                asked = true;
             }
         }
-        return false;
+        return asked;
     }
 
     /** The pools' LISTEN multiplexers. */

@@ -163,7 +163,7 @@ public final class ConsoleSession {
         }
         running = true;
         log.debug("admin command from {}: {}", user, query);
-        CONSOLE.execute(backend, adminUser, query).whenComplete((response, failure) ->
+        backend.execute(CONSOLE, adminUser, query).whenComplete((response, failure) ->
                 channel.eventLoop().execute(() -> answer(response, failure, query)));
     }
 

@@ -55,6 +55,7 @@ final class SocketViews {
             case ACTIVE -> SocketState.SV_ACTIVE;
             case USED -> SocketState.SV_USED;
             case TESTED -> SocketState.SV_TESTED;
+            case BEING_CANCELED -> SocketState.SV_BEING_CANCELED;
             case CLOSED -> null;
         };
         if (state == null) {

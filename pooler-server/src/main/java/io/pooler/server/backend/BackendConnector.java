@@ -131,6 +131,12 @@ public final class BackendConnector implements ServerFactory {
      * future completes when that connection is gone (or could not be made). Any thread.
      */
     public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey) {
+        return sendCancelRequest(loop, server, processId, secretKey, () -> { });
+    }
+
+    /** {@link #sendCancelRequest(EventLoop, ServerConnection, int, int)}, running {@code onConnected} once connected. */
+    public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey,
+                                          Runnable onConnected) {
         Channel serverChannel = server.channel();
         SocketAddress address = serverChannel != null && serverChannel.remoteAddress() != null
                 ? serverChannel.remoteAddress() : server.target().address();
@@ -140,6 +146,7 @@ public final class BackendConnector implements ServerFactory {
         ChannelFuture connect = connect(loop, address, new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                onConnected.run();
                 writeCancelRequest(ctx.channel(), address, tlsHost, processId, secretKey);
                 ctx.executor().schedule(() -> ctx.close(), waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             }

@@ -374,11 +374,16 @@ public final class ServerConnection extends PooledServer implements StatementRew
         return true;
     }
 
+    /** A cancel request to this server is done (its connection closed); on the server's loop. */
     public void cancelFinished() {
         Runnable retry;
         synchronized (this) {
             cancelsInFlight--;
-            if (cancelsInFlight > 0 || afterCancels == null) {
+            if (cancelsInFlight > 0) {
+                return;
+            }
+            pool().cancelsDone(this);
+            if (afterCancels == null) {
                 return;
             }
             retry = afterCancels;
@@ -395,6 +400,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     public synchronized boolean tryBeginRelease(Runnable retry) {
         if (cancelsInFlight > 0) {
             afterCancels = retry;
+            pool().serverBeingCanceled(this);
             return false;
         }
         releasing = true;

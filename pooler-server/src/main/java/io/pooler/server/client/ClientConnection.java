@@ -219,7 +219,7 @@ public final class ClientConnection extends PooledClient {
             case SSL_REQUEST -> onSslRequest();
             case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
             case CANCEL_REQUEST -> {
-                CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), eventLoop());
+                CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey());
                 closeReason = "cancel request";
                 closeQuietly();
             }
