@@ -42,7 +42,7 @@ public final class BackendConnector implements ServerFactory {
         this.runtime = runtime;
         EventLoop dnsLoop = runtime.workers().next();
         this.dns = new DnsCache(dnsLoop,
-                DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
+                () -> DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
                 () -> runtime.config().config().settings(), this::addressGone);
     }
 
@@ -228,6 +228,7 @@ public final class BackendConnector implements ServerFactory {
     /**
      * A cached name lost {@code gone} (PgBouncer's {@code tag_host_addr_dirty}): the servers of the
      * databases using that name and connected to that address close when released instead of being reused.
+     * Runs on the DNS cache's loop: each pool shard is looked at on its own loop, never waited for.
      */
     private void addressGone(String host, java.net.InetAddress gone) {
         PoolerConfig config = runtime.config().config();
@@ -237,12 +238,16 @@ public final class BackendConnector implements ServerFactory {
             if (!usesHost) {
                 continue;
             }
-            for (PooledServer s : pool.servers()) {
-                if (s instanceof ServerConnection server && server.channel() != null
-                        && server.channel().remoteAddress() instanceof InetSocketAddress remote
-                        && gone.equals(remote.getAddress())) {
-                    server.markCloseNeeded();
-                }
+            for (io.pooler.pool.PoolShard shard : pool.shards()) {
+                shard.loop().execute(() -> {
+                    for (PooledServer s : shard.servers()) {
+                        if (s instanceof ServerConnection server && server.channel() != null
+                                && server.channel().remoteAddress() instanceof InetSocketAddress remote
+                                && gone.equals(remote.getAddress())) {
+                            server.markCloseNeeded();
+                        }
+                    }
+                });
             }
         }
     }

@@ -43,7 +43,12 @@ public final class DnsCache {
     private static final long ZONE_TICK_MILLIS = 1000;
 
     private final EventLoop loop;
-    private final DnsNameResolver resolver;
+    /**
+     * Built on the first lookup of a name, on the cache's loop: a config of address literals only never
+     * reads the system's name servers (Netty warns when it finds none, as in a minimal container).
+     */
+    private final Supplier<DnsNameResolver> resolverFactory;
+    private DnsNameResolver resolver;
     private final Supplier<Settings> settings;
     private final BiConsumer<String, InetAddress> addressGone;
     private final ZoneChecker zoneChecker;
@@ -68,13 +73,13 @@ public final class DnsCache {
     public record DnsZoneRow(String zonename, long serial, int count) {
     }
 
-    public DnsCache(EventLoop loop, DnsNameResolver resolver, Supplier<Settings> settings,
+    public DnsCache(EventLoop loop, Supplier<DnsNameResolver> resolverFactory, Supplier<Settings> settings,
                     BiConsumer<String, InetAddress> addressGone) {
         this.loop = loop;
-        this.resolver = resolver;
+        this.resolverFactory = resolverFactory;
         this.settings = settings;
         this.addressGone = addressGone;
-        this.zoneChecker = new ZoneChecker(resolver);
+        this.zoneChecker = new ZoneChecker(this::resolver);
         this.zoneTimer = loop.scheduleAtFixedRate(this::zoneTick, ZONE_TICK_MILLIS, ZONE_TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -116,6 +121,13 @@ public final class DnsCache {
         return queriesShown;
     }
 
+    private DnsNameResolver resolver() {
+        if (resolver == null) {
+            resolver = resolverFactory.get();
+        }
+        return resolver;
+    }
+
     /** Stops the zone timer and closes the resolver's socket. Any thread. */
     public void close() {
         loop.execute(() -> {
@@ -123,7 +135,9 @@ public final class DnsCache {
                 zoneTimer.cancel(false);
                 zoneTimer = null;
             }
-            resolver.close();
+            if (resolver != null) {
+                resolver.close();
+            }
         });
     }
 
@@ -151,7 +165,7 @@ public final class DnsCache {
         entry.querying = true;
         queriesInFlight++;
         publish();
-        resolver.resolveAll(entry.name).addListener(f -> {
+        resolver().resolveAll(entry.name).addListener(f -> {
             @SuppressWarnings("unchecked")
             List<InetAddress> found = f.isSuccess() ? (List<InetAddress>) f.getNow() : List.of();
             answered(entry, found, f.cause());
