@@ -6,6 +6,7 @@
 #
 #   bench/run-comparison.sh                      # the full run, about 15 minutes on 2 cores
 #   bench/run-comparison.sh --rounds 1 --duration 3 --out /tmp/quick
+#   bench/run-comparison.sh fleet --rounds 2      # the Odoo fleet instead (`pooler-bench.jar fleet`), about 12 minutes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,4 +32,8 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 11000 ]; then
 fi
 
 mvn -B -q package -DskipTests
+if [ "${1:-}" = fleet ]; then
+  shift
+  exec java -jar bench/target/pooler-bench.jar fleet "$@"
+fi
 exec java -jar bench/target/pooler-bench.jar compare "$@"

@@ -8,11 +8,13 @@ import java.util.Arrays;
 import java.util.concurrent.Callable;
 
 /**
- * Entry point of {@code pooler-bench.jar}: {@code demo [port]}, {@code compare}, {@code load},
- * {@code hotspots}, and {@code jmh [JMH options]}.
+ * Entry point of {@code pooler-bench.jar}: {@code demo [port]}, {@code compare}, {@code fleet}, {@code hold},
+ * {@code load}, {@code hotspots}, and {@code jmh [JMH options]}.
  */
 @Command(name = "pooler-bench", mixinStandardHelpOptions = true,
-        subcommands = {BenchMain.DemoCommand.class, CompareCommand.class, LoadCommand.class, HotspotsCommand.class},
+        subcommands = {BenchMain.DemoCommand.class, CompareCommand.class, FleetCommand.class, HoldCommand.class,
+                LoadCommand.class,
+                HotspotsCommand.class},
         description = "Pooler's demo and benchmarks. 'jmh [options]' runs the JMH microbenchmarks.")
 public final class BenchMain {
     private BenchMain() {

@@ -37,7 +37,10 @@ final class CompareCommand implements Callable<Integer> {
     Path pgbench;
     @Option(names = "--pooler-jar", defaultValue = "pooler-server/target/pooler.jar", description = "(default ${DEFAULT-VALUE})")
     Path poolerJar;
-    @Option(names = "--pooler-java-options", defaultValue = "", description = "JVM options for Pooler's process, space-separated.")
+    @Option(names = "--pooler-launcher", defaultValue = "pooler-server/src/main/dist/pooler",
+            description = "The launcher script that runs the jar with its JVM options, as users start Pooler (default ${DEFAULT-VALUE}).")
+    Path poolerLauncher;
+    @Option(names = "--pooler-java-options", defaultValue = "", description = "JVM options for Pooler's process, space-separated: the launcher's POOLER_JAVA_OPTS, after its own.")
     String poolerJavaOptions;
     @Option(names = "--pooler-setting", description = "key=value for Pooler's ini only, e.g. worker_threads=1; repeatable.")
     List<String> poolerSettings = new ArrayList<>();
@@ -61,7 +64,7 @@ final class CompareCommand implements Callable<Integer> {
                 Optional.ofNullable(pgbouncer).or(Programs::pgbouncer),
                 Optional.ofNullable(pgbouncerLatest),
                 Optional.ofNullable(pgbench).or(Programs::pgbench),
-                poolerJar,
+                poolerJar, poolerLauncher,
                 poolerJavaOptions.isBlank() ? List.of() : Arrays.asList(poolerJavaOptions.trim().split("\\s+")),
                 poolerJfr, poolerSettings,
                 Scenarios.select(smoke ? Scenarios.smoke() : Scenarios.standard(), scenarios),

@@ -1,5 +1,6 @@
 package io.pooler.bench;
 
+import io.pooler.bench.load.ApplicationNames;
 import io.pooler.bench.load.Credentials;
 import io.pooler.bench.load.Endpoint;
 import io.pooler.bench.load.LoadGenerator;
@@ -48,6 +49,8 @@ final class LoadCommand implements Callable<Integer> {
     int warmup;
     @Option(names = {"-j", "--threads"}, defaultValue = "2")
     int threads;
+    @Option(names = "--odoo-names", description = "Each client sends an application_name of its own, odoo-<pid>, as Odoo's workers do.")
+    boolean odooNames;
 
     @Override
     public Integer call() throws Exception {
@@ -60,7 +63,8 @@ final class LoadCommand implements Callable<Integer> {
         LoadSpec spec = LoadSpec.closedLoop(endpoint, clients, transaction, Protocol.valueOf(protocol.toUpperCase()))
                 .withPacing(rate > 0 ? Pacing.fixedRate(rate) : Pacing.closedLoop())
                 .withConnectPerTransaction(connectPerTransaction)
-                .withEventLoops(threads);
+                .withEventLoops(threads)
+                .withApplicationNames(odooNames ? ApplicationNames.odooPerClient() : ApplicationNames.SHARED);
         try (LoadGenerator load = LoadGenerator.start(spec)) {
             load.connect(Duration.ofSeconds(60));
             Thread.sleep(warmup * 1000L);

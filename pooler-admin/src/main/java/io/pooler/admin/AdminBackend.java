@@ -1,5 +1,6 @@
 package io.pooler.admin;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.pooler.config.PoolerConfig;
 import io.pooler.pool.PoolKey;
 import io.pooler.pool.PoolSettings;
@@ -60,6 +61,25 @@ public interface AdminBackend {
 
     /** Listening sockets and connections, for SHOW FDS. */
     List<FdView> fds();
+
+    /** The prepared-statement caches, for SHOW MEM. */
+    PreparedStatementsView preparedStatements();
+
+    /** The intern table of clients' session parameter maps, for SHOW MEM. */
+    io.pooler.protocol.ParameterMaps parameterMaps();
+
+    /** The allocator the connections' buffers come from, for SHOW MEM. */
+    ByteBufAllocator allocator();
+
+    /** Channels the pools' multiplexed listeners LISTEN to, for SHOW LISTENERS (Pooler's own). */
+    default List<ListenerView> listeners() {
+        return List.of();
+    }
+
+    /** Notifications the multiplexed listeners have handed to clients since start. */
+    default long notificationsDelivered() {
+        return 0;
+    }
 
     /** Cancel forwarding to each peer used so far, in peer id order (SHOW PEER_POOLS). */
     List<PeerPoolView> peerPools();

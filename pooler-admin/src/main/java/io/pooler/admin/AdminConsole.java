@@ -22,6 +22,7 @@ import io.pooler.admin.show.ShowDatabases;
 import io.pooler.admin.show.ShowFds;
 import io.pooler.admin.show.ShowHelp;
 import io.pooler.admin.show.ShowLists;
+import io.pooler.admin.show.ShowListeners;
 import io.pooler.admin.show.ShowMem;
 import io.pooler.admin.show.ShowPools;
 import io.pooler.admin.show.ShowSockets;
@@ -68,6 +69,7 @@ public final class AdminConsole {
             Map.entry("dns_hosts", new ShowDnsHosts()),
             Map.entry("dns_zones", new ShowDnsZones()),
             Map.entry("peers", new ShowPeers()),
+            Map.entry("listeners", new ShowListeners()),
             Map.entry("peer_pools", new ShowPeerPools()));
 
     private static final Map<String, AdminCommand> CONTROL = Map.ofEntries(

@@ -10,7 +10,9 @@ public enum SocketState {
     SV_IDLE("sv_idle", "idle"),
     SV_USED("sv_used", "used"),
     SV_TESTED("sv_tested", "tested"),
-    SV_LOGIN("sv_login", "new");
+    SV_LOGIN("sv_login", "new"),
+    /** Given back by its client while a cancel request to it is in flight; handed to nobody until it is done. */
+    SV_BEING_CANCELED("sv_being_canceled", "being_canceled");
 
     private final String listName;
     private final String shortName;

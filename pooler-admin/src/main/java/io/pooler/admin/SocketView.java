@@ -13,6 +13,7 @@ package io.pooler.admin;
  * @param link              the {@code ptr} of the linked connection, or empty
  * @param remotePid         the PostgreSQL backend pid (servers), or the peer's pid over a unix socket, or 0
  * @param pendingBytes      bytes waiting to be written to the socket (SHOW ACTIVE_SOCKETS lists those with some)
+ * @param preparedStatements the named statements a client holds, or a server has prepared (max_prepared_statements)
  */
 public record SocketView(
         boolean server,
@@ -33,5 +34,6 @@ public record SocketView(
         int remotePid,
         String applicationName,
         long id,
-        long pendingBytes) {
+        long pendingBytes,
+        int preparedStatements) {
 }

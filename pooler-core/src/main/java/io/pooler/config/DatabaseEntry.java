@@ -1,5 +1,6 @@
 package io.pooler.config;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -34,10 +35,13 @@ public final class DatabaseEntry {
     private final Integer maxDbClientConnections;
     private final PoolMode poolMode;
     private final Boolean pinOnSessionState;
+    private final Boolean listenMultiplex;
     private final String applicationName;
     private final String clientEncoding;
     private final String datestyle;
     private final String timezone;
+    private final Duration serverLifetime;
+    private final Duration queryWaitTimeout;
     private final LoadBalanceHosts loadBalanceHosts;
     private final boolean fallback;
 
@@ -61,10 +65,13 @@ public final class DatabaseEntry {
         String mode = (String) params.get("pool_mode");
         this.poolMode = mode == null ? null : PoolMode.parse(mode);
         this.pinOnSessionState = (Boolean) params.get("pin_on_session_state");
+        this.listenMultiplex = (Boolean) params.get("listen_multiplex");
         this.applicationName = (String) params.get("application_name");
         this.clientEncoding = (String) params.get("client_encoding");
         this.datestyle = (String) params.get("datestyle");
         this.timezone = (String) params.get("timezone");
+        this.serverLifetime = (Duration) params.get("server_lifetime");
+        this.queryWaitTimeout = (Duration) params.get("query_wait_timeout");
         String balance = (String) params.get("load_balance_hosts");
         this.loadBalanceHosts = balance == null ? LoadBalanceHosts.ROUND_ROBIN : LoadBalanceHosts.parse(balance);
     }
@@ -87,11 +94,24 @@ public final class DatabaseEntry {
         this.maxDbClientConnections = from.maxDbClientConnections;
         this.poolMode = from.poolMode;
         this.pinOnSessionState = from.pinOnSessionState;
+        this.listenMultiplex = from.listenMultiplex;
         this.applicationName = from.applicationName;
         this.clientEncoding = from.clientEncoding;
         this.datestyle = from.datestyle;
         this.timezone = from.timezone;
+        this.serverLifetime = from.serverLifetime;
+        this.queryWaitTimeout = from.queryWaitTimeout;
         this.loadBalanceHosts = from.loadBalanceHosts;
+    }
+
+    /** As written; PgBouncer applies it only when above 0 (0 means the global server_lifetime). */
+    public Optional<Duration> serverLifetime() {
+        return Optional.ofNullable(serverLifetime);
+    }
+
+    /** As written; when set it wins over the global value, 0 included; a [users] value wins over it. */
+    public Optional<Duration> queryWaitTimeout() {
+        return Optional.ofNullable(queryWaitTimeout);
     }
 
     /** The client-side database name: the key in {@code [databases]}, or the requested name for the fallback. */
@@ -184,6 +204,11 @@ public final class DatabaseEntry {
         return Optional.ofNullable(poolMode);
     }
 
+    /** Pooler's own {@code listen_multiplex} for this entry; empty when not given. */
+    public Optional<Boolean> listenMultiplex() {
+        return Optional.ofNullable(listenMultiplex);
+    }
+
     /** Pooler's own {@code pin_on_session_state} for this entry; empty when not given. */
     public Optional<Boolean> pinOnSessionState() {
         return Optional.ofNullable(pinOnSessionState);
@@ -240,11 +265,14 @@ public final class DatabaseEntry {
                 && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxDbConnections, other.maxDbConnections) && poolMode == other.poolMode
                 && Objects.equals(pinOnSessionState, other.pinOnSessionState)
+                && Objects.equals(listenMultiplex, other.listenMultiplex)
                 && Objects.equals(minPoolSize, other.minPoolSize)
                 && Objects.equals(maxDbClientConnections, other.maxDbClientConnections)
                 && Objects.equals(applicationName, other.applicationName)
                 && Objects.equals(clientEncoding, other.clientEncoding)
                 && Objects.equals(datestyle, other.datestyle) && Objects.equals(timezone, other.timezone)
+                && Objects.equals(serverLifetime, other.serverLifetime)
+                && Objects.equals(queryWaitTimeout, other.queryWaitTimeout)
                 && loadBalanceHosts == other.loadBalanceHosts && fallback == other.fallback;
     }
 

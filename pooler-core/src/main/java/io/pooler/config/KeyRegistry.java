@@ -100,7 +100,7 @@ public final class KeyRegistry {
             seconds("reserve_pool_timeout", "5", ONLINE, SUPPORTED),
             string("resolv_conf", "", RESTART, SUPPORTED),
             integer("sbuf_loopcnt", "5", ONLINE, IGNORED),
-            integer("scram_iterations", "4096", ONLINE, IGNORED).range(1, Integer.MAX_VALUE),
+            integer("scram_iterations", "4096", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),
             seconds("server_check_delay", "30", ONLINE, SUPPORTED),
             string("server_check_query", "<empty>", ONLINE, SUPPORTED),
             seconds("server_connect_timeout", "15", ONLINE, SUPPORTED),
@@ -134,7 +134,7 @@ public final class KeyRegistry {
             integer("tcp_socket_buffer", "0", ONLINE, IGNORED),
             integer("tcp_user_timeout", "0", ONLINE, IGNORED),
             list("track_extra_parameters", "IntervalStyle", RESTART, SUPPORTED),
-            seconds("transaction_timeout", "0", ONLINE, IGNORED),
+            seconds("transaction_timeout", "0", ONLINE, SUPPORTED),
             string("unix_socket_dir", "/tmp", RESTART, SUPPORTED),
             string("unix_socket_group", "", RESTART, SUPPORTED),
             integer("unix_socket_mode", "0777", RESTART, SUPPORTED).range(0, 0777),
@@ -154,7 +154,10 @@ public final class KeyRegistry {
             // Pooler's own: in transaction and statement pooling, a client that leaves state in its
             // server's session (SET, PREPARE, WITH HOLD cursors, temp tables, advisory locks, LOAD,
             // LISTEN) keeps its server until it clears that state. 0 behaves as PgBouncer does.
-            bool("pin_on_session_state", "1", ONLINE, SUPPORTED));
+            bool("pin_on_session_state", "1", ONLINE, SUPPORTED),
+            // Pooler's own: in transaction and statement pooling, LISTEN/UNLISTEN are answered by the
+            // pooler and served by one listening server connection per pool. 0: LISTEN pins the client.
+            bool("listen_multiplex", "1", ONLINE, SUPPORTED));
 
     /**
      * Other names PgBouncer accepts for a key. {@code service_name} only exists in PgBouncer's Windows build,
@@ -180,12 +183,15 @@ public final class KeyRegistry {
             integer("max_db_client_connections", null, RESTART, SUPPORTED),
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
             bool("pin_on_session_state", null, RESTART, SUPPORTED),
+            bool("listen_multiplex", null, RESTART, SUPPORTED),
             string("connect_query", null, RESTART, IGNORED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),
             string("datestyle", null, RESTART, SUPPORTED),
             string("timezone", null, RESTART, SUPPORTED),
-            seconds("server_lifetime", null, RESTART, IGNORED),
+            seconds("server_lifetime", null, RESTART, SUPPORTED),
+            // PgBouncer's master (after 1.25.2); a [users] value wins over this one.
+            seconds("query_wait_timeout", null, RESTART, SUPPORTED),
             choice("load_balance_hosts", null, RESTART, SUPPORTED, LOAD_BALANCE_HOSTS));
 
     /**
@@ -208,10 +214,12 @@ public final class KeyRegistry {
             integer("reserve_pool_size", null, RESTART, SUPPORTED),
             integer("max_user_connections", null, RESTART, SUPPORTED),
             integer("max_user_client_connections", null, RESTART, SUPPORTED),
-            seconds("query_timeout", null, RESTART, IGNORED),
-            seconds("idle_transaction_timeout", null, RESTART, IGNORED),
-            seconds("transaction_timeout", null, RESTART, IGNORED),
-            seconds("client_idle_timeout", null, RESTART, IGNORED));
+            seconds("query_timeout", null, RESTART, SUPPORTED),
+            seconds("idle_transaction_timeout", null, RESTART, SUPPORTED),
+            seconds("transaction_timeout", null, RESTART, SUPPORTED),
+            seconds("client_idle_timeout", null, RESTART, SUPPORTED),
+            // PgBouncer's master (after 1.25.2).
+            seconds("query_wait_timeout", null, RESTART, SUPPORTED));
 
     private static final Map<String, ConfigKey> PGBOUNCER_BY_NAME = byName(PGBOUNCER_KEYS, PGBOUNCER_ALIASES);
     private static final Map<String, ConfigKey> DATABASE_BY_NAME = byName(DATABASE_KEYS, DATABASE_ALIASES);

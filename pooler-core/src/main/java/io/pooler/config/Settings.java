@@ -202,6 +202,10 @@ public final class Settings {
         return duration("idle_transaction_timeout");
     }
 
+    public Duration transactionTimeout() {
+        return duration("transaction_timeout");
+    }
+
     public Duration cancelWaitTimeout() {
         return duration("cancel_wait_timeout");
     }
@@ -453,6 +457,11 @@ public final class Settings {
     /** Pooler's own: keep a client on its server while it holds session state (transaction/statement mode). */
     public boolean pinOnSessionState() {
         return bool("pin_on_session_state");
+    }
+
+    /** Pooler's own: LISTEN served by one listener connection per pool (transaction/statement mode). */
+    public boolean listenMultiplex() {
+        return bool("listen_multiplex");
     }
 
     private boolean bool(String key) {

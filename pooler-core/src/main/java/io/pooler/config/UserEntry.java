@@ -1,5 +1,6 @@
 package io.pooler.config;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,6 +16,11 @@ public final class UserEntry {
     private final Integer reservePoolSize;
     private final Integer maxUserConnections;
     private final Integer maxUserClientConnections;
+    private final Duration queryTimeout;
+    private final Duration idleTransactionTimeout;
+    private final Duration transactionTimeout;
+    private final Duration clientIdleTimeout;
+    private final Duration queryWaitTimeout;
 
     /** Builds an entry from parameters parsed by {@link EntryParams} against the user key table. */
     UserEntry(String name, Map<String, Object> params) {
@@ -26,6 +32,11 @@ public final class UserEntry {
         this.reservePoolSize = optionalInt(params.get("reserve_pool_size"));
         this.maxUserConnections = optionalInt(params.get("max_user_connections"));
         this.maxUserClientConnections = optionalInt(params.get("max_user_client_connections"));
+        this.queryTimeout = (Duration) params.get("query_timeout");
+        this.idleTransactionTimeout = (Duration) params.get("idle_transaction_timeout");
+        this.transactionTimeout = (Duration) params.get("transaction_timeout");
+        this.clientIdleTimeout = (Duration) params.get("client_idle_timeout");
+        this.queryWaitTimeout = (Duration) params.get("query_wait_timeout");
     }
 
     public String name() {
@@ -59,9 +70,39 @@ public final class UserEntry {
         return toOptionalInt(maxUserClientConnections);
     }
 
+    /** As written; PgBouncer applies it only when above 0 (0 means the global value). */
+    public Optional<Duration> queryTimeout() {
+        return Optional.ofNullable(queryTimeout);
+    }
+
+    /** As written; PgBouncer applies it only when above 0 (0 means the global value). */
+    public Optional<Duration> idleTransactionTimeout() {
+        return Optional.ofNullable(idleTransactionTimeout);
+    }
+
+    /** As written; PgBouncer applies it only when above 0 (0 means the global value). */
+    public Optional<Duration> transactionTimeout() {
+        return Optional.ofNullable(transactionTimeout);
+    }
+
+    /** As written; PgBouncer applies it only when above 0 (0 means the global value). */
+    public Optional<Duration> clientIdleTimeout() {
+        return Optional.ofNullable(clientIdleTimeout);
+    }
+
+    /** As written; when set it wins, 0 included (0 turns the timeout off for this user). */
+    public Optional<Duration> queryWaitTimeout() {
+        return Optional.ofNullable(queryWaitTimeout);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof UserEntry other && name.equals(other.name) && poolMode == other.poolMode
+                && Objects.equals(queryTimeout, other.queryTimeout)
+                && Objects.equals(idleTransactionTimeout, other.idleTransactionTimeout)
+                && Objects.equals(transactionTimeout, other.transactionTimeout)
+                && Objects.equals(clientIdleTimeout, other.clientIdleTimeout)
+                && Objects.equals(queryWaitTimeout, other.queryWaitTimeout)
                 && Objects.equals(pinOnSessionState, other.pinOnSessionState)
                 && Objects.equals(poolSize, other.poolSize) && Objects.equals(reservePoolSize, other.reservePoolSize)
                 && Objects.equals(maxUserConnections, other.maxUserConnections)

@@ -1,6 +1,6 @@
 package io.pooler.pool;
 
-/** The states of a logged-in client connection, each a list in its {@link Pool}. */
+/** The states of a logged-in client connection, each a list in its {@link PoolShard}. */
 public enum ClientState {
     /** cl_login (SHOW LISTS login_clients): authenticated, waiting for the pool's first server login. */
     LOGIN,

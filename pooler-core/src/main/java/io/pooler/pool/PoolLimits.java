@@ -10,6 +10,8 @@ import java.util.function.Predicate;
  */
 public record PoolLimits(ConnectionCounter databaseServers, ConnectionCounter userServers,
                          Predicate<Pool> closeIdleServerOfSameDatabase, Predicate<Pool> closeIdleServerOfSameUser) {
+    // NOTE: the predicates are called on the starved pool's event loop: they post work to the loops of
+    // the other pools' shards and never read those shards themselves.
 
     /** No sharing: for a pool on its own (tests). */
     public static PoolLimits unshared() {

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param maxUserConnections servers of this user across all its pools; 0 is unlimited
  * @param serverCheckDelay   an idle server unused for longer runs server_check_query before reuse
  * @param pinOnSessionState  in transaction and statement mode, a client holding session state keeps its server
+ * @param listenMultiplex    in transaction and statement mode, LISTEN is served by the pool's listener
  */
 public record PoolSettings(
         PoolMode poolMode,
@@ -26,5 +27,6 @@ public record PoolSettings(
         Duration serverLoginRetry,
         Duration queryWaitTimeout,
         Duration serverCheckDelay,
-        boolean pinOnSessionState) {
+        boolean pinOnSessionState,
+        boolean listenMultiplex) {
 }

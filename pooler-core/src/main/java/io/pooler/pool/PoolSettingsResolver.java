@@ -6,6 +6,8 @@ import io.pooler.config.PoolerConfig;
 import io.pooler.config.Settings;
 import io.pooler.config.UserEntry;
 
+import java.time.Duration;
+
 /**
  * Resolves one pool's settings as PgBouncer does: a [users] entry wins over the [databases] entry,
  * which wins over the [pgbouncer] default.
@@ -42,8 +44,14 @@ public final class PoolSettingsResolver {
             maxUser = u.maxUserConnections().getAsInt();
         }
         int minPool = db.minPoolSize().orElse(s.minPoolSize());
+        // PgBouncer: a database's server_lifetime above 0 wins; query_wait_timeout, once set, user over database.
+        Duration lifetime = db.serverLifetime().filter(d -> !d.isZero()).orElse(s.serverLifetime());
+        Duration queryWait = db.queryWaitTimeout().orElse(s.queryWaitTimeout());
+        if (u != null && u.queryWaitTimeout().isPresent()) {
+            queryWait = u.queryWaitTimeout().get();
+        }
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
-                s.serverIdleTimeout(), s.serverLifetime(), s.serverLoginRetry(), s.queryWaitTimeout(),
-                s.serverCheckDelay(), pin);
+                s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay(), pin,
+                db.listenMultiplex().orElse(s.listenMultiplex()));
     }
 }

@@ -6,13 +6,16 @@ import io.pooler.protocol.ErrorResponse;
 /**
  * A logged-in client connection as its {@link Pool} sees it. The daemon's client handler extends this.
  *
- * <p>Threads: owned by {@link #eventLoop()}. The pool calls the {@code on*} methods from any thread,
- * outside its lock; implementations hop to their own loop.
+ * <p>Threads: owned by {@link #eventLoop()}, and so is its place in the pool: the client is in the
+ * {@link PoolShard} of its own loop, which calls the {@code on*} methods on that loop, and is only
+ * ever linked to a server of that shard. Nothing here is read from another thread.
  */
 public abstract class PooledClient extends PoolMember {
-    volatile ClientState state = ClientState.CLOSED;
-    volatile PooledServer server;
-    /** When it started waiting for a server; guarded by the pool lock. */
+    ClientState state = ClientState.CLOSED;
+    PooledServer server;
+    /** The shard of this client's loop; set when it first enters its pool. */
+    PoolShard shard;
+    /** When it started waiting for a server (the shard's clock). */
     long waitStartNanos;
 
     public final ClientState state() {

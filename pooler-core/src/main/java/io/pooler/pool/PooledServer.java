@@ -5,19 +5,24 @@ import io.netty.channel.EventLoop;
 /**
  * A server connection as its {@link Pool} sees it. The daemon's server handler extends this.
  *
- * <p>Threads: the connection itself is owned by {@link #eventLoop()}; the fields here are written by
- * the pool under its lock and are volatile so the owning loop can read them without it.
+ * <p>Threads: owned by {@link #eventLoop()}, which is the loop of the {@link PoolShard} that launched
+ * it; it stays in that shard for its whole life. The fields here are written by the shard on that loop
+ * and read on it.
  */
 public abstract class PooledServer extends PoolMember {
     private final Pool pool;
-    private final long createdNanos = System.nanoTime();
-    volatile ServerState state = ServerState.CLOSED;
-    volatile PooledClient client;
-    /** When it last became idle; guarded by the pool lock. */
+    /** Set by the shard when it launches the server (its clock). */
+    long createdNanos = System.nanoTime();
+    ServerState state = ServerState.CLOSED;
+    PooledClient client;
+    PoolShard shard;
+    /** When it last became idle (the shard's clock). */
     long idleSinceNanos;
     /** Set by RECONNECT or a changed config: close instead of reusing. */
-    volatile boolean closeNeeded;
-    /** It holds a slot of max_db_connections and max_user_connections; guarded by the pool lock. */
+    boolean closeNeeded;
+    /** It counts towards its pool's size (pool_size, reserve_pool_size) until it leaves the shard. */
+    boolean holdsPoolSlot;
+    /** It holds a slot of max_db_connections and max_user_connections until its connection is gone. */
     boolean holdsLimitSlots;
 
     protected PooledServer(Pool pool) {
@@ -51,12 +56,12 @@ public abstract class PooledServer extends PoolMember {
 
     public abstract EventLoop eventLoop();
 
-    /** Starts connecting and logging in; called once, outside the pool lock. */
+    /** Starts connecting and logging in; called once, on {@link #eventLoop()}. */
     protected abstract void connect();
 
     /**
-     * Runs server_check_query on a server idle longer than server_check_delay; any thread. The
-     * handler then calls {@link Pool#releaseServer} when it passed, or closes the connection.
+     * Runs server_check_query on a server idle longer than server_check_delay. The handler then calls
+     * {@link Pool#releaseServer} when it passed, or closes the connection.
      */
     protected abstract void runCheckQuery();
 

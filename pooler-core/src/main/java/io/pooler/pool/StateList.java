@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  * Every connection is in exactly one list at a time, so a count in SHOW POOLS is a list's size and
  * cannot drift from what the pool acts on.
  *
- * <p>NOTE: not thread-safe; every list belongs to a {@link Pool} and is touched only under its lock.
+ * <p>NOTE: not thread-safe; every list belongs to a {@link PoolShard} and is touched only on its loop.
  */
 final class StateList<T extends PoolMember> {
     private final String name;
@@ -79,6 +79,11 @@ final class StateList<T extends PoolMember> {
     @SuppressWarnings("unchecked")
     T first() {
         return (T) head;
+    }
+
+    @SuppressWarnings("unchecked")
+    T last() {
+        return (T) tail;
     }
 
     /** The first member matching, scanning at most {@code limit} members from the head; null if none. */

@@ -40,6 +40,15 @@ public final class BackendMessages {
         return out;
     }
 
+    /** CommandComplete with its tag, for a statement the pooler answers itself (LISTEN, UNLISTEN). */
+    public static ByteBuf commandComplete(ByteBufAllocator alloc, String tag) {
+        ByteBuf out = alloc.buffer(tag.length() + 6);
+        int start = PgFrames.beginMessage(out, MessageType.COMMAND_COMPLETE);
+        PgFrames.writeCString(out, tag);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
     /** NegotiateProtocolVersion: the newest minor version we speak and the options we did not recognise. */
     public static ByteBuf negotiateProtocolVersion(ByteBufAllocator alloc, int newestMinor, List<String> unrecognized) {
         ByteBuf out = alloc.buffer(32);

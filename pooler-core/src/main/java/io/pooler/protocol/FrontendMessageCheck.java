@@ -36,6 +36,21 @@ public final class FrontendMessageCheck {
         };
     }
 
+    /**
+     * PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH: the longest password-type message ('p': PasswordMessage,
+     * SASLInitialResponse, SASLResponse) it reads, length word included. Cloud services hand out long
+     * generated passwords; PgBouncer reads password packets of any size its buffers take and, on its
+     * master, keeps passwords up to this bound too.
+     */
+    public static final int MAX_PASSWORD_MESSAGE = 65535;
+    /** Any other message before login is small (a Terminate, say): this is all one may take. */
+    public static final int MAX_OTHER_AUTH_MESSAGE = 8192;
+
+    /** The longest message of this type accepted while a client authenticates. */
+    public static int maxAuthLength(byte type) {
+        return type == MessageType.PASSWORD_MESSAGE ? MAX_PASSWORD_MESSAGE : MAX_OTHER_AUTH_MESSAGE;
+    }
+
     /** Throws {@link ProtocolException} (08P01) for a type a logged-in client may not send. */
     public static void checkAfterLogin(byte type) {
         if (!allowedAfterLogin(type)) {

@@ -1,5 +1,7 @@
 package io.pooler.stats;
 
+import io.pooler.protocol.prepared.StatementCounters;
+
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,7 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
  * wait-free histogram record when percentiles are on); reading is for the admin console and the stats
  * timer.
  */
-public final class PoolStats {
+public final class PoolStats implements StatementCounters {
     private final LongAdder serverAssignments = new LongAdder();
     private final LongAdder xactCount = new LongAdder();
     private final LongAdder queryCount = new LongAdder();
@@ -25,6 +27,10 @@ public final class PoolStats {
     private final LongAdder xactTime = new LongAdder();
     private final LongAdder queryTime = new LongAdder();
     private final LongAdder waitTime = new LongAdder();
+    private final LongAdder clientParses = new LongAdder();
+    private final LongAdder serverParses = new LongAdder();
+    private final LongAdder binds = new LongAdder();
+    private final LongAdder clientLogins = new LongAdder();
 
     /** Null when percentiles are off. */
     private final LatencyWindow queryTimes;
@@ -93,6 +99,26 @@ public final class PoolStats {
         listener.serverAssigned(waitNanos);
     }
 
+    @Override
+    public void clientParse() {
+        clientParses.increment();
+    }
+
+    @Override
+    public void serverParse() {
+        serverParses.increment();
+    }
+
+    @Override
+    public void bind() {
+        binds.increment();
+    }
+
+    /** A client finished logging in to this pool (PgBouncer's client_login_count: CL_LOGIN to CL_ACTIVE). */
+    public void clientLoggedIn() {
+        clientLogins.increment();
+    }
+
     public void received(long bytes) {
         bytesReceived.add(bytes);
     }
@@ -115,7 +141,8 @@ public final class PoolStats {
 
     public StatsTotals totals() {
         return new StatsTotals(serverAssignments.sum(), xactCount.sum(), queryCount.sum(), bytesReceived.sum(),
-                bytesSent.sum(), xactTime.sum(), queryTime.sum(), waitTime.sum(), 0, 0, 0);
+                bytesSent.sum(), xactTime.sum(), queryTime.sum(), waitTime.sum(), clientParses.sum(), serverParses.sum(),
+                binds.sum(), clientLogins.sum());
     }
 
     /** The totals when the current stats window began; averages are taken against them. */

@@ -69,6 +69,12 @@ public final class QueryTimer {
         }
     }
 
+    /** How long the open transaction has been going, in nanoseconds; 0 when none (transaction_timeout). */
+    public long transactionNanos(long nowNanos) {
+        long start = xactStartNanos;
+        return start == 0 ? 0 : nowNanos - start;
+    }
+
     /** How long the running query has been going, in nanoseconds; 0 when none (SHOW CLIENTS' wait). */
     public long runningNanos(long nowNanos) {
         long start = queryStartNanos;

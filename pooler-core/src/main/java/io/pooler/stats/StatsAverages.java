@@ -15,7 +15,8 @@ public record StatsAverages(
         long waitTimeMicros,
         long clientParseCount,
         long serverParseCount,
-        long bindCount) {
+        long bindCount,
+        long clientLoginCount) {
 
-    public static final StatsAverages ZERO = new StatsAverages(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final StatsAverages ZERO = new StatsAverages(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 }

@@ -2,8 +2,9 @@ package io.pooler.stats;
 
 /**
  * The running totals of one pool, or of several added up, at one moment: what SHOW STATS_TOTALS prints.
- * Times are in microseconds, as PgBouncer reports them. The prepared-statement counts stay 0 until
- * protocol-level prepared statements are tracked.
+ * Times are in microseconds, as PgBouncer reports them. The prepared-statement counts are those of
+ * max_prepared_statements tracking (named statements in transaction and statement pooling); the login
+ * count is PgBouncer's client_login_count (its master, after 1.25.2).
  */
 public record StatsTotals(
         long serverAssignmentCount,
@@ -16,16 +17,18 @@ public record StatsTotals(
         long waitTimeMicros,
         long clientParseCount,
         long serverParseCount,
-        long bindCount) {
+        long bindCount,
+        long clientLoginCount) {
 
-    public static final StatsTotals ZERO = new StatsTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    public static final StatsTotals ZERO = new StatsTotals(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     public StatsTotals plus(StatsTotals o) {
         return new StatsTotals(serverAssignmentCount + o.serverAssignmentCount, xactCount + o.xactCount,
                 queryCount + o.queryCount, bytesReceived + o.bytesReceived, bytesSent + o.bytesSent,
                 xactTimeMicros + o.xactTimeMicros, queryTimeMicros + o.queryTimeMicros,
                 waitTimeMicros + o.waitTimeMicros, clientParseCount + o.clientParseCount,
-                serverParseCount + o.serverParseCount, bindCount + o.bindCount);
+                serverParseCount + o.serverParseCount, bindCount + o.bindCount,
+                clientLoginCount + o.clientLoginCount);
     }
 
     /**
@@ -50,7 +53,8 @@ public record StatsTotals(
                 assignments > 0 ? (waitTimeMicros - older.waitTimeMicros) / assignments : 0,
                 perSecond(clientParseCount - older.clientParseCount, micros),
                 perSecond(serverParseCount - older.serverParseCount, micros),
-                perSecond(bindCount - older.bindCount, micros));
+                perSecond(bindCount - older.bindCount, micros),
+                perSecond(clientLoginCount - older.clientLoginCount, micros));
     }
 
     private static long perSecond(long delta, long micros) {

@@ -213,9 +213,10 @@ class DatabasesSectionTest {
                         + " max_db_client_connections=5");
 
         assertEquals(List.of(
-                file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored",
-                file() + ":4: key \"server_lifetime\" in [databases] is not supported yet and is ignored"),
+                file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored"),
                 loaded.warnings());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(60)),
+                loaded.config().databases().get("b").serverLifetime());
         assertEquals(List.of("a", "b"), List.copyOf(loaded.config().databases().keySet()));
         assertEquals(2, loaded.config().databases().get("a").minPoolSize().getAsInt());
         assertEquals(5, loaded.config().databases().get("b").maxDbClientConnections().getAsInt());

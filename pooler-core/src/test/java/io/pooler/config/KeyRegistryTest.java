@@ -46,13 +46,13 @@ class KeyRegistryTest {
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
-            "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port", "max_parsed_message_size", "pin_on_session_state", "auth_hba_file",
+            "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port", "max_parsed_message_size", "pin_on_session_state", "listen_multiplex", "auth_hba_file",
             "auth_user", "auth_query", "auth_dbname", "syslog", "syslog_ident", "syslog_facility", "unix_socket_group",
             "client_tls_sslmode", "client_tls_key_file", "client_tls_cert_file",
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
             "server_tls_ciphers", "peer_id", "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period",
-            "resolv_conf");
+            "resolv_conf", "transaction_timeout", "scram_iterations");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
@@ -68,7 +68,7 @@ class KeyRegistryTest {
     void hasEveryPgBouncerKeyInShowConfigOrderPlusPoolersOwnAtTheEnd() {
         List<String> expected = new java.util.ArrayList<>(PGBOUNCER_1_25_KEYS);
         expected.addAll(List.of("worker_threads", "metrics_listen_addr", "metrics_listen_port", "max_parsed_message_size",
-                "pin_on_session_state"));
+                "pin_on_session_state", "listen_multiplex"));
 
         assertEquals(expected, names());
     }
@@ -111,12 +111,12 @@ class KeyRegistryTest {
                         "pool_size", "min_pool_size", "reserve_pool_size", "max_db_connections",
                         "max_db_client_connections", "pool_mode", "connect_query", "application_name",
                         "client_encoding", "datestyle", "timezone", "server_lifetime", "load_balance_hosts",
-                        "pin_on_session_state"), // Pooler's own
+                        "query_wait_timeout", "pin_on_session_state", "listen_multiplex"), // the last two: Pooler's own
                 KeyRegistry.databaseKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
         assertEquals("reserve_pool_size", KeyRegistry.databaseKey("reserve_pool").orElseThrow().name());
         assertEquals(Set.of("pool_mode", "pin_on_session_state", "pool_size", "reserve_pool_size", "max_user_connections",
                         "max_user_client_connections", "query_timeout", "idle_transaction_timeout",
-                        "transaction_timeout", "client_idle_timeout"),
+                        "transaction_timeout", "client_idle_timeout", "query_wait_timeout"),
                 KeyRegistry.userKeys().stream().map(ConfigKey::name).collect(Collectors.toSet()));
     }
 }

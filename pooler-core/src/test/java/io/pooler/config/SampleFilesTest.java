@@ -43,8 +43,9 @@ class SampleFilesTest {
 
         assertEquals(List.of(), loaded.warnings());
         PoolerConfig config = loaded.config();
-        // LISTEN on "postgres" needs session pooling; the business databases pool transactions.
-        assertEquals(PoolMode.SESSION, config.findDatabase("postgres").orElseThrow().poolMode().orElseThrow());
+        // LISTEN on "postgres" is multiplexed, so it pools transactions too, as the business databases do.
+        assertEquals(PoolMode.TRANSACTION, config.findDatabase("postgres").orElseThrow().poolMode().orElseThrow());
+        assertTrue(config.settings().listenMultiplex());
         assertEquals(PoolMode.TRANSACTION, config.findDatabase("odoo_prod").orElseThrow().poolMode().orElseThrow());
         assertEquals(90, config.users().get("odoo").maxUserConnections().getAsInt());
         // odoo, and the console's admin and stats users the kit ships (admin_users, stats_users)

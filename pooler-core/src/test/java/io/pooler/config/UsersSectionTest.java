@@ -61,17 +61,20 @@ class UsersSectionTest {
     }
 
     @Test
-    void warnsOnceAboutEachUnsupportedKey() throws Exception {
+    void keepsPgBouncersPerUserTimeouts() throws Exception {
         LoadedConfig loaded = load("a = query_timeout=5 idle_transaction_timeout=1",
-                "b = query_timeout=6 transaction_timeout=2.5 client_idle_timeout=0 pool_size=3");
+                "b = query_timeout=6 transaction_timeout=2.5 client_idle_timeout=0 query_wait_timeout=0 pool_size=3");
 
-        assertEquals(List.of(
-                file() + ":3: key \"query_timeout\" in [users] is not supported yet and is ignored",
-                file() + ":3: key \"idle_transaction_timeout\" in [users] is not supported yet and is ignored",
-                file() + ":4: key \"transaction_timeout\" in [users] is not supported yet and is ignored",
-                file() + ":4: key \"client_idle_timeout\" in [users] is not supported yet and is ignored"),
-                loaded.warnings());
-        assertEquals(OptionalInt.of(3), loaded.config().users().get("b").poolSize());
+        assertEquals(List.of(), loaded.warnings());
+        UserEntry a = loaded.config().users().get("a");
+        UserEntry b = loaded.config().users().get("b");
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(5)), a.queryTimeout());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(1)), a.idleTransactionTimeout());
+        assertEquals(java.util.Optional.empty(), a.transactionTimeout());
+        assertEquals(java.util.Optional.of(java.time.Duration.ofMillis(2500)), b.transactionTimeout());
+        assertEquals(java.util.Optional.of(java.time.Duration.ZERO), b.clientIdleTimeout());
+        assertEquals(java.util.Optional.of(java.time.Duration.ZERO), b.queryWaitTimeout());
+        assertEquals(OptionalInt.of(3), b.poolSize());
     }
 
     @ParameterizedTest

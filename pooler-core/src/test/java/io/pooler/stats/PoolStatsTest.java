@@ -11,8 +11,8 @@ class PoolStatsTest {
 
     @Test
     void averagesArePerSecondAndPerEvent() {
-        StatsTotals older = new StatsTotals(10, 10, 20, 1000, 2000, 500, 400, 100, 0, 0, 0);
-        StatsTotals now = new StatsTotals(30, 20, 60, 3000, 6000, 1500, 1200, 300, 0, 0, 0);
+        StatsTotals older = new StatsTotals(10, 10, 20, 1000, 2000, 500, 400, 100, 0, 0, 0, 0);
+        StatsTotals now = new StatsTotals(30, 20, 60, 3000, 6000, 1500, 1200, 300, 0, 0, 0, 0);
         StatsAverages avg = now.averageSince(older, 2_000_000); // two seconds
         assertEquals(10, avg.serverAssignmentCount());
         assertEquals(5, avg.xactCount());
@@ -74,7 +74,7 @@ class PoolStatsTest {
 
     @Test
     void theLogLineIsPgBouncers() {
-        StatsAverages avg = new StatsAverages(1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0);
+        StatsAverages avg = new StatsAverages(1, 2, 3, 4, 5, 6, 7, 8, 0, 0, 0, 0);
         assertEquals("stats: 2 xacts/s, 3 queries/s, 0 client parses/s, 0 server parses/s, 0 binds/s, "
                 + "in 4 B/s, out 5 B/s, xact 6 us, query 7 us, wait 8 us", StatsLogLine.format(avg));
     }

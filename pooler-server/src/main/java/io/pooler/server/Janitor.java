@@ -1,21 +1,34 @@
 package io.pooler.server;
 
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.pooler.config.Settings;
+import io.netty.util.concurrent.EventExecutor;
+import io.pooler.config.ClientTimeouts;
+import io.pooler.config.PoolerConfig;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolShard;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
+import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Function;
+
 /**
- * Timed maintenance, as PgBouncer's janitor: each pool's own upkeep (idle and lifetime closes,
+ * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
- * protocol view of a connection: query_timeout, idle_transaction_timeout, client_idle_timeout.
+ * protocol view of a connection: query_timeout, idle_transaction_timeout, transaction_timeout and
+ * client_idle_timeout, each the login user's ({@link ClientTimeouts}).
+ *
+ * <p>Threads: each tick posts one task to every event loop, which looks after the shards of that
+ * loop, so a shard and its connections are only read and changed on their own loop.
  */
 final class Janitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Janitor.class);
@@ -30,47 +43,68 @@ final class Janitor implements Runnable {
 
     @Override
     public void run() {
-        Settings s = runtime.config().config().settings();
+        for (EventExecutor executor : loops) {
+            if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
+                loop.execute(() -> tick(loop));
+            }
+        }
+    }
+
+    private void tick(EventLoop loop) {
+        PoolerConfig config = runtime.config().config();
         long now = System.nanoTime();
+        // One lookup per login user and run: [users] values win over the [pgbouncer] ones.
+        Map<String, ClientTimeouts> timeouts = new HashMap<>();
+        Function<String, ClientTimeouts> forUser = user -> timeouts.computeIfAbsent(user,
+                u -> ClientTimeouts.of(config, u));
         for (Pool pool : runtime.pools().all()) {
             try {
-                pool.janitor(loops.next());
-                checkServers(pool, s, now);
-                checkClients(pool, s, now);
+                PoolShard shard = pool.shard(loop);
+                shard.janitor();
+                checkServers(shard, forUser, now);
+                checkClients(shard, forUser, now);
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
             }
         }
     }
 
-    private static void checkServers(Pool pool, Settings s, long now) {
-        long queryTimeout = s.queryTimeout().toNanos();
-        long idleTransactionTimeout = s.idleTransactionTimeout().toNanos();
-        if (queryTimeout == 0 && idleTransactionTimeout == 0) {
-            return;
-        }
+    /** query_timeout, idle_transaction_timeout and transaction_timeout, in PgBouncer's order. */
+    private static void checkServers(PoolShard pool, Function<String, ClientTimeouts> forUser, long now) {
         for (PooledServer p : pool.servers()) {
-            if (!(p instanceof ServerConnection server) || server.state() != ServerState.ACTIVE) {
+            if (!(p instanceof ServerConnection server) || server.state() != ServerState.ACTIVE
+                    || !(server.client() instanceof ClientConnection client)) {
                 continue;
             }
+            ClientTimeouts t = forUser.apply(client.loginUser());
+            if (!t.anyServerTimeout()) {
+                continue;
+            }
+            long queryTimeout = t.queryTimeout().toNanos();
+            long idleTransactionTimeout = t.idleTransactionTimeout().toNanos();
+            long transactionTimeout = t.transactionTimeout().toNanos();
             boolean busy = server.outstandingRequests() > 0;
+            boolean inTransaction = server.transactionStatus() != BackendMessages.TX_IDLE;
+            QueryTimer timer = client.queryTimer();
+            long transactionAge = timer == null ? 0 : timer.transactionNanos(now);
             if (queryTimeout > 0 && busy && now - server.busySinceNanos() > queryTimeout) {
                 server.abortLinked("query_timeout");
-            } else if (idleTransactionTimeout > 0 && !busy
-                    && server.transactionStatus() != BackendMessages.TX_IDLE
+            } else if (idleTransactionTimeout > 0 && !busy && inTransaction
                     && now - server.lastReadyNanos() > idleTransactionTimeout) {
                 server.abortLinked("idle transaction timeout");
+            } else if (transactionTimeout > 0 && (busy || inTransaction) && transactionAge > transactionTimeout) {
+                server.abortLinked("transaction timeout");
             }
         }
     }
 
-    private static void checkClients(Pool pool, Settings s, long now) {
-        long clientIdleTimeout = s.clientIdleTimeout().toNanos();
-        if (clientIdleTimeout == 0) {
-            return;
-        }
+    private static void checkClients(PoolShard pool, Function<String, ClientTimeouts> forUser, long now) {
         for (PooledClient p : pool.clients()) {
-            if (p instanceof ClientConnection client && now - client.lastActivityNanos() > clientIdleTimeout) {
+            if (!(p instanceof ClientConnection client)) {
+                continue;
+            }
+            long clientIdleTimeout = forUser.apply(client.loginUser()).clientIdleTimeout().toNanos();
+            if (clientIdleTimeout > 0 && now - client.lastActivityNanos() > clientIdleTimeout) {
                 client.closeIfIdle(now - clientIdleTimeout, "client_idle_timeout");
             }
         }

@@ -30,6 +30,8 @@ public final class PoolerRuntime {
     private final PoolRegistry pools = new PoolRegistry();
     private final ConnectionLimits limits = new ConnectionLimits();
     private final io.pooler.protocol.prepared.StatementRegistry statementRegistry = new io.pooler.protocol.prepared.StatementRegistry();
+    private final io.pooler.protocol.ParameterMaps parameterMaps = new io.pooler.protocol.ParameterMaps();
+    private final io.pooler.server.listen.ListenerHubs listenerHubs = new io.pooler.server.listen.ListenerHubs();
     private final AtomicInteger clientCount = new AtomicInteger();
     private final CancelRegistry cancelRegistry = new CancelRegistry(() -> config().config().settings().peerId());
     private final PassThroughCredentials passThrough = new PassThroughCredentials();
@@ -97,19 +99,35 @@ public final class PoolerRuntime {
         return pool;
     }
 
-    /** A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool. */
+    /**
+     * A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool.
+     * Each related pool's shards look on their own loops; the shared claim lets only one close a server.
+     */
     private boolean closeIdleServerOf(Pool starved, java.util.function.Predicate<Pool> related) {
+        java.util.concurrent.atomic.AtomicBoolean claim = new java.util.concurrent.atomic.AtomicBoolean();
+        boolean asked = false;
         for (Pool other : pools.all()) {
-            if (other != starved && related.test(other) && other.closeOneIdleServer()) {
-                return true;
+            if (other != starved && related.test(other)) {
+                other.closeOneIdleServer(claim);
+                asked = true;
             }
         }
-        return false;
+        return asked;
+    }
+
+    /** The pools' LISTEN multiplexers. */
+    public io.pooler.server.listen.ListenerHubs listenerHubs() {
+        return listenerHubs;
     }
 
     /** Server-side names of prepared statements, shared by every pool. */
     public io.pooler.protocol.prepared.StatementRegistry statementRegistry() {
         return statementRegistry;
+    }
+
+    /** Clients' session parameter maps, one instance per distinct set of values (an idle client costs little). */
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return parameterMaps;
     }
 
     public ConnectionLimits limits() {

@@ -95,8 +95,6 @@ public final class PoolerServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(workers)
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -150,7 +148,10 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
-        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
+        // TCP options on TCP listeners only: a unix socket has neither, and Netty warns on every accept.
+        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel())
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
         if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }
@@ -209,8 +210,16 @@ public final class PoolerServer implements AutoCloseable {
         return List.copyOf(listeners);
     }
 
+    /** Every pool's counts, read on the shards' loops; blocking, so not for an event loop. */
     public List<PoolSnapshot> poolSnapshots() {
         return runtime.pools().all().stream().map(Pool::snapshot).toList();
+    }
+
+    /** Every pool's counts, read on the shards' loops, without blocking. */
+    private CompletableFuture<List<PoolSnapshot>> poolSnapshotsAsync() {
+        List<CompletableFuture<PoolSnapshot>> parts = runtime.pools().all().stream().map(Pool::snapshotAsync).toList();
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
 
     // ---- reload ----
@@ -287,13 +296,14 @@ public final class PoolerServer implements AutoCloseable {
                 handler.shutdownRequested();
             }
         }));
-        watchUntil(() -> poolSnapshots().stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0));
+        watchUntil(() -> poolSnapshotsAsync().thenApply(pools ->
+                pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0)));
     }
 
     /** SIGTERM, SHUTDOWN WAIT_FOR_CLIENTS: stop accepting, exit when the last client has left. */
     public void shutdownWaitForClients() {
         beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS);
-        watchUntil(() -> runtime.clientCount().get() == 0);
+        watchUntil(() -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0));
     }
 
     /** SIGQUIT, a second SIGINT/SIGTERM: close everything now. */
@@ -314,15 +324,16 @@ public final class PoolerServer implements AutoCloseable {
         closeListeners();
     }
 
-    private void watchUntil(java.util.function.BooleanSupplier done) {
+    /** Finishes the shutdown once {@code done} answers true; asked every 100 ms, answered asynchronously. */
+    private void watchUntil(java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> done) {
         if (terminated.isDone() || shutdownWatch != null) {
             return;
         }
-        shutdownWatch = workers.next().scheduleAtFixedRate(() -> {
-            if (done.getAsBoolean()) {
+        shutdownWatch = workers.next().scheduleAtFixedRate(() -> done.get().thenAccept(ok -> {
+            if (ok) {
                 finish();
             }
-        }, 0, 100, TimeUnit.MILLISECONDS);
+        }), 0, 100, TimeUnit.MILLISECONDS);
     }
 
     private void closeListeners() {
@@ -356,8 +367,10 @@ public final class PoolerServer implements AutoCloseable {
         }
         clientChannels.close();
         for (Pool pool : runtime.pools().all()) {
-            pool.servers().forEach(s -> s.close("shutdown"));
-            pool.closeIdleServers("shutdown");
+            pool.onEachShard(shard -> {
+                shard.servers().forEach(s -> s.close("shutdown"));
+                shard.closeIdleServers("shutdown");
+            });
         }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> terminated.complete(null));
         log.info("shutdown complete");

@@ -7,6 +7,7 @@ import io.pooler.server.logging.LoggingSetup;
 import io.pooler.server.process.Daemonizer;
 import io.pooler.server.process.Lifecycle;
 import io.pooler.server.process.Pidfile;
+import io.pooler.server.process.QuietCollector;
 import io.pooler.server.process.SignalDispatcher;
 import io.pooler.server.process.StartupException;
 import io.pooler.server.process.UserCheck;
@@ -55,6 +56,7 @@ public final class ServerLauncher implements Launcher {
             }
             SignalDispatcher signals = SignalDispatcher.install(new SignalLifecycle(server));
             log.debug("handling signals {}", signals.handledSignals());
+            QuietCollector.startIfUseful(); // a daemon thread: ends with the process
             server.terminated().join();
             return 0;
         } finally {

@@ -207,7 +207,8 @@ public final class Comparison {
             line += String.format(Locale.ROOT, "  cpu %.3f s/1k tx", m.cpuSecondsPer1000());
         }
         if (!Double.isNaN(m.memoryPerClientBytes())) {
-            line += String.format(Locale.ROOT, "  %.2f KB/client", m.memoryPerClientBytes() / 1024);
+            line += String.format(Locale.ROOT, "  %.2f KB/client (RSS %.0f MB with all clients)",
+                    m.memoryPerClientBytes() / 1024, m.residentBytes() / (1024 * 1024));
         }
         if (m.errors() > 0 && !m.errorSamples().isEmpty()) {
             line += "  (" + m.errorSamples().get(0) + ")";
@@ -234,7 +235,7 @@ public final class Comparison {
                         targets.add(new PgBouncerTarget(options.workDir(), backend, options.pgbouncerLatest().get(), key));
                     }
                 }
-                case "pooler" -> targets.add(new PoolerTarget(options.workDir(), backend, options.poolerJar(),
+                case "pooler" -> targets.add(new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
                         options.poolerJavaOptions(), options.poolerJfr(), options.poolerSettings()));
                 default -> throw new IllegalArgumentException("unknown target " + key);
             }

@@ -15,6 +15,7 @@ import java.util.Optional;
  * @param pgbouncerLatest a second, newer PgBouncer binary, if any
  * @param pgbench pgbench, if any; without it the bench's own client runs every scenario
  * @param poolerJar {@code pooler.jar}; when missing, Pooler runs from this process's class path
+ * @param poolerLauncher the launcher script users start Pooler with; it runs {@code poolerJar} with its JVM options
  * @param poolerJavaOptions JVM options for Pooler's process
  * @param poolerJfr record a JFR profile of Pooler's process in each scenario
  * @param poolerSettings extra {@code key = value} lines for Pooler's ini only (its own keys, such as worker_threads)
@@ -25,7 +26,7 @@ import java.util.Optional;
  */
 public record ComparisonOptions(int rounds, Duration duration, Duration warmup, Path outDir,
                                 Optional<Path> pgbouncer, Optional<Path> pgbouncerLatest, Optional<Path> pgbench,
-                                Path poolerJar, List<String> poolerJavaOptions, boolean poolerJfr, List<String> poolerSettings,
+                                Path poolerJar, Path poolerLauncher, List<String> poolerJavaOptions, boolean poolerJfr, List<String> poolerSettings,
                                 List<Scenario> scenarios, List<String> targets, int scale, Path workDir) {
 
     public static final List<String> ALL_TARGETS = List.of("direct", "pgbouncer", "pgbouncer-latest", "pooler");

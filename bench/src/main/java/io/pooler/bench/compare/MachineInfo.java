@@ -10,11 +10,11 @@ import java.util.List;
 import java.util.Map;
 
 /** The machine and software a comparison ran on, for the results and the README. */
-final class MachineInfo {
+public final class MachineInfo {
     private MachineInfo() {
     }
 
-    static Map<String, String> describe(Map<String, String> software) {
+    public static Map<String, String> describe(Map<String, String> software) {
         Map<String, String> info = new LinkedHashMap<>();
         info.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         info.put("cpu", cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores available");
@@ -26,7 +26,7 @@ final class MachineInfo {
         return info;
     }
 
-    static String render(Map<String, String> info) {
+    public static String render(Map<String, String> info) {
         StringBuilder out = new StringBuilder();
         info.forEach((k, v) -> out.append("- ").append(k).append(": ").append(v).append('\n'));
         return out.toString();

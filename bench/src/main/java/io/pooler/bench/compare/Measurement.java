@@ -10,10 +10,12 @@ import java.util.List;
  * @param latencyMicros every transaction of the run, in microseconds
  * @param poolerCpuSeconds CPU seconds the pooler process used during the run; NaN for PostgreSQL alone
  * @param memoryPerClientBytes slope of the pooler's RSS over connected clients; NaN unless measured
+ * @param residentBytes the pooler's RSS with every client connected, where the slope is measured; NaN otherwise
  * @param driver {@code pgbench} or {@code bench client}
  */
 public record Measurement(double tps, long transactions, long errors, List<String> errorSamples, Histogram latencyMicros,
-                          double poolerCpuSeconds, double memoryPerClientBytes, String driver) {
+                          double poolerCpuSeconds, double memoryPerClientBytes, double residentBytes,
+                          String driver) {
 
     public Measurement {
         errorSamples = List.copyOf(errorSamples);
@@ -26,6 +28,6 @@ public record Measurement(double tps, long transactions, long errors, List<Strin
 
     /** A run that could not be made: nothing completed, and why. */
     public static Measurement failed(String driver, String why) {
-        return new Measurement(0, 0, 1, List.of(why), new Histogram(3), Double.NaN, Double.NaN, driver);
+        return new Measurement(0, 0, 1, List.of(why), new Histogram(3), Double.NaN, Double.NaN, Double.NaN, driver);
     }
 }

@@ -48,7 +48,8 @@ final class NettyDriver implements Driver {
         LoadSpec spec = LoadSpec.closedLoop(endpoint, scenario.clients(), script, scenario.protocol())
                 .withPacing(scenario.closedLoop() ? Pacing.closedLoop() : Pacing.fixedRate(scenario.ratePerSecond()))
                 .withConnectPerTransaction(scenario.connectPerTransaction())
-                .withEventLoops(CLIENT_THREADS);
+                .withEventLoops(CLIENT_THREADS)
+                .withApplicationNames(scenario.applicationNames());
         OptionalLong pid = target.pid();
         boolean sampleMemory = scenario.memorySteps() > 0 && pid.isPresent();
         List<double[]> memory = new ArrayList<>();
@@ -74,7 +75,7 @@ final class NettyDriver implements Driver {
                 samples.add(result.stalledClients() + " clients waited longer than the whole run for an answer");
             }
             return new Measurement(result.tps(), result.transactions(), errors, samples, result.latencyMicros(), cpu,
-                    perClient, name());
+                    perClient, memory.isEmpty() ? Double.NaN : memory.get(memory.size() - 1)[1], name());
         }
     }
 

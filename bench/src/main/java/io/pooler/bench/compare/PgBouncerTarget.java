@@ -13,14 +13,14 @@ import java.util.stream.Stream;
  * PgBouncer as its own process, in the foreground. PgBouncer refuses to run as root; as root it runs
  * with {@code -u nobody}, and its directory is handed to that user.
  */
-final class PgBouncerTarget extends ProcessTarget {
+public final class PgBouncerTarget extends ProcessTarget {
     private static final String UNPRIVILEGED_USER = "nobody";
 
     private final Path binary;
     private final String key;
     private final String name;
 
-    PgBouncerTarget(Path workDir, Backend backend, Path binary, String key) throws IOException {
+    public PgBouncerTarget(Path workDir, Backend backend, Path binary, String key) throws IOException {
         super(workDir, backend);
         this.binary = binary;
         this.key = key;

@@ -92,7 +92,7 @@ final class PgbenchDriver implements Driver {
             if (process.exitValue() != 0) {
                 samples.add("pgbench exited with " + process.exitValue());
             }
-            return new Measurement(output.tps(), output.transactions(), errors, samples, latency, cpu, Double.NaN, name());
+            return new Measurement(output.tps(), output.transactions(), errors, samples, latency, cpu, Double.NaN, Double.NaN, name());
         } finally {
             deleteTree(dir);
         }

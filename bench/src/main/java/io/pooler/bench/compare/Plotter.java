@@ -161,12 +161,12 @@ public final class Plotter {
     }
 
     /** Distance to 100% in nines: 90% is 1, 99% is 2, 99.9% is 3. */
-    static double nines(double percentile) {
+    public static double nines(double percentile) {
         return percentile >= 100 ? Double.POSITIVE_INFINITY : Math.log10(100 / (100 - percentile));
     }
 
     /** The percentile at whole numbers of nines, nothing in between. */
-    static String percentileLabel(double nines) {
+    public static String percentileLabel(double nines) {
         if (Math.abs(nines - Math.rint(nines)) > 1e-6) {
             return "";
         }
@@ -193,7 +193,7 @@ public final class Plotter {
         series.setFillColor(colorOf(targetKey));
     }
 
-    private static Color colorOf(String targetKey) {
+    public static Color colorOf(String targetKey) {
         return COLORS.getOrDefault(targetKey, Color.GRAY);
     }
 

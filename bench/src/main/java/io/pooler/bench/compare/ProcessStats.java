@@ -3,6 +3,7 @@ package io.pooler.bench.compare;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * CPU time and resident memory of one process, from /proc: what a pooler costs, measured from outside
@@ -26,6 +27,13 @@ public final class ProcessStats {
     /** Resident set size in bytes (VmRSS). */
     public static long rssBytes(long pid) throws IOException {
         return parseRssBytes(Files.readString(Path.of("/proc", Long.toString(pid), "status")));
+    }
+
+    /** Open file descriptors: sockets, listeners, epoll and event fds, jars, logs. */
+    public static long openFiles(long pid) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            return fds.count();
+        }
     }
 
     static double parseCpuSeconds(String stat) {

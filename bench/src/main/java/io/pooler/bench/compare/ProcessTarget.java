@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -16,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * A pooler run as its own process, so that its CPU time and memory can be read from /proc alone.
  * Each scenario gets a fresh process with that scenario's configuration, in its own directory.
  */
-abstract class ProcessTarget implements Target {
+public abstract class ProcessTarget implements Target {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
     private static final int LOG_TAIL_LINES = 20;
@@ -28,7 +29,7 @@ abstract class ProcessTarget implements Target {
     private Path logFile;
 
     /** The PostgreSQL behind the pooler, and the role the clients log in as. */
-    record Backend(String host, int port, String database, String user, String verifier) {
+    public record Backend(String host, int port, String database, String user, String verifier) {
     }
 
     ProcessTarget(Path workDir, Backend backend) {
@@ -44,6 +45,11 @@ abstract class ProcessTarget implements Target {
         return "";
     }
 
+    /** Variables for the process's environment, besides this process's own. */
+    protected Map<String, String> environment(Path configFile) throws IOException {
+        return Map.of();
+    }
+
     /** Lets the process read its files, when it runs as another user. */
     protected void prepareFiles(Path dir) throws IOException {
     }
@@ -55,22 +61,43 @@ abstract class ProcessTarget implements Target {
 
     @Override
     public void start(Scenario scenario) throws Exception {
+        start(key() + "-" + scenario.number(),
+                port -> PoolerIni.render(scenario, port, backend.host(), backend.port(), backend.database(), userlistPath(scenario)),
+                PoolerIni.userlist(backend.user(), backend.verifier()));
+    }
+
+    private Path userlistPath(Scenario scenario) {
+        return workDir.resolve(key() + "-" + scenario.number()).resolve("userlist.txt");
+    }
+
+    /**
+     * Starts the pooler on a configuration of the caller's, in {@code dirName} under the work directory:
+     * {@code iniForPort} renders the ini for the port it is to listen on (the userlist is
+     * {@code userlist.txt} next to it), then this pooler's extra settings are appended.
+     */
+    public void start(String dirName, java.util.function.IntFunction<String> iniForPort, String userlistText)
+            throws Exception {
         stop();
-        Path dir = Files.createDirectories(workDir.resolve(key() + "-" + scenario.number()));
+        Path dir = Files.createDirectories(workDir.resolve(dirName));
         port = freePort();
-        Path userlist = dir.resolve("userlist.txt");
-        Files.writeString(userlist, PoolerIni.userlist(backend.user(), backend.verifier()));
+        Files.writeString(dir.resolve("userlist.txt"), userlistText);
         Path ini = dir.resolve(key() + ".ini");
-        Files.writeString(ini, PoolerIni.render(scenario, port, backend.host(), backend.port(), backend.database(), userlist)
-                + extraSettings());
+        Files.writeString(ini, iniForPort.apply(port) + extraSettings());
         logFile = dir.resolve(key() + ".log");
         prepareFiles(dir);
-        process = new ProcessBuilder(command(ini))
+        ProcessBuilder builder = new ProcessBuilder(command(ini));
+        builder.environment().putAll(environment(ini));
+        process = builder
                 .directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
         awaitListening();
+    }
+
+    /** The ini the pooler runs on, in {@code dirName}. */
+    public Path configFile(String dirName) {
+        return workDir.resolve(dirName).resolve(key() + ".ini");
     }
 
     @Override
@@ -127,7 +154,7 @@ abstract class ProcessTarget implements Target {
     }
 
     /** The last lines of the process's output, for error messages. */
-    String logTail() {
+    public String logTail() {
         try {
             if (logFile == null || !Files.exists(logFile)) {
                 return "no log";

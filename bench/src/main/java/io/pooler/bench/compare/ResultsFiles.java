@@ -33,7 +33,8 @@ public final class ResultsFiles {
 
     static String roundsCsv(List<RoundResult> rounds) {
         StringBuilder out = new StringBuilder("scenario,scenario_key,target_key,target,round,driver,tps,transactions,errors,"
-                + "p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,pooler_cpu_s,pooler_cpu_s_per_1k_tx,memory_per_client_bytes\n");
+                + "p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,pooler_cpu_s,pooler_cpu_s_per_1k_tx,memory_per_client_bytes,"
+                + "rss_all_clients_bytes\n");
         for (RoundResult r : rounds) {
             Measurement m = r.measurement();
             Histogram h = m.latencyMicros();
@@ -44,7 +45,8 @@ public final class ResultsFiles {
                     .append(',').append(num(Summary.percentileMillis(h, 99))).append(',').append(num(Summary.percentileMillis(h, 99.9)))
                     .append(',').append(num(h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0))
                     .append(',').append(num(m.poolerCpuSeconds())).append(',').append(num(m.cpuSecondsPer1000()))
-                    .append(',').append(num(m.memoryPerClientBytes())).append('\n');
+                    .append(',').append(num(m.memoryPerClientBytes())).append(',').append(num(m.residentBytes()))
+                    .append('\n');
         }
         return out.toString();
     }

@@ -1,5 +1,6 @@
 package io.pooler.bench.compare;
 
+import io.pooler.bench.load.ApplicationNames;
 import io.pooler.bench.load.Protocol;
 
 import java.util.List;
@@ -17,17 +18,19 @@ public final class Scenarios {
     public static List<Scenario> standard() {
         return List.of(
                 new Scenario(1, "select-only", "select-only, 50 clients, pool 20", 50, 20, "transaction", false,
-                        Protocol.SIMPLE, false, 0, true, 0, true),
+                        Protocol.SIMPLE, false, 0, true, 0, true, ApplicationNames.SHARED),
                 new Scenario(2, "tpcb-like", "TPC-B-like writes, 50 clients, pool 20", 50, 20, "transaction", true,
-                        Protocol.SIMPLE, false, 0, true, 0, true),
+                        Protocol.SIMPLE, false, 0, true, 0, true, ApplicationNames.SHARED),
                 new Scenario(3, "connect-per-tx", "new connection per transaction, 20 clients", 20, 20, "transaction",
-                        false, Protocol.SIMPLE, true, 0, true, 0, true),
+                        false, Protocol.SIMPLE, true, 0, true, 0, true, ApplicationNames.SHARED),
                 new Scenario(4, "fixed-rate", "1,000 clients at 5,000 tx/s, pool 20", 1000, 20, "transaction", false,
-                        Protocol.SIMPLE, false, FIXED_RATE, false, 0, true),
+                        Protocol.SIMPLE, false, FIXED_RATE, false, 0, true, ApplicationNames.SHARED),
                 new Scenario(5, "idle-10k", "10,000 mostly idle clients, 2,000 q/s, pool 100", 10_000, 100,
-                        "transaction", false, Protocol.SIMPLE, false, IDLE_RATE, false, 5, false),
+                        "transaction", false, Protocol.SIMPLE, false, IDLE_RATE, false, 5, false,
+                        // Odoo's workers log in as odoo-<pid>: each idle client keeps a name of its own.
+                        ApplicationNames.odooPerClient()),
                 new Scenario(6, "prepared", "extended protocol, prepared, 20 clients, session pool 20", 20, 20, "session",
-                        false, Protocol.PREPARED, false, 0, true, 0, true));
+                        false, Protocol.PREPARED, false, 0, true, 0, true, ApplicationNames.SHARED));
     }
 
     /** The same scenarios, small enough to run each in a couple of seconds in the test suite. */

@@ -39,7 +39,7 @@ public final class Credentials {
     }
 
     /** A fresh exchange for one login: with the remembered keys when there are some. */
-    ScramClientExchange newExchange() {
+    public ScramClientExchange newExchange() {
         Keys known = keys;
         return known == null ? ScramClientExchange.withPassword(user, password)
                 : ScramClientExchange.withKeys(known.clientKey, known.serverKey);
@@ -49,7 +49,7 @@ public final class Credentials {
      * Reads the salt and iteration count from a server-first-message and remembers the keys for them,
      * unless the remembered ones are for the same salt already.
      */
-    synchronized void learn(String serverFirstMessage) {
+    public synchronized void learn(String serverFirstMessage) {
         String salt = null;
         int iterations = 0;
         for (String attribute : serverFirstMessage.split(",")) {
@@ -70,7 +70,7 @@ public final class Credentials {
     }
 
     /** Forgets the keys, after a login with them failed: the next login runs PBKDF2 and learns again. */
-    void forget() {
+    public void forget() {
         keys = null;
     }
 }

@@ -57,7 +57,7 @@ public final class LoadGenerator implements AutoCloseable {
             if (!loops.hasNext()) {
                 loops = group.iterator();
             }
-            list.add(new PgClient(this, (EventLoop) loops.next(), seeds.split()));
+            list.add(new PgClient(this, (EventLoop) loops.next(), seeds.split(), spec.applicationNames().nameOf(i)));
         }
         this.clients = List.copyOf(list);
     }

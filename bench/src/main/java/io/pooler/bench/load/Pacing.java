@@ -3,8 +3,8 @@ package io.pooler.bench.load;
 import java.util.SplittableRandom;
 
 /**
- * When a client starts its next transaction: at once (a closed loop, as pgbench without {@code -R}), or
- * on a fixed schedule shared out over the clients.
+ * When a client starts its next transaction: at once (a closed loop, as pgbench without {@code -R}), on
+ * a fixed schedule shared out over the clients, or never (idle: logged in and silent).
  *
  * <p>On a schedule, latency counts from the moment a transaction was due, not from when it was sent:
  * a client that falls behind sends late, and the time it waited is part of what it measured (no
@@ -12,13 +12,20 @@ import java.util.SplittableRandom;
  */
 public final class Pacing {
     private final double totalPerSecond;
+    private final boolean idle;
 
-    private Pacing(double totalPerSecond) {
+    private Pacing(double totalPerSecond, boolean idle) {
         this.totalPerSecond = totalPerSecond;
+        this.idle = idle;
     }
 
     public static Pacing closedLoop() {
-        return new Pacing(0);
+        return new Pacing(0, false);
+    }
+
+    /** Clients log in and then send nothing: the idle connections an application keeps open. */
+    public static Pacing idle() {
+        return new Pacing(0, true);
     }
 
     /** {@code totalPerSecond} transactions a second over all clients, each client at an even share. */
@@ -26,11 +33,15 @@ public final class Pacing {
         if (!(totalPerSecond > 0)) {
             throw new IllegalArgumentException("rate must be positive: " + totalPerSecond);
         }
-        return new Pacing(totalPerSecond);
+        return new Pacing(totalPerSecond, false);
     }
 
     public boolean isClosedLoop() {
-        return totalPerSecond == 0;
+        return totalPerSecond == 0 && !idle;
+    }
+
+    public boolean isIdle() {
+        return idle;
     }
 
     public double totalPerSecond() {
@@ -39,7 +50,7 @@ public final class Pacing {
 
     /** The time between two transactions of one client, among {@code clients}. */
     public long intervalNanos(int clients) {
-        if (isClosedLoop()) {
+        if (totalPerSecond == 0) {
             return 0;
         }
         return Math.round(clients / totalPerSecond * 1e9);
@@ -56,6 +67,6 @@ public final class Pacing {
 
     @Override
     public String toString() {
-        return isClosedLoop() ? "closed loop" : String.format("%.0f tx/s in total", totalPerSecond);
+        return idle ? "idle" : isClosedLoop() ? "closed loop" : String.format("%.0f tx/s in total", totalPerSecond);
     }
 }

@@ -64,6 +64,7 @@ final class PgClient {
     private final SplittableRandom random;
     private final List<Statement> statements;
     private final String[] statementNames;
+    private final String applicationName;
 
     private Channel channel;
     private Phase phase = Phase.CONNECTING;
@@ -80,8 +81,9 @@ final class PgClient {
     /** nanoTime the current transaction was due, 0 between transactions; read by {@link LoadGenerator#stalledClients}. */
     private volatile long busySince;
 
-    PgClient(LoadGenerator run, EventLoop loop, SplittableRandom random) {
+    PgClient(LoadGenerator run, EventLoop loop, SplittableRandom random, String applicationName) {
         this.run = run;
+        this.applicationName = applicationName;
         this.spec = run.spec();
         this.loop = loop;
         this.random = random;
@@ -153,7 +155,7 @@ final class PgClient {
         Map<String, String> startup = new LinkedHashMap<>();
         startup.put("user", spec.endpoint().credentials().user());
         startup.put("database", spec.endpoint().database());
-        startup.put("application_name", "pooler-bench");
+        startup.put("application_name", applicationName);
         ch.writeAndFlush(FrontendMessages.startupMessage(ch.alloc(), startup));
     }
 
@@ -233,7 +235,7 @@ final class PgClient {
     // ---- transactions ----
 
     private void scheduleNext() {
-        if (!run.running()) {
+        if (!run.running() || spec.pacing().isIdle()) {
             return;
         }
         long now = System.nanoTime();

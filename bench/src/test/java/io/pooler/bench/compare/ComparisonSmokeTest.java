@@ -31,6 +31,7 @@ class ComparisonSmokeTest {
     void runsEveryScenarioAndWritesTheResults(PostgresInstance pg, @TempDir Path dir) throws Exception {
         ComparisonOptions options = new ComparisonOptions(1, Duration.ofSeconds(1), Duration.ZERO, dir.resolve("results"),
                 Optional.empty(), Optional.empty(), Programs.pgbench(), Path.of("../pooler-server/target/pooler.jar"),
+                Path.of("../pooler-server/src/main/dist/pooler"),
                 List.of("-Xmx256m"), false, List.of(), Scenarios.smoke(), List.of("direct", "pooler"), 1, dir.resolve("work"));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
 

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,5 +42,13 @@ class PacingTest {
         assertEquals(0, Pacing.closedLoop().intervalNanos(50));
         assertEquals(0, Pacing.closedLoop().firstDelayNanos(50, new SplittableRandom()));
         assertThrows(IllegalArgumentException.class, () -> Pacing.fixedRate(0));
+    }
+
+    @Test
+    void anIdleClientIsNoClosedLoop() {
+        assertTrue(Pacing.idle().isIdle());
+        assertFalse(Pacing.idle().isClosedLoop());
+        assertFalse(Pacing.closedLoop().isIdle());
+        assertFalse(Pacing.fixedRate(5).isIdle());
     }
 }

@@ -29,7 +29,8 @@ public final class Disable extends ControlCommand {
         if (!request.hasArgument()) {
             return done(Response.error(SqlState.SYNTAX_ERROR, "a database is required"));
         }
-        Optional<Response> refused = checkDatabase(request, disable ? "disable" : "enable");
+        // PgBouncer's ENABLE refuses the console with DISABLE's words too.
+        Optional<Response> refused = checkDatabase(request, "disable");
         if (refused.isPresent()) {
             return done(refused.get());
         }

@@ -64,6 +64,8 @@ public final class PoolerMetrics {
                 .description("How long the oldest waiting client of a pool has waited").register(registry);
         Gauge.builder("pooler.client.connections", backend, b -> b.clients().size() + b.loginClients())
                 .description("Client connections, logging in or logged in, the console's included").register(registry);
+        FunctionCounter.builder("pooler.notifications.delivered", backend, AdminBackend::notificationsDelivered)
+                .description("NOTIFY messages handed to clients by the multiplexed listeners").register(registry);
         bindErrors(Tags.of("database", "", "user", ""), poolLessErrors);
     }
 

@@ -55,8 +55,9 @@ public final class ShowDatabases extends ShowCommand {
             }
             DatabaseEntry db = found.get();
             rs.row(name, db.host().orElse(null), db.port(), db.dbname(), db.user().orElse(null),
-                    db.poolSize().orElse(s.defaultPoolSize()), s.minPoolSize(),
-                    db.reservePoolSize().orElse(s.reservePoolSize()), (int) s.serverLifetime().toSeconds(),
+                    db.poolSize().orElse(s.defaultPoolSize()), db.minPoolSize().orElse(s.minPoolSize()),
+                    db.reservePoolSize().orElse(s.reservePoolSize()),
+                    (int) db.serverLifetime().filter(d -> !d.isZero()).orElse(s.serverLifetime()).toSeconds(),
                     db.poolMode().map(m -> m.configName()).orElse(null), loadBalanceHosts(db),
                     db.maxDbConnections().orElse(s.maxDbConnections()), servers.getOrDefault(name, 0),
                     maxDbClients, clients.getOrDefault(name, 0),

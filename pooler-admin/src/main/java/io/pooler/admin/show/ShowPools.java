@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * SHOW POOLS: PgBouncer's columns, then the wait-time percentiles of the current stats window (p50, p95,
- * p99, in microseconds). The counts are the pool's state lists, each pool counted under its own lock.
+ * p99, in microseconds). The counts are the lengths of the pool's state lists, read on each shard's own
+ * event loop and added up; the cancel columns count the cancel requests forwarded to the pool's servers.
  * Clients that logged in while the pool had no server yet count as waiting, as in PgBouncer. The
  * console's own pool is listed too, as {@code pgbouncer}/{@code pgbouncer} in statement mode.
  */
@@ -39,8 +40,9 @@ public final class ShowPools extends ShowCommand {
             }
             var c = pool.counts();
             Percentiles wait = pool.stats().latency().waitPercentiles();
-            rs.row(pool.database(), pool.user(), c.clActive(), c.clWaiting() + c.clLogin(), 0, 0,
-                    c.svActive(), 0, 0, c.svIdle(), c.svUsed(), c.svTested(), c.svLogin(),
+            rs.row(pool.database(), pool.user(), c.clActive(), c.clWaiting() + c.clLogin(),
+                    c.clActiveCancelReq(), c.clWaitingCancelReq(),
+                    c.svActive(), c.svActiveCancel(), c.svBeingCanceled(), c.svIdle(), c.svUsed(), c.svTested(), c.svLogin(),
                     (int) (c.maxWaitMicros() / 1_000_000), (int) (c.maxWaitMicros() % 1_000_000),
                     pool.poolMode().configName(),
                     backend.config().findDatabase(pool.database()).map(ShowDatabases::loadBalanceHosts).orElse(null),

@@ -77,7 +77,7 @@ public final class ShowSockets extends ShowCommand {
                     s.server() ? "S" : "C", s.user(), s.database(), "none", state(s), s.addr(), s.port(),
                     s.localAddr(), s.localPort(), s.connectTimeMillis(), s.requestTimeMillis(),
                     (int) (s.waitMicros() / 1_000_000), (int) (s.waitMicros() % 1_000_000), s.closeNeeded(),
-                    s.ptr(), s.link(), s.remotePid(), "", s.applicationName(), 0, s.id()));
+                    s.ptr(), s.link(), s.remotePid(), "", s.applicationName(), s.preparedStatements(), s.id()));
             if (debug) {
                 row.addAll(List.of(0, 0, 0, 0, 0, 0, (int) Math.min(Integer.MAX_VALUE, s.pendingBytes())));
             }

@@ -29,6 +29,7 @@ public final class ShowTotals extends ShowCommand {
         rs.row("total_ps_client_parse_count", t.clientParseCount());
         rs.row("total_ps_server_parse_count", t.serverParseCount());
         rs.row("total_ps_bind_count", t.bindCount());
+        rs.row("total_client_login_count", t.clientLoginCount());
         rs.row("avg_server_assignment_count", a.serverAssignmentCount());
         rs.row("avg_xact_count", a.xactCount());
         rs.row("avg_query_count", a.queryCount());
@@ -40,6 +41,7 @@ public final class ShowTotals extends ShowCommand {
         rs.row("avg_ps_client_parse_count", a.clientParseCount());
         rs.row("avg_ps_server_parse_count", a.serverParseCount());
         rs.row("avg_ps_bind_count", a.bindCount());
+        rs.row("avg_client_login_count", a.clientLoginCount());
         return rs;
     }
 }

@@ -62,6 +62,15 @@ public final class StatementRegistry {
         return byKey.size();
     }
 
+    /** Bytes of the statements' definitions (query text, parameter types) held; for SHOW MEM. */
+    public long definitionBytes() {
+        long bytes = 0;
+        for (StatementKey key : byKey.keySet()) {
+            bytes += key.definition().length;
+        }
+        return bytes;
+    }
+
     private void expungeCollected() {
         for (Reference<? extends PreparedStatement> ref; (ref = collected.poll()) != null; ) {
             Entry entry = (Entry) ref;

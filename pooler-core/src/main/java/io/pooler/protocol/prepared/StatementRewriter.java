@@ -45,12 +45,21 @@ public final class StatementRewriter {
 
     private final StatementRegistry registry;
     private final int capacity;
+    private final StatementCounters counters;
     private final Map<String, PreparedStatement> clientStatements = new HashMap<>();
+    /** clientStatements.size(), for SHOW CLIENTS on another thread. */
+    private volatile int clientStatementCount;
 
     /** @param capacity max_prepared_statements: how many statements each server keeps */
     public StatementRewriter(StatementRegistry registry, int capacity) {
+        this(registry, capacity, StatementCounters.NONE);
+    }
+
+    /** @param counters the pool's statistics (SHOW STATS' client_parse, server_parse and bind counts) */
+    public StatementRewriter(StatementRegistry registry, int capacity, StatementCounters counters) {
         this.registry = registry;
         this.capacity = capacity;
+        this.counters = counters;
     }
 
     /** The server side a client message goes to. */
@@ -118,6 +127,8 @@ public final class StatementRewriter {
             String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
             checkRoomFor(name);
             clientStatements.put(name, known);
+            clientStatementCount = clientStatements.size();
+            counters.clientParse();
             frame.release();
             return '1';
         }
@@ -125,6 +136,7 @@ public final class StatementRewriter {
             TargetMessage close = TargetMessage.read(frame, "Close");
             if (close.namedStatement()) {
                 clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+                clientStatementCount = clientStatements.size();
                 frame.release();
                 return '3';
             }
@@ -132,9 +144,9 @@ public final class StatementRewriter {
         return 0;
     }
 
-    /** How many statement names the client holds. */
+    /** How many statement names the client holds; readable from any thread (SHOW CLIENTS). */
     public int clientStatementCount() {
-        return clientStatements.size();
+        return clientStatementCount;
     }
 
     private void parse(ByteBuf frame, ParseMessage parse, Server server, Consumer<ByteBuf> send) {
@@ -148,6 +160,8 @@ public final class StatementRewriter {
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
         clientStatements.put(name, statement);
+        clientStatementCount = clientStatements.size();
+        counters.clientParse();
         if (server.statements().contains(statement)) {
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement));
             return;
@@ -156,6 +170,9 @@ public final class StatementRewriter {
     }
 
     private void bind(ByteBuf frame, BindMessage bind, Server server, Consumer<ByteBuf> send) {
+        if (bind.statementEnd() > bind.statementStart()) {
+            counters.bind();
+        }
         ByteBuf rewritten = rewriteStatementName(frame, bind.body(), bind.statementStart(), bind.statementEnd(),
                 server, send);
         relay(rewritten, PendingRequest.BIND, server, send);
@@ -172,6 +189,7 @@ public final class StatementRewriter {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
             clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+            clientStatementCount = clientStatements.size();
             frame.release();
             server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
             return;
@@ -232,6 +250,7 @@ public final class StatementRewriter {
             send.accept(evicted.closeMessage(server.alloc()));
         }
         server.tracker().expect(new PendingRequest(kind, statement));
+        counters.serverParse();
         send.accept(statement.parseMessage(server.alloc()));
     }
 

@@ -52,6 +52,8 @@ public final class ConsoleSession {
     private final Consumer<ErrorResponse> refuse;
     private final long id;
     private volatile long lastRequestMillis = connectedAtMillis;
+    /** The client's startup application_name, for SHOW CLIENTS; set once, before login completes. */
+    private volatile String applicationName = "";
     private boolean adminUser;
     private boolean running;
     private final ArrayDeque<String> queued = new ArrayDeque<>();
@@ -66,6 +68,14 @@ public final class ConsoleSession {
         this.user = user;
         this.id = id;
         this.refuse = refuse;
+    }
+
+    public void applicationName(String applicationName) {
+        this.applicationName = applicationName == null ? "" : applicationName;
+    }
+
+    public String applicationName() {
+        return applicationName;
     }
 
     /**
@@ -153,7 +163,7 @@ public final class ConsoleSession {
         }
         running = true;
         log.debug("admin command from {}: {}", user, query);
-        CONSOLE.execute(backend, adminUser, query).whenComplete((response, failure) ->
+        backend.execute(CONSOLE, adminUser, query).whenComplete((response, failure) ->
                 channel.eventLoop().execute(() -> answer(response, failure, query)));
     }
 
@@ -163,6 +173,9 @@ public final class ConsoleSession {
             log.warn("admin command failed: {}", query, failure);
             response = Response.error(SqlState.INTERNAL_ERROR, "command failed: " + failure);
         }
+        if (response.error() != null) {
+            logError(response.error().message());
+        }
         if (!response.isNone() && channel.isActive()) {
             channel.writeAndFlush(ResponseEncoder.encode(channel.alloc(), response));
         }
@@ -170,6 +183,26 @@ public final class ConsoleSession {
         if (next != null) {
             onQuery(next);
         }
+    }
+
+    /**
+     * As PgBouncer's admin_error: the message at ERROR, then, with log_pooler_errors, the "pooler error"
+     * warning its send_pooler_error writes with the connection's prefix.
+     */
+    private void logError(String message) {
+        log.error("{}", message);
+        if (backend.config().settings().logPoolerErrors()) {
+            log.warn("{} pooler error: {}", this, message);
+        }
+    }
+
+    /** The log prefix, as the client connection's: {@code C-7: pgbouncer/admin@127.0.0.1:50312}. */
+    @Override
+    public String toString() {
+        java.net.SocketAddress remote = channel.remoteAddress();
+        String from = remote instanceof java.net.InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() + ":" + inet.getPort() : "unix";
+        return "C-" + id + ": " + DATABASE + "/" + user + "@" + from;
     }
 
     /** The connection closed. */

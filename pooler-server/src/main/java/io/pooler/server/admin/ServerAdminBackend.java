@@ -1,12 +1,17 @@
 package io.pooler.server.admin;
 
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.UnixChannel;
 import io.pooler.admin.AdminBackend;
+import io.pooler.admin.AdminConsole;
+import io.pooler.admin.wire.Response;
+import io.pooler.pool.PoolSnapshot;
 import io.pooler.admin.FdView;
 import io.pooler.admin.PoolView;
+import io.pooler.admin.PreparedStatementsView;
 import io.pooler.admin.SocketView;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.PoolerConfig;
@@ -18,6 +23,7 @@ import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.PoolerServer;
 import io.pooler.server.RuntimeConfig;
@@ -35,13 +41,17 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
- * The daemon's side of the admin console. Snapshots read each pool under its lock (its counts and
- * members) and the members' immutable or volatile fields; actions go through the pools, which hop onto
- * the connections' own event loops.
+ * The daemon's side of the admin console. Snapshots are read from each pool shard on its own event
+ * loop and put together ({@link #collect()}); the console collects one before each command and runs
+ * the command against it ({@link SnapshotBackend}), so no event loop ever waits for another. The
+ * blocking snapshot methods here are for threads that are not event loops (the metrics endpoint).
+ * Actions go through the pools, which post them to each shard's loop.
  */
 public final class ServerAdminBackend implements AdminBackend {
     private static final Logger log = LoggerFactory.getLogger(ServerAdminBackend.class);
@@ -69,13 +79,19 @@ public final class ServerAdminBackend implements AdminBackend {
         return runtime.config().config();
     }
 
+    /** Every pool's shards read on their own loops; completes when all have answered. */
+    public CompletableFuture<AdminSnapshot> collect() {
+        return AdminSnapshot.collect(runtime.pools().all());
+    }
+
+    /** Runs one console command against a snapshot collected just before it; never blocks the caller. */
+    public CompletionStage<Response> execute(AdminConsole console, boolean adminUser, String query) {
+        return collect().thenCompose(snapshot -> console.execute(new SnapshotBackend(this, snapshot), adminUser, query));
+    }
+
     @Override
     public List<PoolView> pools() {
-        List<PoolView> views = new ArrayList<>();
-        for (Pool pool : runtime.pools().all()) {
-            views.add(new PoolView(pool.snapshot(), pool.settings().poolMode(), pool.stats()));
-        }
-        return views;
+        return await(collect()).pools();
     }
 
     @Override
@@ -89,40 +105,47 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public List<SocketView> clients() {
-        List<SocketView> views = new ArrayList<>();
-        for (Pool pool : runtime.pools().all()) {
-            for (PooledClient c : pool.clients()) {
-                if (c instanceof ClientConnection client) {
-                    SocketViews.client(client).ifPresent(views::add);
-                }
-            }
-        }
+        return withConsoles(await(collect()).clients());
+    }
+
+    @Override
+    public List<SocketView> servers() {
+        return await(collect()).servers();
+    }
+
+    @Override
+    public int loginClients() {
+        return loginClients(await(collect()));
+    }
+
+    /** The pooled clients of a snapshot and the console sessions. */
+    List<SocketView> withConsoles(List<SocketView> pooled) {
+        List<SocketView> views = new ArrayList<>(pooled);
         for (ConsoleSession console : state.consoles()) {
             views.add(SocketViews.console(console));
         }
         return views;
     }
 
-    @Override
-    public List<SocketView> servers() {
-        List<SocketView> views = new ArrayList<>();
-        for (Pool pool : runtime.pools().all()) {
-            for (PooledServer s : pool.servers()) {
-                if (s instanceof ServerConnection connection) {
-                    SocketViews.server(connection).ifPresent(views::add);
-                }
-            }
-        }
-        return views;
-    }
-
-    @Override
-    public int loginClients() {
+    int loginClients(AdminSnapshot snapshot) {
         int pooled = 0;
-        for (Pool pool : runtime.pools().all()) {
-            pooled += pool.clients().size();
+        for (PoolView pool : snapshot.pools()) {
+            PoolSnapshot c = pool.counts();
+            pooled += c.clLogin() + c.clActive() + c.clWaiting();
         }
         return Math.max(0, runtime.clientCount().get() - pooled - state.consoles().size());
+    }
+
+    /** Waits for a snapshot: only off the event loops, which must compose on {@link #collect()} instead. */
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the pools", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("could not read the pools", e);
+        }
     }
 
     @Override
@@ -185,19 +208,64 @@ public final class ServerAdminBackend implements AdminBackend {
     }
 
     @Override
+    public List<io.pooler.admin.ListenerView> listeners() {
+        return runtime.listenerHubs().views();
+    }
+
+    @Override
+    public long notificationsDelivered() {
+        return runtime.listenerHubs().delivered();
+    }
+
+    @Override
     public List<FdView> fds() {
+        return fds(clients(), servers());
+    }
+
+    List<FdView> fds(List<SocketView> clients, List<SocketView> servers) {
         List<FdView> rows = new ArrayList<>();
         for (Channel listener : server.listeners()) {
             rows.add(new FdView(fd(listener), "pooler", null, null, SocketViews.host(listener.localAddress()),
                     SocketViews.port(listener.localAddress()), 0, 0));
         }
-        for (SocketView s : clients()) {
+        for (SocketView s : clients) {
             rows.add(new FdView(-1, "client", s.user(), s.database(), s.addr(), s.port(), 0, 0));
         }
-        for (SocketView s : servers()) {
+        for (SocketView s : servers) {
             rows.add(new FdView(-1, "server", s.user(), s.database(), s.addr(), s.port(), 0, 0));
         }
         return rows;
+    }
+
+    @Override
+    public PreparedStatementsView preparedStatements() {
+        int onServers = 0;
+        for (Pool pool : runtime.pools().all()) {
+            for (PooledServer s : pool.servers()) {
+                if (s instanceof ServerConnection connection) {
+                    onServers += connection.statements().size(); // synchronized: safe from any thread
+                }
+            }
+        }
+        return preparedStatements(onServers);
+    }
+
+    /** SHOW MEM's statement rows, with the servers' count taken from a snapshot. */
+    PreparedStatementsView preparedStatements(int onServers) {
+        StatementRegistry registry = runtime.statementRegistry();
+        return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
+    }
+
+    @Override
+    public io.pooler.protocol.ParameterMaps parameterMaps() {
+        return runtime.parameterMaps();
+    }
+
+    @Override
+    public ByteBufAllocator allocator() {
+        // No channel sets ChannelOption.ALLOCATOR, so a listener's is every connection's.
+        List<Channel> listeners = server.listeners();
+        return listeners.isEmpty() ? ByteBufAllocator.DEFAULT : listeners.get(0).config().getAllocator();
     }
 
     private static int fd(Channel channel) {
@@ -210,14 +278,19 @@ public final class ServerAdminBackend implements AdminBackend {
     public CompletionStage<Void> pause(String database) {
         if (database == null) {
             state.pauseMode(PauseMode.PAUSE);
-            log.info("PAUSE command issued");
         } else {
             state.pausedDatabases().add(database);
-            log.info("PAUSE '{}' command issued", database);
         }
         List<Pool> pools = pools(database);
         pools.forEach(Pool::pause);
-        return when(() -> pools.stream().allMatch(p -> p.snapshot().totalServers() == 0));
+        // NOTE: logged once the pools hold new requests, so whoever reads the line can count on it.
+        if (database == null) {
+            log.info("PAUSE command issued");
+        } else {
+            log.info("PAUSE '{}' command issued", database);
+        }
+        return when(() -> AdminSnapshot.collect(pools).thenApply(snapshot ->
+                snapshot.pools().stream().allMatch(p -> p.counts().totalServers() == 0)));
     }
 
     @Override
@@ -226,7 +299,8 @@ public final class ServerAdminBackend implements AdminBackend {
         state.pauseMode(PauseMode.SUSPEND);
         // Reads stop at the gates from now on; what was already read is answered, and output is
         // written as it comes, so the suspension is in place once every client's buffer is empty.
-        return when(() -> clients().stream().allMatch(c -> c.pendingBytes() == 0));
+        return when(() -> collect().thenApply(snapshot ->
+                withConsoles(snapshot.clients()).stream().allMatch(c -> c.pendingBytes() == 0)));
     }
 
     @Override
@@ -271,28 +345,32 @@ public final class ServerAdminBackend implements AdminBackend {
         } else {
             state.pausedDatabases().add(database);
         }
-        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database killed by admin");
+        // PgBouncer's kill_pool reason, word for word.
+        ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "database removed");
         for (Pool pool : pools) {
             pool.pause();
-            for (PooledClient c : pool.clients()) {
-                if (c instanceof ClientConnection client) {
-                    client.disconnect(killed);
+            pool.onEachShard(shard -> {
+                for (PooledClient c : shard.clients()) {
+                    if (c instanceof ClientConnection client) {
+                        client.disconnect(killed);
+                    }
                 }
-            }
-            pool.servers().forEach(s -> s.close("KILL"));
+                shard.servers().forEach(s -> s.close("KILL"));
+            });
         }
     }
 
     @Override
     public boolean killClient(long id) {
+        return killClient(id, await(collect()));
+    }
+
+    boolean killClient(long id, AdminSnapshot snapshot) {
         ErrorResponse killed = ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, "admin forced disconnect");
-        for (Pool pool : runtime.pools().all()) {
-            for (PooledClient c : pool.clients()) {
-                if (c instanceof ClientConnection client && client.id() == id) {
-                    client.disconnect(killed);
-                    return true;
-                }
-            }
+        ClientConnection client = snapshot.clientsById().get(id);
+        if (client != null) {
+            client.disconnect(killed);
+            return true;
         }
         for (ConsoleSession console : state.consoles()) {
             if (console.id() == id) {
@@ -322,7 +400,11 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread);
+        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread)
+                .thenApply(failure -> {
+                    failure.ifPresent(details -> log.error("RELOAD Failed, see logs for more details"));
+                    return failure;
+                });
     }
 
     private static void runOnReloadThread(Runnable task) {
@@ -335,7 +417,8 @@ public final class ServerAdminBackend implements AdminBackend {
     public CompletionStage<Void> waitClose(String database) {
         log.info("WAIT_CLOSE{} command issued", database == null ? "" : " '" + database + "'");
         List<Pool> pools = pools(database);
-        return when(() -> pools.stream().allMatch(p -> p.servers().stream().noneMatch(PooledServer::closeNeeded)));
+        return when(() -> AdminSnapshot.collect(pools).thenApply(snapshot ->
+                snapshot.servers().stream().noneMatch(SocketView::closeNeeded)));
     }
 
     @Override
@@ -357,18 +440,23 @@ public final class ServerAdminBackend implements AdminBackend {
         return runtime.pools().all().stream().filter(wanted).toList();
     }
 
-    /** Completes once {@code done} holds, looking every {@value #POLL_MILLIS} ms on an event loop. */
-    private CompletionStage<Void> when(BooleanSupplier done) {
+    /**
+     * Completes once {@code done} answers true, asking every {@value #POLL_MILLIS} ms; the question is
+     * asked on an event loop and answered asynchronously (it collects from the shards' loops).
+     */
+    private CompletionStage<Void> when(Supplier<CompletionStage<Boolean>> done) {
         CompletableFuture<Void> result = new CompletableFuture<>();
         EventLoopGroup loops = runtime.workers();
         Runnable[] check = new Runnable[1];
-        check[0] = () -> {
-            if (done.getAsBoolean()) {
+        check[0] = () -> done.get().whenComplete((ok, failure) -> {
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else if (ok) {
                 result.complete(null);
             } else if (!loops.isShuttingDown()) {
                 loops.next().schedule(check[0], POLL_MILLIS, TimeUnit.MILLISECONDS);
             }
-        };
+        });
         loops.next().execute(check[0]);
         return result;
     }

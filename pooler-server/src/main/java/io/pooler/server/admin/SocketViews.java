@@ -36,7 +36,7 @@ final class SocketViews {
         return Optional.of(new SocketView(false, c.loginUser(), c.databaseName(), state, server != null,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 waitMicros, false, clientPtr(c.id()), server == null ? "" : serverPtr(server.id()), 0,
-                c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel())));
+                c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount()));
     }
 
     static SocketView console(ConsoleSession c) {
@@ -44,7 +44,8 @@ final class SocketViews {
         SocketAddress local = c.channel().localAddress();
         return new SocketView(false, c.user(), ConsoleSession.DATABASE, SocketState.CL_ACTIVE, false,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
-                0, false, clientPtr(c.id()), "", 0, "", c.id(), ServerAdminBackend.pendingBytes(c.channel()));
+                0, false, clientPtr(c.id()), "", 0, c.applicationName(), c.id(),
+                ServerAdminBackend.pendingBytes(c.channel()), 0);
     }
 
     static Optional<SocketView> server(ServerConnection s) {
@@ -54,6 +55,7 @@ final class SocketViews {
             case ACTIVE -> SocketState.SV_ACTIVE;
             case USED -> SocketState.SV_USED;
             case TESTED -> SocketState.SV_TESTED;
+            case BEING_CANCELED -> SocketState.SV_BEING_CANCELED;
             case CLOSED -> null;
         };
         if (state == null) {
@@ -70,7 +72,7 @@ final class SocketViews {
                 host(local), port(local), s.connectedAtMillis(), s.lastUsedMillis(), 0, s.closeNeeded(),
                 serverPtr(s.id()), client == null ? "" : clientPtr(client.id()), s.backendProcessId(),
                 client == null ? "" : client.applicationName(), s.id(),
-                channel == null ? 0 : ServerAdminBackend.pendingBytes(channel)));
+                channel == null ? 0 : ServerAdminBackend.pendingBytes(channel), s.statements().size()));
     }
 
     /** PgBouncer prints the address of its socket object; a fixed-width hex of kind and id serves the same. */

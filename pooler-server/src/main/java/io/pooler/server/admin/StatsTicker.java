@@ -64,18 +64,29 @@ public final class StatsTicker {
         nextSample = loops.next().schedule(this::sample, every, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Reads every pool's counts on its shards' loops (never waiting on this loop for another) and
+     * records them once all have answered; the next sample is scheduled after that, so two samples of
+     * one pool never overlap.
+     */
     private void sample() {
+        List<java.util.concurrent.CompletableFuture<Void>> recorded = new java.util.ArrayList<>();
         try {
             for (Pool pool : runtime.pools().all()) {
-                PoolSnapshot s = pool.snapshot();
-                pool.stats().load().record(s.clWaiting() + s.clLogin(), s.svActive(), s.totalServers(),
-                        pool.settings().poolSize(), pool.stats().errors().get(ErrorKind.QUERY_WAIT_TIMEOUT));
+                recorded.add(pool.snapshotAsync().thenAccept(s -> pool.stats().load().record(
+                        s.clWaiting() + s.clLogin(), s.svActive(), s.totalServers(), pool.settings().poolSize(),
+                        pool.stats().errors().get(ErrorKind.QUERY_WAIT_TIMEOUT))));
             }
         } catch (RuntimeException e) {
             log.error("load sample failed", e);
-        } finally {
-            scheduleSample();
         }
+        java.util.concurrent.CompletableFuture.allOf(recorded.toArray(java.util.concurrent.CompletableFuture[]::new))
+                .whenComplete((v, failure) -> {
+                    if (failure != null) {
+                        log.error("load sample failed", failure);
+                    }
+                    scheduleSample();
+                });
     }
 
     private void schedule() {

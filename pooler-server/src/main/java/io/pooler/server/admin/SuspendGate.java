@@ -17,7 +17,8 @@ import java.util.ArrayDeque;
  */
 public final class SuspendGate extends ChannelInboundHandlerAdapter {
     private final AdminState state;
-    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    /** Messages held while suspended; null until the first is, since most clients never are. */
+    private ArrayDeque<Object> held;
     private ChannelHandlerContext ctx;
     private boolean console;
 
@@ -36,7 +37,10 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
         if (msg instanceof StartupPacket packet) {
             String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
             console = ConsoleSession.DATABASE.equals(database);
-        } else if (!console && (state.isSuspended() || !held.isEmpty())) {
+        } else if (!console && (state.isSuspended() || isHolding())) {
+            if (held == null) {
+                held = new ArrayDeque<>();
+            }
             held.add(msg);
             ctx.channel().config().setAutoRead(false);
             return;
@@ -46,7 +50,7 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (held.isEmpty()) {
+        if (!isHolding()) {
             ctx.fireChannelReadComplete();
         }
     }
@@ -54,9 +58,15 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state.gates().remove(this);
-        held.forEach(ReferenceCountUtil::release);
-        held.clear();
+        if (held != null) {
+            held.forEach(ReferenceCountUtil::release);
+            held = null;
+        }
         ctx.fireChannelInactive();
+    }
+
+    private boolean isHolding() {
+        return held != null && !held.isEmpty();
     }
 
     /** RESUME: passes on what was held and reads again. Any thread. */
@@ -66,11 +76,13 @@ public final class SuspendGate extends ChannelInboundHandlerAdapter {
             return;
         }
         c.executor().execute(() -> {
-            if (held.isEmpty() || !c.channel().isActive()) {
+            if (!isHolding() || !c.channel().isActive()) {
                 return;
             }
-            while (!held.isEmpty()) {
-                c.fireChannelRead(held.poll());
+            ArrayDeque<Object> messages = held;
+            held = null;
+            while (!messages.isEmpty()) {
+                c.fireChannelRead(messages.poll());
             }
             c.fireChannelReadComplete();
             c.channel().config().setAutoRead(true);

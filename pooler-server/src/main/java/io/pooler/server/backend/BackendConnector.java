@@ -42,7 +42,7 @@ public final class BackendConnector implements ServerFactory {
         this.runtime = runtime;
         EventLoop dnsLoop = runtime.workers().next();
         this.dns = new DnsCache(dnsLoop,
-                DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
+                () -> DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
                 () -> runtime.config().config().settings(), this::addressGone);
     }
 
@@ -131,6 +131,12 @@ public final class BackendConnector implements ServerFactory {
      * future completes when that connection is gone (or could not be made). Any thread.
      */
     public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey) {
+        return sendCancelRequest(loop, server, processId, secretKey, () -> { });
+    }
+
+    /** {@link #sendCancelRequest(EventLoop, ServerConnection, int, int)}, running {@code onConnected} once connected. */
+    public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey,
+                                          Runnable onConnected) {
         Channel serverChannel = server.channel();
         SocketAddress address = serverChannel != null && serverChannel.remoteAddress() != null
                 ? serverChannel.remoteAddress() : server.target().address();
@@ -140,6 +146,7 @@ public final class BackendConnector implements ServerFactory {
         ChannelFuture connect = connect(loop, address, new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(io.netty.channel.ChannelHandlerContext ctx) {
+                onConnected.run();
                 writeCancelRequest(ctx.channel(), address, tlsHost, processId, secretKey);
                 ctx.executor().schedule(() -> ctx.close(), waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
             }
@@ -221,6 +228,7 @@ public final class BackendConnector implements ServerFactory {
     /**
      * A cached name lost {@code gone} (PgBouncer's {@code tag_host_addr_dirty}): the servers of the
      * databases using that name and connected to that address close when released instead of being reused.
+     * Runs on the DNS cache's loop: each pool shard is looked at on its own loop, never waited for.
      */
     private void addressGone(String host, java.net.InetAddress gone) {
         PoolerConfig config = runtime.config().config();
@@ -230,12 +238,16 @@ public final class BackendConnector implements ServerFactory {
             if (!usesHost) {
                 continue;
             }
-            for (PooledServer s : pool.servers()) {
-                if (s instanceof ServerConnection server && server.channel() != null
-                        && server.channel().remoteAddress() instanceof InetSocketAddress remote
-                        && gone.equals(remote.getAddress())) {
-                    server.markCloseNeeded();
-                }
+            for (io.pooler.pool.PoolShard shard : pool.shards()) {
+                shard.loop().execute(() -> {
+                    for (PooledServer s : shard.servers()) {
+                        if (s instanceof ServerConnection server && server.channel() != null
+                                && server.channel().remoteAddress() instanceof InetSocketAddress remote
+                                && gone.equals(remote.getAddress())) {
+                            server.markCloseNeeded();
+                        }
+                    }
+                });
             }
         }
     }

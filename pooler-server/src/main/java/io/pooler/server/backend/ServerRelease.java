@@ -196,11 +196,16 @@ public final class ServerRelease {
         return true;
     }
 
+    /** A cancel request to this server is done (its connection closed); on the server's loop. */
     void cancelFinished() {
         Runnable retry;
         synchronized (this) {
             cancelsInFlight--;
-            if (cancelsInFlight > 0 || afterCancels == null) {
+            if (cancelsInFlight > 0) {
+                return;
+            }
+            server.pool().cancelsDone(server); // sv_being_canceled no longer counts it
+            if (afterCancels == null) {
                 return;
             }
             retry = afterCancels;
@@ -217,6 +222,7 @@ public final class ServerRelease {
     private synchronized boolean tryBeginRelease(Runnable retry) {
         if (cancelsInFlight > 0) {
             afterCancels = retry;
+            server.pool().serverBeingCanceled(server); // sv_being_canceled until the last cancel is done
             return false;
         }
         releasing = true;

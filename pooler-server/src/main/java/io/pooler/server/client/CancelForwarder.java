@@ -1,12 +1,15 @@
 package io.pooler.server.client;
 
-import io.netty.channel.EventLoop;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledCancel;
 import io.pooler.pool.PooledServer;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.peers.CancelKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Routes a client's CancelRequest, as PgBouncer's {@code accept_cancel_request}:
@@ -24,7 +27,12 @@ final class CancelForwarder {
     private CancelForwarder() {
     }
 
-    static void forward(PoolerRuntime runtime, int processId, int secretKey, EventLoop loop) {
+    /**
+     * Forwards the CancelRequest with these keys. Runs on the loop of the cancel request's own connection;
+     * the rest runs on the loop of the client it names, which is its server's loop too, so the check that
+     * the server is still that client's and the pool's cancel counts are read and changed on one thread.
+     */
+    static void forward(PoolerRuntime runtime, int processId, int secretKey) {
         int ourId = runtime.config().config().settings().peerId();
         int secret = secretKey;
         if (ourId > 0) {
@@ -40,6 +48,14 @@ final class CancelForwarder {
             log.debug("cancel request with unknown key ignored");
             return;
         }
+        try {
+            client.eventLoop().execute(() -> forwardOnClientLoop(runtime, client));
+        } catch (RejectedExecutionException e) {
+            log.debug("{} cancel request while shutting down: ignored", client);
+        }
+    }
+
+    private static void forwardOnClientLoop(PoolerRuntime runtime, ClientConnection client) {
         PooledServer linked = client.server();
         if (!(linked instanceof ServerConnection server)) {
             log.debug("{} cancel request while no server is linked: nothing to cancel", client);
@@ -49,9 +65,16 @@ final class CancelForwarder {
             log.debug("{} cancel request raced with the end of its transaction: nothing to cancel", client);
             return;
         }
+        Pool pool = server.pool();
+        PooledCancel cancel = pool.cancelRequested(server); // cl_waiting_cancel_req until connected
+        // NOTE: the cancel's connection is on the server's loop, so both callbacks run there.
         runtime.backendConnector()
-                .sendCancelRequest(loop, server, server.backendProcessId(), server.backendSecretKey())
-                .addListener(f -> server.cancelFinished());
+                .sendCancelRequest(server.eventLoop(), server, server.backendProcessId(), server.backendSecretKey(),
+                        () -> pool.cancelSent(cancel)) // cl_active_cancel_req and sv_active_cancel until closed
+                .addListener(f -> {
+                    pool.cancelDone(cancel);
+                    server.cancelFinished();
+                });
         log.debug("{} cancel forwarded to {}", client, server);
     }
 }

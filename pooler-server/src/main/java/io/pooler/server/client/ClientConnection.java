@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Threads: owned by its channel's event loop. Calls from a server on another loop
  * ({@link #serverReady}, {@link #serverLost}) hop onto it; {@link #serverReportedParameter} only
- * touches the concurrent map of wanted parameter values.
+ * replaces the interned map of wanted parameter values, atomically.
  */
 public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
@@ -176,7 +176,17 @@ public final class ClientConnection extends PooledClient {
         if (phase == Phase.LOGIN) {
             // Waiting for the pool's first server: queue, and read no more until the welcome is sent.
             relay.queueDuringLogin(msg);
-        } else if (FrontendRelay.typeOf(msg) == MessageType.TERMINATE) {
+        } else {
+            handleLoggedInMessage(msg);
+        }
+    }
+
+    /**
+     * A checked message of a logged-in client: Terminate ends the session, the rest goes to the console or
+     * the relay. Also where the relay replays what it held while a LISTEN waited for the listener.
+     */
+    void handleLoggedInMessage(Object msg) {
+        if (FrontendRelay.typeOf(msg) == MessageType.TERMINATE) {
             ReferenceCountUtil.release(msg);
             disconnect("client close request", null);
         } else if (console != null) {
@@ -290,8 +300,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(runtime.statementRegistry(), settings.maxPreparedStatements()) : null;
-        this.relay = new FrontendRelay(this, pool, rewriter);
+                ? new StatementRewriter(runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats()) : null;
+        this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
         this.queryTimer = new QueryTimer(pool.stats());
     }
 
@@ -362,6 +372,15 @@ public final class ClientConnection extends PooledClient {
         return rejecting;
     }
 
+    /** Logged in and not closed: the session may be written to between transactions. */
+    boolean isReady() {
+        return phase == Phase.READY;
+    }
+
+    boolean isClosed() {
+        return phase == Phase.CLOSED;
+    }
+
     boolean isClosedOrRejecting() {
         return phase == Phase.CLOSED || rejecting;
     }
@@ -404,6 +423,9 @@ public final class ClientConnection extends PooledClient {
             case TRANSACTION_IN_STATEMENT_MODE ->
                     disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
             case SESSION_IDLE, PINNED, RELEASED -> {
+                if (verdict != ServerRelease.Verdict.SESSION_IDLE) {
+                    relay.betweenTransactionsNow(); // notifications held during the transaction go out now
+                }
                 if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
                     disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
                 }
@@ -474,6 +496,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    public int preparedStatementCount() {
+        FrontendRelay r = relay;
+        return r == null ? 0 : r.preparedStatementCount();
     }
 
     public long connectedAtMillis() {

@@ -43,8 +43,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientLogin {
     private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
-    /** Auth messages are small; a longer one is refused before it is buffered. */
-    private static final int MAX_AUTH_MESSAGE = 8192;
     /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
 
@@ -72,6 +70,7 @@ final class ClientLogin {
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     void startConsole() {
         ConsoleSession console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), client.id(), client::fail);
+        console.applicationName(client.applicationName());
         client.attachConsole(console);
         if (console.trustedPeer()) {
             loginSucceeded(null);
@@ -87,7 +86,9 @@ final class ClientLogin {
      * password exchange. {@code db} is null for the admin console, which has no auth_query.
      */
     private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
-        decoder.setMaxMessageLength(MAX_AUTH_MESSAGE);
+        // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
+        decoder.setLimits(FrontendMessageCheck.MAX_PASSWORD_MESSAGE, FrontendMessageCheck.MAX_PASSWORD_MESSAGE,
+                PgFrameDecoder.StreamPolicy.NONE, FrontendMessageCheck::maxAuthLength);
         AuthType authType = settings.authType();
         if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
             return; // refused, or logged in by peer or certificate
@@ -326,6 +327,7 @@ final class ClientLogin {
         runtime.cancelRegistry().register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        client.pool().stats().clientLoggedIn();
         client.loginDone();
     }
 }

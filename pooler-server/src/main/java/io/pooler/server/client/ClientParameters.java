@@ -1,12 +1,14 @@
 package io.pooler.server.client;
 
 import io.netty.channel.Channel;
+import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.TrackedParameters;
 import io.pooler.server.PoolerRuntime;
 
 import java.net.InetSocketAddress;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Supplier;
 
 /**
@@ -15,15 +17,21 @@ import java.util.function.Supplier;
  * Before a client's messages go to a server, {@link TrackedParameters#applySql} brings the server
  * in line with these.
  *
+ * <p>The values are an interned immutable map ({@link ParameterMaps}), shared with every client that
+ * wants the same values and replaced (copy on write) when one changes: an idle client costs little.
+ *
  * <p>Threads: written on the server's loop (ParameterStatus) and read on the client's, hence the
- * concurrent map and the volatile flag.
+ * volatile map replaced atomically and the volatile flag.
  */
 final class ClientParameters {
     private final PoolerRuntime runtime;
     private final Channel channel;
     private final StartupRequest startup;
     private final TrackedParameters tracked;
-    private final Map<String, String> wanted = new ConcurrentHashMap<>();
+    private volatile Map<String, String> wanted = Map.of();
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<ClientParameters, Map> WANTED =
+            AtomicReferenceFieldUpdater.newUpdater(ClientParameters.class, Map.class, "wanted");
     /** A DISCARD ALL or RESET left the server's values unlike the client's. */
     private volatile boolean dirty;
 
@@ -44,12 +52,14 @@ final class ClientParameters {
 
     /** At the welcome: the client's startup values, else the pool's. */
     void welcome(Map<String, String> serverValues) {
+        Map<String, String> values = new HashMap<>();
         for (String name : tracked.names()) {
             String value = startupValue(name, serverValues);
             if (value != null) {
-                wanted.put(name, value);
+                values.put(name, value);
             }
         }
+        wanted = runtime.parameterMaps().intern(values);
     }
 
     /**
@@ -66,14 +76,21 @@ final class ClientParameters {
             if (own == null) {
                 own = value;
             }
-            wanted.put(name, own);
+            want(name, own);
             if (!own.equals(value)) {
                 dirty = true;
             }
             return own;
         }
-        wanted.put(name, value);
+        want(name, value);
         return value;
+    }
+
+    /** Sets one wanted value; from any thread (a server's loop reports values). */
+    @SuppressWarnings("unchecked")
+    private void want(String name, String value) {
+        ParameterMaps maps = runtime.parameterMaps();
+        WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
     }
 
     /** True once after a reset left the server unlike the client: its values must be applied again. */

@@ -52,7 +52,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
                 case SSL_REQUEST -> handleSslRequest(ctx.channel());
                 case GSSENC_REQUEST -> ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
                 case CANCEL_REQUEST -> {
-                    CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey(), ctx.channel().eventLoop());
+                    CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey());
                     client.disconnect("cancel request", null);
                 }
                 case STARTUP -> {
@@ -94,7 +94,8 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
     private void handleStartupMessage(Channel channel, StartupPacket packet) {
         RuntimeConfig rc = runtime.config();
         Settings settings = rc.config().settings();
-        StartupRequest startup = StartupRequest.from(packet, rc.trackedParameters(), settings.ignoreStartupParameters());
+        StartupRequest startup = StartupRequest.from(packet, rc.trackedParameters(), settings.ignoreStartupParameters(),
+                runtime.parameterMaps());
         client.started(startup, rc.trackedParameters());
         if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
             client.disconnect("SSL required", SqlState.PROTOCOL_VIOLATION);
@@ -123,7 +124,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (runtime.admin().isDisabled(startup.database())) {
-            client.disconnect("database does not allow connections: " + startup.database(), SqlState.INVALID_CATALOG_NAME);
+            client.disconnect("database \"" + startup.database() + "\" is disabled", SqlState.INVALID_CATALOG_NAME);
             return;
         }
         String serverUser = db.get().user().orElse(startup.user());

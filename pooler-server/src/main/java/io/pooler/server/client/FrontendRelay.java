@@ -11,10 +11,14 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
 import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.listen.ClientNotifications;
+import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
 import org.slf4j.Logger;
@@ -42,8 +46,11 @@ final class FrontendRelay {
     /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
     private final StatementRewriter statementRewriter;
 
-    /** Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. */
-    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>();
+    /**
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
+     * with room for one and grows on use: an idle client should cost little.
+     */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     /** Parse/Bind/Execute/... were sent since the last Sync: the server is not free yet. */
@@ -64,14 +71,29 @@ final class FrontendRelay {
      * {@link SessionPin} bits; while non-zero the link stays across transactions.
      */
     private int sessionPins;
+    /** listen_multiplex for this client's pool, in transaction and statement mode only. */
+    private final boolean listenMultiplex;
+    private final ListenerHubs listenerHubs;
+    /** Its subscriptions through the pool's listener; null until its first LISTEN. */
+    private ClientNotifications notifications;
+    /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
+    private boolean awaitingListen;
+    private ArrayDeque<Object> heldWhileListening;
 
-    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter) {
+    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs) {
         this.client = client;
         this.channel = client.channel();
         this.pool = pool;
         this.statementRewriter = statementRewriter;
-        this.watchSessionState = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION
-                && pool.settings().pinOnSessionState();
+        this.listenerHubs = listenerHubs;
+        boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
+        this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
+        this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    int preparedStatementCount() {
+        return statementRewriter == null ? 0 : statementRewriter.clientStatementCount();
     }
 
     /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
@@ -123,8 +145,21 @@ final class FrontendRelay {
 
     /** A message of a logged-in client (not Terminate, which the session handles); takes it over. */
     void handleMessage(Object msg) {
+        if (awaitingListen) {
+            holdWhileListening(msg);
+            return;
+        }
         byte type = typeOf(msg);
+        if (type == MessageType.FLUSH && client.server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
+            flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
+            channel.flush();
+            return;
+        }
         boolean first = startsMessage(msg);
+        if (listenMultiplex && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
+                && listenAnswerStatus() != 0 && answeredListen(frame, listenAnswerStatus())) {
+            return;
+        }
         burstBytes += bytesOf(msg).readableBytes();
         if (first) {
             client.queryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
@@ -132,6 +167,11 @@ final class FrontendRelay {
         }
         if (watchSessionState && msg instanceof ByteBuf frame) {
             watchSessionState(frame);
+        }
+        if (notifications != null && notifications.listening() && msg instanceof ByteBuf frame
+                && !SessionPin.LISTEN.isIn(SessionStateScanner.applyMessage(client.parameters().tracked(),
+                        SessionPin.LISTEN.bit(), frame))) {
+            notifications.unlistenAll(); // DISCARD ALL or UNLISTEN * sent to a server ends its subscriptions too
         }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
@@ -143,6 +183,109 @@ final class FrontendRelay {
             return;
         }
         forward((ServerConnection) s, msg);
+    }
+
+    // ---- LISTEN/UNLISTEN multiplexed (listen_multiplex) ----
+
+    /**
+     * A lone LISTEN/UNLISTEN between transactions is the pooler's to answer (listen_multiplex): takes the
+     * frame and returns true; anything else is left alone. A LISTEN is answered once the pool's listener
+     * listens, so a NOTIFY the client sends next reaches it.
+     */
+    private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
+        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH,
+                frame.writerIndex() - 1); // without the query's NUL
+        if (command == null) {
+            return false;
+        }
+        frame.release();
+        if (notifications == null) {
+            notifications = new ClientNotifications(channel, pool, listenerHubs,
+                    () -> client.isReady() && !awaitingListen && betweenTransactions(),
+                    reason -> client.disconnect(reason, SqlState.CONNECTION_FAILURE));
+        }
+        switch (command.kind()) {
+            case LISTEN -> {
+                awaitingListen = true;
+                channel.config().setAutoRead(false);
+                notifications.listen(command.channel(), () -> {
+                    if (client.isClosed()) {
+                        return;
+                    }
+                    awaitingListen = false;
+                    answerLocally(command.commandTag(), transactionStatus);
+                    channel.config().setAutoRead(true);
+                    while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
+                            && !client.isClosed()) {
+                        client.handleLoggedInMessage(heldWhileListening.poll());
+                    }
+                });
+            }
+            case UNLISTEN -> {
+                notifications.unlisten(command.channel());
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+            case UNLISTEN_ALL -> {
+                notifications.unlistenAll();
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+        }
+        return true;
+    }
+
+    /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
+    private void answerLocally(String tag, byte transactionStatus) {
+        channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
+        if (transactionStatus == BackendMessages.TX_IDLE) {
+            notifications.flushHeld();
+        }
+    }
+
+    /**
+     * Whether a lone LISTEN/UNLISTEN can be answered here, and the ReadyForQuery status to answer with:
+     * idle between transactions, or idle inside one (psycopg2 without autocommit, as Odoo's bus and cron
+     * listen, sends BEGIN first); 0 when a statement is under way or the transaction failed (the
+     * server answers then, and a LISTEN pins).
+     */
+    private byte listenAnswerStatus() {
+        if (betweenTransactions()) {
+            return BackendMessages.TX_IDLE;
+        }
+        PooledServer s = client.server();
+        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage && !unsyncedExtended
+                && s instanceof ServerConnection server && server.outstandingRequests() == 0
+                && server.transactionStatus() == BackendMessages.TX_IN_TRANSACTION;
+        return idleInTransaction ? BackendMessages.TX_IN_TRANSACTION : 0;
+    }
+
+    /**
+     * No transaction of this client is under way: no server, or a server that is idle with nothing
+     * outstanding (just before it goes back to the pool, or kept by a pinned client), and nothing
+     * waiting to be sent.
+     */
+    private boolean betweenTransactions() {
+        if (!pendingMessages.isEmpty() || midMessage) {
+            return false;
+        }
+        PooledServer s = client.server();
+        return s == null || (s instanceof ServerConnection server
+                && server.outstandingRequests() == 0 && !unsyncedExtended
+                && server.transactionStatus() == BackendMessages.TX_IDLE);
+    }
+
+    private void holdWhileListening(Object msg) {
+        if (heldWhileListening == null) {
+            heldWhileListening = new ArrayDeque<>();
+        }
+        heldWhileListening.add(msg);
+    }
+
+    /** A transaction ended: notifications held meanwhile go to the client (PostgreSQL, too, delivers them now). */
+    void betweenTransactionsNow() {
+        if (notifications != null) {
+            notifications.flushHeld();
+        }
     }
 
     /**
@@ -252,8 +395,9 @@ final class FrontendRelay {
                 server.requestSent();
                 unsyncedExtended = false;
             }
+            // NOTE: not FLUSH: after a Sync it asks for nothing (psycopg ends pipelines with Sync, Flush).
             case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
-                 MessageType.CLOSE, MessageType.FLUSH -> unsyncedExtended = true;
+                 MessageType.CLOSE -> unsyncedExtended = true;
             default -> {
             }
         }
@@ -337,10 +481,17 @@ final class FrontendRelay {
         }
     }
 
-    /** The client is gone: what it queued is released, what was batched dropped. */
+    /** The client is gone: what it queued or held is released, what was batched dropped, its LISTENs end. */
     void discard() {
         pendingMessages.forEach(ReferenceCountUtil::release);
         pendingMessages.clear();
+        if (heldWhileListening != null) {
+            heldWhileListening.forEach(ReferenceCountUtil::release);
+            heldWhileListening.clear();
+        }
+        if (notifications != null) {
+            notifications.close();
+        }
         toServer.discard();
     }
 

@@ -1,12 +1,12 @@
 package io.pooler.server.client;
 
+import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.StartupPacket;
 import io.pooler.protocol.TrackedParameters;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -16,11 +16,12 @@ import java.util.Set;
 /**
  * What a client's StartupMessage asks for, checked as PgBouncer checks it: only parameters the
  * pooler can carry from server to server are allowed (the tracked ones, also inside
- * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists.
+ * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists. The
+ * parameters are interned: clients that send the same values share one immutable map.
  */
 record StartupRequest(String user, String database, Map<String, String> parameters) {
 
-    static StartupRequest from(StartupPacket packet, TrackedParameters tracked, Set<String> ignored) {
+    static StartupRequest from(StartupPacket packet, TrackedParameters tracked, Set<String> ignored, ParameterMaps maps) {
         Map<String, String> raw = packet.parameters();
         String user = raw.get("user");
         if (user == null || user.isEmpty()) {
@@ -47,7 +48,7 @@ record StartupRequest(String user, String database, Map<String, String> paramete
                 throw new ProtocolException("unsupported startup parameter: " + name);
             }
         }
-        return new StartupRequest(user, database, Collections.unmodifiableMap(values));
+        return new StartupRequest(user, database, maps.intern(values));
     }
 
     /** {@code -c name=value} and {@code --name=value}, as PostgreSQL's options parameter takes them. */

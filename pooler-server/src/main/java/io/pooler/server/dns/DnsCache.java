@@ -43,7 +43,12 @@ public final class DnsCache {
     private static final long ZONE_TICK_MILLIS = 1000;
 
     private final EventLoop loop;
-    private final DnsNameResolver resolver;
+    /**
+     * Built on the first lookup of a name, on the cache's loop: a config of address literals only never
+     * reads the system's name servers (Netty warns when it finds none, as in a minimal container).
+     */
+    private final Supplier<DnsNameResolver> resolverFactory;
+    private DnsNameResolver resolver;
     private final Supplier<Settings> settings;
     private final BiConsumer<String, InetAddress> addressGone;
     private final ZoneChecker zoneChecker;
@@ -68,13 +73,13 @@ public final class DnsCache {
     public record DnsZoneRow(String zonename, long serial, int count) {
     }
 
-    public DnsCache(EventLoop loop, DnsNameResolver resolver, Supplier<Settings> settings,
+    public DnsCache(EventLoop loop, Supplier<DnsNameResolver> resolverFactory, Supplier<Settings> settings,
                     BiConsumer<String, InetAddress> addressGone) {
         this.loop = loop;
-        this.resolver = resolver;
+        this.resolverFactory = resolverFactory;
         this.settings = settings;
         this.addressGone = addressGone;
-        this.zoneChecker = new ZoneChecker(resolver);
+        this.zoneChecker = new ZoneChecker(this::resolver);
         this.zoneTimer = loop.scheduleAtFixedRate(this::zoneTick, ZONE_TICK_MILLIS, ZONE_TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -116,6 +121,13 @@ public final class DnsCache {
         return queriesShown;
     }
 
+    private DnsNameResolver resolver() {
+        if (resolver == null) {
+            resolver = resolverFactory.get();
+        }
+        return resolver;
+    }
+
     /** Stops the zone timer and closes the resolver's socket. Any thread. */
     public void close() {
         loop.execute(() -> {
@@ -123,7 +135,9 @@ public final class DnsCache {
                 zoneTimer.cancel(false);
                 zoneTimer = null;
             }
-            resolver.close();
+            if (resolver != null) {
+                resolver.close();
+            }
         });
     }
 
@@ -151,7 +165,7 @@ public final class DnsCache {
         entry.querying = true;
         queriesInFlight++;
         publish();
-        resolver.resolveAll(entry.name).addListener(f -> {
+        resolver().resolveAll(entry.name).addListener(f -> {
             @SuppressWarnings("unchecked")
             List<InetAddress> found = f.isSuccess() ? (List<InetAddress>) f.getNow() : List.of();
             answered(entry, found, f.cause());
@@ -218,7 +232,7 @@ public final class DnsCache {
     private void zoneTick() {
         Duration period = settings.get().dnsZoneCheckPeriod();
         if (period.isZero() || zones.isEmpty() || zoneChecker.busy()
-                || System.nanoTime() - lastZoneCheckNanos < period.toNanos()) {
+                || !zoneCheckDue(System.nanoTime() - lastZoneCheckNanos, period)) {
             return;
         }
         lastZoneCheckNanos = System.nanoTime();
@@ -232,6 +246,16 @@ public final class DnsCache {
             }
             publish();
         });
+    }
+
+    /**
+     * Whether a zone check is due {@code sinceLastNanos} after the last one. The tick runs at a fixed rate
+     * but {@link #lastZoneCheckNanos} is read when the tick actually ran, a little after its due time, so the
+     * next tick finds a bit less than one tick gone: without half a tick of slack a period of N ticks would
+     * check only every N+1 ticks (dns_zone_check_period = 1 checked every 2 s).
+     */
+    static boolean zoneCheckDue(long sinceLastNanos, Duration period) {
+        return sinceLastNanos >= period.toNanos() - TimeUnit.MILLISECONDS.toNanos(ZONE_TICK_MILLIS) / 2;
     }
 
     private void serialAnswered(Zone zone, long serial) {

@@ -9,6 +9,7 @@ import io.netty.handler.codec.dns.DnsRecordType;
 import io.netty.handler.codec.dns.DnsResponse;
 import io.netty.handler.codec.dns.DnsSection;
 import io.netty.resolver.dns.DnsNameResolver;
+import java.util.function.Supplier;
 
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -19,10 +20,10 @@ import java.util.function.BiConsumer;
  * answer (null when there was none). Owned by the resolver's loop, like {@link DnsCache}.
  */
 final class ZoneChecker {
-    private final DnsNameResolver resolver;
+    private final Supplier<DnsNameResolver> resolver;
     private boolean busy;
 
-    ZoneChecker(DnsNameResolver resolver) {
+    ZoneChecker(Supplier<DnsNameResolver> resolver) {
         this.resolver = resolver;
     }
 
@@ -41,7 +42,7 @@ final class ZoneChecker {
             return;
         }
         DnsCache.Zone zone = zones.get(index);
-        resolver.query(new DefaultDnsQuestion(zone.name, DnsRecordType.SOA)).addListener(f -> {
+        resolver.get().query(new DefaultDnsQuestion(zone.name, DnsRecordType.SOA)).addListener(f -> {
             Long serial = null;
             if (f.isSuccess()) {
                 @SuppressWarnings("unchecked")

@@ -86,10 +86,13 @@ class ContainerImageCheck {
     @Test
     void theEntrypointTakesTheLauncherScriptsJvmOptionsAndSignals() throws IOException {
         String script = Files.readString(LAUNCHER);
-        Matcher exec = Pattern.compile("(?m)^exec \"\\$java\" (.*) \\$\\{POOLER_JAVA_OPTS:-} -jar \"\\$jar\" \"\\$@\"$").matcher(script);
+        Matcher exec = Pattern.compile("(?m)^exec \"\\$java\" (.*) \\$gc_opts \\$memory_opts \\$\\{POOLER_JAVA_OPTS:-} -jar \"\\$jar\" \"\\$@\"$")
+                .matcher(script);
         assertTrue(exec.find(), "the launcher's exec line changed: update the image's entrypoint and this check");
         List<String> expected = new ArrayList<>(List.of("/opt/java/bin/java"));
         expected.addAll(Arrays.asList(exec.group(1).split(" ")));
+        expected.addAll(Arrays.asList(assignment(script, "gc_opts").split(" ")));
+        expected.addAll(Arrays.asList(assignment(script, "memory_opts").split(" ")));
         expected.addAll(List.of("-cp", "@/app/jib-classpath-file", "io.pooler.server.Main"));
         assertEquals(expected, OciImage.strings(image.config().get("Entrypoint")));
         assertEquals(List.of("/etc/pgbouncer/pgbouncer.ini"), OciImage.strings(image.config().get("Cmd")));
@@ -99,6 +102,9 @@ class ContainerImageCheck {
         Map<String, String> env = image.env();
         assertEquals(signum.group(1), env.get("_JAVA_SR_SIGNUM"));
         assertEquals("/opt/java/bin", env.get("PATH"));
+        Matcher arenas = Pattern.compile("MALLOC_ARENA_MAX=\\$\\{MALLOC_ARENA_MAX:-(\\d+)}").matcher(script);
+        assertTrue(arenas.find(), "the launcher no longer sets MALLOC_ARENA_MAX");
+        assertEquals(arenas.group(1), env.get("MALLOC_ARENA_MAX"));
         assertEquals("C.UTF-8", env.get("LANG"));
         assertTrue(image.has("/usr/lib/locale/C.utf8/LC_CTYPE"), "LANG names a locale the image has");
     }
@@ -198,6 +204,13 @@ class ContainerImageCheck {
             pooler.process.descendants().forEach(ProcessHandle::destroyForcibly);
             pooler.process.destroyForcibly();
         }
+    }
+
+    /** The value of {@code name="..."} in the launcher script. */
+    private static String assignment(String script, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "=\"([^\"]*)\"$").matcher(script);
+        assertTrue(m.find(), "the launcher no longer sets " + name);
+        return m.group(1);
     }
 
     private Path unpack(Path rootfs) throws IOException, InterruptedException {

@@ -57,18 +57,22 @@ class AdminConsoleTest {
         expected.put("STATS", "database:text total_server_assignment_count:numeric total_xact_count:numeric "
                 + "total_query_count:numeric total_received:numeric total_sent:numeric total_xact_time:numeric "
                 + "total_query_time:numeric total_wait_time:numeric total_client_parse_count:numeric "
-                + "total_server_parse_count:numeric total_bind_count:numeric avg_server_assignment_count:numeric "
+                + "total_server_parse_count:numeric total_bind_count:numeric total_client_login_count:numeric "
+                + "avg_server_assignment_count:numeric "
                 + "avg_xact_count:numeric avg_query_count:numeric avg_recv:numeric avg_sent:numeric "
                 + "avg_xact_time:numeric avg_query_time:numeric avg_wait_time:numeric avg_client_parse_count:numeric "
-                + "avg_server_parse_count:numeric avg_bind_count:numeric p50_query_time:numeric p95_query_time:numeric "
+                + "avg_server_parse_count:numeric avg_bind_count:numeric avg_client_login_count:numeric "
+                + "p50_query_time:numeric p95_query_time:numeric "
                 + "p99_query_time:numeric p50_xact_time:numeric p95_xact_time:numeric p99_xact_time:numeric "
                 + "p50_wait_time:numeric p95_wait_time:numeric p99_wait_time:numeric");
         expected.put("STATS_TOTALS", "database:text server_assignment_count:numeric xact_count:numeric "
                 + "query_count:numeric bytes_received:numeric bytes_sent:numeric xact_time:numeric query_time:numeric "
-                + "wait_time:numeric client_parse_count:numeric server_parse_count:numeric bind_count:numeric");
+                + "wait_time:numeric client_parse_count:numeric server_parse_count:numeric bind_count:numeric "
+                + "client_login_count:numeric");
         expected.put("STATS_AVERAGES", "database:text server_assignment_count:numeric xact_count:numeric "
                 + "query_count:numeric bytes_received:numeric bytes_sent:numeric xact_time:numeric query_time:numeric "
-                + "wait_time:numeric avg_client_parse_count:numeric avg_server_parse_count:numeric avg_bind_count:numeric");
+                + "wait_time:numeric avg_client_parse_count:numeric avg_server_parse_count:numeric avg_bind_count:numeric "
+                + "avg_client_login_count:numeric");
         expected.put("TOTALS", "name:text value:numeric");
         String sockets = "type:text user:text database:text replication:text state:text addr:text port:int4 "
                 + "local_addr:text local_port:int4 connect_time:text request_time:text wait:int4 wait_us:int4 "

@@ -194,7 +194,7 @@ class AdminControlTest {
         try (Connection open = client(); Connection admin = admin()) {
             rows(admin, "DISABLE " + DB);
             SQLException refused = assertThrows(SQLException.class, this::client);
-            assertTrue(refused.getMessage().contains("database does not allow connections"), refused.getMessage());
+            assertTrue(refused.getMessage().contains("database \"" + DB + "\" is disabled"), refused.getMessage());
             assertEquals("1", queryString(open, "select 1"), "connected clients stay");
             rows(admin, "ENABLE " + DB);
             try (Connection again = client()) {
@@ -263,7 +263,7 @@ class AdminControlTest {
             Files.writeString(pooler.dir().resolve("pooler.ini"), "[pgbouncer]\nno_such_key = 1\n");
             SQLException e = assertThrows(SQLException.class, () -> rows(admin, "RELOAD"));
             assertEquals("F0000", e.getSQLState());
-            assertTrue(e.getMessage().contains("no_such_key"), e.getMessage());
+            assertTrue(e.getMessage().contains("RELOAD failed, see logs for additional details"), e.getMessage());
             assertEquals("4", configValue(admin, "default_pool_size"));
             try (Connection c = client()) {
                 assertEquals("1", queryString(c, "select 1"), "the old config still serves");

@@ -88,7 +88,9 @@ class HostsAndDnsTest {
              TcpRelay secondAddress = new TcpRelay(SECOND, pg.port(), FIRST, pg.port())) {
             dns.set(NAME, FIRST);
             Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+            Duration deadline = Duration.ofSeconds(10);
             pooler.set("resolv_conf", "resolv.conf").set("dns_max_ttl", "1")
+                    .set("default_pool_size", String.valueOf(probesWithin(deadline) + 2))
                     .database("moving", "host=" + NAME + " port=" + pg.port() + " dbname=" + DB)
                     .start();
             try (Connection running = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
@@ -103,8 +105,8 @@ class HostsAndDnsTest {
                 long moved = System.nanoTime();
                 List<Connection> fresh = new ArrayList<>();
                 try {
-                    Await.until(Duration.ofSeconds(10), quietly(() -> {
-                        Connection c = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
+                    Await.until(deadline, quietly(() -> {
+                        Connection c = pacedConnect();
                         fresh.add(c); // kept open, so the next one needs a new server connection too
                         queryString(c, "select 1");
                         return secondAddress.accepted() > 0;
@@ -144,7 +146,9 @@ class HostsAndDnsTest {
             dns.set(NAME, FIRST);
             dns.serial("pooler.test", 7);
             Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+            Duration deadline = Duration.ofSeconds(15);
             pooler.set("resolv_conf", "resolv.conf").set("dns_max_ttl", "600").set("dns_zone_check_period", "1")
+                    .set("default_pool_size", String.valueOf(probesWithin(deadline) + 2))
                     .database("moving", "host=" + NAME + " port=" + pg.port() + " dbname=" + DB)
                     .start();
             List<Connection> held = new ArrayList<>();
@@ -155,8 +159,8 @@ class HostsAndDnsTest {
 
                 dns.set(NAME, SECOND);
                 dns.serial("pooler.test", 8);
-                Await.until(Duration.ofSeconds(15), quietly(() -> {
-                    Connection c = pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
+                Await.until(deadline, quietly(() -> {
+                    Connection c = pacedConnect();
                     held.add(c);
                     queryString(c, "select 1");
                     return secondAddress.accepted() > 0;
@@ -195,6 +199,23 @@ class HostsAndDnsTest {
                 assertEquals("", row.get("addrs") == null ? "" : row.get("addrs"));
             }
         }
+    }
+
+    /**
+     * The probes of the moved-name tests stay open, so each needs a server connection of its own: unpaced,
+     * a quiet machine logs in a probe every ~60 ms and fills a pool of 10 before the name's TTL or the next
+     * zone check, and the next probe then waits for a server that never comes. Paced, the pool sized by
+     * {@link #probesWithin} outlasts the deadline however fast the machine is.
+     */
+    private static final long PROBE_PACE_MILLIS = 250;
+
+    private static int probesWithin(Duration deadline) {
+        return (int) (deadline.toMillis() / PROBE_PACE_MILLIS) + 1;
+    }
+
+    private Connection pacedConnect() throws Exception {
+        Thread.sleep(PROBE_PACE_MILLIS);
+        return pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
     }
 
     private static CompletableFuture<Void> keepQuerying(Connection c, AtomicBoolean stop, AtomicInteger queries) {

@@ -172,6 +172,10 @@ class OdooKitTest {
                 cronListeners.add(cron);
                 inTransaction(cron, "SELECT pg_is_in_recovery()", "LISTEN cron_trigger");
             }
+            try (Connection su = pg.connectAsSuperuser("postgres")) {
+                assertEquals(1, countOf(su, "SELECT count(*) FROM pg_stat_activity WHERE datname = 'postgres'"
+                        + " AND query ILIKE '%LISTEN%' AND pid <> pg_backend_pid()"), "one server listens for the gevent process and every cron");
+            }
             Future<?> sampler = processes.submit(() -> samplePeakServers(running, peakServers));
             List<Future<?>> done = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
@@ -201,12 +205,12 @@ class OdooKitTest {
             rs.next();
             assertEquals(workers * REQUESTS_PER_WORKER, rs.getInt(1), "every request's update committed");
         }
-        // The kit's limits: max_db_connections 20 for "postgres", 24 for each business database.
-        assertTrue(peakServers.getOrDefault("postgres", 0) <= 20, peakServers.toString());
+        // The kit's limits: max_db_connections 4 for "postgres", 24 for each business database.
+        assertTrue(peakServers.getOrDefault("postgres", 0) <= 4, peakServers.toString());
         assertTrue(peakServers.getOrDefault(database, 0) <= 24, peakServers.toString());
         for (PoolSnapshot pool : pooler.poolSnapshots()) {
             int servers = pool.svActive() + pool.svIdle() + pool.svUsed() + pool.svTested() + pool.svLogin();
-            assertTrue(servers <= (pool.key().database().equals("postgres") ? 20 : 24), pool.toString());
+            assertTrue(servers <= (pool.key().database().equals("postgres") ? 4 : 24), pool.toString());
         }
         assertEquals(List.of(), warnings(), "warnings or errors while Odoo ran");
     }
@@ -352,6 +356,13 @@ class OdooKitTest {
         p.setProperty("connectTimeout", "10");
         p.setProperty("socketTimeout", "60");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
+    }
+
+    private static int countOf(Connection c, String sql) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
     }
 
     private static void execute(Connection c, String sql) throws SQLException {

@@ -26,6 +26,7 @@ public final class PoolerFixture implements AutoCloseable {
     private final Path dir;
     private final Map<String, String> settings = new LinkedHashMap<>();
     private final Map<String, String> databases = new LinkedHashMap<>();
+    private final Map<String, String> users = new LinkedHashMap<>();
     private final List<String> userlist = new ArrayList<>();
     private final Map<String, String> peers = new LinkedHashMap<>();
     private final int port;
@@ -74,6 +75,12 @@ public final class PoolerFixture implements AutoCloseable {
         return databases;
     }
 
+    /** A [users] entry: {@code name = settings}, for example {@code pool_mode=transaction query_timeout=5}. */
+    public PoolerFixture userSettings(String name, String settings) {
+        users.put(name, settings);
+        return this;
+    }
+
     public PoolerFixture user(String name, String secret) {
         userlist.removeIf(line -> line.startsWith("\"" + name + "\""));
         userlist.add("\"" + name + "\" \"" + secret + "\"");
@@ -95,6 +102,10 @@ public final class PoolerFixture implements AutoCloseable {
     public void writeFiles() throws IOException {
         StringBuilder ini = new StringBuilder("[databases]\n");
         databases.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        if (!users.isEmpty()) {
+            ini.append("\n[users]\n");
+            users.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
+        }
         ini.append("\n[pgbouncer]\n");
         settings.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
         if (!peers.isEmpty()) {

@@ -63,14 +63,17 @@ class SessionPinningTest {
     }
 
     SessionPinningTest(PoolerFixture pooler) {
+        // listen_multiplex = 0: LISTEN then pins, as any other session state (ListenMultiplexTest covers 1).
         this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction");
+                .set("pool_mode", "transaction").set("listen_multiplex", "0");
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void withPinningOffTheStateLeaksToTheNextClient(Case c) throws Exception {
-        pooler.set("pin_on_session_state", "0").set("default_pool_size", "1").start();
+        // One event loop: the two clients must share the pool's one server to show the leak. Across loops
+        // the second client's loop would get a new server of its own (the slot donated), with no state.
+        pooler.set("pin_on_session_state", "0").set("default_pool_size", "1").set("worker_threads", "1").start();
         try (Connection a = client(); Connection b = client()) {
             execute(a, c.setup());
             assertEquals(c.leaked(), outcome(b, c.probe()), "PgBouncer's behaviour: one server, shared state");

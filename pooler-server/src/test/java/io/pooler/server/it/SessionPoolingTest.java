@@ -38,7 +38,8 @@ class SessionPoolingTest {
 
     @Test
     void theNextClientGetsTheSameServerWithNoneOfThePreviousSessionState() throws Exception {
-        pooler.start();
+        // One event loop: an idle server is reused by clients of its own loop (pool shards).
+        pooler.set("worker_threads", "1").start();
         String firstPid;
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             firstPid = queryString(c, "select pg_backend_pid()");
@@ -59,7 +60,8 @@ class SessionPoolingTest {
 
     @Test
     void clientsBeyondThePoolSizeWaitForAServer() throws Exception {
-        pooler.set("default_pool_size", "2").start();
+        // One event loop: across loops a released server's slot may pass to another loop as a new server.
+        pooler.set("default_pool_size", "2").set("worker_threads", "1").start();
         List<CompletableFuture<String>> results = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             results.add(CompletableFuture.supplyAsync(() -> {
@@ -110,7 +112,8 @@ class SessionPoolingTest {
 
     @Test
     void aServerIdleLongerThanServerCheckDelayIsCheckedBeforeReuse() throws Exception {
-        pooler.set("server_check_delay", "1").set("server_check_query", "select 1").start();
+        // One event loop: an idle server is reused by clients of its own loop (pool shards).
+        pooler.set("server_check_delay", "1").set("server_check_query", "select 1").set("worker_threads", "1").start();
         String pid;
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             pid = queryString(c, "select pg_backend_pid()");

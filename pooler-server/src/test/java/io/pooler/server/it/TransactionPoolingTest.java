@@ -146,7 +146,8 @@ class TransactionPoolingTest {
 
     @Test
     void aSettingMadeByOneClientIsNeverSeenByAnother() throws Exception {
-        pooler.set("default_pool_size", "1").start();
+        // One event loop: a server is only shared by clients of its own loop (pool shards).
+        pooler.set("default_pool_size", "1").set("worker_threads", "1").start();
         Properties tokyo = new Properties();
         tokyo.setProperty("ApplicationName", "client-a");
         Properties other = new Properties();

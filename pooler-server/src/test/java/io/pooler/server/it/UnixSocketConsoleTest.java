@@ -56,24 +56,24 @@ class UnixSocketConsoleTest {
         assertEquals("28P01", tcp.getSQLState());
     }
 
-    private record Message(char type, ByteBuffer body) {
+    record Message(char type, ByteBuffer body) {
     }
 
-    private static ByteBuffer startup(String user, String database) {
+    static ByteBuffer startup(String user, String database) {
         byte[] params = ("user\0" + user + "\0database\0" + database + "\0\0").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(8 + params.length);
         b.putInt(8 + params.length).putInt(3 << 16).put(params).flip();
         return b;
     }
 
-    private static ByteBuffer query(String sql) {
+    static ByteBuffer query(String sql) {
         byte[] text = (sql + "\0").getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(5 + text.length);
         b.put((byte) 'Q').putInt(4 + text.length).put(text).flip();
         return b;
     }
 
-    private static List<Message> readUntilReady(SocketChannel ch) throws IOException {
+    static List<Message> readUntilReady(SocketChannel ch) throws IOException {
         List<Message> messages = new ArrayList<>();
         while (true) {
             ByteBuffer header = readFully(ch, 5);

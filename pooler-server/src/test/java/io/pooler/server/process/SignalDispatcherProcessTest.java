@@ -5,21 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pooler.testing.Await;
-import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,7 +107,7 @@ class SignalDispatcherProcessTest {
     }
 
     private ChildJvm startThroughLauncher() throws IOException {
-        Path jar = probeJar(SignalProbeMain.class);
+        Path jar = ProbeJar.write(temp, SignalProbeMain.class);
         Map<String, String> env = Map.of("POOLER_JAR", jar.toString(), "JAVA_HOME", System.getProperty("java.home"));
         return ChildJvm.start(List.of("sh", LAUNCHER.toString()), env);
     }
@@ -134,21 +126,5 @@ class SignalDispatcherProcessTest {
             n++;
         }
         return n;
-    }
-
-    // The launcher runs "java -jar": a jar holding only a manifest that points at this test's class path
-    // makes it run the probe instead of the server, the way surefire's own booter jar works.
-    private Path probeJar(Class<?> mainClass) throws IOException {
-        Manifest manifest = new Manifest();
-        Attributes attributes = manifest.getMainAttributes();
-        attributes.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        attributes.put(Attributes.Name.MAIN_CLASS, mainClass.getName());
-        attributes.put(Attributes.Name.CLASS_PATH, Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-                .map(entry -> Path.of(entry).toAbsolutePath().toUri().toString())
-                .collect(Collectors.joining(" ")));
-        Path jar = temp.resolve("probe.jar");
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream ignored = new JarOutputStream(out, manifest)) {
-            return jar;
-        }
     }
 }

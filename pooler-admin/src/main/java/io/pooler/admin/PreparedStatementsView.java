@@ -1,0 +1,11 @@
+package io.pooler.admin;
+
+/**
+ * The prepared-statement caches, for SHOW MEM.
+ *
+ * @param distinct statements in the process-wide registry, each known to every server by one name
+ * @param definitionBytes bytes of their definitions (query text and parameter types)
+ * @param onServers statements prepared on server connections, summed over the servers
+ */
+public record PreparedStatementsView(int distinct, long definitionBytes, int onServers) {
+}

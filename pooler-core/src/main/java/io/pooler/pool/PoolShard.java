@@ -1,0 +1,803 @@
+package io.pooler.pool;
+
+import io.netty.channel.EventLoop;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.SqlState;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The part of a {@link Pool} that lives on one event loop: PgBouncer's state lists for the clients of
+ * that loop and the servers launched on it. A client is only ever linked to a server of its own shard,
+ * so linking, relaying and releasing are plain calls on one thread.
+ *
+ * <p>NOTE: owned by {@link #loop()}; every method but {@link #loop()} and {@link #pool()} runs on it
+ * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
+ * parameters, the last login failure and PAUSE, all atomic or immutable.
+ *
+ * <p>Across loops: a shard whose clients wait while the pool-wide count is full posts a
+ * {@link DonationRequest} to the other shards. A shard gives up a server for it (closes it, which
+ * frees a slot, and tells the needy shard to launch one) when that moves the shards towards balance:
+ * it has no waiter and more servers than the needy shard now has, or it has waiters and at least two
+ * more; or when one of its servers has been idle for {@link #DONATE_IDLE_AFTER_NANOS}. Otherwise it
+ * remembers the request and looks again when it releases a server and at each janitor round. The
+ * counts compared are current ({@link #publishedServers()}), never those of when the request was made.
+ */
+public final class PoolShard {
+    /** An unanswered request is withdrawn and posted afresh after this long (its figures are stale). */
+    static final long DONATION_RENEW_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * A server idle this long is given to another shard's waiters even when this shard does not hold
+     * more servers than the needy one: its own demand has really dropped. Shorter idle spells are the
+     * ordinary gaps of a busy loop; giving those away made two busy loops pass servers back and forth,
+     * one server login each time (151 donations in 20 s of pgbench -S -c 50 on a pool of 20).
+     */
+    static final long DONATE_IDLE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Pool pool;
+    private final EventLoop loop;
+
+    private final StateList<PooledClient> loginClients = new StateList<>("cl_login");
+    private final StateList<PooledClient> activeClients = new StateList<>("cl_active");
+    private final StateList<PooledClient> waitingClients = new StateList<>("cl_waiting");
+    private final StateList<PooledServer> loginServers = new StateList<>("sv_login");
+    private final StateList<PooledServer> idleServers = new StateList<>("sv_idle");
+    private final StateList<PooledServer> activeServers = new StateList<>("sv_active");
+    private final StateList<PooledServer> usedServers = new StateList<>("sv_used");
+    private final StateList<PooledServer> testedServers = new StateList<>("sv_tested");
+    private final StateList<PooledServer> beingCanceledServers = new StateList<>("sv_being_canceled");
+    /** Cancel requests for this shard's servers whose connection to PostgreSQL is being opened. */
+    private final StateList<PooledCancel> waitingCancelRequests = new StateList<>("cl_waiting_cancel_req");
+    /** Cancel requests on their way: each has a connection of its own, so this is sv_active_cancel too. */
+    private final StateList<PooledCancel> activeCancelRequests = new StateList<>("cl_active_cancel_req");
+
+    /** This shard's request for a slot held elsewhere, while it is out; at most one. */
+    private DonationRequest outstandingRequest;
+    /** Other shards' requests this one could not honour yet, oldest first. */
+    private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
+    /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
+    private volatile int publishedServers;
+
+    private enum LimitHit { NONE, DATABASE, USER }
+
+    PoolShard(Pool pool, EventLoop loop) {
+        this.pool = pool;
+        this.loop = loop;
+    }
+
+    public EventLoop loop() {
+        return loop;
+    }
+
+    public Pool pool() {
+        return pool;
+    }
+
+    // ---- clients ----
+
+    /** An authenticated client joins the pool: welcomed now when the pool knows the server parameters. */
+    public void clientLogin(PooledClient client) {
+        checkLoop();
+        client.shard = this;
+        if (pool.welcomeParameters() != null) {
+            moveClient(client, activeClients, ClientState.ACTIVE);
+            client.onWelcomeReady();
+            return;
+        }
+        // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout) rather
+        // than replaying an old failure: the janitor retries after server_login_retry.
+        moveClient(client, loginClients, ClientState.LOGIN);
+        if (!pool.isPaused() && pool.recentLoginFailure() == null) {
+            launchForLogin();
+        }
+    }
+
+    /**
+     * The client needs a server: returns a linked one at once when one is idle, or null after queueing
+     * the client, which then hears back through {@link PooledClient#onServerAssigned} or
+     * {@link PooledClient#onWaitFailed}.
+     */
+    public PooledServer findServer(PooledClient client) {
+        checkLoop();
+        client.shard = this;
+        if (client.server != null) {
+            return client.server;
+        }
+        PooledServer found = pool.isPaused() ? null : idleServers.first();
+        if (found != null) {
+            link(client, found);
+            return found;
+        }
+        ErrorResponse failFast = pool.serverCount() == 0 ? pool.recentLoginFailure() : null;
+        if (failFast != null) {
+            client.onWaitFailed(failFast);
+            return null;
+        }
+        moveClient(client, waitingClients, ClientState.WAITING);
+        client.waitStartNanos = pool.now();
+        PooledServer check = usedServers.first();
+        if (check != null) {
+            moveServer(check, testedServers, ServerState.TESTED);
+            check.runCheckQuery();
+        } else {
+            maybeLaunch();
+        }
+        return null;
+    }
+
+    /** The client is gone. Its server, if any, stays linked: the caller decides whether it is clean. */
+    public void clientClosed(PooledClient client) {
+        checkLoop();
+        removeClient(client);
+        client.state = ClientState.CLOSED;
+        withdrawRequestIfNobodyWaits();
+    }
+
+    // ---- servers ----
+
+    /**
+     * A server of this shard finished logging in: its parameters become the pool's welcome values if it
+     * is the first of the pool (and every shard's logging-in clients are welcomed), and it goes to a
+     * waiting client or to the idle list.
+     */
+    public void serverLoggedIn(PooledServer server, Map<String, String> parameters) {
+        checkLoop();
+        if (pool.loginSucceeded(parameters)) {
+            welcomeLoginClients();
+            for (PoolShard other : pool.shards()) {
+                if (other != this) {
+                    other.post(other::welcomeLoginClients);
+                }
+            }
+        }
+        releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
+    }
+
+    /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
+    public void serverLoginFailed(PooledServer server, ErrorResponse error) {
+        checkLoop();
+        dropServer(server);
+        releaseLimitSlots(server);
+        pool.loginFailed(error);
+        if (pool.serverCount() == 0) {
+            // PgBouncer's fast fail: with no server at all, nobody waits for one that cannot come.
+            failFast(error);
+            for (PoolShard other : pool.shards()) {
+                if (other != this) {
+                    other.post(() -> other.failFastIfNoServer(error));
+                }
+            }
+        }
+    }
+
+    /**
+     * PgBouncer's release_server: a server is clean and free again. It goes to the first waiting
+     * client, or to another shard's waiting clients (as a freed slot), or to the front of the idle
+     * list. A server marked close-needed, or past its lifetime, or released during PAUSE, is closed.
+     */
+    public void releaseServer(PooledServer server) {
+        releaseServer(server, true);
+    }
+
+    private void releaseServer(PooledServer server, boolean enforceLifetime) {
+        checkLoop();
+        unlink(server);
+        long now = pool.now();
+        if (server.closeNeeded || pool.isPaused() || enforceLifetime && pastLifetime(server, now)) {
+            String reason = server.closeNeeded ? "close needed" : pool.isPaused() ? "pause" : "server lifetime over";
+            dropServer(server);
+            server.close(reason);
+            slotFreed();
+            return;
+        }
+        PooledClient next = waitingClients.first();
+        DonationRequest request = claimDueRequest(next);
+        if (request != null) {
+            donate(server, request);
+            return;
+        }
+        if (next != null) {
+            link(next, server);
+            next.onServerAssigned(server);
+        } else if (pool.settings().serverCheckDelay().isZero()) {
+            // server_check_delay = 0: the check runs before every reuse.
+            moveServer(server, usedServers, ServerState.USED);
+            server.idleSinceNanos = now;
+        } else {
+            moveServer(server, idleServers, ServerState.IDLE);
+            server.idleSinceNanos = now;
+        }
+    }
+
+    /** The server left its client but needs cleaning (reset query) before anyone else may have it. */
+    public void serverNeedsReset(PooledServer server) {
+        checkLoop();
+        unlink(server);
+        moveServer(server, testedServers, ServerState.TESTED);
+    }
+
+    /** The server's connection is closed, for whatever reason. */
+    public void serverClosed(PooledServer server) {
+        checkLoop();
+        unlink(server);
+        boolean freed = dropServer(server);
+        releaseLimitSlots(server);
+        if (freed) {
+            slotFreed();
+        } else if (!waitingClients.isEmpty()) {
+            maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
+        }
+    }
+
+    // ---- across shards ----
+
+    /** Another shard's clients wait for a slot of the pool: give up an idle server now, or remember it. */
+    void donationRequested(DonationRequest request) {
+        checkLoop();
+        if (!request.isLive()) {
+            return;
+        }
+        if (waitingClients.isEmpty()) {
+            PooledServer victim = longestIdle();
+            if (victim != null && (totalServers() > request.needy().publishedServers()
+                    || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
+                if (request.claim()) {
+                    donate(victim, request);
+                }
+                return;
+            }
+        }
+        pendingRequests.removeIf(r -> !r.isLive());
+        pendingRequests.add(request);
+    }
+
+    /** A pending request served by a server idle for {@link #DONATE_IDLE_AFTER_NANOS} (the janitor's round). */
+    private void donateLongIdleServers(long now) {
+        DonationRequest request;
+        PooledServer victim;
+        while ((victim = longestIdle()) != null && now - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS
+                && (request = pendingRequests.poll()) != null) {
+            if (request.claim()) {
+                donate(victim, request);
+            }
+        }
+    }
+
+    /** The server idle the longest: checked ones first (sv_used), then the tail of sv_idle; null if none. */
+    private PooledServer longestIdle() {
+        return usedServers.first() != null ? usedServers.first() : idleServers.last();
+    }
+
+    /** Servers of this shard as last published; read by other shards' loops. */
+    int publishedServers() {
+        return publishedServers;
+    }
+
+    /** A shard freed a slot for this shard's waiting clients: launch into it. */
+    void donationArrived(DonationRequest request) {
+        checkLoop();
+        if (outstandingRequest == request) {
+            outstandingRequest = null;
+        }
+        maybeLaunch();
+    }
+
+    private void welcomeLoginClients() {
+        checkLoop();
+        List<PooledClient> welcomed = drainLoginClients();
+        welcomed.forEach(PooledClient::onWelcomeReady);
+    }
+
+    private void failFastIfNoServer(ErrorResponse error) {
+        checkLoop();
+        if (pool.serverCount() == 0) {
+            failFast(error);
+        }
+    }
+
+    // ---- cancel requests ----
+
+    /**
+     * A client's CancelRequest is about to be forwarded to {@code target}, a server of this shard: it
+     * counts in cl_waiting_cancel_req until {@link #cancelSent}, then in cl_active_cancel_req until
+     * {@link #cancelDone}.
+     */
+    public PooledCancel cancelRequested(PooledServer target) {
+        checkLoop();
+        if (target.shard != this) {
+            throw new IllegalStateException(target + " is not a server of " + this);
+        }
+        PooledCancel cancel = new PooledCancel(target);
+        waitingCancelRequests.addLast(cancel);
+        return cancel;
+    }
+
+    /** The cancel's connection to PostgreSQL is open and the request on its way. */
+    public void cancelSent(PooledCancel cancel) {
+        checkLoop();
+        if (cancel.list == waitingCancelRequests) {
+            waitingCancelRequests.remove(cancel);
+            activeCancelRequests.addLast(cancel);
+        }
+    }
+
+    /** The cancel's connection is closed (PostgreSQL has signalled the backend) or could not be opened. */
+    public void cancelDone(PooledCancel cancel) {
+        checkLoop();
+        unlist(cancel);
+    }
+
+    /**
+     * The server's client gave it back while a cancel to it is in flight: it waits in sv_being_canceled,
+     * handed to nobody, until {@link #cancelsDone}.
+     */
+    public void serverBeingCanceled(PooledServer server) {
+        checkLoop();
+        if (server.state == ServerState.ACTIVE) {
+            moveServer(server, beingCanceledServers, ServerState.BEING_CANCELED);
+        }
+    }
+
+    /**
+     * The last cancel to the server is done: it is its client's again (sv_active) until the client's
+     * retried release gives it back to the pool.
+     */
+    public void cancelsDone(PooledServer server) {
+        checkLoop();
+        if (server.state == ServerState.BEING_CANCELED) {
+            moveServer(server, activeServers, ServerState.ACTIVE);
+        }
+    }
+
+    // ---- maintenance and reporting ----
+
+    /**
+     * Timed maintenance, about three times a second: closes servers idle longer than
+     * server_idle_timeout (keeping min_pool_size) or past server_lifetime, moves servers idle longer
+     * than server_check_delay to sv_used, fails clients that waited longer than query_wait_timeout, and
+     * opens servers that waiting clients need.
+     */
+    public void janitor() {
+        checkLoop();
+        long now = pool.now();
+        PoolSettings s = pool.settings();
+        List<PooledServer> toClose = new ArrayList<>();
+        List<PooledClient> timedOut = new ArrayList<>();
+        idleServers.forEach(server -> {
+            long idleNanos = now - server.idleSinceNanos;
+            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
+                dropServer(server);
+                toClose.add(server);
+            } else if (idleNanos > s.serverCheckDelay().toNanos()) {
+                moveServer(server, usedServers, ServerState.USED);
+            }
+        });
+        usedServers.forEach(server -> {
+            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
+                dropServer(server);
+                toClose.add(server);
+            }
+        });
+        if (!s.queryWaitTimeout().isZero()) {
+            waitingClients.forEach(client -> {
+                if (now - client.waitStartNanos > s.queryWaitTimeout().toNanos()) {
+                    moveClient(client, activeClients, ClientState.ACTIVE);
+                    timedOut.add(client);
+                }
+            });
+            withdrawRequestIfNobodyWaits();
+        }
+        toClose.forEach(server -> server.close("server idle timeout or lifetime"));
+        ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
+        timedOut.forEach(client -> client.onWaitFailed(timeout));
+        if (!waitingClients.isEmpty()) {
+            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS) {
+                withdrawRequest();
+            }
+            PooledServer check = usedServers.first();
+            if (check != null) {
+                moveServer(check, testedServers, ServerState.TESTED);
+                check.runCheckQuery();
+            } else {
+                maybeLaunch();
+            }
+        } else if (!loginClients.isEmpty()) {
+            if (pool.welcomeParameters() != null) {
+                welcomeLoginClients(); // the first login's news went out before this shard existed
+            } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
+                launchForLogin();
+            }
+        } else if (pool.welcomeParameters() != null && pool.recentLoginFailure() == null && !pool.isPaused()) {
+            int warm = Math.min(s.minPoolSize(), s.poolSize());
+            if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
+                launchWithSlot(); // min_pool_size: kept warm
+            }
+        }
+        if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
+            donateLongIdleServers(now);
+        }
+    }
+
+    /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
+    public void reconnectAll() {
+        checkLoop();
+        for (StateList<PooledServer> list : List.of(loginServers, idleServers, activeServers, usedServers, testedServers,
+                beingCanceledServers)) {
+            list.forEach(PooledServer::markCloseNeeded);
+        }
+        closeIdle("reconnect");
+    }
+
+    /** Closes every idle server; the rest close as they are released (shutdown, PAUSE). */
+    public void closeIdleServers(String reason) {
+        checkLoop();
+        idleServers.forEach(PooledServer::markCloseNeeded);
+        usedServers.forEach(PooledServer::markCloseNeeded);
+        closeIdle(reason);
+    }
+
+    /** RESUME: the queued clients get servers again. */
+    void resume() {
+        checkLoop();
+        if (!loginClients.isEmpty() && pool.welcomeParameters() == null) {
+            launchForLogin();
+        }
+        while (maybeLaunch()) {
+            // one server per waiting client beyond the logins under way, up to the pool's size
+        }
+    }
+
+    /** Closes one idle server to free a max_db_connections or max_user_connections slot for another pool. */
+    boolean closeOneIdleServer(AtomicBoolean claim) {
+        checkLoop();
+        PooledServer victim = idleServers.first() != null ? idleServers.first() : usedServers.first();
+        if (victim == null || !claim.compareAndSet(false, true)) {
+            return false;
+        }
+        dropServer(victim);
+        victim.close("freeing a slot of max_db_connections or max_user_connections for another pool");
+        return true;
+    }
+
+    /** This shard's counts; the pool adds up the shards' for SHOW POOLS. */
+    public PoolSnapshot snapshot() {
+        checkLoop();
+        PooledClient oldest = waitingClients.first();
+        long maxWait = oldest == null ? 0 : (pool.now() - oldest.waitStartNanos) / 1000;
+        return new PoolSnapshot(pool.key(), loginClients.size(), activeClients.size(), waitingClients.size(),
+                activeServers.size(), idleServers.size(), usedServers.size(), testedServers.size(),
+                loginServers.size(), maxWait, activeCancelRequests.size(), waitingCancelRequests.size(),
+                activeCancelRequests.size(), beingCanceledServers.size());
+    }
+
+    /** Clients of this shard (logging in, active or waiting), for SHOW CLIENTS, KILL and shutdown. */
+    public List<PooledClient> clients() {
+        checkLoop();
+        List<PooledClient> all = new ArrayList<>();
+        loginClients.forEach(all::add);
+        activeClients.forEach(all::add);
+        waitingClients.forEach(all::add);
+        return all;
+    }
+
+    public List<PooledServer> servers() {
+        checkLoop();
+        List<PooledServer> all = new ArrayList<>();
+        for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers,
+                beingCanceledServers)) {
+            list.forEach(all::add);
+        }
+        return all;
+    }
+
+    // ---- launching: pool_size, then max_db_connections, then max_user_connections ----
+
+    /**
+     * Launches one more server if clients wait for more than the logins under way can serve. When the
+     * pool's size is used up by other shards, asks them for a slot. True when a server was launched.
+     */
+    private boolean maybeLaunch() {
+        if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
+            return false;
+        }
+        if (pool.recentLoginFailure() != null) {
+            return false; // server_login_retry: the janitor tries again later
+        }
+        if (!pool.tryTakeServerSlot(allowedServers())) {
+            requestDonation();
+            return false;
+        }
+        return launchWithSlot() != null;
+    }
+
+    /** pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout. */
+    private int allowedServers() {
+        PoolSettings s = pool.settings();
+        int allowed = s.poolSize();
+        PooledClient oldest = waitingClients.first();
+        if (s.reservePoolSize() > 0 && oldest != null
+                && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
+            allowed += s.reservePoolSize();
+        }
+        return allowed;
+    }
+
+    /**
+     * The pool's first server, for the parameters logging-in clients are told: one for the whole pool,
+     * outside pool_size as in PgBouncer. Servers of any shard that are logging in count (before the
+     * first login every server of the pool is logging in).
+     */
+    private void launchForLogin() {
+        if (loginServers.isEmpty() && pool.serverCount() == 0 && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
+            launchWithSlot();
+        }
+    }
+
+    /**
+     * Holding a pool slot, takes the shared limits in PgBouncer's order and launches the server on this
+     * shard's loop. Null (and the slot given back) when max_db_connections or max_user_connections is
+     * full; then an idle server of another pool of the same database or user is closed to make room,
+     * as PgBouncer does, and the janitor launches into the freed slot.
+     */
+    private PooledServer launchWithSlot() {
+        PoolSettings s = pool.settings();
+        PoolLimits limits = pool.limits();
+        LimitHit hit = LimitHit.NONE;
+        if (!limits.databaseServers().tryAcquire(s.maxDbConnections())) {
+            hit = LimitHit.DATABASE;
+        } else if (!limits.userServers().tryAcquire(s.maxUserConnections())) {
+            limits.databaseServers().release();
+            hit = LimitHit.USER;
+        }
+        if (hit != LimitHit.NONE) {
+            pool.releaseServerSlot();
+            (hit == LimitHit.DATABASE ? limits.closeIdleServerOfSameDatabase() : limits.closeIdleServerOfSameUser())
+                    .test(pool);
+            return null;
+        }
+        PooledServer server = pool.serverFactory().newServer(pool, loop);
+        pool.launched();
+        server.shard = this;
+        server.createdNanos = pool.now();
+        server.holdsPoolSlot = true;
+        server.holdsLimitSlots = true;
+        moveServer(server, loginServers, ServerState.LOGIN);
+        publishedServers = totalServers();
+        // NOTE: connected by a task, not here: a connect that fails at once reports back into this shard.
+        post(server::connect);
+        return server;
+    }
+
+    private void releaseLimitSlots(PooledServer server) {
+        if (server.holdsLimitSlots) {
+            server.holdsLimitSlots = false;
+            pool.limits().databaseServers().release();
+            pool.limits().userServers().release();
+        }
+    }
+
+    /** A server of this shard left the pool's count: it goes to our waiters, else to another shard's. */
+    private void slotFreed() {
+        if (!waitingClients.isEmpty()) {
+            maybeLaunch();
+            return;
+        }
+        DonationRequest request;
+        while ((request = pendingRequests.poll()) != null) {
+            if (request.claim()) {
+                tellNeedy(request);
+                return;
+            }
+        }
+    }
+
+    // ---- donations across shards ----
+
+    private void requestDonation() {
+        if (outstandingRequest != null || waitingClients.isEmpty()) {
+            return;
+        }
+        List<PoolShard> others = new ArrayList<>();
+        for (PoolShard other : pool.shards()) {
+            if (other != this) {
+                others.add(other);
+            }
+        }
+        if (others.isEmpty()) {
+            return;
+        }
+        DonationRequest request = new DonationRequest(this, pool.now());
+        outstandingRequest = request;
+        for (PoolShard other : others) {
+            other.post(() -> other.donationRequested(request));
+        }
+    }
+
+    /**
+     * The first live request this shard should serve with the server it is releasing: always when it has
+     * no waiter of its own; otherwise only when it holds at least two servers more than the needy shard
+     * had, so a busy shard cannot starve another, and two busy shards do not pass a slot back and forth
+     * (each pass costs a server login).
+     */
+    private DonationRequest claimDueRequest(PooledClient localOldest) {
+        for (Iterator<DonationRequest> it = pendingRequests.iterator(); it.hasNext(); ) {
+            DonationRequest request = it.next();
+            if (!request.isLive()) {
+                it.remove();
+                continue;
+            }
+            int needy = request.needy().publishedServers();
+            boolean due = localOldest == null ? totalServers() > needy : totalServers() > needy + 1;
+            if (!due) {
+                return null;
+            }
+            it.remove();
+            if (request.claim()) {
+                return request;
+            }
+        }
+        return null;
+    }
+
+    /** Closes {@code server} to give its slot to the needy shard, which then launches one on its own loop. */
+    private void donate(PooledServer server, DonationRequest request) {
+        dropServer(server);
+        server.close("slot given to clients on another event loop");
+        pool.donated();
+        tellNeedy(request);
+    }
+
+    private void tellNeedy(DonationRequest request) {
+        PoolShard needy = request.needy();
+        needy.post(() -> needy.donationArrived(request));
+    }
+
+    private void withdrawRequestIfNobodyWaits() {
+        if (waitingClients.isEmpty()) {
+            withdrawRequest();
+        }
+    }
+
+    /** A request a donor already claimed still arrives (and finds nothing to launch for); the slot stays free. */
+    private void withdrawRequest() {
+        if (outstandingRequest != null) {
+            outstandingRequest.claim();
+            outstandingRequest = null;
+        }
+    }
+
+    // ---- internals ----
+
+    private void failFast(ErrorResponse error) {
+        List<PooledClient> failed = drainLoginClients();
+        waitingClients.forEach(c -> {
+            moveClient(c, activeClients, ClientState.ACTIVE);
+            failed.add(c);
+        });
+        withdrawRequest();
+        failed.forEach(c -> c.onWaitFailed(error));
+    }
+
+    private void closeIdle(String reason) {
+        List<PooledServer> idle = new ArrayList<>();
+        for (StateList<PooledServer> list : List.of(idleServers, usedServers)) {
+            list.forEach(server -> {
+                dropServer(server);
+                idle.add(server);
+            });
+        }
+        idle.forEach(server -> server.close(reason));
+    }
+
+    private boolean idleTooLong(PooledServer server, PoolSettings s, long now) {
+        return !s.serverIdleTimeout().isZero()
+                && now - server.idleSinceNanos > s.serverIdleTimeout().toNanos()
+                && pool.serverCount() > s.minPoolSize();
+    }
+
+    private List<PooledClient> drainLoginClients() {
+        List<PooledClient> drained = new ArrayList<>();
+        loginClients.forEach(c -> {
+            moveClient(c, activeClients, ClientState.ACTIVE);
+            drained.add(c);
+        });
+        return drained;
+    }
+
+    private void link(PooledClient client, PooledServer server) {
+        assert client.eventLoop() == server.eventLoop() : client + " and " + server + " on different event loops";
+        pool.stats().serverAssigned(client.state == ClientState.WAITING ? pool.now() - client.waitStartNanos : 0);
+        moveClient(client, activeClients, ClientState.ACTIVE);
+        moveServer(server, activeServers, ServerState.ACTIVE);
+        server.client = client;
+        client.server = server;
+        withdrawRequestIfNobodyWaits();
+    }
+
+    private void unlink(PooledServer server) {
+        PooledClient client = server.client;
+        if (client != null) {
+            if (client.server == server) {
+                client.server = null;
+            }
+            server.client = null;
+        }
+    }
+
+    /** server_lifetime; 0 means PgBouncer's "used only once". */
+    private boolean pastLifetime(PooledServer server, long now) {
+        return now - server.createdNanos > pool.settings().serverLifetime().toNanos();
+    }
+
+    private int totalServers() {
+        return loginServers.size() + idleServers.size() + activeServers.size() + usedServers.size()
+                + testedServers.size() + beingCanceledServers.size();
+    }
+
+    private void moveClient(PooledClient client, StateList<PooledClient> to, ClientState state) {
+        removeClient(client);
+        to.addLast(client);
+        client.state = state;
+    }
+
+    private void removeClient(PooledClient client) {
+        unlist(client);
+    }
+
+    private void moveServer(PooledServer server, StateList<PooledServer> to, ServerState state) {
+        unlist(server);
+        if (state == ServerState.IDLE) {
+            to.addFirst(server);
+        } else {
+            to.addLast(server);
+        }
+        server.state = state;
+    }
+
+    /** The server leaves the shard's lists for good; true when that gave a slot of the pool's size back. */
+    private boolean dropServer(PooledServer server) {
+        unlist(server);
+        server.state = ServerState.CLOSED;
+        publishedServers = totalServers();
+        if (server.holdsPoolSlot) {
+            server.holdsPoolSlot = false;
+            pool.releaseServerSlot();
+            return true;
+        }
+        return false;
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static void unlist(PoolMember member) {
+        if (member.list != null) {
+            ((StateList) member.list).remove(member);
+        }
+    }
+
+    /** Runs {@code task} on this shard's loop later; dropped when the loop is shutting down. */
+    void post(Runnable task) {
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the process is going down: nothing waits for this shard any more
+        }
+    }
+
+    private void checkLoop() {
+        if (!loop.inEventLoop()) {
+            throw new IllegalStateException("pool shard " + pool.key() + " used off its event loop");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "shard of " + pool.key() + " on " + loop;
+    }
+}

@@ -1,0 +1,28 @@
+package io.pooler.pool;
+
+/**
+ * One CancelRequest a client sent for the query of a server of this pool, while the pooler forwards it
+ * on a connection of its own to PostgreSQL (the protocol's way). It counts in the shard of that server:
+ * in cl_waiting_cancel_req while its connection is being opened, in cl_active_cancel_req (and its
+ * connection in sv_active_cancel) once the request is on its way, until PostgreSQL closes that
+ * connection.
+ *
+ * <p>Threads: created and moved by the server's {@link PoolShard}, on its loop.
+ */
+public final class PooledCancel extends PoolMember {
+    private final PooledServer target;
+
+    PooledCancel(PooledServer target) {
+        this.target = target;
+    }
+
+    /** The server whose query is being cancelled. */
+    public PooledServer target() {
+        return target;
+    }
+
+    @Override
+    public String toString() {
+        return "cancel of " + target;
+    }
+}

@@ -1,0 +1,498 @@
+package io.pooler.pool;
+
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import io.pooler.config.PoolMode;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.SqlState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Pool shards driven by hand: two event loops that run only what the test submits (and the tasks the
+ * shards post to each other), servers and clients that record what the pool tells them, and a clock
+ * the test moves.
+ */
+class PoolShardTest {
+    private static final Map<String, String> PARAMETERS = Map.of("server_version", "17.0");
+
+    private final DefaultEventLoop loopA = new DefaultEventLoop();
+    private final DefaultEventLoop loopB = new DefaultEventLoop();
+    private final AtomicLong clock = new AtomicLong(1_000_000_000L);
+    private final List<FakeServer> launched = new CopyOnWriteArrayList<>();
+    private final ConnectionCounter dbServers = new ConnectionCounter();
+    private final ConnectionCounter userServers = new ConnectionCounter();
+    private Pool pool;
+
+    @AfterEach
+    void tearDown() {
+        loopA.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        loopB.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+    }
+
+    private Pool pool(int poolSize, int maxDb, int maxUser) {
+        PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, 0, Duration.ofSeconds(5), maxDb,
+                maxUser, Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(15), Duration.ofSeconds(2),
+                Duration.ofSeconds(30), true, false);
+        pool = new Pool(new PoolKey("db", "user"), settings, FakeServer::new,
+                new PoolLimits(dbServers, userServers, p -> false, p -> false), clock::get);
+        return pool;
+    }
+
+    // ---- the basic cycle, on one loop ----
+
+    @Test
+    void aClientIsWelcomedOnceTheFirstServerLogsInAndThenLinkedToItWhenIdle() throws Exception {
+        pool(2, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        on(loopA, () -> pool.clientLogin(c));
+        settle();
+        assertEquals(1, launched.size(), "the first server, for the welcome");
+        FakeServer s = launched.get(0);
+        assertSame(loopA, s.eventLoop());
+        assertTrue(s.connected);
+        assertEquals(ClientState.LOGIN, c.state());
+        on(loopA, () -> pool.serverLoggedIn(s, PARAMETERS));
+        assertEquals(1, c.welcomed);
+        assertEquals(ServerState.IDLE, s.state());
+        PooledServer found = on(loopA, () -> pool.findServer(c));
+        assertSame(s, found);
+        assertSame(c, s.client());
+        assertEquals(ServerState.ACTIVE, s.state());
+        on(loopA, () -> pool.releaseServer(s));
+        assertEquals(ServerState.IDLE, s.state());
+        assertNull(c.server());
+        assertEquals(1, pool.serverCount());
+    }
+
+    @Test
+    void aWaitingClientGetsTheServerItsShardReleases() throws Exception {
+        pool(1, 0, 0);
+        FakeClient first = new FakeClient(loopA);
+        FakeClient second = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, first);
+        on(loopA, () -> pool.clientLogin(second));
+        assertSame(s, on(loopA, () -> pool.findServer(first)));
+        assertNull(on(loopA, () -> pool.findServer(second)));
+        assertEquals(ClientState.WAITING, second.state());
+        clock.addAndGet(TimeUnit.MILLISECONDS.toNanos(40));
+        assertEquals(40_000, pool.snapshot().maxWaitMicros(), "maxwait from the injected clock");
+        on(loopA, () -> pool.releaseServer(s));
+        assertEquals(List.of(s), second.assigned);
+        assertSame(s, second.server());
+        assertEquals(ClientState.ACTIVE, second.state());
+        assertEquals(1, launched.size(), "no launch beyond pool_size");
+    }
+
+    @Test
+    void mutatorsRefuseToRunOffTheShardsLoop() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        PoolShard shard = on(loopA, () -> pool.shard(loopA));
+        assertThrows(IllegalStateException.class, () -> shard.findServer(c));
+        Exception onOtherLoop = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> on(loopB, () -> shard.clientLogin(c)));
+        assertTrue(onOtherLoop.getCause() instanceof IllegalStateException, onOtherLoop.toString());
+    }
+
+    // ---- limits ----
+
+    @Test
+    void serversLaunchWithinThePoolWideCountAcrossShards() throws Exception {
+        pool(2, 0, 0);
+        FakeClient a1 = new FakeClient(loopA);
+        FakeServer first = loggedInServer(loopA, a1);
+        FakeClient a2 = new FakeClient(loopA);
+        FakeClient b1 = new FakeClient(loopB);
+        on(loopA, () -> pool.clientLogin(a2));
+        on(loopB, () -> pool.clientLogin(b1));
+        on(loopA, () -> pool.findServer(a1));
+        assertNull(on(loopA, () -> pool.findServer(a2)));
+        settle();
+        assertEquals(2, launched.size(), "a2 waits: a second server within pool_size");
+        assertNull(on(loopB, () -> pool.findServer(b1)));
+        settle();
+        assertEquals(2, launched.size(), "the pool is full: b1 waits, nothing launched");
+        assertEquals(2, pool.serverCount());
+        assertSame(first, a1.server());
+    }
+
+    @Test
+    void limitsAreCheckedInPgBouncersOrder() throws Exception {
+        pool(1, 1, 1);
+        FakeClient a = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, a);
+        assertEquals(1, dbServers.get());
+        assertEquals(1, userServers.get());
+        on(loopA, () -> pool.findServer(a));
+        FakeClient b = new FakeClient(loopA);
+        on(loopA, () -> pool.clientLogin(b));
+        assertNull(on(loopA, () -> pool.findServer(b)));
+        assertEquals(1, launched.size());
+        assertEquals(1, dbServers.get(), "pool_size refused first: max_db_connections not even tried");
+
+        // Room in the pool, none in max_db_connections: the pool slot is given back.
+        pool.updateSettings(withPoolSize(pool.settings(), 2));
+        on(loopA, () -> pool.shard(loopA).janitor());
+        assertEquals(1, launched.size());
+        assertEquals(1, pool.serverCount(), "the pool slot taken for the launch was given back");
+        assertEquals(1, userServers.get(), "max_user_connections not tried after max_db_connections refused");
+
+        // The server closes: its slots are free and the waiting client gets a new one.
+        on(loopA, () -> s.close("test"));
+        settle();
+        assertEquals(2, launched.size());
+        assertEquals(1, dbServers.get());
+        assertEquals(1, pool.serverCount());
+    }
+
+    // ---- across loops ----
+
+    @Test
+    void anIdleServerOfAnotherShardIsClosedToGiveItsSlotToAShardWithWaiters() throws Exception {
+        pool(1, 0, 0);
+        FakeClient a = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a);
+        FakeClient b = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(b));
+        assertEquals(1, b.welcomed);
+        assertNull(on(loopB, () -> pool.findServer(b)));
+        settle();
+        assertEquals("slot given to clients on another event loop", onA.closedBecause);
+        assertEquals(2, launched.size(), "B launched into the freed slot");
+        assertEquals(1, pool.slotsDonated(), "one server closed to give its slot away");
+        assertEquals(2, pool.serversLaunched());
+        FakeServer onB = launched.get(1);
+        assertSame(loopB, onB.eventLoop());
+        on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
+        assertEquals(List.of(onB), b.assigned);
+        assertSame(b.eventLoop(), b.server().eventLoop(), "a pair shares its loop");
+        assertEquals(1, pool.serverCount());
+        PoolSnapshot counts = pool.snapshot();
+        assertEquals(1, counts.svActive());
+        assertEquals(0, counts.svIdle());
+    }
+
+    @Test
+    void aShardWithNothingIdleRemembersTheRequestUntilItReleasesAServer() throws Exception {
+        pool(1, 0, 0);
+        FakeClient a = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a);
+        on(loopA, () -> pool.findServer(a));
+        FakeClient b = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(b));
+        assertNull(on(loopB, () -> pool.findServer(b)));
+        settle();
+        assertNull(onA.closedBecause, "A's server is busy: nothing to give yet");
+        on(loopA, () -> pool.releaseServer(onA));
+        settle();
+        assertEquals("slot given to clients on another event loop", onA.closedBecause);
+        assertEquals(2, launched.size());
+        assertSame(loopB, launched.get(1).eventLoop());
+    }
+
+    @Test
+    void aBusyShardKeepsItsServerWhenTheNeedyShardHasAsMany() throws Exception {
+        pool(2, 0, 0);
+        FakeClient a1 = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a1);
+        FakeClient a2 = new FakeClient(loopA);
+        FakeClient b1 = new FakeClient(loopB);
+        FakeClient b2 = new FakeClient(loopB);
+        on(loopA, () -> pool.clientLogin(a2));
+        on(loopB, () -> pool.clientLogin(b1));
+        on(loopB, () -> pool.clientLogin(b2));
+        on(loopA, () -> pool.findServer(a1));
+        assertNull(on(loopB, () -> pool.findServer(b1)));
+        settle();
+        FakeServer onB = launched.get(1);
+        on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
+        assertSame(onB, b1.server());
+        assertNull(on(loopB, () -> pool.findServer(b2)));
+        assertNull(on(loopA, () -> pool.findServer(a2)));
+        settle();
+        on(loopA, () -> pool.releaseServer(onA));
+        settle();
+        assertSame(onA, a2.server(), "one server each: A serves its own waiter");
+        assertNull(onA.closedBecause);
+    }
+
+    @Test
+    void shardsWithAsManyServersKeepThemUntilOneHasBeenIdleForASecond() throws Exception {
+        pool(2, 0, 0);
+        FakeClient a1 = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a1);
+        FakeClient b1 = new FakeClient(loopB);
+        FakeClient b2 = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(b1));
+        on(loopB, () -> pool.clientLogin(b2));
+        assertNull(on(loopB, () -> pool.findServer(b1)));
+        settle();
+        FakeServer onB = launched.get(1);
+        on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
+        assertSame(onB, b1.server());
+        // One server each; B's second client waits. A's server is idle, but only just: A keeps it, or two
+        // busy loops would pass servers back and forth at a login each.
+        assertNull(on(loopB, () -> pool.findServer(b2)));
+        settle();
+        assertNull(onA.closedBecause, "one server each: no donation for an idle spell of a busy loop");
+        assertEquals(ClientState.WAITING, b2.state());
+        clock.addAndGet(PoolShard.DONATE_IDLE_AFTER_NANOS);
+        on(loopA, () -> pool.shard(loopA).janitor());
+        settle();
+        assertEquals("slot given to clients on another event loop", onA.closedBecause, "idle for a second: given");
+        assertEquals(3, launched.size());
+        assertSame(loopB, launched.get(2).eventLoop());
+    }
+
+    @Test
+    void theRequestIsWithdrawnWhenItsWaitersAreGone() throws Exception {
+        pool(1, 0, 0);
+        FakeClient a = new FakeClient(loopA);
+        FakeServer onA = loggedInServer(loopA, a);
+        on(loopA, () -> pool.findServer(a));
+        FakeClient b = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(b));
+        assertNull(on(loopB, () -> pool.findServer(b)));
+        settle();
+        on(loopB, () -> pool.clientClosed(b));
+        on(loopA, () -> pool.releaseServer(onA));
+        settle();
+        assertNull(onA.closedBecause, "nobody waits on B any more: A keeps its server");
+        assertEquals(ServerState.IDLE, onA.state());
+    }
+
+    // ---- failures and the janitor ----
+
+    @Test
+    void aFailedFirstLoginFailsTheWaitingClientsOfEveryShardAndHoldsLaterOnesUntilServerLoginRetry() throws Exception {
+        pool(2, 0, 0);
+        FakeClient a = new FakeClient(loopA);
+        FakeClient b = new FakeClient(loopB);
+        on(loopA, () -> pool.clientLogin(a));
+        settle();
+        on(loopB, () -> pool.clientLogin(b));
+        assertEquals(1, launched.size(), "one login for the whole pool");
+        ErrorResponse refused = ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed");
+        FakeServer s = launched.get(0);
+        on(loopA, () -> pool.serverLoginFailed(s, refused));
+        settle();
+        assertEquals(List.of(refused), a.failures);
+        assertEquals(List.of(refused), b.failures, "fast fail reaches the other shard");
+        assertEquals(0, pool.serverCount());
+        assertEquals(0, dbServers.get());
+
+        // As PgBouncer: a client arriving within server_login_retry is held, not answered with the old failure.
+        FakeClient late = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(late));
+        assertEquals(List.of(), late.failures, "within server_login_retry: held");
+        assertEquals(1, launched.size(), "and no new login before server_login_retry");
+
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(16));
+        FakeClient retry = new FakeClient(loopB);
+        on(loopB, () -> pool.clientLogin(retry));
+        settle();
+        assertEquals(2, launched.size(), "server_login_retry passed: a new login");
+    }
+
+    @Test
+    void theJanitorFailsClientsThatWaitedLongerThanQueryWaitTimeout() throws Exception {
+        pool(1, 0, 0);
+        FakeClient a = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, a);
+        on(loopA, () -> pool.findServer(a));
+        FakeClient b = new FakeClient(loopA);
+        on(loopA, () -> pool.clientLogin(b));
+        on(loopA, () -> pool.findServer(b));
+        on(loopA, () -> pool.shard(loopA).janitor());
+        assertTrue(b.failures.isEmpty());
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(3));
+        on(loopA, () -> pool.shard(loopA).janitor());
+        assertEquals(1, b.failures.size());
+        assertEquals("query_wait_timeout", b.failures.get(0).message());
+        assertEquals(0, pool.snapshot().clWaiting());
+        assertSame(s, a.server());
+    }
+
+    // ---- cancel requests ----
+
+    @Test
+    void cancelRequestsAndAServerBeingCanceledAreCountedInTheServersShard() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        on(loopA, () -> pool.findServer(c));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        assertCancelCounts(0, 1, 0, 0);
+        on(loopA, () -> pool.cancelSent(cancel));
+        assertCancelCounts(1, 0, 1, 0);
+        on(loopA, () -> pool.serverBeingCanceled(s));
+        assertCancelCounts(1, 0, 1, 1);
+        PoolSnapshot held = pool.snapshot();
+        assertEquals(0, held.svActive(), "a server being canceled is not active");
+        assertEquals(1, held.totalServers(), "it still counts towards pool_size");
+        assertEquals(ServerState.BEING_CANCELED, s.state());
+        assertSame(c, s.client(), "still its client's: handed to nobody else");
+        on(loopA, () -> pool.cancelDone(cancel));
+        on(loopA, () -> pool.cancelsDone(s));
+        assertCancelCounts(0, 0, 0, 0);
+        assertEquals(ServerState.ACTIVE, s.state());
+        on(loopA, () -> pool.releaseServer(s));
+        assertEquals(1, pool.snapshot().svIdle());
+    }
+
+    @Test
+    void aCancelNeverConnectedLeavesTheWaitingList() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        on(loopA, () -> pool.findServer(c));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        on(loopA, () -> pool.cancelDone(cancel));
+        on(loopA, () -> pool.cancelSent(cancel)); // a late "sent" for a finished cancel counts nowhere
+        assertCancelCounts(0, 0, 0, 0);
+    }
+
+    @Test
+    void cancelBookkeepingRunsOnlyOnTheServersLoop() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, c);
+        Exception offLoop = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> on(loopB, () -> pool.cancelRequested(s)));
+        assertTrue(offLoop.getCause() instanceof IllegalStateException, offLoop.toString());
+    }
+
+    private void assertCancelCounts(int clActive, int clWaiting, int svActive, int svBeingCanceled) {
+        PoolSnapshot p = pool.snapshot();
+        assertEquals(List.of(clActive, clWaiting, svActive, svBeingCanceled),
+                List.of(p.clActiveCancelReq(), p.clWaitingCancelReq(), p.svActiveCancel(), p.svBeingCanceled()),
+                "cl_active_cancel_req, cl_waiting_cancel_req, sv_active_cancel, sv_being_canceled");
+    }
+
+    // ---- helpers ----
+
+    /** A client logs in on {@code loop}; the pool's first server is launched there and logs in. */
+    private FakeServer loggedInServer(EventLoop loop, FakeClient client) throws Exception {
+        on(loop, () -> pool.clientLogin(client));
+        settle();
+        FakeServer s = launched.get(launched.size() - 1);
+        on(loop, () -> pool.serverLoggedIn(s, PARAMETERS));
+        assertEquals(1, client.welcomed);
+        return s;
+    }
+
+    private static PoolSettings withPoolSize(PoolSettings s, int size) {
+        return new PoolSettings(s.poolMode(), size, s.minPoolSize(), s.reservePoolSize(), s.reservePoolTimeout(),
+                s.maxDbConnections(), s.maxUserConnections(), s.serverIdleTimeout(), s.serverLifetime(),
+                s.serverLoginRetry(), s.queryWaitTimeout(), s.serverCheckDelay(), s.pinOnSessionState(),
+                s.listenMultiplex());
+    }
+
+    /** Lets the tasks the shards posted to each other run out. */
+    private void settle() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            on(loopA, () -> { });
+            on(loopB, () -> { });
+        }
+    }
+
+    private static void on(EventLoop loop, Runnable action) throws Exception {
+        loop.submit(action).get(5, TimeUnit.SECONDS);
+    }
+
+    private static <T> T on(EventLoop loop, Callable<T> action) throws Exception {
+        return loop.submit(action).get(5, TimeUnit.SECONDS);
+    }
+
+    /** A server connection that connects and closes only in the record it keeps. */
+    private final class FakeServer extends PooledServer {
+        private final EventLoop loop;
+        volatile boolean connected;
+        volatile String closedBecause;
+
+        FakeServer(Pool pool, EventLoop loop) {
+            super(pool);
+            this.loop = loop;
+            launched.add(this);
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return loop;
+        }
+
+        @Override
+        protected void connect() {
+            assertTrue(loop.inEventLoop());
+            connected = true;
+        }
+
+        @Override
+        protected void runCheckQuery() {
+        }
+
+        /** As the real one: the pool hears of the close on the server's loop, once. */
+        @Override
+        public void close(String reason) {
+            if (closedBecause == null) {
+                closedBecause = reason;
+                loop.execute(() -> pool().serverClosed(this));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "S" + launched.indexOf(this);
+        }
+    }
+
+    /** A client that records what the pool told it. */
+    private static final class FakeClient extends PooledClient {
+        private final EventLoop loop;
+        volatile int welcomed;
+        final List<PooledServer> assigned = new CopyOnWriteArrayList<>();
+        final List<ErrorResponse> failures = new ArrayList<>();
+
+        FakeClient(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        @Override
+        public EventLoop eventLoop() {
+            return loop;
+        }
+
+        @Override
+        protected void onWelcomeReady() {
+            welcomed++;
+        }
+
+        @Override
+        protected void onServerAssigned(PooledServer server) {
+            assertNotNull(server);
+            assigned.add(server);
+        }
+
+        @Override
+        protected void onWaitFailed(ErrorResponse error) {
+            failures.add(error);
+        }
+    }
+}

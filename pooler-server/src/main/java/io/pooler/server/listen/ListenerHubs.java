@@ -1,0 +1,69 @@
+package io.pooler.server.listen;
+
+import io.netty.channel.EventLoop;
+import io.pooler.pool.Pool;
+import io.pooler.admin.ListenerView;
+import io.pooler.pool.PoolKey;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The {@link ListenerHub} of each pool that has listening clients. Shared by all loops: the map is
+ * concurrent, and a hub's own state stays on its loop.
+ */
+public final class ListenerHubs {
+    private final ConcurrentHashMap<PoolKey, ListenerHub> hubs = new ConcurrentHashMap<>();
+    /** Every notification handed to a client, by every hub there ever was: a monotonic counter. */
+    private final LongAdder delivered = new LongAdder();
+
+    /** The pool's hub, created on {@code loop} (the first subscriber's) when there is none. */
+    public ListenerHub hubFor(Pool pool, EventLoop loop) {
+        ListenerHub[] created = new ListenerHub[1];
+        ListenerHub hub = hubs.computeIfAbsent(pool.key(), k -> created[0] = new ListenerHub(pool, loop, this));
+        if (hub == created[0]) {
+            loop.execute(hub::start);
+        }
+        return hub;
+    }
+
+    void countDelivered() {
+        delivered.increment();
+    }
+
+    public long delivered() {
+        return delivered.sum();
+    }
+
+    void remove(ListenerHub hub) {
+        hubs.values().remove(hub);
+    }
+
+    /**
+     * SHOW LISTENERS: each hub describes itself on its own loop; a hub that does not answer within a
+     * second is left out rather than read from here.
+     */
+    public List<ListenerView> views() {
+        List<ListenerView> rows = new ArrayList<>();
+        for (ListenerHub hub : hubs.values()) {
+            if (hub.loop().inEventLoop()) {
+                rows.addAll(hub.views());
+                continue;
+            }
+            try {
+                rows.addAll(hub.loop().submit(hub::views).get(1, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException e) {
+                // a busy or closing loop: skip this hub
+            }
+        }
+        return rows;
+    }
+}

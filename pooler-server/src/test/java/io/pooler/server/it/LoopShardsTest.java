@@ -1,0 +1,104 @@
+package io.pooler.server.it;
+
+import io.pooler.pool.PoolShard;
+import io.pooler.pool.PoolSnapshot;
+import io.pooler.testing.PostgresExtension;
+import io.pooler.testing.PostgresInstance;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Pool shards with four event loops: many clients, spread over the loops by the acceptor, share a
+ * small pool. PoolShard asserts on every link that the client and the server run on one loop (the
+ * test JVM runs with assertions on), so a cross-loop pair fails the client's query here.
+ */
+@ExtendWith(PostgresExtension.class)
+class LoopShardsTest {
+    private static final int POOL_SIZE = 4;
+    private final PostgresInstance pg;
+    private PoolerFixture pooler;
+
+    LoopShardsTest(PostgresInstance pg) throws SQLException {
+        this.pg = pg;
+        TestRoles.ensure(pg);
+    }
+
+    @BeforeEach
+    void setUp() throws Exception {
+        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction")
+                .set("worker_threads", "4").set("default_pool_size", String.valueOf(POOL_SIZE))
+                .set("max_client_conn", "100");
+    }
+
+    @AfterEach
+    void tearDown() {
+        pooler.close();
+    }
+
+    @Test
+    void manyClientsOnFourLoopsShareTheirLoopsServersWithinPoolSize() throws Exception {
+        assertTrue(PoolShard.class.desiredAssertionStatus(), "the same-loop assertion in PoolShard.link is on");
+        pooler.start();
+        int clients = 40;
+        int transactions = 25;
+        ExecutorService threads = Executors.newFixedThreadPool(clients);
+        try {
+            List<Future<Integer>> done = new ArrayList<>();
+            Properties named = new Properties();
+            named.setProperty("prepareThreshold", "1");
+            for (int c = 0; c < clients; c++) {
+                boolean simple = c % 2 == 0;
+                int client = c;
+                done.add(threads.submit(() -> {
+                    int sum = 0;
+                    try (Connection conn = simple ? pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)
+                            : pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, named)) {
+                        for (int t = 0; t < transactions; t++) {
+                            try (PreparedStatement ps = conn.prepareStatement("select ?::int + 1")) {
+                                ps.setInt(1, client * 1000 + t);
+                                try (ResultSet rs = ps.executeQuery()) {
+                                    rs.next();
+                                    assertEquals(client * 1000 + t + 1, rs.getInt(1));
+                                    sum++;
+                                }
+                            }
+                        }
+                    }
+                    return sum;
+                }));
+            }
+            int total = 0;
+            for (Future<Integer> f : done) {
+                total += f.get(120, TimeUnit.SECONDS);
+            }
+            assertEquals(clients * transactions, total);
+        } finally {
+            threads.shutdownNow();
+        }
+        PoolSnapshot pool = pooler.server().poolSnapshots().stream()
+                .filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
+        assertTrue(pool.totalServers() <= POOL_SIZE, pool.toString());
+        assertEquals(0, pool.clWaiting(), pool.toString());
+        assertEquals(0, pool.svActive(), pool.toString());
+    }
+}
