@@ -174,11 +174,7 @@ public final class AuthQueryClient extends PooledClient implements InternalServe
 
     /** A server that answered with an error is closed, as PgBouncer does; a clean one goes back to the pool. */
     private void giveBack(ServerConnection server, boolean clean) {
-        if (clean) {
-            pool.releaseServer(server);
-        } else {
-            server.close("auth_query failed or was abandoned");
-        }
+        server.releaseServer(ServerRelease.Request.lookupDone(clean));
         pool.clientClosed(this);
     }
 

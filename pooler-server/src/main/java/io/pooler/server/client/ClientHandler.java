@@ -8,12 +8,15 @@ import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
-import io.pooler.protocol.StartupPacket;
 import io.pooler.server.PoolerRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The Netty side of a client connection: hands each event to its {@link ClientConnection}. */
+/**
+ * The Netty side of a client connection: hands each event to its {@link ClientConnection}. The
+ * untyped packets before login go to a {@link ClientStartupHandler} put in front of this one, which
+ * leaves the pipeline once the StartupMessage has come.
+ */
 public final class ClientHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
@@ -35,7 +38,8 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connection = new ClientConnection(runtime, ctx.channel(), decoder);
+        connection = new ClientConnection(runtime, ctx.channel());
+        ctx.pipeline().addBefore(ctx.name(), null, new ClientStartupHandler(runtime, decoder, connection));
         connection.onActive();
         ctx.fireChannelActive();
     }
@@ -47,13 +51,7 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof StartupPacket packet) {
-            try {
-                connection.onStartupPacket(packet);
-            } catch (ProtocolException e) {
-                connection.onProtocolError(e);
-            }
-        } else if (msg instanceof ByteBuf || msg instanceof FramePart) {
+        if (msg instanceof ByteBuf || msg instanceof FramePart) {
             connection.onMessage(msg);
         } else {
             ReferenceCountUtil.release(msg);

@@ -1,0 +1,267 @@
+package io.pooler.server.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.FramePart;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.prepared.ResponseTracker;
+import io.pooler.server.client.ClientConnection;
+import io.pooler.server.net.OutboundBatch;
+import io.pooler.stats.QueryTimer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server-to-client half (PgBouncer's {@code handle_server_work}): relays what PostgreSQL sends to
+ * the linked client as bytes, parsing only what drives a decision: ReadyForQuery (the transaction
+ * status, and maybe a transaction ended: {@link ClientConnection#serverReady}), ParameterStatus
+ * (the client sees its own values), CommandComplete tags (RESET, DISCARD ALL, DEALLOCATE ALL, matched
+ * as bytes) and ErrorResponse. Replies to internal queries are swallowed.
+ *
+ * <p>Threads: the server channel's event loop. Writes to the client are batched and flushed once
+ * at the end of the read burst.
+ */
+final class BackendRelay {
+    private static final Logger log = LoggerFactory.getLogger(BackendRelay.class);
+
+    private final ServerConnection server;
+    private final InternalQueries internalQueries;
+    private final OutstandingRequests requests;
+    private final ResponseTracker tracker;
+    private final OutboundBatch toClient = new OutboundBatch();
+    /** The client to tell, at the end of the burst, that a ReadyForQuery reached it. */
+    private ClientConnection notifyReady;
+    /** A RESET or DISCARD ALL ran since the last ReadyForQuery: parameters went back to defaults. */
+    private boolean resetSeen;
+    /** Where the rest of a streamed message goes (the linked client's channel), or null to drop it. */
+    private Channel streamTarget;
+    /** Set when the server's last message was a FATAL error, so the client is not told twice. */
+    private volatile boolean sentFatal;
+    /** Bytes relayed to the client in the current read burst, added to the pool's stats at its end. */
+    private long burstBytesSent;
+
+    BackendRelay(ServerConnection server, InternalQueries internalQueries, OutstandingRequests requests,
+                 ResponseTracker tracker) {
+        this.server = server;
+        this.internalQueries = internalQueries;
+        this.requests = requests;
+        this.tracker = tracker;
+    }
+
+    /** A new link. */
+    void beginLink() {
+        resetSeen = false;
+    }
+
+    boolean sentFatal() {
+        return sentFatal;
+    }
+
+    /** One whole checked message from PostgreSQL; relayed or released here. */
+    void handleFrame(ByteBuf frame) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.PARAMETER_STATUS) {
+            handleParameterStatus(frame);
+            return;
+        }
+        if (type == MessageType.READY_FOR_QUERY) {
+            server.serverReady(BackendMessages.transactionStatus(frame));
+            if (internalQueries.running()) {
+                frame.release();
+                server.internalQueryDone();
+                return;
+            }
+        } else if (internalQueries.running()) {
+            handleInternalReply(type, frame);
+            return;
+        }
+        if (server.client() instanceof InternalServerUser internal) {
+            internal.serverMessage(server, frame);
+            return;
+        }
+        ClientConnection client = server.linkedClient();
+        if (client == null) {
+            handleWhileUnlinked(frame);
+            return;
+        }
+        if (!client.channel().isActive()) {
+            frame.release(); // the client left; its cleanup closes or resets this server
+            return;
+        }
+        switch (type) {
+            case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
+            case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame);
+            case MessageType.ERROR_RESPONSE -> sentFatal = ErrorResponse.parseBody(PgFrames.body(frame)).isFatal();
+            default -> {
+            }
+        }
+        burstBytesSent += frame.readableBytes();
+        if (server.tracksStatements()) {
+            relayTracked(client, type, frame);
+        } else {
+            toClient.add(client.channel(), frame);
+        }
+    }
+
+    private void handleInternalReply(byte type, ByteBuf frame) {
+        if (type == MessageType.COMMAND_COMPLETE) {
+            handleCommandComplete(frame);
+        }
+        internalQueries.handleReply(server, type, frame);
+        frame.release();
+    }
+
+    /**
+     * A ReadyForQuery to the linked client: one more request answered, and SHOW STATS' query and
+     * transaction times. The client is told at the end of the burst, after the bytes were flushed.
+     */
+    private void handleReadyForQuery(ClientConnection client) {
+        requests.answerRelayed();
+        resetSeen = false;
+        notifyReady = client;
+        QueryTimer timer = client.queryTimer();
+        if (timer != null) {
+            timer.readyForQuery(server.transactionStatus());
+        }
+    }
+
+    /** Transaction pooling with named statements: the pooler's own answers go in their place. */
+    private void relayTracked(ClientConnection client, byte type, ByteBuf frame) {
+        Channel peer = client.channel();
+        if (tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f))) {
+            toClient.add(peer, frame);
+        } else {
+            frame.release();
+        }
+        tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
+    }
+
+    /**
+     * DISCARD ALL and RESET put parameters back to the server's defaults; on a direct connection they
+     * would go back to what the client asked for at startup, so that is what the client keeps.
+     */
+    private void handleCommandComplete(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame);
+        boolean discardAll = CommandTag.DISCARD_ALL.matches(body);
+        if (discardAll || CommandTag.RESET.matches(body)) {
+            resetSeen = true;
+        }
+        if (discardAll || CommandTag.DEALLOCATE_ALL.matches(body)) {
+            tracker.statementsDiscarded(); // the pooler's prepared statements are gone too
+        }
+    }
+
+    /** The server's new value is remembered; the client sees its own value where the pooler keeps one. */
+    private void handleParameterStatus(ByteBuf frame) {
+        ByteBuf body = PgFrames.body(frame).duplicate();
+        String name = PgFrames.readCString(body);
+        String value = PgFrames.readCString(body);
+        server.parameters().put(name, value);
+        ClientConnection client = server.linkedClient();
+        if (internalQueries.running() || client == null) {
+            frame.release();
+            return;
+        }
+        String clientValue = client.serverReportedParameter(name, value, resetSeen);
+        if (clientValue.equals(value)) {
+            toClient.add(client.channel(), frame);
+        } else {
+            frame.release();
+            toClient.add(client.channel(), BackendMessages.parameterStatus(server.alloc(), name, clientValue));
+        }
+    }
+
+    /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes. */
+    private void handleWhileUnlinked(ByteBuf frame) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.ERROR_RESPONSE) {
+            ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
+            log.info("{} server sent error while idle: {}", server, error);
+            if (error.isFatal()) {
+                server.close("server error: " + error.message());
+            }
+        } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
+            log.warn("{} unexpected message '{}' while idle, closing", server, (char) type);
+            server.close("unexpected message from server");
+        }
+        frame.release();
+    }
+
+    /**
+     * A part of a long DataRow, CopyData or FunctionCallResponse (see {@link ServerConnection#STREAMED}).
+     * The first part decides where the whole message goes, as {@link #handleFrame} decides for a whole
+     * one; the others follow.
+     */
+    void handlePart(FramePart part) {
+        if (part.first()) {
+            streamTarget = streamDestination(part.type());
+        }
+        Channel target = streamTarget;
+        if (part.last()) {
+            streamTarget = null;
+        }
+        if (target == null || !target.isActive()) {
+            part.release();
+            return;
+        }
+        burstBytesSent += part.content().readableBytes();
+        toClient.add(target, part.content());
+        if (part.last() && server.tracksStatements()) {
+            tracker.answerDue(server.alloc(), f -> toClient.add(target, f));
+        }
+    }
+
+    private Channel streamDestination(byte type) {
+        if (internalQueries.running()) {
+            return null; // part of an internal query's reply: swallowed like the rest of it
+        }
+        ClientConnection client = server.linkedClient();
+        if (client == null) {
+            // Nobody linked (or an auth_query lookup, which expects one short row): not a reply to anyone.
+            log.warn("{} unexpected long '{}' message while not relaying, closing", server, (char) type);
+            server.close("unexpected message from server");
+            return null;
+        }
+        if (server.tracksStatements()) {
+            Channel peer = client.channel();
+            tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f));
+        }
+        return client.channel();
+    }
+
+    /** The client queued requests the pooler answers itself: the answers go now. */
+    void sendAnswersDue(ClientConnection client) {
+        tracker.answerDue(server.alloc(), f -> toClient.add(client.channel(), f));
+        toClient.flush();
+    }
+
+    /**
+     * The end of a read burst: one flush, the bytes counted, the client told of its ReadyForQuery, and
+     * backpressure: PostgreSQL is not read while the client cannot take more; the client's
+     * writability event turns reading back on.
+     */
+    void endOfReadBurst(Channel serverChannel) {
+        toClient.flush();
+        if (burstBytesSent > 0) {
+            server.pool().stats().sent(burstBytesSent);
+            burstBytesSent = 0;
+        }
+        ClientConnection client = notifyReady;
+        notifyReady = null;
+        if (client != null) {
+            client.serverReady(server);
+        }
+        ClientConnection linked = server.linkedClient();
+        if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
+            serverChannel.config().setAutoRead(false);
+        }
+    }
+
+    /** The server is gone: what was batched is dropped. */
+    void discard() {
+        toClient.discard();
+    }
+}

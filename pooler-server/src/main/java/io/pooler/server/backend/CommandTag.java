@@ -1,0 +1,38 @@
+package io.pooler.server.backend;
+
+import io.netty.buffer.ByteBuf;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The CommandComplete tags the pooler acts on, matched as bytes in place: a tag is read on every
+ * statement a server completes, so nothing is decoded into a String.
+ */
+enum CommandTag {
+    /** RESET (ALL or one): parameters go back to the server's defaults. */
+    RESET("RESET"),
+    /** DISCARD ALL: parameters back to defaults, and every prepared statement gone. */
+    DISCARD_ALL("DISCARD ALL"),
+    /** DEALLOCATE ALL: every prepared statement gone. */
+    DEALLOCATE_ALL("DEALLOCATE ALL");
+
+    private final byte[] bytes;
+
+    CommandTag(String tag) {
+        this.bytes = tag.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The CommandComplete body (the tag and its terminating zero) is exactly this tag. */
+    boolean matches(ByteBuf body) {
+        if (Math.max(0, body.readableBytes() - 1) != bytes.length) {
+            return false;
+        }
+        int start = body.readerIndex();
+        for (int i = 0; i < bytes.length; i++) {
+            if (body.getByte(start + i) != bytes[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,231 @@
+package io.pooler.server.backend;
+
+import io.pooler.config.PoolMode;
+import io.pooler.pool.PooledClient;
+import io.pooler.pool.ServerState;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.sql.SessionPin;
+
+/**
+ * "A transaction ended and the server goes back to the pool": PgBouncer's {@code release_server},
+ * in one place, {@link #releaseServer}. Whoever gives a server back only says why (a {@link Request});
+ * this decides whether the server stays linked, whether server_reset_query runs first, whether a
+ * cancel request still on its way holds it back, whether it is closed instead. What happens once it
+ * is back, the lifetime, close-needed (RECONNECT, reload) and PAUSE checks, is {@code Pool.releaseServer}'s.
+ *
+ * <p>Threads: a request from the client (a transaction ended, the client left) is decided on the
+ * client's loop, the only place new requests come from, so none can slip in between; the reset and
+ * the end of an internal query run on the server's loop. The cancel state is guarded by this object's
+ * monitor, because a CancelRequest is routed from any loop.
+ */
+public final class ServerRelease {
+    /** Why a server is being given back. */
+    public enum Cause {
+        /** A ReadyForQuery was relayed to the linked client (client's loop). */
+        TRANSACTION_ENDED,
+        /** The linked client's connection ended (client's loop). */
+        CLIENT_LEFT,
+        /** The reset or check query's ReadyForQuery came (server's loop). */
+        INTERNAL_QUERY_DONE,
+        /** An internal borrower (auth_query) is done with the server (server's loop). */
+        LOOKUP_DONE
+    }
+
+    /** What the decision was, for the client to act on. */
+    public enum Verdict {
+        /** The server stays linked: requests are outstanding, or a transaction is open. */
+        KEPT,
+        /** Session pooling: the server stays linked, and the session is idle. */
+        SESSION_IDLE,
+        /** Transaction pooling, but the client left session state on the server: the link stays, idle. */
+        PINNED,
+        /** Statement pooling, and the statement left a transaction open: the client must go. */
+        TRANSACTION_IN_STATEMENT_MODE,
+        /** The server goes back to the pool (maybe after the reset query, or once a cancel is done). */
+        RELEASED,
+        /** The server is closed instead. */
+        CLOSED
+    }
+
+    /**
+     * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
+     * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
+     * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and what to retry
+     * once a cancel request in flight is done.
+     */
+    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                          Runnable retry) {
+        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                               Runnable retry) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, retry);
+        }
+
+        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, null);
+        }
+
+        static Request internalQueryDone() {
+            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false, null);
+        }
+
+        public static Request lookupDone(boolean clean) {
+            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false, null);
+        }
+    }
+
+    private final ServerConnection server;
+    private final String resetQuery;
+    /** Cancel requests on their way to this server; guarded by {@code this}. */
+    private int cancelsInFlight;
+    /** Set once the linked client gives this server back; guarded by {@code this}. */
+    private boolean releasing;
+    /** What to retry once the last cancel is done; guarded by {@code this}. */
+    private Runnable afterCancels;
+
+    ServerRelease(ServerConnection server, String resetQuery) {
+        this.server = server;
+        this.resetQuery = resetQuery;
+    }
+
+    /** PgBouncer's {@code release_server}: the one decision. See the class comment for the threads. */
+    public Verdict releaseServer(Request request) {
+        switch (request.cause()) {
+            case TRANSACTION_ENDED -> {
+                if (!request.clientClean() || server.outstandingRequests() != 0) {
+                    return Verdict.KEPT; // more answers are on their way
+                }
+                // NOTE: read after the count: the status is written before the ReadyForQuery is counted.
+                byte status = server.transactionStatus();
+                if (request.mode() == PoolMode.SESSION) {
+                    return status == BackendMessages.TX_IDLE ? Verdict.SESSION_IDLE : Verdict.KEPT;
+                }
+                if (status != BackendMessages.TX_IDLE) {
+                    return request.mode() == PoolMode.STATEMENT ? Verdict.TRANSACTION_IN_STATEMENT_MODE : Verdict.KEPT;
+                }
+                if (request.sessionPins() != 0) {
+                    return Verdict.PINNED; // as in session mode, until the client clears its session state
+                }
+                if (request.resetAlways()) {
+                    resetAndRelease(true);
+                } else if (tryBeginRelease(request.retry())) {
+                    server.pool().releaseServer(server);
+                }
+                return Verdict.RELEASED;
+            }
+            case CLIENT_LEFT -> {
+                if (!request.clientClean() || server.outstandingRequests() != 0
+                        || server.transactionStatus() != BackendMessages.TX_IDLE) {
+                    server.close("client disconnected while server was not ready");
+                    return Verdict.CLOSED;
+                }
+                if (request.sessionPins() != 0) {
+                    // The state it left must not reach the next client: reset it, or close the server when
+                    // the reset query cannot clear it (LOAD, or no server_reset_query).
+                    if (SessionPin.LOAD.isIn(request.sessionPins()) || resetQuery.isBlank()) {
+                        server.close("client left session state the reset query cannot clear: "
+                                + SessionPin.labels(request.sessionPins()));
+                        return Verdict.CLOSED;
+                    }
+                    resetAndRelease(true);
+                    return Verdict.RELEASED;
+                }
+                // A session-mode server, or any with server_reset_query_always, is reset for the next client.
+                resetAndRelease(request.mode() == PoolMode.SESSION || request.resetAlways());
+                return Verdict.RELEASED;
+            }
+            case INTERNAL_QUERY_DONE -> {
+                if (server.state() != ServerState.TESTED) {
+                    return Verdict.KEPT; // a SET for a linked client, not a reset or check
+                }
+                if (server.internalQueryFailed()) {
+                    server.close("reset or check query failed");
+                    return Verdict.CLOSED;
+                }
+                server.pool().releaseServer(server);
+                return Verdict.RELEASED;
+            }
+            case LOOKUP_DONE -> {
+                // A server that answered with an error is closed, as PgBouncer does.
+                if (!request.clientClean()) {
+                    server.close("auth_query failed or was abandoned");
+                    return Verdict.CLOSED;
+                }
+                server.pool().releaseServer(server);
+                return Verdict.RELEASED;
+            }
+            default -> throw new IllegalStateException("unknown cause " + request.cause());
+        }
+    }
+
+    /**
+     * On the server's loop: wait for cancels in flight, then go back to the pool, after
+     * server_reset_query when asked to (the pool holds it as TESTED until {@link Cause#INTERNAL_QUERY_DONE}).
+     */
+    private void resetAndRelease(boolean runResetQuery) {
+        server.eventLoop().execute(() -> {
+            if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
+                return;
+            }
+            // NOTE: reading may have been paused for the client (backpressure); the reset's answer must be read.
+            server.channel().config().setAutoRead(true);
+            if (!runResetQuery || resetQuery.isBlank()) {
+                server.pool().releaseServer(server);
+                return;
+            }
+            server.pool().serverNeedsReset(server);
+            server.sendInternalQuery(resetQuery);
+        });
+    }
+
+    // ---- cancel requests in flight ----
+
+    /** A new client was linked: it may cancel its own queries again. */
+    synchronized void linked() {
+        releasing = false;
+    }
+
+    /**
+     * A CancelRequest from {@code client} is about to go to this server. Refused when the server is
+     * no longer that client's, or is being given back: the cancel would hit somebody else's query.
+     */
+    synchronized boolean tryStartCancel(PooledClient client) {
+        if (releasing || server.client() != client) {
+            return false;
+        }
+        cancelsInFlight++;
+        return true;
+    }
+
+    /** A cancel request to this server is done (its connection closed); on the server's loop. */
+    void cancelFinished() {
+        Runnable retry;
+        synchronized (this) {
+            cancelsInFlight--;
+            if (cancelsInFlight > 0) {
+                return;
+            }
+            server.pool().cancelsDone(server); // sv_being_canceled no longer counts it
+            if (afterCancels == null) {
+                return;
+            }
+            retry = afterCancels;
+            afterCancels = null;
+        }
+        retry.run();
+    }
+
+    /**
+     * True if the server may go back now; false while a cancel request to it is in flight, in which
+     * case {@code retry} runs when the last one is done.
+     * NOTE: a server being cancelled is handed to nobody else until the cancel has reached PostgreSQL.
+     */
+    private synchronized boolean tryBeginRelease(Runnable retry) {
+        if (cancelsInFlight > 0) {
+            afterCancels = retry;
+            server.pool().serverBeingCanceled(server); // sv_being_canceled until the last cancel is done
+            return false;
+        }
+        releasing = true;
+        return true;
+    }
+}

@@ -1,0 +1,333 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.pooler.auth.Secret;
+import io.pooler.config.AuthType;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.Settings;
+import io.pooler.config.UserEntry;
+import io.pooler.pool.ConnectionCounter;
+import io.pooler.pool.Pool;
+import io.pooler.protocol.Authentication;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.FrontendMessageCheck;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.backend.AuthQueryClient;
+import io.pooler.server.tls.CertificateLogin;
+import io.pooler.server.tls.ClientTls;
+import io.pooler.server.tls.TlsChannels;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A client's login, once it was admitted (PgBouncer's {@code client.c} login half): who may connect
+ * (auth_hba_file, peer, cert), where the user's secret comes from (auth_file, else auth_query), the
+ * password exchange, max_db_client_connections and max_user_client_connections, then the welcome
+ * (ParameterStatus, BackendKeyData, ReadyForQuery) once the pool knows its server's parameters.
+ *
+ * <p>The session holds this object only while the login runs: the SCRAM state and the rest are gone
+ * once the client is READY, so an idle client costs little.
+ *
+ * <p>Threads: the client channel's event loop; the auth_query answer hops onto it.
+ */
+final class ClientLogin {
+    private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
+    /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
+    private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
+
+    private final PoolerRuntime runtime;
+    private final PgFrameDecoder decoder;
+    private final ClientConnection client;
+    private final Channel channel;
+    private final StartupRequest startup;
+    private ClientAuthenticator authenticator;
+
+    ClientLogin(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client, StartupRequest startup) {
+        this.runtime = runtime;
+        this.decoder = decoder;
+        this.client = client;
+        this.channel = client.channel();
+        this.startup = startup;
+    }
+
+    /** A client of a database: the login proper. */
+    void start(DatabaseEntry db) {
+        RuntimeConfig rc = runtime.config();
+        beginAuthentication(rc, rc.config().settings(), db);
+    }
+
+    /** The admin console's virtual database: the same authentication, then the console takes over. */
+    void startConsole() {
+        ConsoleSession console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), client.id(), client::fail);
+        console.applicationName(client.applicationName());
+        client.attachConsole(console);
+        if (console.trustedPeer()) {
+            loginSucceeded(null);
+            return;
+        }
+        RuntimeConfig rc = runtime.config();
+        beginAuthentication(rc, rc.config().settings(), null);
+    }
+
+    /**
+     * Who may connect (auth_type hba), where the user's secret comes from (auth_file, else
+     * auth_query when the database entry or the global settings name an auth_user), then the
+     * password exchange. {@code db} is null for the admin console, which has no auth_query.
+     */
+    private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
+        // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
+        decoder.setLimits(FrontendMessageCheck.MAX_PASSWORD_MESSAGE, FrontendMessageCheck.MAX_PASSWORD_MESSAGE,
+                PgFrameDecoder.StreamPolicy.NONE, FrontendMessageCheck::maxAuthLength);
+        AuthType authType = settings.authType();
+        if (authType == AuthType.HBA && (authType = hbaAuthType(rc)) == null) {
+            return; // refused, or logged in by peer or certificate
+        }
+        Optional<Secret> secret = rc.userlist() == null ? Optional.empty() : rc.userlist().find(startup.user());
+        if (authType == AuthType.CERT) {
+            loginWithCertificate(secret.isPresent());
+            return;
+        }
+        if (secret.isEmpty() && authType != AuthType.ANY && db != null && startAuthQuery(rc, db, authType)) {
+            return; // continues in authQueryDone
+        }
+        beginAuthentication(authType, secret);
+    }
+
+    /** The password exchange (or none, under trust and any) with the secret the user has, if any. */
+    private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
+        Settings settings = runtime.config().config().settings();
+        authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
+                runtime.processSecret(), settings.scramIterations());
+        // Over TLS with a certificate that has a tls-server-end-point hash, SCRAM-SHA-256-PLUS is offered.
+        ClientTls.tlsServerEndPoint(channel).ifPresent(authenticator::offerChannelBinding);
+        if (authenticator.isImmediate()) {
+            if (authenticator.trustAllowed(authType)) {
+                loginSucceeded(null);
+            } else {
+                client.fail(ClientAuthenticator.authenticationFailed(startup.user()));
+            }
+            return;
+        }
+        client.authenticating();
+        channel.writeAndFlush(authenticator.begin(channel.alloc()));
+    }
+
+    // ---- who may connect: auth_hba_file, peer, cert and auth_query ----
+
+    /**
+     * auth_type = hba: the matching rule's method as an auth_type, or null when the client was refused
+     * or has been dealt with here (peer, cert).
+     */
+    private AuthType hbaAuthType(RuntimeConfig rc) {
+        HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), TlsChannels.hasTls(channel),
+                startup.database(), startup.user());
+        if (decision.refusal() != null) {
+            client.fail(decision.refusal());
+            return null;
+        }
+        log.debug("{} hba rule {}", client, decision.rule().orElseThrow());
+        switch (decision.method()) {
+            case TRUST:
+                return AuthType.TRUST;
+            case MD5:
+                return AuthType.MD5;
+            case PASSWORD:
+                return AuthType.PLAIN;
+            case SCRAM_SHA_256:
+                return AuthType.SCRAM_SHA_256;
+            case PEER:
+                loginAsPeer();
+                return null;
+            case CERT:
+                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent());
+                return null;
+            default:
+                throw new IllegalStateException("HbaGate refuses " + decision.method());
+        }
+    }
+
+    /** peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL. */
+    private void loginAsPeer() {
+        Optional<String> peer = PeerUser.of(channel);
+        if (peer.isPresent() && peer.get().equals(startup.user())) {
+            loginSucceeded(null);
+        } else {
+            log.info("{} peer authentication failed: peer is {}", client, peer.orElse("unknown"));
+            client.disconnect("Peer authentication failed for user \"" + startup.user() + "\"", SqlState.INVALID_AUTHORIZATION);
+        }
+    }
+
+    /**
+     * auth_type = cert: the client certificate, verified during the handshake, must name the user in its
+     * CommonName, and the user must be in the auth file, as in PgBouncer.
+     */
+    private void loginWithCertificate(boolean userKnown) {
+        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user());
+        if (refusal.isEmpty() && userKnown) {
+            loginSucceeded(null);
+            return;
+        }
+        log.info("{} certificate login refused: {}", client, refusal.orElse("user not in auth_file"));
+        client.disconnect("certificate authentication failed", SqlState.INVALID_AUTHORIZATION);
+    }
+
+    /**
+     * auth_user is set for this database and the user is not in auth_file: look the user up with
+     * auth_query through the auth_user's pool; the login goes on in {@link #authQueryDone}. Reading
+     * stops meanwhile: the client has nothing to say until it is asked for a password.
+     */
+    private boolean startAuthQuery(RuntimeConfig rc, DatabaseEntry db, AuthType authType) {
+        Settings settings = rc.config().settings();
+        Optional<String> authUser = db.authUser().or(settings::authUser);
+        if (authUser.isEmpty()) {
+            return false;
+        }
+        String poolDatabase = startup.database();
+        String authDbName = db.authDbname().or(settings::authDbname).orElse(poolDatabase);
+        Optional<DatabaseEntry> authDb = authDbName.equals(poolDatabase) ? Optional.of(db) : rc.config().findDatabase(authDbName);
+        if (authDb.isEmpty()) {
+            log.warn("{} auth_dbname \"{}\" is not in [databases]", client, authDbName);
+            client.disconnect("auth query failed", SqlState.INVALID_AUTHORIZATION);
+            return true;
+        }
+        Pool authPool = runtime.pool(authDb.get(), authDbName, authUser.get());
+        String query = db.authQuery().orElse(settings.authQuery());
+        long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
+        channel.config().setAutoRead(false);
+        AuthQueryClient.lookup(authPool, query, startup.user(), channel.eventLoop(),
+                Duration.ofMillis(timeout), result -> client.runOnLoop(() -> authQueryDone(authType, result)));
+        return true;
+    }
+
+    private void authQueryDone(AuthType authType, AuthQueryClient.Result result) {
+        if (client.isClosedOrRejecting()) {
+            return;
+        }
+        channel.config().setAutoRead(true);
+        if (result instanceof AuthQueryClient.Failed failed) {
+            log.warn("{} auth_query lookup failed: {}", client, failed.reason());
+            client.disconnect("auth query failed", SqlState.INVALID_AUTHORIZATION);
+            return;
+        }
+        Optional<Secret> secret = ((AuthQueryClient.Found) result).secret();
+        // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
+        secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(startup.database(), startup.user(), s));
+        beginAuthentication(authType, secret);
+    }
+
+    // ---- the password exchange ----
+
+    /**
+     * A password, SASL or GSS message during authentication; released here, once, on every path.
+     * NOTE: a protocol error is answered here too, and nothing up the pipeline releases the frame again.
+     */
+    void handleAuthMessage(ByteBuf frame) {
+        ClientAuthenticator.Outcome outcome;
+        try {
+            outcome = authenticator.handle(channel.alloc(), frame);
+        } catch (ProtocolException e) {
+            client.onProtocolError(e);
+            return;
+        } finally {
+            frame.release();
+        }
+        if (outcome instanceof ClientAuthenticator.Reply reply) {
+            channel.writeAndFlush(reply.message());
+        } else if (outcome instanceof ClientAuthenticator.Success success) {
+            loginSucceeded(success.finalMessage());
+        } else if (outcome instanceof ClientAuthenticator.Failure failure) {
+            client.fail(failure.error());
+        }
+    }
+
+    private void loginSucceeded(ByteBuf finalMessage) {
+        if (finalMessage != null) {
+            channel.write(finalMessage);
+        }
+        channel.writeAndFlush(Authentication.ok(channel.alloc()));
+        authenticator = null; // its SCRAM state is not needed again
+        client.authenticated();
+        Settings settings = runtime.config().config().settings();
+        ConsoleSession console = client.console();
+        if (console != null) {
+            // Console queries are read whole; ConsoleSession refuses those over its own cap, and the
+            // decoder bounds what is buffered before that answer. No database limits apply to it.
+            decoder.setMaxMessageLength(Math.min(settings.maxPacketSize(), CONSOLE_MAX_BUFFERED));
+            consoleLoggedIn(console);
+            return;
+        }
+        decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(), client.relay().streamPolicy(),
+                FrontendMessageCheck::maxLength);
+        if (!takeClientLimitSlots()) {
+            return;
+        }
+        client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters
+    }
+
+    private void consoleLoggedIn(ConsoleSession console) {
+        Optional<io.pooler.protocol.ErrorResponse> refused = console.admit(runtime.config().config().settings(), console.trustedPeer());
+        if (refused.isPresent()) {
+            log.info("{} refused the admin console: not in admin_users or stats_users", client);
+            client.fail(refused.get());
+            return;
+        }
+        console.sendWelcome();
+        client.loginDone();
+    }
+
+    /** max_db_client_connections and max_user_client_connections, checked once the client is known. */
+    private boolean takeClientLimitSlots() {
+        RuntimeConfig rc = runtime.config();
+        Settings s = rc.config().settings();
+        String poolDatabase = startup.database();
+        int dbLimit = rc.config().findDatabase(poolDatabase).flatMap(d -> d.maxDbClientConnections().isPresent()
+                ? Optional.of(d.maxDbClientConnections().getAsInt()) : Optional.empty()).orElse(s.maxDbClientConnections());
+        UserEntry userEntry = rc.config().users().get(startup.user());
+        int userLimit = userEntry != null && userEntry.maxUserClientConnections().isPresent()
+                ? userEntry.maxUserClientConnections().getAsInt() : s.maxUserClientConnections();
+        ConnectionCounter db = runtime.limits().clientsOfDatabase(poolDatabase);
+        if (!db.tryAcquire(dbLimit)) {
+            client.disconnect("no more connections allowed (max_db_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
+            return false;
+        }
+        client.holdSlot(db);
+        ConnectionCounter user = runtime.limits().clientsOfUser(startup.user());
+        if (!user.tryAcquire(userLimit)) {
+            client.disconnect("no more connections allowed (max_user_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
+            return false;
+        }
+        client.holdSlot(user);
+        return true;
+    }
+
+    // ---- the welcome ----
+
+    /** ParameterStatus (the pool's values, overridden by the client's own), BackendKeyData, ReadyForQuery. */
+    void sendWelcome() {
+        Map<String, String> serverValues = client.pool().welcomeParameters();
+        ClientParameters parameters = client.parameters();
+        parameters.welcome(serverValues);
+        Map<String, String> wanted = parameters.wanted();
+        if (runtime.config().config().settings().logConnections()) {
+            log.info("{} login attempt: db={} user={} tls={}", client, startup.database(), startup.user(), client.tls());
+        }
+        serverValues.forEach((name, value) ->
+                channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
+        runtime.cancelRegistry().register(client);
+        channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        client.pool().stats().clientLoggedIn();
+        client.loginDone();
+    }
+}

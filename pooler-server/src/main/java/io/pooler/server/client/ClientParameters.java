@@ -1,0 +1,123 @@
+package io.pooler.server.client;
+
+import io.netty.channel.Channel;
+import io.pooler.protocol.ParameterMaps;
+import io.pooler.protocol.TrackedParameters;
+import io.pooler.server.PoolerRuntime;
+
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
+import java.util.function.Supplier;
+
+/**
+ * The parameter values a client should see on whatever server it uses (PgBouncer's {@code varcache}
+ * of a client): what it asked for at startup, then what it SET since, as the servers reported it.
+ * Before a client's messages go to a server, {@link TrackedParameters#applySql} brings the server
+ * in line with these.
+ *
+ * <p>The values are an interned immutable map ({@link ParameterMaps}), shared with every client that
+ * wants the same values and replaced (copy on write) when one changes: an idle client costs little.
+ *
+ * <p>Threads: written on the server's loop (ParameterStatus) and read on the client's, hence the
+ * volatile map replaced atomically and the volatile flag.
+ */
+final class ClientParameters {
+    private final PoolerRuntime runtime;
+    private final Channel channel;
+    private final StartupRequest startup;
+    private final TrackedParameters tracked;
+    private volatile Map<String, String> wanted = Map.of();
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<ClientParameters, Map> WANTED =
+            AtomicReferenceFieldUpdater.newUpdater(ClientParameters.class, Map.class, "wanted");
+    /** A DISCARD ALL or RESET left the server's values unlike the client's. */
+    private volatile boolean dirty;
+
+    ClientParameters(PoolerRuntime runtime, Channel channel, StartupRequest startup, TrackedParameters tracked) {
+        this.runtime = runtime;
+        this.channel = channel;
+        this.startup = startup;
+        this.tracked = tracked;
+    }
+
+    TrackedParameters tracked() {
+        return tracked;
+    }
+
+    Map<String, String> wanted() {
+        return wanted;
+    }
+
+    /** At the welcome: the client's startup values, else the pool's. */
+    void welcome(Map<String, String> serverValues) {
+        Map<String, String> values = new HashMap<>();
+        for (String name : tracked.names()) {
+            String value = startupValue(name, serverValues);
+            if (value != null) {
+                values.put(name, value);
+            }
+        }
+        wanted = runtime.parameterMaps().intern(values);
+    }
+
+    /**
+     * The linked server reported {@code value}; returns the value the client should see. After
+     * DISCARD ALL or RESET that is the client's own startup value, which the pooler then restores on
+     * the server before the client's next message. On the server's loop.
+     */
+    String serverReported(String name, String value, boolean afterReset, Supplier<Map<String, String>> poolValues) {
+        if (!tracked.isTracked(name)) {
+            return value;
+        }
+        if (afterReset) {
+            String own = startupValue(name, poolValues.get());
+            if (own == null) {
+                own = value;
+            }
+            want(name, own);
+            if (!own.equals(value)) {
+                dirty = true;
+            }
+            return own;
+        }
+        want(name, value);
+        return value;
+    }
+
+    /** Sets one wanted value; from any thread (a server's loop reports values). */
+    @SuppressWarnings("unchecked")
+    private void want(String name, String value) {
+        ParameterMaps maps = runtime.parameterMaps();
+        WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
+    }
+
+    /** True once after a reset left the server unlike the client: its values must be applied again. */
+    boolean takeDirty() {
+        if (!dirty) {
+            return false;
+        }
+        dirty = false;
+        return true;
+    }
+
+    /**
+     * What the client asked for at startup, else the server's value; with application_name_add_host,
+     * application_name gets the client's address added, as PgBouncer does.
+     */
+    private String startupValue(String name, Map<String, String> serverValues) {
+        String value = startup.parameters().getOrDefault(name, serverValues == null ? null : serverValues.get(name));
+        if (name.equals("application_name") && runtime.config().config().settings().applicationNameAddHost()) {
+            value = (value == null ? "" : value) + " - " + describe(channel.remoteAddress());
+        }
+        return value;
+    }
+
+    private static String describe(java.net.SocketAddress address) {
+        if (address instanceof InetSocketAddress inet) {
+            return inet.getAddress().getHostAddress() + ":" + inet.getPort();
+        }
+        return "unix";
+    }
+}

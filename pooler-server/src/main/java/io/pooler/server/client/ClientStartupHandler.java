@@ -1,0 +1,134 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.pooler.config.DatabaseEntry;
+import io.pooler.config.Settings;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.tls.ClientTls;
+import io.pooler.server.tls.TlsChannels;
+
+import java.util.Optional;
+
+/**
+ * The first stage of a client connection (PgBouncer's {@code handle_client_startup}): the untyped
+ * packets before login, SSLRequest, GSSENCRequest and CancelRequest, then the StartupMessage and the
+ * checks that admit or refuse it in PgBouncer's order (TLS required, shutdown, max_client_conn, the
+ * database). An admitted client goes on to {@link ClientLogin}, and this stage leaves the pipeline.
+ *
+ * <p>Threads: the client channel's event loop, like every handler of its pipeline.
+ */
+final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
+    private final PoolerRuntime runtime;
+    private final PgFrameDecoder decoder;
+    private final ClientConnection client;
+
+    ClientStartupHandler(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client) {
+        this.runtime = runtime;
+        this.decoder = decoder;
+        this.client = client;
+    }
+
+    /** The decoder emits StartupPackets only until a StartupMessage; anything else goes on to the session. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof StartupPacket packet)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        if (client.isRejecting()) {
+            return; // e.g. a StartupMessage queued behind a refused SSLRequest
+        }
+        try {
+            switch (packet.kind()) {
+                case SSL_REQUEST -> handleSslRequest(ctx.channel());
+                case GSSENC_REQUEST -> ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+                case CANCEL_REQUEST -> {
+                    CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey());
+                    client.disconnect("cancel request", null);
+                }
+                case STARTUP -> {
+                    // NOTE: removed before admission, so the messages the decoder emits behind the
+                    // StartupMessage in this read burst go straight to the session.
+                    ctx.pipeline().remove(this);
+                    handleStartupMessage(ctx.channel(), packet);
+                }
+            }
+        } catch (ProtocolException e) {
+            client.onProtocolError(e);
+        }
+    }
+
+    /**
+     * SSLRequest: 'S' and a TLS handshake when client TLS is on (TCP only), else 'N'. A second SSLRequest
+     * inside TLS closes the connection, as PgBouncer does; bytes sent behind the request are refused, or
+     * they would be taken as having come through TLS (CVE-2021-23214).
+     */
+    private void handleSslRequest(Channel channel) {
+        ClientTls tls = runtime.config().tls().client();
+        if (TlsChannels.hasTls(channel)) {
+            client.disconnect("SSL req inside SSL", null);
+        } else if (!tls.acceptsSslRequest(channel)) {
+            channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+        } else if (decoder.hasBufferedInput()) {
+            client.disconnect("received unencrypted data after SSL request", SqlState.PROTOCOL_VIOLATION);
+        } else {
+            tls.startTls(channel, runtime.config().config().settings().clientLoginTimeout().toMillis())
+                    .addListener(f -> {
+                        if (!f.isSuccess()) {
+                            client.setCloseReason("TLS handshake failed: " + TlsChannels.describeFailure(f.cause()));
+                        }
+                    });
+        }
+    }
+
+    /** Admission, in PgBouncer's order; the admitted client joins its pool (or the console) and logs in. */
+    private void handleStartupMessage(Channel channel, StartupPacket packet) {
+        RuntimeConfig rc = runtime.config();
+        Settings settings = rc.config().settings();
+        StartupRequest startup = StartupRequest.from(packet, rc.trackedParameters(), settings.ignoreStartupParameters(),
+                runtime.parameterMaps());
+        client.started(startup, rc.trackedParameters());
+        if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
+            client.disconnect("SSL required", SqlState.PROTOCOL_VIOLATION);
+            return;
+        }
+        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
+        // WAIT_FOR_CLIENTS (SIGTERM) closed the listeners but serves whoever got in before, logins
+        // under way included: a rolling restart with so_reuseport then turns nobody away.
+        if (shutdown != PoolerRuntime.ShutdownMode.NONE && shutdown != PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS) {
+            client.disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+            return;
+        }
+        if (runtime.clientCount().get() > settings.maxClientConn()) {
+            client.disconnect("no more connections allowed (max_client_conn)", SqlState.TOO_MANY_CONNECTIONS);
+            return;
+        }
+        ClientLogin login = new ClientLogin(runtime, decoder, client, startup);
+        client.loginStarted(login);
+        if (ConsoleSession.DATABASE.equals(startup.database())) {
+            login.startConsole(); // the admin console's virtual database: no pool, no database limits
+            return;
+        }
+        Optional<DatabaseEntry> db = rc.config().findDatabase(startup.database());
+        if (db.isEmpty()) {
+            client.disconnect("no such database: " + startup.database(), SqlState.INVALID_CATALOG_NAME);
+            return;
+        }
+        if (runtime.admin().isDisabled(startup.database())) {
+            client.disconnect("database \"" + startup.database() + "\" is disabled", SqlState.INVALID_CATALOG_NAME);
+            return;
+        }
+        String serverUser = db.get().user().orElse(startup.user());
+        client.joinPool(startup.database(), runtime.pool(db.get(), startup.database(), serverUser));
+        login.start(db.get());
+    }
+}

@@ -1,0 +1,511 @@
+package io.pooler.server.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PooledServer;
+import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.FramePart;
+import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.StatementRewriter;
+import io.pooler.server.backend.ServerConnection;
+import io.pooler.server.listen.ClientNotifications;
+import io.pooler.server.listen.ListenerHubs;
+import io.pooler.server.net.OutboundBatch;
+import io.pooler.sql.ListenCommand;
+import io.pooler.sql.SessionPin;
+import io.pooler.sql.SessionStateScanner;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+
+/**
+ * The client-to-server half of a pool client's session (PgBouncer's {@code handle_client_work}):
+ * one {@code handleXxx} per kind of message, the queue of messages waiting for a server, asking the
+ * pool for one, and backpressure. Messages are bytes: a body is read only where it drives a decision
+ * (the prepared-statement rewriter's Parse, Bind, Describe and Close).
+ *
+ * <p>Transaction mode: this relay counts on the server the requests PostgreSQL answers with
+ * ReadyForQuery (Query, Sync, FunctionCall, see {@link #countRequest}); the server counts the
+ * ReadyForQuery messages it relays. {@link ClientConnection#serverReady} compares the two.
+ *
+ * <p>Threads: the client channel's event loop.
+ */
+final class FrontendRelay {
+    private static final Logger log = LoggerFactory.getLogger(FrontendRelay.class);
+    private final ClientConnection client;
+    private final Channel channel;
+    private final Pool pool;
+    /** Named prepared statements, in transaction and statement pooling; null when not tracked. */
+    private final StatementRewriter statementRewriter;
+
+    /**
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
+     * with room for one and grows on use: an idle client should cost little.
+     */
+    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
+    private final OutboundBatch toServer = new OutboundBatch();
+    private boolean waitingForServer;
+    /** Parse/Bind/Execute/... were sent since the last Sync: the server is not free yet. */
+    private boolean unsyncedExtended;
+    /**
+     * A streamed message has been relayed in part: its server must not go to anyone else before the
+     * rest has reached it, whatever the server answered meanwhile.
+     */
+    private boolean midMessage;
+    /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
+    private boolean answeredLocallySinceSync;
+    /** Bytes received in the current read burst, added to the pool's stats at its end. */
+    private long burstBytes;
+    /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
+    private final boolean watchSessionState;
+    /**
+     * Session state this client left on its server in transaction or statement pooling, as
+     * {@link SessionPin} bits; while non-zero the link stays across transactions.
+     */
+    private int sessionPins;
+    /** listen_multiplex for this client's pool, in transaction and statement mode only. */
+    private final boolean listenMultiplex;
+    private final ListenerHubs listenerHubs;
+    /** Its subscriptions through the pool's listener; null until its first LISTEN. */
+    private ClientNotifications notifications;
+    /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
+    private boolean awaitingListen;
+    private ArrayDeque<Object> heldWhileListening;
+
+    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs) {
+        this.client = client;
+        this.channel = client.channel();
+        this.pool = pool;
+        this.statementRewriter = statementRewriter;
+        this.listenerHubs = listenerHubs;
+        boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
+        this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
+        this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
+    }
+
+    /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
+    int preparedStatementCount() {
+        return statementRewriter == null ? 0 : statementRewriter.clientStatementCount();
+    }
+
+    /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
+    int sessionPins() {
+        return sessionPins;
+    }
+
+    boolean tracksStatements() {
+        return statementRewriter != null;
+    }
+
+    /** The request that leaves nothing half-sent on the server: no Parse/Bind without Sync, no partial message. */
+    boolean clean() {
+        return !unsyncedExtended && !midMessage && pendingMessages.isEmpty();
+    }
+
+    boolean waitingForServer() {
+        return waitingForServer;
+    }
+
+    /**
+     * What may be streamed through unparsed: everything, except the messages the prepared-statement
+     * rewriter must read whole when it is on.
+     */
+    PgFrameDecoder.StreamPolicy streamPolicy() {
+        if (statementRewriter == null) {
+            return type -> true;
+        }
+        return type -> type != MessageType.PARSE && type != MessageType.BIND
+                && type != MessageType.DESCRIBE && type != MessageType.CLOSE;
+    }
+
+    /** Checks a message on arrival, before it can ask for a server. */
+    void checkOnArrival(Object msg) {
+        if (statementRewriter != null && msg instanceof ByteBuf frame) {
+            StatementRewriter.check(frame);
+        }
+    }
+
+    // ---- messages from the client ----
+
+    /**
+     * During login, before the welcome: queued, and nothing more is read until the welcome is sent.
+     */
+    void queueDuringLogin(Object msg) {
+        pendingMessages.add(msg);
+        channel.config().setAutoRead(false);
+    }
+
+    /** A message of a logged-in client (not Terminate, which the session handles); takes it over. */
+    void handleMessage(Object msg) {
+        if (awaitingListen) {
+            holdWhileListening(msg);
+            return;
+        }
+        byte type = typeOf(msg);
+        if (type == MessageType.FLUSH && client.server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
+            flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
+            channel.flush();
+            return;
+        }
+        boolean first = startsMessage(msg);
+        if (listenMultiplex && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
+                && listenAnswerStatus() != 0 && answeredListen(frame, listenAnswerStatus())) {
+            return;
+        }
+        burstBytes += bytesOf(msg).readableBytes();
+        if (first) {
+            client.queryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
+                    || type == MessageType.FUNCTION_CALL);
+        }
+        if (watchSessionState && msg instanceof ByteBuf frame) {
+            watchSessionState(frame);
+        }
+        if (notifications != null && notifications.listening() && msg instanceof ByteBuf frame
+                && !SessionPin.LISTEN.isIn(SessionStateScanner.applyMessage(client.parameters().tracked(),
+                        SessionPin.LISTEN.bit(), frame))) {
+            notifications.unlistenAll(); // DISCARD ALL or UNLISTEN * sent to a server ends its subscriptions too
+        }
+        PooledServer s = client.server();
+        if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
+            return;
+        }
+        if (s == null || !pendingMessages.isEmpty()) {
+            pendingMessages.add(msg);
+            requestServer();
+            return;
+        }
+        forward((ServerConnection) s, msg);
+    }
+
+    // ---- LISTEN/UNLISTEN multiplexed (listen_multiplex) ----
+
+    /**
+     * A lone LISTEN/UNLISTEN between transactions is the pooler's to answer (listen_multiplex): takes the
+     * frame and returns true; anything else is left alone. A LISTEN is answered once the pool's listener
+     * listens, so a NOTIFY the client sends next reaches it.
+     */
+    private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
+        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH,
+                frame.writerIndex() - 1); // without the query's NUL
+        if (command == null) {
+            return false;
+        }
+        frame.release();
+        if (notifications == null) {
+            notifications = new ClientNotifications(channel, pool, listenerHubs,
+                    () -> client.isReady() && !awaitingListen && betweenTransactions(),
+                    reason -> client.disconnect(reason, SqlState.CONNECTION_FAILURE));
+        }
+        switch (command.kind()) {
+            case LISTEN -> {
+                awaitingListen = true;
+                channel.config().setAutoRead(false);
+                notifications.listen(command.channel(), () -> {
+                    if (client.isClosed()) {
+                        return;
+                    }
+                    awaitingListen = false;
+                    answerLocally(command.commandTag(), transactionStatus);
+                    channel.config().setAutoRead(true);
+                    while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
+                            && !client.isClosed()) {
+                        client.handleLoggedInMessage(heldWhileListening.poll());
+                    }
+                });
+            }
+            case UNLISTEN -> {
+                notifications.unlisten(command.channel());
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+            case UNLISTEN_ALL -> {
+                notifications.unlistenAll();
+                answerLocally(command.commandTag(), transactionStatus);
+            }
+        }
+        return true;
+    }
+
+    /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
+    private void answerLocally(String tag, byte transactionStatus) {
+        channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
+        if (transactionStatus == BackendMessages.TX_IDLE) {
+            notifications.flushHeld();
+        }
+    }
+
+    /**
+     * Whether a lone LISTEN/UNLISTEN can be answered here, and the ReadyForQuery status to answer with:
+     * idle between transactions, or idle inside one (psycopg2 without autocommit, as Odoo's bus and cron
+     * listen, sends BEGIN first); 0 when a statement is under way or the transaction failed (the
+     * server answers then, and a LISTEN pins).
+     */
+    private byte listenAnswerStatus() {
+        if (betweenTransactions()) {
+            return BackendMessages.TX_IDLE;
+        }
+        PooledServer s = client.server();
+        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage && !unsyncedExtended
+                && s instanceof ServerConnection server && server.outstandingRequests() == 0
+                && server.transactionStatus() == BackendMessages.TX_IN_TRANSACTION;
+        return idleInTransaction ? BackendMessages.TX_IN_TRANSACTION : 0;
+    }
+
+    /**
+     * No transaction of this client is under way: no server, or a server that is idle with nothing
+     * outstanding (just before it goes back to the pool, or kept by a pinned client), and nothing
+     * waiting to be sent.
+     */
+    private boolean betweenTransactions() {
+        if (!pendingMessages.isEmpty() || midMessage) {
+            return false;
+        }
+        PooledServer s = client.server();
+        return s == null || (s instanceof ServerConnection server
+                && server.outstandingRequests() == 0 && !unsyncedExtended
+                && server.transactionStatus() == BackendMessages.TX_IDLE);
+    }
+
+    private void holdWhileListening(Object msg) {
+        if (heldWhileListening == null) {
+            heldWhileListening = new ArrayDeque<>();
+        }
+        heldWhileListening.add(msg);
+    }
+
+    /** A transaction ended: notifications held meanwhile go to the client (PostgreSQL, too, delivers them now). */
+    void betweenTransactionsNow() {
+        if (notifications != null) {
+            notifications.flushHeld();
+        }
+    }
+
+    /**
+     * Scans a Query's or Parse's text on arrival, before it can be answered without a server, for
+     * session state (see SessionStateScanner). Texts longer than the streaming threshold arrive in
+     * parts and are not scanned.
+     */
+    private void watchSessionState(ByteBuf frame) {
+        int before = sessionPins;
+        sessionPins = SessionStateScanner.applyMessage(client.parameters().tracked(), before, frame);
+        if (before == 0 && sessionPins != 0) {
+            log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
+                    client, SessionPin.labels(sessionPins));
+        }
+    }
+
+    /**
+     * The end of a read burst: one flush, the bytes counted, and backpressure: a slow server stops us
+     * reading this client until it drains. Returns true when something was read.
+     */
+    boolean endOfReadBurst() {
+        toServer.flush();
+        boolean read = burstBytes > 0;
+        if (read) {
+            pool.stats().received(burstBytes);
+            burstBytes = 0;
+        }
+        if (client.server() instanceof ServerConnection server && !server.channel().isWritable()) {
+            channel.config().setAutoRead(false);
+        }
+        return read;
+    }
+
+    /**
+     * Between transactions, a Parse of a statement some server already parsed, a Close of a
+     * statement, and the Sync after only such messages need no server: the pooler answers them.
+     * This saves a round trip, and a client that prepares synchronously while holding another
+     * connection's server (pgbench -M prepared with several clients per thread) does not wait for
+     * a server it can never get.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
+        if (statementRewriter == null) {
+            return false;
+        }
+        if (type == MessageType.SYNC && answeredLocallySinceSync) {
+            return handleLocalSync(frame);
+        }
+        if (type == MessageType.FLUSH && answeredLocallySinceSync) {
+            frame.release();
+            channel.flush();
+            return true;
+        }
+        byte answer;
+        try {
+            answer = statementRewriter.answerWithoutServer(frame);
+        } catch (ProtocolException e) {
+            frame.release(); // the rewriter validates before it consumes: still ours
+            client.onProtocolError(e);
+            return true;
+        }
+        if (answer == 0) {
+            answeredLocallySinceSync = false;
+            return false;
+        }
+        answeredLocallySinceSync = true;
+        channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
+        return true;
+    }
+
+    private boolean handleLocalSync(ByteBuf frame) {
+        answeredLocallySinceSync = false;
+        frame.release();
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        return true;
+    }
+
+    /**
+     * Relays one message, or one part of a streamed one, to the linked server; takes it over. A
+     * malformed message (the rewriter checks before it consumes) is answered with 08P01 here.
+     */
+    private void forward(ServerConnection server, Object msg) {
+        if (client.parameters().takeDirty()) {
+            applyParameters(server);
+        }
+        byte type = typeOf(msg);
+        boolean first = startsMessage(msg);
+        if (msg instanceof FramePart part) {
+            midMessage = !part.last();
+        }
+        if (first) {
+            countRequest(server, type);
+        }
+        if (statementRewriter == null) {
+            toServer.add(server.channel(), bytesOf(msg));
+        } else if (msg instanceof FramePart part) {
+            handleStreamedPart(server, part, first, type);
+        } else {
+            handleTrackedFrame(server, (ByteBuf) msg);
+        }
+    }
+
+    /** NOTE: counted before the message can be flushed, so its answer can never be counted first. */
+    private void countRequest(ServerConnection server, byte type) {
+        switch (type) {
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> server.requestSent();
+            case MessageType.SYNC -> {
+                server.requestSent();
+                unsyncedExtended = false;
+            }
+            // NOTE: not FLUSH: after a Sync it asks for nothing (psycopg ends pipelines with Sync, Flush).
+            case MessageType.PARSE, MessageType.BIND, MessageType.EXECUTE, MessageType.DESCRIBE,
+                 MessageType.CLOSE -> unsyncedExtended = true;
+            default -> {
+            }
+        }
+    }
+
+    /** Streamed: never a message the rewriter changes. A Query or FunctionCall ends in a ReadyForQuery. */
+    private void handleStreamedPart(ServerConnection server, FramePart part, boolean first, byte type) {
+        if (first && (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL)) {
+            server.tracker().expect(PendingRequest.SYNC);
+        }
+        toServer.add(server.channel(), part.content());
+    }
+
+    /** A whole frame with the prepared-statement rewriter on: it renames, drops or answers it. */
+    private void handleTrackedFrame(ServerConnection server, ByteBuf frame) {
+        try {
+            // Malformed messages were refused on arrival (StatementRewriter.check); what can still
+            // be refused here is a client over MAX_CLIENT_STATEMENTS.
+            statementRewriter.forward(frame, server, f -> toServer.add(server.channel(), f));
+        } catch (ProtocolException e) {
+            frame.release(); // the rewriter checks before it consumes: still ours
+            client.onProtocolError(e);
+            return;
+        }
+        if (server.tracker().answerIsDue()) {
+            toServer.flush();
+            server.sendAnswersDue();
+        }
+    }
+
+    // ---- getting a server ----
+
+    /** After the welcome: messages sent during login ask for their server now. */
+    void requestServerIfPending() {
+        if (!pendingMessages.isEmpty()) {
+            requestServer();
+        }
+    }
+
+    /**
+     * Messages are queued and, while the client waits, reading stops (bounding what is buffered)
+     * until a server is linked. Reading is stopped only when no server was free at once: each switch
+     * is a system call, and a free server is the common case.
+     */
+    private void requestServer() {
+        if (waitingForServer) {
+            return;
+        }
+        waitingForServer = true;
+        PooledServer s = pool.findServer(client);
+        if (s != null) {
+            linked((ServerConnection) s);
+        } else if (waitingForServer && !client.isRejecting()) {
+            // A server assigned meanwhile by another loop arrives as a task after this: linked()
+            // turns reading back on then.
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /** The pool linked {@code server} to this client: the queued messages go to it, reading resumes. */
+    void linked(ServerConnection server) {
+        waitingForServer = false;
+        unsyncedExtended = false;
+        midMessage = false;
+        server.beginLink(statementRewriter != null);
+        applyParameters(server);
+        while (!pendingMessages.isEmpty() && client.server() == server && !client.isRejecting()) {
+            forward(server, pendingMessages.poll());
+        }
+        toServer.flush();
+        channel.config().setAutoRead(true);
+    }
+
+    /** Brings the server's session parameters in line with this client's before its own messages. */
+    private void applyParameters(ServerConnection server) {
+        ClientParameters parameters = client.parameters();
+        String sql = parameters.tracked().applySql(parameters.wanted(), server.parameters());
+        if (sql != null) {
+            toServer.flush();
+            server.sendInternalQuery(sql);
+        }
+    }
+
+    /** The client is gone: what it queued or held is released, what was batched dropped, its LISTENs end. */
+    void discard() {
+        pendingMessages.forEach(ReferenceCountUtil::release);
+        pendingMessages.clear();
+        if (heldWhileListening != null) {
+            heldWhileListening.forEach(ReferenceCountUtil::release);
+            heldWhileListening.clear();
+        }
+        if (notifications != null) {
+            notifications.close();
+        }
+        toServer.discard();
+    }
+
+    // ---- message shapes: a whole frame, or a part of a streamed one ----
+
+    static boolean startsMessage(Object msg) {
+        return !(msg instanceof FramePart part) || part.first();
+    }
+
+    static byte typeOf(Object msg) {
+        return msg instanceof FramePart part ? part.type() : PgFrames.type((ByteBuf) msg);
+    }
+
+    private static ByteBuf bytesOf(Object msg) {
+        return msg instanceof FramePart part ? part.content() : (ByteBuf) msg;
+    }
+}

@@ -1,0 +1,61 @@
+package io.pooler.server.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** CommandComplete tags as PostgreSQL sends them: the tag, then a zero byte. */
+class CommandTagTest {
+
+    private static boolean matches(CommandTag tag, String body, int offset) {
+        byte[] text = body.getBytes(StandardCharsets.US_ASCII);
+        // The tag sits at a non-zero reader index, as it does inside a frame after type and length.
+        ByteBuf buf = Unpooled.buffer().writeZero(offset).writeBytes(text).writeByte(0);
+        buf.readerIndex(offset);
+        try {
+            boolean result = tag.matches(buf);
+            assertEquals(offset, buf.readerIndex(), "nothing is consumed");
+            return result;
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
+    void theExactTagsMatch() {
+        for (int offset : new int[] {0, 5}) {
+            assertTrue(matches(CommandTag.RESET, "RESET", offset));
+            assertTrue(matches(CommandTag.DISCARD_ALL, "DISCARD ALL", offset));
+            assertTrue(matches(CommandTag.DEALLOCATE_ALL, "DEALLOCATE ALL", offset));
+        }
+    }
+
+    @Test
+    void otherTagsDoNot() {
+        assertFalse(matches(CommandTag.RESET, "RESE", 5));
+        assertFalse(matches(CommandTag.RESET, "RESETS", 5));
+        assertFalse(matches(CommandTag.DISCARD_ALL, "DISCARD PLANS", 5));
+        assertFalse(matches(CommandTag.DISCARD_ALL, "DISCARD ALL ", 5));
+        assertFalse(matches(CommandTag.DEALLOCATE_ALL, "DEALLOCATE", 5));
+        assertFalse(matches(CommandTag.RESET, "SELECT 1", 5));
+        assertFalse(matches(CommandTag.RESET, "reset", 5), "tags are upper case, as PostgreSQL sends them");
+    }
+
+    @Test
+    void anEmptyBodyMatchesNothing() {
+        ByteBuf empty = Unpooled.buffer();
+        try {
+            for (CommandTag tag : CommandTag.values()) {
+                assertFalse(tag.matches(empty));
+            }
+        } finally {
+            empty.release();
+        }
+    }
+}
