@@ -14,6 +14,8 @@ package io.pooler.admin;
  * @param remotePid         the PostgreSQL backend pid (servers), or the peer's pid over a unix socket, or 0
  * @param pendingBytes      bytes waiting to be written to the socket (SHOW ACTIVE_SOCKETS lists those with some)
  * @param preparedStatements the named statements a client holds, or a server has prepared (max_prepared_statements)
+ * @param pinned            Pooler's own: the session state that keeps a client on its server in transaction
+ *                          pooling ("temp table", …), for a server its client's; empty when none
  */
 public record SocketView(
         boolean server,
@@ -35,5 +37,6 @@ public record SocketView(
         String applicationName,
         long id,
         long pendingBytes,
-        int preparedStatements) {
+        int preparedStatements,
+        String pinned) {
 }

@@ -15,7 +15,7 @@ import java.util.function.Predicate;
 /**
  * SHOW CLIENTS, SHOW SERVERS, SHOW SOCKETS and SHOW ACTIVE_SOCKETS: one row per connection with PgBouncer's
  * columns; the two SOCKETS commands add its buffer columns, which are 0 here except the bytes waiting to
- * be sent. Rows come pool by pool, in state order, as PgBouncer walks its lists.
+ * be sent. Last comes Pooler's own {@code pinned}: the session state that keeps a client on its server. Rows come pool by pool, in state order, as PgBouncer walks its lists.
  */
 public final class ShowSockets extends ShowCommand {
 
@@ -67,6 +67,7 @@ public final class ShowSockets extends ShowCommand {
                 columns.add(Column.int4(name));
             }
         }
+        columns.add(Column.text("pinned")); // Pooler's own, after PgBouncer's columns
         ResultSet rs = new ResultSet(columns);
         List<SocketView> rows = source.apply(backend).stream().filter(filter)
                 .sorted(Comparator.comparing(SocketView::database).thenComparing(SocketView::user)
@@ -81,6 +82,7 @@ public final class ShowSockets extends ShowCommand {
             if (debug) {
                 row.addAll(List.of(0, 0, 0, 0, 0, 0, (int) Math.min(Integer.MAX_VALUE, s.pendingBytes())));
             }
+            row.add(s.pinned());
             rs.row(row.toArray());
         }
         return rs;

@@ -36,7 +36,8 @@ final class SocketViews {
         return Optional.of(new SocketView(false, c.loginUser(), c.databaseName(), state, server != null,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 waitMicros, false, clientPtr(c.id()), server == null ? "" : serverPtr(server.id()), 0,
-                c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount()));
+                c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount(),
+                c.pinnedReason()));
     }
 
     static SocketView console(ConsoleSession c) {
@@ -45,7 +46,7 @@ final class SocketViews {
         return new SocketView(false, c.user(), ConsoleSession.DATABASE, SocketState.CL_ACTIVE, false,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 0, false, clientPtr(c.id()), "", 0, c.applicationName(), c.id(),
-                ServerAdminBackend.pendingBytes(c.channel()), 0);
+                ServerAdminBackend.pendingBytes(c.channel()), 0, "");
     }
 
     static Optional<SocketView> server(ServerConnection s) {
@@ -72,7 +73,8 @@ final class SocketViews {
                 host(local), port(local), s.connectedAtMillis(), s.lastUsedMillis(), 0, s.closeNeeded(),
                 serverPtr(s.id()), client == null ? "" : clientPtr(client.id()), s.backendProcessId(),
                 client == null ? "" : client.applicationName(), s.id(),
-                channel == null ? 0 : ServerAdminBackend.pendingBytes(channel), s.statements().size()));
+                channel == null ? 0 : ServerAdminBackend.pendingBytes(channel), s.statements().size(),
+                client == null ? "" : client.pinnedReason()));
     }
 
     /** PgBouncer prints the address of its socket object; a fixed-width hex of kind and id serves the same. */

@@ -498,6 +498,12 @@ public final class ClientConnection extends PooledClient {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
     }
 
+    /** Why the client keeps its server (SHOW CLIENTS' pinned, Pooler's own column): empty when it does not. */
+    public String pinnedReason() {
+        FrontendRelay r = relay;
+        return r == null ? "" : io.pooler.sql.SessionPin.labels(r.sessionPins());
+    }
+
     /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
     public int preparedStatementCount() {
         FrontendRelay r = relay;

@@ -80,10 +80,11 @@ class AdminConsoleTest {
                 + "prepared_statements:int4 id:int8";
         String debug = " recv_pos:int4 pkt_pos:int4 pkt_remain:int4 send_pos:int4 send_remain:int4 pkt_avail:int4 "
                 + "send_avail:int4";
-        expected.put("CLIENTS", sockets);
-        expected.put("SERVERS", sockets);
-        expected.put("SOCKETS", sockets + debug);
-        expected.put("ACTIVE_SOCKETS", sockets + debug);
+        String pinned = " pinned:text"; // Pooler's own, after PgBouncer's columns
+        expected.put("CLIENTS", sockets + pinned);
+        expected.put("SERVERS", sockets + pinned);
+        expected.put("SOCKETS", sockets + debug + pinned);
+        expected.put("ACTIVE_SOCKETS", sockets + debug + pinned);
         expected.put("DATABASES", "name:text host:text port:int4 database:text force_user:text pool_size:int4 "
                 + "min_pool_size:int4 reserve_pool_size:int4 server_lifetime:int4 pool_mode:text "
                 + "load_balance_hosts:text max_connections:int4 current_connections:int4 max_client_connections:int4 "

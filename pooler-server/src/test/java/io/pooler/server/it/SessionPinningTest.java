@@ -93,9 +93,11 @@ class SessionPinningTest {
             assertEquals(c.leaked(), outcome(a, c.probe()), "the pinned client keeps its server and its state");
             // Servers go back to the pool just after the client has its answer: wait for the counts to settle.
             Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 1), "pinned while idle");
+            assertEquals(List.of(c.pin()), pinnedReasons(admin), "SHOW CLIENTS names the pin");
 
             execute(a, c.clear());
             Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 0), "cleared: the server went back");
+            assertEquals(List.of(), pinnedReasons(admin));
             for (Connection other : List.of(b, c3, a, b, c3)) {
                 assertEquals(c.clean(), outcome(other, c.probe()));
             }
@@ -112,6 +114,12 @@ class SessionPinningTest {
             }
             assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
         }
+    }
+
+    /** The non-empty pinned column of SHOW CLIENTS. */
+    private static List<String> pinnedReasons(Connection admin) throws SQLException {
+        return AdminRows.rows(admin, "SHOW CLIENTS").stream().map(r -> r.get("pinned"))
+                .filter(p -> p != null && !p.isEmpty()).toList();
     }
 
     private static int activeServers(Connection admin) throws SQLException {
