@@ -98,7 +98,13 @@ class SecretsStayOutOfLogsTest {
         refused("badpw", MD5_USER, MD5_PASSWORD);             // PostgreSQL refuses the [databases] password
         pooler.reload();
 
-        List<String> lines = captured.list.stream()
+        // Event loops may still be logging (closes after the reload): copy under the appender's own lock,
+        // which doAppend holds while it adds to the list.
+        List<ch.qos.logback.classic.spi.ILoggingEvent> events;
+        synchronized (captured) {
+            events = new java.util.ArrayList<>(captured.list);
+        }
+        List<String> lines = events.stream()
                 .map(e -> e.getFormattedMessage() + (e.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(e.getThrowableProxy())))
                 .toList();
         assertTrue(lines.stream().anyMatch(l -> l.contains("login attempt")), "logging was captured");
