@@ -1,8 +1,6 @@
 package io.pooler.server.it;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -50,30 +48,12 @@ final class FirstBytesProxy implements AutoCloseable {
                     firstCodes.add(ByteBuffer.wrap(first).getInt(4));
                 }
                 server.getOutputStream().write(first);
-                pump(client.getInputStream(), server.getOutputStream(), server);
-                pump(server.getInputStream(), client.getOutputStream(), client);
+                TcpRelay.pump(client.getInputStream(), server.getOutputStream(), server);
+                TcpRelay.pump(server.getInputStream(), client.getOutputStream(), client);
             } catch (IOException e) {
                 return;
             }
         }
-    }
-
-    private static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
-        Thread t = new Thread(() -> {
-            try {
-                in.transferTo(out);
-            } catch (IOException ignored) {
-                // one side went away
-            } finally {
-                try {
-                    closeWhenDone.close();
-                } catch (IOException ignored) {
-                    // already closed
-                }
-            }
-        }, "first-bytes-proxy-pump");
-        t.setDaemon(true);
-        t.start();
     }
 
     @Override

@@ -70,7 +70,8 @@ final class TcpRelay implements AutoCloseable {
         }
     }
 
-    private static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
+    /** Copies one direction on its own daemon thread; closes {@code closeWhenDone} when either side ends. */
+    static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
         Thread t = new Thread(() -> {
             try {
                 in.transferTo(out);
