@@ -102,6 +102,8 @@ class ListenMultiplexTest {
             c.setAutoCommit(false);
             assertEquals("1", queryString(c, "select 1"));
             execute(outside, "NOTIFY tx, 'during'");
+            // A negative check: nothing the pooler reports says a held notification has arrived, so this
+            // is a bounded chance for a wrongly sent one to show up.
             Thread.sleep(300); // let it reach the pooler: it must be held there, not sent
             assertEquals(List.of(), notifications(c, 200));
             c.commit();
@@ -155,7 +157,7 @@ class ListenMultiplexTest {
             SQLException e = assertThrows(SQLException.class, () -> {
                 for (int i = 0; i < 50; i++) {
                     queryString(listening, "select 1");
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the pace of a bounded query loop that ends with the expected error
                 }
             });
             assertEquals("08006", e.getSQLState(), e.getMessage());

@@ -2,12 +2,8 @@ package io.pooler.server.it;
 
 import io.pooler.pool.PoolShard;
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -32,27 +28,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * small pool. PoolShard asserts on every link that the client and the server run on one loop (the
  * test JVM runs with assertions on), so a cross-loop pair fails the client's query here.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class LoopShardsTest {
     private static final int POOL_SIZE = 4;
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    LoopShardsTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction")
+    LoopShardsTest(PoolerFixture pooler, PostgresInstance pg) throws SQLException {
+        this.pooler = pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction")
                 .set("worker_threads", "4").set("default_pool_size", String.valueOf(POOL_SIZE))
                 .set("max_client_conn", "100");
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test

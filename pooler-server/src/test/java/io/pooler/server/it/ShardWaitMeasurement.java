@@ -109,7 +109,7 @@ class ShardWaitMeasurement {
                 Map<String, String> p = AdminRows.pool(admin, DB, SCRAM_USER);
                 long micros = Long.parseLong(p.get("maxwait")) * 1_000_000 + Long.parseLong(p.get("maxwait_us"));
                 peak.accumulateAndGet(micros, Math::max);
-                Thread.sleep(20);
+                Thread.sleep(20); // the sampling period of the maxwait watch
             }
         } catch (SQLException | InterruptedException e) {
             throw new IllegalStateException("maxwait sampler failed", e);
