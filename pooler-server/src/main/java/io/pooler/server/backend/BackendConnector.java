@@ -256,6 +256,7 @@ public final class BackendConnector implements ServerFactory {
         boolean unix = address instanceof io.netty.channel.unix.DomainSocketAddress;
         Bootstrap b = new Bootstrap()
                 .group(loop)
+                .resolver(runtime.transport().serverAddressResolver())
                 .channel(unix ? runtime.transport().domainChannel() : runtime.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
         if (!unix) {
