@@ -48,6 +48,8 @@ final class RelayHarness implements AutoCloseable {
     final PoolerRuntime runtime;
     private final List<ClientEnd> clients = new ArrayList<>();
     private final List<ServerEnd> servers = new ArrayList<>();
+    /** Every server channel the pool opened, scripted by the test or not. */
+    private final List<ScriptedServerChannel> serverChannels = new ArrayList<>();
 
     /** A pooler in transaction mode with a pool of one, changed by {@code settings}. */
     RelayHarness(Map<String, String> settings) {
@@ -120,9 +122,11 @@ final class RelayHarness implements AutoCloseable {
         return loggedInClient(null);
     }
 
-    /** The server connections the pool opened since the last call. */
+    /** The server connections the pool opened since the last call (each is finished at {@link #close()}). */
     List<ScriptedServerChannel> newServerChannels() {
-        return new ArrayList<>(ScriptedServerChannel.takeMade());
+        List<ScriptedServerChannel> made = new ArrayList<>(ScriptedServerChannel.takeMade());
+        serverChannels.addAll(made);
+        return made;
     }
 
     /** The one server connection opened since the last call, logged in with the captured reply. */
@@ -169,7 +173,8 @@ final class RelayHarness implements AutoCloseable {
     @Override
     public void close() {
         clients.forEach(c -> c.channel.finishAndReleaseAll());
-        servers.forEach(s -> s.channel.finishAndReleaseAll());
+        newServerChannels();
+        serverChannels.forEach(EmbeddedChannel::finishAndReleaseAll);
         runTasks();
         workers.shutdownGracefully(0, 0, java.util.concurrent.TimeUnit.MILLISECONDS);
         try (Stream<Path> files = Files.walk(dir)) {
