@@ -43,6 +43,13 @@ final class Wire {
         return message('E', fields.getBytes(StandardCharsets.UTF_8));
     }
 
+    /** The FATAL ErrorResponse a backend sends when pg_terminate_backend() ends it (PostgreSQL 17's fields). */
+    static byte[] terminatedByAdministrator() {
+        String fields = "SFATAL\0VFATAL\0C57P01\0Mterminating connection due to administrator command\0"
+                + "Fpostgres.c\0L3289\0RProcessInterrupts\0\0";
+        return message('E', fields.getBytes(StandardCharsets.UTF_8));
+    }
+
     static byte[] message(char type, byte[] body) {
         return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
     }
