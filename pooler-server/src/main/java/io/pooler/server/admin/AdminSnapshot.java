@@ -1,5 +1,6 @@
 package io.pooler.server.admin;
 
+import io.pooler.admin.ListenerView;
 import io.pooler.admin.PoolView;
 import io.pooler.admin.SocketView;
 import io.pooler.pool.Pool;
@@ -27,11 +28,18 @@ import java.util.concurrent.CompletableFuture;
  * @param clients       the pooled clients (not the consoles)
  * @param servers       the server connections
  * @param clientsById   the pooled clients, for KILL_CLIENT
+ * @param listeners     SHOW LISTENERS' rows, each read on its hub's loop; empty unless asked for
+ *                      ({@link #withListeners})
  */
 record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<SocketView> servers,
-                     Map<Long, ClientConnection> clientsById) {
+                     Map<Long, ClientConnection> clientsById, List<ListenerView> listeners) {
 
     private static final Comparator<SocketView> BY_ID = Comparator.comparingLong(SocketView::id);
+
+    /** This snapshot with the listener hubs' rows, collected on the hubs' own loops. */
+    AdminSnapshot withListeners(List<ListenerView> rows) {
+        return new AdminSnapshot(pools, clients, servers, clientsById, List.copyOf(rows));
+    }
 
     /** One shard's part, read on its loop. */
     private record ShardPart(PoolSnapshot counts, int clPinned, List<SocketView> clients, List<SocketView> servers,
@@ -100,6 +108,6 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
             pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats(),
                     pinned));
         }
-        return new AdminSnapshot(pools, clients, servers, byId);
+        return new AdminSnapshot(pools, clients, servers, byId, List.of());
     }
 }
