@@ -14,7 +14,7 @@ import java.util.function.IntSupplier;
 
 /**
  * A LISTEN/UNLISTEN sent over the extended protocol, as PgJDBC sends {@code execute("LISTEN ch")} and
- * libpq's PQexecParams (psycopg 3 with parameters, binary results or a pipeline): Parse, Bind, Describe,
+ * libpq's PQexecParams (psycopg 3 with binary results or in a pipeline): Parse, Bind, Describe,
  * Execute, Sync. When the batch up to Sync is exactly one such statement, unnamed, without parameters,
  * the pooler answers it as the simple-protocol one (listen_multiplex): ParseComplete, BindComplete,
  * ParameterDescription and NoData for a Describe, as PostgreSQL does, then the statement's
@@ -83,7 +83,8 @@ public final class ExtendedListenBatch {
     private byte transactionStatus;
     private boolean bound;
     private boolean executed;
-    private final byte[] answers = new byte[2 * MAX_HELD];
+    /** The answers due so far, in order (see {@link Answers}); allocated with {@link #held}. */
+    private byte[] answers;
     private int answerCount;
     /** Messages given back are on their way through the relay: they are not looked at again. */
     private boolean replaying;
@@ -137,6 +138,7 @@ public final class ExtendedListenBatch {
         }
         if (held == null) {
             held = new ArrayDeque<>(MAX_HELD);
+            answers = new byte[2 * MAX_HELD];
         }
         command = statement;
         transactionStatus = status;
@@ -147,10 +149,11 @@ public final class ExtendedListenBatch {
 
     /** Holds the next message of the batch if it keeps it one lone statement; at the Sync, answers. */
     private boolean hold(ByteBuf frame) {
-        if (held.size() == MAX_HELD) {
+        byte type = PgFrames.type(frame);
+        if (type != MessageType.SYNC && held.size() == MAX_HELD) {
             return false;
         }
-        switch (PgFrames.type(frame)) {
+        switch (type) {
             case MessageType.BIND -> {
                 if (bound || !isUnnamedBindWithoutParameters(frame)) {
                     return false;

@@ -57,6 +57,7 @@ class ExtendedListenWireTest {
             batches.add(concat(parse(sql), bind(0), describe('P'), executeMessage(), SYNC)); // PgJDBC, libpq
             batches.add(concat(parse(sql), describe('S'), bind(1), executeMessage(), SYNC)); // statement described first
             batches.add(concat(parse(sql), bind(1), executeMessage(), SYNC));                // no Describe
+            batches.add(concat(parse(sql), describe('S'), bind(0), describe('P'), executeMessage(), SYNC)); // both
         }
         try (RawPgClient direct = postgres(); RawPgClient pooled = pooled()) {
             for (byte[] batch : batches) {
@@ -101,6 +102,25 @@ class ExtendedListenWireTest {
                 assertEquals(List.of(), AdminRows.rows(admin, "SHOW LISTENERS"), "nothing multiplexed");
             }
         }
+    }
+
+    /** A client that leaves in the middle of a held batch leaves nothing behind: no subscription, no pin. */
+    @Test
+    void aClientLeavingMidBatchLeavesNothing() throws Exception {
+        try (RawPgClient leaving = pooled()) {
+            leaving.write(concat(parse("LISTEN wire_gone"), bind(0), describe('P')));
+        }
+        try (RawPgClient next = pooled(); Connection admin = admin()) {
+            assertEquals("Z 49", last(answers(next, concat(parse("select 1"), bind(0), executeMessage(), SYNC))));
+            Await.until(Duration.ofSeconds(10), quietly(() -> AdminRows.rows(admin, "SHOW CLIENTS").stream()
+                    .filter(r -> DB.equals(r.get("database"))).count() == 1), "the leaving client is gone");
+            assertEquals(0, intValue(pool(admin, DB, SCRAM_USER), "cl_pinned"));
+            assertEquals(List.of(), AdminRows.rows(admin, "SHOW LISTENERS"));
+        }
+    }
+
+    private static String last(List<String> messages) {
+        return messages.get(messages.size() - 1);
     }
 
     private RawPgClient postgres() throws IOException {
