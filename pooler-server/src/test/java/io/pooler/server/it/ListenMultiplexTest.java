@@ -235,6 +235,17 @@ class ListenMultiplexTest {
      */
     @Test
     void pgjdbcListensOverTheExtendedProtocolWithoutHoldingAServer() throws Exception {
+        pgjdbcListensOverTheExtendedProtocol();
+    }
+
+    /** The same with prepared statements not tracked: Parse and Bind then stream through unread. */
+    @Test
+    void pgjdbcListensOverTheExtendedProtocolWithoutStatementTracking() throws Exception {
+        pooler.set("max_prepared_statements", "0");
+        pgjdbcListensOverTheExtendedProtocol();
+    }
+
+    private void pgjdbcListensOverTheExtendedProtocol() throws Exception {
         pooler.set("default_pool_size", "2").set("admin_users", SCRAM_USER).set("query_wait_timeout", "10").start();
         List<Connection> clients = new ArrayList<>();
         try (Connection outside = pg.connectAsSuperuser(DB);
