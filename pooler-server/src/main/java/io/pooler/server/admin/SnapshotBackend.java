@@ -164,9 +164,10 @@ final class SnapshotBackend implements AdminBackend {
         return backend.allocator();
     }
 
+    /** Read on the hubs' loops with the rest of the snapshot. */
     @Override
     public List<io.pooler.admin.ListenerView> listeners() {
-        return backend.listeners();
+        return snapshot.listeners();
     }
 
     @Override
