@@ -184,7 +184,7 @@ public final class KeyRegistry {
             choice("pool_mode", null, RESTART, SUPPORTED, POOL_MODES),
             bool("pin_on_session_state", null, RESTART, SUPPORTED),
             bool("listen_multiplex", null, RESTART, SUPPORTED),
-            string("connect_query", null, RESTART, IGNORED),
+            string("connect_query", null, RESTART, SUPPORTED),
             string("application_name", null, RESTART, SUPPORTED),
             string("client_encoding", null, RESTART, SUPPORTED),
             string("datestyle", null, RESTART, SUPPORTED),

@@ -267,7 +267,8 @@ public final class PoolerServer implements AutoCloseable {
     /** What makes two database entries lead to the same server sessions. */
     private static String connectionIdentity(DatabaseEntry db) {
         return db.host().orElse("") + ":" + db.port() + "/" + db.dbname() + "/" + db.user().orElse("")
-                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("");
+                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("")
+                + "/" + db.connectQuery().orElse("");
     }
 
     // ---- pause ----
