@@ -104,7 +104,7 @@ public final class KeyRegistry {
             seconds("server_check_delay", "30", ONLINE, SUPPORTED),
             string("server_check_query", "<empty>", ONLINE, SUPPORTED),
             seconds("server_connect_timeout", "15", ONLINE, SUPPORTED),
-            bool("server_fast_close", "0", ONLINE, IGNORED),
+            bool("server_fast_close", "0", ONLINE, SUPPORTED),
             seconds("server_idle_timeout", "600", ONLINE, SUPPORTED),
             seconds("server_lifetime", "3600", ONLINE, SUPPORTED),
             seconds("server_login_retry", "15", ONLINE, SUPPORTED),

@@ -314,6 +314,15 @@ public final class Settings {
         return bool("tcp_keepalive");
     }
 
+    /**
+     * A server marked close-needed (RECONNECT, a RELOAD that changes its database, a DNS change) that is
+     * held by a client between transactions is closed at once, with its client, instead of at the
+     * session's end.
+     */
+    public boolean serverFastClose() {
+        return bool("server_fast_close");
+    }
+
     public boolean soReuseport() {
         return bool("so_reuseport");
     }

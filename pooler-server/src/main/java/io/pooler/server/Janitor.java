@@ -25,7 +25,7 @@ import java.util.function.Function;
  * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
  * protocol view of a connection: query_timeout, idle_transaction_timeout, transaction_timeout and
- * client_idle_timeout, each the login user's ({@link ClientTimeouts}).
+ * client_idle_timeout, each the login user's ({@link ClientTimeouts}); and server_fast_close.
  *
  * <p>Threads: each tick posts one task to every event loop, which looks after the shards of that
  * loop, so a shard and its connections are only read and changed on their own loop.
@@ -62,6 +62,9 @@ final class Janitor implements Runnable {
                 PoolShard shard = pool.shard(loop);
                 shard.janitor();
                 checkServers(shard, forUser, now);
+                if (config.settings().serverFastClose()) {
+                    fastClose(shard);
+                }
                 checkClients(shard, forUser, now);
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
@@ -94,6 +97,22 @@ final class Janitor implements Runnable {
                 server.abortLinked("idle transaction timeout");
             } else if (transactionTimeout > 0 && (busy || inTransaction) && transactionAge > transactionTimeout) {
                 server.abortLinked("transaction timeout");
+            }
+        }
+    }
+
+    /**
+     * server_fast_close, as PgBouncer's pool_server_maint: a close-needed server that a client holds
+     * between transactions (nothing outstanding, ReadyForQuery said idle) is closed now, and its client
+     * with it ("database configuration changed") so the client sees that its session ended. A server in
+     * a transaction or running a query is left to finish; the next tick after that closes it.
+     */
+    private static void fastClose(PoolShard pool) {
+        for (PooledServer p : pool.servers()) {
+            if (p instanceof ServerConnection server && server.state() == ServerState.ACTIVE && server.closeNeeded()
+                    && server.client() instanceof ClientConnection && server.outstandingRequests() == 0
+                    && server.transactionStatus() == BackendMessages.TX_IDLE) {
+                server.abortLinked("database configuration changed");
             }
         }
     }
