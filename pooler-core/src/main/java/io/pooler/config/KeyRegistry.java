@@ -94,7 +94,7 @@ public final class KeyRegistry {
             integer("pkt_buf", "4096", RESTART, IGNORED),
             choice("pool_mode", "session", ONLINE, SUPPORTED, POOL_MODES),
             seconds("query_timeout", "0", ONLINE, SUPPORTED),
-            integer("query_wait_notify", "5", ONLINE, IGNORED),
+            integer("query_wait_notify", "5", ONLINE, SUPPORTED),
             seconds("query_wait_timeout", "120", ONLINE, SUPPORTED),
             integer("reserve_pool_size", "0", ONLINE, SUPPORTED),
             seconds("reserve_pool_timeout", "5", ONLINE, SUPPORTED),

@@ -323,6 +323,11 @@ public final class Settings {
         return bool("server_fast_close");
     }
 
+    /** Seconds a client waits for a server before it is sent a NOTICE that it is queued; 0: never. */
+    public int queryWaitNotify() {
+        return integer("query_wait_notify");
+    }
+
     public boolean soReuseport() {
         return bool("so_reuseport");
     }
