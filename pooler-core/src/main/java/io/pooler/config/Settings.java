@@ -328,6 +328,36 @@ public final class Settings {
         return integer("query_wait_notify");
     }
 
+    /** TCP_DEFER_ACCEPT on the TCP listeners: a connection is accepted once its first bytes are in. */
+    public boolean tcpDeferAccept() {
+        return bool("tcp_defer_accept");
+    }
+
+    /** Idle seconds before the first keepalive probe (TCP_KEEPIDLE); 0: the operating system's. */
+    public int tcpKeepidle() {
+        return integer("tcp_keepidle");
+    }
+
+    /** Seconds between keepalive probes (TCP_KEEPINTVL); 0: the operating system's. */
+    public int tcpKeepintvl() {
+        return integer("tcp_keepintvl");
+    }
+
+    /** Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT); 0: the operating system's. */
+    public int tcpKeepcnt() {
+        return integer("tcp_keepcnt");
+    }
+
+    /** Milliseconds sent data may stay unacknowledged before the connection is dropped; 0: the system's. */
+    public int tcpUserTimeout() {
+        return integer("tcp_user_timeout");
+    }
+
+    /** SO_SNDBUF and SO_RCVBUF of every TCP socket, in bytes; 0: the kernel's autotuning. */
+    public int tcpSocketBuffer() {
+        return integer("tcp_socket_buffer");
+    }
+
     public boolean soReuseport() {
         return bool("so_reuseport");
     }
