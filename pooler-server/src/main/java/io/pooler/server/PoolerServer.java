@@ -246,8 +246,9 @@ public final class PoolerServer implements AutoCloseable {
         }
         loaded.warnings().forEach(log::warn);
         RuntimeConfig previous = runtime.config();
-        runtime.swapConfig(loaded.config());
-        Settings now = loaded.config().config().settings();
+        RuntimeConfig next = ReloadOnlyAtStart.keepRunningValues(previous, loaded.config());
+        runtime.swapConfig(next);
+        Settings now = next.config().settings();
         if (previous.config().settings().tcpDeferAccept() != now.tcpDeferAccept()) {
             listeners.stream().filter(ch -> ch.localAddress() instanceof InetSocketAddress)
                     .forEach(ch -> TcpTuning.deferAccept(ch, now, runtime.transport()));
