@@ -80,6 +80,8 @@ public final class KeyRegistry {
             bool("log_pooler_errors", "1", ONLINE, SUPPORTED),
             bool("log_stats", "1", ONLINE, SUPPORTED),
             string("logfile", "", ONLINE, SUPPORTED),
+            // PgBouncer's master (after 1.25.2), in its place there.
+            string("login_notify_message", "", ONLINE, SUPPORTED),
             integer("max_client_conn", "100", ONLINE, SUPPORTED),
             integer("max_db_client_connections", "0", ONLINE, SUPPORTED),
             integer("max_db_connections", "0", ONLINE, SUPPORTED),

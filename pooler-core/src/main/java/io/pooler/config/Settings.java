@@ -358,6 +358,11 @@ public final class Settings {
         return integer("tcp_socket_buffer");
     }
 
+    /** A NOTICE sent to every client in its welcome, after BackendKeyData (PgBouncer's master); empty: none. */
+    public Optional<String> loginNotifyMessage() {
+        return Optional.ofNullable(string("login_notify_message")).filter(message -> !message.isEmpty());
+    }
+
     public boolean soReuseport() {
         return bool("so_reuseport");
     }

@@ -326,6 +326,7 @@ final class ClientLogin {
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
         runtime.cancelRegistry().register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
+        LoginNotice.write(channel, runtime.config().config().settings());
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.pool().stats().clientLoggedIn();
         client.loginDone();
