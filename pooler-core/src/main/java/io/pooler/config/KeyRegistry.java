@@ -44,7 +44,7 @@ public final class KeyRegistry {
             string("auth_dbname", null, ONLINE, SUPPORTED),
             string("auth_file", null, ONLINE, SUPPORTED),
             string("auth_hba_file", "", ONLINE, SUPPORTED),
-            string("auth_ident_file", null, ONLINE, IGNORED),
+            string("auth_ident_file", null, ONLINE, SUPPORTED),
             string("auth_ldap_options", null, ONLINE, IGNORED),
             string("auth_query", DEFAULT_AUTH_QUERY, ONLINE, SUPPORTED),
             choice("auth_type", "md5", ONLINE, SUPPORTED, AUTH_TYPES),

@@ -74,6 +74,11 @@ public final class Settings {
         return path("auth_hba_file");
     }
 
+    /** The {@code auth_ident_file} (user name maps for hba {@code map=}), resolved like auth_file; empty if not set. */
+    public Optional<Path> authIdentFile() {
+        return path("auth_ident_file");
+    }
+
     /** The user whose server connections look up users missing from {@code auth_file}; empty if not set. */
     public Optional<String> authUser() {
         return Optional.ofNullable(string("auth_user")).filter(name -> !name.isEmpty());

@@ -183,6 +183,25 @@ class ClientTlsTest {
         assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
     }
 
+    /** hba cert with {@code map=}: the certificate's CommonName logs in as the user the ident map pairs it with. */
+    @Test
+    void certWithAnIdentMapLogsInTheMappedUser() throws Exception {
+        Files.writeString(pooler.dir().resolve("hba.conf"), "hostssl all all 127.0.0.1/32 cert map=certs\n");
+        Files.writeString(pooler.dir().resolve("ident.conf"), "certs " + SCRAM_USER + " " + MD5_USER + "\n");
+        pooler.set("auth_type", "hba").set("auth_hba_file", "hba.conf").set("auth_ident_file", "ident.conf")
+                .user(MD5_USER, TestRoles.MD5_PASSWORD);
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        Properties certificate = withClientCertificate(files.clientCert, files.clientKeyDer);
+        try (Connection c = pooler.connect(DB, MD5_USER, "not the password", certificate)) {
+            assertEquals(MD5_USER, query(c, "select current_user"));
+        }
+        // With a map, the certificate's own name is not enough: the map decides.
+        SQLException e = assertThrows(SQLException.class,
+                () -> pooler.connect(DB, SCRAM_USER, "not the password", certificate).close());
+        assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
+    }
+
     @Test
     void bytesPipelinedBehindSslRequestAreRefused() throws Exception {
         withTls("prefer").start();
