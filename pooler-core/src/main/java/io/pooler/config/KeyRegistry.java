@@ -58,7 +58,7 @@ public final class KeyRegistry {
             string("client_tls_cert_file", "", ONLINE, SUPPORTED),
             string("client_tls_ciphers", "default", ONLINE, SUPPORTED),
             string("client_tls_dheparams", "auto", ONLINE, IGNORED),
-            string("client_tls_ecdhcurve", "auto", ONLINE, IGNORED),
+            string("client_tls_ecdhcurve", "auto", ONLINE, SUPPORTED),
             string("client_tls_key_file", "", ONLINE, SUPPORTED),
             string("client_tls_protocols", "secure", ONLINE, SUPPORTED),
             choice("client_tls_sslmode", "disable", ONLINE, SUPPORTED, SSL_MODES),

@@ -407,6 +407,11 @@ public final class Settings {
     }
 
     /** TLS 1.2 cipher suites allowed for clients: {@code default}, {@code all} or a list of names. */
+    /** Curves for the client side's key exchange: {@code auto} (the default) or a list of names. */
+    public String clientTlsEcdhcurve() {
+        return string("client_tls_ecdhcurve");
+    }
+
     public String clientTlsCiphers() {
         return string("client_tls_ciphers");
     }

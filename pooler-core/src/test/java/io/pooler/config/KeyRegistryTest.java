@@ -52,7 +52,7 @@ class KeyRegistryTest {
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
             "server_tls_ciphers", "peer_id", "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period",
-            "resolv_conf", "transaction_timeout", "scram_iterations", "server_fast_close", "query_wait_notify", "login_notify_message", "auth_ident_file",
+            "resolv_conf", "transaction_timeout", "scram_iterations", "server_fast_close", "query_wait_notify", "login_notify_message", "auth_ident_file", "client_tls_ecdhcurve",
             "tcp_defer_accept", "tcp_keepcnt", "tcp_keepidle", "tcp_keepintvl", "tcp_socket_buffer", "tcp_user_timeout");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */

@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.DataInputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -200,6 +201,41 @@ class ClientTlsTest {
         SQLException e = assertThrows(SQLException.class,
                 () -> pooler.connect(DB, SCRAM_USER, "not the password", certificate).close());
         assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
+    }
+
+    /**
+     * client_tls_ecdhcurve, seen by OpenSSL's own client ({@code s_client -starttls postgres}): a client
+     * offering only a curve the setting leaves out cannot finish the handshake; one offering the listed
+     * curve gets it. A RELOAD back to {@code auto} serves both.
+     */
+    @Test
+    void ecdhCurveRestrictsTheKeyExchange() throws Exception {
+        Assumptions.assumeTrue(new File("/usr/bin/openssl").canExecute(), "openssl is not installed");
+        Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), "the curves are set through the OpenSSL engine");
+        withTls("require").set("client_tls_ecdhcurve", "secp384r1").start();
+
+        OpenSslClient p256 = sClient("P-256");
+        assertTrue(p256.exitCode() != 0, p256.output());
+        OpenSslClient p384 = sClient("P-384");
+        assertEquals(0, p384.exitCode(), p384.output());
+        assertTrue(p384.output().contains("secp384r1"), p384.output());
+
+        pooler.set("client_tls_ecdhcurve", "auto");
+        assertEquals(Optional.empty(), pooler.reload());
+        OpenSslClient again = sClient("P-256");
+        assertEquals(0, again.exitCode(), again.output());
+    }
+
+    private record OpenSslClient(int exitCode, String output) {
+    }
+
+    private OpenSslClient sClient(String group) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-starttls", "postgres", "-tls1_3",
+                "-groups", group, "-connect", "127.0.0.1:" + pooler.port()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "s_client finished");
+        return new OpenSslClient(p.exitValue(), out);
     }
 
     @Test
