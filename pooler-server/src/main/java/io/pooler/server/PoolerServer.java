@@ -9,6 +9,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
@@ -23,6 +24,7 @@ import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
 import io.pooler.server.admin.SuspendGate;
 import io.pooler.server.client.ClientHandler;
+import io.pooler.server.net.TcpTuning;
 import io.pooler.server.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,6 +101,10 @@ public final class PoolerServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         clientChannels.add(ch);
+                        if (!(ch instanceof DomainSocketChannel)) {
+                            // The settings in force now: a RELOAD applies to new connections, as in PgBouncer.
+                            TcpTuning.tune(ch, runtime.config().config().settings(), runtime.transport());
+                        }
                         PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
                         ch.pipeline().addLast(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder));
                     }
@@ -148,14 +154,14 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
-        // TCP options on TCP listeners only: a unix socket has neither, and Netty warns on every accept.
-        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
+        // The accepted sockets' TCP options are set in initChannel (TcpTuning), TCP ones only.
+        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
         if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }
-        return b.bind(address).sync().channel();
+        Channel listener = b.bind(address).sync().channel();
+        TcpTuning.deferAccept(listener, s, runtime.transport());
+        return listener;
     }
 
     private static String describe(InetSocketAddress address) {
@@ -240,7 +246,13 @@ public final class PoolerServer implements AutoCloseable {
         }
         loaded.warnings().forEach(log::warn);
         RuntimeConfig previous = runtime.config();
-        runtime.swapConfig(loaded.config());
+        RuntimeConfig next = ReloadOnlyAtStart.keepRunningValues(previous, loaded.config());
+        runtime.swapConfig(next);
+        Settings now = next.config().settings();
+        if (previous.config().settings().tcpDeferAccept() != now.tcpDeferAccept()) {
+            listeners.stream().filter(ch -> ch.localAddress() instanceof InetSocketAddress)
+                    .forEach(ch -> TcpTuning.deferAccept(ch, now, runtime.transport()));
+        }
         for (Pool pool : runtime.pools().all()) {
             Optional<DatabaseEntry> before = previous.config().findDatabase(pool.key().database());
             Optional<DatabaseEntry> after = loaded.config().config().findDatabase(pool.key().database());
@@ -267,7 +279,8 @@ public final class PoolerServer implements AutoCloseable {
     /** What makes two database entries lead to the same server sessions. */
     private static String connectionIdentity(DatabaseEntry db) {
         return db.host().orElse("") + ":" + db.port() + "/" + db.dbname() + "/" + db.user().orElse("")
-                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("");
+                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("")
+                + "/" + db.connectQuery().orElse("");
     }
 
     // ---- pause ----

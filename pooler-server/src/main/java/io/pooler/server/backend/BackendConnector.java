@@ -20,6 +20,7 @@ import io.pooler.server.tls.ServerTls;
 import io.pooler.server.tls.ServerTlsNegotiator;
 import io.pooler.server.dns.DnsCache;
 import io.pooler.server.dns.DnsResolvers;
+import io.pooler.server.net.TcpTuning;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
@@ -259,9 +260,6 @@ public final class BackendConnector implements ServerFactory {
                 .resolver(runtime.transport().serverAddressResolver())
                 .channel(unix ? runtime.transport().domainChannel() : runtime.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
-        if (!unix) {
-            b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
-        }
-        return b;
+        return unix ? b : TcpTuning.tune(b, s, runtime.transport());
     }
 }

@@ -147,20 +147,24 @@ final class ClientLogin {
             case SCRAM_SHA_256:
                 return AuthType.SCRAM_SHA_256;
             case PEER:
-                loginAsPeer();
+                loginAsPeer(system -> rc.hba().systemUserMayLogIn(decision.rule().get(), system, startup.user()));
                 return null;
             case CERT:
-                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent());
+                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent(),
+                        name -> rc.hba().systemUserMayLogIn(decision.rule().get(), name, startup.user()));
                 return null;
             default:
                 throw new IllegalStateException("HbaGate refuses " + decision.method());
         }
     }
 
-    /** peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL. */
-    private void loginAsPeer() {
+    /**
+     * peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL,
+     * or be mapped to it by the hba line's ident map ({@code mayLogIn}).
+     */
+    private void loginAsPeer(java.util.function.Predicate<String> mayLogIn) {
         Optional<String> peer = PeerUser.of(channel);
-        if (peer.isPresent() && peer.get().equals(startup.user())) {
+        if (peer.isPresent() && mayLogIn.test(peer.get())) {
             loginSucceeded(null);
         } else {
             log.info("{} peer authentication failed: peer is {}", client, peer.orElse("unknown"));
@@ -173,7 +177,12 @@ final class ClientLogin {
      * CommonName, and the user must be in the auth file, as in PgBouncer.
      */
     private void loginWithCertificate(boolean userKnown) {
-        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user());
+        loginWithCertificate(userKnown, startup.user()::equals);
+    }
+
+    /** As above, with {@code nameAllowed} deciding which CommonNames may log in (an hba line's ident map). */
+    private void loginWithCertificate(boolean userKnown, java.util.function.Predicate<String> nameAllowed) {
+        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user(), nameAllowed);
         if (refusal.isEmpty() && userKnown) {
             loginSucceeded(null);
             return;
@@ -326,6 +335,7 @@ final class ClientLogin {
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
         runtime.cancelRegistry().register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
+        LoginNotice.write(channel, runtime.config().config().settings());
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.pool().stats().clientLoggedIn();
         client.loginDone();

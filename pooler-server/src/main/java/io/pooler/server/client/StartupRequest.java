@@ -51,7 +51,14 @@ record StartupRequest(String user, String database, Map<String, String> paramete
         return new StartupRequest(user, database, maps.intern(values));
     }
 
-    /** {@code -c name=value} and {@code --name=value}, as PostgreSQL's options parameter takes them. */
+    private static final String ONLY_C_OPTIONS =
+            "unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed";
+
+    /**
+     * {@code -c name=value} and {@code --name=value}, as PgBouncer's {@code set_startup_options} reads
+     * them: any other word, or a setting without {@code =}, refuses the login with PgBouncer's message,
+     * even when {@code options} is in ignore_startup_parameters (that only lets untracked settings through).
+     */
     private static void readOptions(String options, TrackedParameters tracked, Set<String> ignored, Map<String, String> values) {
         List<String> words = splitOptions(options);
         for (int i = 0; i < words.size(); i++) {
@@ -64,14 +71,11 @@ record StartupRequest(String user, String database, Map<String, String> paramete
             } else if (word.startsWith("--")) {
                 setting = word.substring(2);
             } else {
-                if (ignored.contains("options")) {
-                    continue;
-                }
-                throw new ProtocolException("unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed");
+                throw new ProtocolException(ONLY_C_OPTIONS);
             }
             int eq = setting.indexOf('=');
             if (eq <= 0) {
-                throw new ProtocolException("invalid options startup parameter: " + setting);
+                throw new ProtocolException(ONLY_C_OPTIONS);
             }
             String name = setting.substring(0, eq).replace('-', '_');
             if (tracked.isTracked(name)) {
