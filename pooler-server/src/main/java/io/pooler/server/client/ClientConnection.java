@@ -352,6 +352,16 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
+    /** A replication client's own server is linked and its welcome sent (ReplicationSession): READY. */
+    void replicationReady() {
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+            loginTimer = null;
+        }
+        login = null;
+        phase = Phase.READY;
+    }
+
     Pool pool() {
         return pool;
     }
@@ -455,9 +465,10 @@ public final class ClientConnection extends PooledClient {
             if (phase == Phase.CLOSED) {
                 return;
             }
-            if (serverSentFatal) {
+            if (serverSentFatal || ReplicationSession.wanted(startup)) {
                 channel.flush();
-                disconnect(null, null); // the server's FATAL was relayed: the client has its reason
+                // the server's FATAL was relayed (a replication client gets all its server said, as it came)
+                disconnect(null, null);
             } else {
                 disconnect("server conn crashed?", SqlState.CONNECTION_FAILURE);
             }
@@ -476,6 +487,10 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
+        if (ReplicationSession.wanted(startup)) {
+            server.close("replication client disconnected"); // its own server: never reset nor reused
+            return;
+        }
         // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
         server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
     }
@@ -496,6 +511,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** SHOW CLIENTS' replication column: none, logical or physical. */
+    public String replicationLabel() {
+        StartupRequest s = startup;
+        return s == null || s.replication() == null ? "none" : s.replication().mode().label();
     }
 
     /** Why the client keeps its server (SHOW CLIENTS' pinned, Pooler's own column): empty when it does not. */
