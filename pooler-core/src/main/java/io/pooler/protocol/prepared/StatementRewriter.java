@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * Protocol-level named prepared statements in transaction pooling (PgBouncer's
@@ -44,7 +45,8 @@ public final class StatementRewriter {
     public static final int MAX_CLIENT_STATEMENTS = 10_000;
 
     private final StatementRegistry registry;
-    private final int capacity;
+    /** max_prepared_statements as now configured (a reload applies to the next statement prepared). */
+    private final IntSupplier capacity;
     private final StatementCounters counters;
     private final Map<String, PreparedStatement> clientStatements = new HashMap<>();
     /** clientStatements.size(), for SHOW CLIENTS on another thread. */
@@ -57,6 +59,11 @@ public final class StatementRewriter {
 
     /** @param counters the pool's statistics (SHOW STATS' client_parse, server_parse and bind counts) */
     public StatementRewriter(StatementRegistry registry, int capacity, StatementCounters counters) {
+        this(registry, () -> capacity, counters);
+    }
+
+    /** @param capacity max_prepared_statements as configured at each use, so a reload applies to every client */
+    public StatementRewriter(StatementRegistry registry, IntSupplier capacity, StatementCounters counters) {
         this.registry = registry;
         this.capacity = capacity;
         this.counters = counters;
@@ -286,8 +293,7 @@ public final class StatementRewriter {
 
     private void prepareOnServer(PreparedStatement statement, Server server, Consumer<ByteBuf> send,
                                  PendingRequest.Kind kind) {
-        PreparedStatement evicted = server.statements().add(statement, capacity);
-        if (evicted != null) {
+        for (PreparedStatement evicted : server.statements().add(statement, capacity.getAsInt())) {
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.INJECTED_CLOSE, evicted));
             send.accept(evicted.closeMessage(server.alloc()));
         }

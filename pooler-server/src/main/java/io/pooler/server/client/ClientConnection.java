@@ -300,7 +300,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats()) : null;
+                ? new StatementRewriter(runtime.statementRegistry(),
+                        () -> runtime.config().config().settings().maxPreparedStatements(), pool.stats()) : null;
         this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
         this.queryTimer = new QueryTimer(pool.stats());
     }

@@ -83,29 +83,51 @@ class PreparedStatementParityTest {
         }
     }
 
-    /** As PgBouncer's test_evict_statement_cache: one server, max_prepared_statements = 2. */
+    /**
+     * As PgBouncer's test_evict_statement_cache: one server keeps at most max_prepared_statements, least
+     * recently used out first; a RELOAD applies to the clients already connected, at their next Parse.
+     */
     @Test
     void eachServerKeepsAtMostMaxPreparedStatements() throws Exception {
         pooler.set("max_prepared_statements", "2").start();
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, named())) {
-            for (int i = 0; i < 5; i++) {
-                try (PreparedStatement p = c.prepareStatement("SELECT " + i)) {
-                    assertEquals(i, single(p));
-                }
-            }
-            List<String> held = new ArrayList<>();
-            try (Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SELECT name FROM pg_prepared_statements ORDER BY prepare_time")) {
-                while (rs.next()) {
-                    held.add(rs.getString(1));
-                }
-            }
+            prepareAndRun(c, 0, 5);
+            List<String> held = serverStatements(c);
             assertEquals(2, held.size(), held.toString()); // the least recently used were closed on the server
             assertTrue(held.stream().allMatch(n -> n.startsWith("POOLER_")), held.toString());
-            try (PreparedStatement p = c.prepareStatement("SELECT 0")) {
-                assertEquals(0, single(p)); // prepared again on the server when used again
+            prepareAndRun(c, 0, 1); // prepared again on the server when used again
+
+            pooler.set("max_prepared_statements", "5");
+            assertEquals(java.util.Optional.empty(), pooler.reload());
+            prepareAndRun(c, 5, 10);
+            assertEquals(5, serverStatements(c).size());
+
+            pooler.set("max_prepared_statements", "2");
+            assertEquals(java.util.Optional.empty(), pooler.reload());
+            assertEquals(5, serverStatements(c).size()); // nothing is closed until the next Parse
+            prepareAndRun(c, 10, 11);
+            assertEquals(2, serverStatements(c).size());
+        }
+    }
+
+    private static void prepareAndRun(Connection c, int from, int to) throws SQLException {
+        for (int i = from; i < to; i++) {
+            try (PreparedStatement p = c.prepareStatement("SELECT " + i)) {
+                assertEquals(i, single(p));
             }
         }
+    }
+
+    /** The statements of the client's server session (a plain Statement is unnamed, so not one of them). */
+    private static List<String> serverStatements(Connection c) throws SQLException {
+        List<String> held = new ArrayList<>();
+        try (Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT name FROM pg_prepared_statements ORDER BY prepare_time")) {
+            while (rs.next()) {
+                held.add(rs.getString(1));
+            }
+        }
+        return held;
     }
 
     /** PostgreSQL refuses a Parse under a name in use; through the pooler too, and the batch fails up to Sync. */
