@@ -19,9 +19,12 @@ import io.netty.util.ReferenceCountUtil;
  */
 final class ByteRelay extends ChannelInboundHandlerAdapter {
     private final Channel peer;
+    /** The client's side tells its connection handler a read ended, which is how client_idle_timeout sees activity. */
+    private final boolean passReadComplete;
 
-    ByteRelay(Channel peer) {
+    ByteRelay(Channel peer, boolean passReadComplete) {
         this.peer = peer;
+        this.passReadComplete = passReadComplete;
     }
 
     /** Ownership: the buffer goes to the peer's write, which releases it, or is released here. */
@@ -39,6 +42,9 @@ final class ByteRelay extends ChannelInboundHandlerAdapter {
         peer.flush();
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
+        }
+        if (passReadComplete) {
+            ctx.fireChannelReadComplete();
         }
     }
 

@@ -43,6 +43,8 @@ final class ReplicationSession implements DedicatedServerOwner {
     private static final Logger log = LoggerFactory.getLogger(ReplicationSession.class);
     /** How often a client waiting for room in the pool tries again. */
     private static final long RETRY_MILLIS = 100;
+    /** How often a linked server is checked for RECONNECT's close-needed mark (PgBouncer's janitor: 1/3 s). */
+    private static final long CLOSE_NEEDED_CHECK_MILLIS = 333;
 
     private final PoolerRuntime runtime;
     private final ClientConnection client;
@@ -52,6 +54,8 @@ final class ReplicationSession implements DedicatedServerOwner {
     /** The server being opened for the client, until it is linked; then the client's own link says it. */
     private ServerConnection pending;
     private ScheduledFuture<?> retry;
+    /** Closes the linked server when the pool marks it close-needed; while linked. */
+    private ScheduledFuture<?> watch;
 
     private ReplicationSession(PoolerRuntime runtime, ClientConnection client, StartupRequest startup) {
         this.runtime = runtime;
@@ -131,6 +135,21 @@ final class ReplicationSession implements DedicatedServerOwner {
         sendWelcome(server);
         relayBytes(server);
         client.replicationReady();
+        watchForCloseNeeded(server);
+    }
+
+    /**
+     * RECONNECT, a reload that changes the database, a DNS change: the pool marks its servers close-needed
+     * and closes them when they are released, which this one never is. As PgBouncer's janitor does for
+     * replication servers, it is closed at once (its client with it).
+     */
+    private void watchForCloseNeeded(ServerConnection server) {
+        watch = channel.eventLoop().scheduleAtFixedRate(() -> {
+            if (server.closeNeeded()) {
+                server.close("database configuration changed");
+                watch.cancel(false);
+            }
+        }, CLOSE_NEEDED_CHECK_MILLIS, CLOSE_NEEDED_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -169,9 +188,9 @@ final class ReplicationSession implements DedicatedServerOwner {
     private void relayBytes(ServerConnection server) {
         Channel serverChannel = server.channel();
         ChannelPipeline sp = serverChannel.pipeline();
-        sp.addAfter(sp.context(PgFrameDecoder.class).name(), "replication-relay", new ByteRelay(channel));
+        sp.addAfter(sp.context(PgFrameDecoder.class).name(), "replication-relay", new ByteRelay(channel, false));
         ChannelPipeline cp = channel.pipeline();
-        cp.addAfter(EarlyMessages.NAME, "replication-relay", new ByteRelay(serverChannel));
+        cp.addAfter(EarlyMessages.NAME, "replication-relay", new ByteRelay(serverChannel, true));
         cp.remove(EarlyMessages.NAME);
         cp.remove(PgFrameDecoder.class);
         sp.remove(PgFrameDecoder.class);
@@ -183,6 +202,9 @@ final class ReplicationSession implements DedicatedServerOwner {
     private void clientClosed() {
         if (retry != null) {
             retry.cancel(false);
+        }
+        if (watch != null) {
+            watch.cancel(false);
         }
         if (pending != null) {
             pending.close("replication client disconnected");

@@ -316,6 +316,21 @@ class ReplicationTest {
         }
     }
 
+    /** As PgBouncer's janitor: a replication server marked close-needed (RECONNECT) closes at once, its client too. */
+    @Test
+    void reconnectClosesReplicationConnections() throws Exception {
+        pooler.start();
+        try (Connection repl = replicationConnection("database"); Statement r = repl.createStatement()) {
+            r.execute("IDENTIFY_SYSTEM");
+            int pid = walsenderPids().get(0);
+            try (Connection admin = admin(); Statement a = admin.createStatement()) {
+                a.execute("RECONNECT");
+            }
+            Await.until(DEADLINE, quietly(() -> !walsenderPids().contains(pid)), "walsender closed by RECONNECT");
+            assertThrows(SQLException.class, () -> r.execute("IDENTIFY_SYSTEM"));
+        }
+    }
+
     @Test
     void invalidReplicationValueIsRefusedAsPostgresRefusesIt() throws Exception {
         pooler.start();
