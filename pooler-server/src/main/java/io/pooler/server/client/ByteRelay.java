@@ -1,9 +1,12 @@
 package io.pooler.server.client;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
+
+import java.util.function.LongConsumer;
 
 /**
  * One direction of a replication connection once it is logged in: whatever its channel reads is written
@@ -21,16 +24,23 @@ final class ByteRelay extends ChannelInboundHandlerAdapter {
     private final Channel peer;
     /** The client's side tells its connection handler a read ended, which is how client_idle_timeout sees activity. */
     private final boolean passReadComplete;
+    /** SHOW STATS' bytes received (client to server) or sent (server to client), per read burst. */
+    private final LongConsumer bytesCounter;
+    private long burstBytes;
 
-    ByteRelay(Channel peer, boolean passReadComplete) {
+    ByteRelay(Channel peer, boolean passReadComplete, LongConsumer bytesCounter) {
         this.peer = peer;
         this.passReadComplete = passReadComplete;
+        this.bytesCounter = bytesCounter;
     }
 
     /** Ownership: the buffer goes to the peer's write, which releases it, or is released here. */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (peer.isActive()) {
+            if (msg instanceof ByteBuf buf) {
+                burstBytes += buf.readableBytes();
+            }
             peer.write(msg, peer.voidPromise());
         } else {
             ReferenceCountUtil.release(msg);
@@ -40,6 +50,10 @@ final class ByteRelay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         peer.flush();
+        if (burstBytes > 0) {
+            bytesCounter.accept(burstBytes);
+            burstBytes = 0;
+        }
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
         }

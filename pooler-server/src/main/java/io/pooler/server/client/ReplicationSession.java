@@ -188,9 +188,11 @@ final class ReplicationSession implements DedicatedServerOwner {
     private void relayBytes(ServerConnection server) {
         Channel serverChannel = server.channel();
         ChannelPipeline sp = serverChannel.pipeline();
-        sp.addAfter(sp.context(PgFrameDecoder.class).name(), "replication-relay", new ByteRelay(channel, false));
+        sp.addAfter(sp.context(PgFrameDecoder.class).name(), "replication-relay",
+                new ByteRelay(channel, false, server.pool().stats()::sent));
         ChannelPipeline cp = channel.pipeline();
-        cp.addAfter(EarlyMessages.NAME, "replication-relay", new ByteRelay(serverChannel, true));
+        cp.addAfter(EarlyMessages.NAME, "replication-relay",
+                new ByteRelay(serverChannel, true, server.pool().stats()::received));
         cp.remove(EarlyMessages.NAME);
         cp.remove(PgFrameDecoder.class);
         sp.remove(PgFrameDecoder.class);

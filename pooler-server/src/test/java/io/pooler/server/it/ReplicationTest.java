@@ -137,6 +137,7 @@ class ReplicationTest {
             }
             s.execute("INSERT INTO repl_physical SELECT generate_series(1, 1000)");
         }
+        long sentBefore = totalSent();
         try (Connection repl = replicationConnection("true")) {
             PGReplicationStream stream = repl.unwrap(PGConnection.class).getReplicationAPI().replicationStream()
                     .physical().withStartPosition(LogSequenceNumber.valueOf(lsn)).start();
@@ -151,6 +152,9 @@ class ReplicationTest {
                 }
             }
             assertTrue(bytes >= 8192, "WAL bytes streamed: " + bytes);
+            long streamed = bytes;
+            // SHOW STATS counts the relayed bytes, as PgBouncer counts them
+            Await.until(DEADLINE, quietly(() -> totalSent() - sentBefore >= streamed), "total_sent counts the stream");
             try (Connection admin = admin()) {
                 assertEquals("physical", rows(admin, "SHOW SERVERS").stream()
                         .filter(r -> r.get("user").equals(REPL_USER)).findFirst().orElseThrow().get("replication"));
@@ -360,6 +364,13 @@ class ReplicationTest {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(p, "9.4");
         PGProperty.PREFER_QUERY_MODE.set(p, "simple");
         return p;
+    }
+
+    private long totalSent() throws SQLException {
+        try (Connection admin = admin()) {
+            return rows(admin, "SHOW STATS").stream().filter(r -> r.get("database").equals(DB))
+                    .mapToLong(r -> Long.parseLong(r.get("total_sent"))).sum();
+        }
     }
 
     private List<Integer> walsenderPids() throws SQLException {
