@@ -271,9 +271,21 @@ public final class PoolShard {
         return launchWithSlot();
     }
 
-    /** The server {@link #launchDedicated} opened for {@code client} logged in: the two are linked for good. */
-    public void dedicatedServerReady(PooledClient client, PooledServer server) {
+    /**
+     * The server {@link #launchDedicated} opened for {@code client} logged in: the two are linked for good.
+     * As any first login of the pool, its parameters become what the pool's new clients are told (the
+     * clients logging in meanwhile waited for it: the pool had a server, so none was launched for them).
+     */
+    public void dedicatedServerReady(PooledClient client, PooledServer server, Map<String, String> parameters) {
         checkLoop();
+        if (pool.loginSucceeded(parameters)) {
+            welcomeLoginClients();
+            for (PoolShard other : pool.shards()) {
+                if (other != this) {
+                    other.post(other::welcomeLoginClients);
+                }
+            }
+        }
         link(client, server);
     }
 

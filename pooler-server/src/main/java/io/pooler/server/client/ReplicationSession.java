@@ -131,7 +131,7 @@ final class ReplicationSession implements DedicatedServerOwner {
             server.close("replication client disconnected");
             return;
         }
-        server.pool().shard(server.eventLoop()).dedicatedServerReady(client, server);
+        server.pool().shard(server.eventLoop()).dedicatedServerReady(client, server, Map.copyOf(server.parameters()));
         sendWelcome(server);
         relayBytes(server);
         client.replicationReady();

@@ -303,6 +303,21 @@ class ReplicationTest {
         }
     }
 
+    /** A pool whose first server is a replication one still lets ordinary clients log in (they need its parameters). */
+    @Test
+    void ordinaryClientsLogInToAPoolOpenedByAReplicationClient() throws Exception {
+        pooler.start();
+        try (Connection repl = replicationConnection("database"); Statement r = repl.createStatement()) {
+            r.execute("IDENTIFY_SYSTEM");
+            try (Connection normal = pooler.connect(DB, REPL_USER, REPL_PASSWORD); Statement s = normal.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT current_user")) {
+                assertTrue(rs.next());
+                assertEquals(REPL_USER, rs.getString(1));
+            }
+            r.execute("IDENTIFY_SYSTEM"); // still its own server
+        }
+    }
+
     /** As PgBouncer: PostgreSQL's refusal reaches the replication client alone; the pool keeps serving. */
     @Test
     void refusedReplicationLoginFailsOnlyThatClient() throws Exception {
