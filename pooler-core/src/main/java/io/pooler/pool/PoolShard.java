@@ -236,6 +236,59 @@ public final class PoolShard {
         }
     }
 
+    // ---- replication clients (PgBouncer 1.23+): a server of their own ----
+
+    /**
+     * Launches a server for {@code client} alone (a replication connection): it counts in pool_size,
+     * max_db_connections and max_user_connections as any server of the pool, and the client is cl_active
+     * meanwhile. When pool_size is used up, an idle server of the pool is closed to make room, as
+     * PgBouncer's launch_new_connection evicts for a replication client. Null when there is no room
+     * (or the pool is paused): the caller tries again later. The caller links the two with
+     * {@link #dedicatedServerReady} once the server has logged in; it is never idle and never reused.
+     */
+    public PooledServer launchDedicated(PooledClient client) {
+        checkLoop();
+        client.shard = this;
+        if (client.state != ClientState.ACTIVE) {
+            moveClient(client, activeClients, ClientState.ACTIVE);
+        }
+        if (pool.isPaused()) {
+            return null;
+        }
+        int allowed = pool.settings().poolSize();
+        if (!pool.tryTakeServerSlot(allowed)) {
+            PooledServer victim = longestIdle();
+            if (victim == null) {
+                pool.closeOneIdleServer(new AtomicBoolean()); // one on another loop, for the next try
+                return null;
+            }
+            dropServer(victim);
+            victim.close("evicted for a replication connection");
+            if (!pool.tryTakeServerSlot(allowed)) {
+                return null;
+            }
+        }
+        return launchWithSlot();
+    }
+
+    /**
+     * The server {@link #launchDedicated} opened for {@code client} logged in: the two are linked for good.
+     * As any first login of the pool, its parameters become what the pool's new clients are told (the
+     * clients logging in meanwhile waited for it: the pool had a server, so none was launched for them).
+     */
+    public void dedicatedServerReady(PooledClient client, PooledServer server, Map<String, String> parameters) {
+        checkLoop();
+        if (pool.loginSucceeded(parameters)) {
+            welcomeLoginClients();
+            for (PoolShard other : pool.shards()) {
+                if (other != this) {
+                    other.post(other::welcomeLoginClients);
+                }
+            }
+        }
+        link(client, server);
+    }
+
     // ---- across shards ----
 
     /** Another shard's clients wait for a slot of the pool: give up an idle server now, or remember it. */

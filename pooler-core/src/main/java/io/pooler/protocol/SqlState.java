@@ -10,6 +10,7 @@ public final class SqlState {
     public static final String TOO_MANY_CONNECTIONS = "53300";
     public static final String INVALID_CATALOG_NAME = "3D000";
     public static final String FEATURE_NOT_SUPPORTED = "0A000";
+    public static final String INVALID_PARAMETER_VALUE = "22023";
     public static final String ADMIN_SHUTDOWN = "57P01";
     public static final String QUERY_CANCELED = "57014";
     public static final String INSUFFICIENT_PRIVILEGE = "42501";

@@ -131,10 +131,9 @@ final class BackendRelay {
     /** Transaction pooling with named statements: the pooler's own answers go in their place. */
     private void relayTracked(ClientConnection client, byte type, ByteBuf frame) {
         Channel peer = client.channel();
-        if (tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f))) {
-            toClient.add(peer, frame);
-        } else {
-            frame.release();
+        ByteBuf relayed = tracker.onServerFrame(frame, server.alloc(), f -> toClient.add(peer, f));
+        if (relayed != null) {
+            toClient.add(peer, relayed);
         }
         tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
     }

@@ -79,6 +79,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
+    /** Set when this server is one client's own (a replication connection), never the pool's to share. */
+    private volatile DedicatedServerOwner owner;
 
     // ---- stats and SHOW SERVERS ----
     private final long connectedAtMillis = System.currentTimeMillis();
@@ -187,6 +189,21 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     // ---- connecting and logging in (the exchange itself is ServerLogin's) ----
 
+    /** Opens this server for {@code owner} alone (see {@link DedicatedServerOwner}); before it connects. */
+    public void dedicateTo(DedicatedServerOwner owner) {
+        this.owner = owner;
+    }
+
+    DedicatedServerOwner owner() {
+        return owner;
+    }
+
+    /** SHOW SERVERS' replication column. */
+    public String replicationLabel() {
+        DedicatedServerOwner o = owner;
+        return o == null ? "none" : o.replicationLabel();
+    }
+
     @Override
     protected void connect() {
         dial = connector.open(this, loop, new ServerHandler(this));
@@ -228,6 +245,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
         } else {
             log.debug("{} login done", this);
         }
+        if (owner != null) {
+            owner.serverLoggedIn(this);
+            return;
+        }
         pool().serverLoggedIn(this, Map.copyOf(parameters));
     }
 
@@ -241,7 +262,11 @@ public final class ServerConnection extends PooledServer implements StatementRew
         }
         log.warn("{} login failed: {}", this, error.message());
         pool().stats().errors().count(ErrorKind.SERVER_CONNECTION);
-        pool().serverLoginFailed(this, error);
+        if (owner != null) {
+            owner.serverLoginFailed(this, error); // its client's failure alone, not the pool's
+        } else {
+            pool().serverLoginFailed(this, error);
+        }
         if (channel != null) {
             channel.close();
         }

@@ -60,7 +60,9 @@ final class ServerLogin {
         if (server.isClosed() || !ctx.channel().isActive()) {
             return;
         }
-        ctx.writeAndFlush(FrontendMessages.startupMessage(ctx.alloc(), target.startupParameters()));
+        DedicatedServerOwner owner = server.owner();
+        ctx.writeAndFlush(FrontendMessages.startupMessage(ctx.alloc(),
+                owner == null ? target.startupParameters() : owner.startupParameters(target.startupParameters())));
     }
 
     /** One checked message of the login; the caller releases it. */

@@ -300,7 +300,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats()) : null;
+                ? new StatementRewriter(runtime.statementRegistry(),
+                        () -> runtime.config().config().settings().maxPreparedStatements(), pool.stats()) : null;
         this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
         this.queryTimer = new QueryTimer(pool.stats());
     }
@@ -350,6 +351,16 @@ public final class ClientConnection extends PooledClient {
             channel.config().setAutoRead(true);
             relay.requestServerIfPending();
         }
+    }
+
+    /** A replication client's own server is linked and its welcome sent (ReplicationSession): READY. */
+    void replicationReady() {
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+            loginTimer = null;
+        }
+        login = null;
+        phase = Phase.READY;
     }
 
     Pool pool() {
@@ -455,9 +466,10 @@ public final class ClientConnection extends PooledClient {
             if (phase == Phase.CLOSED) {
                 return;
             }
-            if (serverSentFatal) {
+            if (serverSentFatal || ReplicationSession.wanted(startup)) {
                 channel.flush();
-                disconnect(null, null); // the server's FATAL was relayed: the client has its reason
+                // the server's FATAL was relayed (a replication client gets all its server said, as it came)
+                disconnect(null, null);
             } else {
                 disconnect("server conn crashed?", SqlState.CONNECTION_FAILURE);
             }
@@ -476,6 +488,10 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
+        if (ReplicationSession.wanted(startup)) {
+            server.close("replication client disconnected"); // its own server: never reset nor reused
+            return;
+        }
         // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
         server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
     }
@@ -496,6 +512,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** SHOW CLIENTS' replication column: none, logical or physical. */
+    public String replicationLabel() {
+        StartupRequest s = startup;
+        return s == null || s.replication() == null ? "none" : s.replication().mode().label();
     }
 
     /** Why the client keeps its server (SHOW CLIENTS' pinned, Pooler's own column): empty when it does not. */

@@ -131,7 +131,8 @@ final class ClientLogin {
      */
     private AuthType hbaAuthType(RuntimeConfig rc) {
         HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), TlsChannels.hasTls(channel),
-                startup.database(), startup.user());
+                startup.database(), startup.user(),
+                startup.replication() != null && startup.replication().mode() == ReplicationMode.PHYSICAL);
         if (decision.refusal() != null) {
             client.fail(decision.refusal());
             return null;
@@ -279,6 +280,10 @@ final class ClientLogin {
         decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(), client.relay().streamPolicy(),
                 FrontendMessageCheck::maxLength);
         if (!takeClientLimitSlots()) {
+            return;
+        }
+        if (ReplicationSession.wanted(startup)) {
+            ReplicationSession.start(runtime, client, startup); // a server of its own, not the pool's
             return;
         }
         client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters

@@ -19,10 +19,28 @@ import java.util.Set;
  * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists. The
  * parameters are interned: clients that send the same values share one immutable map.
  */
-record StartupRequest(String user, String database, Map<String, String> parameters) {
+record StartupRequest(String user, String database, Map<String, String> parameters, Replication replication) {
+
+    /**
+     * The startup's {@code replication} parameter, as PgBouncer 1.23+ reads it: {@code database} is a
+     * logical replication connection, a true boolean a physical one. The {@code options} of a replication
+     * client are passed to PostgreSQL as they are (its server is its own), e.g. the
+     * {@code -c extra_float_digits=3} a subscription sends.
+     */
+    record Replication(ReplicationMode mode, String options) {
+    }
 
     static StartupRequest from(StartupPacket packet, TrackedParameters tracked, Set<String> ignored, ParameterMaps maps) {
         Map<String, String> raw = packet.parameters();
+        Replication replication = null;
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (e.getKey().equals("replication")) {
+                ReplicationMode mode = ReplicationMode.parse(e.getValue());
+                if (mode != ReplicationMode.NONE) {
+                    replication = new Replication(mode, raw.get("options"));
+                }
+            }
+        }
         String user = raw.get("user");
         if (user == null || user.isEmpty()) {
             throw new ProtocolException(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet");
@@ -38,17 +56,19 @@ record StartupRequest(String user, String database, Map<String, String> paramete
             if (lower.equals("user") || lower.equals("database")) {
                 continue;
             }
-            if (lower.equals("options")) {
+            if (lower.equals("options") && replication != null && name.equals("options")) {
+                continue; // passed on unread, in Replication
+            } else if (lower.equals("options")) {
                 readOptions(e.getValue(), tracked, ignored, values);
-            } else if (lower.equals("replication")) {
-                throw new ProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported");
+            } else if (name.equals("replication")) {
+                continue; // read above
             } else if (tracked.isTracked(name)) {
                 values.put(tracked.canonicalName(name), e.getValue());
             } else if (!ignored.contains(lower) && !lower.startsWith("_pq_.")) {
                 throw new ProtocolException("unsupported startup parameter: " + name);
             }
         }
-        return new StartupRequest(user, database, maps.intern(values));
+        return new StartupRequest(user, database, maps.intern(values), replication);
     }
 
     private static final String ONLY_C_OPTIONS =
