@@ -48,6 +48,7 @@ public final class Pool {
     /** Servers launched since start, and of those slots given across loops (each costs a server login). */
     private final LongAdder serversLaunched = new LongAdder();
     private final LongAdder slotsDonated = new LongAdder();
+    private final LongAdder serversMoved = new LongAdder();
 
     private volatile PoolSettings settings;
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
@@ -148,8 +149,17 @@ public final class Pool {
         server.shard.serverNeedsReset(server);
     }
 
+    /**
+     * The server's connection is closed. NOTE: reported on the loop the channel was last on, which for
+     * a server closed while moving between loops may not yet be its new shard's: posted there then.
+     */
     public void serverClosed(PooledServer server) {
-        server.shard.serverClosed(server);
+        PoolShard shard = server.shard;
+        if (shard.loop().inEventLoop()) {
+            shard.serverClosed(server);
+        } else {
+            shard.post(() -> shard.serverClosed(server));
+        }
     }
 
     /** A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop. */
@@ -335,8 +345,17 @@ public final class Pool {
         return slotsDonated.sum();
     }
 
+    /** Idle servers a shard handed to another shard's waiting clients by moving their connection. */
+    public long serversMoved() {
+        return serversMoved.sum();
+    }
+
     void launched() {
         serversLaunched.increment();
+    }
+
+    void moved() {
+        serversMoved.increment();
     }
 
     void donated() {
