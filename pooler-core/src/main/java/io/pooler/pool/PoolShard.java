@@ -233,6 +233,7 @@ public final class PoolShard {
     /** The server's connection is closed, for whatever reason. */
     public void serverClosed(PooledServer server) {
         checkLoop();
+        endMove(server); // closed on its way from another loop
         unlink(server);
         boolean freed = dropServer(server);
         releaseLimitSlots(server);
@@ -405,8 +406,9 @@ public final class PoolShard {
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!waitingClients.isEmpty()) {
-            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS) {
-                withdrawRequest();
+            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
+                    && outstandingRequest.claim()) {
+                outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
             }
             PooledServer check = usedServers.first();
             if (check != null) {
@@ -517,6 +519,9 @@ public final class PoolShard {
         if (pool.recentLoginFailure() != null) {
             return false; // server_login_retry: the janitor tries again later
         }
+        if (outstandingRequest != null && !outstandingRequest.isLive()) {
+            return false; // a shard took our request: its server (or slot) is on its way here
+        }
         if (otherShardHasIdle()) {
             requestDonation(); // a server moved here instead of one more login (and backend)
             return false;
@@ -598,6 +603,16 @@ public final class PoolShard {
         return server;
     }
 
+    private void endMove(PooledServer server) {
+        if (server.moving) {
+            server.moving = false;
+            pool.moveEnded();
+            if (outstandingRequest != null && !outstandingRequest.isLive()) {
+                outstandingRequest = null; // it was ours, and it closed on the way: ask again
+            }
+        }
+    }
+
     private void releaseLimitSlots(PooledServer server) {
         if (server.holdsLimitSlots) {
             server.holdsLimitSlots = false;
@@ -675,7 +690,8 @@ public final class PoolShard {
      */
     private void donate(PooledServer server, DonationRequest request) {
         if (server.canMove()) {
-            pool.moved();
+            pool.moveStarted();
+            server.moving = true;
             boolean checkDue = server.state == ServerState.USED;
             unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
             server.state = ServerState.IDLE;
@@ -695,6 +711,7 @@ public final class PoolShard {
     /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
     private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
         checkLoop();
+        endMove(server);
         if (outstandingRequest == request) {
             outstandingRequest = null;
         }
