@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -33,6 +34,8 @@ import java.util.function.LongSupplier;
  * snapshots) may come from any thread and run as one task on each shard's loop.
  */
 public final class Pool {
+    /** Reads of the shards in a row that a server moving between loops can spoil (then the last one stands). */
+    private static final int SNAPSHOT_ATTEMPTS = 5;
     /** How long a blocking {@link #snapshot()} waits for the loops before giving up. */
     private static final long SNAPSHOT_TIMEOUT_SECONDS = 10;
 
@@ -48,6 +51,9 @@ public final class Pool {
     /** Servers launched since start, and of those slots given across loops (each costs a server login). */
     private final LongAdder serversLaunched = new LongAdder();
     private final LongAdder slotsDonated = new LongAdder();
+    private final LongAdder serversMoved = new LongAdder();
+    private final AtomicLong movesStarted = new AtomicLong();
+    private final AtomicLong movesEnded = new AtomicLong();
 
     private volatile PoolSettings settings;
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
@@ -148,8 +154,17 @@ public final class Pool {
         server.shard.serverNeedsReset(server);
     }
 
+    /**
+     * The server's connection is closed. NOTE: reported on the loop the channel was last on, which for
+     * a server closed while moving between loops may not yet be its new shard's: posted there then.
+     */
     public void serverClosed(PooledServer server) {
-        server.shard.serverClosed(server);
+        PoolShard shard = server.shard;
+        if (shard.loop().inEventLoop()) {
+            shard.serverClosed(server);
+        } else {
+            shard.post(() -> shard.serverClosed(server));
+        }
     }
 
     /** A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop. */
@@ -263,7 +278,24 @@ public final class Pool {
 
     /** The pool's counts (SHOW POOLS): the shards' summed, maxwait the oldest waiting client of all. */
     public CompletableFuture<PoolSnapshot> snapshotAsync() {
-        return collect(PoolShard::snapshot).thenApply(parts -> PoolSnapshot.sum(key, parts));
+        return snapshotAsync(SNAPSHOT_ATTEMPTS);
+    }
+
+    /**
+     * NOTE: each shard is read on its own loop at its own moment, so a server that moved from one loop
+     * to another in between would be counted twice or not at all. Servers only change loops by moving,
+     * so the read is consistent when no move started or ended while it ran; otherwise it is read again.
+     * A server on its way between loops is idle, and counted as such.
+     */
+    private CompletableFuture<PoolSnapshot> snapshotAsync(int attempts) {
+        long started = movesStarted.get();
+        long ended = movesEnded.get();
+        return collect(PoolShard::snapshot).thenCompose(parts -> {
+            if (attempts > 1 && (movesStarted.get() != started || movesEnded.get() != ended)) {
+                return snapshotAsync(attempts - 1);
+            }
+            return CompletableFuture.completedFuture(PoolSnapshot.sum(key, parts, (int) (started - ended)));
+        });
     }
 
     /**
@@ -335,8 +367,24 @@ public final class Pool {
         return slotsDonated.sum();
     }
 
+    /** Idle servers a shard handed to another shard's waiting clients by moving their connection. */
+    public long serversMoved() {
+        return serversMoved.sum();
+    }
+
     void launched() {
         serversLaunched.increment();
+    }
+
+    /** A server leaves its shard to move to another loop; see {@link #snapshotAsync(int)}. */
+    void moveStarted() {
+        serversMoved.increment();
+        movesStarted.incrementAndGet();
+    }
+
+    /** The moving server arrived in its new shard, or closed on the way. */
+    void moveEnded() {
+        movesEnded.incrementAndGet();
     }
 
     void donated() {

@@ -22,13 +22,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
  * parameters, the last login failure and PAUSE, all atomic or immutable.
  *
- * <p>Across loops: a shard whose clients wait while the pool-wide count is full posts a
- * {@link DonationRequest} to the other shards. A shard gives up a server for it (closes it, which
- * frees a slot, and tells the needy shard to launch one) when that moves the shards towards balance:
- * it has no waiter and more servers than the needy shard now has, or it has waiters and at least two
- * more; or when one of its servers has been idle for {@link #DONATE_IDLE_AFTER_NANOS}. Otherwise it
- * remembers the request and looks again when it releases a server and at each janitor round. The
- * counts compared are current ({@link #publishedServers()}), never those of when the request was made.
+ * <p>Across loops: a shard whose clients wait with no idle server posts a {@link DonationRequest} to
+ * the other shards, when the pool-wide count is full or when another shard has an idle server (a
+ * server moved costs two epoll registrations; a server launched costs a login and a PostgreSQL
+ * backend, and the pool would grow to the sum of the loops' peaks instead of the pool's peak).
+ * A shard with no waiter of its own gives its idle server at once: it moves the connection to the
+ * needy shard's loop ({@link PooledServer#moveTo}). A shard with waiters gives one up only when it
+ * holds at least two servers more than the needy one, so two busy shards do not pass a server back
+ * and forth. Otherwise it remembers the request and looks again when it releases a server and at
+ * each janitor round. A server that cannot move is given by closing it, which frees a slot the needy
+ * shard launches into; that costs a login, so it is done only towards balance or for a server idle
+ * {@link #DONATE_IDLE_AFTER_NANOS}. The counts compared are current ({@link #publishedServers()}),
+ * never those of when the request was made.
  */
 public final class PoolShard {
     /** An unanswered request is withdrawn and posted afresh after this long (its figures are stale). */
@@ -64,6 +69,8 @@ public final class PoolShard {
     private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
     /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
     private volatile int publishedServers;
+    /** Idle servers (sv_idle and sv_used) as of the last change, for the other shards' launch decisions. */
+    private volatile int publishedIdle;
 
     private enum LimitHit { NONE, DATABASE, USER }
 
@@ -198,7 +205,7 @@ public final class PoolShard {
             return;
         }
         PooledClient next = waitingClients.first();
-        DonationRequest request = claimDueRequest(next);
+        DonationRequest request = claimDueRequest(next, server);
         if (request != null) {
             donate(server, request);
             return;
@@ -226,6 +233,7 @@ public final class PoolShard {
     /** The server's connection is closed, for whatever reason. */
     public void serverClosed(PooledServer server) {
         checkLoop();
+        endMove(server); // closed on its way from another loop
         unlink(server);
         boolean freed = dropServer(server);
         releaseLimitSlots(server);
@@ -299,7 +307,7 @@ public final class PoolShard {
         }
         if (waitingClients.isEmpty()) {
             PooledServer victim = longestIdle();
-            if (victim != null && (totalServers() > request.needy().publishedServers()
+            if (victim != null && (victim.canMove() || totalServers() > request.needy().publishedServers()
                     || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
                 if (request.claim()) {
                     donate(victim, request);
@@ -451,8 +459,9 @@ public final class PoolShard {
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!waitingClients.isEmpty()) {
-            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS) {
-                withdrawRequest();
+            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
+                    && outstandingRequest.claim()) {
+                outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
             }
             PooledServer check = usedServers.first();
             if (check != null) {
@@ -563,11 +572,30 @@ public final class PoolShard {
         if (pool.recentLoginFailure() != null) {
             return false; // server_login_retry: the janitor tries again later
         }
+        if (outstandingRequest != null && !outstandingRequest.isLive()) {
+            return false; // a shard took our request: its server (or slot) is on its way here
+        }
+        if (otherShardHasIdle()) {
+            requestDonation(); // a server moved here instead of one more login (and backend)
+            return false;
+        }
         if (!pool.tryTakeServerSlot(allowedServers())) {
             requestDonation();
             return false;
         }
         return launchWithSlot() != null;
+    }
+
+    private boolean otherShardHasIdle() {
+        if (!pool.serverFactory().serversCanMove()) {
+            return false;
+        }
+        for (PoolShard other : pool.shards()) {
+            if (other != this && other.publishedIdle > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout. */
@@ -628,6 +656,16 @@ public final class PoolShard {
         return server;
     }
 
+    private void endMove(PooledServer server) {
+        if (server.moving) {
+            server.moving = false;
+            pool.moveEnded();
+            if (outstandingRequest != null && !outstandingRequest.isLive()) {
+                outstandingRequest = null; // it was ours, and it closed on the way: ask again
+            }
+        }
+    }
+
     private void releaseLimitSlots(PooledServer server) {
         if (server.holdsLimitSlots) {
             server.holdsLimitSlots = false;
@@ -679,7 +717,7 @@ public final class PoolShard {
      * had, so a busy shard cannot starve another, and two busy shards do not pass a slot back and forth
      * (each pass costs a server login).
      */
-    private DonationRequest claimDueRequest(PooledClient localOldest) {
+    private DonationRequest claimDueRequest(PooledClient localOldest, PooledServer server) {
         for (Iterator<DonationRequest> it = pendingRequests.iterator(); it.hasNext(); ) {
             DonationRequest request = it.next();
             if (!request.isLive()) {
@@ -687,7 +725,7 @@ public final class PoolShard {
                 continue;
             }
             int needy = request.needy().publishedServers();
-            boolean due = localOldest == null ? totalServers() > needy : totalServers() > needy + 1;
+            boolean due = localOldest == null ? server.canMove() || totalServers() > needy : totalServers() > needy + 1;
             if (!due) {
                 return null;
             }
@@ -699,12 +737,46 @@ public final class PoolShard {
         return null;
     }
 
-    /** Closes {@code server} to give its slot to the needy shard, which then launches one on its own loop. */
+    /**
+     * Gives {@code server} to the needy shard: moved to its loop when it can move, otherwise closed to
+     * free its slot, which the needy shard then launches into on its own loop.
+     */
     private void donate(PooledServer server, DonationRequest request) {
+        if (server.canMove()) {
+            pool.moveStarted();
+            server.moving = true;
+            boolean checkDue = server.state == ServerState.USED;
+            unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
+            server.state = ServerState.IDLE;
+            publishedServers = totalServers();
+            publishIdle();
+            PoolShard needy = request.needy();
+            server.shard = needy;
+            server.moveTo(needy.loop, () -> needy.adopt(server, request, checkDue));
+            return;
+        }
+        pool.donated();
         dropServer(server);
         server.close("slot given to clients on another event loop");
-        pool.donated();
         tellNeedy(request);
+    }
+
+    /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
+    private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
+        checkLoop();
+        endMove(server);
+        if (outstandingRequest == request) {
+            outstandingRequest = null;
+        }
+        if (checkDue && !waitingClients.isEmpty()) {
+            moveServer(server, testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
+            publishedServers = totalServers();
+            server.runCheckQuery();
+            return;
+        }
+        moveServer(server, idleServers, ServerState.IDLE);
+        publishedServers = totalServers();
+        releaseServer(server, false);
     }
 
     private void tellNeedy(DonationRequest request) {
@@ -812,6 +884,15 @@ public final class PoolShard {
             to.addLast(server);
         }
         server.state = state;
+        publishIdle();
+    }
+
+    /** NOTE: written only when it changes: a volatile write on every link would cost every transaction. */
+    private void publishIdle() {
+        int idle = idleServers.size() + usedServers.size();
+        if (idle != publishedIdle) {
+            publishedIdle = idle;
+        }
     }
 
     /** The server leaves the shard's lists for good; true when that gave a slot of the pool's size back. */
@@ -819,6 +900,7 @@ public final class PoolShard {
         unlist(server);
         server.state = ServerState.CLOSED;
         publishedServers = totalServers();
+        publishIdle();
         if (server.holdsPoolSlot) {
             server.holdsPoolSlot = false;
             pool.releaseServerSlot();

@@ -47,6 +47,12 @@ public final class BackendConnector implements ServerFactory {
                 () -> runtime.config().config().settings(), this::addressGone);
     }
 
+    /** Idle server connections move between event loops (ServerConnection.moveTo). */
+    @Override
+    public boolean serversCanMove() {
+        return true;
+    }
+
     @Override
     public PooledServer newServer(Pool pool, EventLoop loop) {
         RuntimeConfig rc = runtime.config();

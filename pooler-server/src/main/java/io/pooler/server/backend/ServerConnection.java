@@ -51,7 +51,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     private final long id = IDS.incrementAndGet();
     private final BackendConnector connector;
-    private final EventLoop loop;
+    /** The loop the channel is registered on; changes only when an idle server moves (see moveTo). */
+    private volatile EventLoop loop;
     private final BackendTarget target;
     private final Duration connectTimeout;
 
@@ -99,6 +100,40 @@ public final class ServerConnection extends PooledServer implements StatementRew
     @Override
     public EventLoop eventLoop() {
         return loop;
+    }
+
+    /** An idle, logged-in connection with nothing under way can be handed to another loop. */
+    @Override
+    protected boolean canMove() {
+        return channel != null && loggedIn && !closed && linkedClient() == null && outstandingRequests() == 0
+                && !internalQueries.running();
+    }
+
+    /**
+     * Deregisters the channel from this loop and registers it on {@code target}, where {@code arrived}
+     * runs; the bytes PostgreSQL might send meanwhile wait in the socket. Netty keeps the pipeline and
+     * its handlers; epoll drops the descriptor from one loop's set and adds it to the other's.
+     */
+    @Override
+    protected void moveTo(EventLoop target, Runnable arrived) {
+        assert loop.inEventLoop();
+        Channel ch = channel;
+        ch.deregister().addListener(off -> {
+            if (!off.isSuccess() || !ch.isOpen()) {
+                log.debug("{} not moved: {}", this, off.cause() == null ? "closed" : off.cause().toString());
+                ch.close();
+                return;
+            }
+            loop = target;
+            target.register(ch).addListener(on -> {
+                if (on.isSuccess()) {
+                    arrived.run();
+                } else {
+                    log.warn("{} could not move to another event loop: {}", this, on.cause().toString());
+                    ch.close();
+                }
+            });
+        });
     }
 
     public long id() {
