@@ -53,6 +53,8 @@ public final class Pool {
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
     private final AtomicReference<Map<String, String>> welcomeParameters = new AtomicReference<>();
     private volatile LoginFailure lastLoginFailure;
+    /** PostgreSQL restarting: its login failures are retried, never cached (issue 12, bug 3). */
+    private final ServerRestartWindow restartWindow = new ServerRestartWindow();
     /** PAUSE: hold clients' requests, close servers as they are released. */
     private volatile boolean paused;
 
@@ -349,8 +351,30 @@ public final class Pool {
         return welcomeParameters.get() == null && welcomeParameters.compareAndSet(null, Map.copyOf(parameters));
     }
 
-    void loginFailed(ErrorResponse error) {
-        lastLoginFailure = new LoginFailure(error, now());
+    /**
+     * A server login failed: remembered for server_login_retry (PgBouncer's fast fail), unless it is
+     * part of a PostgreSQL restart; then true, and nothing is remembered.
+     */
+    boolean loginFailed(ErrorResponse error) {
+        long now = now();
+        if (restartWindow.loginFailedTransiently(error, now, settings.serverLoginRetry())) {
+            return true;
+        }
+        lastLoginFailure = new LoginFailure(error, now);
+        return false;
+    }
+
+    /**
+     * A logged-in server sent a FATAL error: an admin or crash shutdown announces a restart, during which
+     * refused connections are retried rather than replayed.
+     */
+    public void serverSentFatal(ErrorResponse error) {
+        restartWindow.serverError(error, now());
+    }
+
+    /** No launch now: a login failure is remembered, or a transient one waits for its retry delay. */
+    boolean loginBackingOff() {
+        return recentLoginFailure() != null || restartWindow.retryPending(now());
     }
 
     /** The last login failure while server_login_retry has not passed since, else null. */

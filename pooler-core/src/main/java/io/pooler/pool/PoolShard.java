@@ -165,7 +165,10 @@ public final class PoolShard {
         checkLoop();
         dropServer(server);
         releaseLimitSlots(server);
-        pool.loginFailed(error);
+        if (pool.loginFailed(error)) {
+            retryAfterTransientFailure();
+            return; // PostgreSQL restarting: the clients wait for the retry (issue 12, bug 3)
+        }
         if (pool.serverCount() == 0) {
             // PgBouncer's fast fail: with no server at all, nobody waits for one that cannot come.
             failFast(error);
@@ -174,6 +177,23 @@ public final class PoolShard {
                     other.post(() -> other.failFastIfNoServer(error));
                 }
             }
+        }
+    }
+
+    /** A login met a restart of PostgreSQL: its clients keep waiting and the launch is tried again shortly. */
+    private void retryAfterTransientFailure() {
+        try {
+            loop.schedule(this::retryLaunch, ServerRestartWindow.RETRY_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the process is going down: nothing waits for this shard any more
+        }
+    }
+
+    private void retryLaunch() {
+        if (!waitingClients.isEmpty()) {
+            maybeLaunch();
+        } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
+            launchForLogin();
         }
     }
 
@@ -507,8 +527,8 @@ public final class PoolShard {
         if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
             return false;
         }
-        if (pool.recentLoginFailure() != null) {
-            return false; // server_login_retry: the janitor tries again later
+        if (pool.loginBackingOff()) {
+            return false; // server_login_retry, or a restart's retry delay: tried again later
         }
         if (!pool.tryTakeServerSlot(allowedServers())) {
             requestDonation();
@@ -535,7 +555,8 @@ public final class PoolShard {
      * first login every server of the pool is logging in).
      */
     private void launchForLogin() {
-        if (loginServers.isEmpty() && pool.serverCount() == 0 && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
+        if (loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
+                && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
             launchWithSlot();
         }
     }
