@@ -57,6 +57,8 @@ public final class Pool {
     private final ServerRestartWindow restartWindow = new ServerRestartWindow();
     /** PAUSE: hold clients' requests, close servers as they are released. */
     private volatile boolean paused;
+    /** SHUTDOWN WAIT_FOR_SERVERS: a client asking for a server is told "server shutting down". */
+    private volatile boolean refusingServers;
 
     private record LoginFailure(ErrorResponse error, long atNanos) {
     }
@@ -210,6 +212,15 @@ public final class Pool {
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown). */
+    /** SHUTDOWN WAIT_FOR_SERVERS: from now on no client gets a server; running transactions go on. */
+    public void refuseServers() {
+        refusingServers = true;
+    }
+
+    boolean refusesServers() {
+        return refusingServers;
+    }
+
     public void closeIdleServers(String reason) {
         onEachShard(shard -> shard.closeIdleServers(reason));
     }

@@ -110,6 +110,10 @@ public final class PoolShard {
         if (client.server != null) {
             return client.server;
         }
+        if (pool.refusesServers()) {
+            client.onWaitFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, ShutdownTexts.SERVER_SHUTTING_DOWN));
+            return null;
+        }
         PooledServer found = pool.isPaused() ? null : idleServers.first();
         if (found != null) {
             link(client, found);

@@ -80,7 +80,7 @@ public final class PoolerServer implements AutoCloseable {
             server.bind(s);
             server.metrics = MetricsService.startIfConfigured(s, server.runtime);
         } catch (Exception e) {
-            server.closeListeners();
+            server.closeListeners(false);
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -207,7 +207,9 @@ public final class PoolerServer implements AutoCloseable {
 
     /** The listening channels (SHOW FDS). */
     public List<Channel> listeners() {
-        return List.copyOf(listeners);
+        synchronized (listeners) {
+            return List.copyOf(listeners);
+        }
     }
 
     /** Every pool's counts, read on the shards' loops; blocking, so not for an event loop. */
@@ -284,10 +286,15 @@ public final class PoolerServer implements AutoCloseable {
 
     // ---- shutdown ----
 
-    /** SIGINT, SHUTDOWN WAIT_FOR_SERVERS: stop accepting, let running transactions finish, then exit. */
+    /**
+     * SIGINT, SHUTDOWN WAIT_FOR_SERVERS: stop accepting, let running transactions finish, then exit. As
+     * PgBouncer, which pauses: a client waiting for a server, or asking for one, is told "server
+     * shutting down".
+     */
     public void shutdownWaitForServers() {
         beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS);
         for (Pool pool : runtime.pools().all()) {
+            pool.refuseServers();
             pool.closeIdleServers("shutting down");
         }
         clientChannels.forEach(ch -> ch.eventLoop().execute(() -> {
@@ -296,49 +303,82 @@ public final class PoolerServer implements AutoCloseable {
                 handler.shutdownRequested();
             }
         }));
-        watchUntil(() -> poolSnapshotsAsync().thenApply(pools ->
-                pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0)));
+        watchShutdown();
     }
 
     /** SIGTERM, SHUTDOWN WAIT_FOR_CLIENTS: stop accepting, exit when the last client has left. */
     public void shutdownWaitForClients() {
         beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS);
-        watchUntil(() -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0));
+        watchShutdown();
     }
 
-    /** SIGQUIT, a second SIGINT/SIGTERM: close everything now. */
+    /** SIGQUIT, a second SIGINT/SIGTERM, SHUTDOWN: close everything now. */
     public void shutdownImmediate() {
         runtime.shutdownMode(PoolerRuntime.ShutdownMode.IMMEDIATE);
-        closeListeners();
+        closeListeners(false);
         finish();
     }
 
-    private void beginShutdown(PoolerRuntime.ShutdownMode mode) {
-        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
-            log.info("second shutdown request: exiting at once");
-            shutdownImmediate();
-            return;
-        }
-        log.info("shutdown requested ({})", mode);
-        runtime.shutdownMode(mode);
-        closeListeners();
+    /** True once a shutdown of any mode has begun. */
+    public boolean isShuttingDown() {
+        return runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE;
     }
 
-    /** Finishes the shutdown once {@code done} answers true; asked every 100 ms, answered asynchronously. */
-    private void watchUntil(java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> done) {
+    /**
+     * A shutdown request sets the mode; a later one (the console's) only changes it, as in PgBouncer:
+     * a second signal exits at once, which {@link io.pooler.server.process.SignalDispatcher} decides.
+     * TCP listeners close; a unix socket stays open for the console until the exit.
+     */
+    private void beginShutdown(PoolerRuntime.ShutdownMode mode) {
+        log.info("shutdown requested ({})", mode);
+        runtime.shutdownMode(mode);
+        closeListeners(true);
+    }
+
+    /** Finishes the shutdown once the current mode's condition holds; asked every 100 ms, answered asynchronously. */
+    private synchronized void watchShutdown() {
         if (terminated.isDone() || shutdownWatch != null) {
             return;
         }
-        shutdownWatch = workers.next().scheduleAtFixedRate(() -> done.get().thenAccept(ok -> {
+        shutdownWatch = workers.next().scheduleAtFixedRate(() -> shutdownDone().thenAccept(ok -> {
             if (ok) {
                 finish();
             }
         }), 0, 100, TimeUnit.MILLISECONDS);
     }
 
-    private void closeListeners() {
-        for (Channel ch : listeners) {
-            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    private java.util.concurrent.CompletionStage<Boolean> shutdownDone() {
+        return switch (runtime.shutdownMode()) {
+            case WAIT_FOR_SERVERS -> poolSnapshotsAsync().thenApply(pools ->
+                    pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0));
+            case WAIT_FOR_CLIENTS -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0);
+            default -> CompletableFuture.completedFuture(false);
+        };
+    }
+
+    private boolean onAnyLoop() {
+        for (io.netty.util.concurrent.EventExecutor loop : workers) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the TCP listeners ({@code tcpOnly}) or all of them, and removes the unix socket files. */
+    private void closeListeners(boolean tcpOnly) {
+        List<Channel> closing;
+        synchronized (listeners) {
+            closing = listeners.stream().filter(ch -> !tcpOnly || !(ch.localAddress() instanceof DomainSocketAddress))
+                    .toList();
+            listeners.removeAll(closing);
+        }
+        for (Channel ch : closing) {
+            if (onAnyLoop()) {
+                ch.close(); // finish() on a loop: no waiting there
+            } else {
+                ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
             SocketAddress local = ch.localAddress();
             if (local instanceof DomainSocketAddress unix) {
                 try {
@@ -348,7 +388,6 @@ public final class PoolerServer implements AutoCloseable {
                 }
             }
         }
-        listeners.clear();
     }
 
     private synchronized void finish() {
@@ -365,6 +404,7 @@ public final class PoolerServer implements AutoCloseable {
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);
         }
+        closeListeners(false); // the unix socket, kept for the console during the shutdown
         clientChannels.close();
         for (Pool pool : runtime.pools().all()) {
             pool.onEachShard(shard -> {

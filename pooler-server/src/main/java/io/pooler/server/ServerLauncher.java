@@ -105,5 +105,10 @@ public final class ServerLauncher implements Launcher {
         public void resume() {
             server.resume();
         }
+
+        @Override
+        public boolean isShuttingDown() {
+            return server.isShuttingDown();
+        }
     }
 }

@@ -116,7 +116,7 @@ public final class SignalDispatcher {
     }
 
     private void shutdown(String signal, String firstMessage, Runnable firstAction) {
-        if (shuttingDown.getAndSet(true)) {
+        if (shuttingDown.getAndSet(true) || lifecycle.isShuttingDown()) {
             log.info("got {} while shutting down, fast exit", signal);
             lifecycle.shutdownImmediate();
         } else {
@@ -126,7 +126,7 @@ public final class SignalDispatcher {
     }
 
     private void resume() {
-        if (shuttingDown.get()) {
+        if (shuttingDown.get() || lifecycle.isShuttingDown()) {
             log.info("got SIGUSR2 while shutting down, ignoring");
             return;
         }
