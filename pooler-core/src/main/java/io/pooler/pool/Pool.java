@@ -383,6 +383,25 @@ public final class Pool {
         restartWindow.serverError(error, now());
     }
 
+    /**
+     * PgBouncer's condition for min_pool_size (janitor.c, check_pool_size): the database entry forces its
+     * user, or at least one client is connected to the pool.
+     */
+    boolean keepsMinPoolSize() {
+        if (settings.minPoolSize() <= 0) {
+            return false;
+        }
+        if (settings.forcedUser()) {
+            return true;
+        }
+        for (PoolShard shard : shards.values()) {
+            if (shard.publishedClients() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** No launch now: a login failure is remembered, or a transient one waits for its retry delay. */
     boolean loginBackingOff() {
         return recentLoginFailure() != null || restartWindow.retryPending(now());

@@ -64,6 +64,8 @@ public final class PoolShard {
     private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
     /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
     private volatile int publishedServers;
+    /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
+    private volatile int publishedClients;
 
     private enum LimitHit { NONE, DATABASE, USER }
 
@@ -86,6 +88,7 @@ public final class PoolShard {
     public void clientLogin(PooledClient client) {
         checkLoop();
         client.shard = this;
+        publishedClients++; // NOTE: written on this loop only
         if (pool.welcomeParameters() != null) {
             moveClient(client, activeClients, ClientState.ACTIVE);
             client.onWelcomeReady();
@@ -139,6 +142,9 @@ public final class PoolShard {
     /** The client is gone. Its server, if any, stays linked: the caller decides whether it is clean. */
     public void clientClosed(PooledClient client) {
         checkLoop();
+        if (client.list != null) {
+            publishedClients = Math.max(0, publishedClients - 1);
+        }
         removeClient(client);
         client.state = ClientState.CLOSED;
         withdrawRequestIfNobodyWaits();
@@ -299,6 +305,11 @@ public final class PoolShard {
         return usedServers.first() != null ? usedServers.first() : idleServers.last();
     }
 
+    /** Clients of this shard as last published; read by other shards' loops. */
+    int publishedClients() {
+        return publishedClients;
+    }
+
     /** Servers of this shard as last published; read by other shards' loops. */
     int publishedServers() {
         return publishedServers;
@@ -438,10 +449,10 @@ public final class PoolShard {
             } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
                 launchForLogin();
             }
-        } else if (pool.welcomeParameters() != null && pool.recentLoginFailure() == null && !pool.isPaused()) {
+        } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
             int warm = Math.min(s.minPoolSize(), s.poolSize());
             if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launchWithSlot(); // min_pool_size: kept warm
+                launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
         if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
@@ -541,12 +552,15 @@ public final class PoolShard {
         return launchWithSlot() != null;
     }
 
-    /** pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout. */
+    /**
+     * pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout;
+     * a reserve_pool_timeout of 0 disables the reserve, as PgBouncer documents.
+     */
     private int allowedServers() {
         PoolSettings s = pool.settings();
         int allowed = s.poolSize();
         PooledClient oldest = waitingClients.first();
-        if (s.reservePoolSize() > 0 && oldest != null
+        if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
                 && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
             allowed += s.reservePoolSize();
         }
