@@ -24,6 +24,8 @@ import io.pooler.server.admin.StatsTicker;
 import io.pooler.server.admin.SuspendGate;
 import io.pooler.server.client.ClientHandler;
 import io.pooler.server.net.Transport;
+import io.pooler.server.tls.TlsConfig;
+import io.pooler.server.tls.TlsConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -256,6 +258,32 @@ public final class PoolerServer implements AutoCloseable {
         }
         log.info("configuration reloaded from {}", configFile);
         return Optional.empty();
+    }
+
+    /**
+     * After SET of a TLS key: the TLS contexts are built again from the running settings and their files,
+     * as PgBouncer's sbuf_tls_setup, and servers are replaced when the server side changed. Reads files:
+     * never call it on an event loop.
+     *
+     * @return false, with the running TLS kept, when the settings or files cannot be used
+     */
+    public synchronized boolean applyTlsSettings() {
+        RuntimeConfig rc = runtime.config();
+        List<String> warnings = new ArrayList<>();
+        TlsConfig tls;
+        try {
+            tls = TlsConfig.load(rc.config().settings(), warnings);
+        } catch (TlsConfigException e) {
+            log.error("TLS settings could not be applied, still using old configuration: {}", e.getMessage());
+            return false;
+        }
+        warnings.forEach(log::warn);
+        RuntimeConfig applied = new RuntimeConfig(rc.config(), rc.userlist(), rc.trackedParameters(), rc.hba(), tls);
+        runtime.swapConfig(applied);
+        if (serverTlsChanged(rc, applied)) {
+            runtime.pools().all().forEach(Pool::reconnectAll);
+        }
+        return true;
     }
 
     /**
