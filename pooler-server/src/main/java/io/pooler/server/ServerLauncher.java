@@ -110,5 +110,10 @@ public final class ServerLauncher implements Launcher {
         public boolean isShuttingDown() {
             return server.isShuttingDown();
         }
+
+        @Override
+        public boolean isSuspended() {
+            return server.runtime().admin().pauseMode() == io.pooler.admin.AdminBackend.PauseMode.SUSPEND;
+        }
     }
 }

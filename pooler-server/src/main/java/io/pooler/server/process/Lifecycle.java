@@ -32,4 +32,9 @@ public interface Lifecycle {
     default boolean isShuttingDown() {
         return false;
     }
+
+    /** True while SUSPEND holds every connection: a shutdown signal then exits at once, as in PgBouncer. */
+    default boolean isSuspended() {
+        return false;
+    }
 }

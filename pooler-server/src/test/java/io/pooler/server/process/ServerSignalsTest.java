@@ -115,6 +115,27 @@ class ServerSignalsTest {
         }
     }
 
+    /** As PgBouncer: SIGTERM during SUSPEND does not wait for the suspended clients, it exits at once. */
+    @Test
+    void aShutdownSignalDuringSuspendExitsAtOnce(PostgresInstance pg) throws Exception {
+        pg.createRole(USER, PASSWORD, "scram-sha-256");
+        PoolerFixture files = new PoolerFixture(pg).user(USER, PASSWORD).set("admin_users", USER);
+        files.writeFiles();
+        try (ChildJvm pooler = ChildJvm.start(ChildJvm.javaCommand(List.of(), Main.class,
+                files.dir().resolve("pooler.ini").toString()), Map.of())) {
+            pooler.await("started");
+            try (Connection c = files.connect("postgres", USER, PASSWORD);
+                 Connection admin = files.connectSimple("pgbouncer", USER, PASSWORD);
+                 Statement s = admin.createStatement()) {
+                assertEquals("1", query(c, "select 1")); // a client WAIT_FOR_CLIENTS would wait for
+                s.execute("SUSPEND");
+                pooler.kill("TERM");
+                pooler.await("suspend was in progress, going down immediately");
+                assertEquals(0, pooler.awaitExit(), pooler.output());
+            }
+        }
+    }
+
     private static String query(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();
