@@ -200,6 +200,12 @@ public final class PoolShard {
     }
 
     private void retryLaunch() {
+        boolean needed = !waitingClients.isEmpty() || !loginClients.isEmpty() && pool.welcomeParameters() == null;
+        if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
+            // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
+            retryAfterTransientFailure();
+            return;
+        }
         if (!waitingClients.isEmpty()) {
             maybeLaunch();
         } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
