@@ -109,6 +109,8 @@ final class BackendRelay {
     private void handleInternalReply(byte type, ByteBuf frame) {
         if (type == MessageType.COMMAND_COMPLETE) {
             handleCommandComplete(frame);
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            noteFatal(ErrorResponse.parseBody(PgFrames.body(frame))); // a restart may end an internal query too
         }
         internalQueries.handleReply(server, type, frame);
         frame.release();
