@@ -59,8 +59,12 @@ public final class Pool {
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
     private final AtomicReference<Map<String, String>> welcomeParameters = new AtomicReference<>();
     private volatile LoginFailure lastLoginFailure;
+    /** PostgreSQL restarting: its login failures are retried, never cached (issue 12, bug 3). */
+    private final ServerRestartWindow restartWindow = new ServerRestartWindow();
     /** PAUSE: hold clients' requests, close servers as they are released. */
     private volatile boolean paused;
+    /** SHUTDOWN WAIT_FOR_SERVERS: a client asking for a server is told "server shutting down". */
+    private volatile boolean refusingServers;
 
     private record LoginFailure(ErrorResponse error, long atNanos) {
     }
@@ -223,6 +227,15 @@ public final class Pool {
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown). */
+    /** SHUTDOWN WAIT_FOR_SERVERS: from now on no client gets a server; running transactions go on. */
+    public void refuseServers() {
+        refusingServers = true;
+    }
+
+    boolean refusesServers() {
+        return refusingServers;
+    }
+
     public void closeIdleServers(String reason) {
         onEachShard(shard -> shard.closeIdleServers(reason));
     }
@@ -397,8 +410,49 @@ public final class Pool {
         return welcomeParameters.get() == null && welcomeParameters.compareAndSet(null, Map.copyOf(parameters));
     }
 
-    void loginFailed(ErrorResponse error) {
-        lastLoginFailure = new LoginFailure(error, now());
+    /**
+     * A server login failed: remembered for server_login_retry (PgBouncer's fast fail), unless it is
+     * part of a PostgreSQL restart; then true, and nothing is remembered.
+     */
+    boolean loginFailed(ErrorResponse error) {
+        long now = now();
+        if (restartWindow.loginFailedTransiently(error, now, settings.serverLoginRetry())) {
+            return true;
+        }
+        lastLoginFailure = new LoginFailure(error, now);
+        return false;
+    }
+
+    /**
+     * A logged-in server sent a FATAL error: an admin or crash shutdown announces a restart, during which
+     * refused connections are retried rather than replayed.
+     */
+    public void serverSentFatal(ErrorResponse error) {
+        restartWindow.serverError(error, now());
+    }
+
+    /**
+     * PgBouncer's condition for min_pool_size (janitor.c, check_pool_size): the database entry forces its
+     * user, or at least one client is connected to the pool.
+     */
+    boolean keepsMinPoolSize() {
+        if (settings.minPoolSize() <= 0) {
+            return false;
+        }
+        if (settings.forcedUser()) {
+            return true;
+        }
+        for (PoolShard shard : shards.values()) {
+            if (shard.publishedClients() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** No launch now: a login failure is remembered, or a transient one waits for its retry delay. */
+    boolean loginBackingOff() {
+        return recentLoginFailure() != null || restartWindow.retryPending(now());
     }
 
     /** The last login failure while server_login_retry has not passed since, else null. */

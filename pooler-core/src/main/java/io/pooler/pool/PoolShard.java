@@ -71,6 +71,8 @@ public final class PoolShard {
     private volatile int publishedServers;
     /** Idle servers (sv_idle and sv_used) as of the last change, for the other shards' launch decisions. */
     private volatile int publishedIdle;
+    /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
+    private volatile int publishedClients;
 
     private enum LimitHit { NONE, DATABASE, USER }
 
@@ -93,6 +95,7 @@ public final class PoolShard {
     public void clientLogin(PooledClient client) {
         checkLoop();
         client.shard = this;
+        publishedClients++; // NOTE: written on this loop only
         if (pool.welcomeParameters() != null) {
             moveClient(client, activeClients, ClientState.ACTIVE);
             client.onWelcomeReady();
@@ -116,6 +119,10 @@ public final class PoolShard {
         client.shard = this;
         if (client.server != null) {
             return client.server;
+        }
+        if (pool.refusesServers()) {
+            client.onWaitFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, ShutdownTexts.SERVER_SHUTTING_DOWN));
+            return null;
         }
         PooledServer found = pool.isPaused() ? null : idleServers.first();
         if (found != null) {
@@ -142,6 +149,9 @@ public final class PoolShard {
     /** The client is gone. Its server, if any, stays linked: the caller decides whether it is clean. */
     public void clientClosed(PooledClient client) {
         checkLoop();
+        if (client.list != null) {
+            publishedClients = Math.max(0, publishedClients - 1);
+        }
         removeClient(client);
         client.state = ClientState.CLOSED;
         withdrawRequestIfNobodyWaits();
@@ -172,7 +182,10 @@ public final class PoolShard {
         checkLoop();
         dropServer(server);
         releaseLimitSlots(server);
-        pool.loginFailed(error);
+        if (pool.loginFailed(error)) {
+            retryAfterTransientFailure();
+            return; // PostgreSQL restarting: the clients wait for the retry (issue 12, bug 3)
+        }
         if (pool.serverCount() == 0) {
             // PgBouncer's fast fail: with no server at all, nobody waits for one that cannot come.
             failFast(error);
@@ -181,6 +194,29 @@ public final class PoolShard {
                     other.post(() -> other.failFastIfNoServer(error));
                 }
             }
+        }
+    }
+
+    /** A login met a restart of PostgreSQL: its clients keep waiting and the launch is tried again shortly. */
+    private void retryAfterTransientFailure() {
+        try {
+            loop.schedule(this::retryLaunch, ServerRestartWindow.RETRY_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the process is going down: nothing waits for this shard any more
+        }
+    }
+
+    private void retryLaunch() {
+        boolean needed = !waitingClients.isEmpty() || !loginClients.isEmpty() && pool.welcomeParameters() == null;
+        if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
+            // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
+            retryAfterTransientFailure();
+            return;
+        }
+        if (!waitingClients.isEmpty()) {
+            maybeLaunch();
+        } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
+            launchForLogin();
         }
     }
 
@@ -336,6 +372,11 @@ public final class PoolShard {
         return usedServers.first() != null ? usedServers.first() : idleServers.last();
     }
 
+    /** Clients of this shard as last published; read by other shards' loops. */
+    int publishedClients() {
+        return publishedClients;
+    }
+
     /** Servers of this shard as last published; read by other shards' loops. */
     int publishedServers() {
         return publishedServers;
@@ -476,10 +517,10 @@ public final class PoolShard {
             } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
                 launchForLogin();
             }
-        } else if (pool.welcomeParameters() != null && pool.recentLoginFailure() == null && !pool.isPaused()) {
+        } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
             int warm = Math.min(s.minPoolSize(), s.poolSize());
             if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launchWithSlot(); // min_pool_size: kept warm
+                launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
         if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
@@ -569,8 +610,8 @@ public final class PoolShard {
         if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
             return false;
         }
-        if (pool.recentLoginFailure() != null) {
-            return false; // server_login_retry: the janitor tries again later
+        if (pool.loginBackingOff()) {
+            return false; // server_login_retry, or a restart's retry delay: tried again later
         }
         if (outstandingRequest != null && !outstandingRequest.isLive()) {
             return false; // a shard took our request: its server (or slot) is on its way here
@@ -598,12 +639,15 @@ public final class PoolShard {
         return false;
     }
 
-    /** pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout. */
+    /**
+     * pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout;
+     * a reserve_pool_timeout of 0 disables the reserve, as PgBouncer documents.
+     */
     private int allowedServers() {
         PoolSettings s = pool.settings();
         int allowed = s.poolSize();
         PooledClient oldest = waitingClients.first();
-        if (s.reservePoolSize() > 0 && oldest != null
+        if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
                 && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
             allowed += s.reservePoolSize();
         }
@@ -616,7 +660,8 @@ public final class PoolShard {
      * first login every server of the pool is logging in).
      */
     private void launchForLogin() {
-        if (loginServers.isEmpty() && pool.serverCount() == 0 && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
+        if (loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
+                && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
             launchWithSlot();
         }
     }

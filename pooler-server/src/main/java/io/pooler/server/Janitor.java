@@ -50,11 +50,29 @@ final class Janitor implements Runnable {
 
     @Override
     public void run() {
+        createForcedUserPools();
         for (EventExecutor executor : loops) {
             if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
                 loop.execute(() -> tick(loop));
             }
         }
+    }
+
+    /**
+     * PgBouncer's do_full_maint: a database entry with a forced user and a min_pool_size above 0 gets its
+     * pool before any client comes, so that the pools' janitor keeps it warm. Not during a shutdown.
+     */
+    private void createForcedUserPools() {
+        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+            return;
+        }
+        PoolerConfig config = runtime.config().config();
+        config.databases().forEach((name, db) -> {
+            if (db.user().isPresent() && !"*".equals(name)
+                    && db.minPoolSize().orElse(config.settings().minPoolSize()) > 0) {
+                runtime.pool(db, name, db.user().get());
+            }
+        });
     }
 
     private void tick(EventLoop loop) {

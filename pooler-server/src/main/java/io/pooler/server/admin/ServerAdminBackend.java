@@ -408,6 +408,12 @@ public final class ServerAdminBackend implements AdminBackend {
                 });
     }
 
+    /** Like RELOAD, on its own thread: reading key files and building TLS contexts would stall a loop. */
+    @Override
+    public CompletionStage<Boolean> applyTlsSettings() {
+        return CompletableFuture.supplyAsync(server::applyTlsSettings, ServerAdminBackend::runOnReloadThread);
+    }
+
     private static void runOnReloadThread(Runnable task) {
         Thread t = new Thread(task, "pooler-reload");
         t.setDaemon(true);

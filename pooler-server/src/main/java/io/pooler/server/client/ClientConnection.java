@@ -8,10 +8,12 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.config.PoolMode;
 import io.pooler.config.Settings;
+import io.pooler.pool.ClientState;
 import io.pooler.pool.ConnectionCounter;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
+import io.pooler.pool.ShutdownTexts;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FrontendMessageCheck;
@@ -276,11 +278,17 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    /** Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. */
+    /**
+     * Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. A client
+     * waiting for a server (queued or paused) hears PgBouncer's janitor text; the console stays.
+     */
     void shutdownRequested() {
         PooledServer s = server();
-        if (s == null) {
-            disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+        if (console != null) {
+            return;
+        } else if (s == null) {
+            disconnect(state() == ClientState.WAITING ? ShutdownTexts.SERVER_SHUTTING_DOWN : ShutdownTexts.POOLER_SHUTTING_DOWN,
+                    SqlState.ADMIN_SHUTDOWN);
         } else if (s instanceof ServerConnection server) {
             onServerReady(server);
         }
