@@ -112,7 +112,10 @@ final class ClientAuthenticator {
         return method == Method.NONE;
     }
 
-    /** Under trust the user must still be in the auth file, as in PgBouncer; under any, not at all. */
+    /**
+     * Under trust the user must still be in the auth file, as in PgBouncer ({@link LoginAnswers#trustFailed}
+     * otherwise); under any, not at all.
+     */
     boolean trustAllowed(AuthType authType) {
         return authType == AuthType.ANY || userKnown;
     }
@@ -197,12 +200,8 @@ final class ClientAuthenticator {
         return tlsServerEndPoint == null ? ScramChannelBinding.none() : ScramChannelBinding.overTls(tlsServerEndPoint, plus);
     }
 
+    /** PgBouncer's words for the exchange that was asked for, for a wrong password and an unknown user alike. */
     private Outcome failed() {
-        return new Failure(authenticationFailed(user));
-    }
-
-    /** PostgreSQL's own words, for a wrong password and an unknown user alike. */
-    static ErrorResponse authenticationFailed(String user) {
-        return ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed for user \"" + user + "\"");
+        return new Failure(method == Method.SCRAM ? LoginAnswers.saslFailed() : LoginAnswers.passwordFailed());
     }
 }

@@ -11,6 +11,7 @@ import io.pooler.pool.ConnectionCounter;
 import io.pooler.pool.Pool;
 import io.pooler.protocol.Authentication;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
@@ -54,6 +55,8 @@ final class ClientLogin {
     private final Channel channel;
     private final StartupRequest startup;
     private ClientAuthenticator authenticator;
+    /** The database asked for has no entry: refused once the client has authenticated. */
+    private boolean unknownDatabase;
 
     ClientLogin(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client, StartupRequest startup) {
         this.runtime = runtime;
@@ -74,6 +77,25 @@ final class ClientLogin {
         beginAuthentication(rc, rc.config().settings(), db);
     }
 
+    /**
+     * A database with no entry and no {@code *} fallback (PgBouncer's "fake" database): the client
+     * authenticates as for a real one, and only then hears {@code no such database}, so the answer
+     * tells nothing to someone without a password. No auth_query runs, as in PgBouncer: there is no
+     * entry to say where, and an unauthenticated client should not make PostgreSQL work. A user only
+     * auth_query knows goes through the mock exchange and gets the wrong-password answer. Under
+     * auth_type any, whose login needs the entry's forced user, the answer is PgBouncer's config error.
+     */
+    void startForUnknownDatabase() {
+        unknownDatabase = true;
+        RuntimeConfig rc = runtime.config();
+        if (rc.config().settings().authType() == AuthType.ANY) {
+            log.error("{} auth_type=any requires forced user (no such database: {})", client, startup.database());
+            client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
+            return;
+        }
+        beginAuthentication(rc, rc.config().settings(), null);
+    }
+
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     void startConsole() {
         ConsoleSession console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), client.id(), client::fail);
@@ -90,7 +112,8 @@ final class ClientLogin {
     /**
      * Who may connect (auth_type hba), where the user's secret comes from (auth_file, else
      * auth_query when the database entry or the global settings name an auth_user), then the
-     * password exchange. {@code db} is null for the admin console, which has no auth_query.
+     * password exchange. {@code db} is null for the admin console and an unknown database, which have
+     * no auth_query.
      */
     private void beginAuthentication(RuntimeConfig rc, Settings settings, DatabaseEntry db) {
         // Password messages up to PostgreSQL's own bound (long generated passwords); anything else small.
@@ -122,7 +145,7 @@ final class ClientLogin {
             if (authenticator.trustAllowed(authType)) {
                 loginSucceeded(null);
             } else {
-                client.fail(ClientAuthenticator.authenticationFailed(startup.user()));
+                client.fail(LoginAnswers.trustFailed());
             }
             return;
         }
@@ -258,7 +281,12 @@ final class ClientLogin {
             return;
         }
         Optional<Secret> secret = ((AuthQueryClient.Found) result).secret();
-        // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock).
+        if (secret.isEmpty() && authType == AuthType.TRUST) {
+            client.fail(LoginAnswers.noSuchUser()); // PgBouncer's answer; under trust no password is at stake
+            return;
+        }
+        // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock):
+        // PgBouncer answers "no such user" here, before any password, which tells who exists.
         secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(startup.database(), startup.user(), s));
         beginAuthentication(authType, secret);
     }
@@ -292,11 +320,16 @@ final class ClientLogin {
         if (finalMessage != null) {
             channel.write(finalMessage);
         }
-        channel.writeAndFlush(Authentication.ok(channel.alloc()));
         authenticator = null; // its SCRAM state is not needed again
+        ConsoleSession console = client.console();
+        Optional<ErrorResponse> refusal = console == null ? refusalOnceAuthenticated() : Optional.empty();
+        if (refusal.isPresent()) {
+            client.fail(refusal.get()); // after SCRAM's final message, without AuthenticationOk, as PgBouncer
+            return;
+        }
+        channel.writeAndFlush(Authentication.ok(channel.alloc()));
         client.authenticated();
         Settings settings = runtime.config().config().settings();
-        ConsoleSession console = client.console();
         if (console != null) {
             // Console queries are read whole; ConsoleSession refuses those over its own cap, and the
             // decoder bounds what is buffered before that answer. No database limits apply to it.
@@ -316,8 +349,26 @@ final class ClientLogin {
         client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters
     }
 
+    /**
+     * PgBouncer's finish_client_login: what only an authenticated client is told, a database that does
+     * not exist or is disabled (checked now, so a DISABLE during the password exchange counts).
+     */
+    private Optional<ErrorResponse> refusalOnceAuthenticated() {
+        String database = startup.database();
+        if (unknownDatabase) {
+            if (runtime.config().config().settings().logConnections()) {
+                log.info("{} login failed: db={} user={}", client, database, startup.user());
+            }
+            return Optional.of(LoginAnswers.noSuchDatabase(database));
+        }
+        if (runtime.admin().isDisabled(database)) {
+            return Optional.of(LoginAnswers.databaseDisabled(database));
+        }
+        return Optional.empty();
+    }
+
     private void consoleLoggedIn(ConsoleSession console) {
-        Optional<io.pooler.protocol.ErrorResponse> refused = console.admit(runtime.config().config().settings(), console.trustedPeer());
+        Optional<ErrorResponse> refused = console.admit(runtime.config().config().settings(), console.trustedPeer());
         if (refused.isPresent()) {
             log.info("{} refused the admin console: not in admin_users or stats_users", client);
             client.fail(refused.get());

@@ -22,8 +22,9 @@ import java.util.Optional;
 /**
  * The first stage of a client connection (PgBouncer's {@code handle_client_startup}): the untyped
  * packets before login, SSLRequest, GSSENCRequest and CancelRequest, then the StartupMessage and the
- * checks that admit or refuse it in PgBouncer's order (TLS required, shutdown, max_client_conn, the
- * database). An admitted client goes on to {@link ClientLogin}, and this stage leaves the pipeline.
+ * checks that admit or refuse it in PgBouncer's order (TLS required, shutdown, max_client_conn). An
+ * admitted client goes on to {@link ClientLogin}, and this stage leaves the pipeline; a database that
+ * does not exist or is disabled is refused there, once the client has authenticated.
  *
  * <p>Threads: the client channel's event loop, like every handler of its pipeline.
  */
@@ -132,13 +133,10 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         }
         Optional<DatabaseEntry> db = rc.config().findDatabase(startup.database());
         if (db.isEmpty()) {
-            client.disconnect("no such database: " + startup.database(), SqlState.INVALID_CATALOG_NAME);
+            login.startForUnknownDatabase(); // authenticates first: only then "no such database", as PgBouncer
             return;
         }
-        if (runtime.admin().isDisabled(startup.database())) {
-            client.disconnect("database \"" + startup.database() + "\" is disabled", SqlState.INVALID_CATALOG_NAME);
-            return;
-        }
+        // A disabled database is refused too, once the client has authenticated (ClientLogin).
         String serverUser = db.get().user().orElse(startup.user());
         client.joinPool(startup.database(), runtime.pool(db.get(), startup.database(), serverUser));
         login.start(db.get());

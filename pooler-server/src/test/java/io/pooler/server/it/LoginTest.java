@@ -72,7 +72,8 @@ class LoginTest {
             assertEquals(MD5_USER, queryString(c, "select current_user"));
         }
         SQLException e = assertThrows(SQLException.class, () -> pooler.connect(DB, "not_listed", "x"));
-        assertEquals("28P01", e.getSQLState());
+        assertEquals("28000", e.getSQLState());
+        assertEquals("FATAL: \"trust\" authentication failed", e.getMessage()); // PgBouncer's text
     }
 
     @Test
@@ -90,8 +91,8 @@ class LoginTest {
         SQLException unknown = assertThrows(SQLException.class, () -> pooler.connect(DB, "ghost", "wrong"));
         assertEquals("28P01", wrong.getSQLState());
         assertEquals("28P01", unknown.getSQLState());
-        assertEquals(wrong.getMessage().replace(SCRAM_USER, "U"), unknown.getMessage().replace("ghost", "U"));
-        assertEquals("FATAL: password authentication failed for user \"ghost\"", unknown.getMessage());
+        assertEquals(wrong.getMessage(), unknown.getMessage());
+        assertEquals("FATAL: SASL authentication failed", unknown.getMessage()); // PgBouncer's text
     }
 
     @Test

@@ -45,10 +45,10 @@ class PsqlClientTest {
     }
 
     @Test
-    void psqlWithWrongPasswordGetsPostgresMessage() throws Exception {
+    void psqlWithWrongPasswordGetsPgBouncersMessage() throws Exception {
         Result r = psql("wrong", "select 1");
         assertEquals(2, r.exitCode, r.output);
-        assertTrue(r.output.contains("password authentication failed for user \"" + SCRAM_USER + "\""), r.output);
+        assertTrue(r.output.contains("FATAL:  SASL authentication failed"), r.output);
     }
 
     private Result psql(String password, String sql) throws IOException, InterruptedException {
