@@ -497,6 +497,14 @@ public final class PoolShard {
             withdrawRequestIfNobodyWaits();
         }
         toClose.forEach(server -> server.close("server idle timeout or lifetime"));
+        for (int many = PoolSizeCheck.excess(pool.serverCount(), s); many > 0; many--) {
+            PooledServer extra = usedServers.first() != null ? usedServers.first() : idleServers.first();
+            if (extra == null) {
+                break;
+            }
+            dropServer(extra);
+            extra.close("too many servers in the pool"); // PgBouncer's check_pool_size, after a RELOAD
+        }
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!waitingClients.isEmpty()) {
