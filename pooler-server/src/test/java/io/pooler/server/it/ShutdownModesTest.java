@@ -69,6 +69,24 @@ class ShutdownModesTest {
         pooler.server().terminated().get(20, TimeUnit.SECONDS);
     }
 
+    /**
+     * An idle client is told at once, with PgBouncer's text and PostgreSQL's admin_shutdown SQLSTATE (57P01),
+     * where PgBouncer keeps it until it exits and sends 08P01 (README, Differences from PgBouncer).
+     */
+    @Test
+    void anIdleClientIsToldAtOnceWithAdminShutdown() throws Exception {
+        pooler.set("auth_type", "trust").start();
+        try (Connection admin = admin(); RawPgClient idle = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            idle.setReadTimeout(20_000);
+            rows(admin, "SHUTDOWN WAIT_FOR_SERVERS");
+            RawPgClient.Message error = idle.readError();
+            assertTrue(error != null, "an error before the close");
+            assertEquals("57P01", error.error().sqlState());
+            assertEquals("pooler is shutting down", error.error().message());
+        }
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
+    }
+
     @Test
     void aTransactionFinishesWhileAQueuedClientIsTurnedAwayAndTheUnixSocketServesTheConsoleOnly() throws Exception {
         pooler.start();
