@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -92,6 +93,29 @@ class LoginAnswersTest {
         assertSameAnswer(refused(DB, SCRAM_USER, "wrong"), refused(NO_DB, SCRAM_USER, SCRAM_PASSWORD));
         // The auth_user is in the auth file: it authenticates, then hears the truth.
         assertEquals("FATAL: no such database: " + NO_DB, refused(NO_DB, AUTH_USER, AUTH_PASSWORD).getMessage());
+    }
+
+    /** auth_type any logs in as the entry's forced user: with no entry, PgBouncer's config error. */
+    @Test
+    void unknownDatabaseUnderAnyIsPgBouncersConfigError() throws Exception {
+        pooler.set("auth_type", "any").databases().put(DB, "host=" + pg.host() + " port=" + pg.port()
+                + " user=" + SCRAM_USER + " password=" + SCRAM_PASSWORD);
+        pooler.start();
+        try (Connection c = pooler.connect(DB, "anyone", "x")) {
+            assertEquals(SCRAM_USER, queryString(c, "select current_user"));
+        }
+        assertEquals("FATAL: bouncer config error", refused(NO_DB, "anyone", "x").getMessage());
+    }
+
+    /** auth_type hba matches the name asked for, entry or not, as PgBouncer does; then authentication. */
+    @Test
+    void unknownDatabaseUnderHbaGoesByTheRules() throws Exception {
+        Files.writeString(pooler.dir().resolve("hba.conf"),
+                "host " + NO_DB + " all 127.0.0.1/32 reject\nhost all all 127.0.0.1/32 scram-sha-256\n");
+        pooler.set("auth_type", "hba").set("auth_hba_file", "hba.conf").user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).start();
+        assertTrue(refused(NO_DB, SCRAM_USER, SCRAM_PASSWORD).getMessage().startsWith("FATAL: pg_hba.conf rejects connection"));
+        assertEquals("FATAL: no such database: other", refused("other", SCRAM_USER, SCRAM_PASSWORD).getMessage());
+        assertSameAnswer(refused(DB, SCRAM_USER, "wrong"), refused("other", SCRAM_USER, "wrong"));
     }
 
     @Test
