@@ -46,7 +46,8 @@ public final class StatementRewriter {
     private final StatementRegistry registry;
     private final int capacity;
     private final StatementCounters counters;
-    private final Map<String, PreparedStatement> clientStatements = new HashMap<>();
+    /** The client's named statements; an empty immutable map until its first, as most clients never name one. */
+    private Map<String, PreparedStatement> clientStatements = Map.of();
     /** clientStatements.size(), for SHOW CLIENTS on another thread. */
     private volatile int clientStatementCount;
 
@@ -126,7 +127,7 @@ public final class StatementRewriter {
             }
             String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
             checkRoomFor(name);
-            clientStatements.put(name, known);
+            writableStatements().put(name, known);
             clientStatementCount = clientStatements.size();
             counters.clientParse();
             frame.release();
@@ -135,7 +136,7 @@ public final class StatementRewriter {
         if (type == MessageType.CLOSE) {
             TargetMessage close = TargetMessage.read(frame, "Close");
             if (close.namedStatement()) {
-                clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+                writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
                 clientStatementCount = clientStatements.size();
                 frame.release();
                 return '3';
@@ -159,7 +160,7 @@ public final class StatementRewriter {
         byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
-        clientStatements.put(name, statement);
+        writableStatements().put(name, statement);
         clientStatementCount = clientStatements.size();
         counters.clientParse();
         if (server.statements().contains(statement)) {
@@ -188,7 +189,7 @@ public final class StatementRewriter {
     private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
-            clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+            writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
             clientStatementCount = clientStatements.size();
             frame.release();
             server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
@@ -257,5 +258,13 @@ public final class StatementRewriter {
     private static void relay(ByteBuf frame, PendingRequest expected, Server server, Consumer<ByteBuf> send) {
         server.tracker().expect(expected);
         send.accept(frame);
+    }
+
+    /** The map of named statements, made on the first one. */
+    private Map<String, PreparedStatement> writableStatements() {
+        if (!(clientStatements instanceof HashMap)) {
+            clientStatements = new HashMap<>();
+        }
+        return clientStatements;
     }
 }

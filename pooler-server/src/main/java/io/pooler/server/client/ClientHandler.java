@@ -1,45 +1,73 @@
 package io.pooler.server.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.server.admin.AdminState;
+import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.admin.SuspendGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Netty side of a client connection: hands each event to its {@link ClientConnection}. The
- * untyped packets before login go to a {@link ClientStartupHandler} put in front of this one, which
- * leaves the pipeline once the StartupMessage has come.
+ * The one handler of a client connection, behind its frame decoder: hands each event to its
+ * {@link ClientConnection}. Before login the untyped packets go to the {@link ClientStartup} stage,
+ * dropped at the StartupMessage; while the pooler is suspended, messages wait in a
+ * {@link SuspendGate}. Both are objects of their own rather than handlers in the pipeline, and exist
+ * only while needed: an idle client's pipeline is the decoder and this handler.
+ *
+ * <p>It is also the listener of its channel's close future, so the client's slots are given back
+ * even when an exception in the pipeline kept channelInactive from reaching it.
+ *
+ * <p>Threads: the channel's event loop.
  */
-public final class ClientHandler extends ChannelInboundHandlerAdapter {
+final class ClientHandler extends ChannelInboundHandlerAdapter implements ChannelFutureListener, SuspendGate.Receiver {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
-    private final PoolerRuntime runtime;
-    private final PgFrameDecoder decoder;
+    private final ClientChannels clients;
     private ClientConnection connection;
+    /** The stage before the StartupMessage; null after it. */
+    private ClientStartup startup;
+    /** What the client sent while the pooler was suspended; null unless something is held. */
+    private SuspendGate gate;
+    /** The client asked for the admin console's database: never held by SUSPEND. */
+    private boolean console;
+    /** Its neighbours in its loop's list of clients ({@link ClientChannels}); that loop only. */
+    ClientHandler prevClient;
+    ClientHandler nextClient;
 
-    public ClientHandler(PoolerRuntime runtime, PgFrameDecoder decoder) {
-        this.runtime = runtime;
-        this.decoder = decoder;
+    ClientHandler(ClientChannels clients) {
+        this.clients = clients;
+    }
+
+    EventLoop eventLoop() {
+        return connection.eventLoop();
     }
 
     /** Shutdown WAIT_FOR_SERVERS: the client goes as soon as it has no transaction running. */
-    public void shutdownRequested() {
-        if (connection != null) {
-            connection.shutdownRequested();
-        }
+    void shutdownRequested() {
+        connection.shutdownRequested();
+    }
+
+    void close() {
+        connection.channel().close();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connection = new ClientConnection(runtime, ctx.channel());
-        ctx.pipeline().addBefore(ctx.name(), null, new ClientStartupHandler(runtime, decoder, connection));
+        connection = new ClientConnection(clients.runtime(), ctx.channel());
+        startup = new ClientStartup(clients.runtime(), ctx.pipeline().get(PgFrameDecoder.class), connection);
+        clients.added(this);
+        ctx.channel().closeFuture().addListener(this);
         connection.onActive();
         ctx.fireChannelActive();
     }
@@ -51,6 +79,36 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
      */
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof StartupPacket packet) {
+            onStartupPacket(ctx, packet);
+            return;
+        }
+        AdminState admin = clients.runtime().admin();
+        if (!console && (gate != null || admin.isSuspended())) {
+            if (gate == null) {
+                gate = SuspendGate.open(admin, ctx.channel(), this);
+            }
+            gate.hold(msg);
+            return;
+        }
+        releasedMessage(msg);
+    }
+
+    private void onStartupPacket(ChannelHandlerContext ctx, StartupPacket packet) {
+        ClientStartup stage = startup;
+        if (stage == null) {
+            return; // the decoder emits none after the StartupMessage
+        }
+        if (packet.kind() == StartupPacket.Kind.STARTUP) {
+            String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
+            console = ConsoleSession.DATABASE.equals(database);
+            startup = null; // before admission: what follows in this read burst goes to the session
+        }
+        stage.onPacket(ctx.channel(), packet);
+    }
+
+    @Override
+    public void releasedMessage(Object msg) {
         if (msg instanceof ByteBuf || msg instanceof FramePart) {
             connection.onMessage(msg);
         } else {
@@ -59,8 +117,16 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void releasedAll() {
+        gate = null;
         connection.onReadComplete();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (gate == null) {
+            connection.onReadComplete();
+        }
     }
 
     @Override
@@ -70,7 +136,23 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        connection.onInactive();
+        closed();
+    }
+
+    /** The channel's close future: the client is gone, whether or not channelInactive reached here. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        closed();
+    }
+
+    private void closed() {
+        clients.removed(this);
+        if (gate != null) {
+            gate.discard();
+            gate = null;
+        }
+        startup = null;
+        connection.onInactive(); // once: it ignores a second call
     }
 
     @Override
