@@ -66,7 +66,6 @@ public final class ClientConnection extends PooledClient {
     private ClientLogin login;
 
     private StartupRequest startup;
-    private String poolDatabase;
     private Pool pool;
     private PoolMode poolMode;
     /** Client to server, for a pool client once admitted; null for the console. */
@@ -82,7 +81,6 @@ public final class ClientConnection extends PooledClient {
     private ConnectionCounter heldSlot2;
 
     private volatile long lastActivityNanos = System.nanoTime();
-    private final long connectedNanos = System.nanoTime();
     /** Why the connection ends, for log_disconnections; the client's own doing unless set. */
     private String closeReason = "client close request";
     /** The server was given back or closed when the client left: not again. */
@@ -107,6 +105,10 @@ public final class ClientConnection extends PooledClient {
 
     public Channel channel() {
         return channel;
+    }
+
+    PoolerRuntime runtime() {
+        return runtime;
     }
 
     int cancelProcessId() {
@@ -267,7 +269,7 @@ public final class ClientConnection extends PooledClient {
         }
         if (runtime.config().config().settings().logDisconnections()) {
             log.info("{} closing because: {} (age={}s)", this, closeReason,
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - connectedNanos));
+                    TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - connectedAtMillis));
         }
     }
 
@@ -285,12 +287,11 @@ public final class ClientConnection extends PooledClient {
 
     void started(StartupRequest startup, TrackedParameters tracked) {
         this.startup = startup;
-        this.parameters = new ClientParameters(runtime, channel, startup, tracked);
+        this.parameters = new ClientParameters(this, startup, tracked);
     }
 
     /** Admitted into {@code pool}: the relay (with prepared statements tracked, if so) and stats. */
-    void joinPool(String poolDatabase, Pool pool) {
-        this.poolDatabase = poolDatabase;
+    void joinPool(Pool pool) {
         this.pool = pool;
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
@@ -500,7 +501,8 @@ public final class ClientConnection extends PooledClient {
     }
 
     public String databaseName() {
-        return poolDatabase == null ? "(nodb)" : poolDatabase;
+        StartupRequest s = startup; // the pool's database is the one the client asked for
+        return pool == null || s == null ? "(nodb)" : s.database();
     }
 
     public String applicationName() {

@@ -122,7 +122,7 @@ final class ClientStartup {
             return;
         }
         String serverUser = db.get().user().orElse(startup.user());
-        client.joinPool(startup.database(), runtime.pool(db.get(), startup.database(), serverUser));
+        client.joinPool(runtime.pool(db.get(), startup.database(), serverUser));
         login.start(db.get());
     }
 }
