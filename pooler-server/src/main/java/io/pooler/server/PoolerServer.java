@@ -15,7 +15,6 @@ import io.pooler.config.Settings;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.server.admin.MetricsService;
 import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
@@ -100,8 +99,7 @@ public final class PoolerServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
-                        ch.pipeline().addLast(decoder, clientChannels.newHandler());
+                        ch.pipeline().addLast(clientChannels.newHandler(runtime.config().config().settings().maxPacketSize()));
                     }
                 });
         for (String entry : ListenAddresses.entries(s.listenAddr())) {

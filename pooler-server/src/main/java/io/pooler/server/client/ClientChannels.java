@@ -27,9 +27,9 @@ public final class ClientChannels {
         this.runtime = runtime;
     }
 
-    /** The handler for a new client channel, put after its frame decoder, alone. */
-    public ChannelHandler newHandler() {
-        return new ClientHandler(this);
+    /** The one handler of a new client channel, its frame decoder included; messages up to {@code maxMessageLength}. */
+    public ChannelHandler newHandler(int maxMessageLength) {
+        return new ClientHandler(this, maxMessageLength);
     }
 
     PoolerRuntime runtime() {

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
@@ -18,19 +17,25 @@ import io.pooler.server.admin.SuspendGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
- * The one handler of a client connection, behind its frame decoder: hands each event to its
- * {@link ClientConnection}. Before login the untyped packets go to the {@link ClientStartup} stage,
+ * The one handler of a client connection: its frame decoder, and what takes the decoded messages to
+ * its {@link ClientConnection}. Before login the untyped packets go to the {@link ClientStartup} stage,
  * dropped at the StartupMessage; while the pooler is suspended, messages wait in a
  * {@link SuspendGate}. Both are objects of their own rather than handlers in the pipeline, and exist
- * only while needed: an idle client's pipeline is the decoder and this handler.
+ * only while needed.
+ *
+ * <p>NOTE: one handler rather than a decoder and a handler behind it, because each handler in a
+ * pipeline costs a context (64 bytes) on every connection, idle or not. {@link #decode} hands each
+ * message on as soon as the decoder has made it, which is what the decoder's own loop would do.
  *
  * <p>It is also the listener of its channel's close future, so the client's slots are given back
  * even when an exception in the pipeline kept channelInactive from reaching it.
  *
  * <p>Threads: the channel's event loop.
  */
-final class ClientHandler extends ChannelInboundHandlerAdapter implements ChannelFutureListener, SuspendGate.Receiver {
+final class ClientHandler extends PgFrameDecoder implements ChannelFutureListener, SuspendGate.Receiver {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
     private final ClientChannels clients;
@@ -45,7 +50,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Channe
     ClientHandler prevClient;
     ClientHandler nextClient;
 
-    ClientHandler(ClientChannels clients) {
+    ClientHandler(ClientChannels clients, int maxMessageLength) {
+        super(true, maxMessageLength); // a client's: startup packets first
         this.clients = clients;
     }
 
@@ -65,7 +71,7 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Channe
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         connection = new ClientConnection(clients.runtime(), ctx.channel());
-        startup = new ClientStartup(clients.runtime(), ctx.pipeline().get(PgFrameDecoder.class), connection);
+        startup = new ClientStartup(clients.runtime(), this, connection);
         clients.added(this);
         ctx.channel().closeFuture().addListener(this);
         connection.onActive();
@@ -73,12 +79,24 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Channe
     }
 
     /**
-     * Hands each decoded message on. NOTE: from the call to {@code onMessage} on, the connection owns
-     * the frame and deals with every error itself; nothing here releases it again (see the ownership
-     * rule in {@code io.pooler.protocol}).
+     * Decodes, then hands each message on at once. NOTE: each leaves {@code out} before it is handed
+     * on, so should handing one on throw, the decoder passes only those not yet handed on down the
+     * pipeline (where they are released), never one twice.
      */
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        super.decode(ctx, in, out);
+        while (!out.isEmpty()) {
+            onDecoded(ctx, out.remove(0));
+        }
+    }
+
+    /**
+     * One decoded message. NOTE: from the call to {@code onMessage} on, the connection owns the frame
+     * and deals with every error itself; nothing here releases it again (see the ownership rule in
+     * {@code io.pooler.protocol}).
+     */
+    private void onDecoded(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof StartupPacket packet) {
             onStartupPacket(ctx, packet);
             return;
@@ -123,7 +141,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Channe
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        super.channelReadComplete(ctx); // the decoder's end of a read (and on to the pipeline's tail)
         if (gate == null) {
             connection.onReadComplete();
         }
@@ -135,7 +154,8 @@ final class ClientHandler extends ChannelInboundHandlerAdapter implements Channe
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx); // the decoder's last bytes first, as when it was a handler of its own
         closed();
     }
 
