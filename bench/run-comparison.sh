@@ -7,6 +7,10 @@
 #   bench/run-comparison.sh                      # the full run, about 15 minutes on 2 cores
 #   bench/run-comparison.sh --rounds 1 --duration 3 --out /tmp/quick
 #   bench/run-comparison.sh fleet --rounds 2      # the Odoo fleet instead (`pooler-bench.jar fleet`), about 12 minutes
+#   bench/run-comparison.sh pin-cost --rounds 3 --duration 10
+#                                                 # scenario 1 against Pooler with pin_on_session_state = 1 and = 0,
+#                                                 # alternating: what the session-state scan costs per query
+#                                                 # (results in bench/results/pin-cost unless --out is given)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,5 +39,11 @@ mvn -B -q package -DskipTests
 if [ "${1:-}" = fleet ]; then
   shift
   exec java -jar bench/target/pooler-bench.jar fleet "$@"
+fi
+if [ "${1:-}" = pin-cost ]; then
+  shift
+  out=()
+  case " $* " in *" --out "*|*" --out="*) ;; *) out=(--out bench/results/pin-cost) ;; esac
+  exec java -jar bench/target/pooler-bench.jar compare --scenarios 1 --targets pooler,pooler-nopin "${out[@]}" "$@"
 fi
 exec java -jar bench/target/pooler-bench.jar compare "$@"

@@ -132,4 +132,12 @@ public interface AdminBackend {
      * @throws IllegalArgumentException naming the reason, when the key or value is refused
      */
     void set(String key, String value);
+
+    /**
+     * After SET of a TLS key: builds the TLS contexts again from the running settings, off the event
+     * loops; completes with false when they could not be applied and the old ones are still in use.
+     */
+    default CompletionStage<Boolean> applyTlsSettings() {
+        return java.util.concurrent.CompletableFuture.completedFuture(true);
+    }
 }

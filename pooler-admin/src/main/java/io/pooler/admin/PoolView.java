@@ -4,8 +4,14 @@ import io.pooler.config.PoolMode;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.stats.PoolStats;
 
-/** One pool as SHOW POOLS and SHOW STATS see it: its counts taken under its lock, its mode, its stats. */
-public record PoolView(PoolSnapshot counts, PoolMode poolMode, PoolStats stats) {
+/**
+ * One pool as SHOW POOLS and SHOW STATS see it: its counts taken on its shards' loops, its mode, its stats.
+ *
+ * @param clPinned Pooler's own: the pool's clients that keep their server across transactions because of
+ *                 session state they left on it (SHOW CLIENTS' {@code pinned} column not empty), counted on
+ *                 the shards' loops with the other counts
+ */
+public record PoolView(PoolSnapshot counts, PoolMode poolMode, PoolStats stats, int clPinned) {
 
     public String database() {
         return counts.key().database();

@@ -16,6 +16,7 @@ package io.pooler.admin;
  * @param preparedStatements the named statements a client holds, or a server has prepared (max_prepared_statements)
  * @param pinned            Pooler's own: the session state that keeps a client on its server in transaction
  *                          pooling ("temp table", …), for a server its client's; empty when none
+ * @param replication       PgBouncer's replication column: {@code none}, {@code logical} or {@code physical}
  */
 public record SocketView(
         boolean server,
@@ -38,5 +39,6 @@ public record SocketView(
         long id,
         long pendingBytes,
         int preparedStatements,
-        String pinned) {
+        String pinned,
+        String replication) {
 }

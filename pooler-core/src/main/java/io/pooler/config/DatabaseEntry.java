@@ -43,6 +43,7 @@ public final class DatabaseEntry {
     private final Duration serverLifetime;
     private final Duration queryWaitTimeout;
     private final LoadBalanceHosts loadBalanceHosts;
+    private final String connectQuery;
     private final boolean fallback;
 
     /** Builds an entry from parameters parsed by {@link EntryParams} against the database key table. */
@@ -74,6 +75,7 @@ public final class DatabaseEntry {
         this.queryWaitTimeout = (Duration) params.get("query_wait_timeout");
         String balance = (String) params.get("load_balance_hosts");
         this.loadBalanceHosts = balance == null ? LoadBalanceHosts.ROUND_ROBIN : LoadBalanceHosts.parse(balance);
+        this.connectQuery = (String) params.get("connect_query");
     }
 
     private DatabaseEntry(DatabaseEntry from, String name, String explicitDbname) {
@@ -102,6 +104,12 @@ public final class DatabaseEntry {
         this.serverLifetime = from.serverLifetime;
         this.queryWaitTimeout = from.queryWaitTimeout;
         this.loadBalanceHosts = from.loadBalanceHosts;
+        this.connectQuery = from.connectQuery;
+    }
+
+    /** PgBouncer's {@code connect_query}: run on each new server connection before any client uses it. */
+    public Optional<String> connectQuery() {
+        return Optional.ofNullable(connectQuery).filter(q -> !q.isEmpty());
     }
 
     /** As written; PgBouncer applies it only when above 0 (0 means the global server_lifetime). */
@@ -273,6 +281,7 @@ public final class DatabaseEntry {
                 && Objects.equals(datestyle, other.datestyle) && Objects.equals(timezone, other.timezone)
                 && Objects.equals(serverLifetime, other.serverLifetime)
                 && Objects.equals(queryWaitTimeout, other.queryWaitTimeout)
+                && Objects.equals(connectQuery, other.connectQuery)
                 && loadBalanceHosts == other.loadBalanceHosts && fallback == other.fallback;
     }
 

@@ -74,6 +74,11 @@ public final class Settings {
         return path("auth_hba_file");
     }
 
+    /** The {@code auth_ident_file} (user name maps for hba {@code map=}), resolved like auth_file; empty if not set. */
+    public Optional<Path> authIdentFile() {
+        return path("auth_ident_file");
+    }
+
     /** The user whose server connections look up users missing from {@code auth_file}; empty if not set. */
     public Optional<String> authUser() {
         return Optional.ofNullable(string("auth_user")).filter(name -> !name.isEmpty());
@@ -314,6 +319,55 @@ public final class Settings {
         return bool("tcp_keepalive");
     }
 
+    /**
+     * A server marked close-needed (RECONNECT, a RELOAD that changes its database, a DNS change) that is
+     * held by a client between transactions is closed at once, with its client, instead of at the
+     * session's end.
+     */
+    public boolean serverFastClose() {
+        return bool("server_fast_close");
+    }
+
+    /** Seconds a client waits for a server before it is sent a NOTICE that it is queued; 0: never. */
+    public int queryWaitNotify() {
+        return integer("query_wait_notify");
+    }
+
+    /** TCP_DEFER_ACCEPT on the TCP listeners: a connection is accepted once its first bytes are in. */
+    public boolean tcpDeferAccept() {
+        return bool("tcp_defer_accept");
+    }
+
+    /** Idle seconds before the first keepalive probe (TCP_KEEPIDLE); 0: the operating system's. */
+    public int tcpKeepidle() {
+        return integer("tcp_keepidle");
+    }
+
+    /** Seconds between keepalive probes (TCP_KEEPINTVL); 0: the operating system's. */
+    public int tcpKeepintvl() {
+        return integer("tcp_keepintvl");
+    }
+
+    /** Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT); 0: the operating system's. */
+    public int tcpKeepcnt() {
+        return integer("tcp_keepcnt");
+    }
+
+    /** Milliseconds sent data may stay unacknowledged before the connection is dropped; 0: the system's. */
+    public int tcpUserTimeout() {
+        return integer("tcp_user_timeout");
+    }
+
+    /** SO_SNDBUF and SO_RCVBUF of every TCP socket, in bytes; 0: the kernel's autotuning. */
+    public int tcpSocketBuffer() {
+        return integer("tcp_socket_buffer");
+    }
+
+    /** A NOTICE sent to every client in its welcome, after BackendKeyData (PgBouncer's master); empty: none. */
+    public Optional<String> loginNotifyMessage() {
+        return Optional.ofNullable(string("login_notify_message")).filter(message -> !message.isEmpty());
+    }
+
     public boolean soReuseport() {
         return bool("so_reuseport");
     }
@@ -353,6 +407,11 @@ public final class Settings {
     }
 
     /** TLS 1.2 cipher suites allowed for clients: {@code default}, {@code all} or a list of names. */
+    /** Curves for the client side's key exchange: {@code auto} (the default) or a list of names. */
+    public String clientTlsEcdhcurve() {
+        return string("client_tls_ecdhcurve");
+    }
+
     public String clientTlsCiphers() {
         return string("client_tls_ciphers");
     }

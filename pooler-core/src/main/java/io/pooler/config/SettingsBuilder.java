@@ -19,6 +19,10 @@ final class SettingsBuilder {
         } catch (InvalidValueException e) {
             throw new ConfigException(at, "invalid value \"" + value + "\" for key \"" + key.name() + "\": " + e.reason());
         }
+        if (key.name().equals("auth_dbname") && "pgbouncer".equals(parsed)) {
+            // PgBouncer's cf_set_authdb: the admin console's virtual database runs no auth_query.
+            throw new ConfigException(at, "cannot use the reserved \"pgbouncer\" database as an auth_dbname");
+        }
         if (!key.supported()) {
             warnings.once("pgbouncer/" + key.name(), at, "key \"" + key.name() + "\" is not supported yet and is ignored");
         }

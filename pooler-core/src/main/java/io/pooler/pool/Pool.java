@@ -17,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -33,6 +34,8 @@ import java.util.function.LongSupplier;
  * snapshots) may come from any thread and run as one task on each shard's loop.
  */
 public final class Pool {
+    /** Reads of the shards in a row that a server moving between loops can spoil (then the last one stands). */
+    private static final int SNAPSHOT_ATTEMPTS = 5;
     /** How long a blocking {@link #snapshot()} waits for the loops before giving up. */
     private static final long SNAPSHOT_TIMEOUT_SECONDS = 10;
 
@@ -48,13 +51,20 @@ public final class Pool {
     /** Servers launched since start, and of those slots given across loops (each costs a server login). */
     private final LongAdder serversLaunched = new LongAdder();
     private final LongAdder slotsDonated = new LongAdder();
+    private final LongAdder serversMoved = new LongAdder();
+    private final AtomicLong movesStarted = new AtomicLong();
+    private final AtomicLong movesEnded = new AtomicLong();
 
     private volatile PoolSettings settings;
     /** ParameterStatus values of the first server that logged in; what new clients are told. */
     private final AtomicReference<Map<String, String>> welcomeParameters = new AtomicReference<>();
     private volatile LoginFailure lastLoginFailure;
+    /** PostgreSQL restarting: its login failures are retried, never cached (issue 12, bug 3). */
+    private final ServerRestartWindow restartWindow = new ServerRestartWindow();
     /** PAUSE: hold clients' requests, close servers as they are released. */
     private volatile boolean paused;
+    /** SHUTDOWN WAIT_FOR_SERVERS: a client asking for a server is told "server shutting down". */
+    private volatile boolean refusingServers;
 
     private record LoginFailure(ErrorResponse error, long atNanos) {
     }
@@ -148,8 +158,17 @@ public final class Pool {
         server.shard.serverNeedsReset(server);
     }
 
+    /**
+     * The server's connection is closed. NOTE: reported on the loop the channel was last on, which for
+     * a server closed while moving between loops may not yet be its new shard's: posted there then.
+     */
     public void serverClosed(PooledServer server) {
-        server.shard.serverClosed(server);
+        PoolShard shard = server.shard;
+        if (shard.loop().inEventLoop()) {
+            shard.serverClosed(server);
+        } else {
+            shard.post(() -> shard.serverClosed(server));
+        }
     }
 
     /** A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop. */
@@ -208,6 +227,15 @@ public final class Pool {
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown). */
+    /** SHUTDOWN WAIT_FOR_SERVERS: from now on no client gets a server; running transactions go on. */
+    public void refuseServers() {
+        refusingServers = true;
+    }
+
+    boolean refusesServers() {
+        return refusingServers;
+    }
+
     public void closeIdleServers(String reason) {
         onEachShard(shard -> shard.closeIdleServers(reason));
     }
@@ -263,7 +291,24 @@ public final class Pool {
 
     /** The pool's counts (SHOW POOLS): the shards' summed, maxwait the oldest waiting client of all. */
     public CompletableFuture<PoolSnapshot> snapshotAsync() {
-        return collect(PoolShard::snapshot).thenApply(parts -> PoolSnapshot.sum(key, parts));
+        return snapshotAsync(SNAPSHOT_ATTEMPTS);
+    }
+
+    /**
+     * NOTE: each shard is read on its own loop at its own moment, so a server that moved from one loop
+     * to another in between would be counted twice or not at all. Servers only change loops by moving,
+     * so the read is consistent when no move started or ended while it ran; otherwise it is read again.
+     * A server on its way between loops is idle, and counted as such.
+     */
+    private CompletableFuture<PoolSnapshot> snapshotAsync(int attempts) {
+        long started = movesStarted.get();
+        long ended = movesEnded.get();
+        return collect(PoolShard::snapshot).thenCompose(parts -> {
+            if (attempts > 1 && (movesStarted.get() != started || movesEnded.get() != ended)) {
+                return snapshotAsync(attempts - 1);
+            }
+            return CompletableFuture.completedFuture(PoolSnapshot.sum(key, parts, (int) (started - ended)));
+        });
     }
 
     /**
@@ -335,8 +380,24 @@ public final class Pool {
         return slotsDonated.sum();
     }
 
+    /** Idle servers a shard handed to another shard's waiting clients by moving their connection. */
+    public long serversMoved() {
+        return serversMoved.sum();
+    }
+
     void launched() {
         serversLaunched.increment();
+    }
+
+    /** A server leaves its shard to move to another loop; see {@link #snapshotAsync(int)}. */
+    void moveStarted() {
+        serversMoved.increment();
+        movesStarted.incrementAndGet();
+    }
+
+    /** The moving server arrived in its new shard, or closed on the way. */
+    void moveEnded() {
+        movesEnded.incrementAndGet();
     }
 
     void donated() {
@@ -349,8 +410,49 @@ public final class Pool {
         return welcomeParameters.get() == null && welcomeParameters.compareAndSet(null, Map.copyOf(parameters));
     }
 
-    void loginFailed(ErrorResponse error) {
-        lastLoginFailure = new LoginFailure(error, now());
+    /**
+     * A server login failed: remembered for server_login_retry (PgBouncer's fast fail), unless it is
+     * part of a PostgreSQL restart; then true, and nothing is remembered.
+     */
+    boolean loginFailed(ErrorResponse error) {
+        long now = now();
+        if (restartWindow.loginFailedTransiently(error, now, settings.serverLoginRetry())) {
+            return true;
+        }
+        lastLoginFailure = new LoginFailure(error, now);
+        return false;
+    }
+
+    /**
+     * A logged-in server sent a FATAL error: an admin or crash shutdown announces a restart, during which
+     * refused connections are retried rather than replayed.
+     */
+    public void serverSentFatal(ErrorResponse error) {
+        restartWindow.serverError(error, now());
+    }
+
+    /**
+     * PgBouncer's condition for min_pool_size (janitor.c, check_pool_size): the database entry forces its
+     * user, or at least one client is connected to the pool.
+     */
+    boolean keepsMinPoolSize() {
+        if (settings.minPoolSize() <= 0) {
+            return false;
+        }
+        if (settings.forcedUser()) {
+            return true;
+        }
+        for (PoolShard shard : shards.values()) {
+            if (shard.publishedClients() > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** No launch now: a login failure is remembered, or a transient one waits for its retry delay. */
+    boolean loginBackingOff() {
+        return recentLoginFailure() != null || restartWindow.retryPending(now());
     }
 
     /** The last login failure while server_login_retry has not passed since, else null. */

@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param serverCheckDelay   an idle server unused for longer runs server_check_query before reuse
  * @param pinOnSessionState  in transaction and statement mode, a client holding session state keeps its server
  * @param listenMultiplex    in transaction and statement mode, LISTEN is served by the pool's listener
+ * @param forcedUser         the database entry names its own {@code user}: min_pool_size is kept even
+ *                           with no client, as PgBouncer keeps it
  */
 public record PoolSettings(
         PoolMode poolMode,
@@ -28,5 +30,16 @@ public record PoolSettings(
         Duration queryWaitTimeout,
         Duration serverCheckDelay,
         boolean pinOnSessionState,
-        boolean listenMultiplex) {
+        boolean listenMultiplex,
+        boolean forcedUser) {
+
+    /** Settings of a pool whose database entry has no forced user. */
+    public PoolSettings(PoolMode poolMode, int poolSize, int minPoolSize, int reservePoolSize, Duration reservePoolTimeout,
+                        int maxDbConnections, int maxUserConnections, Duration serverIdleTimeout, Duration serverLifetime,
+                        Duration serverLoginRetry, Duration queryWaitTimeout, Duration serverCheckDelay,
+                        boolean pinOnSessionState, boolean listenMultiplex) {
+        this(poolMode, poolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
+                serverIdleTimeout, serverLifetime, serverLoginRetry, queryWaitTimeout, serverCheckDelay,
+                pinOnSessionState, listenMultiplex, false);
+    }
 }

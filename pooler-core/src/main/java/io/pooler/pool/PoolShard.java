@@ -22,13 +22,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
  * parameters, the last login failure and PAUSE, all atomic or immutable.
  *
- * <p>Across loops: a shard whose clients wait while the pool-wide count is full posts a
- * {@link DonationRequest} to the other shards. A shard gives up a server for it (closes it, which
- * frees a slot, and tells the needy shard to launch one) when that moves the shards towards balance:
- * it has no waiter and more servers than the needy shard now has, or it has waiters and at least two
- * more; or when one of its servers has been idle for {@link #DONATE_IDLE_AFTER_NANOS}. Otherwise it
- * remembers the request and looks again when it releases a server and at each janitor round. The
- * counts compared are current ({@link #publishedServers()}), never those of when the request was made.
+ * <p>Across loops: a shard whose clients wait with no idle server posts a {@link DonationRequest} to
+ * the other shards, when the pool-wide count is full or when another shard has an idle server (a
+ * server moved costs two epoll registrations; a server launched costs a login and a PostgreSQL
+ * backend, and the pool would grow to the sum of the loops' peaks instead of the pool's peak).
+ * A shard with no waiter of its own gives its idle server at once: it moves the connection to the
+ * needy shard's loop ({@link PooledServer#moveTo}). A shard with waiters gives one up only when it
+ * holds at least two servers more than the needy one, so two busy shards do not pass a server back
+ * and forth. Otherwise it remembers the request and looks again when it releases a server and at
+ * each janitor round. A server that cannot move is given by closing it, which frees a slot the needy
+ * shard launches into; that costs a login, so it is done only towards balance or for a server idle
+ * {@link #DONATE_IDLE_AFTER_NANOS}. The counts compared are current ({@link #publishedServers()}),
+ * never those of when the request was made.
  */
 public final class PoolShard {
     /** An unanswered request is withdrawn and posted afresh after this long (its figures are stale). */
@@ -64,6 +69,10 @@ public final class PoolShard {
     private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
     /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
     private volatile int publishedServers;
+    /** Idle servers (sv_idle and sv_used) as of the last change, for the other shards' launch decisions. */
+    private volatile int publishedIdle;
+    /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
+    private volatile int publishedClients;
 
     private enum LimitHit { NONE, DATABASE, USER }
 
@@ -86,6 +95,7 @@ public final class PoolShard {
     public void clientLogin(PooledClient client) {
         checkLoop();
         client.shard = this;
+        publishedClients++; // NOTE: written on this loop only
         if (pool.welcomeParameters() != null) {
             moveClient(client, activeClients, ClientState.ACTIVE);
             client.onWelcomeReady();
@@ -109,6 +119,10 @@ public final class PoolShard {
         client.shard = this;
         if (client.server != null) {
             return client.server;
+        }
+        if (pool.refusesServers()) {
+            client.onWaitFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, ShutdownTexts.SERVER_SHUTTING_DOWN));
+            return null;
         }
         PooledServer found = pool.isPaused() ? null : idleServers.first();
         if (found != null) {
@@ -135,6 +149,9 @@ public final class PoolShard {
     /** The client is gone. Its server, if any, stays linked: the caller decides whether it is clean. */
     public void clientClosed(PooledClient client) {
         checkLoop();
+        if (client.list != null) {
+            publishedClients = Math.max(0, publishedClients - 1);
+        }
         removeClient(client);
         client.state = ClientState.CLOSED;
         withdrawRequestIfNobodyWaits();
@@ -165,7 +182,10 @@ public final class PoolShard {
         checkLoop();
         dropServer(server);
         releaseLimitSlots(server);
-        pool.loginFailed(error);
+        if (pool.loginFailed(error)) {
+            retryAfterTransientFailure();
+            return; // PostgreSQL restarting: the clients wait for the retry (issue 12, bug 3)
+        }
         if (pool.serverCount() == 0) {
             // PgBouncer's fast fail: with no server at all, nobody waits for one that cannot come.
             failFast(error);
@@ -174,6 +194,29 @@ public final class PoolShard {
                     other.post(() -> other.failFastIfNoServer(error));
                 }
             }
+        }
+    }
+
+    /** A login met a restart of PostgreSQL: its clients keep waiting and the launch is tried again shortly. */
+    private void retryAfterTransientFailure() {
+        try {
+            loop.schedule(this::retryLaunch, ServerRestartWindow.RETRY_NANOS, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            // the process is going down: nothing waits for this shard any more
+        }
+    }
+
+    private void retryLaunch() {
+        boolean needed = !waitingClients.isEmpty() || !loginClients.isEmpty() && pool.welcomeParameters() == null;
+        if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
+            // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
+            retryAfterTransientFailure();
+            return;
+        }
+        if (!waitingClients.isEmpty()) {
+            maybeLaunch();
+        } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
+            launchForLogin();
         }
     }
 
@@ -198,7 +241,7 @@ public final class PoolShard {
             return;
         }
         PooledClient next = waitingClients.first();
-        DonationRequest request = claimDueRequest(next);
+        DonationRequest request = claimDueRequest(next, server);
         if (request != null) {
             donate(server, request);
             return;
@@ -226,6 +269,7 @@ public final class PoolShard {
     /** The server's connection is closed, for whatever reason. */
     public void serverClosed(PooledServer server) {
         checkLoop();
+        endMove(server); // closed on its way from another loop
         unlink(server);
         boolean freed = dropServer(server);
         releaseLimitSlots(server);
@@ -234,6 +278,59 @@ public final class PoolShard {
         } else if (!waitingClients.isEmpty()) {
             maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
         }
+    }
+
+    // ---- replication clients (PgBouncer 1.23+): a server of their own ----
+
+    /**
+     * Launches a server for {@code client} alone (a replication connection): it counts in pool_size,
+     * max_db_connections and max_user_connections as any server of the pool, and the client is cl_active
+     * meanwhile. When pool_size is used up, an idle server of the pool is closed to make room, as
+     * PgBouncer's launch_new_connection evicts for a replication client. Null when there is no room
+     * (or the pool is paused): the caller tries again later. The caller links the two with
+     * {@link #dedicatedServerReady} once the server has logged in; it is never idle and never reused.
+     */
+    public PooledServer launchDedicated(PooledClient client) {
+        checkLoop();
+        client.shard = this;
+        if (client.state != ClientState.ACTIVE) {
+            moveClient(client, activeClients, ClientState.ACTIVE);
+        }
+        if (pool.isPaused()) {
+            return null;
+        }
+        int allowed = pool.settings().poolSize();
+        if (!pool.tryTakeServerSlot(allowed)) {
+            PooledServer victim = longestIdle();
+            if (victim == null) {
+                pool.closeOneIdleServer(new AtomicBoolean()); // one on another loop, for the next try
+                return null;
+            }
+            dropServer(victim);
+            victim.close("evicted for a replication connection");
+            if (!pool.tryTakeServerSlot(allowed)) {
+                return null;
+            }
+        }
+        return launchWithSlot();
+    }
+
+    /**
+     * The server {@link #launchDedicated} opened for {@code client} logged in: the two are linked for good.
+     * As any first login of the pool, its parameters become what the pool's new clients are told (the
+     * clients logging in meanwhile waited for it: the pool had a server, so none was launched for them).
+     */
+    public void dedicatedServerReady(PooledClient client, PooledServer server, Map<String, String> parameters) {
+        checkLoop();
+        if (pool.loginSucceeded(parameters)) {
+            welcomeLoginClients();
+            for (PoolShard other : pool.shards()) {
+                if (other != this) {
+                    other.post(other::welcomeLoginClients);
+                }
+            }
+        }
+        link(client, server);
     }
 
     // ---- across shards ----
@@ -246,7 +343,7 @@ public final class PoolShard {
         }
         if (waitingClients.isEmpty()) {
             PooledServer victim = longestIdle();
-            if (victim != null && (totalServers() > request.needy().publishedServers()
+            if (victim != null && (victim.canMove() || totalServers() > request.needy().publishedServers()
                     || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
                 if (request.claim()) {
                     donate(victim, request);
@@ -273,6 +370,11 @@ public final class PoolShard {
     /** The server idle the longest: checked ones first (sv_used), then the tail of sv_idle; null if none. */
     private PooledServer longestIdle() {
         return usedServers.first() != null ? usedServers.first() : idleServers.last();
+    }
+
+    /** Clients of this shard as last published; read by other shards' loops. */
+    int publishedClients() {
+        return publishedClients;
     }
 
     /** Servers of this shard as last published; read by other shards' loops. */
@@ -398,8 +500,9 @@ public final class PoolShard {
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!waitingClients.isEmpty()) {
-            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS) {
-                withdrawRequest();
+            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
+                    && outstandingRequest.claim()) {
+                outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
             }
             PooledServer check = usedServers.first();
             if (check != null) {
@@ -414,10 +517,10 @@ public final class PoolShard {
             } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
                 launchForLogin();
             }
-        } else if (pool.welcomeParameters() != null && pool.recentLoginFailure() == null && !pool.isPaused()) {
+        } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
             int warm = Math.min(s.minPoolSize(), s.poolSize());
             if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launchWithSlot(); // min_pool_size: kept warm
+                launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
         if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
@@ -507,8 +610,15 @@ public final class PoolShard {
         if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
             return false;
         }
-        if (pool.recentLoginFailure() != null) {
-            return false; // server_login_retry: the janitor tries again later
+        if (pool.loginBackingOff()) {
+            return false; // server_login_retry, or a restart's retry delay: tried again later
+        }
+        if (outstandingRequest != null && !outstandingRequest.isLive()) {
+            return false; // a shard took our request: its server (or slot) is on its way here
+        }
+        if (otherShardHasIdle()) {
+            requestDonation(); // a server moved here instead of one more login (and backend)
+            return false;
         }
         if (!pool.tryTakeServerSlot(allowedServers())) {
             requestDonation();
@@ -517,12 +627,27 @@ public final class PoolShard {
         return launchWithSlot() != null;
     }
 
-    /** pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout. */
+    private boolean otherShardHasIdle() {
+        if (!pool.serverFactory().serversCanMove()) {
+            return false;
+        }
+        for (PoolShard other : pool.shards()) {
+            if (other != this && other.publishedIdle > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout;
+     * a reserve_pool_timeout of 0 disables the reserve, as PgBouncer documents.
+     */
     private int allowedServers() {
         PoolSettings s = pool.settings();
         int allowed = s.poolSize();
         PooledClient oldest = waitingClients.first();
-        if (s.reservePoolSize() > 0 && oldest != null
+        if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
                 && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
             allowed += s.reservePoolSize();
         }
@@ -535,7 +660,8 @@ public final class PoolShard {
      * first login every server of the pool is logging in).
      */
     private void launchForLogin() {
-        if (loginServers.isEmpty() && pool.serverCount() == 0 && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
+        if (loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
+                && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
             launchWithSlot();
         }
     }
@@ -573,6 +699,16 @@ public final class PoolShard {
         // NOTE: connected by a task, not here: a connect that fails at once reports back into this shard.
         post(server::connect);
         return server;
+    }
+
+    private void endMove(PooledServer server) {
+        if (server.moving) {
+            server.moving = false;
+            pool.moveEnded();
+            if (outstandingRequest != null && !outstandingRequest.isLive()) {
+                outstandingRequest = null; // it was ours, and it closed on the way: ask again
+            }
+        }
     }
 
     private void releaseLimitSlots(PooledServer server) {
@@ -626,7 +762,7 @@ public final class PoolShard {
      * had, so a busy shard cannot starve another, and two busy shards do not pass a slot back and forth
      * (each pass costs a server login).
      */
-    private DonationRequest claimDueRequest(PooledClient localOldest) {
+    private DonationRequest claimDueRequest(PooledClient localOldest, PooledServer server) {
         for (Iterator<DonationRequest> it = pendingRequests.iterator(); it.hasNext(); ) {
             DonationRequest request = it.next();
             if (!request.isLive()) {
@@ -634,7 +770,7 @@ public final class PoolShard {
                 continue;
             }
             int needy = request.needy().publishedServers();
-            boolean due = localOldest == null ? totalServers() > needy : totalServers() > needy + 1;
+            boolean due = localOldest == null ? server.canMove() || totalServers() > needy : totalServers() > needy + 1;
             if (!due) {
                 return null;
             }
@@ -646,12 +782,46 @@ public final class PoolShard {
         return null;
     }
 
-    /** Closes {@code server} to give its slot to the needy shard, which then launches one on its own loop. */
+    /**
+     * Gives {@code server} to the needy shard: moved to its loop when it can move, otherwise closed to
+     * free its slot, which the needy shard then launches into on its own loop.
+     */
     private void donate(PooledServer server, DonationRequest request) {
+        if (server.canMove()) {
+            pool.moveStarted();
+            server.moving = true;
+            boolean checkDue = server.state == ServerState.USED;
+            unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
+            server.state = ServerState.IDLE;
+            publishedServers = totalServers();
+            publishIdle();
+            PoolShard needy = request.needy();
+            server.shard = needy;
+            server.moveTo(needy.loop, () -> needy.adopt(server, request, checkDue));
+            return;
+        }
+        pool.donated();
         dropServer(server);
         server.close("slot given to clients on another event loop");
-        pool.donated();
         tellNeedy(request);
+    }
+
+    /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
+    private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
+        checkLoop();
+        endMove(server);
+        if (outstandingRequest == request) {
+            outstandingRequest = null;
+        }
+        if (checkDue && !waitingClients.isEmpty()) {
+            moveServer(server, testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
+            publishedServers = totalServers();
+            server.runCheckQuery();
+            return;
+        }
+        moveServer(server, idleServers, ServerState.IDLE);
+        publishedServers = totalServers();
+        releaseServer(server, false);
     }
 
     private void tellNeedy(DonationRequest request) {
@@ -759,6 +929,15 @@ public final class PoolShard {
             to.addLast(server);
         }
         server.state = state;
+        publishIdle();
+    }
+
+    /** NOTE: written only when it changes: a volatile write on every link would cost every transaction. */
+    private void publishIdle() {
+        int idle = idleServers.size() + usedServers.size();
+        if (idle != publishedIdle) {
+            publishedIdle = idle;
+        }
     }
 
     /** The server leaves the shard's lists for good; true when that gave a slot of the pool's size back. */
@@ -766,6 +945,7 @@ public final class PoolShard {
         unlist(server);
         server.state = ServerState.CLOSED;
         publishedServers = totalServers();
+        publishIdle();
         if (server.holdsPoolSlot) {
             server.holdsPoolSlot = false;
             pool.releaseServerSlot();

@@ -21,7 +21,12 @@ public record PoolSnapshot(
 
     /** The shards' counts of one pool added up; maxwait is the oldest waiting client over all shards. */
     public static PoolSnapshot sum(PoolKey key, List<PoolSnapshot> parts) {
-        int clLogin = 0, clActive = 0, clWaiting = 0, svActive = 0, svIdle = 0, svUsed = 0, svTested = 0, svLogin = 0;
+        return sum(key, parts, 0);
+    }
+
+    /** As {@link #sum(PoolKey, List)}, with {@code idleInTransit} servers moving between loops counted as idle. */
+    public static PoolSnapshot sum(PoolKey key, List<PoolSnapshot> parts, int idleInTransit) {
+        int clLogin = 0, clActive = 0, clWaiting = 0, svActive = 0, svIdle = idleInTransit, svUsed = 0, svTested = 0, svLogin = 0;
         int clActiveCancelReq = 0, clWaitingCancelReq = 0, svActiveCancel = 0, svBeingCanceled = 0;
         long maxWait = 0;
         for (PoolSnapshot p : parts) {

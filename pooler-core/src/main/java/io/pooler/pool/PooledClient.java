@@ -17,6 +17,8 @@ public abstract class PooledClient extends PoolMember {
     PoolShard shard;
     /** When it started waiting for a server (the shard's clock). */
     long waitStartNanos;
+    /** The {@link #waitStartNanos} of the wait query_wait_notify was sent for; a new wait sends it again. */
+    private long waitNotifiedFor = Long.MIN_VALUE;
 
     public final ClientState state() {
         return state;
@@ -25,6 +27,19 @@ public abstract class PooledClient extends PoolMember {
     /** The server this client is linked to, or null. */
     public final PooledServer server() {
         return server;
+    }
+
+    /**
+     * query_wait_notify, as PgBouncer's janitor: true once per wait, for a client that has waited more
+     * than {@code seconds} whole seconds ({@code now} on the shard's clock). Called on the client's loop.
+     */
+    public final boolean claimWaitNotification(long now, long seconds) {
+        if (state != ClientState.WAITING || waitNotifiedFor == waitStartNanos
+                || (now - waitStartNanos) / 1_000_000_000L <= seconds) {
+            return false;
+        }
+        waitNotifiedFor = waitStartNanos;
+        return true;
     }
 
     public abstract EventLoop eventLoop();

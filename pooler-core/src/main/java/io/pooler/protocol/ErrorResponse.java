@@ -62,6 +62,13 @@ public final class ErrorResponse {
         return new ErrorResponse(copy);
     }
 
+    /** The same fields with another message text (the pooler's names in place of the server's). */
+    public ErrorResponse withMessage(String message) {
+        Map<Byte, String> copy = new LinkedHashMap<>(fields);
+        copy.put(MESSAGE, message);
+        return new ErrorResponse(copy);
+    }
+
     public String severity() {
         return fields.getOrDefault(SEVERITY, "ERROR");
     }

@@ -54,24 +54,50 @@ public final class SessionStateScanner {
      * message is scanned as far as it goes; the frame is not changed.
      */
     public static int applyMessage(TrackedParameters tracked, int pinsBefore, ByteBuf frame) {
+        return pinsOf(scanMessage(tracked, pinsBefore, frame));
+    }
+
+    /**
+     * One scan of a message (as {@link #applyMessage}) that reports two things, packed in a long so that
+     * the per-query path allocates nothing: the pins after it ({@link #pinsOf}), and the pins some
+     * statement in it cleared, held before or not ({@link #clearedOf}): {@code UNLISTEN *} or
+     * {@code DISCARD ALL} end a client's multiplexed subscriptions even when a later statement of the
+     * same query LISTENs again on the server.
+     */
+    public static long scanMessage(TrackedParameters tracked, int pinsBefore, ByteBuf frame) {
         int start = frame.readerIndex();
         int end = frame.writerIndex();
         if (end - start <= PgFrames.HEADER_LENGTH) {
-            return pinsBefore;
+            return pack(pinsBefore, 0);
         }
         byte type = frame.getByte(start);
         int textStart = start + PgFrames.HEADER_LENGTH;
         if (type == MessageType.PARSE) {
             int nameEnd = frame.indexOf(textStart, end, (byte) 0); // the statement name comes first
             if (nameEnd < 0) {
-                return pinsBefore;
+                return pack(pinsBefore, 0);
             }
             textStart = nameEnd + 1;
         } else if (type != MessageType.QUERY) {
-            return pinsBefore;
+            return pack(pinsBefore, 0);
         }
         int textEnd = frame.indexOf(textStart, end, (byte) 0);
-        return apply(tracked, pinsBefore, frame, textStart, textEnd < 0 ? end : textEnd);
+        Scan scan = new Scan(tracked, frame, textStart, textEnd < 0 ? end : textEnd, pinsBefore);
+        return pack(scan.run(), scan.cleared);
+    }
+
+    /** The pins after the message, from {@link #scanMessage}. */
+    public static int pinsOf(long scan) {
+        return (int) scan;
+    }
+
+    /** The pins some statement of the message cleared, from {@link #scanMessage}. */
+    public static int clearedOf(long scan) {
+        return (int) (scan >>> 32);
+    }
+
+    private static long pack(int pins, int cleared) {
+        return ((long) cleared << 32) | (pins & 0xFFFF_FFFFL);
     }
 
     /** One pass over one text. */
@@ -79,6 +105,8 @@ public final class SessionStateScanner {
         private final TrackedParameters tracked;
         private final SqlLexer lexer;
         private int pins;
+        /** The pins a statement cleared, whether held before or not. */
+        private int cleared;
         private int depth;
         private boolean afterLockFunction;
         private boolean afterUnlockAllFunction;
@@ -101,6 +129,11 @@ public final class SessionStateScanner {
             return pins;
         }
 
+        private void clear(int bits) {
+            pins &= ~bits;
+            cleared |= bits;
+        }
+
         /** Every token passes here, so advisory lock calls are seen wherever they are. */
         private int advance() {
             int type = lexer.next();
@@ -109,7 +142,7 @@ public final class SessionStateScanner {
                     if (afterLockFunction) {
                         pins |= SessionPin.ADVISORY_LOCK.bit();
                     } else if (afterUnlockAllFunction) {
-                        pins &= ~SessionPin.ADVISORY_LOCK.bit();
+                        clear(SessionPin.ADVISORY_LOCK.bit());
                     }
                     depth++;
                 } else if (lexer.symbolIs(')') && depth > 0) {
@@ -143,7 +176,7 @@ public final class SessionStateScanner {
             } else if (lexer.wordIs("reset")) {
                 advance();
                 if (lexer.wordIs("all")) {
-                    pins &= ~SessionPin.SET.bit();
+                    clear(SessionPin.SET.bit());
                 }
             } else if (lexer.wordIs("prepare")) {
                 advance();
@@ -156,14 +189,14 @@ public final class SessionStateScanner {
                     advance();
                 }
                 if (lexer.wordIs("all")) {
-                    pins &= ~SessionPin.PREPARE.bit();
+                    clear(SessionPin.PREPARE.bit());
                 }
             } else if (lexer.wordIs("declare")) {
                 declare();
             } else if (lexer.wordIs("close")) {
                 advance();
                 if (lexer.wordIs("all")) {
-                    pins &= ~SessionPin.HOLD_CURSOR.bit();
+                    clear(SessionPin.HOLD_CURSOR.bit());
                 }
             } else if (lexer.wordIs("create")) {
                 create();
@@ -172,9 +205,9 @@ public final class SessionStateScanner {
             } else if (lexer.wordIs("discard")) {
                 advance();
                 if (lexer.wordIs("all")) {
-                    pins &= KEPT_BY_DISCARD_ALL;
+                    clear(~KEPT_BY_DISCARD_ALL);
                 } else if (lexer.wordIs("temp") || lexer.wordIs("temporary")) {
-                    pins &= ~SessionPin.TEMP_TABLE.bit();
+                    clear(SessionPin.TEMP_TABLE.bit());
                 }
             } else if (lexer.wordIs("load")) {
                 pins |= SessionPin.LOAD.bit();
@@ -183,7 +216,7 @@ public final class SessionStateScanner {
             } else if (lexer.wordIs("unlisten")) {
                 advance();
                 if (lexer.symbolIs('*')) {
-                    pins &= ~SessionPin.LISTEN.bit();
+                    clear(SessionPin.LISTEN.bit());
                 }
             }
         }

@@ -206,15 +206,15 @@ class DatabasesSectionTest {
     }
 
     @Test
-    void warnsOnceAboutEachUnsupportedKeyAndIgnoresIt() throws Exception {
+    void keepsConnectQueryAndTheOtherKeys() throws Exception {
         LoadedConfig loaded = load(
                 "a = connect_query='SELECT 1' min_pool_size=2",
                 "b = connect_query='SELECT 2' load_balance_hosts=disable server_lifetime=60"
                         + " max_db_client_connections=5");
 
-        assertEquals(List.of(
-                file() + ":3: key \"connect_query\" in [databases] is not supported yet and is ignored"),
-                loaded.warnings());
+        assertEquals(List.of(), loaded.warnings());
+        assertEquals(java.util.Optional.of("SELECT 1"), loaded.config().databases().get("a").connectQuery());
+        assertEquals(java.util.Optional.of("SELECT 2"), loaded.config().databases().get("b").connectQuery());
         assertEquals(java.util.Optional.of(java.time.Duration.ofSeconds(60)),
                 loaded.config().databases().get("b").serverLifetime());
         assertEquals(List.of("a", "b"), List.copyOf(loaded.config().databases().keySet()));

@@ -52,7 +52,8 @@ class KeyRegistryTest {
             "client_tls_ca_file", "client_tls_protocols", "client_tls_ciphers", "server_tls_sslmode",
             "server_tls_key_file", "server_tls_cert_file", "server_tls_ca_file", "server_tls_protocols",
             "server_tls_ciphers", "peer_id", "dns_max_ttl", "dns_nxdomain_ttl", "dns_zone_check_period",
-            "resolv_conf", "transaction_timeout", "scram_iterations");
+            "resolv_conf", "transaction_timeout", "scram_iterations", "server_fast_close", "query_wait_notify", "login_notify_message", "auth_ident_file", "client_tls_ecdhcurve",
+            "tcp_defer_accept", "tcp_keepcnt", "tcp_keepidle", "tcp_keepintvl", "tcp_socket_buffer", "tcp_user_timeout");
 
     /** Keys PgBouncer flags CF_NO_RELOAD, plus Pooler's own worker_threads and metrics listener (bound once). */
     private static final Set<String> NOT_CHANGEABLE = Set.of(
@@ -67,6 +68,7 @@ class KeyRegistryTest {
     @Test
     void hasEveryPgBouncerKeyInShowConfigOrderPlusPoolersOwnAtTheEnd() {
         List<String> expected = new java.util.ArrayList<>(PGBOUNCER_1_25_KEYS);
+        expected.add(expected.indexOf("logfile") + 1, "login_notify_message"); // PgBouncer's master, in its place
         expected.addAll(List.of("worker_threads", "metrics_listen_addr", "metrics_listen_port", "max_parsed_message_size",
                 "pin_on_session_state", "listen_multiplex"));
 

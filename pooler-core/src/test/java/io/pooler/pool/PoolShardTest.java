@@ -101,6 +101,44 @@ class PoolShardTest {
     }
 
     @Test
+    void duringShutdownWaitForServersAClientAskingForAServerIsToldTheServerIsShuttingDown() throws Exception {
+        pool(2, 0, 0);
+        FakeClient inTransaction = new FakeClient(loopA);
+        FakeClient asking = new FakeClient(loopA);
+        FakeServer s = loggedInServer(loopA, inTransaction);
+        on(loopA, () -> pool.clientLogin(asking));
+        assertSame(s, on(loopA, () -> pool.findServer(inTransaction)));
+        pool.refuseServers();
+        assertSame(s, on(loopA, () -> pool.findServer(inTransaction)), "a running transaction keeps its server");
+        assertNull(on(loopA, () -> pool.findServer(asking)));
+        assertEquals(1, asking.failures.size());
+        assertEquals("server shutting down", asking.failures.get(0).message());
+        assertEquals(1, launched.size(), "nothing launched for it");
+    }
+
+    @Test
+    void aLoginThatMeetsARestartIsRetriedWhileTheClientWaitsAndNeverReplayed() throws Exception {
+        pool(1, 0, 0);
+        FakeClient c = new FakeClient(loopA);
+        FakeServer first = loggedInServer(loopA, c);
+        on(loopA, () -> pool.serverClosed(first)); // PostgreSQL went down under it
+        assertNull(on(loopA, () -> pool.findServer(c)));
+        assertEquals(2, launched.size());
+        FakeServer second = launched.get(1);
+        on(loopA, () -> pool.serverLoginFailed(second,
+                ErrorResponse.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is starting up")));
+        assertEquals(List.of(), c.failures, "not replayed to the waiting client");
+        assertEquals(ClientState.WAITING, c.state());
+        FakeClient newcomer = new FakeClient(loopA);
+        on(loopA, () -> pool.clientLogin(newcomer));
+        assertNull(on(loopA, () -> pool.findServer(newcomer)));
+        assertEquals(List.of(), newcomer.failures, "nor to a client that comes after");
+        clock.addAndGet(ServerRestartWindow.RETRY_NANOS);
+        io.pooler.testing.Await.until(java.time.Duration.ofSeconds(5), () -> launched.size() == 3,
+                "the login is tried again after the retry delay");
+    }
+
+    @Test
     void mutatorsRefuseToRunOffTheShardsLoop() throws Exception {
         pool(1, 0, 0);
         FakeClient c = new FakeClient(loopA);

@@ -145,6 +145,28 @@ class SessionStateScannerTest {
         }
     }
 
+    /** One scan says both what the session holds after the query and what a statement of it cleared. */
+    @ParameterizedTest(name = "{0} -> [{1}] cleared [{2}]")
+    @CsvSource(delimiter = '|', value = {
+        "select 1|listen|",
+        "UNLISTEN *||listen",
+        "UNLISTEN *; LISTEN b|listen|listen",
+        "DISCARD ALL; LISTEN b|listen|'session parameter, prepared statement, cursor with hold, temp table, advisory lock, listen'",
+        "UNLISTEN a|listen|",
+        "select pg_advisory_unlock_all()|listen|advisory lock",
+    })
+    void aScanReportsThePinsAfterAndThePinsCleared(String sql, String after, String cleared) {
+        ByteBuf query = io.pooler.protocol.PgFrames.simpleQuery(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, sql);
+        try {
+            long scan = SessionStateScanner.scanMessage(tracked, SessionPin.LISTEN.bit(), query);
+            assertEquals(after == null ? "" : after, SessionPin.labels(SessionStateScanner.pinsOf(scan)));
+            assertEquals(cleared == null ? "" : cleared, SessionPin.labels(SessionStateScanner.clearedOf(scan)));
+            assertEquals(SessionStateScanner.pinsOf(scan), SessionStateScanner.applyMessage(tracked, SessionPin.LISTEN.bit(), query));
+        } finally {
+            query.release();
+        }
+    }
+
     @Test
     void brokenTextNeverThrows() {
         for (String sql : List.of("", ";;;", "SET", "SET SESSION", "CREATE TEMP", "DECLARE", "select '",

@@ -55,8 +55,13 @@ final class LocalPostgres extends JdbcPostgresInstance {
 
     /** Creates, configures and starts a server; {@code port} 0 picks a free one. */
     static LocalPostgres start(int port) throws IOException {
+        return start(port, PostgresBinaries.installation());
+    }
+
+    /** As {@link #start(int)}, with the programs of another installation (its {@code bin/}). */
+    static LocalPostgres start(int port, Path installation) throws IOException {
         long started = System.nanoTime();
-        PgPrograms programs = new PgPrograms(PostgresBinaries.installation(), ServerUser.forThisProcess());
+        PgPrograms programs = new PgPrograms(installation, ServerUser.forThisProcess());
         LocalPostgres server = new LocalPostgres(programs, InstanceDirectories.create(programs));
         Runtime.getRuntime().addShutdownHook(new Thread(server::destroy, "pooler-postgres-stopper"));
         server.initdb();

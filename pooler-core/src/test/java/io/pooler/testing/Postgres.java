@@ -18,6 +18,16 @@ public final class Postgres {
     }
 
     /**
+     * Starts a new server from another PostgreSQL installation (a directory with {@code bin/initdb},
+     * {@code bin/pg_ctl} and {@code bin/postgres}, such as Debian's {@code /usr/lib/postgresql/15}), run
+     * locally with the same settings as every test server: for client programs that only talk to a
+     * server of their own major version (pg_basebackup, pg_receivewal). The caller stops it.
+     */
+    public static PostgresInstance startLocal(java.nio.file.Path installation) throws Exception {
+        return LocalPostgres.start(0, installation);
+    }
+
+    /**
      * Starts a new server on {@code port} (0 picks a free one) and waits until it accepts
      * connections. The caller stops it; at JVM exit it is stopped and its files removed anyway.
      */

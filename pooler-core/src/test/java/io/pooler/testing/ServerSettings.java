@@ -16,6 +16,8 @@ final class ServerSettings {
     static final String PG_HBA = """
             local all all trust
             host all all 127.0.0.1/32 md5
+            local replication all trust
+            host replication all 127.0.0.1/32 md5
             """;
 
     private ServerSettings() {
@@ -32,6 +34,10 @@ final class ServerSettings {
         settings.put("synchronous_commit", "off");
         settings.put("full_page_writes", "off");
         settings.put("shared_buffers", "32MB");
+        // Replication through the pooler (pg_recvlogical, subscriptions, pg_receivewal): logical decoding
+        // needs it; it only adds a little to the WAL of the tests that write. Slots and senders keep their
+        // defaults (10 each).
+        settings.put("wal_level", "logical");
         return settings;
     }
 }

@@ -1,5 +1,6 @@
 package io.pooler.server;
 
+import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
@@ -11,6 +12,7 @@ import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.stats.QueryTimer;
@@ -25,13 +27,18 @@ import java.util.function.Function;
  * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
  * protocol view of a connection: query_timeout, idle_transaction_timeout, transaction_timeout and
- * client_idle_timeout, each the login user's ({@link ClientTimeouts}).
+ * client_idle_timeout, each the login user's ({@link ClientTimeouts}); then query_wait_notify and
+ * server_fast_close.
  *
  * <p>Threads: each tick posts one task to every event loop, which looks after the shards of that
  * loop, so a shard and its connections are only read and changed on their own loop.
  */
 final class Janitor implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Janitor.class);
+
+    /** PgBouncer's words and fields (severity, SQLSTATE 00000, message), so scripts that match it still do. */
+    private static final ErrorResponse QUEUED_NOTICE = ErrorResponse.of("NOTICE", "00000",
+            "No server connection available in postgres backend, client being queued");
 
     private final PoolerRuntime runtime;
     private final EventLoopGroup loops;
@@ -43,11 +50,29 @@ final class Janitor implements Runnable {
 
     @Override
     public void run() {
+        createForcedUserPools();
         for (EventExecutor executor : loops) {
             if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
                 loop.execute(() -> tick(loop));
             }
         }
+    }
+
+    /**
+     * PgBouncer's do_full_maint: a database entry with a forced user and a min_pool_size above 0 gets its
+     * pool before any client comes, so that the pools' janitor keeps it warm. Not during a shutdown.
+     */
+    private void createForcedUserPools() {
+        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+            return;
+        }
+        PoolerConfig config = runtime.config().config();
+        config.databases().forEach((name, db) -> {
+            if (db.user().isPresent() && !"*".equals(name)
+                    && db.minPoolSize().orElse(config.settings().minPoolSize()) > 0) {
+                runtime.pool(db, name, db.user().get());
+            }
+        });
     }
 
     private void tick(EventLoop loop) {
@@ -62,6 +87,12 @@ final class Janitor implements Runnable {
                 PoolShard shard = pool.shard(loop);
                 shard.janitor();
                 checkServers(shard, forUser, now);
+                if (config.settings().queryWaitNotify() > 0) {
+                    notifyWaitingClients(shard, config.settings().queryWaitNotify(), now);
+                }
+                if (config.settings().serverFastClose()) {
+                    fastClose(shard);
+                }
                 checkClients(shard, forUser, now);
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
@@ -94,6 +125,35 @@ final class Janitor implements Runnable {
                 server.abortLinked("idle transaction timeout");
             } else if (transactionTimeout > 0 && (busy || inTransaction) && transactionAge > transactionTimeout) {
                 server.abortLinked("transaction timeout");
+            }
+        }
+    }
+
+    /**
+     * server_fast_close, as PgBouncer's pool_server_maint: a close-needed server that a client holds
+     * between transactions (nothing outstanding, ReadyForQuery said idle) is closed now, and its client
+     * with it ("database configuration changed") so the client sees that its session ended. A server in
+     * a transaction or running a query is left to finish; the next tick after that closes it.
+     */
+    private static void fastClose(PoolShard pool) {
+        for (PooledServer p : pool.servers()) {
+            if (p instanceof ServerConnection server && server.state() == ServerState.ACTIVE && server.closeNeeded()
+                    && server.client() instanceof ClientConnection && server.outstandingRequests() == 0
+                    && server.transactionStatus() == BackendMessages.TX_IDLE) {
+                server.abortLinked("database configuration changed");
+            }
+        }
+    }
+
+    /**
+     * query_wait_notify (PgBouncer 1.25): a client queued longer than that many seconds gets one NOTICE
+     * per wait, PgBouncer's text, and goes on waiting.
+     */
+    private static void notifyWaitingClients(PoolShard pool, int seconds, long now) {
+        for (PooledClient p : pool.clients()) {
+            if (p instanceof ClientConnection client && client.claimWaitNotification(now, seconds)) {
+                Channel ch = client.channel();
+                ch.writeAndFlush(QUEUED_NOTICE.encodeAsNotice(ch.alloc()), ch.voidPromise());
             }
         }
     }

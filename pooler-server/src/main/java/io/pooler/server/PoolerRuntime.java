@@ -41,6 +41,8 @@ public final class PoolerRuntime {
     private final BackendConnector backendConnector;
     private final io.pooler.server.peers.PeerPools peers;
     private volatile ShutdownMode shutdownMode = ShutdownMode.NONE;
+    /** When the first shutdown request came ({@link System#nanoTime()}), 0 before. */
+    private volatile long shutdownStartedNanos;
     private final AdminState admin = new AdminState();
     private volatile ServerAdminBackend adminBackend;
 
@@ -187,6 +189,18 @@ public final class PoolerRuntime {
     }
 
     public void shutdownMode(ShutdownMode mode) {
+        if (shutdownStartedNanos == 0 && mode != ShutdownMode.NONE) {
+            shutdownStartedNanos = System.nanoTime() | 1; // never 0: 0 means "not shutting down"
+        }
         this.shutdownMode = mode;
+    }
+
+    /**
+     * True when a connection accepted at {@code acceptedNanos} ({@link System#nanoTime()}) arrived before
+     * the shutdown began; during WAIT_FOR_CLIENTS such a login under way is still served.
+     */
+    public boolean acceptedBeforeShutdown(long acceptedNanos) {
+        long started = shutdownStartedNanos;
+        return started == 0 || acceptedNanos - started < 0;
     }
 }

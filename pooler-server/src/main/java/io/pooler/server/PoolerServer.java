@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
 import io.pooler.config.DatabaseEntry;
@@ -19,7 +20,10 @@ import io.pooler.server.admin.MetricsService;
 import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
 import io.pooler.server.client.ClientChannels;
+import io.pooler.server.net.TcpTuning;
 import io.pooler.server.net.Transport;
+import io.pooler.server.tls.TlsConfig;
+import io.pooler.server.tls.TlsConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,7 +83,7 @@ public final class PoolerServer implements AutoCloseable {
             server.bind(s);
             server.metrics = MetricsService.startIfConfigured(s, server.runtime);
         } catch (Exception e) {
-            server.closeListeners();
+            server.closeListeners(false);
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -99,6 +103,10 @@ public final class PoolerServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (!(ch instanceof DomainSocketChannel)) {
+                            // The settings in force now: a RELOAD applies to new connections, as in PgBouncer.
+                            TcpTuning.tune(ch, runtime.config().config().settings(), runtime.transport());
+                        }
                         ch.pipeline().addLast(clientChannels.newHandler(runtime.config().config().settings().maxPacketSize()));
                     }
                 });
@@ -147,14 +155,14 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
-        // TCP options on TCP listeners only: a unix socket has neither, and Netty warns on every accept.
-        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel())
-                .childOption(ChannelOption.TCP_NODELAY, true)
-                .childOption(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
+        // The accepted sockets' TCP options are set in initChannel (TcpTuning), TCP ones only.
+        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
         if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }
-        return b.bind(address).sync().channel();
+        Channel listener = b.bind(address).sync().channel();
+        TcpTuning.deferAccept(listener, s, runtime.transport());
+        return listener;
     }
 
     private static String describe(InetSocketAddress address) {
@@ -206,7 +214,9 @@ public final class PoolerServer implements AutoCloseable {
 
     /** The listening channels (SHOW FDS). */
     public List<Channel> listeners() {
-        return List.copyOf(listeners);
+        synchronized (listeners) {
+            return List.copyOf(listeners);
+        }
     }
 
     /** Every pool's counts, read on the shards' loops; blocking, so not for an event loop. */
@@ -239,7 +249,13 @@ public final class PoolerServer implements AutoCloseable {
         }
         loaded.warnings().forEach(log::warn);
         RuntimeConfig previous = runtime.config();
-        runtime.swapConfig(loaded.config());
+        RuntimeConfig next = ReloadOnlyAtStart.keepRunningValues(previous, loaded.config());
+        runtime.swapConfig(next);
+        Settings now = next.config().settings();
+        if (previous.config().settings().tcpDeferAccept() != now.tcpDeferAccept()) {
+            listeners.stream().filter(ch -> ch.localAddress() instanceof InetSocketAddress)
+                    .forEach(ch -> TcpTuning.deferAccept(ch, now, runtime.transport()));
+        }
         for (Pool pool : runtime.pools().all()) {
             Optional<DatabaseEntry> before = previous.config().findDatabase(pool.key().database());
             Optional<DatabaseEntry> after = loaded.config().config().findDatabase(pool.key().database());
@@ -256,6 +272,32 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     /**
+     * After SET of a TLS key: the TLS contexts are built again from the running settings and their files,
+     * as PgBouncer's sbuf_tls_setup, and servers are replaced when the server side changed. Reads files:
+     * never call it on an event loop.
+     *
+     * @return false, with the running TLS kept, when the settings or files cannot be used
+     */
+    public synchronized boolean applyTlsSettings() {
+        RuntimeConfig rc = runtime.config();
+        List<String> warnings = new ArrayList<>();
+        TlsConfig tls;
+        try {
+            tls = TlsConfig.load(rc.config().settings(), warnings);
+        } catch (TlsConfigException e) {
+            log.error("TLS settings could not be applied, still using old configuration: {}", e.getMessage());
+            return false;
+        }
+        warnings.forEach(log::warn);
+        RuntimeConfig applied = new RuntimeConfig(rc.config(), rc.userlist(), rc.trackedParameters(), rc.hba(), tls);
+        runtime.swapConfig(applied);
+        if (serverTlsChanged(rc, applied)) {
+            runtime.pools().all().forEach(Pool::reconnectAll);
+        }
+        return true;
+    }
+
+    /**
      * New server TLS settings or files: connections made with the old ones are replaced, as PgBouncer
      * does, so a tightened setting takes effect without waiting for server_lifetime.
      */
@@ -266,7 +308,8 @@ public final class PoolerServer implements AutoCloseable {
     /** What makes two database entries lead to the same server sessions. */
     private static String connectionIdentity(DatabaseEntry db) {
         return db.host().orElse("") + ":" + db.port() + "/" + db.dbname() + "/" + db.user().orElse("")
-                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("");
+                + "/" + db.password().orElse("") + "/" + db.applicationName().orElse("")
+                + "/" + db.connectQuery().orElse("");
     }
 
     // ---- pause ----
@@ -283,56 +326,94 @@ public final class PoolerServer implements AutoCloseable {
 
     // ---- shutdown ----
 
-    /** SIGINT, SHUTDOWN WAIT_FOR_SERVERS: stop accepting, let running transactions finish, then exit. */
+    /**
+     * SIGINT, SHUTDOWN WAIT_FOR_SERVERS: stop accepting, let running transactions finish, then exit. As
+     * PgBouncer, which pauses: a client waiting for a server, or asking for one, is told "server
+     * shutting down".
+     */
     public void shutdownWaitForServers() {
         beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS);
         for (Pool pool : runtime.pools().all()) {
+            pool.refuseServers();
             pool.closeIdleServers("shutting down");
         }
         clientChannels.shutdownRequested();
-        watchUntil(() -> poolSnapshotsAsync().thenApply(pools ->
-                pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0)));
+        watchShutdown();
     }
 
     /** SIGTERM, SHUTDOWN WAIT_FOR_CLIENTS: stop accepting, exit when the last client has left. */
     public void shutdownWaitForClients() {
         beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS);
-        watchUntil(() -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0));
+        watchShutdown();
     }
 
-    /** SIGQUIT, a second SIGINT/SIGTERM: close everything now. */
+    /** SIGQUIT, a second SIGINT/SIGTERM, SHUTDOWN: close everything now. */
     public void shutdownImmediate() {
         runtime.shutdownMode(PoolerRuntime.ShutdownMode.IMMEDIATE);
-        closeListeners();
+        closeListeners(false);
         finish();
     }
 
-    private void beginShutdown(PoolerRuntime.ShutdownMode mode) {
-        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
-            log.info("second shutdown request: exiting at once");
-            shutdownImmediate();
-            return;
-        }
-        log.info("shutdown requested ({})", mode);
-        runtime.shutdownMode(mode);
-        closeListeners();
+    /** True once a shutdown of any mode has begun. */
+    public boolean isShuttingDown() {
+        return runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE;
     }
 
-    /** Finishes the shutdown once {@code done} answers true; asked every 100 ms, answered asynchronously. */
-    private void watchUntil(java.util.function.Supplier<java.util.concurrent.CompletionStage<Boolean>> done) {
+    /**
+     * A shutdown request sets the mode; a later one (the console's) only changes it, as in PgBouncer:
+     * a second signal exits at once, which {@link io.pooler.server.process.SignalDispatcher} decides.
+     * TCP listeners close; a unix socket stays open for the console until the exit.
+     */
+    private void beginShutdown(PoolerRuntime.ShutdownMode mode) {
+        log.info("shutdown requested ({})", mode);
+        runtime.shutdownMode(mode);
+        closeListeners(true);
+    }
+
+    /** Finishes the shutdown once the current mode's condition holds; asked every 100 ms, answered asynchronously. */
+    private synchronized void watchShutdown() {
         if (terminated.isDone() || shutdownWatch != null) {
             return;
         }
-        shutdownWatch = workers.next().scheduleAtFixedRate(() -> done.get().thenAccept(ok -> {
+        shutdownWatch = workers.next().scheduleAtFixedRate(() -> shutdownDone().thenAccept(ok -> {
             if (ok) {
                 finish();
             }
         }), 0, 100, TimeUnit.MILLISECONDS);
     }
 
-    private void closeListeners() {
-        for (Channel ch : listeners) {
-            ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+    private java.util.concurrent.CompletionStage<Boolean> shutdownDone() {
+        return switch (runtime.shutdownMode()) {
+            case WAIT_FOR_SERVERS -> poolSnapshotsAsync().thenApply(pools ->
+                    pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0));
+            case WAIT_FOR_CLIENTS -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0);
+            default -> CompletableFuture.completedFuture(false);
+        };
+    }
+
+    private boolean onAnyLoop() {
+        for (io.netty.util.concurrent.EventExecutor loop : workers) {
+            if (loop.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the TCP listeners ({@code tcpOnly}) or all of them, and removes the unix socket files. */
+    private void closeListeners(boolean tcpOnly) {
+        List<Channel> closing;
+        synchronized (listeners) {
+            closing = listeners.stream().filter(ch -> !tcpOnly || !(ch.localAddress() instanceof DomainSocketAddress))
+                    .toList();
+            listeners.removeAll(closing);
+        }
+        for (Channel ch : closing) {
+            if (onAnyLoop()) {
+                ch.close(); // finish() on a loop: no waiting there
+            } else {
+                ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
             SocketAddress local = ch.localAddress();
             if (local instanceof DomainSocketAddress unix) {
                 try {
@@ -342,7 +423,6 @@ public final class PoolerServer implements AutoCloseable {
                 }
             }
         }
-        listeners.clear();
     }
 
     private synchronized void finish() {
@@ -359,6 +439,7 @@ public final class PoolerServer implements AutoCloseable {
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);
         }
+        closeListeners(false); // the unix socket, kept for the console during the shutdown
         clientChannels.closeAll();
         for (Pool pool : runtime.pools().all()) {
             pool.onEachShard(shard -> {

@@ -4,6 +4,7 @@ import io.pooler.auth.Userlist;
 import io.pooler.auth.UserlistException;
 import io.pooler.auth.hba.HbaException;
 import io.pooler.auth.hba.HbaFile;
+import io.pooler.auth.hba.IdentMaps;
 import io.pooler.config.AuthType;
 import io.pooler.config.ConfigException;
 import io.pooler.config.ConfigLoader;
@@ -83,7 +84,10 @@ public final class RuntimeConfigLoader {
         Path file = config.settings().authHbaFile()
                 .orElseThrow(() -> new LoadException(ini + ": auth_type \"hba\" needs auth_hba_file", null));
         try {
-            return HbaFile.load(file);
+            // As PgBouncer, the ident maps are read only for auth_type = hba, with the HBA file.
+            IdentMaps identMaps = config.settings().authIdentFile().isPresent()
+                    ? IdentMaps.load(config.settings().authIdentFile().get()) : null;
+            return HbaFile.load(file, identMaps);
         } catch (HbaException e) {
             throw new LoadException(e.getMessage(), e);
         }

@@ -105,5 +105,15 @@ public final class ServerLauncher implements Launcher {
         public void resume() {
             server.resume();
         }
+
+        @Override
+        public boolean isShuttingDown() {
+            return server.isShuttingDown();
+        }
+
+        @Override
+        public boolean isSuspended() {
+            return server.runtime().admin().pauseMode() == io.pooler.admin.AdminBackend.PauseMode.SUSPEND;
+        }
     }
 }

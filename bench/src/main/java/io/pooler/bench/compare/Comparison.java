@@ -100,6 +100,7 @@ public final class Comparison {
         String report = "## Machine\n\n" + MachineInfo.render(machine) + "\n## Results\n\n" + table
                 + (checks.isEmpty() ? "" : "\n## Targets (Pooler against " + nameOf(targets, "pgbouncer") + ")\n\n"
                 + TargetCheck.render(checks))
+                + PinningCost.render(summaries)
                 + errorsSection(summaries);
         ResultsFiles.write(options.outDir(), results, summaries);
         Files.writeString(options.outDir().resolve("results.md"), report);
@@ -235,12 +236,26 @@ public final class Comparison {
                         targets.add(new PgBouncerTarget(options.workDir(), backend, options.pgbouncerLatest().get(), key));
                     }
                 }
-                case "pooler" -> targets.add(new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
-                        options.poolerJavaOptions(), options.poolerJfr(), options.poolerSettings()));
+                case "pooler" -> targets.add(options.targets().contains("pooler-nopin")
+                        ? pinningVariant(backend, "pooler", 1)
+                        : new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
+                                options.poolerJavaOptions(), options.poolerJfr(), options.poolerSettings()));
+                case "pooler-nopin" -> targets.add(pinningVariant(backend, key, 0));
                 default -> throw new IllegalArgumentException("unknown target " + key);
             }
         }
         return targets;
+    }
+
+    /**
+     * Pooler with {@code pin_on_session_state} set: with 0 it does not scan queries for session state, so
+     * the two alternating in one run show what the scan costs per query.
+     */
+    private PoolerTarget pinningVariant(ProcessTarget.Backend backend, String key, int pinOnSessionState) {
+        List<String> settings = new ArrayList<>(options.poolerSettings());
+        settings.add("pin_on_session_state=" + pinOnSessionState);
+        return new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
+                options.poolerJavaOptions(), options.poolerJfr(), settings, key, " (pin_on_session_state=" + pinOnSessionState + ")");
     }
 
     /** A server big enough for the scenarios; the role, the database and pgbench's tables. */

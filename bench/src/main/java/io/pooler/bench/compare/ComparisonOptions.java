@@ -20,7 +20,8 @@ import java.util.Optional;
  * @param poolerJfr record a JFR profile of Pooler's process in each scenario
  * @param poolerSettings extra {@code key = value} lines for Pooler's ini only (its own keys, such as worker_threads)
  * @param scenarios the scenarios to run, in order
- * @param targets which of direct, pgbouncer, pgbouncer-latest and pooler to run
+ * @param targets which of direct, pgbouncer, pgbouncer-latest, pooler and pooler-nopin (Pooler with
+ *                {@code pin_on_session_state = 0}: no session-state scan) to run
  * @param scale pgbench's scale: 100,000 accounts per unit
  * @param workDir where configs, logs and profiles go
  */
@@ -29,7 +30,8 @@ public record ComparisonOptions(int rounds, Duration duration, Duration warmup, 
                                 Path poolerJar, Path poolerLauncher, List<String> poolerJavaOptions, boolean poolerJfr, List<String> poolerSettings,
                                 List<Scenario> scenarios, List<String> targets, int scale, Path workDir) {
 
-    public static final List<String> ALL_TARGETS = List.of("direct", "pgbouncer", "pgbouncer-latest", "pooler");
+    public static final List<String> ALL_TARGETS = List.of("direct", "pgbouncer", "pgbouncer-latest", "pooler",
+            "pooler-nopin");
 
     public ComparisonOptions {
         if (rounds < 1) {

@@ -44,7 +44,8 @@ public final class Plotter {
             "direct", new Color(0x4C72B0),
             "pgbouncer", new Color(0xDD8452),
             "pgbouncer-latest", new Color(0x55A868),
-            "pooler", new Color(0x8172B3));
+            "pooler", new Color(0x8172B3),
+            "pooler-nopin", new Color(0xC44E52));
 
     private Plotter() {
     }

@@ -23,10 +23,24 @@ public final class PoolerTarget extends ProcessTarget {
     private final List<String> javaOptions;
     private final boolean jfr;
     private final List<String> settings;
+    private final String key;
+    /** What tells this Pooler from another in the same run, after its name; empty when it is the only one. */
+    private final String variant;
 
     public PoolerTarget(Path workDir, Backend backend, Path jar, Path launcher, List<String> javaOptions, boolean jfr,
                         List<String> settings) {
+        this(workDir, backend, jar, launcher, javaOptions, jfr, settings, "pooler", "");
+    }
+
+    /**
+     * A Pooler under its own target key (its own directory, row and curve), for two configurations of
+     * Pooler alternating in one run; {@code variant} is appended to its name.
+     */
+    public PoolerTarget(Path workDir, Backend backend, Path jar, Path launcher, List<String> javaOptions, boolean jfr,
+                        List<String> settings, String key, String variant) {
         super(workDir, backend);
+        this.key = key;
+        this.variant = variant;
         this.jar = jar;
         this.launcher = launcher;
         this.javaOptions = List.copyOf(javaOptions);
@@ -43,12 +57,12 @@ public final class PoolerTarget extends ProcessTarget {
 
     @Override
     public String key() {
-        return "pooler";
+        return key;
     }
 
     @Override
     public String name() {
-        return "Pooler " + Version.NUMBER; // Version.STRING leads with the PgBouncer version it matches
+        return "Pooler " + Version.NUMBER + variant; // Version.STRING leads with the PgBouncer version it matches
     }
 
     private boolean viaLauncher() {

@@ -5,6 +5,8 @@ import io.pooler.admin.AdminRequest;
 import io.pooler.admin.wire.Response;
 import io.pooler.config.ConfigKey;
 import io.pooler.config.KeyRegistry;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.SqlState;
 
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -35,7 +37,20 @@ public final class SetCommand {
         } catch (IllegalArgumentException e) {
             return failed(e.getMessage());
         }
-        return CompletableFuture.completedFuture(Response.done("SET " + key + "=" + value));
+        String tag = "SET " + key + "=" + value;
+        if (isTlsKey(known.get().name())) {
+            // As PgBouncer's admin_set: the TLS contexts are built again; a failure keeps the old ones.
+            return request.backend().applyTlsSettings().thenApply(applied -> applied ? Response.done(tag)
+                    : Response.noticeThenDone(ErrorResponse.of("NOTICE", SqlState.CONFIG_FILE_ERROR,
+                            TLS_NOT_APPLIED), tag));
+        }
+        return CompletableFuture.completedFuture(Response.done(tag));
+    }
+
+    static final String TLS_NOT_APPLIED = "TLS settings could not be applied, still using old configuration";
+
+    private static boolean isTlsKey(String key) {
+        return key.contains("_tls_") || key.contains("_tls13_");
     }
 
     private static CompletionStage<Response> failed(String reason) {

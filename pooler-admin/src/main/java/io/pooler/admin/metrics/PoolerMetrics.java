@@ -27,7 +27,9 @@ import java.util.function.ToDoubleFunction;
  * {@code database} and {@code user} labels):
  * <ul>
  *   <li>{@code pooler_pool_clients{state=active|waiting}}, {@code pooler_pool_servers{state=active|idle|used|tested|login}},
- *       {@code pooler_pool_max_wait_seconds}: the SHOW POOLS counts, read under each pool's lock at scrape time;</li>
+ *       {@code pooler_pool_max_wait_seconds}: the SHOW POOLS counts, read on each pool's shards' loops at scrape time;</li>
+ *   <li>{@code pooler_pool_pinned_clients}: SHOW POOLS' {@code cl_pinned}, the clients kept on their server by
+ *       session state (also counted in {@code pooler_pool_clients});</li>
  *   <li>{@code pooler_queries_total}, {@code pooler_transactions_total}, {@code pooler_server_assignments_total},
  *       {@code pooler_received_bytes_total}, {@code pooler_sent_bytes_total}: SHOW STATS' totals;</li>
  *   <li>{@code pooler_errors_total{kind}}: errors sent to clients and server logins that failed, by kind;</li>
@@ -52,6 +54,7 @@ public final class PoolerMetrics {
     private final MultiGauge clients;
     private final MultiGauge servers;
     private final MultiGauge maxWait;
+    private final MultiGauge pinned;
 
     public PoolerMetrics(MeterRegistry registry, AdminBackend backend, ErrorCounters poolLessErrors) {
         this.registry = registry;
@@ -62,6 +65,9 @@ public final class PoolerMetrics {
                 .register(registry);
         maxWait = MultiGauge.builder("pooler.pool.max.wait").baseUnit("seconds")
                 .description("How long the oldest waiting client of a pool has waited").register(registry);
+        pinned = MultiGauge.builder("pooler.pool.pinned.clients")
+                .description("Clients of a pool kept on their server by session state (SHOW POOLS cl_pinned)")
+                .register(registry);
         Gauge.builder("pooler.client.connections", backend, b -> b.clients().size() + b.loginClients())
                 .description("Client connections, logging in or logged in, the console's included").register(registry);
         FunctionCounter.builder("pooler.notifications.delivered", backend, AdminBackend::notificationsDelivered)
@@ -108,6 +114,7 @@ public final class PoolerMetrics {
         List<MultiGauge.Row<?>> clientRows = new ArrayList<>();
         List<MultiGauge.Row<?>> serverRows = new ArrayList<>();
         List<MultiGauge.Row<?>> waitRows = new ArrayList<>();
+        List<MultiGauge.Row<?>> pinnedRows = new ArrayList<>();
         for (PoolView pool : backend.pools()) {
             bindPool(pool.counts().key(), pool.stats());
             Tags tags = Tags.of("database", pool.database(), "user", pool.user());
@@ -120,10 +127,12 @@ public final class PoolerMetrics {
             serverRows.add(MultiGauge.Row.of(tags.and("state", "tested"), c.svTested()));
             serverRows.add(MultiGauge.Row.of(tags.and("state", "login"), c.svLogin()));
             waitRows.add(MultiGauge.Row.of(tags, c.maxWaitMicros() / 1e6));
+            pinnedRows.add(MultiGauge.Row.of(tags, pool.clPinned()));
         }
         clients.register(clientRows, true);
         servers.register(serverRows, true);
         maxWait.register(waitRows, true);
+        pinned.register(pinnedRows, true);
     }
 
     private void bindErrors(Tags tags, ErrorCounters errors) {

@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * SHOW POOLS: PgBouncer's columns, then the wait-time percentiles of the current stats window (p50, p95,
- * p99, in microseconds). The counts are the lengths of the pool's state lists, read on each shard's own
+ * p99, in microseconds) and {@code cl_pinned}, the clients kept on their server by session state (in
+ * transaction and statement pooling; they are counted in {@code cl_active} or {@code cl_waiting} too). The counts are the lengths of the pool's state lists, read on each shard's own
  * event loop and added up; the cancel columns count the cancel requests forwarded to the pool's servers.
  * Clients that logged in while the pool had no server yet count as waiting, as in PgBouncer. The
  * console's own pool is listed too, as {@code pgbouncer}/{@code pgbouncer} in statement mode.
@@ -30,7 +31,8 @@ public final class ShowPools extends ShowCommand {
                 Column.int4("sv_idle"), Column.int4("sv_used"), Column.int4("sv_tested"), Column.int4("sv_login"),
                 Column.int4("maxwait"), Column.int4("maxwait_us"), Column.text("pool_mode"),
                 Column.text("load_balance_hosts"),
-                Column.int8("p50_wait_time"), Column.int8("p95_wait_time"), Column.int8("p99_wait_time"));
+                Column.int8("p50_wait_time"), Column.int8("p95_wait_time"), Column.int8("p99_wait_time"),
+                Column.int4("cl_pinned"));
         long consoleClients = consoleClients(backend.clients());
         boolean consoleListed = false;
         for (PoolView pool : sorted(backend.pools())) {
@@ -46,7 +48,7 @@ public final class ShowPools extends ShowCommand {
                     (int) (c.maxWaitMicros() / 1_000_000), (int) (c.maxWaitMicros() % 1_000_000),
                     pool.poolMode().configName(),
                     backend.config().findDatabase(pool.database()).map(ShowDatabases::loadBalanceHosts).orElse(null),
-                    wait.p50(), wait.p95(), wait.p99());
+                    wait.p50(), wait.p95(), wait.p99(), pool.clPinned());
         }
         if (!consoleListed) {
             consoleRow(rs, consoleClients);
@@ -55,7 +57,7 @@ public final class ShowPools extends ShowCommand {
     }
 
     private static void consoleRow(ResultSet rs, long clients) {
-        rs.row(CONSOLE, CONSOLE, (int) clients, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null, 0L, 0L, 0L);
+        rs.row(CONSOLE, CONSOLE, (int) clients, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "statement", null, 0L, 0L, 0L, 0);
     }
 
     static List<PoolView> sorted(List<PoolView> pools) {

@@ -75,7 +75,7 @@ public final class ShowSockets extends ShowCommand {
                 .toList();
         for (SocketView s : rows) {
             List<Object> row = new ArrayList<>(Arrays.asList(
-                    s.server() ? "S" : "C", s.user(), s.database(), "none", state(s), s.addr(), s.port(),
+                    s.server() ? "S" : "C", s.user(), s.database(), s.replication(), state(s), s.addr(), s.port(),
                     s.localAddr(), s.localPort(), s.connectTimeMillis(), s.requestTimeMillis(),
                     (int) (s.waitMicros() / 1_000_000), (int) (s.waitMicros() % 1_000_000), s.closeNeeded(),
                     s.ptr(), s.link(), s.remotePid(), "", s.applicationName(), s.preparedStatements(), s.id()));

@@ -23,20 +23,23 @@ final class HbaLineParser {
 
     private final List<Token> tokens;
     private final Path file;
+    /** The auth_ident_file's maps, or null when none is set. */
+    private final IdentMaps identMaps;
     private int pos;
 
-    private HbaLineParser(List<Token> tokens, Path file) {
+    private HbaLineParser(List<Token> tokens, Path file, IdentMaps identMaps) {
         this.tokens = tokens;
         this.file = file;
+        this.identMaps = identMaps;
     }
 
     /** Null for a blank or comment line. */
-    static HbaRule parse(String text, Path file, int line) {
+    static HbaRule parse(String text, Path file, int line, IdentMaps identMaps) {
         List<Token> tokens = HbaTokenizer.tokenize(text);
         if (tokens.isEmpty()) {
             return null;
         }
-        return new HbaLineParser(tokens, file).rule(line);
+        return new HbaLineParser(tokens, file, identMaps).rule(line);
     }
 
     private HbaRule rule(int line) {
@@ -50,6 +53,7 @@ final class HbaLineParser {
         NameList users = names(false);
         AddressRange address = type == HbaConnectionType.LOCAL ? null : address();
         HbaMethod method = method();
+        String identMap = pos < tokens.size() ? identMap(tokens.get(pos++)) : null;
         if (pos < tokens.size()) {
             throw new IllegalArgumentException(option(tokens.get(pos)));
         }
@@ -59,7 +63,7 @@ final class HbaLineParser {
         if (method == HbaMethod.PEER && type != HbaConnectionType.LOCAL) {
             throw new IllegalArgumentException("peer authentication is only supported on local sockets");
         }
-        return new HbaRule(type, databases, users, address, method, file, line);
+        return new HbaRule(type, databases, users, address, method, identMap, file, line);
     }
 
     private NameList names(boolean databaseColumn) {
@@ -111,10 +115,25 @@ final class HbaLineParser {
         throw new IllegalArgumentException("invalid authentication method \"" + word + "\"");
     }
 
-    private static String option(Token token) {
-        if (token.text().startsWith("map=")) {
-            return "user name maps (map=) are not supported";
+    /** {@code map=NAME}, PgBouncer's only option: NAME must be a map of auth_ident_file. */
+    private String identMap(Token token) {
+        if (token.kind() != Kind.WORD || !token.text().startsWith("map=")) {
+            throw new IllegalArgumentException(option(token));
         }
+        String name = token.text().substring("map=".length());
+        if (name.isEmpty()) {
+            throw new IllegalArgumentException("empty map name in \"map=\"");
+        }
+        if (identMaps == null) {
+            throw new IllegalArgumentException("map=" + name + " needs auth_ident_file");
+        }
+        if (!identMaps.hasMap(name)) {
+            throw new IllegalArgumentException("ident map \"" + name + "\" is not in " + identMaps.file());
+        }
+        return name;
+    }
+
+    private static String option(Token token) {
         return "unsupported authentication option \"" + token.text() + "\"";
     }
 

@@ -10,11 +10,14 @@ public final class HbaRule {
     /** Null on {@code local} lines. */
     private final AddressRange address;
     private final HbaMethod method;
+    /** The {@code map=} of the line, a map of auth_ident_file; null when the line has none. */
+    private final String identMap;
     private final Path file;
     private final int line;
 
     HbaRule(HbaConnectionType type, NameList databases, NameList users, AddressRange address, HbaMethod method,
-            Path file, int line) {
+            String identMap, Path file, int line) {
+        this.identMap = identMap;
         this.type = type;
         this.databases = databases;
         this.users = users;
@@ -30,6 +33,11 @@ public final class HbaRule {
 
     public HbaMethod method() {
         return method;
+    }
+
+    /** The ident map that peer and cert logins through this line go by; empty: the names must be equal. */
+    public java.util.Optional<String> identMap() {
+        return java.util.Optional.ofNullable(identMap);
     }
 
     /** Where the rule was written, as {@code file:line}, for log lines. */

@@ -4,7 +4,11 @@ package io.pooler.protocol.prepared;
  * A request sent (or answered by the pooler itself) whose response the server side is waiting
  * for, in order. Kinds other than the statement-bearing ones are shared constants.
  */
-public record PendingRequest(Kind kind, PreparedStatement statement) {
+public record PendingRequest(Kind kind, PreparedStatement statement, String clientName) {
+
+    public PendingRequest(Kind kind, PreparedStatement statement) {
+        this(kind, statement, null);
+    }
 
     public enum Kind {
         /** Client's Parse, relayed: ParseComplete. */
@@ -24,6 +28,12 @@ public record PendingRequest(Kind kind, PreparedStatement statement) {
         INJECTED_CLOSE,
         /** Client's Close of a statement: the pooler answers CloseComplete (the server keeps it). */
         ANSWERED_CLOSE,
+        /**
+         * A client's Parse under a name it already holds, sent to the server under the name the server
+         * knows that statement by, so PostgreSQL refuses it (42P05) and fails the batch as it would have
+         * failed the client's own: its ErrorResponse names the client's statement ({@code clientName}).
+         */
+        DUPLICATE_PARSE,
         /** Sync, Query or FunctionCall: ends with ReadyForQuery. */
         SYNC
     }

@@ -2,7 +2,9 @@ package io.pooler.protocol.prepared;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
+import io.pooler.protocol.PgFrames;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -24,11 +26,15 @@ public final class ResponseTracker {
     private static final byte CLOSE_COMPLETE = '3';
     private static final byte NO_DATA = 'n';
     private static final byte PORTAL_SUSPENDED = 's';
+    /** PostgreSQL's duplicate_prepared_statement. */
+    private static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
 
     private final Queue<PendingRequest> pending = new ConcurrentLinkedQueue<>();
     private final ServerStatements statements;
     /** An error ended the current extended-protocol batch: the server skips everything up to Sync. */
     private boolean failed;
+    /** The linked client's statement names, forgotten with the server's statements (DEALLOCATE ALL). */
+    private volatile StatementRewriter clientStatements;
 
     public ResponseTracker(ServerStatements statements) {
         this.statements = statements;
@@ -95,9 +101,57 @@ public final class ResponseTracker {
         }
     }
 
-    /** The statements the server lost: after DISCARD ALL or DEALLOCATE ALL. */
+    /**
+     * The statements the server lost: after DISCARD ALL or DEALLOCATE ALL. The client that ran it loses
+     * its names too, as on a direct connection (PgBouncer's free_client_prepared_statements): using one
+     * afterwards gets PostgreSQL's "prepared statement does not exist".
+     */
     public void statementsDiscarded() {
         statements.clear();
+        StatementRewriter client = clientStatements;
+        if (client != null) {
+            client.clientStatementsDiscarded();
+        }
+    }
+
+    /** The client whose messages this server is answering now (set as they are sent). */
+    void linkedTo(StatementRewriter client) {
+        clientStatements = client;
+    }
+
+    /**
+     * Server loop: {@link #onServerMessage} for a message the caller holds. Returns what goes to the client
+     * in its place: the frame itself, the pooler's rewrite of it (the frame is then released), or null when
+     * it is swallowed (released too).
+     */
+    public ByteBuf onServerFrame(ByteBuf frame, ByteBufAllocator alloc, Consumer<ByteBuf> toClient) {
+        byte type = PgFrames.type(frame);
+        PendingRequest head = type == MessageType.ERROR_RESPONSE ? pending.peek() : null;
+        if (head != null && head.kind() == PendingRequest.Kind.DUPLICATE_PARSE) {
+            answerDue(alloc, toClient);
+            return duplicateRefused(frame, alloc);
+        }
+        if (onServerMessage(type, alloc, toClient)) {
+            return frame;
+        }
+        frame.release();
+        return null;
+    }
+
+    /**
+     * PostgreSQL refused the Parse that stood for a client's Parse under a name in use: 42P05 names the
+     * server's statement, so the message is given the client's name. Any other refusal (a syntax error, an
+     * aborted transaction) is what PostgreSQL would have said to the client first too, and goes as it is.
+     */
+    private ByteBuf duplicateRefused(ByteBuf frame, ByteBufAllocator alloc) {
+        PendingRequest head = pending.poll();
+        failed = true;
+        ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
+        if (!DUPLICATE_PREPARED_STATEMENT.equals(error.sqlState())) {
+            return frame;
+        }
+        frame.release();
+        return error.withMessage("prepared statement \"" + head.clientName() + "\" already exists").encode(alloc);
     }
 
     public boolean isIdle() {
@@ -108,6 +162,7 @@ public final class ResponseTracker {
     public void reset() {
         pending.clear();
         failed = false;
+        clientStatements = null;
     }
 
     private boolean complete(PendingRequest head, PendingRequest.Kind relayed, PendingRequest.Kind swallowed,

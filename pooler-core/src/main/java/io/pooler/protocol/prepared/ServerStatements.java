@@ -1,6 +1,8 @@
 package io.pooler.protocol.prepared;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,18 +21,22 @@ public final class ServerStatements {
     }
 
     /**
-     * Records that the statement is being prepared; returns the least recently used statement to
-     * close on the server when that makes the cache exceed {@code capacity}, else null.
+     * Records that the statement is being prepared; returns the least recently used statements to close on
+     * the server so the cache holds at most {@code capacity} (several when max_prepared_statements was
+     * lowered by a reload, as PgBouncer evicts down to it on the next insert), else an empty list.
      */
-    public synchronized PreparedStatement add(PreparedStatement statement, int capacity) {
+    public synchronized List<PreparedStatement> add(PreparedStatement statement, int capacity) {
         prepared.put(statement.id(), statement);
-        if (prepared.size() > capacity) {
-            Iterator<Map.Entry<Long, PreparedStatement>> eldest = prepared.entrySet().iterator();
-            PreparedStatement evicted = eldest.next().getValue();
-            eldest.remove();
-            return evicted;
+        if (prepared.size() <= capacity) {
+            return List.of();
         }
-        return null;
+        List<PreparedStatement> evicted = new ArrayList<>(1);
+        Iterator<Map.Entry<Long, PreparedStatement>> eldest = prepared.entrySet().iterator();
+        while (prepared.size() > Math.max(1, capacity)) {
+            evicted.add(eldest.next().getValue());
+            eldest.remove();
+        }
+        return evicted;
     }
 
     /** Its Parse failed, so the server does not have it. */

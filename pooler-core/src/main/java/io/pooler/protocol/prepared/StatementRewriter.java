@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntSupplier;
 
 /**
  * Protocol-level named prepared statements in transaction pooling (PgBouncer's
@@ -44,7 +45,8 @@ public final class StatementRewriter {
     public static final int MAX_CLIENT_STATEMENTS = 10_000;
 
     private final StatementRegistry registry;
-    private final int capacity;
+    /** max_prepared_statements as now configured (a reload applies to the next statement prepared). */
+    private final IntSupplier capacity;
     private final StatementCounters counters;
     /** The client's named statements; an empty immutable map until its first, as most clients never name one. */
     private Map<String, PreparedStatement> clientStatements = Map.of();
@@ -58,6 +60,11 @@ public final class StatementRewriter {
 
     /** @param counters the pool's statistics (SHOW STATS' client_parse, server_parse and bind counts) */
     public StatementRewriter(StatementRegistry registry, int capacity, StatementCounters counters) {
+        this(registry, () -> capacity, counters);
+    }
+
+    /** @param capacity max_prepared_statements as configured at each use, so a reload applies to every client */
+    public StatementRewriter(StatementRegistry registry, IntSupplier capacity, StatementCounters counters) {
         this.registry = registry;
         this.capacity = capacity;
         this.counters = counters;
@@ -79,7 +86,11 @@ public final class StatementRewriter {
      * caller's.
      */
     public void forward(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
-        switch (PgFrames.type(frame)) {
+        byte type = PgFrames.type(frame);
+        if (type == MessageType.QUERY || type == MessageType.EXECUTE) {
+            server.tracker().linkedTo(this); // a DEALLOCATE ALL or DISCARD ALL it runs drops this client's names
+        }
+        switch (type) {
             case MessageType.PARSE -> parse(frame, ParseMessage.read(frame), server, send);
             case MessageType.BIND -> bind(frame, BindMessage.read(frame), server, send);
             case MessageType.DESCRIBE -> describe(frame, TargetMessage.read(frame, "Describe"), server, send);
@@ -126,6 +137,9 @@ public final class StatementRewriter {
                 return 0;
             }
             String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
+            if (clientStatements.containsKey(name)) {
+                return 0; // a name in use: PostgreSQL refuses it (see parse)
+            }
             checkRoomFor(name);
             writableStatements().put(name, known);
             clientStatementCount = clientStatements.size();
@@ -156,6 +170,11 @@ public final class StatementRewriter {
             return;
         }
         String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());
+        PreparedStatement inUse = clientStatements.get(name);
+        if (inUse != null) {
+            refuseDuplicate(frame, parse, inUse, server, send);
+            return;
+        }
         checkRoomFor(name);
         byte[] definition = parse.definition();
         frame.release();
@@ -196,6 +215,36 @@ public final class StatementRewriter {
             return;
         }
         relay(frame, PendingRequest.CLOSE, server, send);
+    }
+
+    /**
+     * A Parse under a name the client already holds: PostgreSQL refuses it (42P05) and skips the rest of
+     * the batch up to Sync, failing a transaction block. So that the server fails exactly so, the Parse
+     * goes to it under the name the server knows the held statement by (prepared there first if needed);
+     * the tracker gives the refusal the client's name. The client's name keeps its statement.
+     */
+    private void refuseDuplicate(ByteBuf frame, ParseMessage parse, PreparedStatement inUse, Server server,
+                                 Consumer<ByteBuf> send) {
+        ByteBuf body = parse.body();
+        String shownName = body.toString(body.readerIndex(), parse.nameEnd() - body.readerIndex(), StandardCharsets.UTF_8);
+        byte[] definition = parse.definition();
+        frame.release();
+        if (!server.statements().contains(inUse)) {
+            prepareOnServer(inUse, server, send, PendingRequest.Kind.INJECTED_PARSE);
+        }
+        server.tracker().expect(new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
+        byte[] serverName = inUse.serverName().getBytes(StandardCharsets.US_ASCII);
+        ByteBuf out = server.alloc().buffer(PgFrames.HEADER_LENGTH + serverName.length + 1 + definition.length);
+        int start = PgFrames.beginMessage(out, MessageType.PARSE);
+        out.writeBytes(serverName).writeByte(0).writeBytes(definition);
+        PgFrames.endMessage(out, start);
+        send.accept(out);
+    }
+
+    /** DEALLOCATE ALL or DISCARD ALL ran for this client: its names are gone, as on a direct connection. */
+    void clientStatementsDiscarded() {
+        clientStatements = Map.of(); // the empty map every client starts with, not a cleared one kept
+        clientStatementCount = 0;
     }
 
     /**
@@ -245,8 +294,7 @@ public final class StatementRewriter {
 
     private void prepareOnServer(PreparedStatement statement, Server server, Consumer<ByteBuf> send,
                                  PendingRequest.Kind kind) {
-        PreparedStatement evicted = server.statements().add(statement, capacity);
-        if (evicted != null) {
+        for (PreparedStatement evicted : server.statements().add(statement, capacity.getAsInt())) {
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.INJECTED_CLOSE, evicted));
             send.accept(evicted.closeMessage(server.alloc()));
         }

@@ -124,7 +124,7 @@ class HbaFileTest {
         assertError("host all all all ldap\n", "/etc/pooler/hba.conf:1: authentication method \"ldap\" is not supported");
         assertError("host all all all krb\n", "/etc/pooler/hba.conf:1: invalid authentication method \"krb\"");
         assertError("host all all all md5 clientcert=verify-full\n", "/etc/pooler/hba.conf:1: unsupported authentication option \"clientcert=verify-full\"");
-        assertError("local all all peer map=omicron\n", "/etc/pooler/hba.conf:1: user name maps (map=) are not supported");
+        assertError("local all all peer map=omicron\n", "/etc/pooler/hba.conf:1: map=omicron needs auth_ident_file");
         assertError("host all all all\n", "/etc/pooler/hba.conf:1: end-of-line before authentication method");
         assertError("host samerole all all md5\n", "/etc/pooler/hba.conf:1: database keyword \"samerole\" is not supported");
         assertError("host all all all cert\n", "/etc/pooler/hba.conf:1: cert authentication is only supported on hostssl connections");

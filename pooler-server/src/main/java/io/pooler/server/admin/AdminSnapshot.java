@@ -1,5 +1,6 @@
 package io.pooler.server.admin;
 
+import io.pooler.admin.ListenerView;
 import io.pooler.admin.PoolView;
 import io.pooler.admin.SocketView;
 import io.pooler.pool.Pool;
@@ -27,14 +28,21 @@ import java.util.concurrent.CompletableFuture;
  * @param clients       the pooled clients (not the consoles)
  * @param servers       the server connections
  * @param clientsById   the pooled clients, for KILL_CLIENT
+ * @param listeners     SHOW LISTENERS' rows, each read on its hub's loop; empty unless asked for
+ *                      ({@link #withListeners})
  */
 record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<SocketView> servers,
-                     Map<Long, ClientConnection> clientsById) {
+                     Map<Long, ClientConnection> clientsById, List<ListenerView> listeners) {
 
     private static final Comparator<SocketView> BY_ID = Comparator.comparingLong(SocketView::id);
 
+    /** This snapshot with the listener hubs' rows, collected on the hubs' own loops. */
+    AdminSnapshot withListeners(List<ListenerView> rows) {
+        return new AdminSnapshot(pools, clients, servers, clientsById, List.copyOf(rows));
+    }
+
     /** One shard's part, read on its loop. */
-    private record ShardPart(PoolSnapshot counts, List<SocketView> clients, List<SocketView> servers,
+    private record ShardPart(PoolSnapshot counts, int clPinned, List<SocketView> clients, List<SocketView> servers,
                              List<ClientConnection> connections) {
     }
 
@@ -54,9 +62,14 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
     private static ShardPart readShard(PoolShard shard) {
         List<SocketView> clients = new ArrayList<>();
         List<ClientConnection> connections = new ArrayList<>();
+        int pinned = 0;
         for (PooledClient c : shard.clients()) {
             if (c instanceof ClientConnection client) {
-                SocketViews.client(client).ifPresent(clients::add);
+                var view = SocketViews.client(client);
+                if (view.isPresent()) {
+                    clients.add(view.get());
+                    pinned += view.get().pinned().isEmpty() ? 0 : 1;
+                }
                 connections.add(client);
             }
         }
@@ -66,7 +79,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 SocketViews.server(server).ifPresent(servers::add);
             }
         }
-        return new ShardPart(shard.snapshot(), clients, servers, connections);
+        return new ShardPart(shard.snapshot(), pinned, clients, servers, connections);
     }
 
     private static AdminSnapshot combine(List<PoolPart> parts) {
@@ -79,8 +92,10 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
             List<PoolSnapshot> counts = new ArrayList<>();
             List<SocketView> poolClients = new ArrayList<>();
             List<SocketView> poolServers = new ArrayList<>();
+            int pinned = 0;
             for (ShardPart shard : part.shards()) {
                 counts.add(shard.counts());
+                pinned += shard.clPinned();
                 poolClients.addAll(shard.clients());
                 poolServers.addAll(shard.servers());
                 shard.connections().forEach(c -> byId.put(c.id(), c));
@@ -90,8 +105,9 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
             poolServers.sort(BY_ID);
             clients.addAll(poolClients);
             servers.addAll(poolServers);
-            pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats()));
+            pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats(),
+                    pinned));
         }
-        return new AdminSnapshot(pools, clients, servers, byId);
+        return new AdminSnapshot(pools, clients, servers, byId, List.of());
     }
 }

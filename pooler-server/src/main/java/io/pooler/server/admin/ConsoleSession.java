@@ -123,6 +123,7 @@ public final class ConsoleSession {
         params.forEach((name, value) -> channel.write(BackendMessages.parameterStatus(channel.alloc(), name, value)));
         ThreadLocalRandom random = ThreadLocalRandom.current();
         channel.write(BackendMessages.backendKeyData(channel.alloc(), random.nextInt(), random.nextInt()));
+        io.pooler.server.client.LoginNotice.write(channel, backend.config().settings()); // PgBouncer's console gets it too
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
     }
 

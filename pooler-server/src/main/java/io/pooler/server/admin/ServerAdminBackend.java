@@ -79,9 +79,10 @@ public final class ServerAdminBackend implements AdminBackend {
         return runtime.config().config();
     }
 
-    /** Every pool's shards read on their own loops; completes when all have answered. */
+    /** Every pool's shards and every listener hub read on their own loops; completes when all have answered. */
     public CompletableFuture<AdminSnapshot> collect() {
-        return AdminSnapshot.collect(runtime.pools().all());
+        return AdminSnapshot.collect(runtime.pools().all())
+                .thenCombine(runtime.listenerHubs().views(), AdminSnapshot::withListeners);
     }
 
     /** Runs one console command against a snapshot collected just before it; never blocks the caller. */
@@ -209,7 +210,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public List<io.pooler.admin.ListenerView> listeners() {
-        return runtime.listenerHubs().views();
+        return await(runtime.listenerHubs().views());
     }
 
     @Override
@@ -405,6 +406,12 @@ public final class ServerAdminBackend implements AdminBackend {
                     failure.ifPresent(details -> log.error("RELOAD Failed, see logs for more details"));
                     return failure;
                 });
+    }
+
+    /** Like RELOAD, on its own thread: reading key files and building TLS contexts would stall a loop. */
+    @Override
+    public CompletionStage<Boolean> applyTlsSettings() {
+        return CompletableFuture.supplyAsync(server::applyTlsSettings, ServerAdminBackend::runOnReloadThread);
     }
 
     private static void runOnReloadThread(Runnable task) {

@@ -145,6 +145,11 @@ final class SnapshotBackend implements AdminBackend {
         backend.set(key, value);
     }
 
+    @Override
+    public CompletionStage<Boolean> applyTlsSettings() {
+        return backend.applyTlsSettings();
+    }
+
     // Read-only views of state that is immutable, atomic or owned by its own class: delegated as they are.
 
     /** The registry is shared and thread-safe; the servers' counts come from this snapshot's rows. */
@@ -164,9 +169,10 @@ final class SnapshotBackend implements AdminBackend {
         return backend.allocator();
     }
 
+    /** Read on the hubs' loops with the rest of the snapshot. */
     @Override
     public List<io.pooler.admin.ListenerView> listeners() {
-        return backend.listeners();
+        return snapshot.listeners();
     }
 
     @Override

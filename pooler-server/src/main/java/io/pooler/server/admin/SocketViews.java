@@ -37,7 +37,7 @@ final class SocketViews {
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 waitMicros, false, clientPtr(c.id()), server == null ? "" : serverPtr(server.id()), 0,
                 c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount(),
-                c.pinnedReason()));
+                c.pinnedReason(), c.replicationLabel()));
     }
 
     static SocketView console(ConsoleSession c) {
@@ -46,7 +46,7 @@ final class SocketViews {
         return new SocketView(false, c.user(), ConsoleSession.DATABASE, SocketState.CL_ACTIVE, false,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 0, false, clientPtr(c.id()), "", 0, c.applicationName(), c.id(),
-                ServerAdminBackend.pendingBytes(c.channel()), 0, "");
+                ServerAdminBackend.pendingBytes(c.channel()), 0, "", "none");
     }
 
     static Optional<SocketView> server(ServerConnection s) {
@@ -74,7 +74,7 @@ final class SocketViews {
                 serverPtr(s.id()), client == null ? "" : clientPtr(client.id()), s.backendProcessId(),
                 client == null ? "" : client.applicationName(), s.id(),
                 channel == null ? 0 : ServerAdminBackend.pendingBytes(channel), s.statements().size(),
-                client == null ? "" : client.pinnedReason()));
+                client == null ? "" : client.pinnedReason(), s.replicationLabel()));
     }
 
     /** PgBouncer prints the address of its socket object; a fixed-width hex of kind and id serves the same. */

@@ -20,6 +20,7 @@ import io.pooler.server.tls.ServerTls;
 import io.pooler.server.tls.ServerTlsNegotiator;
 import io.pooler.server.dns.DnsCache;
 import io.pooler.server.dns.DnsResolvers;
+import io.pooler.server.net.TcpTuning;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
@@ -44,6 +45,12 @@ public final class BackendConnector implements ServerFactory {
         this.dns = new DnsCache(dnsLoop,
                 () -> DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
                 () -> runtime.config().config().settings(), this::addressGone);
+    }
+
+    /** Idle server connections move between event loops (ServerConnection.moveTo). */
+    @Override
+    public boolean serversCanMove() {
+        return true;
     }
 
     @Override
@@ -256,11 +263,9 @@ public final class BackendConnector implements ServerFactory {
         boolean unix = address instanceof io.netty.channel.unix.DomainSocketAddress;
         Bootstrap b = new Bootstrap()
                 .group(loop)
+                .resolver(runtime.transport().serverAddressResolver())
                 .channel(unix ? runtime.transport().domainChannel() : runtime.transport().socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
-        if (!unix) {
-            b.option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
-        }
-        return b;
+        return unix ? b : TcpTuning.tune(b, s, runtime.transport());
     }
 }

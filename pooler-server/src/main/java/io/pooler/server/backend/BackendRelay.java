@@ -94,7 +94,7 @@ final class BackendRelay {
         switch (type) {
             case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
             case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame);
-            case MessageType.ERROR_RESPONSE -> sentFatal = ErrorResponse.parseBody(PgFrames.body(frame)).isFatal();
+            case MessageType.ERROR_RESPONSE -> sentFatal = noteFatal(ErrorResponse.parseBody(PgFrames.body(frame)));
             default -> {
             }
         }
@@ -109,6 +109,8 @@ final class BackendRelay {
     private void handleInternalReply(byte type, ByteBuf frame) {
         if (type == MessageType.COMMAND_COMPLETE) {
             handleCommandComplete(frame);
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            noteFatal(ErrorResponse.parseBody(PgFrames.body(frame))); // a restart may end an internal query too
         }
         internalQueries.handleReply(server, type, frame);
         frame.release();
@@ -131,10 +133,9 @@ final class BackendRelay {
     /** Transaction pooling with named statements: the pooler's own answers go in their place. */
     private void relayTracked(ClientConnection client, byte type, ByteBuf frame) {
         Channel peer = client.channel();
-        if (tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f))) {
-            toClient.add(peer, frame);
-        } else {
-            frame.release();
+        ByteBuf relayed = tracker.onServerFrame(frame, server.alloc(), f -> toClient.add(peer, f));
+        if (relayed != null) {
+            toClient.add(peer, relayed);
         }
         tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
     }
@@ -175,12 +176,21 @@ final class BackendRelay {
     }
 
     /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes. */
+    /** True for a FATAL error, which the pool also hears of: it may announce a PostgreSQL restart. */
+    private boolean noteFatal(ErrorResponse error) {
+        if (error.isFatal()) {
+            server.pool().serverSentFatal(error);
+            return true;
+        }
+        return false;
+    }
+
     private void handleWhileUnlinked(ByteBuf frame) {
         byte type = PgFrames.type(frame);
         if (type == MessageType.ERROR_RESPONSE) {
             ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
             log.info("{} server sent error while idle: {}", server, error);
-            if (error.isFatal()) {
+            if (noteFatal(error)) {
                 server.close("server error: " + error.message());
             }
         } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {

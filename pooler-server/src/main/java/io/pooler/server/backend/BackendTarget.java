@@ -25,6 +25,7 @@ import java.util.Optional;
  * list), all on {@code port}; empty for a Unix socket. {@code address} is where the connection goes when
  * there is a single place, and what logs and SHOW SERVERS name before the connection exists: the socket
  * file, or the first host, unresolved. {@link ServerDial} picks among the hosts and resolves them.
+ * {@code connectQuery} is the entry's {@code connect_query}, run by {@link ServerLogin} after the login.
  */
 public record BackendTarget(
         SocketAddress address,
@@ -36,7 +37,8 @@ public record BackendTarget(
         Optional<String> password,
         Optional<Md5Secret> md5Secret,
         Optional<PassThroughCredentials.ScramKeys> scramKeys,
-        Map<String, String> startupParameters) {
+        Map<String, String> startupParameters,
+        Optional<String> connectQuery) {
 
     /**
      * The password comes from the database entry when it forces a user, else from the auth file (or
@@ -74,7 +76,7 @@ public record BackendTarget(
         db.timezone().ifPresent(v -> startup.put("TimeZone", v));
         List<String> hosts = db.isUnixSocket() ? List.of() : db.hosts();
         return new BackendTarget(address(config, db), hosts, db.port(), db.loadBalanceHosts(), db.dbname(),
-                serverUser, password, md5, keys, startup);
+                serverUser, password, md5, keys, startup, db.connectQuery());
     }
 
     /**

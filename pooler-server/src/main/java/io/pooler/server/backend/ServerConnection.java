@@ -51,7 +51,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     private final long id = IDS.incrementAndGet();
     private final BackendConnector connector;
-    private final EventLoop loop;
+    /** The loop the channel is registered on; changes only when an idle server moves (see moveTo). */
+    private volatile EventLoop loop;
     private final BackendTarget target;
     private final Duration connectTimeout;
 
@@ -79,6 +80,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
+    /** Set when this server is one client's own (a replication connection), never the pool's to share. */
+    private volatile DedicatedServerOwner owner;
 
     // ---- stats and SHOW SERVERS ----
     private final long connectedAtMillis = System.currentTimeMillis();
@@ -97,6 +100,40 @@ public final class ServerConnection extends PooledServer implements StatementRew
     @Override
     public EventLoop eventLoop() {
         return loop;
+    }
+
+    /** An idle, logged-in connection with nothing under way can be handed to another loop. */
+    @Override
+    protected boolean canMove() {
+        return channel != null && loggedIn && !closed && linkedClient() == null && outstandingRequests() == 0
+                && !internalQueries.running();
+    }
+
+    /**
+     * Deregisters the channel from this loop and registers it on {@code target}, where {@code arrived}
+     * runs; the bytes PostgreSQL might send meanwhile wait in the socket. Netty keeps the pipeline and
+     * its handlers; epoll drops the descriptor from one loop's set and adds it to the other's.
+     */
+    @Override
+    protected void moveTo(EventLoop target, Runnable arrived) {
+        assert loop.inEventLoop();
+        Channel ch = channel;
+        ch.deregister().addListener(off -> {
+            if (!off.isSuccess() || !ch.isOpen()) {
+                log.debug("{} not moved: {}", this, off.cause() == null ? "closed" : off.cause().toString());
+                ch.close();
+                return;
+            }
+            loop = target;
+            target.register(ch).addListener(on -> {
+                if (on.isSuccess()) {
+                    arrived.run();
+                } else {
+                    log.warn("{} could not move to another event loop: {}", this, on.cause().toString());
+                    ch.close();
+                }
+            });
+        });
     }
 
     public long id() {
@@ -187,6 +224,21 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     // ---- connecting and logging in (the exchange itself is ServerLogin's) ----
 
+    /** Opens this server for {@code owner} alone (see {@link DedicatedServerOwner}); before it connects. */
+    public void dedicateTo(DedicatedServerOwner owner) {
+        this.owner = owner;
+    }
+
+    DedicatedServerOwner owner() {
+        return owner;
+    }
+
+    /** SHOW SERVERS' replication column. */
+    public String replicationLabel() {
+        DedicatedServerOwner o = owner;
+        return o == null ? "none" : o.replicationLabel();
+    }
+
     @Override
     protected void connect() {
         dial = connector.open(this, loop, new ServerHandler(this));
@@ -228,6 +280,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
         } else {
             log.debug("{} login done", this);
         }
+        if (owner != null) {
+            owner.serverLoggedIn(this);
+            return;
+        }
         pool().serverLoggedIn(this, Map.copyOf(parameters));
     }
 
@@ -241,7 +297,11 @@ public final class ServerConnection extends PooledServer implements StatementRew
         }
         log.warn("{} login failed: {}", this, error.message());
         pool().stats().errors().count(ErrorKind.SERVER_CONNECTION);
-        pool().serverLoginFailed(this, error);
+        if (owner != null) {
+            owner.serverLoginFailed(this, error); // its client's failure alone, not the pool's
+        } else {
+            pool().serverLoginFailed(this, error);
+        }
         if (channel != null) {
             channel.close();
         }

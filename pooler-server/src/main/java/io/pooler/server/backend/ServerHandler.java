@@ -38,6 +38,8 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof FramePart part) {
             if (server.isLoggedIn()) {
                 server.relay().handlePart(part);
+            } else if (server.login() != null && server.login().dropsStreamedParts()) {
+                part.release();
             } else {
                 part.release();
                 server.loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,

@@ -9,23 +9,31 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.SqlState;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A server connection's login (PgBouncer's {@code server.c} login half): server_tls_sslmode's
  * SSLRequest, the StartupMessage, the authentication exchange, the parameters and the cancel key,
- * up to the first ReadyForQuery. The login is timed by server_connect_timeout. Its state is dropped
+ * up to the first ReadyForQuery; then, when the database entry has a {@code connect_query}, that query,
+ * up to its ReadyForQuery. The login is timed by server_connect_timeout. Its state is dropped
  * once the server is logged in.
  *
  * <p>Threads: the server channel's event loop.
  */
 final class ServerLogin {
+    /** Logged as the connection's own lines. */
+    private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     private final ServerConnection server;
     private final BackendConnector connector;
     private final BackendTarget target;
     private final ServerAuthenticator authenticator;
     private ScheduledFuture<?> timer;
+    /** connect_query was sent; its replies are swallowed until its ReadyForQuery. */
+    private boolean runningConnectQuery;
 
     ServerLogin(ServerConnection server, BackendConnector connector, BackendTarget target) {
         this.server = server;
@@ -52,11 +60,17 @@ final class ServerLogin {
         if (server.isClosed() || !ctx.channel().isActive()) {
             return;
         }
-        ctx.writeAndFlush(FrontendMessages.startupMessage(ctx.alloc(), target.startupParameters()));
+        DedicatedServerOwner owner = server.owner();
+        ctx.writeAndFlush(FrontendMessages.startupMessage(ctx.alloc(),
+                owner == null ? target.startupParameters() : owner.startupParameters(target.startupParameters())));
     }
 
     /** One checked message of the login; the caller releases it. */
     void handleMessage(ChannelHandlerContext ctx, ByteBuf frame) {
+        if (runningConnectQuery) {
+            handleConnectQueryReply(frame);
+            return;
+        }
         try {
             switch (PgFrames.type(frame)) {
                 case MessageType.AUTHENTICATION -> handleAuthentication(ctx, frame);
@@ -66,7 +80,7 @@ final class ServerLogin {
                     server.setBackendKey(body.getInt(body.readerIndex()), body.getInt(body.readerIndex() + 4));
                 }
                 case MessageType.ERROR_RESPONSE -> server.loginFailed(ErrorResponse.parseBody(PgFrames.body(frame)));
-                case MessageType.READY_FOR_QUERY -> server.loginSucceeded();
+                case MessageType.READY_FOR_QUERY -> loggedIn(ctx);
                 case MessageType.NOTICE_RESPONSE, MessageType.NEGOTIATE_PROTOCOL_VERSION -> {
                 }
                 default -> server.loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION,
@@ -75,6 +89,40 @@ final class ServerLogin {
         } catch (ServerLoginException e) {
             server.loginFailed(e.error());
         }
+    }
+
+    /** Logged in: connect_query first if there is one, as PgBouncer's {@code exec_on_connect}. */
+    private void loggedIn(ChannelHandlerContext ctx) {
+        if (target.connectQuery().isEmpty()) {
+            server.loginSucceeded();
+            return;
+        }
+        runningConnectQuery = true;
+        ctx.writeAndFlush(PgFrames.simpleQuery(ctx.alloc(), target.connectQuery().get()));
+    }
+
+    /**
+     * A reply to connect_query. As PgBouncer: parameters it changes are remembered, an error is logged
+     * and otherwise ignored, rows and the rest are dropped, and its ReadyForQuery ends the login
+     * whatever the transaction status. The caller releases the frame.
+     */
+    private void handleConnectQueryReply(ByteBuf frame) {
+        switch (PgFrames.type(frame)) {
+            case MessageType.PARAMETER_STATUS -> server.rememberParameter(frame);
+            case MessageType.ERROR_RESPONSE -> log.warn("{} connect_query failed: {}", server,
+                    ErrorResponse.parseBody(PgFrames.body(frame)).message());
+            case MessageType.READY_FOR_QUERY -> {
+                runningConnectQuery = false;
+                server.loginSucceeded();
+            }
+            default -> {
+            }
+        }
+    }
+
+    /** A part of a long message (a wide row, say) streamed during connect_query: dropped; else a protocol error. */
+    boolean dropsStreamedParts() {
+        return runningConnectQuery;
     }
 
     private void handleAuthentication(ChannelHandlerContext ctx, ByteBuf frame) throws ServerLoginException {

@@ -8,10 +8,12 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.config.PoolMode;
 import io.pooler.config.Settings;
+import io.pooler.pool.ClientState;
 import io.pooler.pool.ConnectionCounter;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
+import io.pooler.pool.ShutdownTexts;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FrontendMessageCheck;
@@ -273,11 +275,17 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    /** Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. */
+    /**
+     * Shutdown WAIT_FOR_SERVERS was requested: leave now unless a transaction is running. A client
+     * waiting for a server (queued or paused) hears PgBouncer's janitor text; the console stays.
+     */
     void shutdownRequested() {
         PooledServer s = server();
-        if (s == null) {
-            disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+        if (console != null) {
+            return;
+        } else if (s == null) {
+            disconnect(state() == ClientState.WAITING ? ShutdownTexts.SERVER_SHUTTING_DOWN : ShutdownTexts.POOLER_SHUTTING_DOWN,
+                    SqlState.ADMIN_SHUTDOWN);
         } else if (s instanceof ServerConnection server) {
             onServerReady(server);
         }
@@ -296,7 +304,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(runtime.statementRegistry(), settings.maxPreparedStatements(), pool.stats()) : null;
+                ? new StatementRewriter(runtime.statementRegistry(),
+                        () -> runtime.config().config().settings().maxPreparedStatements(), pool.stats()) : null;
         this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
     }
 
@@ -360,6 +369,16 @@ public final class ClientConnection extends PooledClient {
             channel.config().setAutoRead(true);
             relay.requestServerIfPending();
         }
+    }
+
+    /** A replication client's own server is linked and its welcome sent (ReplicationSession): READY. */
+    void replicationReady() {
+        if (loginTimer != null) {
+            loginTimer.cancel(false);
+            loginTimer = null;
+        }
+        login = null;
+        phase = Phase.READY;
     }
 
     Pool pool() {
@@ -465,9 +484,10 @@ public final class ClientConnection extends PooledClient {
             if (phase == Phase.CLOSED) {
                 return;
             }
-            if (serverSentFatal) {
+            if (serverSentFatal || ReplicationSession.wanted(startup)) {
                 channel.flush();
-                disconnect(null, null); // the server's FATAL was relayed: the client has its reason
+                // the server's FATAL was relayed (a replication client gets all its server said, as it came)
+                disconnect(null, null);
             } else {
                 disconnect("server conn crashed?", SqlState.CONNECTION_FAILURE);
             }
@@ -486,6 +506,10 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         serverHandled = true;
+        if (ReplicationSession.wanted(startup)) {
+            server.close("replication client disconnected"); // its own server: never reset nor reused
+            return;
+        }
         // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
         server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
     }
@@ -507,6 +531,12 @@ public final class ClientConnection extends PooledClient {
 
     public String applicationName() {
         return startup == null ? "" : startup.parameters().getOrDefault("application_name", "");
+    }
+
+    /** SHOW CLIENTS' replication column: none, logical or physical. */
+    public String replicationLabel() {
+        StartupRequest s = startup;
+        return s == null || s.replication() == null ? "none" : s.replication().mode().label();
     }
 
     /** Why the client keeps its server (SHOW CLIENTS' pinned, Pooler's own column): empty when it does not. */

@@ -46,6 +46,11 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
     private SuspendGate gate;
     /** The client asked for the admin console's database: never held by SUSPEND. */
     private boolean console;
+    /** {@link #PASS_NONE}, or what goes on down the pipeline instead of to the session (a replication client). */
+    private byte passOn = PASS_NONE;
+    private static final byte PASS_NONE = 0;
+    private static final byte PASS_DECODED = 1;
+    private static final byte PASS_BYTES = 2;
     /** Its neighbours in its loop's list of clients ({@link ClientChannels}); that loop only. */
     ClientHandler prevClient;
     ClientHandler nextClient;
@@ -85,9 +90,40 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
      */
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (passOn == PASS_BYTES) {
+            ctx.fireChannelRead(in.readRetainedSlice(in.readableBytes()));
+            return;
+        }
         super.decode(ctx, in, out);
         while (!out.isEmpty()) {
-            onDecoded(ctx, out.remove(0));
+            Object msg = out.remove(0);
+            if (passOn == PASS_DECODED) {
+                ctx.fireChannelRead(msg);
+            } else {
+                onDecoded(ctx, msg);
+            }
+        }
+    }
+
+    /**
+     * A replication client between its password exchange and its welcome: decoded messages go on down
+     * the pipeline (to the handler that refuses them) instead of to the session. On the channel's loop.
+     */
+    void passDecodedOn() {
+        passOn = PASS_DECODED;
+    }
+
+    /**
+     * A replication client once its server is linked: bytes go on down the pipeline as they came, those
+     * not yet decoded first; this handler still hears of reads ending, writability, errors and the close.
+     * On the channel's loop.
+     */
+    void passBytesOn(ChannelHandlerContext ctx) {
+        passOn = PASS_BYTES;
+        if (actualReadableBytes() > 0) {
+            ByteBuf held = internalBuffer();
+            ctx.fireChannelRead(held.readRetainedSlice(held.readableBytes()));
+            ctx.fireChannelReadComplete();
         }
     }
 
@@ -151,6 +187,7 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         connection.onWritabilityChanged();
+        ctx.fireChannelWritabilityChanged(); // a replication client's byte relay behind this one hears it too
     }
 
     @Override

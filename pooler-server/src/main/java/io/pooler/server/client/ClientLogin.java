@@ -45,6 +45,8 @@ final class ClientLogin {
     private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
     /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
+    /** PgBouncer's answer to a client whose login the configuration cannot serve; the log says why. */
+    static final String BOUNCER_CONFIG_ERROR = "bouncer config error";
 
     private final PoolerRuntime runtime;
     private final PgFrameDecoder decoder;
@@ -64,6 +66,11 @@ final class ClientLogin {
     /** A client of a database: the login proper. */
     void start(DatabaseEntry db) {
         RuntimeConfig rc = runtime.config();
+        if (rc.config().settings().authType() == AuthType.ANY && db.user().isEmpty()) {
+            log.error("{} auth_type=any requires forced user", client); // as PgBouncer's set_pool
+            client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
+            return;
+        }
         beginAuthentication(rc, rc.config().settings(), db);
     }
 
@@ -131,7 +138,8 @@ final class ClientLogin {
      */
     private AuthType hbaAuthType(RuntimeConfig rc) {
         HbaGate.Decision decision = HbaGate.decide(rc.hba(), channel.remoteAddress(), TlsChannels.hasTls(channel),
-                startup.database(), startup.user());
+                startup.database(), startup.user(),
+                startup.replication() != null && startup.replication().mode() == ReplicationMode.PHYSICAL);
         if (decision.refusal() != null) {
             client.fail(decision.refusal());
             return null;
@@ -147,20 +155,24 @@ final class ClientLogin {
             case SCRAM_SHA_256:
                 return AuthType.SCRAM_SHA_256;
             case PEER:
-                loginAsPeer();
+                loginAsPeer(system -> rc.hba().systemUserMayLogIn(decision.rule().get(), system, startup.user()));
                 return null;
             case CERT:
-                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent());
+                loginWithCertificate(rc.userlist() != null && rc.userlist().find(startup.user()).isPresent(),
+                        name -> rc.hba().systemUserMayLogIn(decision.rule().get(), name, startup.user()));
                 return null;
             default:
                 throw new IllegalStateException("HbaGate refuses " + decision.method());
         }
     }
 
-    /** peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL. */
-    private void loginAsPeer() {
+    /**
+     * peer: the Unix user at the other end of the socket must be the user asked for, as in PostgreSQL,
+     * or be mapped to it by the hba line's ident map ({@code mayLogIn}).
+     */
+    private void loginAsPeer(java.util.function.Predicate<String> mayLogIn) {
         Optional<String> peer = PeerUser.of(channel);
-        if (peer.isPresent() && peer.get().equals(startup.user())) {
+        if (peer.isPresent() && mayLogIn.test(peer.get())) {
             loginSucceeded(null);
         } else {
             log.info("{} peer authentication failed: peer is {}", client, peer.orElse("unknown"));
@@ -173,7 +185,12 @@ final class ClientLogin {
      * CommonName, and the user must be in the auth file, as in PgBouncer.
      */
     private void loginWithCertificate(boolean userKnown) {
-        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user());
+        loginWithCertificate(userKnown, startup.user()::equals);
+    }
+
+    /** As above, with {@code nameAllowed} deciding which CommonNames may log in (an hba line's ident map). */
+    private void loginWithCertificate(boolean userKnown, java.util.function.Predicate<String> nameAllowed) {
+        Optional<String> refusal = CertificateLogin.refusal(TlsChannels.session(channel), startup.user(), nameAllowed);
         if (refusal.isEmpty() && userKnown) {
             loginSucceeded(null);
             return;
@@ -195,11 +212,9 @@ final class ClientLogin {
         }
         String poolDatabase = startup.database();
         String authDbName = db.authDbname().or(settings::authDbname).orElse(poolDatabase);
-        Optional<DatabaseEntry> authDb = authDbName.equals(poolDatabase) ? Optional.of(db) : rc.config().findDatabase(authDbName);
+        Optional<DatabaseEntry> authDb = authDatabase(rc, db, poolDatabase, authDbName);
         if (authDb.isEmpty()) {
-            log.warn("{} auth_dbname \"{}\" is not in [databases]", client, authDbName);
-            client.disconnect("auth query failed", SqlState.INVALID_AUTHORIZATION);
-            return true;
+            return true; // refused with PgBouncer's answer
         }
         Pool authPool = runtime.pool(authDb.get(), authDbName, authUser.get());
         String query = db.authQuery().orElse(settings.authQuery());
@@ -208,6 +223,28 @@ final class ClientLogin {
         AuthQueryClient.lookup(authPool, query, startup.user(), channel.eventLoop(),
                 Duration.ofMillis(timeout), result -> client.runOnLoop(() -> authQueryDone(authType, result)));
         return true;
+    }
+
+    /**
+     * PgBouncer's prepare_auth_database: the entry whose server runs auth_query, or empty after the client
+     * was told why not: an entry that does not exist or is the admin console's is a "bouncer config
+     * error" (the details go to the log), a disabled one is named.
+     */
+    private Optional<DatabaseEntry> authDatabase(RuntimeConfig rc, DatabaseEntry db, String poolDatabase, String authDbName) {
+        if (ConsoleSession.DATABASE.equals(authDbName)) {
+            log.error("{} cannot use the reserved \"{}\" database as an auth_dbname", client, authDbName);
+            client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
+            return Optional.empty();
+        }
+        Optional<DatabaseEntry> authDb = authDbName.equals(poolDatabase) ? Optional.of(db) : rc.config().findDatabase(authDbName);
+        if (authDb.isEmpty()) {
+            log.error("{} authentication database \"{}\" is not configured.", client, authDbName);
+            client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
+        } else if (runtime.admin().isDisabled(authDbName)) {
+            client.disconnect("authentication database \"" + authDbName + "\" is disabled", SqlState.PROTOCOL_VIOLATION);
+            return Optional.empty();
+        }
+        return authDb;
     }
 
     private void authQueryDone(AuthType authType, AuthQueryClient.Result result) {
@@ -272,6 +309,10 @@ final class ClientLogin {
         if (!takeClientLimitSlots()) {
             return;
         }
+        if (ReplicationSession.wanted(startup)) {
+            ReplicationSession.start(runtime, client, startup); // a server of its own, not the pool's
+            return;
+        }
         client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters
     }
 
@@ -298,13 +339,13 @@ final class ClientLogin {
                 ? userEntry.maxUserClientConnections().getAsInt() : s.maxUserClientConnections();
         ConnectionCounter db = runtime.limits().clientsOfDatabase(poolDatabase);
         if (!db.tryAcquire(dbLimit)) {
-            client.disconnect("no more connections allowed (max_db_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
+            client.disconnect("client connections exceeded (max_db_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
         }
         client.holdSlot(db);
         ConnectionCounter user = runtime.limits().clientsOfUser(startup.user());
         if (!user.tryAcquire(userLimit)) {
-            client.disconnect("no more connections allowed (max_user_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
+            client.disconnect("client connections exceeded (max_user_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
         }
         client.holdSlot(user);
@@ -326,6 +367,7 @@ final class ClientLogin {
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
         runtime.cancelRegistry().register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
+        LoginNotice.write(channel, runtime.config().config().settings());
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.pool().stats().clientLoggedIn();
         client.loginDone();

@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.Settings;
+import io.pooler.pool.ShutdownTexts;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
@@ -30,6 +31,19 @@ final class ClientStartup {
     private final PoolerRuntime runtime;
     private final PgFrameDecoder decoder;
     private final ClientConnection client;
+    /** When the connection was accepted, to tell logins under way from new ones during a shutdown. */
+    private final long acceptedNanos = System.nanoTime();
+
+    /**
+     * During a shutdown only the console is served, as PgBouncer's unix socket, which stays open for it.
+     * WAIT_FOR_CLIENTS (SIGTERM) still serves a login accepted before the shutdown began: a rolling
+     * restart with so_reuseport then turns nobody away.
+     */
+    private boolean refusedForShutdown() {
+        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
+        return shutdown != PoolerRuntime.ShutdownMode.NONE && !(shutdown == PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS
+                && runtime.acceptedBeforeShutdown(acceptedNanos));
+    }
 
     ClientStartup(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client) {
         this.runtime = runtime;
@@ -95,11 +109,9 @@ final class ClientStartup {
             client.disconnect("SSL required", SqlState.PROTOCOL_VIOLATION);
             return;
         }
-        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
-        // WAIT_FOR_CLIENTS (SIGTERM) closed the listeners but serves whoever got in before, logins
-        // under way included: a rolling restart with so_reuseport then turns nobody away.
-        if (shutdown != PoolerRuntime.ShutdownMode.NONE && shutdown != PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS) {
-            client.disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
+        boolean console = ConsoleSession.DATABASE.equals(startup.database());
+        if (!console && refusedForShutdown()) {
+            client.disconnect(ShutdownTexts.POOLER_SHUTTING_DOWN, SqlState.ADMIN_SHUTDOWN);
             return;
         }
         if (runtime.clientCount().get() > settings.maxClientConn()) {
@@ -108,7 +120,7 @@ final class ClientStartup {
         }
         ClientLogin login = new ClientLogin(runtime, decoder, client, startup);
         client.loginStarted(login);
-        if (ConsoleSession.DATABASE.equals(startup.database())) {
+        if (console) {
             login.startConsole(); // the admin console's virtual database: no pool, no database limits
             return;
         }

@@ -16,6 +16,7 @@ import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.listen.ClientNotifications;
+import io.pooler.server.listen.ExtendedListenBatch;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
 import io.pooler.sql.ListenCommand;
@@ -79,6 +80,8 @@ final class FrontendRelay {
     /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
     private boolean awaitingListen;
     private ArrayDeque<Object> heldWhileListening;
+    /** An extended-protocol LISTEN/UNLISTEN batch, held until its Sync; null unless listenMultiplex. */
+    private final ExtendedListenBatch extendedListen;
 
     FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs) {
         this.client = client;
@@ -89,6 +92,8 @@ final class FrontendRelay {
         boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
         this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
         this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
+        this.extendedListen = !listenMultiplex ? null : new ExtendedListenBatch(
+                () -> answeredLocallySinceSync ? 0 : listenAnswerStatus(), this::handleMessage, this::answerListen);
     }
 
     /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
@@ -149,6 +154,9 @@ final class FrontendRelay {
             holdWhileListening(msg);
             return;
         }
+        if (extendedListen != null && extendedListen.offer(msg)) {
+            return;
+        }
         byte type = typeOf(msg);
         if (type == MessageType.FLUSH && client.server() == null && pendingMessages.isEmpty() && msg instanceof ByteBuf flush) {
             flush.release(); // nothing is pending anywhere: a Flush has nothing to flush, and takes no server
@@ -165,13 +173,8 @@ final class FrontendRelay {
             client.startedQueryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
         }
-        if (watchSessionState && msg instanceof ByteBuf frame) {
+        if (msg instanceof ByteBuf frame && (watchSessionState || (notifications != null && notifications.listening()))) {
             watchSessionState(frame);
-        }
-        if (notifications != null && notifications.listening() && msg instanceof ByteBuf frame
-                && !SessionPin.LISTEN.isIn(SessionStateScanner.applyMessage(client.parameters().tracked(),
-                        SessionPin.LISTEN.bit(), frame))) {
-            notifications.unlistenAll(); // DISCARD ALL or UNLISTEN * sent to a server ends its subscriptions too
         }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
@@ -199,6 +202,15 @@ final class FrontendRelay {
             return false;
         }
         frame.release();
+        answerListen(command, transactionStatus, null);
+        return true;
+    }
+
+    /**
+     * Answers a lone LISTEN/UNLISTEN; {@code answers} are those to an extended one's Parse, Bind and
+     * Describe (see ExtendedListenBatch), written before its CommandComplete; null for a Query.
+     */
+    private void answerListen(ListenCommand command, byte transactionStatus, ExtendedListenBatch.Answers answers) {
         if (notifications == null) {
             notifications = new ClientNotifications(channel, pool, listenerHubs,
                     () -> client.isReady() && !awaitingListen && betweenTransactions(),
@@ -213,7 +225,7 @@ final class FrontendRelay {
                         return;
                     }
                     awaitingListen = false;
-                    answerLocally(command.commandTag(), transactionStatus);
+                    answerLocally(answers, command.commandTag(), transactionStatus);
                     channel.config().setAutoRead(true);
                     while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
                             && !client.isClosed()) {
@@ -223,18 +235,20 @@ final class FrontendRelay {
             }
             case UNLISTEN -> {
                 notifications.unlisten(command.channel());
-                answerLocally(command.commandTag(), transactionStatus);
+                answerLocally(answers, command.commandTag(), transactionStatus);
             }
             case UNLISTEN_ALL -> {
                 notifications.unlistenAll();
-                answerLocally(command.commandTag(), transactionStatus);
+                answerLocally(answers, command.commandTag(), transactionStatus);
             }
         }
-        return true;
     }
 
     /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
-    private void answerLocally(String tag, byte transactionStatus) {
+    private void answerLocally(ExtendedListenBatch.Answers answers, String tag, byte transactionStatus) {
+        if (answers != null) {
+            answers.write(channel);
+        }
         channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
         if (transactionStatus == BackendMessages.TX_IDLE) {
@@ -265,7 +279,7 @@ final class FrontendRelay {
      * waiting to be sent.
      */
     private boolean betweenTransactions() {
-        if (!pendingMessages.isEmpty() || midMessage) {
+        if (!pendingMessages.isEmpty() || midMessage || (extendedListen != null && extendedListen.holding())) {
             return false;
         }
         PooledServer s = client.server();
@@ -290,12 +304,21 @@ final class FrontendRelay {
 
     /**
      * Scans a Query's or Parse's text on arrival, before it can be answered without a server, for
-     * session state (see SessionStateScanner). Texts longer than the streaming threshold arrive in
-     * parts and are not scanned.
+     * session state (see SessionStateScanner), and for what ends a multiplexed subscription: DISCARD ALL
+     * or UNLISTEN * sent to a server (alone or in a longer query) ends its subscriptions too. One scan
+     * reports both. Texts longer than the streaming threshold arrive in parts and are not scanned.
      */
     private void watchSessionState(ByteBuf frame) {
         int before = sessionPins;
-        sessionPins = SessionStateScanner.applyMessage(client.parameters().tracked(), before, frame);
+        long scan = SessionStateScanner.scanMessage(client.parameters().tracked(), before, frame);
+        if (notifications != null && notifications.listening()
+                && SessionPin.LISTEN.isIn(SessionStateScanner.clearedOf(scan))) {
+            notifications.unlistenAll();
+        }
+        if (!watchSessionState) {
+            return;
+        }
+        sessionPins = SessionStateScanner.pinsOf(scan);
         if (before == 0 && sessionPins != 0) {
             log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
                     client, SessionPin.labels(sessionPins));
@@ -488,6 +511,9 @@ final class FrontendRelay {
         if (heldWhileListening != null) {
             heldWhileListening.forEach(ReferenceCountUtil::release);
             heldWhileListening.clear();
+        }
+        if (extendedListen != null) {
+            extendedListen.discard();
         }
         if (notifications != null) {
             notifications.close();

@@ -28,12 +28,19 @@ final class HbaGate {
     private HbaGate() {
     }
 
-    static Decision decide(HbaFile hba, SocketAddress remote, boolean tls, String database, String user) {
-        HbaRequest request = remote instanceof InetSocketAddress inet
-                ? HbaRequest.host(inet.getAddress(), tls, database, user)
-                : HbaRequest.local(database, user);
+    /**
+     * {@code physicalReplication}: only lines whose database column says {@code replication} match, as in
+     * PostgreSQL and PgBouncer; a logical replication connection matches by its database name.
+     */
+    static Decision decide(HbaFile hba, SocketAddress remote, boolean tls, String database, String user,
+                           boolean physicalReplication) {
+        java.util.Optional<java.net.InetAddress> address = remote instanceof InetSocketAddress inet
+                ? java.util.Optional.of(inet.getAddress()) : java.util.Optional.empty();
+        HbaRequest request = new HbaRequest(address, address.isPresent() && tls, physicalReplication, database, user);
         Optional<HbaRule> rule = hba.match(request);
-        String who = "host \"" + host(request) + "\", user \"" + user + "\", database \"" + database + "\", "
+        // PostgreSQL's texts: a physical replication connection names no database.
+        String who = (physicalReplication ? "replication connection from host \"" : "host \"") + host(request)
+                + "\", user \"" + user + "\", " + (physicalReplication ? "" : "database \"" + database + "\", ")
                 + (tls ? "SSL encryption" : "no encryption");
         if (rule.isEmpty()) {
             return new Decision(rule, ErrorResponse.fatal(SqlState.INVALID_AUTHORIZATION, "no pg_hba.conf entry for " + who));

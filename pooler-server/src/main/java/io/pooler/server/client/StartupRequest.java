@@ -19,10 +19,28 @@ import java.util.Set;
  * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists. The
  * parameters, user and database are interned: clients that send the same values share them.
  */
-record StartupRequest(String user, String database, Map<String, String> parameters) {
+record StartupRequest(String user, String database, Map<String, String> parameters, Replication replication) {
+
+    /**
+     * The startup's {@code replication} parameter, as PgBouncer 1.23+ reads it: {@code database} is a
+     * logical replication connection, a true boolean a physical one. The {@code options} of a replication
+     * client are passed to PostgreSQL as they are (its server is its own), e.g. the
+     * {@code -c extra_float_digits=3} a subscription sends.
+     */
+    record Replication(ReplicationMode mode, String options) {
+    }
 
     static StartupRequest from(StartupPacket packet, TrackedParameters tracked, Set<String> ignored, ParameterMaps maps) {
         Map<String, String> raw = packet.parameters();
+        Replication replication = null;
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            if (e.getKey().equals("replication")) {
+                ReplicationMode mode = ReplicationMode.parse(e.getValue());
+                if (mode != ReplicationMode.NONE) {
+                    replication = new Replication(mode, raw.get("options"));
+                }
+            }
+        }
         String user = raw.get("user");
         if (user == null || user.isEmpty()) {
             throw new ProtocolException(SqlState.INVALID_AUTHORIZATION, "no PostgreSQL user name specified in startup packet");
@@ -38,10 +56,12 @@ record StartupRequest(String user, String database, Map<String, String> paramete
             if (lower.equals("user") || lower.equals("database")) {
                 continue;
             }
-            if (lower.equals("options")) {
+            if (lower.equals("options") && replication != null && name.equals("options")) {
+                continue; // passed on unread, in Replication
+            } else if (lower.equals("options")) {
                 readOptions(e.getValue(), tracked, ignored, values);
-            } else if (lower.equals("replication")) {
-                throw new ProtocolException(SqlState.FEATURE_NOT_SUPPORTED, "replication connections are not supported");
+            } else if (name.equals("replication")) {
+                continue; // read above
             } else if (tracked.isTracked(name)) {
                 values.put(tracked.canonicalName(name), e.getValue());
             } else if (!ignored.contains(lower) && !lower.startsWith("_pq_.")) {
@@ -49,10 +69,17 @@ record StartupRequest(String user, String database, Map<String, String> paramete
             }
         }
         // The user and database names are interned too: thousands of clients of one pool share them.
-        return new StartupRequest(maps.intern(user), maps.intern(database), maps.intern(values));
+        return new StartupRequest(maps.intern(user), maps.intern(database), maps.intern(values), replication);
     }
 
-    /** {@code -c name=value} and {@code --name=value}, as PostgreSQL's options parameter takes them. */
+    private static final String ONLY_C_OPTIONS =
+            "unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed";
+
+    /**
+     * {@code -c name=value} and {@code --name=value}, as PgBouncer's {@code set_startup_options} reads
+     * them: any other word, or a setting without {@code =}, refuses the login with PgBouncer's message,
+     * even when {@code options} is in ignore_startup_parameters (that only lets untracked settings through).
+     */
     private static void readOptions(String options, TrackedParameters tracked, Set<String> ignored, Map<String, String> values) {
         List<String> words = splitOptions(options);
         for (int i = 0; i < words.size(); i++) {
@@ -65,14 +92,11 @@ record StartupRequest(String user, String database, Map<String, String> paramete
             } else if (word.startsWith("--")) {
                 setting = word.substring(2);
             } else {
-                if (ignored.contains("options")) {
-                    continue;
-                }
-                throw new ProtocolException("unsupported options startup parameter: only '-c config=val' and '--config=val' are allowed");
+                throw new ProtocolException(ONLY_C_OPTIONS);
             }
             int eq = setting.indexOf('=');
             if (eq <= 0) {
-                throw new ProtocolException("invalid options startup parameter: " + setting);
+                throw new ProtocolException(ONLY_C_OPTIONS);
             }
             String name = setting.substring(0, eq).replace('-', '_');
             if (tracked.isTracked(name)) {

@@ -7,10 +7,9 @@ import io.pooler.pool.PoolKey;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -45,25 +44,30 @@ public final class ListenerHubs {
     }
 
     /**
-     * SHOW LISTENERS: each hub describes itself on its own loop; a hub that does not answer within a
-     * second is left out rather than read from here.
+     * SHOW LISTENERS: each hub describes itself on its own loop, and the rows complete once every hub
+     * has answered; nobody waits. A hub whose loop no longer takes tasks (shutting down) is left out.
      */
-    public List<ListenerView> views() {
-        List<ListenerView> rows = new ArrayList<>();
+    public CompletableFuture<List<ListenerView>> views() {
+        List<CompletableFuture<List<ListenerView>>> parts = new ArrayList<>();
         for (ListenerHub hub : hubs.values()) {
-            if (hub.loop().inEventLoop()) {
-                rows.addAll(hub.views());
-                continue;
-            }
+            CompletableFuture<List<ListenerView>> part = new CompletableFuture<>();
             try {
-                rows.addAll(hub.loop().submit(hub::views).get(1, TimeUnit.SECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException | TimeoutException e) {
-                // a busy or closing loop: skip this hub
+                hub.loop().execute(() -> {
+                    try {
+                        part.complete(hub.views());
+                    } catch (RuntimeException e) {
+                        part.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                part.complete(List.of());
             }
+            parts.add(part);
         }
-        return rows;
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            List<ListenerView> rows = new ArrayList<>();
+            parts.forEach(part -> rows.addAll(part.join()));
+            return rows;
+        });
     }
 }

@@ -18,15 +18,19 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.resolver.AddressResolverGroup;
+import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 /**
  * The native epoll transport on Linux, NIO elsewhere. Unix domain sockets need epoll.
+ *
+ * <p>Not final: the relay unit tests put a scripted server channel in place of {@link #socketChannel()}.
  */
-public final class Transport {
+public class Transport {
     private final boolean epoll;
 
-    private Transport(boolean epoll) {
+    protected Transport(boolean epoll) {
         this.epoll = epoll;
     }
 
@@ -53,6 +57,11 @@ public final class Transport {
 
     public Class<? extends Channel> socketChannel() {
         return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+    }
+
+    /** What a server connection's Bootstrap resolves an address it is given with: Netty's default. */
+    public AddressResolverGroup<?> serverAddressResolver() {
+        return DefaultAddressResolverGroup.INSTANCE;
     }
 
     /** UDP, for DNS queries (io.pooler.server.dns). */

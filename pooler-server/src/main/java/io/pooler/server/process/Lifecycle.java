@@ -27,4 +27,14 @@ public interface Lifecycle {
 
     /** SIGUSR2: RESUME. */
     void resume();
+
+    /** True once a shutdown began, by a signal or by the console's SHUTDOWN: the next signal exits at once. */
+    default boolean isShuttingDown() {
+        return false;
+    }
+
+    /** True while SUSPEND holds every connection: a shutdown signal then exits at once, as in PgBouncer. */
+    default boolean isSuspended() {
+        return false;
+    }
 }

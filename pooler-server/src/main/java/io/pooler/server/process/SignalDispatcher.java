@@ -18,7 +18,7 @@ import sun.misc.SignalHandler;
  *   <tr><td>SIGHUP</td><td>{@link Lifecycle#reload}</td></tr>
  *   <tr><td>SIGINT</td><td>{@link Lifecycle#shutdownWaitForServers} (PgBouncer 1.23+)</td></tr>
  *   <tr><td>SIGTERM</td><td>{@link Lifecycle#shutdownWaitForClients}</td></tr>
- *   <tr><td>SIGINT or SIGTERM during a shutdown</td><td>{@link Lifecycle#shutdownImmediate}</td></tr>
+ *   <tr><td>SIGINT or SIGTERM during a shutdown or a SUSPEND</td><td>{@link Lifecycle#shutdownImmediate}</td></tr>
  *   <tr><td>SIGUSR1</td><td>{@link Lifecycle#pause}</td></tr>
  *   <tr><td>SIGUSR2</td><td>{@link Lifecycle#resume}, ignored during a shutdown</td></tr>
  *   <tr><td>SIGQUIT</td><td>with {@code -Dpooler.sigquit=exit}: the process exits at once, status 3,
@@ -116,8 +116,12 @@ public final class SignalDispatcher {
     }
 
     private void shutdown(String signal, String firstMessage, Runnable firstAction) {
-        if (shuttingDown.getAndSet(true)) {
+        if (shuttingDown.getAndSet(true) || lifecycle.isShuttingDown()) {
             log.info("got {} while shutting down, fast exit", signal);
+            lifecycle.shutdownImmediate();
+        } else if (lifecycle.isSuspended()) {
+            // PgBouncer dies here: a safe shutdown would wait for connections SUSPEND stopped reading.
+            log.info("got {}, suspend was in progress, going down immediately", signal);
             lifecycle.shutdownImmediate();
         } else {
             log.info("got {}, {}", signal, firstMessage);
@@ -126,7 +130,7 @@ public final class SignalDispatcher {
     }
 
     private void resume() {
-        if (shuttingDown.get()) {
+        if (shuttingDown.get() || lifecycle.isShuttingDown()) {
             log.info("got SIGUSR2 while shutting down, ignoring");
             return;
         }

@@ -21,6 +21,15 @@ public final class CertificateLogin {
 
     /** Why this login is refused, for the log; empty when the certificate names the user. */
     public static Optional<String> refusal(Optional<SSLSession> session, String user) {
+        return refusal(session, user, user::equals);
+    }
+
+    /**
+     * As {@link #refusal(Optional, String)}, with {@code nameAllowed} deciding which CommonNames may log in
+     * as {@code user} (an hba line's ident map).
+     */
+    public static Optional<String> refusal(Optional<SSLSession> session, String user,
+                                           java.util.function.Predicate<String> nameAllowed) {
         if (session.isEmpty()) {
             return Optional.of("TLS connection required");
         }
@@ -37,7 +46,7 @@ public final class CertificateLogin {
         if (commonName.isEmpty()) {
             return Optional.of("TLS client certificate has no CommonName");
         }
-        if (!commonName.get().equals(user)) {
+        if (!nameAllowed.test(commonName.get())) {
             return Optional.of("TLS certificate name mismatch: certificate is for \"" + commonName.get()
                     + "\", login is for \"" + user + "\"");
         }

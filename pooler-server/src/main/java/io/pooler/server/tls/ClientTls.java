@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
@@ -69,10 +70,12 @@ public final class ClientTls {
         KeyPairCheck.check("client_tls_key_file", keyFile, key, "client_tls_cert_file", chain.get(0));
         TlsCiphers ciphers = TlsCiphers.parse("client_tls_ciphers", s.clientTlsCiphers());
         ciphers.warning().ifPresent(warnings::add);
+        SslProvider provider = TlsEngine.provider();
         SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
-                .sslProvider(TlsEngine.provider())
+                .sslProvider(provider)
                 .protocols(TlsProtocols.parse("client_tls_protocols", s.clientTlsProtocols()))
                 .ciphers(ciphers.names(), ciphers.filter());
+        TlsGroups.apply(builder, provider, TlsGroups.parse(s.clientTlsEcdhcurve(), warnings), warnings);
         if (mode.verifiesPeer()) {
             Optional<Path> caFile = s.clientTlsCaFile();
             if (caFile.isPresent()) {

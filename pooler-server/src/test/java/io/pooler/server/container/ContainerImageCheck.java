@@ -332,7 +332,7 @@ class ContainerImageCheck {
                 if (System.nanoTime() > deadline) {
                     fail("no '" + line + "' within " + STEP_SECONDS + " s:\n" + text());
                 }
-                Thread.sleep(50);
+                Thread.sleep(50); // the poll of a deadline loop that also fails early when the process dies
             }
         }
 

@@ -92,7 +92,7 @@ final class CheckerClients implements AutoCloseable {
                     everyoneAnswered.countDown();
                 }
                 if (pauseMillis > 0) {
-                    Thread.sleep(pauseMillis);
+                    Thread.sleep(pauseMillis); // the checkers' think time between queries, if asked for
                 }
             } catch (SQLException e) {
                 if (running.get()) {

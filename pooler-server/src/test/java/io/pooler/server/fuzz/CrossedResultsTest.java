@@ -1,12 +1,9 @@
 package io.pooler.server.fuzz;
 
 import io.pooler.server.it.PoolerFixture;
-import io.pooler.testing.PostgresExtension;
+import io.pooler.server.it.PoolerTest;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * may hurt only its sender: no other client gets a result that is not its own, nothing the attackers
  * sent runs on PostgreSQL, and no client slot is left behind once everyone has gone.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class CrossedResultsTest {
     /** At least this long and this many attacks, unless a loaded machine makes that take longer than the limit. */
     private static final Duration ATTACK_TIME = Duration.ofSeconds(3);
@@ -45,24 +42,15 @@ class CrossedResultsTest {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(3);
 
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    CrossedResultsTest(PostgresInstance pg) throws SQLException {
+    CrossedResultsTest(PoolerFixture pooler, PostgresInstance pg) throws Exception {
         this.pg = pg;
         FuzzDatabase.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
         FuzzDatabase.clearPwned(pg);
-        pooler = new PoolerFixture(pg).user(APP_USER, APP_PASSWORD)
+        this.pooler = pooler.user(APP_USER, APP_PASSWORD)
                 .set("pool_mode", "transaction").set("default_pool_size", "2")
                 .set("admin_users", APP_USER).set("max_client_conn", "2000").start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     /** The minimal trigger: a SASLInitialResponse with a partial message behind it, then close. */
@@ -113,7 +101,7 @@ class CrossedResultsTest {
         Map<String, Long> now = AdminCounts.lists(admin);
         while (System.nanoTime() < deadline && !(now.get("used_clients").equals(expected.get("used_clients"))
                 && now.get("login_clients").equals(expected.get("login_clients")))) {
-            Thread.sleep(100);
+            Thread.sleep(100); // the poll of a deadline loop; the assertAll above reports what it last saw
             now = AdminCounts.lists(admin);
         }
         return now;

@@ -393,7 +393,7 @@ final class HostileServer implements AutoCloseable {
 
     private static void sleepQuietly(long millis) {
         try {
-            Thread.sleep(millis);
+            Thread.sleep(millis); // a scripted server that answers slowly on purpose
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

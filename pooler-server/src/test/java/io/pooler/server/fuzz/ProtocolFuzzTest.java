@@ -294,7 +294,7 @@ class ProtocolFuzzTest {
                 Map<String, Long> a = Counts.clientLists(adminA);
                 Map<String, Long> b = Counts.clientLists(adminB);
                 while ((!a.equals(baseA) || !b.equals(baseB)) && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
+                    Thread.sleep(20); // the poll of a deadline loop whose caller asserts what it last saw
                     a = Counts.clientLists(adminA);
                     b = Counts.clientLists(adminB);
                 }
@@ -404,7 +404,7 @@ class ProtocolFuzzTest {
             long deadline = System.nanoTime() + timeout.toNanos();
             Counts now = of(adminA, adminB).comparedWith(before);
             while (!now.toString().equals(before.toString()) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
+                Thread.sleep(200); // the poll of a deadline loop whose caller asserts what it last saw
                 now = of(adminA, adminB).comparedWith(before);
             }
             return now;

@@ -1,10 +1,16 @@
 package io.pooler.server.fuzz;
 
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 
 import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * PostgreSQL's log from the moment this was made: the lines that contain a marker only an
@@ -32,9 +38,18 @@ final class ServerLogWatch {
         return lines;
     }
 
-    /** Waits a moment for the server to write what it has, then returns the matching lines. */
-    List<String> linesContainingAfterFlush(String marker) throws IOException, InterruptedException {
-        Thread.sleep(300);
+    /**
+     * The matching lines once the server has written what it had: a fence statement with a fresh marker
+     * runs in the logged database, and once PostgreSQL's log shows it, every statement logged before it
+     * is there too. An await on that line instead of a fixed pause.
+     */
+    List<String> linesContainingAfterFlush(String marker) throws IOException, SQLException {
+        String fence = "log-fence-" + UUID.randomUUID();
+        try (Connection su = pg.connectAsSuperuser(FuzzDatabase.DB); Statement s = su.createStatement()) {
+            s.execute("select '" + fence + "'");
+        }
+        Await.until(Duration.ofSeconds(30), Await.quietly(() -> !linesContaining(fence).isEmpty()),
+                "PostgreSQL's log shows the fence statement " + fence);
         return linesContaining(marker);
     }
 }

@@ -53,7 +53,7 @@ class AdminConsoleTest {
         expected.put("POOLS", "database:text user:text cl_active:int4 cl_waiting:int4 cl_active_cancel_req:int4 "
                 + "cl_waiting_cancel_req:int4 sv_active:int4 sv_active_cancel:int4 sv_being_canceled:int4 sv_idle:int4 "
                 + "sv_used:int4 sv_tested:int4 sv_login:int4 maxwait:int4 maxwait_us:int4 pool_mode:text "
-                + "load_balance_hosts:text p50_wait_time:int8 p95_wait_time:int8 p99_wait_time:int8");
+                + "load_balance_hosts:text p50_wait_time:int8 p95_wait_time:int8 p99_wait_time:int8 cl_pinned:int4");
         expected.put("STATS", "database:text total_server_assignment_count:numeric total_xact_count:numeric "
                 + "total_query_count:numeric total_received:numeric total_sent:numeric total_xact_time:numeric "
                 + "total_query_time:numeric total_wait_time:numeric total_client_parse_count:numeric "

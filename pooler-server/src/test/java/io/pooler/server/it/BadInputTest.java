@@ -1,13 +1,8 @@
 package io.pooler.server.it;
 
 import io.pooler.protocol.ErrorResponse;
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
 import io.netty.buffer.Unpooled;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -30,24 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Malformed and oversized input gets an ErrorResponse with SQLSTATE 08P01 and a closed connection,
  * and a client already connected carries on.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class BadInputTest {
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    BadInputTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).set("max_packet_size", "100000").start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
+    BadInputTest(PoolerFixture pooler) throws Exception {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("max_packet_size", "100000").start();
     }
 
     @Test

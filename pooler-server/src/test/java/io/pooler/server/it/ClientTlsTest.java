@@ -8,6 +8,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.DataInputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -181,6 +182,60 @@ class ClientTlsTest {
         SQLException e = assertThrows(SQLException.class,
                 () -> pooler.connect(DB, MD5_USER, "not the password", certificate).close());
         assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
+    }
+
+    /** hba cert with {@code map=}: the certificate's CommonName logs in as the user the ident map pairs it with. */
+    @Test
+    void certWithAnIdentMapLogsInTheMappedUser() throws Exception {
+        Files.writeString(pooler.dir().resolve("hba.conf"), "hostssl all all 127.0.0.1/32 cert map=certs\n");
+        Files.writeString(pooler.dir().resolve("ident.conf"), "certs " + SCRAM_USER + " " + MD5_USER + "\n");
+        pooler.set("auth_type", "hba").set("auth_hba_file", "hba.conf").set("auth_ident_file", "ident.conf")
+                .user(MD5_USER, TestRoles.MD5_PASSWORD);
+        withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
+
+        Properties certificate = withClientCertificate(files.clientCert, files.clientKeyDer);
+        try (Connection c = pooler.connect(DB, MD5_USER, "not the password", certificate)) {
+            assertEquals(MD5_USER, query(c, "select current_user"));
+        }
+        // With a map, the certificate's own name is not enough: the map decides.
+        SQLException e = assertThrows(SQLException.class,
+                () -> pooler.connect(DB, SCRAM_USER, "not the password", certificate).close());
+        assertTrue(e.getMessage().contains("certificate authentication failed"), e.getMessage());
+    }
+
+    /**
+     * client_tls_ecdhcurve, seen by OpenSSL's own client ({@code s_client -starttls postgres}): a client
+     * offering only a curve the setting leaves out cannot finish the handshake; one offering the listed
+     * curve gets it. A RELOAD back to {@code auto} serves both.
+     */
+    @Test
+    void ecdhCurveRestrictsTheKeyExchange() throws Exception {
+        Assumptions.assumeTrue(new File("/usr/bin/openssl").canExecute(), "openssl is not installed");
+        Assumptions.assumeTrue(io.netty.handler.ssl.OpenSsl.isAvailable(), "the curves are set through the OpenSSL engine");
+        withTls("require").set("client_tls_ecdhcurve", "secp384r1").start();
+
+        OpenSslClient p256 = sClient("P-256");
+        assertTrue(p256.exitCode() != 0, p256.output());
+        OpenSslClient p384 = sClient("P-384");
+        assertEquals(0, p384.exitCode(), p384.output());
+        assertTrue(p384.output().contains("secp384r1"), p384.output());
+
+        pooler.set("client_tls_ecdhcurve", "auto");
+        assertEquals(Optional.empty(), pooler.reload());
+        OpenSslClient again = sClient("P-256");
+        assertEquals(0, again.exitCode(), again.output());
+    }
+
+    private record OpenSslClient(int exitCode, String output) {
+    }
+
+    private OpenSslClient sClient(String group) throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/openssl", "s_client", "-starttls", "postgres", "-tls1_3",
+                "-groups", group, "-connect", "127.0.0.1:" + pooler.port()).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "s_client finished");
+        return new OpenSslClient(p.exitValue(), out);
     }
 
     @Test

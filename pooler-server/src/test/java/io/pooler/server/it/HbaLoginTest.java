@@ -131,6 +131,33 @@ class HbaLoginTest {
         assertTrue(refused.contains("Peer authentication failed for user \"someone_else\""), refused);
     }
 
+    /**
+     * auth_ident_file and {@code map=}: the OS user logs in as a role of another name when the map pairs
+     * them, and no longer as itself, since a line with a map goes by the map only (PgBouncer's
+     * login_as_unix_peer). A RELOAD reads the ident file again.
+     */
+    @Test
+    void peerWithAnIdentMapLogsInAsTheMappedUser() throws Exception {
+        Assumptions.assumeTrue(PsqlClientTest.psql() != null, "psql is not installed on this machine");
+        String osUser = System.getProperty("user.name");
+        Path socketDir = Files.createTempDirectory("pooler-peer-");
+        hba("local all all peer map=staff\n");
+        Files.writeString(pooler.dir().resolve("ident.conf"), "staff " + osUser + " app_owner\n");
+        pooler.set("unix_socket_dir", socketDir.toString()).set("auth_ident_file", "ident.conf")
+                .database("peerdb", "host=" + pg.host() + " port=" + pg.port() + " dbname=" + DB
+                        + " user=" + SCRAM_USER + " password=" + SCRAM_PASSWORD)
+                .start();
+        assertEquals(SCRAM_USER, psql(socketDir, "app_owner", "select current_user").strip());
+        String itself = psql(socketDir, osUser, "select 1");
+        assertTrue(itself.contains("Peer authentication failed for user \"" + osUser + "\""), itself);
+
+        Files.writeString(pooler.dir().resolve("ident.conf"), "staff " + osUser + " app_reader\n");
+        assertEquals(java.util.Optional.empty(), pooler.reload());
+        String old = psql(socketDir, "app_owner", "select 1");
+        assertTrue(old.contains("Peer authentication failed for user \"app_owner\""), old);
+        assertEquals(SCRAM_USER, psql(socketDir, "app_reader", "select current_user").strip());
+    }
+
     private String psql(Path socketDir, String user, String sql) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(List.of(PsqlClientTest.psql().toString(), "-X", "-At", "-h", socketDir.toString(),
                 "-p", String.valueOf(pooler.port()), "-U", user, "-d", "peerdb", "-c", sql)).redirectErrorStream(true);

@@ -2,11 +2,8 @@ package io.pooler.server.it;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufAllocatorMetricProvider;
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
+import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -17,9 +14,11 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import static io.pooler.server.it.LoginTest.queryString;
@@ -38,27 +37,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hostile input hurts only its sender (issue 9): each case here broke other clients, leaked slots or
  * buffered without bound before the fix. Raw sockets send what no driver would.
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class HostileInputTest {
     private static final long MB = 1024 * 1024;
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    HostileInputTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (pooler != null) {
-            pooler.close();
-        }
+    HostileInputTest(PoolerFixture pooler) {
+        this.pooler = pooler;
     }
 
     private void start(Consumer<PoolerFixture> settings) throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER);
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER);
         settings.accept(pooler);
         pooler.start();
     }
@@ -198,7 +188,7 @@ class HostileInputTest {
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
             while (System.nanoTime() < until) {
                 peak = Math.max(peak, pooledMemory() - baseline);
-                Thread.sleep(50);
+                Thread.sleep(50); // the sampling period of a fixed 4 s watch, not a wait for a result
             }
             long rowLength = readUntil(in, 'D');
             assertEquals(64 * MB + 10, rowLength, "the whole row arrives once read");
@@ -249,13 +239,11 @@ class HostileInputTest {
 
     /** SHOW LISTS' client counts return to where they were (the console's own connection aside). */
     private void awaitLists(Map<String, Long> before) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        Map<String, Long> now = showLists();
-        while (System.nanoTime() < deadline && !sameClientCounts(before, now)) {
-            Thread.sleep(100);
-            now = showLists();
-        }
-        assertTrue(sameClientCounts(before, now), "client lists back to " + before + ", now " + now);
+        AtomicReference<Map<String, Long>> now = new AtomicReference<>(showLists());
+        Await.until(Duration.ofSeconds(10), Await.quietly(() -> {
+            now.set(showLists());
+            return sameClientCounts(before, now.get());
+        }), () -> "client lists back to " + before + ", now " + now.get());
     }
 
     private static boolean sameClientCounts(Map<String, Long> before, Map<String, Long> now) {

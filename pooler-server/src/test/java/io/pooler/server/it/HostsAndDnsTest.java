@@ -214,7 +214,7 @@ class HostsAndDnsTest {
     }
 
     private Connection pacedConnect() throws Exception {
-        Thread.sleep(PROBE_PACE_MILLIS);
+        Thread.sleep(PROBE_PACE_MILLIS); // the pace between probes, part of what the test sets up
         return pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD);
     }
 
@@ -225,7 +225,7 @@ class HostsAndDnsTest {
                 while (!stop.get() && System.nanoTime() < deadline) {
                     assertEquals("1", queryString(c, "select 1"));
                     queries.incrementAndGet();
-                    Thread.sleep(20);
+                    Thread.sleep(20); // the pace of the running client's load loop
                 }
             } catch (Exception e) {
                 throw new AssertionError("the running client failed", e);

@@ -178,7 +178,7 @@ class ListenAtScaleTest {
         while (System.nanoTime() < deadline) {
             try {
                 queryString(c, "select 1");
-                Thread.sleep(50);
+                Thread.sleep(50); // the pace of a bounded query loop that ends with the expected error
             } catch (SQLException e) {
                 return e.getSQLState();
             } catch (InterruptedException e) {

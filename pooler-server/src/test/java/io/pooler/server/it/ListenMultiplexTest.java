@@ -84,6 +84,57 @@ class ListenMultiplexTest {
         }
     }
 
+    /**
+     * SHOW LISTENERS reads each hub on the hub's own loop. While that loop is busy (here: a task that
+     * sleeps 3 s), the rows are a future that completes once the loop has answered: the caller is not
+     * blocked, and consoles on either loop list the hub's channels rather than leave it out. Each loop
+     * is made busy in turn, with consoles on both loops.
+     */
+    @Test
+    void showListenersWaitsForABusyHubLoopWithoutLeavingItOut() throws Exception {
+        pooler.set("default_pool_size", "2").set("admin_users", SCRAM_USER).set("worker_threads", "2").start();
+        List<Connection> consoles = new ArrayList<>();
+        try (Connection c = client()) {
+            execute(c, "LISTEN busy");
+            for (int i = 0; i < 4; i++) {
+                consoles.add(pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD));
+            }
+            boolean waitedForABusyHub = false;
+            for (io.netty.util.concurrent.EventExecutor loop : pooler.server().runtime().workers()) {
+                java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
+                loop.execute(() -> {
+                    busy.countDown();
+                    try {
+                        Thread.sleep(3000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                assertTrue(busy.await(30, TimeUnit.SECONDS));
+                var rows = pooler.server().runtime().listenerHubs().views();
+                waitedForABusyHub |= !rows.isDone();
+                assertEquals(List.of("busy"), rows.get(60, TimeUnit.SECONDS).stream()
+                        .map(io.pooler.admin.ListenerView::channel).toList());
+                List<java.util.concurrent.CompletableFuture<List<String>>> answers = new ArrayList<>();
+                for (Connection console : consoles) {
+                    answers.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                        try {
+                            return AdminRows.rows(console, "SHOW LISTENERS").stream().map(r -> r.get("channel")).toList();
+                        } catch (SQLException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+                }
+                for (var answer : answers) {
+                    assertEquals(List.of("busy"), answer.get(60, TimeUnit.SECONDS));
+                }
+            }
+            assertTrue(waitedForABusyHub, "the hub's loop was busy once: its rows came later, nobody waited");
+        } finally {
+            closeAll(consoles);
+        }
+    }
+
     @Test
     void aClientHearsItsOwnNotifyRightAfterItsListen() throws Exception {
         pooler.set("default_pool_size", "2").start();
@@ -102,6 +153,8 @@ class ListenMultiplexTest {
             c.setAutoCommit(false);
             assertEquals("1", queryString(c, "select 1"));
             execute(outside, "NOTIFY tx, 'during'");
+            // A negative check: nothing the pooler reports says a held notification has arrived, so this
+            // is a bounded chance for a wrongly sent one to show up.
             Thread.sleep(300); // let it reach the pooler: it must be held there, not sent
             assertEquals(List.of(), notifications(c, 200));
             c.commit();
@@ -143,6 +196,20 @@ class ListenMultiplexTest {
         }
     }
 
+    /** UNLISTEN * ends the multiplexed subscriptions even when the same query LISTENs again (on its server). */
+    @Test
+    void unlistenAllThenListenInOneQueryEndsTheOldSubscriptions() throws Exception {
+        pooler.set("default_pool_size", "2").start();
+        try (Connection c = client(); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN old");
+            execute(c, "UNLISTEN *; LISTEN fresh"); // two statements: the server runs them, and the client is pinned
+            execute(outside, "NOTIFY old, 'gone'");
+            execute(outside, "NOTIFY fresh, 'here'");
+            assertEquals(List.of("fresh:here"), receive(c, 1));
+            assertEquals(List.of(), notifications(c, 300));
+        }
+    }
+
     @Test
     void losingTheListenerDisconnectsItsSubscribersOnly() throws Exception {
         pooler.set("default_pool_size", "3").start();
@@ -155,7 +222,7 @@ class ListenMultiplexTest {
             SQLException e = assertThrows(SQLException.class, () -> {
                 for (int i = 0; i < 50; i++) {
                     queryString(listening, "select 1");
-                    Thread.sleep(100);
+                    Thread.sleep(100); // the pace of a bounded query loop that ends with the expected error
                 }
             });
             assertEquals("08006", e.getSQLState(), e.getMessage());
@@ -163,15 +230,104 @@ class ListenMultiplexTest {
         }
     }
 
+    /**
+     * PgJDBC sends LISTEN over the extended protocol (Parse, Bind, Describe, Execute, Sync): a batch that is
+     * that one statement is multiplexed like a simple Query. Three clients listen over a pool of 2 (the
+     * listener's server and one more), none is pinned, and all three still get a server for their queries.
+     */
     @Test
-    void anExtendedProtocolListenGoesToTheServerAndPins() throws Exception {
-        pooler.set("default_pool_size", "2").start();
-        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Connection outside = pg.connectAsSuperuser(DB)) {
-            execute(c, "LISTEN extended"); // Parse/Bind/Execute: not multiplexed, still correct
-            String pid = queryString(c, "select pg_backend_pid()::text");
-            assertEquals(pid, queryString(c, "select pg_backend_pid()::text"), "pinned");
+    void pgjdbcListensOverTheExtendedProtocolWithoutHoldingAServer() throws Exception {
+        pgjdbcListensOverTheExtendedProtocol();
+    }
+
+    /** The same with prepared statements not tracked: Parse and Bind then stream through unread. */
+    @Test
+    void pgjdbcListensOverTheExtendedProtocolWithoutStatementTracking() throws Exception {
+        pooler.set("max_prepared_statements", "0");
+        pgjdbcListensOverTheExtendedProtocol();
+    }
+
+    private void pgjdbcListensOverTheExtendedProtocol() throws Exception {
+        pooler.set("default_pool_size", "2").set("admin_users", SCRAM_USER).set("query_wait_timeout", "10").start();
+        List<Connection> clients = new ArrayList<>();
+        try (Connection outside = pg.connectAsSuperuser(DB);
+             Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            for (int i = 0; i < 3; i++) {
+                Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+                clients.add(c);
+                execute(c, "LISTEN extended");
+            }
+            assertEquals(0, AdminRows.intValue(AdminRows.pool(admin, DB, SCRAM_USER), "cl_pinned"));
+            assertEquals("3", AdminRows.rows(admin, "SHOW LISTENERS").get(0).get("subscribers"));
+            assertEquals(1, listenerBackends(outside));
+            for (Connection c : clients) {
+                assertEquals("1", queryString(c, "select 1"));
+            }
             execute(outside, "NOTIFY extended, 'e'");
+            for (Connection c : clients) {
+                assertEquals(List.of("extended:e"), receive(c, 1));
+            }
+        } finally {
+            closeAll(clients);
+        }
+    }
+
+    /** LISTEN sent with anything else in its batch (here: a second statement; or BEGIN, without autocommit) pins. */
+    @Test
+    void anExtendedListenWithOtherStatementsGoesToTheServerAndPins() throws Exception {
+        pooler.set("default_pool_size", "3").start();
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+             Connection tx = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Connection outside = pg.connectAsSuperuser(DB)) {
+            execute(c, "LISTEN extended; SELECT 1");
+            tx.setAutoCommit(false);
+            execute(tx, "LISTEN in_tx"); // PgJDBC sends BEGIN in the same batch
+            tx.commit();
+            for (Connection pinned : List.of(c, tx)) {
+                String pid = queryString(pinned, "select pg_backend_pid()::text");
+                assertEquals(pid, queryString(pinned, "select pg_backend_pid()::text"), "pinned");
+            }
+            tx.commit();
+            execute(outside, "NOTIFY extended, 'e'");
+            execute(outside, "NOTIFY in_tx, 't'");
             assertEquals(List.of("extended:e"), receive(c, 1));
+            assertEquals(List.of("in_tx:t"), receive(tx, 1));
+        }
+    }
+
+    /** psycopg 3 listens with binary results, in a pipeline and plainly: all three multiplexed, in order. */
+    @Test
+    void psycopg3ListensOverBothProtocolsWithoutBeingPinned() throws Exception {
+        assumeTrue(importable("psycopg"), "python3-psycopg (psycopg 3) is not installed (apt-get install python3-psycopg)");
+        pooler.set("default_pool_size", "2").set("admin_users", SCRAM_USER).start();
+        Path script = Files.createTempFile("psycopg3_listener", ".py");
+        try (InputStream in = getClass().getResourceAsStream("/python/psycopg3_listener.py");
+             Connection outside = pg.connectAsSuperuser(DB);
+             Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            Files.copy(in, script, StandardCopyOption.REPLACE_EXISTING);
+            String dsn = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER
+                    + " password=" + SCRAM_PASSWORD;
+            Process python = new ProcessBuilder(PYTHON, script.toString(), dsn, "3").redirectErrorStream(true).start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(python.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                assertEquals("ready", out.readLine());
+                assertEquals(0, AdminRows.intValue(AdminRows.pool(admin, DB, SCRAM_USER), "cl_pinned"), "not pinned");
+                assertEquals(List.of("ext_binary", "ext_pipeline", "ext_simple"), AdminRows.rows(admin, "SHOW LISTENERS")
+                        .stream().map(r -> r.get("channel")).sorted().toList());
+                assertEquals(1, listenerBackends(outside));
+                execute(outside, "NOTIFY ext_binary, '1'");
+                execute(outside, "NOTIFY ext_pipeline, '2'");
+                execute(outside, "NOTIFY ext_simple, '3'");
+                List<String> lines = new ArrayList<>();
+                for (String line = out.readLine(); line != null; line = out.readLine()) {
+                    lines.add(line);
+                }
+                assertTrue(python.waitFor(30, TimeUnit.SECONDS));
+                assertEquals(List.of("ext_binary:1", "ext_pipeline:2", "ext_simple:3"), lines);
+            } finally {
+                python.destroyForcibly();
+            }
+        } finally {
+            Files.deleteIfExists(script);
         }
     }
 
@@ -225,12 +381,16 @@ class ListenMultiplexTest {
         }
     }
 
-    /** Debian's python3-psycopg2 lives with the system interpreter. */
+    /** Debian's python3-psycopg2 and python3-psycopg live with the system interpreter. */
     private static final String PYTHON = "/usr/bin/python3";
 
     private static boolean psycopg2Installed() {
+        return importable("psycopg2");
+    }
+
+    private static boolean importable(String module) {
         try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import psycopg2").redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(PYTHON, "-c", "import " + module).redirectErrorStream(true).start();
             return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException | InterruptedException e) {
             return false;

@@ -276,7 +276,7 @@ class OdooKitTest {
                         peak.merge(rs.getString(1), rs.getInt(2), Math::max);
                     }
                 }
-                Thread.sleep(50);
+                Thread.sleep(50); // the sampling period of a peak watch
             }
         }
         return null;

@@ -66,6 +66,29 @@ class PrometheusScrapeTest {
         }
     }
 
+    @Test
+    void pinnedClientsAreCountedPerPool() throws Exception {
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("pool_mode", "transaction").set("default_pool_size", "2")
+                .set("metrics_listen_addr", "127.0.0.1").set("metrics_listen_port", "0").start();
+        try (Connection pinned = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
+             Connection other = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(other, "select 1");
+            assertEquals(0, value(scrape(), "pooler_pool_pinned_clients", ""));
+            queryString(pinned, "select pg_advisory_lock(77)::text");
+            assertEquals(1, value(scrape(), "pooler_pool_pinned_clients", ""), "a session advisory lock pins");
+            queryString(pinned, "select pg_advisory_unlock_all()::text");
+            assertEquals(0, value(scrape(), "pooler_pool_pinned_clients", ""), "unlocked: no longer pinned");
+        }
+    }
+
+    private String scrape() throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pooler.server().metricsPort() + "/metrics"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        return response.body();
+    }
+
     /** The value of a sample with the pool's labels (and the extra ones, sorted after them). */
     private static double value(String body, String name, String extraLabels) {
         String labels = extraLabels.contains("kind") ? "database=\"" + DB + "\"," + extraLabels.substring(1) + ",user=\""

@@ -26,15 +26,26 @@ final class RawPgClient implements AutoCloseable {
         }
     }
 
+    /** The TCP socket, or null over a unix socket (then {@link #unix}). */
     private final Socket socket;
+    private final java.nio.channels.SocketChannel unix;
     private final DataInputStream in;
     private final OutputStream out;
 
     RawPgClient(int port) throws IOException {
         socket = new Socket("127.0.0.1", port);
         socket.setSoTimeout(30_000);
+        unix = null;
         in = new DataInputStream(socket.getInputStream());
         out = socket.getOutputStream();
+    }
+
+    /** Over a unix socket (where the test PostgreSQL trusts its users): reads block without a timeout. */
+    RawPgClient(java.nio.file.Path unixSocket) throws IOException {
+        socket = null;
+        unix = java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(unixSocket));
+        in = new DataInputStream(java.nio.channels.Channels.newInputStream(unix));
+        out = java.nio.channels.Channels.newOutputStream(unix);
     }
 
     static byte[] startupMessage(String user, String database) {
@@ -159,6 +170,10 @@ final class RawPgClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+        } else {
+            unix.close();
+        }
     }
 }

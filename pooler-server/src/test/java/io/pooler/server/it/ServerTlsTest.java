@@ -181,6 +181,33 @@ class ServerTlsTest {
         assertEquals("t", sslInUse());
     }
 
+    @Test
+    void setOfServerTlsSslmodeReplacesServerConnections() throws Exception {
+        pooler.set("server_tls_sslmode", "disable").set("admin_users", SCRAM_USER).start();
+        assertEquals("f", sslInUse());
+
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD);
+             Statement s = admin.createStatement()) {
+            s.execute("SET server_tls_sslmode = 'require'"); // PgBouncer's admin_set rebuilds TLS at once
+        }
+        assertEquals("t", sslInUse());
+    }
+
+    @Test
+    void aReloadNoticesNewContentsOfTheSameCaFile() throws Exception {
+        java.nio.file.Path ca = pooler.dir().resolve("server-ca.crt");
+        java.nio.file.Files.copy(files.caCert, ca);
+        pooler.set("server_tls_sslmode", "verify-ca").set("server_tls_ca_file", ca.toString()).start();
+        assertEquals("t", sslInUse()); // its server connection goes back to the pool, idle
+
+        java.nio.file.Files.copy(files.otherCaCert, ca, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(pooler.reload().isEmpty());
+
+        // The idle server verified with the old CA is replaced; the new CA does not trust PostgreSQL.
+        SQLException e = assertThrows(SQLException.class, this::sslInUse);
+        assertTrue(e.getMessage().contains("TLS handshake with the server failed"), e.getMessage());
+    }
+
     private String sslInUse() throws SQLException {
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
                 Statement s = c.createStatement();

@@ -94,10 +94,12 @@ class SessionPinningTest {
             // Servers go back to the pool just after the client has its answer: wait for the counts to settle.
             Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 1), "pinned while idle");
             assertEquals(List.of(c.pin()), pinnedReasons(admin), "SHOW CLIENTS names the pin");
+            assertEquals(1, intValue(pool(admin, DB, SCRAM_USER), "cl_pinned"), "SHOW POOLS counts it");
 
             execute(a, c.clear());
             Await.until(Duration.ofSeconds(10), quietly(() -> activeServers(admin) == 0), "cleared: the server went back");
             assertEquals(List.of(), pinnedReasons(admin));
+            assertEquals(0, intValue(pool(admin, DB, SCRAM_USER), "cl_pinned"));
             for (Connection other : List.of(b, c3, a, b, c3)) {
                 assertEquals(c.clean(), outcome(other, c.probe()));
             }

@@ -62,6 +62,7 @@ class ShardWaitMeasurement {
             }
             long launchedBefore = pool(pooler).serversLaunched();
             long donatedBefore = pool(pooler).slotsDonated();
+            long movedBefore = pool(pooler).serversMoved();
             java.util.concurrent.atomic.AtomicLong peakMaxWaitMicros = new java.util.concurrent.atomic.AtomicLong();
             java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
             Thread sampler = new Thread(() -> samplePeakMaxWait(pooler, running, peakMaxWaitMicros), "maxwait-sampler");
@@ -87,10 +88,11 @@ class ShardWaitMeasurement {
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
                 Map<String, String> p = AdminRows.pool(admin, DB, SCRAM_USER);
                 System.out.printf("MEASURE loops=%d round=%d wall_ms=%d p50_wait_us=%s p95_wait_us=%s p99_wait_us=%s"
-                                + " peak_maxwait_us=%d servers_launched=%d slots_donated=%d servers_now=%s%n",
+                                + " peak_maxwait_us=%d servers_launched=%d slots_donated=%d servers_moved=%d servers_now=%s%n",
                         loops, round, millis, p.get("p50_wait_time"), p.get("p95_wait_time"), p.get("p99_wait_time"),
                         peakMaxWaitMicros.get(), pool(pooler).serversLaunched() - launchedBefore,
-                        pool(pooler).slotsDonated() - donatedBefore, AdminRows.rows(admin, "SHOW SERVERS").size());
+                        pool(pooler).slotsDonated() - donatedBefore, pool(pooler).serversMoved() - movedBefore,
+                        AdminRows.rows(admin, "SHOW SERVERS").size());
             }
             for (Connection c : connections) {
                 c.close();
@@ -109,7 +111,7 @@ class ShardWaitMeasurement {
                 Map<String, String> p = AdminRows.pool(admin, DB, SCRAM_USER);
                 long micros = Long.parseLong(p.get("maxwait")) * 1_000_000 + Long.parseLong(p.get("maxwait_us"));
                 peak.accumulateAndGet(micros, Math::max);
-                Thread.sleep(20);
+                Thread.sleep(20); // the sampling period of the maxwait watch
             }
         } catch (SQLException | InterruptedException e) {
             throw new IllegalStateException("maxwait sampler failed", e);

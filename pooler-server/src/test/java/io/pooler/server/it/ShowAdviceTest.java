@@ -1,11 +1,7 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -30,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * of SHOW POOLS down. (Whether a second round of advice follows depends on how starved of CPU the
  * client threads are, which this shared machine does not let a test control.)
  */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class ShowAdviceTest {
     private static final int THREADS = 20;
     private static final int UNDERSIZED = 2;
@@ -38,21 +34,14 @@ class ShowAdviceTest {
     /** Short periods, so the stats window (one to two periods) holds only the phase being measured. */
     private static final int STATS_PERIOD_SECONDS = 2;
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
     private final AtomicBoolean stop = new AtomicBoolean();
     private final AtomicLong transactions = new AtomicLong();
     private final ConcurrentLinkedQueue<Throwable> errors = new ConcurrentLinkedQueue<>();
     private final List<Thread> load = new ArrayList<>();
 
-    ShowAdviceTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD)
+    ShowAdviceTest(PoolerFixture pooler) throws Exception {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("admin_users", SCRAM_USER)
                 .set("pool_mode", "transaction")
                 .set("default_pool_size", String.valueOf(UNDERSIZED))
@@ -67,7 +56,6 @@ class ShowAdviceTest {
         for (Thread t : load) {
             t.join(30_000);
         }
-        pooler.close();
     }
 
     @Test
@@ -81,8 +69,9 @@ class ShowAdviceTest {
         // periods of load: the window then holds nothing from before the load.
         long running = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (transactions.get() < 2 * THREADS && System.nanoTime() < running) {
-            Thread.sleep(50);
+            Thread.sleep(50); // the poll of the deadline loop above
         }
+        // Deliberate time: two stats periods of load, so the window holds nothing from before it.
         Thread.sleep(TimeUnit.SECONDS.toMillis(2L * STATS_PERIOD_SECONDS + 1));
         try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
             Map<String, String> advice = awaitRow(admin, "default_pool_size", 20);
@@ -97,7 +86,7 @@ class ShowAdviceTest {
             AdminRows.rows(admin, "RELOAD");
             // Two periods later the window holds only what happened since.
             long afterReload = transactions.get();
-            Thread.sleep(TimeUnit.SECONDS.toMillis(2L * STATS_PERIOD_SECONDS + 1));
+            Thread.sleep(TimeUnit.SECONDS.toMillis(2L * STATS_PERIOD_SECONDS + 1)); // deliberate time, as above
             long p99After = awaitP99Below(admin, p99Before / 2, 20);
             assertTrue(transactions.get() > afterReload, "the load kept running");
             assertTrue(p99After < p99Before / 2, "p99 wait " + p99Before + " us before, " + p99After + " us after");
@@ -125,7 +114,7 @@ class ShowAdviceTest {
                     s.execute("SELECT pg_sleep(0.02)");
                     c.commit();
                     transactions.incrementAndGet();
-                    Thread.sleep(THINK_MILLIS);
+                    Thread.sleep(THINK_MILLIS); // the clients' think time, part of the load
                 }
             }
         } catch (Throwable e) {
@@ -143,7 +132,7 @@ class ShowAdviceTest {
                     return row;
                 }
             }
-            Thread.sleep(250);
+            Thread.sleep(250); // the poll of a deadline loop (SHOW ADVICE and p99 move only once per stats period)
         }
         throw new AssertionError("no " + setting + " advice within " + seconds + " s: " + rows);
     }
@@ -157,7 +146,7 @@ class ShowAdviceTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         long p99 = p99Wait(admin);
         while (p99 >= bound && System.nanoTime() < deadline) {
-            Thread.sleep(250);
+            Thread.sleep(250); // the poll of a deadline loop (SHOW ADVICE and p99 move only once per stats period)
             p99 = p99Wait(admin);
         }
         return p99;

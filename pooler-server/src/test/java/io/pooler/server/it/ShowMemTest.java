@@ -1,11 +1,6 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
-import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,30 +21,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** SHOW MEM: PgBouncer's columns and caches, then Pooler's own, counting what really is there. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class ShowMemTest {
     /** PgBouncer 1.25's slab caches, in its order (src/objects.c). */
     private static final List<String> PGBOUNCER_ROWS = List.of("user_cache", "db_cache", "peer_cache", "peer_pool_cache",
             "pool_cache", "outstanding_request_cache", "server_cache", "client_cache", "iobuf_cache", "var_list_cache",
             "server_prepared_statement_cache");
 
-    private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    ShowMemTest(PostgresInstance pg) throws SQLException {
-        this.pg = pg;
-        TestRoles.ensure(pg);
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, SCRAM_PASSWORD)
+    ShowMemTest(PoolerFixture pooler) throws Exception {
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("admin_users", SCRAM_USER).set("pool_mode", "transaction").start();
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test

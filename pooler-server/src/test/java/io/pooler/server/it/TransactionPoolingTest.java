@@ -1,12 +1,8 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -31,37 +27,26 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Transaction and statement pooling: sharing servers without sharing state. */
-@ExtendWith(PostgresExtension.class)
+@PoolerTest
 class TransactionPoolingTest {
     private final PostgresInstance pg;
-    private PoolerFixture pooler;
+    private final PoolerFixture pooler;
 
-    TransactionPoolingTest(PostgresInstance pg) throws SQLException {
+    TransactionPoolingTest(PoolerFixture pooler, PostgresInstance pg) throws SQLException {
         this.pg = pg;
-        TestRoles.ensure(pg);
+        try (Connection su = pg.connectAsSuperuser(DB)) {
+            execute(su, "truncate tx_items");
+        }
+        this.pooler = pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction");
     }
 
     @BeforeAll
     static void createTable(PostgresInstance pg) throws SQLException {
-        TestRoles.ensure(pg);
         try (Connection su = pg.connectAsSuperuser(DB)) {
             execute(su, "create table if not exists tx_items (id serial primary key, client int, n int)");
             execute(su, "grant all on tx_items to " + SCRAM_USER);
             execute(su, "grant all on sequence tx_items_id_seq to " + SCRAM_USER);
         }
-    }
-
-    @BeforeEach
-    void setUp() throws Exception {
-        try (Connection su = pg.connectAsSuperuser(DB)) {
-            execute(su, "truncate tx_items");
-        }
-        pooler = new PoolerFixture(pg).user(SCRAM_USER, pg.storedPassword(SCRAM_USER)).set("pool_mode", "transaction");
-    }
-
-    @AfterEach
-    void tearDown() {
-        pooler.close();
     }
 
     @Test

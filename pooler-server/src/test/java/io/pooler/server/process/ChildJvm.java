@@ -75,7 +75,7 @@ final class ChildJvm implements AutoCloseable {
                 }
                 fail("process exited with " + process.exitValue() + " before printing '" + text + "':\n" + output());
             }
-            Thread.sleep(20);
+            Thread.sleep(20); // the poll of a deadline loop that also fails early when the process dies
         }
         return fail("no '" + text + "' within " + TIMEOUT.toSeconds() + " s:\n" + output());
     }

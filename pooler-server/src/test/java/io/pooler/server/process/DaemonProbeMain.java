@@ -35,6 +35,6 @@ public final class DaemonProbeMain {
         }
         Pidfile.claim(pidfile).write();
         System.out.println("daemon child running as " + ProcessHandle.current().pid());
-        Thread.sleep(60_000);
+        Thread.sleep(60_000); // a child process that idles until the test kills it
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pooler.testing.Await;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,14 +127,16 @@ class DaemonizerTest {
         return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), name)), StandardCharsets.UTF_8);
     }
 
-    private static void awaitContent(Path file, String text) throws Exception {
-        long deadline = System.nanoTime() + ChildJvm.TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && Files.readString(file).contains(text)) {
-                return;
-            }
-            Thread.sleep(20);
+    private static void awaitContent(Path file, String text) {
+        Await.until(ChildJvm.TIMEOUT, Await.quietly(() -> Files.exists(file) && Files.readString(file).contains(text)),
+                () -> "no '" + text + "' in " + file + ":\n" + contentOf(file));
+    }
+
+    private static String contentOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
         }
-        throw new AssertionError("no '" + text + "' in " + file + ":\n" + (Files.exists(file) ? Files.readString(file) : ""));
     }
 }

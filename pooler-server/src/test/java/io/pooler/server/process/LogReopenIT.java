@@ -3,10 +3,11 @@ package io.pooler.server.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -100,15 +101,17 @@ class LogReopenIT {
         awaitLine(file, text, 1);
     }
 
-    private static void awaitLine(Path file, String text, int times) throws Exception {
-        long deadline = System.nanoTime() + ChildJvm.TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (Files.exists(file) && count(Files.readString(file), text) >= times) {
-                return;
-            }
-            Thread.sleep(50);
+    private static void awaitLine(Path file, String text, int times) {
+        Await.until(ChildJvm.TIMEOUT, Await.quietly(() -> Files.exists(file) && count(Files.readString(file), text) >= times),
+                () -> file + " has no " + times + " x '" + text + "':\n" + contentOf(file));
+    }
+
+    private static String contentOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "(missing)";
+        } catch (IOException e) {
+            return "(unreadable: " + e + ")";
         }
-        fail(file + " has no " + times + " x '" + text + "':\n" + (Files.exists(file) ? Files.readString(file) : "(missing)"));
     }
 
     private static int count(String text, String part) {

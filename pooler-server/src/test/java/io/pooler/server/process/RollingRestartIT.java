@@ -68,7 +68,7 @@ class RollingRestartIT {
 
             try (ChildJvm replacement = PoolerJar.start(newDir.resolve("pooler.ini"))) {
                 replacement.await("listening on 127.0.0.1:" + port);
-                Thread.sleep(1000);
+                Thread.sleep(1000); // deliberate overlap: both processes take new clients for a while, as in a real rolling restart
 
                 holdNewConnections.set(true);
                 Thread.sleep(200); // let connection attempts under way finish
@@ -81,7 +81,7 @@ class RollingRestartIT {
                 // Bounded waits rather than fixed sleeps: a loaded machine may take a while.
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
                 while ((queriesAfterSigterm.get() == 0 || newClientsAfterSigterm.get() == 0) && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
+                    Thread.sleep(50); // the poll of the deadline loop above
                 }
                 assertTrue(old.isAlive(), "the old process waits for its clients:\n" + old.output());
                 assertTrue(queriesAfterSigterm.get() > 0, "long-lived clients kept querying after SIGTERM");
@@ -115,7 +115,7 @@ class RollingRestartIT {
                 if (sigtermSent.get()) {
                     queriesAfterSigterm.incrementAndGet();
                 }
-                Thread.sleep(20);
+                Thread.sleep(20); // the pace of a client's load loop
             }
         } catch (Throwable e) {
             errors.add("long-lived client: " + e);
@@ -141,7 +141,7 @@ class RollingRestartIT {
                         newClientsAfterSigterm.incrementAndGet();
                     }
                 }
-                Thread.sleep(50);
+                Thread.sleep(50); // the pace of the new-clients loop (one connection every 50 ms)
             } catch (Throwable e) {
                 errors.add("new client: " + e);
             }

@@ -83,6 +83,59 @@ class ServerSignalsTest {
         }
     }
 
+    /**
+     * PgBouncer's signals during a shutdown the console began: SIGUSR2 is ignored (no RESUME while
+     * shutting down), and SIGINT is then a second shutdown request, which exits at once even though a
+     * transaction is still open.
+     */
+    @Test
+    void duringAConsoleShutdownSigusr2IsIgnoredAndSigintExitsAtOnce(PostgresInstance pg) throws Exception {
+        pg.createRole(USER, PASSWORD, "scram-sha-256");
+        PoolerFixture files = new PoolerFixture(pg).user(USER, PASSWORD).set("pool_mode", "transaction")
+                .set("admin_users", USER);
+        files.writeFiles();
+        try (ChildJvm pooler = ChildJvm.start(ChildJvm.javaCommand(List.of(), Main.class,
+                files.dir().resolve("pooler.ini").toString()), Map.of())) {
+            pooler.await("started");
+            try (Connection c = files.connect("postgres", USER, PASSWORD)) {
+                c.setAutoCommit(false);
+                assertEquals("1", query(c, "select 1")); // a transaction keeps WAIT_FOR_SERVERS waiting
+                try (Connection admin = files.connectSimple("pgbouncer", USER, PASSWORD);
+                     Statement s = admin.createStatement()) {
+                    s.execute("SHUTDOWN WAIT_FOR_SERVERS");
+                }
+                pooler.await("shutdown requested");
+                pooler.kill("USR2");
+                pooler.await("got SIGUSR2 while shutting down, ignoring");
+                assertEquals("2", query(c, "select 2"), "still shutting down, the transaction goes on");
+                pooler.kill("INT");
+                pooler.await("got SIGINT while shutting down, fast exit");
+                assertEquals(0, pooler.awaitExit(), pooler.output());
+            }
+        }
+    }
+
+    /** As PgBouncer: SIGTERM during SUSPEND does not wait for the suspended clients, it exits at once. */
+    @Test
+    void aShutdownSignalDuringSuspendExitsAtOnce(PostgresInstance pg) throws Exception {
+        pg.createRole(USER, PASSWORD, "scram-sha-256");
+        PoolerFixture files = new PoolerFixture(pg).user(USER, PASSWORD).set("admin_users", USER);
+        files.writeFiles();
+        try (ChildJvm pooler = ChildJvm.start(ChildJvm.javaCommand(List.of(), Main.class,
+                files.dir().resolve("pooler.ini").toString()), Map.of())) {
+            pooler.await("started");
+            try (Connection c = files.connect("postgres", USER, PASSWORD);
+                 Connection admin = files.connectSimple("pgbouncer", USER, PASSWORD);
+                 Statement s = admin.createStatement()) {
+                assertEquals("1", query(c, "select 1")); // a client WAIT_FOR_CLIENTS would wait for
+                s.execute("SUSPEND");
+                pooler.kill("TERM");
+                pooler.await("suspend was in progress, going down immediately");
+                assertEquals(0, pooler.awaitExit(), pooler.output());
+            }
+        }
+    }
+
     private static String query(Connection c, String sql) throws SQLException {
         try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

@@ -48,6 +48,6 @@ public final class SignalProbeMain {
         });
         System.out.println("handled " + dispatcher.handledSignals());
         System.out.println("ready " + ProcessHandle.current().pid());
-        Thread.sleep(60_000);
+        Thread.sleep(60_000); // a child process that idles until the test signals or kills it
     }
 }

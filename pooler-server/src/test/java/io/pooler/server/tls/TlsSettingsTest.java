@@ -51,4 +51,15 @@ class TlsSettingsTest {
         assertNull(ciphers.names());
         assertTrue(ciphers.warning().orElseThrow().contains("client_tls_ciphers"));
     }
+
+    @Test
+    void ecdhCurveNamesInOpenSslAndNistSpelling() throws Exception {
+        java.util.List<String> warnings = new java.util.ArrayList<>();
+        assertEquals(List.of(), TlsGroups.parse("auto", warnings));
+        assertEquals(List.of("P-384", "P-256", "X25519"), TlsGroups.parse("secp384r1:prime256v1, P-256,x25519", warnings));
+        assertTrue(warnings.isEmpty());
+        assertEquals(List.of(), TlsGroups.parse("none", warnings));
+        assertTrue(warnings.get(0).contains("client_tls_ecdhcurve = none"), warnings.toString());
+        assertThrows(TlsConfigException.class, () -> TlsGroups.parse("brainpoolP256r1", warnings));
+    }
 }

@@ -1,0 +1,148 @@
+package io.pooler.server.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static io.pooler.server.it.AdminRows.rows;
+import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.server.it.UnixSocketConsoleTest.query;
+import static io.pooler.server.it.UnixSocketConsoleTest.readUntilReady;
+import static io.pooler.server.it.UnixSocketConsoleTest.startup;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * PgBouncer 1.23+'s shutdown modes (usage.md, SHUTDOWN WAIT_FOR_SERVERS / WAIT_FOR_CLIENTS; admin.c,
+ * janitor.c, objects.c): a client waiting for a server, paused or queued, is told "server shutting
+ * down"; a running transaction finishes; the unix socket stays open for the console only, and a login
+ * to a database over it gets "pooler is shutting down"; RESUME is refused while shutting down; a second
+ * SHUTDOWN from the console changes the mode but does not exit at once.
+ */
+@PoolerTest
+class ShutdownModesTest {
+    private final PoolerFixture pooler;
+    private final Path socketDir;
+
+    ShutdownModesTest(PoolerFixture pooler) throws Exception {
+        socketDir = Files.createDirectories(pooler.dir().resolve("sock"));
+        this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
+                .set("pool_mode", "transaction").set("default_pool_size", "1")
+                .set("unix_socket_dir", socketDir.toString());
+    }
+
+    private Connection admin() throws SQLException {
+        return pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    private Connection client() throws SQLException {
+        return pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    @Test
+    void anAlreadyPausedClientIsToldTheServerIsShuttingDown() throws Exception {
+        pooler.start();
+        try (Connection admin = admin(); Connection c = client()) {
+            queryString(c, "select 1");
+            rows(admin, "PAUSE");
+            CompletableFuture<String> held = async(c, "select 2");
+            assertThrows(TimeoutException.class, () -> held.get(500, TimeUnit.MILLISECONDS), "held by PAUSE");
+            rows(admin, "SHUTDOWN WAIT_FOR_SERVERS");
+            assertTrue(failure(held).contains("server shutting down"), failure(held));
+        }
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aTransactionFinishesWhileAQueuedClientIsTurnedAwayAndTheUnixSocketServesTheConsoleOnly() throws Exception {
+        pooler.start();
+        Path socket = socketDir.resolve(".s.PGSQL." + pooler.port());
+        try (Connection admin = admin(); Connection inTransaction = client(); Connection queued = client()) {
+            inTransaction.setAutoCommit(false);
+            queryString(inTransaction, "select 1"); // holds the pool's only server
+            CompletableFuture<String> waiting = async(queued, "select 2");
+            assertThrows(TimeoutException.class, () -> waiting.get(500, TimeUnit.MILLISECONDS), "queued");
+
+            rows(admin, "SHUTDOWN WAIT_FOR_SERVERS");
+            assertTrue(failure(waiting).contains("server shutting down"), failure(waiting));
+            assertThrows(SQLException.class, this::client, "TCP no longer accepts");
+
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                ch.write(startup(SCRAM_USER, DB));
+                AssertionError refused = assertThrows(AssertionError.class, () -> readUntilReady(ch));
+                assertTrue(refused.getMessage().contains("pooler is shutting down"), refused.getMessage());
+            }
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+                ch.connect(UnixDomainSocketAddress.of(socket));
+                ch.write(startup("pgbouncer", "pgbouncer"));
+                readUntilReady(ch);
+                ch.write(query("SHOW STATE"));
+                assertTrue(readUntilReady(ch).stream().anyMatch(m -> m.type() == 'D'), "the console still answers");
+                ch.write(query("RESUME"));
+                AssertionError resume = assertThrows(AssertionError.class, () -> readUntilReady(ch));
+                assertTrue(resume.getMessage().contains("pooler is shutting down"), resume.getMessage());
+            }
+
+            assertEquals("3", queryString(inTransaction, "select 3"), "the running transaction goes on");
+            assertFalse(pooler.server().terminated().isDone(), "a server is still in use");
+            inTransaction.commit();
+        }
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
+        assertFalse(Files.exists(socket), "the unix socket is removed at exit");
+    }
+
+    @Test
+    void aSecondShutdownFromTheConsoleChangesTheModeWithoutExitingAtOnce() throws Exception {
+        pooler.start();
+        Connection c = client();
+        c.setAutoCommit(false);
+        queryString(c, "select 1");
+        try (Connection admin = admin()) {
+            rows(admin, "SHUTDOWN WAIT_FOR_CLIENTS");
+            rows(admin, "SHUTDOWN WAIT_FOR_SERVERS");
+        }
+        Thread.sleep(300); // a chance for the shutdown to end too early, which it must not take
+        assertFalse(pooler.server().terminated().isDone(), "a transaction is still running");
+        c.commit();
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
+        c.close();
+    }
+
+    private static String failure(CompletableFuture<String> future) throws InterruptedException {
+        try {
+            return "completed with " + future.get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            return String.valueOf(e.getCause().getMessage());
+        } catch (TimeoutException e) {
+            return "still waiting";
+        }
+    }
+
+    private static CompletableFuture<String> async(Connection c, String sql) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                List<java.util.Map<String, String>> rows = rows(c, sql);
+                return rows.isEmpty() ? "" : rows.get(0).values().iterator().next();
+            } catch (SQLException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }, runnable -> new Thread(runnable, "shutdown-test").start());
+    }
+}
