@@ -37,8 +37,12 @@ final class HoldCommand implements Callable<Integer> {
     int warmup;
     @Option(names = "--settle", defaultValue = "60", description = "Seconds waited after clients leave, before sampling (default ${DEFAULT-VALUE}).")
     int settle;
-    @Option(names = "--target", defaultValue = "pooler", description = "pooler or pgbouncer (default ${DEFAULT-VALUE}).")
+    @Option(names = "--target", defaultValue = "pooler", description = "pooler, pgbouncer, or both: Pooler then PgBouncer "
+            + "on one PostgreSQL, with both figures side by side at the end (default ${DEFAULT-VALUE}).")
     String target;
+    @Option(names = "--pgbouncer-minutes", description = "With --target both: how long PgBouncer's clients are held "
+            + "(default: --minutes).")
+    Double pgbouncerMinutes;
     @Option(names = "--pooler-jar", defaultValue = "pooler-server/target/pooler.jar", description = "(default ${DEFAULT-VALUE})")
     Path poolerJar;
     @Option(names = "--pooler-launcher", defaultValue = "pooler-server/src/main/dist/pooler",
@@ -56,19 +60,32 @@ final class HoldCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("pooler-hold-");
+        if (!target.equals("both")) {
+            return exitStatus(List.of(IdleHold.run(options(target, minutes, dir), System.out)));
+        }
+        List<IdleHoldOptions> runs = List.of(options("pooler", minutes, dir.resolve("pooler")),
+                options("pgbouncer", pgbouncerMinutes != null ? pgbouncerMinutes : minutes, dir.resolve("pgbouncer")));
+        List<IdleHoldReport> reports = IdleHold.runAll(runs, System.out);
+        System.out.println();
+        System.out.print(IdleHoldReport.renderSideBySide(reports));
+        return exitStatus(reports.subList(0, 1)); // the targets are Pooler's; PgBouncer's figures are for comparison
+    }
+
+    private IdleHoldOptions options(String target, double minutes, Path dir) {
         Duration hold = Duration.ofMillis(Math.round(minutes * 60_000));
         Duration early = hold.compareTo(Duration.ofMinutes(1)) >= 0 ? Duration.ofMinutes(1) : hold.dividedBy(10);
-        IdleHoldOptions options = new IdleHoldOptions(clients, activePercent, activeRate, hold, early,
+        return new IdleHoldOptions(clients, activePercent, activeRate, hold, early,
                 Duration.ofSeconds(sampleEvery), Duration.ofSeconds(warmup), Duration.ofSeconds(settle), target,
                 poolerJar, poolerLauncher,
                 poolerJavaOptions.isBlank() ? List.of() : Arrays.asList(poolerJavaOptions.trim().split("\\s+")),
-                Optional.ofNullable(pgbouncer).or(Programs::pgbouncer),
-                workDir != null ? workDir : Files.createTempDirectory("pooler-hold-"),
-                Optional.ofNullable(histogram));
-        IdleHoldReport report = IdleHold.run(options, System.out);
-        if (report.errors() > 0) {
+                Optional.ofNullable(pgbouncer).or(Programs::pgbouncer), dir, Optional.ofNullable(histogram));
+    }
+
+    private static int exitStatus(List<IdleHoldReport> reports) {
+        if (reports.stream().anyMatch(r -> r.errors() > 0)) {
             return 2;
         }
-        return report.heldFlat() && report.returned() ? 0 : 3;
+        return reports.stream().allMatch(r -> r.heldFlat() && r.returned()) ? 0 : 3;
     }
 }

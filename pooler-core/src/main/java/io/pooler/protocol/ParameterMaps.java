@@ -3,8 +3,13 @@ package io.pooler.protocol;
 import java.lang.ref.Reference;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToLongFunction;
 
@@ -13,8 +18,13 @@ import java.util.function.ToLongFunction;
  * application_name, ...). Most clients send the same values, so instead of a map of its own each
  * client holds the one immutable map every client with the same values holds; a value that changes
  * (a SET, a reset) gives the client another interned map, copy on write. Names and values are interned
- * too, so a client whose map is its own (Odoo's {@code application_name = odoo-<pid>}) still shares
- * {@code "UTF8"} and {@code "ISO, MDY"} with everyone else.
+ * too.
+ *
+ * <p>{@code application_name} is the one value that is often a client's own (Odoo sends
+ * {@code odoo-<pid>}), so a map with it is a small immutable pair of the interned map of the other
+ * values and the client's name, not itself interned: a client with a name of its own costs that pair
+ * (24 bytes) and its name string, and shares everything else; the name is not interned either, as it is
+ * seldom anyone else's.
  *
  * <p>NOTE: the table holds maps and strings weakly, as {@code StatementRegistry} holds statements: an
  * entry lives while a client holds it and is forgotten after, so ever new values (one
@@ -26,8 +36,29 @@ public final class ParameterMaps {
     private final WeakInterner<Map<String, String>> maps = new WeakInterner<>();
     private final WeakInterner<String> strings = new WeakInterner<>();
 
-    /** The immutable map equal to {@code parameters} that every caller with equal parameters gets. */
+    /** The parameter whose value is often a client's own; see the class comment. */
+    static final String APPLICATION_NAME = "application_name";
+
+    /**
+     * An immutable map equal to {@code parameters}: the one every caller with equal parameters gets, or
+     * with an {@code application_name}, a pair of its value and that shared map of the others.
+     */
     public Map<String, String> intern(Map<String, String> parameters) {
+        String applicationName = parameters.get(APPLICATION_NAME);
+        if (applicationName == null) {
+            return internShared(parameters);
+        }
+        Map<String, String> others = new HashMap<>(parameters);
+        others.remove(APPLICATION_NAME);
+        return new WithApplicationName(internShared(others), applicationName);
+    }
+
+    /** A name or value used in many places (a user name, a database name), interned like the maps' strings. */
+    public String intern(String value) {
+        return strings.intern(value);
+    }
+
+    private Map<String, String> internShared(Map<String, String> parameters) {
         if (parameters.isEmpty()) {
             return Map.of();
         }
@@ -59,6 +90,120 @@ public final class ParameterMaps {
     /** Characters of those names and values; for SHOW MEM. */
     public long stringChars() {
         return strings.sum(String::length);
+    }
+
+    /**
+     * An interned map of shared values plus one {@code application_name}: immutable, and equal to (and
+     * with the hash of) any map with the same entries. NOTE: a {@link Map} of its own rather than an
+     * {@code AbstractMap}, whose two cached views would add 8 bytes to each client's two maps.
+     */
+    static final class WithApplicationName implements Map<String, String> {
+        private final Map<String, String> others;
+        private final String applicationName;
+
+        WithApplicationName(Map<String, String> others, String applicationName) {
+            this.others = others;
+            this.applicationName = applicationName;
+        }
+
+        @Override
+        public int size() {
+            return others.size() + 1;
+        }
+
+        @Override
+        public boolean isEmpty() {
+            return false;
+        }
+
+        @Override
+        public String get(Object name) {
+            return APPLICATION_NAME.equals(name) ? applicationName : others.get(name);
+        }
+
+        @Override
+        public boolean containsKey(Object name) {
+            return APPLICATION_NAME.equals(name) || others.containsKey(name);
+        }
+
+        @Override
+        public boolean containsValue(Object value) {
+            return applicationName.equals(value) || others.containsValue(value);
+        }
+
+        @Override
+        public void forEach(BiConsumer<? super String, ? super String> action) {
+            action.accept(APPLICATION_NAME, applicationName);
+            others.forEach(action);
+        }
+
+        @Override
+        public Set<Entry<String, String>> entrySet() {
+            return view().entrySet();
+        }
+
+        @Override
+        public Set<String> keySet() {
+            return view().keySet();
+        }
+
+        @Override
+        public Collection<String> values() {
+            return view().values();
+        }
+
+        /** The entries as a map of Java's, for the views: made on use, as only SHOW and tests iterate. */
+        private Map<String, String> view() {
+            Map<String, String> all = new HashMap<>(others);
+            all.put(APPLICATION_NAME, applicationName);
+            return Collections.unmodifiableMap(all);
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (other == this) {
+                return true;
+            }
+            if (!(other instanceof Map<?, ?> map) || map.size() != size()) {
+                return false;
+            }
+            for (Entry<?, ?> e : map.entrySet()) {
+                if (!(e.getKey() instanceof String name) || !Objects.equals(e.getValue(), get(name))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public int hashCode() {
+            return others.hashCode() + (APPLICATION_NAME.hashCode() ^ applicationName.hashCode());
+        }
+
+        @Override
+        public String toString() {
+            return view().toString();
+        }
+
+        @Override
+        public String put(String name, String value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String remove(Object name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void putAll(Map<? extends String, ? extends String> map) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void clear() {
+            throw new UnsupportedOperationException();
+        }
     }
 
     /**

@@ -24,7 +24,7 @@ import java.util.List;
  * malformed message costs nothing but the error. After an error every further byte is discarded: the
  * handler answers with an ErrorResponse and closes. Ownership of what comes out: see the package comment.
  */
-public final class PgFrameDecoder extends ByteToMessageDecoder {
+public class PgFrameDecoder extends ByteToMessageDecoder {
     /** Longer messages of a streamable type are forwarded as they arrive; shorter ones come out whole. */
     public static final int STREAM_THRESHOLD = 64 * 1024;
 
@@ -54,7 +54,12 @@ public final class PgFrameDecoder extends ByteToMessageDecoder {
     private long streamRemaining;
     private byte streamType;
 
-    private PgFrameDecoder(boolean untypedPhase, int maxMessageLength) {
+    /**
+     * For a subclass that is its channel's one handler (a client's), taking what {@link #decode} puts in
+     * {@code out} itself rather than handing it to a handler of its own behind; see {@link #forClient}
+     * for {@code untypedPhase}.
+     */
+    protected PgFrameDecoder(boolean untypedPhase, int maxMessageLength) {
         this.untypedPhase = untypedPhase;
         this.maxMessageLength = maxMessageLength;
         this.maxWholeLength = maxMessageLength;

@@ -1,16 +1,14 @@
 package io.pooler.server;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
 import io.pooler.config.DatabaseEntry;
@@ -18,12 +16,10 @@ import io.pooler.config.Settings;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.server.admin.MetricsService;
 import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
-import io.pooler.server.admin.SuspendGate;
-import io.pooler.server.client.ClientHandler;
+import io.pooler.server.client.ClientChannels;
 import io.pooler.server.net.TcpTuning;
 import io.pooler.server.net.Transport;
 import io.pooler.server.tls.TlsConfig;
@@ -51,11 +47,13 @@ public final class PoolerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolerServer.class);
     /** PgBouncer's janitor runs three times a second; so does ours. */
     private static final long JANITOR_PERIOD_MILLIS = 333;
+    /** Netty's default receive-buffer sizing, as a client channel would make for itself. */
+    private static final AdaptiveRecvByteBufAllocator CLIENT_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator();
 
     private final Path configFile;
     private final PoolerRuntime runtime;
     private final EventLoopGroup workers;
-    private final ChannelGroup clientChannels = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final ClientChannels clientChannels;
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private ScheduledFuture<?> janitor;
@@ -69,6 +67,7 @@ public final class PoolerServer implements AutoCloseable {
         this.workers = transport.newGroup(threads, "pooler");
         this.runtime = new PoolerRuntime(config, transport, workers);
         runtime.adminBackend(new ServerAdminBackend(this, runtime, runtime.admin()));
+        this.clientChannels = new ClientChannels(runtime);
         this.statsTicker = new StatsTicker(runtime, runtime.admin(), workers);
     }
 
@@ -99,16 +98,16 @@ public final class PoolerServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(workers)
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
+                // One allocator for every client channel (each keeps only its own handle), not one each.
+                .childOption(ChannelOption.RCVBUF_ALLOCATOR, CLIENT_RECV_ALLOCATOR)
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        clientChannels.add(ch);
                         if (!(ch instanceof DomainSocketChannel)) {
                             // The settings in force now: a RELOAD applies to new connections, as in PgBouncer.
                             TcpTuning.tune(ch, runtime.config().config().settings(), runtime.transport());
                         }
-                        PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
-                        ch.pipeline().addLast(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder));
+                        ch.pipeline().addLast(clientChannels.newHandler(runtime.config().config().settings().maxPacketSize()));
                     }
                 });
         for (String entry : ListenAddresses.entries(s.listenAddr())) {
@@ -338,12 +337,7 @@ public final class PoolerServer implements AutoCloseable {
             pool.refuseServers();
             pool.closeIdleServers("shutting down");
         }
-        clientChannels.forEach(ch -> ch.eventLoop().execute(() -> {
-            io.pooler.server.client.ClientHandler handler = ch.pipeline().get(ClientHandler.class);
-            if (handler != null) {
-                handler.shutdownRequested();
-            }
-        }));
+        clientChannels.shutdownRequested();
         watchShutdown();
     }
 
@@ -446,7 +440,7 @@ public final class PoolerServer implements AutoCloseable {
             shutdownWatch.cancel(false);
         }
         closeListeners(false); // the unix socket, kept for the console during the shutdown
-        clientChannels.close();
+        clientChannels.closeAll();
         for (Pool pool : runtime.pools().all()) {
             pool.onEachShard(shard -> {
                 shard.servers().forEach(s -> s.close("shutdown"));

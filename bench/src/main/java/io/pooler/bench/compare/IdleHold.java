@@ -64,6 +64,22 @@ public final class IdleHold {
         }
     }
 
+    /** Runs one hold test after the other on one throwaway PostgreSQL (Pooler's, then PgBouncer's, say). */
+    public static List<IdleHoldReport> runAll(List<IdleHoldOptions> runs, PrintStream out) throws Exception {
+        out.println("Starting a throwaway PostgreSQL...");
+        PostgresInstance pg = Postgres.startThrowaway(0);
+        try {
+            List<IdleHoldReport> reports = new ArrayList<>();
+            for (IdleHoldOptions options : runs) {
+                reports.add(run(options, pg, out));
+                out.println();
+            }
+            return reports;
+        } finally {
+            pg.stop();
+        }
+    }
+
     public static IdleHoldReport run(IdleHoldOptions options, PostgresInstance pg, PrintStream out) throws Exception {
         return new IdleHold(options, out).run(pg);
     }

@@ -79,6 +79,22 @@ public record IdleHoldReport(String targetName, int clients, int activeClients, 
                 errors, errorSamples.isEmpty() ? "" : " " + errorSamples);
     }
 
+    /** The figures of several runs (Pooler's and PgBouncer's) one line each, for the README and bench/results. */
+    public static String renderSideBySide(List<IdleHoldReport> reports) {
+        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
+                "%-22s %8s %8s %12s %12s %8s %22s %16s %9s%n", "target", "clients", "hold min", "KB/client",
+                "minute 1 MB", "end MB", "after left / baseline", "files after/base", "errors"));
+        for (IdleHoldReport r : reports) {
+            double holdMinutes = (r.late.seconds() - r.early.seconds()) / 60 + 1;
+            sb.append(String.format(Locale.ROOT, "%-22s %,8d %8.1f %12.2f %12.1f %8.1f %22s %16s %9d%n",
+                    r.targetName.length() > 22 ? r.targetName.substring(0, 22) : r.targetName, r.clients, holdMinutes,
+                    r.bytesPerClient() / 1024, mb(r.early.rssBytes()), mb(r.late.rssBytes()),
+                    String.format(Locale.ROOT, "%.1f / %.1f MB", mb(r.afterDisconnect.rssBytes()), mb(r.baseline.rssBytes())),
+                    r.afterDisconnect.openFiles() + " / " + r.baseline.openFiles(), r.errors));
+        }
+        return sb.toString();
+    }
+
     static double mb(long bytes) {
         return bytes / 1048576.0;
     }

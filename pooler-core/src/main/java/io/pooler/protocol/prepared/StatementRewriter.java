@@ -48,7 +48,8 @@ public final class StatementRewriter {
     /** max_prepared_statements as now configured (a reload applies to the next statement prepared). */
     private final IntSupplier capacity;
     private final StatementCounters counters;
-    private final Map<String, PreparedStatement> clientStatements = new HashMap<>();
+    /** The client's named statements; an empty immutable map until its first, as most clients never name one. */
+    private Map<String, PreparedStatement> clientStatements = Map.of();
     /** clientStatements.size(), for SHOW CLIENTS on another thread. */
     private volatile int clientStatementCount;
 
@@ -140,7 +141,7 @@ public final class StatementRewriter {
                 return 0; // a name in use: PostgreSQL refuses it (see parse)
             }
             checkRoomFor(name);
-            clientStatements.put(name, known);
+            writableStatements().put(name, known);
             clientStatementCount = clientStatements.size();
             counters.clientParse();
             frame.release();
@@ -149,7 +150,7 @@ public final class StatementRewriter {
         if (type == MessageType.CLOSE) {
             TargetMessage close = TargetMessage.read(frame, "Close");
             if (close.namedStatement()) {
-                clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+                writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
                 clientStatementCount = clientStatements.size();
                 frame.release();
                 return '3';
@@ -178,7 +179,7 @@ public final class StatementRewriter {
         byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
-        clientStatements.put(name, statement);
+        writableStatements().put(name, statement);
         clientStatementCount = clientStatements.size();
         counters.clientParse();
         if (server.statements().contains(statement)) {
@@ -207,7 +208,7 @@ public final class StatementRewriter {
     private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
-            clientStatements.remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
+            writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
             clientStatementCount = clientStatements.size();
             frame.release();
             server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
@@ -242,7 +243,7 @@ public final class StatementRewriter {
 
     /** DEALLOCATE ALL or DISCARD ALL ran for this client: its names are gone, as on a direct connection. */
     void clientStatementsDiscarded() {
-        clientStatements.clear();
+        clientStatements = Map.of(); // the empty map every client starts with, not a cleared one kept
         clientStatementCount = 0;
     }
 
@@ -305,5 +306,13 @@ public final class StatementRewriter {
     private static void relay(ByteBuf frame, PendingRequest expected, Server server, Consumer<ByteBuf> send) {
         server.tracker().expect(expected);
         send.accept(frame);
+    }
+
+    /** The map of named statements, made on the first one. */
+    private Map<String, PreparedStatement> writableStatements() {
+        if (!(clientStatements instanceof HashMap)) {
+            clientStatements = new HashMap<>();
+        }
+        return clientStatements;
     }
 }

@@ -1,91 +1,80 @@
 package io.pooler.server.admin;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
-import io.pooler.protocol.StartupPacket;
 
 import java.util.ArrayDeque;
 
 /**
- * Between a client's frame decoder and its handler: while the pooler is suspended (SUSPEND), holds the
- * client's messages and stops reading from its socket; RESUME lets them through in order. Holding here
- * means no protocol handler has to know about suspension. Connections to the admin console are never
- * held, as in PgBouncer, so RESUME can reach the pooler.
+ * The messages one client sent while the pooler was suspended (SUSPEND): held, with reading from its
+ * socket stopped, until RESUME lets them through in order. Holding them before the client's session
+ * sees them means no protocol code has to know about suspension. Connections to the admin console are
+ * never held, as in PgBouncer, so RESUME can reach the pooler.
+ *
+ * <p>NOTE: a gate exists only while it holds something, and only then is it in
+ * {@link AdminState#gates()}: an idle client, or any client while the pooler is not suspended, costs
+ * nothing here.
  *
  * <p>Threads: owned by the channel's event loop; {@link #release} hops onto it.
  */
-public final class SuspendGate extends ChannelInboundHandlerAdapter {
+public final class SuspendGate {
+    /** Where held messages go once released; the client's channel handler. */
+    public interface Receiver {
+        /** One held message, in the order it was read. */
+        void releasedMessage(Object msg);
+
+        /** The end of the released messages; the gate is gone. */
+        void releasedAll();
+    }
+
     private final AdminState state;
-    /** Messages held while suspended; null until the first is, since most clients never are. */
-    private ArrayDeque<Object> held;
-    private ChannelHandlerContext ctx;
-    private boolean console;
+    private final Channel channel;
+    private final Receiver receiver;
+    private ArrayDeque<Object> held = new ArrayDeque<>();
 
-    public SuspendGate(AdminState state) {
+    private SuspendGate(AdminState state, Channel channel, Receiver receiver) {
         this.state = state;
+        this.channel = channel;
+        this.receiver = receiver;
     }
 
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-        state.gates().add(this);
+    /** Opens a gate for a client whose first message must be held; it registers for RESUME. */
+    public static SuspendGate open(AdminState state, Channel channel, Receiver receiver) {
+        SuspendGate gate = new SuspendGate(state, channel, receiver);
+        state.gates().add(gate);
+        return gate;
     }
 
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (msg instanceof StartupPacket packet) {
-            String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
-            console = ConsoleSession.DATABASE.equals(database);
-        } else if (!console && (state.isSuspended() || isHolding())) {
-            if (held == null) {
-                held = new ArrayDeque<>();
-            }
-            held.add(msg);
-            ctx.channel().config().setAutoRead(false);
-            return;
-        }
-        ctx.fireChannelRead(msg);
+    /** Holds {@code msg} (the gate owns it now) and stops reading. */
+    public void hold(Object msg) {
+        held.add(msg);
+        channel.config().setAutoRead(false);
     }
 
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (!isHolding()) {
-            ctx.fireChannelReadComplete();
-        }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
+    /** The channel closed: what was held is released unread. On the channel's loop. */
+    public void discard() {
         state.gates().remove(this);
-        if (held != null) {
-            held.forEach(ReferenceCountUtil::release);
-            held = null;
+        ArrayDeque<Object> messages = held;
+        held = null;
+        if (messages != null) {
+            messages.forEach(ReferenceCountUtil::release);
         }
-        ctx.fireChannelInactive();
-    }
-
-    private boolean isHolding() {
-        return held != null && !held.isEmpty();
     }
 
     /** RESUME: passes on what was held and reads again. Any thread. */
     void release() {
-        ChannelHandlerContext c = ctx;
-        if (c == null) {
-            return;
-        }
-        c.executor().execute(() -> {
-            if (!isHolding() || !c.channel().isActive()) {
-                return;
-            }
+        channel.eventLoop().execute(() -> {
             ArrayDeque<Object> messages = held;
-            held = null;
-            while (!messages.isEmpty()) {
-                c.fireChannelRead(messages.poll());
+            if (messages == null || !channel.isActive()) {
+                return; // discarded when the channel closed
             }
-            c.fireChannelReadComplete();
-            c.channel().config().setAutoRead(true);
+            held = null;
+            state.gates().remove(this);
+            while (!messages.isEmpty()) {
+                receiver.releasedMessage(messages.poll());
+            }
+            receiver.releasedAll();
+            channel.config().setAutoRead(true);
         });
     }
 }

@@ -15,8 +15,9 @@ import java.util.function.LongConsumer;
  * state can be touched by it. Backpressure both ways: reading stops while the peer's socket is full and
  * starts again when it drains.
  *
- * <p>Sits in place of the frame decoder, in front of the connection's own handler, which still hears of
- * the channel's close and errors.
+ * <p>On the server's side it sits in place of the frame decoder, in front of the connection's own
+ * handler; on the client's side behind the client's handler, which is its frame decoder and then passes
+ * bytes on as they came. Either way the connection's handler still hears of the channel's close and errors.
  *
  * <p>Threads: both channels are on one event loop (a dedicated server is launched on its client's loop).
  */

@@ -33,15 +33,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One client's session (PgBouncer's {@code PgSocket} of a client): its state, the server it is linked
  * to, the parameter values it should see, and {@link #disconnect(String, String)}, the one way out.
- * The work is done by its stages: {@link ClientStartupHandler} (SSLRequest, CancelRequest, admission),
+ * The work is done by its stages: {@link ClientStartup} (SSLRequest, CancelRequest, admission),
  * {@link ClientLogin} (authentication, limits, welcome; dropped once the client is READY), then
  * {@link FrontendRelay} (client to server) for a pool client or a {@link ConsoleSession} for the console.
  *
@@ -70,7 +68,6 @@ public final class ClientConnection extends PooledClient {
     private ClientLogin login;
 
     private StartupRequest startup;
-    private String poolDatabase;
     private Pool pool;
     private PoolMode poolMode;
     /** Client to server, for a pool client once admitted; null for the console. */
@@ -82,10 +79,10 @@ public final class ClientConnection extends PooledClient {
     private int cancelProcessId;
     private int cancelSecretKey;
     /** max_db_client_connections and max_user_client_connections slots, given back at close. */
-    private final List<ConnectionCounter> heldSlots = new ArrayList<>(2);
+    private ConnectionCounter heldSlot;
+    private ConnectionCounter heldSlot2;
 
     private volatile long lastActivityNanos = System.nanoTime();
-    private final long connectedNanos = System.nanoTime();
     /** Why the connection ends, for log_disconnections; the client's own doing unless set. */
     private String closeReason = "client close request";
     /** The server was given back or closed when the client left: not again. */
@@ -112,6 +109,10 @@ public final class ClientConnection extends PooledClient {
         return channel;
     }
 
+    PoolerRuntime runtime() {
+        return runtime;
+    }
+
     int cancelProcessId() {
         return cancelProcessId;
     }
@@ -136,9 +137,6 @@ public final class ClientConnection extends PooledClient {
 
     void onActive() {
         runtime.clientCount().incrementAndGet();
-        // NOTE: the close future always completes, even when an exception in the pipeline kept
-        // channelInactive from reaching us: the client's slots are given back in any case.
-        channel.closeFuture().addListener(f -> onInactive());
         long timeout = runtime.config().config().settings().clientLoginTimeout().toMillis();
         if (timeout > 0) {
             loginTimer = eventLoop().schedule(() -> {
@@ -260,8 +258,7 @@ public final class ClientConnection extends PooledClient {
         }
         login = null;
         runtime.cancelRegistry().unregister(this);
-        heldSlots.forEach(ConnectionCounter::release);
-        heldSlots.clear();
+        releaseSlots();
         if (relay != null) {
             relay.discard();
         }
@@ -274,7 +271,7 @@ public final class ClientConnection extends PooledClient {
         }
         if (runtime.config().config().settings().logDisconnections()) {
             log.info("{} closing because: {} (age={}s)", this, closeReason,
-                    TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - connectedNanos));
+                    TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - connectedAtMillis));
         }
     }
 
@@ -298,12 +295,11 @@ public final class ClientConnection extends PooledClient {
 
     void started(StartupRequest startup, TrackedParameters tracked) {
         this.startup = startup;
-        this.parameters = new ClientParameters(runtime, channel, startup, tracked);
+        this.parameters = new ClientParameters(this, startup, tracked);
     }
 
     /** Admitted into {@code pool}: the relay (with prepared statements tracked, if so) and stats. */
-    void joinPool(String poolDatabase, Pool pool) {
-        this.poolDatabase = poolDatabase;
+    void joinPool(Pool pool) {
         this.pool = pool;
         this.poolMode = pool.settings().poolMode();
         Settings settings = runtime.config().config().settings();
@@ -311,7 +307,6 @@ public final class ClientConnection extends PooledClient {
                 ? new StatementRewriter(runtime.statementRegistry(),
                         () -> runtime.config().config().settings().maxPreparedStatements(), pool.stats()) : null;
         this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
-        this.queryTimer = new QueryTimer(pool.stats());
     }
 
     void attachConsole(ConsoleSession console) {
@@ -334,7 +329,22 @@ public final class ClientConnection extends PooledClient {
     }
 
     void holdSlot(ConnectionCounter slot) {
-        heldSlots.add(slot);
+        if (heldSlot == null) {
+            heldSlot = slot;
+        } else {
+            heldSlot2 = slot;
+        }
+    }
+
+    private void releaseSlots() {
+        if (heldSlot != null) {
+            heldSlot.release();
+            heldSlot = null;
+        }
+        if (heldSlot2 != null) {
+            heldSlot2.release();
+            heldSlot2 = null;
+        }
     }
 
     @Override
@@ -515,7 +525,8 @@ public final class ClientConnection extends PooledClient {
     }
 
     public String databaseName() {
-        return poolDatabase == null ? "(nodb)" : poolDatabase;
+        StartupRequest s = startup; // the pool's database is the one the client asked for
+        return pool == null || s == null ? "(nodb)" : s.database();
     }
 
     public String applicationName() {
@@ -548,9 +559,19 @@ public final class ClientConnection extends PooledClient {
         return lastRequestMillis;
     }
 
-    /** Null until the client is in a pool. */
+    /** Null until the client sent its first message to a server. */
     public QueryTimer queryTimer() {
         return queryTimer;
+    }
+
+    /** The query timer, made at the client's first message to a server: a client that never sends one has none. */
+    QueryTimer startedQueryTimer() {
+        QueryTimer timer = queryTimer;
+        if (timer == null) {
+            timer = new QueryTimer(pool.stats());
+            queryTimer = timer;
+        }
+        return timer;
     }
 
     /** KILL and KILL_CLIENT: sends the error and closes. Any thread. */

@@ -1,56 +1,168 @@
 package io.pooler.server.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.protocol.StartupPacket;
+import io.pooler.server.admin.AdminState;
+import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.admin.SuspendGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
- * The Netty side of a client connection: hands each event to its {@link ClientConnection}. The
- * untyped packets before login go to a {@link ClientStartupHandler} put in front of this one, which
- * leaves the pipeline once the StartupMessage has come.
+ * The one handler of a client connection: its frame decoder, and what takes the decoded messages to
+ * its {@link ClientConnection}. Before login the untyped packets go to the {@link ClientStartup} stage,
+ * dropped at the StartupMessage; while the pooler is suspended, messages wait in a
+ * {@link SuspendGate}. Both are objects of their own rather than handlers in the pipeline, and exist
+ * only while needed.
+ *
+ * <p>NOTE: one handler rather than a decoder and a handler behind it, because each handler in a
+ * pipeline costs a context (64 bytes) on every connection, idle or not. {@link #decode} hands each
+ * message on as soon as the decoder has made it, which is what the decoder's own loop would do.
+ *
+ * <p>It is also the listener of its channel's close future, so the client's slots are given back
+ * even when an exception in the pipeline kept channelInactive from reaching it.
+ *
+ * <p>Threads: the channel's event loop.
  */
-public final class ClientHandler extends ChannelInboundHandlerAdapter {
+final class ClientHandler extends PgFrameDecoder implements ChannelFutureListener, SuspendGate.Receiver {
     private static final Logger log = LoggerFactory.getLogger(ClientHandler.class);
 
-    private final PoolerRuntime runtime;
-    private final PgFrameDecoder decoder;
+    private final ClientChannels clients;
     private ClientConnection connection;
+    /** The stage before the StartupMessage; null after it. */
+    private ClientStartup startup;
+    /** What the client sent while the pooler was suspended; null unless something is held. */
+    private SuspendGate gate;
+    /** The client asked for the admin console's database: never held by SUSPEND. */
+    private boolean console;
+    /** {@link #PASS_NONE}, or what goes on down the pipeline instead of to the session (a replication client). */
+    private byte passOn = PASS_NONE;
+    private static final byte PASS_NONE = 0;
+    private static final byte PASS_DECODED = 1;
+    private static final byte PASS_BYTES = 2;
+    /** Its neighbours in its loop's list of clients ({@link ClientChannels}); that loop only. */
+    ClientHandler prevClient;
+    ClientHandler nextClient;
 
-    public ClientHandler(PoolerRuntime runtime, PgFrameDecoder decoder) {
-        this.runtime = runtime;
-        this.decoder = decoder;
+    ClientHandler(ClientChannels clients, int maxMessageLength) {
+        super(true, maxMessageLength); // a client's: startup packets first
+        this.clients = clients;
+    }
+
+    EventLoop eventLoop() {
+        return connection.eventLoop();
     }
 
     /** Shutdown WAIT_FOR_SERVERS: the client goes as soon as it has no transaction running. */
-    public void shutdownRequested() {
-        if (connection != null) {
-            connection.shutdownRequested();
-        }
+    void shutdownRequested() {
+        connection.shutdownRequested();
+    }
+
+    void close() {
+        connection.channel().close();
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connection = new ClientConnection(runtime, ctx.channel());
-        ctx.pipeline().addBefore(ctx.name(), null, new ClientStartupHandler(runtime, decoder, connection));
+        connection = new ClientConnection(clients.runtime(), ctx.channel());
+        startup = new ClientStartup(clients.runtime(), this, connection);
+        clients.added(this);
+        ctx.channel().closeFuture().addListener(this);
         connection.onActive();
         ctx.fireChannelActive();
     }
 
     /**
-     * Hands each decoded message on. NOTE: from the call to {@code onMessage} on, the connection owns
-     * the frame and deals with every error itself; nothing here releases it again (see the ownership
-     * rule in {@code io.pooler.protocol}).
+     * Decodes, then hands each message on at once. NOTE: each leaves {@code out} before it is handed
+     * on, so should handing one on throw, the decoder passes only those not yet handed on down the
+     * pipeline (where they are released), never one twice.
      */
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        if (passOn == PASS_BYTES) {
+            ctx.fireChannelRead(in.readRetainedSlice(in.readableBytes()));
+            return;
+        }
+        super.decode(ctx, in, out);
+        while (!out.isEmpty()) {
+            Object msg = out.remove(0);
+            if (passOn == PASS_DECODED) {
+                ctx.fireChannelRead(msg);
+            } else {
+                onDecoded(ctx, msg);
+            }
+        }
+    }
+
+    /**
+     * A replication client between its password exchange and its welcome: decoded messages go on down
+     * the pipeline (to the handler that refuses them) instead of to the session. On the channel's loop.
+     */
+    void passDecodedOn() {
+        passOn = PASS_DECODED;
+    }
+
+    /**
+     * A replication client once its server is linked: bytes go on down the pipeline as they came, those
+     * not yet decoded first; this handler still hears of reads ending, writability, errors and the close.
+     * On the channel's loop.
+     */
+    void passBytesOn(ChannelHandlerContext ctx) {
+        passOn = PASS_BYTES;
+        if (actualReadableBytes() > 0) {
+            ByteBuf held = internalBuffer();
+            ctx.fireChannelRead(held.readRetainedSlice(held.readableBytes()));
+            ctx.fireChannelReadComplete();
+        }
+    }
+
+    /**
+     * One decoded message. NOTE: from the call to {@code onMessage} on, the connection owns the frame
+     * and deals with every error itself; nothing here releases it again (see the ownership rule in
+     * {@code io.pooler.protocol}).
+     */
+    private void onDecoded(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof StartupPacket packet) {
+            onStartupPacket(ctx, packet);
+            return;
+        }
+        AdminState admin = clients.runtime().admin();
+        if (!console && (gate != null || admin.isSuspended())) {
+            if (gate == null) {
+                gate = SuspendGate.open(admin, ctx.channel(), this);
+            }
+            gate.hold(msg);
+            return;
+        }
+        releasedMessage(msg);
+    }
+
+    private void onStartupPacket(ChannelHandlerContext ctx, StartupPacket packet) {
+        ClientStartup stage = startup;
+        if (stage == null) {
+            return; // the decoder emits none after the StartupMessage
+        }
+        if (packet.kind() == StartupPacket.Kind.STARTUP) {
+            String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
+            console = ConsoleSession.DATABASE.equals(database);
+            startup = null; // before admission: what follows in this read burst goes to the session
+        }
+        stage.onPacket(ctx.channel(), packet);
+    }
+
+    @Override
+    public void releasedMessage(Object msg) {
         if (msg instanceof ByteBuf || msg instanceof FramePart) {
             connection.onMessage(msg);
         } else {
@@ -59,18 +171,45 @@ public final class ClientHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
+    public void releasedAll() {
+        gate = null;
         connection.onReadComplete();
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        super.channelReadComplete(ctx); // the decoder's end of a read (and on to the pipeline's tail)
+        if (gate == null) {
+            connection.onReadComplete();
+        }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         connection.onWritabilityChanged();
+        ctx.fireChannelWritabilityChanged(); // a replication client's byte relay behind this one hears it too
     }
 
     @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        connection.onInactive();
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx); // the decoder's last bytes first, as when it was a handler of its own
+        closed();
+    }
+
+    /** The channel's close future: the client is gone, whether or not channelInactive reached here. */
+    @Override
+    public void operationComplete(ChannelFuture future) {
+        closed();
+    }
+
+    private void closed() {
+        clients.removed(this);
+        if (gate != null) {
+            gate.discard();
+            gate = null;
+        }
+        startup = null;
+        connection.onInactive(); // once: it ignores a second call
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.pooler.server.client;
 
-import io.netty.channel.Channel;
 import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.TrackedParameters;
-import io.pooler.server.PoolerRuntime;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -24,8 +22,8 @@ import java.util.function.Supplier;
  * volatile map replaced atomically and the volatile flag.
  */
 final class ClientParameters {
-    private final PoolerRuntime runtime;
-    private final Channel channel;
+    /** Its client, for the runtime and the address (one reference rather than two: an idle client costs little). */
+    private final ClientConnection client;
     private final StartupRequest startup;
     private final TrackedParameters tracked;
     private volatile Map<String, String> wanted = Map.of();
@@ -35,9 +33,8 @@ final class ClientParameters {
     /** A DISCARD ALL or RESET left the server's values unlike the client's. */
     private volatile boolean dirty;
 
-    ClientParameters(PoolerRuntime runtime, Channel channel, StartupRequest startup, TrackedParameters tracked) {
-        this.runtime = runtime;
-        this.channel = channel;
+    ClientParameters(ClientConnection client, StartupRequest startup, TrackedParameters tracked) {
+        this.client = client;
         this.startup = startup;
         this.tracked = tracked;
     }
@@ -59,7 +56,7 @@ final class ClientParameters {
                 values.put(name, value);
             }
         }
-        wanted = runtime.parameterMaps().intern(values);
+        wanted = client.runtime().parameterMaps().intern(values);
     }
 
     /**
@@ -89,7 +86,7 @@ final class ClientParameters {
     /** Sets one wanted value; from any thread (a server's loop reports values). */
     @SuppressWarnings("unchecked")
     private void want(String name, String value) {
-        ParameterMaps maps = runtime.parameterMaps();
+        ParameterMaps maps = client.runtime().parameterMaps();
         WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
     }
 
@@ -108,8 +105,8 @@ final class ClientParameters {
      */
     private String startupValue(String name, Map<String, String> serverValues) {
         String value = startup.parameters().getOrDefault(name, serverValues == null ? null : serverValues.get(name));
-        if (name.equals("application_name") && runtime.config().config().settings().applicationNameAddHost()) {
-            value = (value == null ? "" : value) + " - " + describe(channel.remoteAddress());
+        if (name.equals("application_name") && client.runtime().config().config().settings().applicationNameAddHost()) {
+            value = (value == null ? "" : value) + " - " + describe(client.channel().remoteAddress());
         }
         return value;
     }

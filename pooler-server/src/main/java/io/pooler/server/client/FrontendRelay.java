@@ -48,10 +48,10 @@ final class FrontendRelay {
     private final StatementRewriter statementRewriter;
 
     /**
-     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. Starts
-     * with room for one and grows on use: an idle client should cost little.
+     * Messages (whole frames or {@link FramePart}s) waiting for a server; this queue owns them. It holds
+     * a deque only while something waits: an idle client should cost little.
      */
-    private final ArrayDeque<Object> pendingMessages = new ArrayDeque<>(1);
+    private final PendingMessages pendingMessages = new PendingMessages();
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     /** Parse/Bind/Execute/... were sent since the last Sync: the server is not free yet. */
@@ -170,7 +170,7 @@ final class FrontendRelay {
         }
         burstBytes += bytesOf(msg).readableBytes();
         if (first) {
-            client.queryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
+            client.startedQueryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
         }
         if (msg instanceof ByteBuf frame && (watchSessionState || (notifications != null && notifications.listening()))) {

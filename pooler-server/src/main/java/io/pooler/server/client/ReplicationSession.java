@@ -83,7 +83,9 @@ final class ReplicationSession implements DedicatedServerOwner {
 
     private void holdMessagesUntilWelcome() {
         ChannelPipeline p = channel.pipeline();
-        p.addAfter(p.context(PgFrameDecoder.class).name(), EarlyMessages.NAME, new EarlyMessages());
+        ChannelHandlerContext handler = p.context(ClientHandler.class);
+        ((ClientHandler) handler.handler()).passDecodedOn();
+        p.addAfter(handler.name(), EarlyMessages.NAME, new EarlyMessages());
     }
 
     private void launch() {
@@ -182,8 +184,9 @@ final class ReplicationSession implements DedicatedServerOwner {
     }
 
     /**
-     * From here on bytes go through as they are, both ways: the frame decoders leave both pipelines (what
-     * they still held goes on, in order, through the relays that take their place).
+     * From here on bytes go through as they are, both ways: the server's frame decoder leaves its pipeline,
+     * the client's handler (its decoder too) passes bytes on as they came; what they still held goes on,
+     * in order, through the relays.
      */
     private void relayBytes(ServerConnection server) {
         Channel serverChannel = server.channel();
@@ -194,7 +197,8 @@ final class ReplicationSession implements DedicatedServerOwner {
         cp.addAfter(EarlyMessages.NAME, "replication-relay",
                 new ByteRelay(serverChannel, true, server.pool().stats()::received));
         cp.remove(EarlyMessages.NAME);
-        cp.remove(PgFrameDecoder.class);
+        ChannelHandlerContext clientHandler = cp.context(ClientHandler.class);
+        ((ClientHandler) clientHandler.handler()).passBytesOn(clientHandler); // the client's decoder is its handler
         sp.remove(PgFrameDecoder.class);
         serverChannel.config().setAutoRead(true);
         channel.config().setAutoRead(true);

@@ -17,7 +17,7 @@ import java.util.Set;
  * What a client's StartupMessage asks for, checked as PgBouncer checks it: only parameters the
  * pooler can carry from server to server are allowed (the tracked ones, also inside
  * {@code options=-c name=value}), plus whatever {@code ignore_startup_parameters} lists. The
- * parameters are interned: clients that send the same values share one immutable map.
+ * parameters, user and database are interned: clients that send the same values share them.
  */
 record StartupRequest(String user, String database, Map<String, String> parameters, Replication replication) {
 
@@ -68,7 +68,8 @@ record StartupRequest(String user, String database, Map<String, String> paramete
                 throw new ProtocolException("unsupported startup parameter: " + name);
             }
         }
-        return new StartupRequest(user, database, maps.intern(values), replication);
+        // The user and database names are interned too: thousands of clients of one pool share them.
+        return new StartupRequest(maps.intern(user), maps.intern(database), maps.intern(values), replication);
     }
 
     private static final String ONLY_C_OPTIONS =

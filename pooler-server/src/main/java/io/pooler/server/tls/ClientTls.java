@@ -143,6 +143,10 @@ public final class ClientTls {
      * for a plain connection, or a certificate without such a hash.
      */
     public static Optional<byte[]> tlsServerEndPoint(Channel channel) {
+        // NOTE: hasAttr first, as attr() would give every plain client an attribute map of its own.
+        if (!channel.hasAttr(TLS_SERVER_END_POINT)) {
+            return Optional.empty();
+        }
         return Optional.ofNullable(channel.attr(TLS_SERVER_END_POINT).get()).map(byte[]::clone);
     }
 

@@ -94,8 +94,16 @@ class ShowMemTest {
                 assertEquals(afterFirst, used(admin, "parameter_map_intern"), "the same values: no new map");
                 assertEquals(valuesAfterFirst, used(admin, "parameter_value_intern"));
                 try (Connection other = connectAs("odoo-100002")) {
-                    assertTrue(used(admin, "parameter_map_intern") > afterFirst, "another application_name: a map of its own");
-                    assertTrue(used(admin, "parameter_value_intern") > valuesAfterFirst, "and one more value");
+                    assertEquals(afterFirst, used(admin, "parameter_map_intern"),
+                            "another application_name: its other values are still the shared map");
+                    assertEquals(valuesAfterFirst, used(admin, "parameter_value_intern"), "a client's own name is not interned");
+                    Properties withOption = new Properties();
+                    withOption.setProperty("ApplicationName", "odoo-100001");
+                    withOption.setProperty("options", "-c TimeZone=Asia/Tokyo"); // PgJDBC sends options last: it wins
+                    try (Connection elsewhere = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, withOption)) {
+                        assertTrue(used(admin, "parameter_map_intern") > afterFirst, "another time zone: a map of its own");
+                        assertTrue(used(admin, "parameter_value_intern") > valuesAfterFirst, "and one more value");
+                    }
                 }
             }
         }

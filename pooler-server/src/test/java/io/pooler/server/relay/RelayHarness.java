@@ -9,11 +9,9 @@ import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfigLoader;
-import io.pooler.server.admin.SuspendGate;
-import io.pooler.server.client.ClientHandler;
+import io.pooler.server.client.ClientChannels;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -32,8 +30,8 @@ import java.util.stream.Stream;
 
 /**
  * The pooler's real client and server classes between two scripted ends, all on the test thread: a
- * client is an {@link EmbeddedChannel} with the production client pipeline (frame decoder, suspend
- * gate, {@link ClientHandler}); each server connection the pool opens is a {@link ScriptedServerChannel}
+ * client is an {@link EmbeddedChannel} with the production client pipeline (its one handler, from
+ * {@link ClientChannels}, which is also its frame decoder); each server connection the pool opens is a {@link ScriptedServerChannel}
  * registered on its client's embedded loop by the production connect code. The test plays both
  * PostgreSQL and the client with captured bytes ({@link CapturedSession}); nothing is mocked, no
  * socket is opened, and time moves only when the test moves the {@link MockTicker}.
@@ -88,9 +86,8 @@ final class RelayHarness implements AutoCloseable {
 
     /** A client connects on {@code loop} (another client's, to share its pool shard), or on a new loop. */
     ClientEnd connect(EventLoop loop) {
-        PgFrameDecoder decoder = PgFrameDecoder.forClient(runtime.config().config().settings().maxPacketSize());
         EmbeddedChannel channel = EmbeddedChannel.builder().ticker(ticker).register(loop == null)
-                .handlers(decoder, new SuspendGate(runtime.admin()), new ClientHandler(runtime, decoder)).build();
+                .handlers(new ClientChannels(runtime).newHandler(runtime.config().config().settings().maxPacketSize())).build();
         if (loop != null) {
             loop.register(channel).syncUninterruptibly();
         }

@@ -2,8 +2,6 @@ package io.pooler.server.client;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.Settings;
 import io.pooler.pool.ShutdownTexts;
@@ -23,12 +21,14 @@ import java.util.Optional;
  * The first stage of a client connection (PgBouncer's {@code handle_client_startup}): the untyped
  * packets before login, SSLRequest, GSSENCRequest and CancelRequest, then the StartupMessage and the
  * checks that admit or refuse it in PgBouncer's order (TLS required, shutdown, max_client_conn). An
- * admitted client goes on to {@link ClientLogin}, and this stage leaves the pipeline; a database that
- * does not exist or is disabled is refused there, once the client has authenticated.
+ * admitted client goes on to {@link ClientLogin}; a database that does not exist or is disabled is
+ * refused there, once the client has authenticated. Not a handler of its own in the pipeline:
+ * {@link ClientHandler} hands it the packets, and drops it at the StartupMessage, so a logged-in
+ * client keeps nothing of it.
  *
- * <p>Threads: the client channel's event loop, like every handler of its pipeline.
+ * <p>Threads: the client channel's event loop.
  */
-final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
+final class ClientStartup {
     private final PoolerRuntime runtime;
     private final PgFrameDecoder decoder;
     private final ClientConnection client;
@@ -46,36 +46,30 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
                 && runtime.acceptedBeforeShutdown(acceptedNanos));
     }
 
-    ClientStartupHandler(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client) {
+    ClientStartup(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client) {
         this.runtime = runtime;
         this.decoder = decoder;
         this.client = client;
     }
 
-    /** The decoder emits StartupPackets only until a StartupMessage; anything else goes on to the session. */
-    @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof StartupPacket packet)) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
+    /**
+     * One packet before login; the decoder emits StartupPackets only until a StartupMessage.
+     * NOTE: the caller drops this stage before handing it the StartupMessage, so what the decoder emits
+     * behind it in the same read burst goes straight to the session.
+     */
+    void onPacket(Channel channel, StartupPacket packet) {
         if (client.isRejecting()) {
             return; // e.g. a StartupMessage queued behind a refused SSLRequest
         }
         try {
             switch (packet.kind()) {
-                case SSL_REQUEST -> handleSslRequest(ctx.channel());
-                case GSSENC_REQUEST -> ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
+                case SSL_REQUEST -> handleSslRequest(channel);
+                case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
                 case CANCEL_REQUEST -> {
                     CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey());
                     client.disconnect("cancel request", null);
                 }
-                case STARTUP -> {
-                    // NOTE: removed before admission, so the messages the decoder emits behind the
-                    // StartupMessage in this read burst go straight to the session.
-                    ctx.pipeline().remove(this);
-                    handleStartupMessage(ctx.channel(), packet);
-                }
+                case STARTUP -> handleStartupMessage(channel, packet);
             }
         } catch (ProtocolException e) {
             client.onProtocolError(e);
@@ -138,7 +132,7 @@ final class ClientStartupHandler extends ChannelInboundHandlerAdapter {
         }
         // A disabled database is refused too, once the client has authenticated (ClientLogin).
         String serverUser = db.get().user().orElse(startup.user());
-        client.joinPool(startup.database(), runtime.pool(db.get(), startup.database(), serverUser));
+        client.joinPool(runtime.pool(db.get(), startup.database(), serverUser));
         login.start(db.get());
     }
 }
