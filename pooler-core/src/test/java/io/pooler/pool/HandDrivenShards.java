@@ -39,7 +39,7 @@ final class HandDrivenShards implements AutoCloseable {
 
     HandDrivenShards(Settings settings) {
         pool = new Pool(new PoolKey("db", "user"), settings.build(), (p, loop) -> {
-            RecordingServer server = new RecordingServer(p, loop, launched.size());
+            RecordingServer server = new RecordingServer(p, loop, "S" + launched.size());
             launched.add(server);
             return server;
         }, new PoolLimits(dbServers, userServers, p -> false, p -> false), ticker::nanoTime);
@@ -163,82 +163,6 @@ final class HandDrivenShards implements AutoCloseable {
         PoolSettings build() {
             return new PoolSettings(PoolMode.TRANSACTION, poolSize, minPoolSize, reservePoolSize, reservePoolTimeout, 0, 0,
                     serverIdleTimeout, serverLifetime, serverLoginRetry, queryWaitTimeout, serverCheckDelay, true, false);
-        }
-    }
-
-    /** A server connection that connects, runs its check and closes only in the record it keeps. */
-    static final class RecordingServer extends PooledServer {
-        private final EventLoop loop;
-        private final int number;
-        boolean connected;
-        int checkQueries;
-        String closedBecause;
-
-        RecordingServer(Pool pool, EventLoop loop, int number) {
-            super(pool);
-            this.loop = loop;
-            this.number = number;
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            return loop;
-        }
-
-        @Override
-        protected void connect() {
-            connected = true;
-        }
-
-        @Override
-        protected void runCheckQuery() {
-            checkQueries++;
-        }
-
-        /** As the real one: the pool hears of the close later, on the server's loop, once. */
-        @Override
-        public void close(String reason) {
-            if (closedBecause == null) {
-                closedBecause = reason;
-                loop.execute(() -> pool().serverClosed(this));
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "S" + number;
-        }
-    }
-
-    /** A client that records what the pool told it. */
-    static final class RecordingClient extends PooledClient {
-        private final EventLoop loop;
-        int welcomed;
-        final List<PooledServer> assigned = new ArrayList<>();
-        final List<ErrorResponse> failures = new ArrayList<>();
-
-        RecordingClient(EventLoop loop) {
-            this.loop = loop;
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            return loop;
-        }
-
-        @Override
-        protected void onWelcomeReady() {
-            welcomed++;
-        }
-
-        @Override
-        protected void onServerAssigned(PooledServer server) {
-            assigned.add(server);
-        }
-
-        @Override
-        protected void onWaitFailed(ErrorResponse error) {
-            failures.add(error);
         }
     }
 }

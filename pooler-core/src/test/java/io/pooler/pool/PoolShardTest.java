@@ -35,7 +35,7 @@ class PoolShardTest {
     private final DefaultEventLoop loopA = new DefaultEventLoop();
     private final DefaultEventLoop loopB = new DefaultEventLoop();
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);
-    private final List<FakeServer> launched = new CopyOnWriteArrayList<>();
+    private final List<RecordingServer> launched = new CopyOnWriteArrayList<>();
     private final ConnectionCounter dbServers = new ConnectionCounter();
     private final ConnectionCounter userServers = new ConnectionCounter();
     private Pool pool;
@@ -50,7 +50,7 @@ class PoolShardTest {
         PoolSettings settings = new PoolSettings(PoolMode.TRANSACTION, poolSize, 0, 0, Duration.ofSeconds(5), maxDb,
                 maxUser, Duration.ZERO, Duration.ofHours(1), Duration.ofSeconds(15), Duration.ofSeconds(2),
                 Duration.ofSeconds(30), true, false);
-        pool = new Pool(new PoolKey("db", "user"), settings, FakeServer::new,
+        pool = new Pool(new PoolKey("db", "user"), settings, this::launch,
                 new PoolLimits(dbServers, userServers, p -> false, p -> false), clock::get);
         return pool;
     }
@@ -60,11 +60,11 @@ class PoolShardTest {
     @Test
     void aClientIsWelcomedOnceTheFirstServerLogsInAndThenLinkedToItWhenIdle() throws Exception {
         pool(2, 0, 0);
-        FakeClient c = new FakeClient(loopA);
+        RecordingClient c = new RecordingClient(loopA);
         on(loopA, () -> pool.clientLogin(c));
         settle();
         assertEquals(1, launched.size(), "the first server, for the welcome");
-        FakeServer s = launched.get(0);
+        RecordingServer s = launched.get(0);
         assertSame(loopA, s.eventLoop());
         assertTrue(s.connected);
         assertEquals(ClientState.LOGIN, c.state());
@@ -84,9 +84,9 @@ class PoolShardTest {
     @Test
     void aWaitingClientGetsTheServerItsShardReleases() throws Exception {
         pool(1, 0, 0);
-        FakeClient first = new FakeClient(loopA);
-        FakeClient second = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, first);
+        RecordingClient first = new RecordingClient(loopA);
+        RecordingClient second = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, first);
         on(loopA, () -> pool.clientLogin(second));
         assertSame(s, on(loopA, () -> pool.findServer(first)));
         assertNull(on(loopA, () -> pool.findServer(second)));
@@ -103,9 +103,9 @@ class PoolShardTest {
     @Test
     void duringShutdownWaitForServersAClientAskingForAServerIsToldTheServerIsShuttingDown() throws Exception {
         pool(2, 0, 0);
-        FakeClient inTransaction = new FakeClient(loopA);
-        FakeClient asking = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, inTransaction);
+        RecordingClient inTransaction = new RecordingClient(loopA);
+        RecordingClient asking = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, inTransaction);
         on(loopA, () -> pool.clientLogin(asking));
         assertSame(s, on(loopA, () -> pool.findServer(inTransaction)));
         pool.refuseServers();
@@ -119,17 +119,17 @@ class PoolShardTest {
     @Test
     void aLoginThatMeetsARestartIsRetriedWhileTheClientWaitsAndNeverReplayed() throws Exception {
         pool(1, 0, 0);
-        FakeClient c = new FakeClient(loopA);
-        FakeServer first = loggedInServer(loopA, c);
+        RecordingClient c = new RecordingClient(loopA);
+        RecordingServer first = loggedInServer(loopA, c);
         on(loopA, () -> pool.serverClosed(first)); // PostgreSQL went down under it
         assertNull(on(loopA, () -> pool.findServer(c)));
         assertEquals(2, launched.size());
-        FakeServer second = launched.get(1);
+        RecordingServer second = launched.get(1);
         on(loopA, () -> pool.serverLoginFailed(second,
                 ErrorResponse.fatal(SqlState.CANNOT_CONNECT_NOW, "the database system is starting up")));
         assertEquals(List.of(), c.failures, "not replayed to the waiting client");
         assertEquals(ClientState.WAITING, c.state());
-        FakeClient newcomer = new FakeClient(loopA);
+        RecordingClient newcomer = new RecordingClient(loopA);
         on(loopA, () -> pool.clientLogin(newcomer));
         assertNull(on(loopA, () -> pool.findServer(newcomer)));
         assertEquals(List.of(), newcomer.failures, "nor to a client that comes after");
@@ -141,7 +141,7 @@ class PoolShardTest {
     @Test
     void mutatorsRefuseToRunOffTheShardsLoop() throws Exception {
         pool(1, 0, 0);
-        FakeClient c = new FakeClient(loopA);
+        RecordingClient c = new RecordingClient(loopA);
         PoolShard shard = on(loopA, () -> pool.shard(loopA));
         assertThrows(IllegalStateException.class, () -> shard.findServer(c));
         Exception onOtherLoop = assertThrows(java.util.concurrent.ExecutionException.class,
@@ -154,10 +154,10 @@ class PoolShardTest {
     @Test
     void serversLaunchWithinThePoolWideCountAcrossShards() throws Exception {
         pool(2, 0, 0);
-        FakeClient a1 = new FakeClient(loopA);
-        FakeServer first = loggedInServer(loopA, a1);
-        FakeClient a2 = new FakeClient(loopA);
-        FakeClient b1 = new FakeClient(loopB);
+        RecordingClient a1 = new RecordingClient(loopA);
+        RecordingServer first = loggedInServer(loopA, a1);
+        RecordingClient a2 = new RecordingClient(loopA);
+        RecordingClient b1 = new RecordingClient(loopB);
         on(loopA, () -> pool.clientLogin(a2));
         on(loopB, () -> pool.clientLogin(b1));
         on(loopA, () -> pool.findServer(a1));
@@ -174,12 +174,12 @@ class PoolShardTest {
     @Test
     void limitsAreCheckedInPgBouncersOrder() throws Exception {
         pool(1, 1, 1);
-        FakeClient a = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, a);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, a);
         assertEquals(1, dbServers.get());
         assertEquals(1, userServers.get());
         on(loopA, () -> pool.findServer(a));
-        FakeClient b = new FakeClient(loopA);
+        RecordingClient b = new RecordingClient(loopA);
         on(loopA, () -> pool.clientLogin(b));
         assertNull(on(loopA, () -> pool.findServer(b)));
         assertEquals(1, launched.size());
@@ -205,9 +205,9 @@ class PoolShardTest {
     @Test
     void anIdleServerOfAnotherShardIsClosedToGiveItsSlotToAShardWithWaiters() throws Exception {
         pool(1, 0, 0);
-        FakeClient a = new FakeClient(loopA);
-        FakeServer onA = loggedInServer(loopA, a);
-        FakeClient b = new FakeClient(loopB);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingServer onA = loggedInServer(loopA, a);
+        RecordingClient b = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(b));
         assertEquals(1, b.welcomed);
         assertNull(on(loopB, () -> pool.findServer(b)));
@@ -216,7 +216,7 @@ class PoolShardTest {
         assertEquals(2, launched.size(), "B launched into the freed slot");
         assertEquals(1, pool.slotsDonated(), "one server closed to give its slot away");
         assertEquals(2, pool.serversLaunched());
-        FakeServer onB = launched.get(1);
+        RecordingServer onB = launched.get(1);
         assertSame(loopB, onB.eventLoop());
         on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
         assertEquals(List.of(onB), b.assigned);
@@ -230,10 +230,10 @@ class PoolShardTest {
     @Test
     void aShardWithNothingIdleRemembersTheRequestUntilItReleasesAServer() throws Exception {
         pool(1, 0, 0);
-        FakeClient a = new FakeClient(loopA);
-        FakeServer onA = loggedInServer(loopA, a);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingServer onA = loggedInServer(loopA, a);
         on(loopA, () -> pool.findServer(a));
-        FakeClient b = new FakeClient(loopB);
+        RecordingClient b = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(b));
         assertNull(on(loopB, () -> pool.findServer(b)));
         settle();
@@ -248,18 +248,18 @@ class PoolShardTest {
     @Test
     void aBusyShardKeepsItsServerWhenTheNeedyShardHasAsMany() throws Exception {
         pool(2, 0, 0);
-        FakeClient a1 = new FakeClient(loopA);
-        FakeServer onA = loggedInServer(loopA, a1);
-        FakeClient a2 = new FakeClient(loopA);
-        FakeClient b1 = new FakeClient(loopB);
-        FakeClient b2 = new FakeClient(loopB);
+        RecordingClient a1 = new RecordingClient(loopA);
+        RecordingServer onA = loggedInServer(loopA, a1);
+        RecordingClient a2 = new RecordingClient(loopA);
+        RecordingClient b1 = new RecordingClient(loopB);
+        RecordingClient b2 = new RecordingClient(loopB);
         on(loopA, () -> pool.clientLogin(a2));
         on(loopB, () -> pool.clientLogin(b1));
         on(loopB, () -> pool.clientLogin(b2));
         on(loopA, () -> pool.findServer(a1));
         assertNull(on(loopB, () -> pool.findServer(b1)));
         settle();
-        FakeServer onB = launched.get(1);
+        RecordingServer onB = launched.get(1);
         on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
         assertSame(onB, b1.server());
         assertNull(on(loopB, () -> pool.findServer(b2)));
@@ -274,15 +274,15 @@ class PoolShardTest {
     @Test
     void shardsWithAsManyServersKeepThemUntilOneHasBeenIdleForASecond() throws Exception {
         pool(2, 0, 0);
-        FakeClient a1 = new FakeClient(loopA);
-        FakeServer onA = loggedInServer(loopA, a1);
-        FakeClient b1 = new FakeClient(loopB);
-        FakeClient b2 = new FakeClient(loopB);
+        RecordingClient a1 = new RecordingClient(loopA);
+        RecordingServer onA = loggedInServer(loopA, a1);
+        RecordingClient b1 = new RecordingClient(loopB);
+        RecordingClient b2 = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(b1));
         on(loopB, () -> pool.clientLogin(b2));
         assertNull(on(loopB, () -> pool.findServer(b1)));
         settle();
-        FakeServer onB = launched.get(1);
+        RecordingServer onB = launched.get(1);
         on(loopB, () -> pool.serverLoggedIn(onB, PARAMETERS));
         assertSame(onB, b1.server());
         // One server each; B's second client waits. A's server is idle, but only just: A keeps it, or two
@@ -302,10 +302,10 @@ class PoolShardTest {
     @Test
     void theRequestIsWithdrawnWhenItsWaitersAreGone() throws Exception {
         pool(1, 0, 0);
-        FakeClient a = new FakeClient(loopA);
-        FakeServer onA = loggedInServer(loopA, a);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingServer onA = loggedInServer(loopA, a);
         on(loopA, () -> pool.findServer(a));
-        FakeClient b = new FakeClient(loopB);
+        RecordingClient b = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(b));
         assertNull(on(loopB, () -> pool.findServer(b)));
         settle();
@@ -321,14 +321,14 @@ class PoolShardTest {
     @Test
     void aFailedFirstLoginFailsTheWaitingClientsOfEveryShardAndHoldsLaterOnesUntilServerLoginRetry() throws Exception {
         pool(2, 0, 0);
-        FakeClient a = new FakeClient(loopA);
-        FakeClient b = new FakeClient(loopB);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingClient b = new RecordingClient(loopB);
         on(loopA, () -> pool.clientLogin(a));
         settle();
         on(loopB, () -> pool.clientLogin(b));
         assertEquals(1, launched.size(), "one login for the whole pool");
         ErrorResponse refused = ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed");
-        FakeServer s = launched.get(0);
+        RecordingServer s = launched.get(0);
         on(loopA, () -> pool.serverLoginFailed(s, refused));
         settle();
         assertEquals(List.of(refused), a.failures);
@@ -337,13 +337,13 @@ class PoolShardTest {
         assertEquals(0, dbServers.get());
 
         // As PgBouncer: a client arriving within server_login_retry is held, not answered with the old failure.
-        FakeClient late = new FakeClient(loopB);
+        RecordingClient late = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(late));
         assertEquals(List.of(), late.failures, "within server_login_retry: held");
         assertEquals(1, launched.size(), "and no new login before server_login_retry");
 
         clock.addAndGet(TimeUnit.SECONDS.toNanos(16));
-        FakeClient retry = new FakeClient(loopB);
+        RecordingClient retry = new RecordingClient(loopB);
         on(loopB, () -> pool.clientLogin(retry));
         settle();
         assertEquals(2, launched.size(), "server_login_retry passed: a new login");
@@ -352,10 +352,10 @@ class PoolShardTest {
     @Test
     void theJanitorFailsClientsThatWaitedLongerThanQueryWaitTimeout() throws Exception {
         pool(1, 0, 0);
-        FakeClient a = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, a);
+        RecordingClient a = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, a);
         on(loopA, () -> pool.findServer(a));
-        FakeClient b = new FakeClient(loopA);
+        RecordingClient b = new RecordingClient(loopA);
         on(loopA, () -> pool.clientLogin(b));
         on(loopA, () -> pool.findServer(b));
         on(loopA, () -> pool.shard(loopA).janitor());
@@ -373,8 +373,8 @@ class PoolShardTest {
     @Test
     void cancelRequestsAndAServerBeingCanceledAreCountedInTheServersShard() throws Exception {
         pool(1, 0, 0);
-        FakeClient c = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, c);
+        RecordingClient c = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, c);
         on(loopA, () -> pool.findServer(c));
         PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
         assertCancelCounts(0, 1, 0, 0);
@@ -398,8 +398,8 @@ class PoolShardTest {
     @Test
     void aCancelNeverConnectedLeavesTheWaitingList() throws Exception {
         pool(1, 0, 0);
-        FakeClient c = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, c);
+        RecordingClient c = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, c);
         on(loopA, () -> pool.findServer(c));
         PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
         on(loopA, () -> pool.cancelDone(cancel));
@@ -410,8 +410,8 @@ class PoolShardTest {
     @Test
     void cancelBookkeepingRunsOnlyOnTheServersLoop() throws Exception {
         pool(1, 0, 0);
-        FakeClient c = new FakeClient(loopA);
-        FakeServer s = loggedInServer(loopA, c);
+        RecordingClient c = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, c);
         Exception offLoop = assertThrows(java.util.concurrent.ExecutionException.class,
                 () -> on(loopB, () -> pool.cancelRequested(s)));
         assertTrue(offLoop.getCause() instanceof IllegalStateException, offLoop.toString());
@@ -427,10 +427,10 @@ class PoolShardTest {
     // ---- helpers ----
 
     /** A client logs in on {@code loop}; the pool's first server is launched there and logs in. */
-    private FakeServer loggedInServer(EventLoop loop, FakeClient client) throws Exception {
+    private RecordingServer loggedInServer(EventLoop loop, RecordingClient client) throws Exception {
         on(loop, () -> pool.clientLogin(client));
         settle();
-        FakeServer s = launched.get(launched.size() - 1);
+        RecordingServer s = launched.get(launched.size() - 1);
         on(loop, () -> pool.serverLoggedIn(s, PARAMETERS));
         assertEquals(1, client.welcomed);
         return s;
@@ -459,78 +459,9 @@ class PoolShardTest {
         return loop.submit(action).get(5, TimeUnit.SECONDS);
     }
 
-    /** A server connection that connects and closes only in the record it keeps. */
-    private final class FakeServer extends PooledServer {
-        private final EventLoop loop;
-        volatile boolean connected;
-        volatile String closedBecause;
-
-        FakeServer(Pool pool, EventLoop loop) {
-            super(pool);
-            this.loop = loop;
-            launched.add(this);
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            return loop;
-        }
-
-        @Override
-        protected void connect() {
-            assertTrue(loop.inEventLoop());
-            connected = true;
-        }
-
-        @Override
-        protected void runCheckQuery() {
-        }
-
-        /** As the real one: the pool hears of the close on the server's loop, once. */
-        @Override
-        public void close(String reason) {
-            if (closedBecause == null) {
-                closedBecause = reason;
-                loop.execute(() -> pool().serverClosed(this));
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "S" + launched.indexOf(this);
-        }
-    }
-
-    /** A client that records what the pool told it. */
-    private static final class FakeClient extends PooledClient {
-        private final EventLoop loop;
-        volatile int welcomed;
-        final List<PooledServer> assigned = new CopyOnWriteArrayList<>();
-        final List<ErrorResponse> failures = new ArrayList<>();
-
-        FakeClient(EventLoop loop) {
-            this.loop = loop;
-        }
-
-        @Override
-        public EventLoop eventLoop() {
-            return loop;
-        }
-
-        @Override
-        protected void onWelcomeReady() {
-            welcomed++;
-        }
-
-        @Override
-        protected void onServerAssigned(PooledServer server) {
-            assertNotNull(server);
-            assigned.add(server);
-        }
-
-        @Override
-        protected void onWaitFailed(ErrorResponse error) {
-            failures.add(error);
-        }
+    private RecordingServer launch(Pool p, EventLoop loop) {
+        RecordingServer server = new RecordingServer(p, loop, "S" + launched.size());
+        launched.add(server);
+        return server;
     }
 }

@@ -1,7 +1,5 @@
 package io.pooler.pool;
 
-import io.pooler.pool.HandDrivenShards.RecordingClient;
-import io.pooler.pool.HandDrivenShards.RecordingServer;
 import io.pooler.pool.HandDrivenShards.Settings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -1,0 +1,53 @@
+package io.pooler.pool;
+
+import io.netty.channel.EventLoop;
+
+/**
+ * A server connection for pool tests: it connects, runs its check and closes only in the record it
+ * keeps. Fields are volatile: tests read them from their own thread.
+ */
+final class RecordingServer extends PooledServer {
+    private final EventLoop loop;
+    private final String name;
+    volatile boolean connected;
+    volatile int checkQueries;
+    volatile String closedBecause;
+
+    RecordingServer(Pool pool, EventLoop loop, String name) {
+        super(pool);
+        this.loop = loop;
+        this.name = name;
+    }
+
+    @Override
+    public EventLoop eventLoop() {
+        return loop;
+    }
+
+    @Override
+    protected void connect() {
+        if (!loop.inEventLoop()) {
+            throw new AssertionError(name + " connected off its event loop");
+        }
+        connected = true;
+    }
+
+    @Override
+    protected void runCheckQuery() {
+        checkQueries++;
+    }
+
+    /** As the real one: the pool hears of the close later, on the server's loop, once. */
+    @Override
+    public void close(String reason) {
+        if (closedBecause == null) {
+            closedBecause = reason;
+            loop.execute(() -> pool().serverClosed(this));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
