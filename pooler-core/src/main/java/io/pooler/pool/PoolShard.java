@@ -69,8 +69,8 @@ public final class PoolShard {
     private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
     /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
     private volatile int publishedServers;
-    /** Idle servers (sv_idle and sv_used) as of the last change, for the other shards' launch decisions. */
-    private volatile int publishedIdle;
+    /** Whether this shard has an idle server (sv_idle or sv_used), for the other shards' launch decisions. */
+    private volatile boolean publishedHasIdle;
     /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
     private volatile int publishedClients;
 
@@ -640,7 +640,7 @@ public final class PoolShard {
             return false;
         }
         for (PoolShard other : pool.shards()) {
-            if (other != this && other.publishedIdle > 0) {
+            if (other != this && other.publishedHasIdle) {
                 return true;
             }
         }
@@ -940,11 +940,14 @@ public final class PoolShard {
         publishIdle();
     }
 
-    /** NOTE: written only when it changes: a volatile write on every link would cost every transaction. */
+    /**
+     * NOTE: a yes/no written only when it changes: a count would change, and cost a volatile write, at
+     * every link and release of a busy pool; whether any server is idle changes far more rarely.
+     */
     private void publishIdle() {
-        int idle = idleServers.size() + usedServers.size();
-        if (idle != publishedIdle) {
-            publishedIdle = idle;
+        boolean hasIdle = idleServers.size() + usedServers.size() > 0;
+        if (hasIdle != publishedHasIdle) {
+            publishedHasIdle = hasIdle;
         }
     }
 
