@@ -64,9 +64,9 @@ class ClientTlsTest {
     void disabledByDefaultAnswersSslRequestWithNo() throws Exception {
         pooler.start();
 
-        assertEquals('N', sslRequestAnswer());
-        assertThrows(SQLException.class, () -> connect(tls("require")).close());
-        try (Connection c = connect(tls("prefer"))) {
+        assertEquals('N', TlsClients.sslRequestAnswer(pooler.port()));
+        assertThrows(SQLException.class, () -> connect(TlsClients.sslmode("require")).close());
+        try (Connection c = connect(TlsClients.sslmode("prefer"))) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
     }
@@ -76,11 +76,11 @@ class ClientTlsTest {
     void allowAndPreferTakeTlsAndPlainClients(String mode) throws Exception {
         withTls(mode).start();
 
-        assertEquals('S', sslRequestAnswer());
-        try (Connection c = connect(verifyFull())) {
+        assertEquals('S', TlsClients.sslRequestAnswer(pooler.port()));
+        try (Connection c = connect(TlsClients.verifyFull(files.caCert))) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
-        try (Connection c = connect(tls("disable"))) {
+        try (Connection c = connect(TlsClients.sslmode("disable"))) {
             assertEquals("2", query(c, "select 1 + 1"));
         }
     }
@@ -89,9 +89,9 @@ class ClientTlsTest {
     void requireRefusesPlainClients() throws Exception {
         withTls("require").start();
 
-        SQLException refused = assertThrows(SQLException.class, () -> connect(tls("disable")).close());
+        SQLException refused = assertThrows(SQLException.class, () -> connect(TlsClients.sslmode("disable")).close());
         assertTrue(refused.getMessage().contains("SSL required"), refused.getMessage());
-        try (Connection c = connect(tls("require"))) {
+        try (Connection c = connect(TlsClients.sslmode("require"))) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
     }
@@ -100,7 +100,7 @@ class ClientTlsTest {
     void clientRefusesAPoolerCertificateFromAnotherCa() throws Exception {
         withTls("require").start();
 
-        Properties p = tls("verify-ca");
+        Properties p = TlsClients.sslmode("verify-ca");
         p.setProperty("sslrootcert", files.otherCaCert.toString());
         assertThrows(SQLException.class, () -> connect(p).close());
     }
@@ -113,9 +113,9 @@ class ClientTlsTest {
                 .set("client_tls_cert_file", files.postgresCert.toString())
                 .start();
 
-        SQLException e = assertThrows(SQLException.class, () -> connect(verifyFull()).close());
+        SQLException e = assertThrows(SQLException.class, () -> connect(TlsClients.verifyFull(files.caCert)).close());
         assertTrue(String.valueOf(e.getMessage()).toLowerCase().contains("host"), e.getMessage());
-        Properties verifyCa = tls("verify-ca");
+        Properties verifyCa = TlsClients.sslmode("verify-ca");
         verifyCa.setProperty("sslrootcert", files.caCert.toString());
         try (Connection c = connect(verifyCa)) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
@@ -128,11 +128,11 @@ class ClientTlsTest {
         System.setProperty(ENGINE_PROPERTY, engine);
         withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
 
-        assertThrows(SQLException.class, () -> connect(verifyFull()).close(), "no client certificate");
+        assertThrows(SQLException.class, () -> connect(TlsClients.verifyFull(files.caCert)).close(), "no client certificate");
         assertThrows(SQLException.class,
-                () -> connect(withClientCertificate(files.strangerCert, files.strangerKeyDer)).close(),
+                () -> connect(TlsClients.withClientCertificate(files.caCert, files.strangerCert, files.strangerKeyDer)).close(),
                 "certificate from another CA");
-        try (Connection c = connect(withClientCertificate(files.clientCert, files.clientKeyDer))) {
+        try (Connection c = connect(TlsClients.withClientCertificate(files.caCert, files.clientCert, files.clientKeyDer))) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
     }
@@ -144,13 +144,13 @@ class ClientTlsTest {
         withTls("require").start();
 
         // channelBinding=require makes PgJDBC insist on SCRAM-SHA-256-PLUS, bound to the pooler's certificate.
-        Properties plus = verifyFull();
+        Properties plus = TlsClients.verifyFull(files.caCert);
         plus.setProperty("channelBinding", "require");
         try (Connection c = connect(plus)) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
         // Without TLS there is nothing to bind to: no -PLUS, and such a client gives up.
-        Properties plain = tls("disable");
+        Properties plain = TlsClients.sslmode("disable");
         plain.setProperty("channelBinding", "require");
         assertThrows(SQLException.class, () -> connect(plain).close());
     }
@@ -161,7 +161,7 @@ class ClientTlsTest {
         pooler.user(SCRAM_USER, pg.storedPassword(SCRAM_USER));
         withTls("require").start();
 
-        Properties plus = verifyFull();
+        Properties plus = TlsClients.verifyFull(files.caCert);
         plus.setProperty("channelBinding", "require");
         try (Connection c = connect(plus)) {
             assertEquals(SCRAM_USER, query(c, "select session_user"));
@@ -174,7 +174,7 @@ class ClientTlsTest {
         withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
 
         // No password is asked for: a wrong one changes nothing.
-        Properties certificate = withClientCertificate(files.clientCert, files.clientKeyDer);
+        Properties certificate = TlsClients.withClientCertificate(files.caCert, files.clientCert, files.clientKeyDer);
         try (Connection c = pooler.connect(DB, SCRAM_USER, "not the password", certificate)) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
@@ -193,7 +193,7 @@ class ClientTlsTest {
                 .user(MD5_USER, TestRoles.MD5_PASSWORD);
         withTls("verify-full").set("client_tls_ca_file", files.caCert.toString()).start();
 
-        Properties certificate = withClientCertificate(files.clientCert, files.clientKeyDer);
+        Properties certificate = TlsClients.withClientCertificate(files.caCert, files.clientCert, files.clientKeyDer);
         try (Connection c = pooler.connect(DB, MD5_USER, "not the password", certificate)) {
             assertEquals(MD5_USER, query(c, "select current_user"));
         }
@@ -248,7 +248,7 @@ class ClientTlsTest {
             // SSLRequest and, without waiting for the answer, a StartupMessage: an injection attempt.
             // One write, so both arrive in one read, as an attacker's injected bytes would.
             java.io.ByteArrayOutputStream both = new java.io.ByteArrayOutputStream();
-            both.write(sslRequest());
+            both.write(TlsClients.sslRequest());
             both.write(startupMessage(SCRAM_USER, DB));
             out.write(both.toByteArray());
             out.flush();
@@ -273,7 +273,7 @@ class ClientTlsTest {
         assertTrue(error.isPresent());
         assertTrue(error.get().contains("client_tls_key_file"), error.get());
         assertFalse(error.get().contains("TOPSECRET"), error.get());
-        try (Connection c = connect(tls("require"))) {
+        try (Connection c = connect(TlsClients.sslmode("require"))) {
             assertEquals(SCRAM_USER, query(c, "select current_user"));
         }
     }
@@ -323,38 +323,6 @@ class ClientTlsTest {
 
     private Connection connect(Properties tls) throws SQLException {
         return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, tls);
-    }
-
-    private static Properties tls(String sslmode) {
-        Properties p = new Properties();
-        p.setProperty("sslmode", sslmode);
-        return p;
-    }
-
-    /** verify-full against our CA: the client checks the pooler's certificate and its name (127.0.0.1). */
-    private Properties verifyFull() {
-        Properties p = tls("verify-full");
-        p.setProperty("sslrootcert", files.caCert.toString());
-        return p;
-    }
-
-    private Properties withClientCertificate(java.nio.file.Path cert, java.nio.file.Path keyDer) {
-        Properties p = verifyFull();
-        p.setProperty("sslcert", cert.toString());
-        p.setProperty("sslkey", keyDer.toString());
-        return p;
-    }
-
-    private char sslRequestAnswer() throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", pooler.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(sslRequest());
-            return (char) socket.getInputStream().read();
-        }
-    }
-
-    private static byte[] sslRequest() {
-        return ByteBuffer.allocate(8).putInt(8).putInt(80877103).array();
     }
 
     private static byte[] startupMessage(String user, String database) {

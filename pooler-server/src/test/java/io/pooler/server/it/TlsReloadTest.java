@@ -2,9 +2,6 @@ package io.pooler.server.it;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -39,24 +36,24 @@ class TlsReloadTest {
     @Test
     void reloadSwitchesClientTlsOnAndOff() throws Exception {
         pooler.start();
-        assertEquals('N', sslRequestAnswer());
-        try (Connection before = connect(tls("disable"))) {
+        assertEquals('N', TlsClients.sslRequestAnswer(pooler.port()));
+        try (Connection before = connect(TlsClients.sslmode("disable"))) {
             pooler.set("client_tls_sslmode", "require").set("client_tls_key_file", files.poolerKey.toString())
                     .set("client_tls_cert_file", files.poolerCert.toString());
             assertTrue(pooler.reload().isEmpty());
 
-            assertEquals('S', sslRequestAnswer());
-            SQLException plain = assertThrows(SQLException.class, () -> connect(tls("disable")).close());
+            assertEquals('S', TlsClients.sslRequestAnswer(pooler.port()));
+            SQLException plain = assertThrows(SQLException.class, () -> connect(TlsClients.sslmode("disable")).close());
             assertTrue(plain.getMessage().contains("SSL required"), plain.getMessage());
-            try (Connection c = connect(verifyFull())) {
+            try (Connection c = connect(TlsClients.verifyFull(files.caCert))) {
                 assertEquals(SCRAM_USER, queryString(c, "select current_user"));
             }
             assertEquals("1", queryString(before, "select 1"), "a plain client connected before is kept");
 
             pooler.set("client_tls_sslmode", "disable");
             assertTrue(pooler.reload().isEmpty());
-            assertEquals('N', sslRequestAnswer());
-            try (Connection c = connect(tls("disable"))) {
+            assertEquals('N', TlsClients.sslRequestAnswer(pooler.port()));
+            try (Connection c = connect(TlsClients.sslmode("disable"))) {
                 assertEquals("2", queryString(c, "select 2"));
             }
         }
@@ -67,8 +64,8 @@ class TlsReloadTest {
         pooler.set("client_tls_sslmode", "verify-ca").set("client_tls_key_file", files.poolerKey.toString())
                 .set("client_tls_cert_file", files.poolerCert.toString())
                 .set("client_tls_ca_file", files.otherCaCert.toString()).start();
-        Properties ours = withClientCertificate(files.clientCert, files.clientKeyDer);
-        Properties stranger = withClientCertificate(files.strangerCert, files.strangerKeyDer);
+        Properties ours = TlsClients.withClientCertificate(files.caCert, files.clientCert, files.clientKeyDer);
+        Properties stranger = TlsClients.withClientCertificate(files.caCert, files.strangerCert, files.strangerKeyDer);
         assertThrows(SQLException.class, () -> connect(ours).close(), "our CA is not trusted yet");
         try (Connection c = connect(stranger)) {
             assertEquals(SCRAM_USER, queryString(c, "select current_user"));
@@ -87,13 +84,13 @@ class TlsReloadTest {
     void setOfATlsKeyAppliesAtOnceOrKeepsTheRunningTlsWithANotice() throws Exception {
         pooler.set("client_tls_key_file", files.poolerKey.toString())
                 .set("client_tls_cert_file", files.poolerCert.toString()).start();
-        assertEquals('N', sslRequestAnswer());
+        assertEquals('N', TlsClients.sslRequestAnswer(pooler.port()));
         try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD);
              Statement s = admin.createStatement()) {
             s.execute("SET client_tls_sslmode = 'require'");
             assertNull(s.getWarnings());
-            assertEquals('S', sslRequestAnswer());
-            try (Connection c = connect(verifyFull())) {
+            assertEquals('S', TlsClients.sslRequestAnswer(pooler.port()));
+            try (Connection c = connect(TlsClients.verifyFull(files.caCert))) {
                 assertEquals(SCRAM_USER, queryString(c, "select current_user"));
             }
 
@@ -101,7 +98,7 @@ class TlsReloadTest {
             SQLWarning notice = s.getWarnings();
             assertNotNull(notice, "a notice says the TLS settings were not applied");
             assertEquals("TLS settings could not be applied, still using old configuration", notice.getMessage());
-            try (Connection c = connect(verifyFull())) {
+            try (Connection c = connect(TlsClients.verifyFull(files.caCert))) {
                 assertEquals(SCRAM_USER, queryString(c, "select current_user"), "the running TLS is kept");
             }
         }
@@ -111,30 +108,4 @@ class TlsReloadTest {
         return pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, tls);
     }
 
-    private static Properties tls(String sslmode) {
-        Properties p = new Properties();
-        p.setProperty("sslmode", sslmode);
-        return p;
-    }
-
-    private Properties verifyFull() {
-        Properties p = tls("verify-full");
-        p.setProperty("sslrootcert", files.caCert.toString());
-        return p;
-    }
-
-    private Properties withClientCertificate(java.nio.file.Path cert, java.nio.file.Path keyDer) {
-        Properties p = verifyFull();
-        p.setProperty("sslcert", cert.toString());
-        p.setProperty("sslkey", keyDer.toString());
-        return p;
-    }
-
-    private char sslRequestAnswer() throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", pooler.port())) {
-            socket.setSoTimeout(10_000);
-            socket.getOutputStream().write(ByteBuffer.allocate(8).putInt(8).putInt(80877103).array());
-            return (char) socket.getInputStream().read();
-        }
-    }
 }
