@@ -30,10 +30,7 @@ class DisconnectsRelayTest {
     void aClientLeavingInsideATransactionClosesItsServer() {
         ClientEnd client = pooler.loggedInClient();
         ServerEnd server = pooler.servers().get(0);
-        client.send(Wire.query("begin"));
-        server.received();
-        server.answer(Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
-        client.received();
+        client.ran(server, "begin", Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
 
         client.send(Wire.TERMINATE);
         assertFalse(client.channel.isActive());

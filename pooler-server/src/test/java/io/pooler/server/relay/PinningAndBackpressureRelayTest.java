@@ -61,10 +61,7 @@ class PinningAndBackpressureRelayTest {
     void aClientLeavingWithSessionStateHasItsServerResetBeforeReuse() {
         ClientEnd pinned = pooler.loggedInClient();
         ServerEnd server = pooler.servers().get(0);
-        pinned.send(Wire.query("set work_mem = '64MB'"));
-        server.received();
-        server.answer(Wire.commandComplete("SET"), Wire.READY_IDLE);
-        pinned.received();
+        pinned.ran(server, "set work_mem = '64MB'", Wire.commandComplete("SET"), Wire.READY_IDLE);
 
         pinned.send(Wire.TERMINATE);
         assertFalse(pinned.channel.isActive(), "Terminate closes the client");
@@ -106,10 +103,7 @@ class PinningAndBackpressureRelayTest {
     void theClientIsNotReadWhileItsServerCannotTakeMore() {
         ClientEnd client = pooler.loggedInClient();
         ServerEnd server = pooler.servers().get(0);
-        client.send(Wire.query("begin"));
-        server.received();
-        server.answer(Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
-        client.received();
+        client.ran(server, "begin", Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
 
         server.channel.unsafe().outboundBuffer().setUserDefinedWritability(TEST_WRITABILITY_BIT, false);
         pooler.runTasks();

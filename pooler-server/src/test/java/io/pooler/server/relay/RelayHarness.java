@@ -212,6 +212,17 @@ final class RelayHarness implements AutoCloseable {
             return Wire.frames(drain(channel));
         }
 
+        /**
+         * Arranges a step whose bytes the test does not check: sends {@code sql}, lets {@code server}
+         * answer with {@code answer}, and drains what both ends were sent.
+         */
+        void ran(ServerEnd server, String sql, byte[]... answer) {
+            send(Wire.query(sql));
+            server.received();
+            server.answer(answer);
+            received();
+        }
+
         EventLoop loop() {
             return channel.eventLoop();
         }

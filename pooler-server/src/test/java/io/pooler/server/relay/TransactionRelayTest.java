@@ -89,10 +89,7 @@ class TransactionRelayTest {
     void anErrorInsideATransactionKeepsTheServerUntilRollback() {
         ClientEnd client = pooler.loggedInClient();
         ServerEnd server = pooler.servers().get(0);
-        client.send(Wire.query("begin"));
-        server.received();
-        server.answer(TX.backend().get(16), Wire.READY_IN_TRANSACTION);
-        client.received();
+        client.ran(server, "begin", TX.backend().get(16), Wire.READY_IN_TRANSACTION);
 
         client.send(Wire.query("select 1/0"));
         server.received();
