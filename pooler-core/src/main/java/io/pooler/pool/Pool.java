@@ -358,6 +358,19 @@ public final class Pool {
         }
     }
 
+    /** Gives back one server slot if more than {@code allowed} servers exist; see {@link PoolSizeCheck}. */
+    boolean tryGiveBackServerSlotAbove(int allowed) {
+        while (true) {
+            int current = serverCount.get();
+            if (current <= allowed) {
+                return false;
+            }
+            if (serverCount.compareAndSet(current, current - 1)) {
+                return true;
+            }
+        }
+    }
+
     void releaseServerSlot() {
         serverCount.decrementAndGet();
     }

@@ -497,14 +497,7 @@ public final class PoolShard {
             withdrawRequestIfNobodyWaits();
         }
         toClose.forEach(server -> server.close("server idle timeout or lifetime"));
-        for (int many = PoolSizeCheck.excess(pool.serverCount(), s); many > 0; many--) {
-            PooledServer extra = usedServers.first() != null ? usedServers.first() : idleServers.first();
-            if (extra == null) {
-                break;
-            }
-            dropServer(extra);
-            extra.close("too many servers in the pool"); // PgBouncer's check_pool_size, after a RELOAD
-        }
+        closeServersAbovePoolSize(s);
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!waitingClients.isEmpty()) {
@@ -948,6 +941,23 @@ public final class PoolShard {
         boolean hasIdle = idleServers.size() + usedServers.size() > 0;
         if (hasIdle != publishedHasIdle) {
             publishedHasIdle = hasIdle;
+        }
+    }
+
+    /**
+     * PgBouncer's check_pool_size, after a RELOAD lowered the pool: unused servers above the new size
+     * close, sv_used first. Each is claimed with one compare-and-set on the pool's count, so two loops
+     * shrinking at the same instant close only the excess between them, never one more.
+     */
+    private void closeServersAbovePoolSize(PoolSettings s) {
+        while (PoolSizeCheck.bounded(s)) {
+            PooledServer extra = usedServers.first() != null ? usedServers.first() : idleServers.first();
+            if (extra == null || !extra.holdsPoolSlot || !pool.tryGiveBackServerSlotAbove(PoolSizeCheck.allowed(s))) {
+                return;
+            }
+            extra.holdsPoolSlot = false; // given back just now
+            dropServer(extra);
+            extra.close("too many servers in the pool");
         }
     }
 

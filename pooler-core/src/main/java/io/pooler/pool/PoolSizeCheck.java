@@ -7,19 +7,22 @@ package io.pooler.pool;
  * client are never closed; they count until they come back. A {@code pool_size} of 0 bounds nothing,
  * as in PgBouncer.
  *
- * <p>NOTE: each shard reads the pool's shared count, which a close lowers at once; two loops whose
- * janitors run at the same instant may close one server too many, which only costs a login later.
+ * <p>Each loop's janitor takes the servers it closes off the pool's shared count one compare-and-set
+ * at a time ({@code Pool.tryGiveBackServerSlotAbove}): two loops shrinking at the same instant then
+ * close only the excess between them (PoolShardTimersTest).
  */
 final class PoolSizeCheck {
 
     private PoolSizeCheck() {
     }
 
-    /** How many unused servers to close, given the pool's server count now. */
-    static int excess(int serverCount, PoolSettings settings) {
-        if (settings.poolSize() <= 0) {
-            return 0;
-        }
-        return Math.max(0, serverCount - (settings.poolSize() + settings.reservePoolSize()));
+    /** False when pool_size is 0, which bounds nothing, as in PgBouncer. */
+    static boolean bounded(PoolSettings settings) {
+        return settings.poolSize() > 0;
+    }
+
+    /** The most servers the pool may keep: pool_size + reserve_pool_size. */
+    static int allowed(PoolSettings settings) {
+        return settings.poolSize() + settings.reservePoolSize();
     }
 }

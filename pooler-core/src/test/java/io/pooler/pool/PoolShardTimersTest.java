@@ -312,6 +312,34 @@ class PoolShardTimersTest {
         assertEquals(2, h.pool.serverCount());
     }
 
+    // ---- check_pool_size after a RELOAD ----
+
+    @Test
+    void twoShardsShrinkingAtOnceCloseOnlyTheServersAboveTheNewPoolSize() {
+        HandDrivenShards h = shards(new Settings().poolSize(4));
+        List<RecordingClient> clients = List.of(h.loggedInClient(h.loopA), h.loggedInClient(h.loopA),
+                h.loggedInClient(h.loopB), h.loggedInClient(h.loopB));
+        for (RecordingClient c : clients) {
+            if (h.pool.findServer(c) == null) {
+                h.settle();
+                h.logInLastLaunched();
+            }
+        }
+        clients.forEach(c -> h.pool.releaseServer(c.server()));
+        assertEquals(4, h.counts().svIdle(), "two idle servers on each loop");
+
+        h.pool.updateSettings(new Settings().poolSize(2).build());
+        // Loop B's janitor runs while loop A's closes its first extra server: both read the count at once.
+        h.launched.stream().filter(s -> s.eventLoop() == h.loopA).findFirst().orElseThrow()
+                .whileClosing = () -> h.shardB().janitor();
+        h.launched.stream().filter(s -> s.eventLoop() == h.loopA).skip(1).findFirst().orElseThrow()
+                .whileClosing = () -> h.shardB().janitor();
+        h.shardA().janitor();
+        h.settle();
+        assertEquals(2, h.pool.serverCount(), "pool_size 2: two servers stay");
+        assertEquals(2, h.launched.stream().filter(s -> s.closedBecause != null).count());
+    }
+
     // ---- min_pool_size and PAUSE ----
 
     @Test

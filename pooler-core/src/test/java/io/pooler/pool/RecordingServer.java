@@ -12,6 +12,8 @@ final class RecordingServer extends PooledServer {
     volatile boolean connected;
     volatile int checkQueries;
     volatile String closedBecause;
+    /** Runs inside {@link #close}, before the pool hears of it: another loop acting at that very instant. */
+    volatile Runnable whileClosing = () -> { };
 
     RecordingServer(Pool pool, EventLoop loop, String name) {
         super(pool);
@@ -42,6 +44,7 @@ final class RecordingServer extends PooledServer {
     public void close(String reason) {
         if (closedBecause == null) {
             closedBecause = reason;
+            whileClosing.run();
             loop.execute(() -> pool().serverClosed(this));
         }
     }
