@@ -18,14 +18,17 @@ import org.slf4j.LoggerFactory;
  * collection runs once per quiet spell, not again while nothing has happened since the last one.
  *
  * <p>Collectors that give memory back on their own (G1, ZGC, Shenandoah) are left alone, as is a JVM
- * run with {@code -XX:+DisableExplicitGC}. The interval is {@code -Dpooler.quietGcSeconds} (default 60;
- * 0 turns this off).
+ * run with {@code -XX:+DisableExplicitGC}. The interval is {@code -Dpooler.quietGcSeconds} (default 20,
+ * so that memory comes back within a minute of the clients leaving; 0 turns this off). A busy pooler
+ * collects all the time and never gets here; a nearly idle one pays one full collection of its small
+ * heap per quiet spell.
  *
  * <p>Threads: its own daemon thread; {@link #check} is called from there only.
  */
 public final class QuietCollector {
     private static final Logger log = LoggerFactory.getLogger(QuietCollector.class);
     public static final String INTERVAL_PROPERTY = "pooler.quietGcSeconds";
+    static final long DEFAULT_INTERVAL_SECONDS = 20;
 
     private final LongSupplier collections;
     private final Runnable collect;
@@ -53,7 +56,7 @@ public final class QuietCollector {
 
     /** Starts the ticks on a daemon thread when this JVM's collector needs them; returns it, or null. */
     public static ScheduledExecutorService startIfUseful() {
-        long seconds = Long.getLong(INTERVAL_PROPERTY, 60);
+        long seconds = Long.getLong(INTERVAL_PROPERTY, DEFAULT_INTERVAL_SECONDS);
         List<GarbageCollectorMXBean> beans = ManagementFactory.getGarbageCollectorMXBeans();
         boolean shrinksByItself = beans.stream().map(GarbageCollectorMXBean::getName)
                 .anyMatch(name -> name.startsWith("G1") || name.startsWith("ZGC") || name.startsWith("Shenandoah"));
