@@ -15,7 +15,7 @@ import java.util.Optional;
  * login told that the user existed. Doing the same PBKDF2 for the mock would only move the difference:
  * users with a verifier would then be the fast ones, and every unauthenticated probe would cost the
  * pooler 2.5 ms of CPU. Instead no path derives anything at login: {@link #warm} derives the verifier
- * of every plain-text user of a userlist when it is loaded (PoolerRuntime, at start and on each reload,
+ * of every plain-text user of a userlist when it is loaded (CurrentConfig, at start and on each reload,
  * before logins see it), and every SCRAM login, whatever its user, does the same per-attempt work: one
  * HMAC of the name for the salt, then the exchange's hashes. A password known only at login (auth_query)
  * cannot be derived ahead: its first login takes the one PBKDF2 run, and every later one does not.

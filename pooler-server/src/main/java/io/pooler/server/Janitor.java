@@ -7,12 +7,14 @@ import io.netty.util.concurrent.EventExecutor;
 import io.pooler.config.ClientTimeouts;
 import io.pooler.config.PoolerConfig;
 import io.pooler.pool.Pool;
+import io.pooler.pool.PoolRegistry;
 import io.pooler.pool.PoolShard;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerState;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
+import io.pooler.server.backend.PoolMaker;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.stats.QueryTimer;
@@ -22,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
@@ -40,11 +43,18 @@ final class Janitor implements Runnable {
     private static final ErrorResponse QUEUED_NOTICE = ErrorResponse.of("NOTICE", "00000",
             "No server connection available in postgres backend, client being queued");
 
-    private final PoolerRuntime runtime;
+    private final Supplier<RuntimeConfig> config;
+    private final ShutdownState shutdown;
+    private final PoolRegistry pools;
+    private final PoolMaker poolMaker;
     private final EventLoopGroup loops;
 
-    Janitor(PoolerRuntime runtime, EventLoopGroup loops) {
-        this.runtime = runtime;
+    Janitor(Supplier<RuntimeConfig> config, ShutdownState shutdown, PoolRegistry pools, PoolMaker poolMaker,
+            EventLoopGroup loops) {
+        this.config = config;
+        this.shutdown = shutdown;
+        this.pools = pools;
+        this.poolMaker = poolMaker;
         this.loops = loops;
     }
 
@@ -63,34 +73,34 @@ final class Janitor implements Runnable {
      * pool before any client comes, so that the pools' janitor keeps it warm. Not during a shutdown.
      */
     private void createForcedUserPools() {
-        if (runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE) {
+        if (shutdown.mode() != ShutdownState.Mode.NONE) {
             return;
         }
-        PoolerConfig config = runtime.config().config();
-        config.databases().forEach((name, db) -> {
+        PoolerConfig running = config.get().config();
+        running.databases().forEach((name, db) -> {
             if (db.user().isPresent() && !"*".equals(name)
-                    && db.minPoolSize().orElse(config.settings().minPoolSize()) > 0) {
-                runtime.pool(db, name, db.user().get());
+                    && db.minPoolSize().orElse(running.settings().minPoolSize()) > 0) {
+                poolMaker.pool(db, name, db.user().get());
             }
         });
     }
 
     private void tick(EventLoop loop) {
-        PoolerConfig config = runtime.config().config();
+        PoolerConfig running = config.get().config();
         long now = System.nanoTime();
         // One lookup per login user and run: [users] values win over the [pgbouncer] ones.
         Map<String, ClientTimeouts> timeouts = new HashMap<>();
         Function<String, ClientTimeouts> forUser = user -> timeouts.computeIfAbsent(user,
-                u -> ClientTimeouts.of(config, u));
-        for (Pool pool : runtime.pools().all()) {
+                u -> ClientTimeouts.of(running, u));
+        for (Pool pool : pools.all()) {
             try {
                 PoolShard shard = pool.shard(loop);
                 shard.janitor();
                 checkServers(shard, forUser, now);
-                if (config.settings().queryWaitNotify() > 0) {
-                    notifyWaitingClients(shard, config.settings().queryWaitNotify(), now);
+                if (running.settings().queryWaitNotify() > 0) {
+                    notifyWaitingClients(shard, running.settings().queryWaitNotify(), now);
                 }
-                if (config.settings().serverFastClose()) {
+                if (running.settings().serverFastClose()) {
                     fastClose(shard);
                 }
                 checkClients(shard, forUser, now);

@@ -16,10 +16,12 @@ import io.pooler.config.Settings;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
+import io.pooler.server.admin.ConsoleSession;
 import io.pooler.server.admin.MetricsService;
 import io.pooler.server.admin.ServerAdminBackend;
 import io.pooler.server.admin.StatsTicker;
 import io.pooler.server.client.ClientChannels;
+import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.TcpTuning;
 import io.pooler.server.net.Transport;
 import io.pooler.server.tls.TlsConfig;
@@ -33,6 +35,7 @@ import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -51,8 +54,12 @@ public final class PoolerServer implements AutoCloseable {
     private static final AdaptiveRecvByteBufAllocator CLIENT_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator();
 
     private final Path configFile;
-    private final PoolerRuntime runtime;
+    private final PoolerWiring wiring;
+    private final CurrentConfig config;
+    private final ShutdownState shutdown;
     private final EventLoopGroup workers;
+    private final Transport transport;
+    private final ServerAdminBackend adminBackend;
     private final ClientChannels clientChannels;
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -65,10 +72,14 @@ public final class PoolerServer implements AutoCloseable {
     private PoolerServer(Path configFile, RuntimeConfig config, Transport transport, int threads) {
         this.configFile = configFile;
         this.workers = transport.newGroup(threads, "pooler");
-        this.runtime = new PoolerRuntime(config, transport, workers);
-        runtime.adminBackend(new ServerAdminBackend(this, runtime, runtime.admin()));
-        this.clientChannels = new ClientChannels(runtime);
-        this.statsTicker = new StatsTicker(runtime, runtime.admin(), workers);
+        this.transport = transport;
+        this.wiring = new PoolerWiring(config, transport, workers);
+        this.config = wiring.config;
+        this.shutdown = wiring.shutdown;
+        this.adminBackend = wiring.adminBackend(this);
+        this.clientChannels = wiring.clientChannels(
+                (channel, user, id, refuse) -> new ConsoleSession(adminBackend, channel, user, id, refuse));
+        this.statsTicker = wiring.statsTicker();
     }
 
     /** Loads the config, binds the listeners and starts serving. */
@@ -81,13 +92,13 @@ public final class PoolerServer implements AutoCloseable {
         PoolerServer server = new PoolerServer(configFile, loaded.config(), transport, threads);
         try {
             server.bind(s);
-            server.metrics = MetricsService.startIfConfigured(s, server.runtime);
+            server.metrics = MetricsService.startIfConfigured(s, server.adminBackend, server.wiring.pools);
         } catch (Exception e) {
             server.closeListeners(false);
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
-        server.janitor = server.workers.next().scheduleAtFixedRate(new Janitor(server.runtime, server.workers),
+        server.janitor = server.workers.next().scheduleAtFixedRate(server.wiring.janitor(),
                 JANITOR_PERIOD_MILLIS, JANITOR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         server.statsTicker.start();
         log.info("{} started: {} event loops ({})", Version.STRING, threads, transport.name());
@@ -105,9 +116,9 @@ public final class PoolerServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         if (!(ch instanceof DomainSocketChannel)) {
                             // The settings in force now: a RELOAD applies to new connections, as in PgBouncer.
-                            TcpTuning.tune(ch, runtime.config().config().settings(), runtime.transport());
+                            TcpTuning.tune(ch, config.get().config().settings(), transport);
                         }
-                        ch.pipeline().addLast(clientChannels.newHandler(runtime.config().config().settings().maxPacketSize()));
+                        ch.pipeline().addLast(clientChannels.newHandler(config.get().config().settings().maxPacketSize()));
                     }
                 });
         for (String entry : ListenAddresses.entries(s.listenAddr())) {
@@ -115,12 +126,12 @@ public final class PoolerServer implements AutoCloseable {
         }
         String dir = s.unixSocketDir();
         if (dir != null && !dir.isBlank()) {
-            if (!runtime.transport().supportsUnixSockets()) {
+            if (!transport.supportsUnixSockets()) {
                 log.warn("unix_socket_dir is set but unix sockets need the epoll transport; not listening on {}", dir);
             } else {
                 Path socket = Path.of(dir, ".s.PGSQL." + s.listenPort());
                 Files.deleteIfExists(socket);
-                Channel ch = bootstrap.clone().channel(runtime.transport().serverDomainChannel())
+                Channel ch = bootstrap.clone().channel(transport.serverDomainChannel())
                         .bind(new DomainSocketAddress(socket.toString())).sync().channel();
                 setSocketMode(socket, s.unixSocketMode());
                 listeners.add(ch);
@@ -156,12 +167,12 @@ public final class PoolerServer implements AutoCloseable {
 
     private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
         // The accepted sockets' TCP options are set in initChannel (TcpTuning), TCP ones only.
-        ServerBootstrap b = bootstrap.clone().channel(runtime.transport().serverChannel());
-        if (s.soReuseport() && runtime.transport().supportsUnixSockets()) {
+        ServerBootstrap b = bootstrap.clone().channel(transport.serverChannel());
+        if (s.soReuseport() && transport.supportsUnixSockets()) {
             b.option(EpollChannelOption.SO_REUSEPORT, true);
         }
         Channel listener = b.bind(address).sync().channel();
-        TcpTuning.deferAccept(listener, s, runtime.transport());
+        TcpTuning.deferAccept(listener, s, transport);
         return listener;
     }
 
@@ -198,8 +209,39 @@ public final class PoolerServer implements AutoCloseable {
         return sb.toString();
     }
 
-    public PoolerRuntime runtime() {
-        return runtime;
+    /** The config snapshot in force. */
+    public RuntimeConfig config() {
+        return config.get();
+    }
+
+    /** Every pool of the process. */
+    public Collection<Pool> pools() {
+        return wiring.pools.all();
+    }
+
+    /** Every client connection of the process, logged in or not (max_client_conn counts them). */
+    public int clientCount() {
+        return wiring.clientCount.get();
+    }
+
+    /** The event loops that run every connection. */
+    public EventLoopGroup eventLoops() {
+        return workers;
+    }
+
+    /** The pools' LISTEN multiplexers. */
+    public ListenerHubs listenerHubs() {
+        return wiring.listenerHubs;
+    }
+
+    /** A copy of the process's random secret (SCRAM salts). */
+    public byte[] processSecret() {
+        return wiring.processSecret.bytes();
+    }
+
+    /** Whether SUSPEND is in force. */
+    public boolean isSuspended() {
+        return wiring.admin.isSuspended();
     }
 
     /** The TCP port bound (the first listener's), or -1 when listening only on the unix socket. */
@@ -221,12 +263,12 @@ public final class PoolerServer implements AutoCloseable {
 
     /** Every pool's counts, read on the shards' loops; blocking, so not for an event loop. */
     public List<PoolSnapshot> poolSnapshots() {
-        return runtime.pools().all().stream().map(Pool::snapshot).toList();
+        return wiring.pools.all().stream().map(Pool::snapshot).toList();
     }
 
     /** Every pool's counts, read on the shards' loops, without blocking. */
     private CompletableFuture<List<PoolSnapshot>> poolSnapshotsAsync() {
-        List<CompletableFuture<PoolSnapshot>> parts = runtime.pools().all().stream().map(Pool::snapshotAsync).toList();
+        List<CompletableFuture<PoolSnapshot>> parts = wiring.pools.all().stream().map(Pool::snapshotAsync).toList();
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
                 .thenApply(v -> parts.stream().map(CompletableFuture::join).toList());
     }
@@ -248,15 +290,15 @@ public final class PoolerServer implements AutoCloseable {
             return Optional.of(e.getMessage());
         }
         loaded.warnings().forEach(log::warn);
-        RuntimeConfig previous = runtime.config();
+        RuntimeConfig previous = config.get();
         RuntimeConfig next = ReloadOnlyAtStart.keepRunningValues(previous, loaded.config());
-        runtime.swapConfig(next);
+        config.swap(next);
         Settings now = next.config().settings();
         if (previous.config().settings().tcpDeferAccept() != now.tcpDeferAccept()) {
             listeners.stream().filter(ch -> ch.localAddress() instanceof InetSocketAddress)
-                    .forEach(ch -> TcpTuning.deferAccept(ch, now, runtime.transport()));
+                    .forEach(ch -> TcpTuning.deferAccept(ch, now, transport));
         }
-        for (Pool pool : runtime.pools().all()) {
+        for (Pool pool : wiring.pools.all()) {
             Optional<DatabaseEntry> before = previous.config().findDatabase(pool.key().database());
             Optional<DatabaseEntry> after = loaded.config().config().findDatabase(pool.key().database());
             if (after.isPresent()) {
@@ -279,7 +321,7 @@ public final class PoolerServer implements AutoCloseable {
      * @return false, with the running TLS kept, when the settings or files cannot be used
      */
     public synchronized boolean applyTlsSettings() {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = config.get();
         List<String> warnings = new ArrayList<>();
         TlsConfig tls;
         try {
@@ -290,9 +332,9 @@ public final class PoolerServer implements AutoCloseable {
         }
         warnings.forEach(log::warn);
         RuntimeConfig applied = new RuntimeConfig(rc.config(), rc.userlist(), rc.trackedParameters(), rc.hba(), tls);
-        runtime.swapConfig(applied);
+        config.swap(applied);
         if (serverTlsChanged(rc, applied)) {
-            runtime.pools().all().forEach(Pool::reconnectAll);
+            wiring.pools.all().forEach(Pool::reconnectAll);
         }
         return true;
     }
@@ -316,12 +358,12 @@ public final class PoolerServer implements AutoCloseable {
 
     /** SIGUSR1: PAUSE, as the console's PAUSE with no database. */
     public void pause() {
-        runtime.adminBackend().pause(null);
+        adminBackend.pause(null);
     }
 
     /** SIGUSR2: RESUME. */
     public void resume() {
-        runtime.adminBackend().resume(null);
+        adminBackend.resume(null);
     }
 
     // ---- shutdown ----
@@ -332,8 +374,8 @@ public final class PoolerServer implements AutoCloseable {
      * shutting down".
      */
     public void shutdownWaitForServers() {
-        beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS);
-        for (Pool pool : runtime.pools().all()) {
+        beginShutdown(ShutdownState.Mode.WAIT_FOR_SERVERS);
+        for (Pool pool : wiring.pools.all()) {
             pool.refuseServers();
             pool.closeIdleServers("shutting down");
         }
@@ -343,20 +385,20 @@ public final class PoolerServer implements AutoCloseable {
 
     /** SIGTERM, SHUTDOWN WAIT_FOR_CLIENTS: stop accepting, exit when the last client has left. */
     public void shutdownWaitForClients() {
-        beginShutdown(PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS);
+        beginShutdown(ShutdownState.Mode.WAIT_FOR_CLIENTS);
         watchShutdown();
     }
 
     /** SIGQUIT, a second SIGINT/SIGTERM, SHUTDOWN: close everything now. */
     public void shutdownImmediate() {
-        runtime.shutdownMode(PoolerRuntime.ShutdownMode.IMMEDIATE);
+        shutdown.mode(ShutdownState.Mode.IMMEDIATE);
         closeListeners(false);
         finish();
     }
 
     /** True once a shutdown of any mode has begun. */
     public boolean isShuttingDown() {
-        return runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE;
+        return shutdown.mode() != ShutdownState.Mode.NONE;
     }
 
     /**
@@ -364,9 +406,9 @@ public final class PoolerServer implements AutoCloseable {
      * a second signal exits at once, which {@link io.pooler.server.process.SignalDispatcher} decides.
      * TCP listeners close; a unix socket stays open for the console until the exit.
      */
-    private void beginShutdown(PoolerRuntime.ShutdownMode mode) {
+    private void beginShutdown(ShutdownState.Mode mode) {
         log.info("shutdown requested ({})", mode);
-        runtime.shutdownMode(mode);
+        shutdown.mode(mode);
         closeListeners(true);
     }
 
@@ -383,10 +425,10 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private java.util.concurrent.CompletionStage<Boolean> shutdownDone() {
-        return switch (runtime.shutdownMode()) {
+        return switch (shutdown.mode()) {
             case WAIT_FOR_SERVERS -> poolSnapshotsAsync().thenApply(pools ->
                     pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0));
-            case WAIT_FOR_CLIENTS -> CompletableFuture.completedFuture(runtime.clientCount().get() == 0);
+            case WAIT_FOR_CLIENTS -> CompletableFuture.completedFuture(wiring.clientCount.get() == 0);
             default -> CompletableFuture.completedFuture(false);
         };
     }
@@ -441,7 +483,7 @@ public final class PoolerServer implements AutoCloseable {
         }
         closeListeners(false); // the unix socket, kept for the console during the shutdown
         clientChannels.closeAll();
-        for (Pool pool : runtime.pools().all()) {
+        for (Pool pool : wiring.pools.all()) {
             pool.onEachShard(shard -> {
                 shard.servers().forEach(s -> s.close("shutdown"));
                 shard.closeIdleServers("shutdown");

@@ -72,7 +72,7 @@ public final class ServerLauncher implements Launcher {
         public void reload() {
             LoggingSetup.reopen();
             if (server.reload().isEmpty()) {
-                Settings s = server.runtime().config().config().settings();
+                Settings s = server.config().config().settings();
                 try {
                     LoggingSetup.syslog(s.syslog(), s.syslogIdent(), s.syslogFacility());
                 } catch (IllegalArgumentException e) {
@@ -113,7 +113,7 @@ public final class ServerLauncher implements Launcher {
 
         @Override
         public boolean isSuspended() {
-            return server.runtime().admin().pauseMode() == io.pooler.admin.AdminBackend.PauseMode.SUSPEND;
+            return server.isSuspended();
         }
     }
 }

@@ -31,7 +31,7 @@ class ScramVerifierWarmingTest {
         Files.writeString(dir.resolve("userlist.txt"), "\"warm_alice\" \"alice-secret\"\n");
         PoolerServer server = PoolerServer.start(dir.resolve("pooler.ini"));
         try {
-            byte[] processSecret = server.runtime().processSecret();
+            byte[] processSecret = server.processSecret();
             PlainScramVerifiers verifiers = PlainScramVerifiers.shared();
             assertTrue(verifiers.isDerived("alice-secret", ScramServerExchange.userSalt("warm_alice", processSecret), 1000),
                     "derived at start");

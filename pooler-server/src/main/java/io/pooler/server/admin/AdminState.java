@@ -5,6 +5,10 @@ import io.pooler.stats.ErrorCounters;
 import io.pooler.stats.StatsWindow;
 
 import io.pooler.pool.Pool;
+import io.pooler.server.backend.PoolWatcher;
+import io.pooler.server.client.DisabledDatabases;
+import io.pooler.server.client.SuspendGate;
+import io.pooler.server.client.Suspension;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,9 +18,12 @@ import java.util.function.Consumer;
  * What the admin console changes and observes across the process: PAUSE/SUSPEND, paused and disabled
  * databases, the open console sessions, the shared stats window and the errors not tied to a pool.
  *
+ * The session side sees it only through the narrow views it implements: {@link Suspension},
+ * {@link DisabledDatabases} and {@link PoolWatcher}.
+ *
  * <p>Threads: every field is a concurrent set or volatile; any loop may read, the console writes.
  */
-public final class AdminState {
+public final class AdminState implements Suspension, DisabledDatabases, PoolWatcher {
     private volatile PauseMode pauseMode = PauseMode.NONE;
     private final Set<String> pausedDatabases = ConcurrentHashMap.newKeySet();
     private final Set<String> disabledDatabases = ConcurrentHashMap.newKeySet();
@@ -40,6 +47,7 @@ public final class AdminState {
     }
 
     /** Whether a pool of this database should hold its clients: a global PAUSE or its own. */
+    @Override
     public boolean holdsQueries(String database) {
         return pauseMode == PauseMode.PAUSE || pausedDatabases.contains(database);
     }
@@ -48,6 +56,7 @@ public final class AdminState {
         return pausedDatabases;
     }
 
+    @Override
     public boolean isDisabled(String database) {
         return disabledDatabases.contains(database);
     }
@@ -68,6 +77,17 @@ public final class AdminState {
         return gates;
     }
 
+    @Override
+    public void holding(SuspendGate gate) {
+        gates.add(gate);
+    }
+
+    @Override
+    public void released(SuspendGate gate) {
+        gates.remove(gate);
+    }
+
+    @Override
     public boolean isSuspended() {
         return pauseMode == PauseMode.SUSPEND;
     }
@@ -86,7 +106,8 @@ public final class AdminState {
         this.newPoolListener = listener;
     }
 
-    /** Called by the runtime for each new pool. */
+    /** Called by the pool maker for each new pool. */
+    @Override
     public void poolCreated(Pool pool) {
         newPoolListener.accept(pool);
     }

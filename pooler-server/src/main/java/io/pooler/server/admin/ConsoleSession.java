@@ -14,6 +14,7 @@ import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.SqlState;
+import io.pooler.server.client.Console;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +32,9 @@ import java.util.function.Consumer;
  *
  * <p>Threads: owned by the client channel's event loop; answers that complete elsewhere hop back onto it.
  */
-public final class ConsoleSession {
+public final class ConsoleSession implements Console {
     /** The console's database and, over the unix socket, the user that needs no password. */
-    public static final String DATABASE = "pgbouncer";
+    public static final String DATABASE = Console.DATABASE;
     private static final Logger log = LoggerFactory.getLogger(ConsoleSession.class);
     private static final AdminConsole CONSOLE = new AdminConsole();
     private static final int MAX_QUEUED = 64;
@@ -70,6 +71,7 @@ public final class ConsoleSession {
         this.refuse = refuse;
     }
 
+    @Override
     public void applicationName(String applicationName) {
         this.applicationName = applicationName == null ? "" : applicationName;
     }
@@ -82,6 +84,7 @@ public final class ConsoleSession {
      * PgBouncer's rule: over the unix socket, a peer running as the pooler's own OS user may log in as
      * {@code pgbouncer} without a password, with admin rights.
      */
+    @Override
     public boolean trustedPeer() {
         if (!DATABASE.equals(user) || !(channel instanceof EpollDomainSocketChannel unix)) {
             return false;
@@ -100,6 +103,7 @@ public final class ConsoleSession {
      *
      * @return the refusal, or empty when the user is in
      */
+    @Override
     public Optional<ErrorResponse> admit(Settings settings, boolean trustedPeer) {
         if (trustedPeer || settings.adminUsers().contains(user)) {
             adminUser = true;
@@ -111,6 +115,7 @@ public final class ConsoleSession {
     }
 
     /** ParameterStatus as PgBouncer's console sends them, a BackendKeyData nothing answers to, ReadyForQuery. */
+    @Override
     public void sendWelcome() {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("server_version", Version.PGBOUNCER_COMPATIBLE + "/bouncer");
@@ -128,6 +133,7 @@ public final class ConsoleSession {
     }
 
     /** One message from the client; the frame is released here, once, and errors are answered here. */
+    @Override
     public void onMessage(ByteBuf frame) {
         try {
             lastRequestMillis = System.currentTimeMillis();
@@ -207,6 +213,7 @@ public final class ConsoleSession {
     }
 
     /** The connection closed. */
+    @Override
     public void closed() {
         backend.state().consoles().remove(this);
         queued.clear();

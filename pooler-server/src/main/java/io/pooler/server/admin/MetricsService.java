@@ -6,7 +6,7 @@ import io.pooler.admin.metrics.PoolerMetrics;
 import io.pooler.admin.metrics.PrometheusEndpoint;
 import io.pooler.config.Settings;
 import io.pooler.pool.Pool;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.pool.PoolRegistry;
 
 import java.io.IOException;
 
@@ -22,15 +22,17 @@ public final class MetricsService implements AutoCloseable {
     }
 
     /** Null when metrics are not configured. */
-    public static MetricsService startIfConfigured(Settings settings, PoolerRuntime runtime) throws IOException {
+    public static MetricsService startIfConfigured(Settings settings, ServerAdminBackend backend, PoolRegistry pools)
+            throws IOException {
         String addr = settings.metricsListenAddr();
         if (addr == null || addr.isBlank()) {
             return null;
         }
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        PoolerMetrics metrics = new PoolerMetrics(registry, runtime.adminBackend(), runtime.admin().errors());
-        runtime.admin().onNewPool(pool -> metrics.bindPool(pool.key(), pool.stats()));
-        for (Pool pool : runtime.pools().all()) {
+        AdminState state = backend.state();
+        PoolerMetrics metrics = new PoolerMetrics(registry, backend, state.errors());
+        state.onNewPool(pool -> metrics.bindPool(pool.key(), pool.stats()));
+        for (Pool pool : pools.all()) {
             metrics.bindPool(pool.key(), pool.stats());
         }
         return new MetricsService(PrometheusEndpoint.start(addr.trim(), settings.metricsListenPort(), registry, metrics));

@@ -24,11 +24,18 @@ import io.pooler.pool.PooledServer;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.prepared.StatementRegistry;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.pool.PoolRegistry;
+import io.pooler.protocol.ParameterMaps;
+import io.pooler.server.CurrentConfig;
 import io.pooler.server.PoolerServer;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.ShutdownState;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
+import io.pooler.server.client.SuspendGate;
+import io.pooler.server.dns.DnsCache;
+import io.pooler.server.listen.ListenerHubs;
+import io.pooler.server.peers.PeerPools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +48,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
@@ -59,13 +67,42 @@ public final class ServerAdminBackend implements AdminBackend {
     private static final long POLL_MILLIS = 50;
 
     private final PoolerServer server;
-    private final PoolerRuntime runtime;
     private final AdminState state;
+    private final CurrentConfig config;
+    private final PoolRegistry pools;
+    private final ListenerHubs listenerHubs;
+    private final AtomicInteger clientCount;
+    private final ShutdownState shutdown;
+    private final PeerPools peers;
+    private final DnsCache dns;
+    private final StatementRegistry statementRegistry;
+    private final ParameterMaps parameterMaps;
+    private final EventLoopGroup loops;
 
-    public ServerAdminBackend(PoolerServer server, PoolerRuntime runtime, AdminState state) {
+    /**
+     * @param server listeners, reload, TLS changes and shutdown: what the console asks of the daemon
+     * @param config read by SHOW, replaced by SET
+     * @param clientCount every client connection of the process (SHOW STATS' login clients)
+     * @param statementRegistry what SHOW MEM counts of prepared statements
+     * @param parameterMaps what SHOW MEM counts of clients' parameter maps
+     * @param loops where PAUSE, SUSPEND and WAIT_CLOSE look whether they are done
+     */
+    public ServerAdminBackend(PoolerServer server, AdminState state, CurrentConfig config, PoolRegistry pools,
+                              ListenerHubs listenerHubs, AtomicInteger clientCount, ShutdownState shutdown,
+                              PeerPools peers, DnsCache dns, StatementRegistry statementRegistry,
+                              ParameterMaps parameterMaps, EventLoopGroup loops) {
         this.server = server;
-        this.runtime = runtime;
         this.state = state;
+        this.config = config;
+        this.pools = pools;
+        this.listenerHubs = listenerHubs;
+        this.clientCount = clientCount;
+        this.shutdown = shutdown;
+        this.peers = peers;
+        this.dns = dns;
+        this.statementRegistry = statementRegistry;
+        this.parameterMaps = parameterMaps;
+        this.loops = loops;
     }
 
     public AdminState state() {
@@ -76,13 +113,13 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public PoolerConfig config() {
-        return runtime.config().config();
+        return config.get().config();
     }
 
     /** Every pool's shards and every listener hub read on their own loops; completes when all have answered. */
     public CompletableFuture<AdminSnapshot> collect() {
-        return AdminSnapshot.collect(runtime.pools().all())
-                .thenCombine(runtime.listenerHubs().views(), AdminSnapshot::withListeners);
+        return AdminSnapshot.collect(pools.all())
+                .thenCombine(listenerHubs.views(), AdminSnapshot::withListeners);
     }
 
     /** Runs one console command against a snapshot collected just before it; never blocks the caller. */
@@ -98,7 +135,7 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public Map<PoolKey, PoolSettings> poolSettings() {
         Map<PoolKey, PoolSettings> settings = new HashMap<>();
-        for (Pool pool : runtime.pools().all()) {
+        for (Pool pool : pools.all()) {
             settings.put(pool.key(), pool.settings());
         }
         return settings;
@@ -134,7 +171,7 @@ public final class ServerAdminBackend implements AdminBackend {
             PoolSnapshot c = pool.counts();
             pooled += c.clLogin() + c.clActive() + c.clWaiting();
         }
-        return Math.max(0, runtime.clientCount().get() - pooled - state.consoles().size());
+        return Math.max(0, clientCount.get() - pooled - state.consoles().size());
     }
 
     /** Waits for a snapshot: only off the event loops, which must compose on {@link #collect()} instead. */
@@ -151,7 +188,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public Set<String> authFileUsers() {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = config.get();
         return rc.userlist() == null ? Set.of() : rc.userlist().users();
     }
 
@@ -167,7 +204,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public boolean isShuttingDown() {
-        return runtime.shutdownMode() != PoolerRuntime.ShutdownMode.NONE;
+        return shutdown.mode() != ShutdownState.Mode.NONE;
     }
 
     @Override
@@ -182,7 +219,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public List<io.pooler.admin.PeerPoolView> peerPools() {
-        return runtime.peers().rows().stream()
+        return peers.rows().stream()
                 .map(r -> new io.pooler.admin.PeerPoolView(r.peerId(), r.clActiveCancelReq(), r.clWaitingCancelReq(),
                         r.svActiveCancel(), r.svLogin()))
                 .toList();
@@ -191,31 +228,31 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public List<io.pooler.admin.DnsHostView> dnsHosts() {
         long now = System.nanoTime();
-        return runtime.backendConnector().dns().hosts().stream()
+        return dns.hosts().stream()
                 .map(h -> new io.pooler.admin.DnsHostView(h.hostname(), h.ttlSeconds(now), h.addrs()))
                 .toList();
     }
 
     @Override
     public List<io.pooler.admin.DnsZoneView> dnsZones() {
-        return runtime.backendConnector().dns().zones().stream()
+        return dns.zones().stream()
                 .map(z -> new io.pooler.admin.DnsZoneView(z.zonename(), z.serial(), z.count()))
                 .toList();
     }
 
     @Override
     public int dnsQueriesInFlight() {
-        return runtime.backendConnector().dns().queriesInFlight();
+        return dns.queriesInFlight();
     }
 
     @Override
     public List<io.pooler.admin.ListenerView> listeners() {
-        return await(runtime.listenerHubs().views());
+        return await(listenerHubs.views());
     }
 
     @Override
     public long notificationsDelivered() {
-        return runtime.listenerHubs().delivered();
+        return listenerHubs.delivered();
     }
 
     @Override
@@ -241,7 +278,7 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public PreparedStatementsView preparedStatements() {
         int onServers = 0;
-        for (Pool pool : runtime.pools().all()) {
+        for (Pool pool : pools.all()) {
             for (PooledServer s : pool.servers()) {
                 if (s instanceof ServerConnection connection) {
                     onServers += connection.statements().size(); // synchronized: safe from any thread
@@ -253,13 +290,13 @@ public final class ServerAdminBackend implements AdminBackend {
 
     /** SHOW MEM's statement rows, with the servers' count taken from a snapshot. */
     PreparedStatementsView preparedStatements(int onServers) {
-        StatementRegistry registry = runtime.statementRegistry();
+        StatementRegistry registry = statementRegistry;
         return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
     }
 
     @Override
-    public io.pooler.protocol.ParameterMaps parameterMaps() {
-        return runtime.parameterMaps();
+    public ParameterMaps parameterMaps() {
+        return parameterMaps;
     }
 
     @Override
@@ -314,7 +351,7 @@ public final class ServerAdminBackend implements AdminBackend {
             if (was == PauseMode.SUSPEND) {
                 state.gates().forEach(SuspendGate::release);
             }
-            runtime.pools().all().forEach(Pool::resume);
+            pools.all().forEach(Pool::resume);
         } else {
             log.info("RESUME '{}' command issued", database);
             state.pausedDatabases().remove(database);
@@ -430,10 +467,10 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public void set(String key, String value) {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = config.get();
         PoolerConfig changed = rc.config().withSettings(rc.config().settings().with(key, value));
-        runtime.swapConfig(new RuntimeConfig(changed, rc.userlist(), rc.trackedParameters(), rc.hba(), rc.tls()));
-        for (Pool pool : runtime.pools().all()) {
+        config.swap(new RuntimeConfig(changed, rc.userlist(), rc.trackedParameters(), rc.hba(), rc.tls()));
+        for (Pool pool : pools.all()) {
             Optional<DatabaseEntry> db = changed.findDatabase(pool.key().database());
             db.ifPresent(entry -> pool.updateSettings(PoolSettingsResolver.resolve(changed, entry, pool.key().user())));
         }
@@ -444,7 +481,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     private List<Pool> pools(String database) {
         Predicate<Pool> wanted = database == null ? p -> true : p -> p.key().database().equals(database);
-        return runtime.pools().all().stream().filter(wanted).toList();
+        return pools.all().stream().filter(wanted).toList();
     }
 
     /**
@@ -453,7 +490,6 @@ public final class ServerAdminBackend implements AdminBackend {
      */
     private CompletionStage<Void> when(Supplier<CompletionStage<Boolean>> done) {
         CompletableFuture<Void> result = new CompletableFuture<>();
-        EventLoopGroup loops = runtime.workers();
         Runnable[] check = new Runnable[1];
         check[0] = () -> done.get().whenComplete((ok, failure) -> {
             if (failure != null) {

@@ -5,7 +5,8 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.stats.ErrorKind;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.pool.PoolRegistry;
+import io.pooler.server.RuntimeConfig;
 import io.pooler.stats.PoolStats;
 import io.pooler.stats.StatsLogLine;
 import io.pooler.stats.StatsTotals;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Ends a stats period every {@code stats_period} seconds: moves the stats window on and, with
@@ -28,15 +30,17 @@ import java.util.concurrent.TimeUnit;
 public final class StatsTicker {
     private static final Logger log = LoggerFactory.getLogger("io.pooler.stats");
 
-    private final PoolerRuntime runtime;
+    private final Supplier<RuntimeConfig> config;
+    private final PoolRegistry pools;
     private final AdminState state;
     private final EventLoopGroup loops;
     private volatile ScheduledFuture<?> next;
     private volatile ScheduledFuture<?> nextSample;
     private volatile boolean stopped;
 
-    public StatsTicker(PoolerRuntime runtime, AdminState state, EventLoopGroup loops) {
-        this.runtime = runtime;
+    public StatsTicker(Supplier<RuntimeConfig> config, PoolRegistry pools, AdminState state, EventLoopGroup loops) {
+        this.config = config;
+        this.pools = pools;
         this.state = state;
         this.loops = loops;
     }
@@ -59,7 +63,7 @@ public final class StatsTicker {
         if (stopped || loops.isShuttingDown()) {
             return;
         }
-        long period = runtime.config().config().settings().statsPeriod().toMillis();
+        long period = config.get().config().settings().statsPeriod().toMillis();
         long every = Math.max(100, Math.min(1000, period / 10));
         nextSample = loops.next().schedule(this::sample, every, TimeUnit.MILLISECONDS);
     }
@@ -72,7 +76,7 @@ public final class StatsTicker {
     private void sample() {
         List<java.util.concurrent.CompletableFuture<Void>> recorded = new java.util.ArrayList<>();
         try {
-            for (Pool pool : runtime.pools().all()) {
+            for (Pool pool : pools.all()) {
                 recorded.add(pool.snapshotAsync().thenAccept(s -> pool.stats().load().record(
                         s.clWaiting() + s.clLogin(), s.svActive(), s.totalServers(), pool.settings().poolSize(),
                         pool.stats().errors().get(ErrorKind.QUERY_WAIT_TIMEOUT))));
@@ -93,16 +97,16 @@ public final class StatsTicker {
         if (stopped || loops.isShuttingDown()) {
             return;
         }
-        long period = runtime.config().config().settings().statsPeriod().toMillis();
+        long period = config.get().config().settings().statsPeriod().toMillis();
         next = loops.next().schedule(this::tick, period, TimeUnit.MILLISECONDS);
     }
 
     private void tick() {
         try {
             long now = System.nanoTime();
-            List<PoolStats> stats = runtime.pools().all().stream().map(Pool::stats).toList();
+            List<PoolStats> stats = pools.all().stream().map(Pool::stats).toList();
             state.statsWindow().rotate(stats, now);
-            if (runtime.config().config().settings().logStats()) {
+            if (config.get().config().settings().logStats()) {
                 StatsTotals total = StatsTotals.ZERO;
                 StatsTotals start = StatsTotals.ZERO;
                 for (PoolStats s : stats) {

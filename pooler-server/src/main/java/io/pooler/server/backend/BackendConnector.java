@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.Channel;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.PoolerConfig;
@@ -14,8 +15,9 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerFactory;
 import io.pooler.protocol.PgFrameDecoder;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.pool.PoolRegistry;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.net.Transport;
 import io.pooler.server.tls.ServerTls;
 import io.pooler.server.tls.ServerTlsNegotiator;
 import io.pooler.server.dns.DnsCache;
@@ -25,6 +27,7 @@ import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.function.Supplier;
 
 /**
  * Makes server connections for pools. Each opens on the event loop it is given, which is the loop of
@@ -34,17 +37,29 @@ import java.net.SocketAddress;
  */
 public final class BackendConnector implements ServerFactory {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BackendConnector.class);
-    private final PoolerRuntime runtime;
+    private final Supplier<RuntimeConfig> config;
+    private final Transport transport;
+    private final PassThroughCredentials passThrough;
+    private final PoolRegistry pools;
     private final DnsCache dns;
     private final java.util.concurrent.ConcurrentHashMap<String, HostCursor> hostCursors =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public BackendConnector(PoolerRuntime runtime) {
-        this.runtime = runtime;
-        EventLoop dnsLoop = runtime.workers().next();
+    /**
+     * @param workers the event loops; one of them runs the DNS cache
+     * @param passThrough the passwords learnt from clients, for databases without one of their own
+     * @param pools the pools whose servers a DNS change marks close-needed
+     */
+    public BackendConnector(EventLoopGroup workers, Transport transport, Supplier<RuntimeConfig> config,
+                            PassThroughCredentials passThrough, PoolRegistry pools) {
+        this.config = config;
+        this.transport = transport;
+        this.passThrough = passThrough;
+        this.pools = pools;
+        EventLoop dnsLoop = workers.next();
         this.dns = new DnsCache(dnsLoop,
-                () -> DnsResolvers.build(dnsLoop, runtime.transport(), runtime.config().config().settings().resolvConf()),
-                () -> runtime.config().config().settings(), this::addressGone);
+                () -> DnsResolvers.build(dnsLoop, transport, config.get().config().settings().resolvConf()),
+                () -> config.get().config().settings(), this::addressGone);
     }
 
     /** Idle server connections move between event loops (ServerConnection.moveTo). */
@@ -55,27 +70,27 @@ public final class BackendConnector implements ServerFactory {
 
     @Override
     public PooledServer newServer(Pool pool, EventLoop loop) {
-        RuntimeConfig rc = runtime.config();
-        PoolerConfig config = rc.config();
-        DatabaseEntry db = config.findDatabase(pool.key().database())
+        RuntimeConfig rc = config.get();
+        PoolerConfig running = rc.config();
+        DatabaseEntry db = running.findDatabase(pool.key().database())
                 .orElseThrow(() -> new IllegalStateException("database entry gone: " + pool.key().database()));
-        BackendTarget target = BackendTarget.resolve(config, rc.userlist(), runtime.passThrough(), db, pool.key().user());
-        Settings s = config.settings();
+        BackendTarget target = BackendTarget.resolve(running, rc.userlist(), passThrough, db, pool.key().user());
+        Settings s = running.settings();
         String reset = s.serverResetQuery();
         return new ServerConnection(pool, this, loop, target, s.serverConnectTimeout(), reset == null ? "" : reset);
     }
 
     /** server_check_query of the running config; empty sends an empty query, as PgBouncer does. */
     String serverCheckQuery() {
-        return runtime.config().config().settings().serverCheckQuery();
+        return config.get().config().settings().serverCheckQuery();
     }
 
     boolean logConnections() {
-        return runtime.config().config().settings().logConnections();
+        return config.get().config().settings().logConnections();
     }
 
     boolean logDisconnections() {
-        return runtime.config().config().settings().logDisconnections();
+        return config.get().config().settings().logDisconnections();
     }
 
     /**
@@ -83,7 +98,7 @@ public final class BackendConnector implements ServerFactory {
      * a channel is connected it gets the frame decoder and {@code handler}, which then logs in.
      */
     ServerDial open(ServerConnection server, EventLoop loop, ChannelHandler handler) {
-        Settings s = runtime.config().config().settings();
+        Settings s = config.get().config().settings();
         int maxPacket = s.maxPacketSize();
         int maxParsed = s.maxParsedMessageSize();
         BackendTarget target = server.target();
@@ -105,7 +120,7 @@ public final class BackendConnector implements ServerFactory {
 
     /** One TCP or Unix-socket connect with the server-side socket options; {@code handler} is the pipeline. */
     ChannelFuture connect(EventLoop loop, SocketAddress address, ChannelHandler handler) {
-        Settings s = runtime.config().config().settings();
+        Settings s = config.get().config().settings();
         return bootstrap(loop, address, s).handler(handler).connect(address);
     }
 
@@ -116,11 +131,11 @@ public final class BackendConnector implements ServerFactory {
      */
     Future<Void> negotiateTls(ServerConnection server) {
         Channel channel = server.channel();
-        ServerTls tls = runtime.config().tls().server();
+        ServerTls tls = config.get().tls().server();
         if (!(channel.remoteAddress() instanceof InetSocketAddress)) {
             return channel.eventLoop().newSucceededFuture(null); // unix socket: no TLS, as PgBouncer
         }
-        long timeout = runtime.config().config().settings().serverConnectTimeout().toMillis();
+        long timeout = config.get().config().settings().serverConnectTimeout().toMillis();
         return ServerTlsNegotiator.negotiate(channel, tls, dialedHost(server), server.target().port(), timeout);
     }
 
@@ -148,7 +163,7 @@ public final class BackendConnector implements ServerFactory {
         SocketAddress address = serverChannel != null && serverChannel.remoteAddress() != null
                 ? serverChannel.remoteAddress() : server.target().address();
         String tlsHost = dialedHost(server);
-        long waitMillis = Math.max(1, runtime.config().config().settings().cancelWaitTimeout().toMillis());
+        long waitMillis = Math.max(1, config.get().config().settings().cancelWaitTimeout().toMillis());
         io.netty.util.concurrent.Promise<Void> done = loop.newPromise();
         ChannelFuture connect = connect(loop, address, new io.netty.channel.ChannelInboundHandlerAdapter() {
             @Override
@@ -181,9 +196,9 @@ public final class BackendConnector implements ServerFactory {
 
     private void writeCancelRequest(Channel channel, SocketAddress address, String tlsHost, int processId, int secretKey) {
         Future<Void> tls = address instanceof InetSocketAddress inet
-                ? ServerTlsNegotiator.negotiate(channel, runtime.config().tls().server(),
+                ? ServerTlsNegotiator.negotiate(channel, config.get().tls().server(),
                         tlsHost != null ? tlsHost : inet.getHostString(), inet.getPort(),
-                        runtime.config().config().settings().serverConnectTimeout().toMillis())
+                        config.get().config().settings().serverConnectTimeout().toMillis())
                 : channel.eventLoop().newSucceededFuture(null);
         tls.addListener(f -> {
             if (f.isSuccess()) {
@@ -238,9 +253,9 @@ public final class BackendConnector implements ServerFactory {
      * Runs on the DNS cache's loop: each pool shard is looked at on its own loop, never waited for.
      */
     private void addressGone(String host, java.net.InetAddress gone) {
-        PoolerConfig config = runtime.config().config();
-        for (Pool pool : runtime.pools().all()) {
-            boolean usesHost = config.findDatabase(pool.key().database())
+        PoolerConfig running = config.get().config();
+        for (Pool pool : pools.all()) {
+            boolean usesHost = running.findDatabase(pool.key().database())
                     .map(db -> db.hosts().contains(host)).orElse(false);
             if (!usesHost) {
                 continue;
@@ -263,9 +278,9 @@ public final class BackendConnector implements ServerFactory {
         boolean unix = address instanceof io.netty.channel.unix.DomainSocketAddress;
         Bootstrap b = new Bootstrap()
                 .group(loop)
-                .resolver(runtime.transport().serverAddressResolver())
-                .channel(unix ? runtime.transport().domainChannel() : runtime.transport().socketChannel())
+                .resolver(transport.serverAddressResolver())
+                .channel(unix ? transport.domainChannel() : transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
-        return unix ? b : TcpTuning.tune(b, s, runtime.transport());
+        return unix ? b : TcpTuning.tune(b, s, transport);
     }
 }

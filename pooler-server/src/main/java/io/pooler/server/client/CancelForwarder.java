@@ -3,13 +3,16 @@ package io.pooler.server.client;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledCancel;
 import io.pooler.pool.PooledServer;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.backend.BackendConnector;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.peers.CancelKey;
+import io.pooler.server.peers.PeerPools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Routes a client's CancelRequest, as PgBouncer's {@code accept_cancel_request}:
@@ -21,10 +24,25 @@ import java.util.concurrent.RejectedExecutionException;
  * </ul>
  * A key that matches nobody, or a client with no server, is ignored, as PostgreSQL ignores a bad cancel key.
  */
-final class CancelForwarder {
+public final class CancelForwarder {
     private static final Logger log = LoggerFactory.getLogger(CancelForwarder.class);
 
-    private CancelForwarder() {
+    private final Supplier<RuntimeConfig> config;
+    private final PeerPools peers;
+    private final CancelRegistry cancelRegistry;
+    private final BackendConnector connector;
+
+    /**
+     * @param peers where a key of another peer goes
+     * @param cancelRegistry the keys handed out to this process's clients
+     * @param connector opens the connection that carries the CancelRequest to the server
+     */
+    public CancelForwarder(Supplier<RuntimeConfig> config, PeerPools peers, CancelRegistry cancelRegistry,
+                           BackendConnector connector) {
+        this.config = config;
+        this.peers = peers;
+        this.cancelRegistry = cancelRegistry;
+        this.connector = connector;
     }
 
     /**
@@ -32,30 +50,30 @@ final class CancelForwarder {
      * the rest runs on the loop of the client it names, which is its server's loop too, so the check that
      * the server is still that client's and the pool's cancel counts are read and changed on one thread.
      */
-    static void forward(PoolerRuntime runtime, int processId, int secretKey) {
-        int ourId = runtime.config().config().settings().peerId();
+    void forward(int processId, int secretKey) {
+        int ourId = config.get().config().settings().peerId();
         int secret = secretKey;
         if (ourId > 0) {
             int keyPeer = CancelKey.peerId(processId);
             if (keyPeer != ourId) {
-                runtime.peers().forward(keyPeer, processId, secretKey);
+                peers.forward(keyPeer, processId, secretKey);
                 return;
             }
             secret = CancelKey.asHandedOut(secretKey); // it may have come through peers, each taking one off
         }
-        ClientConnection client = runtime.cancelRegistry().find(processId, secret);
+        ClientConnection client = cancelRegistry.find(processId, secret);
         if (client == null) {
             log.debug("cancel request with unknown key ignored");
             return;
         }
         try {
-            client.eventLoop().execute(() -> forwardOnClientLoop(runtime, client));
+            client.eventLoop().execute(() -> forwardOnClientLoop(client));
         } catch (RejectedExecutionException e) {
             log.debug("{} cancel request while shutting down: ignored", client);
         }
     }
 
-    private static void forwardOnClientLoop(PoolerRuntime runtime, ClientConnection client) {
+    private void forwardOnClientLoop(ClientConnection client) {
         PooledServer linked = client.server();
         if (!(linked instanceof ServerConnection server)) {
             log.debug("{} cancel request while no server is linked: nothing to cancel", client);
@@ -68,8 +86,7 @@ final class CancelForwarder {
         Pool pool = server.pool();
         PooledCancel cancel = pool.cancelRequested(server); // cl_waiting_cancel_req until connected
         // NOTE: the cancel's connection is on the server's loop, so both callbacks run there.
-        runtime.backendConnector()
-                .sendCancelRequest(server.eventLoop(), server, server.backendProcessId(), server.backendSecretKey(),
+        connector.sendCancelRequest(server.eventLoop(), server, server.backendProcessId(), server.backendSecretKey(),
                         () -> pool.cancelSent(cancel)) // cl_active_cancel_req and sv_active_cancel until closed
                 .addListener(f -> {
                     pool.cancelDone(cancel);

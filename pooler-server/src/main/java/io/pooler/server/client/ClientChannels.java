@@ -2,7 +2,6 @@ package io.pooler.server.client;
 
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoop;
-import io.pooler.server.PoolerRuntime;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,12 +18,14 @@ import java.util.function.Consumer;
  * hop onto each loop.
  */
 public final class ClientChannels {
-    private final PoolerRuntime runtime;
+    private final ClientServices services;
+    private final LoginServices login;
     /** One list per event loop, made at its first client; a handful of entries. */
     private final ConcurrentHashMap<EventLoop, LoopClients> byLoop = new ConcurrentHashMap<>();
 
-    public ClientChannels(PoolerRuntime runtime) {
-        this.runtime = runtime;
+    public ClientChannels(ClientServices services, LoginServices login) {
+        this.services = services;
+        this.login = login;
     }
 
     /** The one handler of a new client channel, its frame decoder included; messages up to {@code maxMessageLength}. */
@@ -32,8 +33,12 @@ public final class ClientChannels {
         return new ClientHandler(this, maxMessageLength);
     }
 
-    PoolerRuntime runtime() {
-        return runtime;
+    ClientServices services() {
+        return services;
+    }
+
+    LoginServices login() {
+        return login;
     }
 
     /** On the handler's loop. */

@@ -22,8 +22,7 @@ import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.TrackedParameters;
 import io.pooler.protocol.prepared.StatementRewriter;
-import io.pooler.server.PoolerRuntime;
-import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.ShutdownState;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.backend.ServerRelease;
 import io.pooler.stats.ErrorKind;
@@ -41,7 +40,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * to, the parameter values it should see, and {@link #disconnect(String, String)}, the one way out.
  * The work is done by its stages: {@link ClientStartup} (SSLRequest, CancelRequest, admission),
  * {@link ClientLogin} (authentication, limits, welcome; dropped once the client is READY), then
- * {@link FrontendRelay} (client to server) for a pool client or a {@link ConsoleSession} for the console.
+ * {@link FrontendRelay} (client to server) for a pool client or a {@link Console} for the admin console.
  *
  * <p>Phases: STARTUP → AUTH (password exchange) → LOGIN (waiting for the pool's first server, for the
  * parameters to report) → READY → CLOSED. Only this class changes the phase.
@@ -59,7 +58,7 @@ public final class ClientConnection extends PooledClient {
     private enum Phase { STARTUP, AUTH, LOGIN, READY, CLOSED }
 
     private final long id = IDS.incrementAndGet();
-    private final PoolerRuntime runtime;
+    private final ClientServices services;
     private final Channel channel;
     private Phase phase = Phase.STARTUP;
     /** client_login_timeout, from connect to READY. */
@@ -73,7 +72,7 @@ public final class ClientConnection extends PooledClient {
     /** Client to server, for a pool client once admitted; null for the console. */
     private FrontendRelay relay;
     /** Set when the client asked for the admin console's database; then there is no pool. */
-    private ConsoleSession console;
+    private Console console;
     /** The parameter values this client should see; set with the StartupMessage. */
     private volatile ClientParameters parameters;
     private int cancelProcessId;
@@ -95,8 +94,8 @@ public final class ClientConnection extends PooledClient {
     private final long connectedAtMillis = System.currentTimeMillis();
     private volatile long lastRequestMillis = connectedAtMillis;
 
-    public ClientConnection(PoolerRuntime runtime, Channel channel) {
-        this.runtime = runtime;
+    public ClientConnection(ClientServices services, Channel channel) {
+        this.services = services;
         this.channel = channel;
     }
 
@@ -109,8 +108,8 @@ public final class ClientConnection extends PooledClient {
         return channel;
     }
 
-    PoolerRuntime runtime() {
-        return runtime;
+    ClientServices services() {
+        return services;
     }
 
     int cancelProcessId() {
@@ -136,8 +135,8 @@ public final class ClientConnection extends PooledClient {
     // ---- connection events (called by ClientHandler on this loop) ----
 
     void onActive() {
-        runtime.clientCount().incrementAndGet();
-        long timeout = runtime.config().config().settings().clientLoginTimeout().toMillis();
+        services.clientCount().incrementAndGet();
+        long timeout = services.config().get().config().settings().clientLoginTimeout().toMillis();
         if (timeout > 0) {
             loginTimer = eventLoop().schedule(() -> {
                 if (phase.ordinal() < Phase.READY.ordinal()) {
@@ -252,12 +251,12 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         phase = Phase.CLOSED;
-        runtime.clientCount().decrementAndGet();
+        services.clientCount().decrementAndGet();
         if (loginTimer != null) {
             loginTimer.cancel(false);
         }
         login = null;
-        runtime.cancelRegistry().unregister(this);
+        services.cancelRegistry().unregister(this);
         releaseSlots();
         if (relay != null) {
             relay.discard();
@@ -269,7 +268,7 @@ public final class ClientConnection extends PooledClient {
             pool.clientClosed(this);
             giveBackServerOnClose();
         }
-        if (runtime.config().config().settings().logDisconnections()) {
+        if (services.config().get().config().settings().logDisconnections()) {
             log.info("{} closing because: {} (age={}s)", this, closeReason,
                     TimeUnit.MILLISECONDS.toSeconds(System.currentTimeMillis() - connectedAtMillis));
         }
@@ -302,14 +301,14 @@ public final class ClientConnection extends PooledClient {
     void joinPool(Pool pool) {
         this.pool = pool;
         this.poolMode = pool.settings().poolMode();
-        Settings settings = runtime.config().config().settings();
+        Settings settings = services.config().get().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(runtime.statementRegistry(),
-                        () -> runtime.config().config().settings().maxPreparedStatements(), pool.stats()) : null;
-        this.relay = new FrontendRelay(this, pool, rewriter, runtime.listenerHubs());
+                ? new StatementRewriter(services.statementRegistry(),
+                        () -> services.config().get().config().settings().maxPreparedStatements(), pool.stats()) : null;
+        this.relay = new FrontendRelay(this, pool, rewriter, services.listenerHubs());
     }
 
-    void attachConsole(ConsoleSession console) {
+    void attachConsole(Console console) {
         this.console = console;
     }
 
@@ -389,7 +388,7 @@ public final class ClientConnection extends PooledClient {
         return relay;
     }
 
-    ConsoleSession console() {
+    Console console() {
         return console;
     }
 
@@ -455,7 +454,7 @@ public final class ClientConnection extends PooledClient {
                 if (verdict != ServerRelease.Verdict.SESSION_IDLE) {
                     relay.betweenTransactionsNow(); // notifications held during the transaction go out now
                 }
-                if (runtime.shutdownMode() == PoolerRuntime.ShutdownMode.WAIT_FOR_SERVERS) {
+                if (services.shutdown().mode() == ShutdownState.Mode.WAIT_FOR_SERVERS) {
                     disconnect("pooler is shutting down", SqlState.ADMIN_SHUTDOWN);
                 }
             }
@@ -465,7 +464,7 @@ public final class ClientConnection extends PooledClient {
     }
 
     private boolean resetQueryAlways() {
-        return runtime.config().config().settings().serverResetQueryAlways();
+        return services.config().get().config().settings().serverResetQueryAlways();
     }
 
     /**
@@ -608,10 +607,10 @@ public final class ClientConnection extends PooledClient {
         }
         rejecting = true;
         closeReason = error.message();
-        if (runtime.config().config().settings().logPoolerErrors()) {
+        if (services.config().get().config().settings().logPoolerErrors()) {
             log.warn("{} pooler error: {}", this, error.message());
         }
-        (pool != null ? pool.stats().errors() : runtime.admin().errors()).count(ErrorKind.of(error));
+        (pool != null ? pool.stats().errors() : services.unpooledErrors()).count(ErrorKind.of(error));
         channel.config().setAutoRead(true);
         channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
     }

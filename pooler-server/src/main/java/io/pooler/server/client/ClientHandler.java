@@ -11,9 +11,6 @@ import io.pooler.protocol.FramePart;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.StartupPacket;
-import io.pooler.server.admin.AdminState;
-import io.pooler.server.admin.ConsoleSession;
-import io.pooler.server.admin.SuspendGate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,8 +72,8 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        connection = new ClientConnection(clients.runtime(), ctx.channel());
-        startup = new ClientStartup(clients.runtime(), this, connection);
+        connection = new ClientConnection(clients.services(), ctx.channel());
+        startup = new ClientStartup(clients.services(), clients.login(), this, connection);
         clients.added(this);
         ctx.channel().closeFuture().addListener(this);
         connection.onActive();
@@ -137,10 +134,10 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
             onStartupPacket(ctx, packet);
             return;
         }
-        AdminState admin = clients.runtime().admin();
-        if (!console && (gate != null || admin.isSuspended())) {
+        Suspension suspension = clients.services().suspension();
+        if (!console && (gate != null || suspension.isSuspended())) {
             if (gate == null) {
-                gate = SuspendGate.open(admin, ctx.channel(), this);
+                gate = SuspendGate.open(suspension, ctx.channel(), this);
             }
             gate.hold(msg);
             return;
@@ -155,7 +152,7 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
         }
         if (packet.kind() == StartupPacket.Kind.STARTUP) {
             String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
-            console = ConsoleSession.DATABASE.equals(database);
+            console = Console.DATABASE.equals(database);
             startup = null; // before admission: what follows in this read burst goes to the session
         }
         stage.onPacket(ctx.channel(), packet);

@@ -16,9 +16,7 @@ import io.pooler.protocol.FrontendMessageCheck;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
-import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
-import io.pooler.server.admin.ConsoleSession;
 import io.pooler.server.backend.AuthQueryClient;
 import io.pooler.server.tls.CertificateLogin;
 import io.pooler.server.tls.ClientTls;
@@ -44,12 +42,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class ClientLogin {
     private static final Logger log = LoggerFactory.getLogger(ClientLogin.class);
-    /** The most a console connection's decoder buffers of one message; ConsoleSession's cap is lower. */
+    /** The most a console connection's decoder buffers of one message; the console's own cap is lower. */
     private static final int CONSOLE_MAX_BUFFERED = 64 * 1024;
     /** PgBouncer's answer to a client whose login the configuration cannot serve; the log says why. */
     static final String BOUNCER_CONFIG_ERROR = "bouncer config error";
 
-    private final PoolerRuntime runtime;
+    private final ClientServices services;
+    private final LoginServices login;
     private final PgFrameDecoder decoder;
     private final ClientConnection client;
     private final Channel channel;
@@ -58,8 +57,10 @@ final class ClientLogin {
     /** The database asked for has no entry: refused once the client has authenticated. */
     private boolean unknownDatabase;
 
-    ClientLogin(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client, StartupRequest startup) {
-        this.runtime = runtime;
+    ClientLogin(ClientServices services, LoginServices login, PgFrameDecoder decoder, ClientConnection client,
+                StartupRequest startup) {
+        this.services = services;
+        this.login = login;
         this.decoder = decoder;
         this.client = client;
         this.channel = client.channel();
@@ -68,7 +69,7 @@ final class ClientLogin {
 
     /** A client of a database: the login proper. */
     void start(DatabaseEntry db) {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = services.config().get();
         if (rc.config().settings().authType() == AuthType.ANY && db.user().isEmpty()) {
             log.error("{} auth_type=any requires forced user", client); // as PgBouncer's set_pool
             client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
@@ -87,7 +88,7 @@ final class ClientLogin {
      */
     void startForUnknownDatabase() {
         unknownDatabase = true;
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = services.config().get();
         if (rc.config().settings().authType() == AuthType.ANY) {
             log.error("{} auth_type=any requires forced user (no such database: {})", client, startup.database());
             client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
@@ -98,14 +99,14 @@ final class ClientLogin {
 
     /** The admin console's virtual database: the same authentication, then the console takes over. */
     void startConsole() {
-        ConsoleSession console = new ConsoleSession(runtime.adminBackend(), channel, startup.user(), client.id(), client::fail);
+        Console console = login.consoles().open(channel, startup.user(), client.id(), client::fail);
         console.applicationName(client.applicationName());
         client.attachConsole(console);
         if (console.trustedPeer()) {
             loginSucceeded(null);
             return;
         }
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = services.config().get();
         beginAuthentication(rc, rc.config().settings(), null);
     }
 
@@ -136,9 +137,9 @@ final class ClientLogin {
 
     /** The password exchange (or none, under trust and any) with the secret the user has, if any. */
     private void beginAuthentication(AuthType authType, Optional<Secret> secret) {
-        Settings settings = runtime.config().config().settings();
-        authenticator = new ClientAuthenticator(authType, startup.user(), secret, runtime.passThrough(),
-                runtime.processSecret(), settings.scramIterations());
+        Settings settings = services.config().get().config().settings();
+        authenticator = new ClientAuthenticator(authType, startup.user(), secret, login.passThrough(),
+                login.processSecret().bytes(), settings.scramIterations());
         // Over TLS with a certificate that has a tls-server-end-point hash, SCRAM-SHA-256-PLUS is offered.
         ClientTls.tlsServerEndPoint(channel).ifPresent(authenticator::offerChannelBinding);
         if (authenticator.isImmediate()) {
@@ -239,7 +240,7 @@ final class ClientLogin {
         if (authDb.isEmpty()) {
             return true; // refused with PgBouncer's answer
         }
-        Pool authPool = runtime.pool(authDb.get(), authDbName, authUser.get());
+        Pool authPool = login.pools().pool(authDb.get(), authDbName, authUser.get());
         String query = db.authQuery().orElse(settings.authQuery());
         long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
         channel.config().setAutoRead(false);
@@ -254,7 +255,7 @@ final class ClientLogin {
      * error" (the details go to the log), a disabled one is named.
      */
     private Optional<DatabaseEntry> authDatabase(RuntimeConfig rc, DatabaseEntry db, String poolDatabase, String authDbName) {
-        if (ConsoleSession.DATABASE.equals(authDbName)) {
+        if (Console.DATABASE.equals(authDbName)) {
             log.error("{} cannot use the reserved \"{}\" database as an auth_dbname", client, authDbName);
             client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
             return Optional.empty();
@@ -263,7 +264,7 @@ final class ClientLogin {
         if (authDb.isEmpty()) {
             log.error("{} authentication database \"{}\" is not configured.", client, authDbName);
             client.disconnect(BOUNCER_CONFIG_ERROR, SqlState.PROTOCOL_VIOLATION);
-        } else if (runtime.admin().isDisabled(authDbName)) {
+        } else if (login.disabled().isDisabled(authDbName)) {
             client.disconnect("authentication database \"" + authDbName + "\" is disabled", SqlState.PROTOCOL_VIOLATION);
             return Optional.empty();
         }
@@ -287,7 +288,7 @@ final class ClientLogin {
         }
         // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock):
         // PgBouncer answers "no such user" here, before any password, which tells who exists.
-        secret.ifPresent(s -> runtime.passThrough().rememberQueriedSecret(startup.database(), startup.user(), s));
+        secret.ifPresent(s -> login.passThrough().rememberQueriedSecret(startup.database(), startup.user(), s));
         beginAuthentication(authType, secret);
     }
 
@@ -321,7 +322,7 @@ final class ClientLogin {
             channel.write(finalMessage);
         }
         authenticator = null; // its SCRAM state is not needed again
-        ConsoleSession console = client.console();
+        Console console = client.console();
         Optional<ErrorResponse> refusal = console == null ? refusalOnceAuthenticated() : Optional.empty();
         if (refusal.isPresent()) {
             client.fail(refusal.get()); // after SCRAM's final message, without AuthenticationOk, as PgBouncer
@@ -329,9 +330,9 @@ final class ClientLogin {
         }
         channel.writeAndFlush(Authentication.ok(channel.alloc()));
         client.authenticated();
-        Settings settings = runtime.config().config().settings();
+        Settings settings = services.config().get().config().settings();
         if (console != null) {
-            // Console queries are read whole; ConsoleSession refuses those over its own cap, and the
+            // Console queries are read whole; the console refuses those over its own cap, and the
             // decoder bounds what is buffered before that answer. No database limits apply to it.
             decoder.setMaxMessageLength(Math.min(settings.maxPacketSize(), CONSOLE_MAX_BUFFERED));
             consoleLoggedIn(console);
@@ -343,7 +344,8 @@ final class ClientLogin {
             return;
         }
         if (ReplicationSession.wanted(startup)) {
-            ReplicationSession.start(runtime, client, startup); // a server of its own, not the pool's
+            // a server of its own, not the pool's
+            ReplicationSession.start(services.config(), services.cancelRegistry(), client, startup);
             return;
         }
         client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters
@@ -356,19 +358,20 @@ final class ClientLogin {
     private Optional<ErrorResponse> refusalOnceAuthenticated() {
         String database = startup.database();
         if (unknownDatabase) {
-            if (runtime.config().config().settings().logConnections()) {
+            if (services.config().get().config().settings().logConnections()) {
                 log.info("{} login failed: db={} user={}", client, database, startup.user());
             }
             return Optional.of(LoginAnswers.noSuchDatabase(database));
         }
-        if (runtime.admin().isDisabled(database)) {
+        if (login.disabled().isDisabled(database)) {
             return Optional.of(LoginAnswers.databaseDisabled(database));
         }
         return Optional.empty();
     }
 
-    private void consoleLoggedIn(ConsoleSession console) {
-        Optional<ErrorResponse> refused = console.admit(runtime.config().config().settings(), console.trustedPeer());
+    private void consoleLoggedIn(Console console) {
+        Settings settings = services.config().get().config().settings();
+        Optional<ErrorResponse> refused = console.admit(settings, console.trustedPeer());
         if (refused.isPresent()) {
             log.info("{} refused the admin console: not in admin_users or stats_users", client);
             client.fail(refused.get());
@@ -380,7 +383,7 @@ final class ClientLogin {
 
     /** max_db_client_connections and max_user_client_connections, checked once the client is known. */
     private boolean takeClientLimitSlots() {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = services.config().get();
         Settings s = rc.config().settings();
         String poolDatabase = startup.database();
         int dbLimit = rc.config().findDatabase(poolDatabase).flatMap(d -> d.maxDbClientConnections().isPresent()
@@ -388,13 +391,13 @@ final class ClientLogin {
         UserEntry userEntry = rc.config().users().get(startup.user());
         int userLimit = userEntry != null && userEntry.maxUserClientConnections().isPresent()
                 ? userEntry.maxUserClientConnections().getAsInt() : s.maxUserClientConnections();
-        ConnectionCounter db = runtime.limits().clientsOfDatabase(poolDatabase);
+        ConnectionCounter db = login.limits().clientsOfDatabase(poolDatabase);
         if (!db.tryAcquire(dbLimit)) {
             client.disconnect("client connections exceeded (max_db_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
         }
         client.holdSlot(db);
-        ConnectionCounter user = runtime.limits().clientsOfUser(startup.user());
+        ConnectionCounter user = login.limits().clientsOfUser(startup.user());
         if (!user.tryAcquire(userLimit)) {
             client.disconnect("client connections exceeded (max_user_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
@@ -411,14 +414,14 @@ final class ClientLogin {
         ClientParameters parameters = client.parameters();
         parameters.welcome(serverValues);
         Map<String, String> wanted = parameters.wanted();
-        if (runtime.config().config().settings().logConnections()) {
+        if (services.config().get().config().settings().logConnections()) {
             log.info("{} login attempt: db={} user={} tls={}", client, startup.database(), startup.user(), client.tls());
         }
         serverValues.forEach((name, value) ->
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
-        runtime.cancelRegistry().register(client);
+        services.cancelRegistry().register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
-        LoginNotice.write(channel, runtime.config().config().settings());
+        LoginNotice.write(channel, services.config().get().config().settings());
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.pool().stats().clientLoggedIn();
         client.loginDone();

@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * volatile map replaced atomically and the volatile flag.
  */
 final class ClientParameters {
-    /** Its client, for the runtime and the address (one reference rather than two: an idle client costs little). */
+    /** Its client, for the shared services and the address (one reference rather than two: an idle client costs little). */
     private final ClientConnection client;
     private final StartupRequest startup;
     private final TrackedParameters tracked;
@@ -56,7 +56,7 @@ final class ClientParameters {
                 values.put(name, value);
             }
         }
-        wanted = client.runtime().parameterMaps().intern(values);
+        wanted = client.services().parameterMaps().intern(values);
     }
 
     /**
@@ -86,7 +86,7 @@ final class ClientParameters {
     /** Sets one wanted value; from any thread (a server's loop reports values). */
     @SuppressWarnings("unchecked")
     private void want(String name, String value) {
-        ParameterMaps maps = client.runtime().parameterMaps();
+        ParameterMaps maps = client.services().parameterMaps();
         WANTED.updateAndGet(this, current -> maps.with((Map<String, String>) current, name, value));
     }
 
@@ -105,7 +105,8 @@ final class ClientParameters {
      */
     private String startupValue(String name, Map<String, String> serverValues) {
         String value = startup.parameters().getOrDefault(name, serverValues == null ? null : serverValues.get(name));
-        if (name.equals("application_name") && client.runtime().config().config().settings().applicationNameAddHost()) {
+        if (name.equals("application_name")
+                && client.services().config().get().config().settings().applicationNameAddHost()) {
             value = (value == null ? "" : value) + " - " + describe(client.channel().remoteAddress());
         }
         return value;

@@ -9,9 +9,8 @@ import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.StartupPacket;
-import io.pooler.server.PoolerRuntime;
 import io.pooler.server.RuntimeConfig;
-import io.pooler.server.admin.ConsoleSession;
+import io.pooler.server.ShutdownState;
 import io.pooler.server.tls.ClientTls;
 import io.pooler.server.tls.TlsChannels;
 
@@ -29,7 +28,8 @@ import java.util.Optional;
  * <p>Threads: the client channel's event loop.
  */
 final class ClientStartup {
-    private final PoolerRuntime runtime;
+    private final ClientServices services;
+    private final LoginServices login;
     private final PgFrameDecoder decoder;
     private final ClientConnection client;
     /** When the connection was accepted, to tell logins under way from new ones during a shutdown. */
@@ -41,13 +41,14 @@ final class ClientStartup {
      * restart with so_reuseport then turns nobody away.
      */
     private boolean refusedForShutdown() {
-        PoolerRuntime.ShutdownMode shutdown = runtime.shutdownMode();
-        return shutdown != PoolerRuntime.ShutdownMode.NONE && !(shutdown == PoolerRuntime.ShutdownMode.WAIT_FOR_CLIENTS
-                && runtime.acceptedBeforeShutdown(acceptedNanos));
+        ShutdownState.Mode shutdown = services.shutdown().mode();
+        return shutdown != ShutdownState.Mode.NONE && !(shutdown == ShutdownState.Mode.WAIT_FOR_CLIENTS
+                && services.shutdown().acceptedBeforeShutdown(acceptedNanos));
     }
 
-    ClientStartup(PoolerRuntime runtime, PgFrameDecoder decoder, ClientConnection client) {
-        this.runtime = runtime;
+    ClientStartup(ClientServices services, LoginServices login, PgFrameDecoder decoder, ClientConnection client) {
+        this.services = services;
+        this.login = login;
         this.decoder = decoder;
         this.client = client;
     }
@@ -66,7 +67,7 @@ final class ClientStartup {
                 case SSL_REQUEST -> handleSslRequest(channel);
                 case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
                 case CANCEL_REQUEST -> {
-                    CancelForwarder.forward(runtime, packet.cancelProcessId(), packet.cancelSecretKey());
+                    login.cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey());
                     client.disconnect("cancel request", null);
                 }
                 case STARTUP -> handleStartupMessage(channel, packet);
@@ -82,7 +83,7 @@ final class ClientStartup {
      * they would be taken as having come through TLS (CVE-2021-23214).
      */
     private void handleSslRequest(Channel channel) {
-        ClientTls tls = runtime.config().tls().client();
+        ClientTls tls = services.config().get().tls().client();
         if (TlsChannels.hasTls(channel)) {
             client.disconnect("SSL req inside SSL", null);
         } else if (!tls.acceptsSslRequest(channel)) {
@@ -90,7 +91,7 @@ final class ClientStartup {
         } else if (decoder.hasBufferedInput()) {
             client.disconnect("received unencrypted data after SSL request", SqlState.PROTOCOL_VIOLATION);
         } else {
-            tls.startTls(channel, runtime.config().config().settings().clientLoginTimeout().toMillis())
+            tls.startTls(channel, services.config().get().config().settings().clientLoginTimeout().toMillis())
                     .addListener(f -> {
                         if (!f.isSuccess()) {
                             client.setCloseReason("TLS handshake failed: " + TlsChannels.describeFailure(f.cause()));
@@ -101,38 +102,38 @@ final class ClientStartup {
 
     /** Admission, in PgBouncer's order; the admitted client joins its pool (or the console) and logs in. */
     private void handleStartupMessage(Channel channel, StartupPacket packet) {
-        RuntimeConfig rc = runtime.config();
+        RuntimeConfig rc = services.config().get();
         Settings settings = rc.config().settings();
         StartupRequest startup = StartupRequest.from(packet, rc.trackedParameters(), settings.ignoreStartupParameters(),
-                runtime.parameterMaps());
+                services.parameterMaps());
         client.started(startup, rc.trackedParameters());
         if (rc.tls().client().requiresTls(channel) && !TlsChannels.hasTls(channel)) {
             client.disconnect("SSL required", SqlState.PROTOCOL_VIOLATION);
             return;
         }
-        boolean console = ConsoleSession.DATABASE.equals(startup.database());
+        boolean console = Console.DATABASE.equals(startup.database());
         if (!console && refusedForShutdown()) {
             client.disconnect(ShutdownTexts.POOLER_SHUTTING_DOWN, SqlState.ADMIN_SHUTDOWN);
             return;
         }
-        if (runtime.clientCount().get() > settings.maxClientConn()) {
+        if (services.clientCount().get() > settings.maxClientConn()) {
             client.disconnect("no more connections allowed (max_client_conn)", SqlState.TOO_MANY_CONNECTIONS);
             return;
         }
-        ClientLogin login = new ClientLogin(runtime, decoder, client, startup);
-        client.loginStarted(login);
+        ClientLogin clientLogin = new ClientLogin(services, login, decoder, client, startup);
+        client.loginStarted(clientLogin);
         if (console) {
-            login.startConsole(); // the admin console's virtual database: no pool, no database limits
+            clientLogin.startConsole(); // the admin console's virtual database: no pool, no database limits
             return;
         }
         Optional<DatabaseEntry> db = rc.config().findDatabase(startup.database());
         if (db.isEmpty()) {
-            login.startForUnknownDatabase(); // authenticates first: only then "no such database", as PgBouncer
+            clientLogin.startForUnknownDatabase(); // authenticates first: only then "no such database", as PgBouncer
             return;
         }
         // A disabled database is refused too, once the client has authenticated (ClientLogin).
         String serverUser = db.get().user().orElse(startup.user());
-        client.joinPool(runtime.pool(db.get(), startup.database(), serverUser));
-        login.start(db.get());
+        client.joinPool(login.pools().pool(db.get(), startup.database(), serverUser));
+        clientLogin.start(db.get());
     }
 }

@@ -12,7 +12,7 @@ import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.SqlState;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.server.RuntimeConfig;
 import io.pooler.server.backend.DedicatedServerOwner;
 import io.pooler.server.backend.ServerConnection;
 import org.slf4j.Logger;
@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A replication client (a startup with {@code replication=database} or a true {@code replication}, as
@@ -46,7 +47,8 @@ final class ReplicationSession implements DedicatedServerOwner {
     /** How often a linked server is checked for RECONNECT's close-needed mark (PgBouncer's janitor: 1/3 s). */
     private static final long CLOSE_NEEDED_CHECK_MILLIS = 333;
 
-    private final PoolerRuntime runtime;
+    private final Supplier<RuntimeConfig> config;
+    private final CancelRegistry cancelRegistry;
     private final ClientConnection client;
     private final StartupRequest startup;
     private final Channel channel;
@@ -57,8 +59,10 @@ final class ReplicationSession implements DedicatedServerOwner {
     /** Closes the linked server when the pool marks it close-needed; while linked. */
     private ScheduledFuture<?> watch;
 
-    private ReplicationSession(PoolerRuntime runtime, ClientConnection client, StartupRequest startup) {
-        this.runtime = runtime;
+    private ReplicationSession(Supplier<RuntimeConfig> config, CancelRegistry cancelRegistry, ClientConnection client,
+                               StartupRequest startup) {
+        this.config = config;
+        this.cancelRegistry = cancelRegistry;
         this.client = client;
         this.startup = startup;
         this.channel = client.channel();
@@ -69,8 +73,9 @@ final class ReplicationSession implements DedicatedServerOwner {
      * it waits for a server of its own. Nothing it sends before its welcome is relayed (it has no server yet
      * and must wait for ReadyForQuery): it is refused as a protocol violation.
      */
-    static void start(PoolerRuntime runtime, ClientConnection client, StartupRequest startup) {
-        ReplicationSession session = new ReplicationSession(runtime, client, startup);
+    static void start(Supplier<RuntimeConfig> config, CancelRegistry cancelRegistry, ClientConnection client,
+                      StartupRequest startup) {
+        ReplicationSession session = new ReplicationSession(config, cancelRegistry, client, startup);
         session.holdMessagesUntilWelcome();
         client.channel().closeFuture().addListener(f -> session.clientClosed());
         session.launch();
@@ -171,13 +176,13 @@ final class ReplicationSession implements DedicatedServerOwner {
 
     /** The server's parameters (its own: the client's values are in its StartupMessage), the client's cancel key. */
     private void sendWelcome(ServerConnection server) {
-        if (runtime.config().config().settings().logConnections()) {
+        if (config.get().config().settings().logConnections()) {
             log.info("{} login attempt: db={} user={} tls={} replication={}", client, startup.database(),
                     startup.user(), client.tls(), startup.replication().mode().startupValue());
         }
         server.parameters().forEach((name, value) ->
                 channel.write(BackendMessages.parameterStatus(channel.alloc(), name, value)));
-        runtime.cancelRegistry().register(client);
+        cancelRegistry.register(client);
         channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.pool().stats().clientLoggedIn();

@@ -123,8 +123,8 @@ class ListenAndLoginTimeoutTest {
     }
 
     private void awaitNoClients() {
-        Await.until(Duration.ofSeconds(5), () -> pooler.server().runtime().clientCount().get() == 0,
-                () -> pooler.server().runtime().clientCount().get() + " clients still counted");
+        Await.until(Duration.ofSeconds(5), () -> pooler.server().clientCount() == 0,
+                () -> pooler.server().clientCount() + " clients still counted");
     }
 
     private String currentUser(String host) throws SQLException {

@@ -100,7 +100,7 @@ class ListenMultiplexTest {
                 consoles.add(pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD));
             }
             boolean waitedForABusyHub = false;
-            for (io.netty.util.concurrent.EventExecutor loop : pooler.server().runtime().workers()) {
+            for (io.netty.util.concurrent.EventExecutor loop : pooler.server().eventLoops()) {
                 java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(1);
                 loop.execute(() -> {
                     busy.countDown();
@@ -111,7 +111,7 @@ class ListenMultiplexTest {
                     }
                 });
                 assertTrue(busy.await(30, TimeUnit.SECONDS));
-                var rows = pooler.server().runtime().listenerHubs().views();
+                var rows = pooler.server().listenerHubs().views();
                 waitedForABusyHub |= !rows.isDone();
                 assertEquals(List.of("busy"), rows.get(60, TimeUnit.SECONDS).stream()
                         .map(io.pooler.admin.ListenerView::channel).toList());

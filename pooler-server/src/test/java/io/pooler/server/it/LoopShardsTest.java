@@ -72,7 +72,7 @@ class LoopShardsTest {
             // before servers could move, is 4.
             PoolSnapshot pool = pool();
             assertTrue(pool.totalServers() <= 2, "one client at a time needs one server: " + pool);
-            io.pooler.pool.Pool shared = pooler.server().runtime().pools().all().stream()
+            io.pooler.pool.Pool shared = pooler.server().pools().stream()
                     .filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
             assertTrue(shared.serversLaunched() <= 2, "launched once (or twice, see above)");
             assertTrue(shared.serversMoved() > 0, "moved between the loops");

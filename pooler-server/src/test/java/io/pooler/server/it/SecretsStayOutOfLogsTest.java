@@ -113,7 +113,7 @@ class SecretsStayOutOfLogsTest {
             for (String line : lines) {
                 assertFalse(line.contains(secret), "log line shows a secret: " + line);
             }
-            for (ConfigValue row : pooler.server().runtime().config().config().showConfig()) {
+            for (ConfigValue row : pooler.server().config().config().showConfig()) {
                 assertFalse(row.value() != null && row.value().contains(secret), "SHOW CONFIG " + row.key());
             }
             for (String error : clientErrors) {

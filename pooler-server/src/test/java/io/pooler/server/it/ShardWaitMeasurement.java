@@ -119,6 +119,6 @@ class ShardWaitMeasurement {
     }
 
     private static io.pooler.pool.Pool pool(PoolerFixture pooler) {
-        return pooler.server().runtime().pools().all().stream().filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
+        return pooler.server().pools().stream().filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
     }
 }

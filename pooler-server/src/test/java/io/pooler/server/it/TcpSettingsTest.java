@@ -51,7 +51,7 @@ class TcpSettingsTest {
     /** The sockets of the clients and servers of every pool, read on their own loops. */
     private List<Channel> sockets(boolean clients) throws Exception {
         List<Channel> found = new ArrayList<>();
-        for (Pool pool : pooler.server().runtime().pools().all()) {
+        for (Pool pool : pooler.server().pools()) {
             for (PoolShard shard : pool.shards()) {
                 found.addAll(shard.loop().submit(() -> {
                     List<Channel> here = new ArrayList<>();

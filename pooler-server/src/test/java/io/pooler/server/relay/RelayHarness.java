@@ -9,7 +9,7 @@ import io.netty.util.concurrent.MockTicker;
 import io.netty.util.concurrent.Ticker;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSnapshot;
-import io.pooler.server.PoolerRuntime;
+import io.pooler.server.PoolerWiring;
 import io.pooler.server.RuntimeConfigLoader;
 import io.pooler.server.client.ClientChannels;
 
@@ -43,7 +43,8 @@ final class RelayHarness implements AutoCloseable {
     final MockTicker ticker = Ticker.newMockTicker();
     private final Path dir;
     private final DefaultEventLoopGroup workers = new DefaultEventLoopGroup(1);
-    final PoolerRuntime runtime;
+    final PoolerWiring wiring;
+    private final ClientChannels clientChannels;
     private final List<ClientEnd> clients = new ArrayList<>();
     private final List<ServerEnd> servers = new ArrayList<>();
     /** Every server channel the pool opened, scripted by the test or not. */
@@ -66,8 +67,11 @@ final class RelayHarness implements AutoCloseable {
             all.forEach((k, v) -> ini.append(k).append(" = ").append(v).append('\n'));
             Files.writeString(dir.resolve("pooler.ini"), ini);
             Files.writeString(dir.resolve("userlist.txt"), "\"fuzz_app\" \"\"\n");
-            runtime = new PoolerRuntime(RuntimeConfigLoader.load(dir.resolve("pooler.ini")).config(),
+            wiring = new PoolerWiring(RuntimeConfigLoader.load(dir.resolve("pooler.ini")).config(),
                     new ScriptedTransport(), workers);
+            clientChannels = wiring.clientChannels((channel, user, id, refuse) -> {
+                throw new UnsupportedOperationException("no admin console in the relay harness");
+            });
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeConfigLoader.LoadException e) {
@@ -87,7 +91,7 @@ final class RelayHarness implements AutoCloseable {
     /** A client connects on {@code loop} (another client's, to share its pool shard), or on a new loop. */
     ClientEnd connect(EventLoop loop) {
         EmbeddedChannel channel = EmbeddedChannel.builder().ticker(ticker).register(loop == null)
-                .handlers(new ClientChannels(runtime).newHandler(runtime.config().config().settings().maxPacketSize())).build();
+                .handlers(clientChannels.newHandler(wiring.config().config().settings().maxPacketSize())).build();
         if (loop != null) {
             loop.register(channel).syncUninterruptibly();
         }
@@ -150,7 +154,7 @@ final class RelayHarness implements AutoCloseable {
 
     /** The only pool: the client's database and user. */
     Pool pool() {
-        return runtime.pools().all().iterator().next();
+        return wiring.pools().all().iterator().next();
     }
 
     PoolSnapshot counts() {

@@ -1,4 +1,4 @@
-package io.pooler.server.admin;
+package io.pooler.server.client;
 
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
@@ -11,9 +11,8 @@ import java.util.ArrayDeque;
  * sees them means no protocol code has to know about suspension. Connections to the admin console are
  * never held, as in PgBouncer, so RESUME can reach the pooler.
  *
- * <p>NOTE: a gate exists only while it holds something, and only then is it in
- * {@link AdminState#gates()}: an idle client, or any client while the pooler is not suspended, costs
- * nothing here.
+ * <p>NOTE: a gate exists only while it holds something, and only then does the {@link Suspension} know
+ * it: an idle client, or any client while the pooler is not suspended, costs nothing here.
  *
  * <p>Threads: owned by the channel's event loop; {@link #release} hops onto it.
  */
@@ -27,33 +26,33 @@ public final class SuspendGate {
         void releasedAll();
     }
 
-    private final AdminState state;
+    private final Suspension suspension;
     private final Channel channel;
     private final Receiver receiver;
     private ArrayDeque<Object> held = new ArrayDeque<>();
 
-    private SuspendGate(AdminState state, Channel channel, Receiver receiver) {
-        this.state = state;
+    private SuspendGate(Suspension suspension, Channel channel, Receiver receiver) {
+        this.suspension = suspension;
         this.channel = channel;
         this.receiver = receiver;
     }
 
     /** Opens a gate for a client whose first message must be held; it registers for RESUME. */
-    public static SuspendGate open(AdminState state, Channel channel, Receiver receiver) {
-        SuspendGate gate = new SuspendGate(state, channel, receiver);
-        state.gates().add(gate);
+    static SuspendGate open(Suspension suspension, Channel channel, Receiver receiver) {
+        SuspendGate gate = new SuspendGate(suspension, channel, receiver);
+        suspension.holding(gate);
         return gate;
     }
 
     /** Holds {@code msg} (the gate owns it now) and stops reading. */
-    public void hold(Object msg) {
+    void hold(Object msg) {
         held.add(msg);
         channel.config().setAutoRead(false);
     }
 
     /** The channel closed: what was held is released unread. On the channel's loop. */
-    public void discard() {
-        state.gates().remove(this);
+    void discard() {
+        suspension.released(this);
         ArrayDeque<Object> messages = held;
         held = null;
         if (messages != null) {
@@ -62,14 +61,14 @@ public final class SuspendGate {
     }
 
     /** RESUME: passes on what was held and reads again. Any thread. */
-    void release() {
+    public void release() {
         channel.eventLoop().execute(() -> {
             ArrayDeque<Object> messages = held;
             if (messages == null || !channel.isActive()) {
                 return; // discarded when the channel closed
             }
             held = null;
-            state.gates().remove(this);
+            suspension.released(this);
             while (!messages.isEmpty()) {
                 receiver.releasedMessage(messages.poll());
             }

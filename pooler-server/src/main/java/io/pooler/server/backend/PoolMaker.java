@@ -1,0 +1,72 @@
+package io.pooler.server.backend;
+
+import io.pooler.config.DatabaseEntry;
+import io.pooler.pool.ConnectionLimits;
+import io.pooler.pool.Pool;
+import io.pooler.pool.PoolKey;
+import io.pooler.pool.PoolLimits;
+import io.pooler.pool.PoolRegistry;
+import io.pooler.pool.PoolSettingsResolver;
+import io.pooler.server.RuntimeConfig;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Finds the pool of a database entry and server-side user, making it on first use with the settings in
+ * force then, the shared max_db_connections and max_user_connections counters, and its servers from the
+ * {@link BackendConnector}.
+ *
+ * <p>Threads: any; the registry takes no lock for a pool that exists.
+ */
+public final class PoolMaker {
+    private final PoolRegistry pools;
+    private final Supplier<RuntimeConfig> config;
+    private final BackendConnector connector;
+    private final ConnectionLimits limits;
+    private final PoolWatcher watcher;
+
+    public PoolMaker(PoolRegistry pools, Supplier<RuntimeConfig> config, BackendConnector connector,
+                     ConnectionLimits limits, PoolWatcher watcher) {
+        this.pools = pools;
+        this.config = config;
+        this.connector = connector;
+        this.limits = limits;
+        this.watcher = watcher;
+    }
+
+    /** The pool for this database entry and server-side user, created with the current settings on first use. */
+    public Pool pool(DatabaseEntry db, String database, String serverUser) {
+        PoolKey key = new PoolKey(database, serverUser);
+        return pools.getOrCreate(key, k -> newPool(k, db, database, serverUser));
+    }
+
+    private Pool newPool(PoolKey key, DatabaseEntry db, String database, String serverUser) {
+        Pool pool = new Pool(key, PoolSettingsResolver.resolve(config.get().config(), db, serverUser), connector,
+                new PoolLimits(limits.serversOfDatabase(database), limits.serversOfUser(serverUser),
+                        starved -> closeIdleServerOf(starved, other -> other.key().database().equals(database)),
+                        starved -> closeIdleServerOf(starved, other -> other.key().user().equals(serverUser))));
+        if (watcher.holdsQueries(key.database())) {
+            pool.pause(); // a new pool of a paused database starts paused
+        }
+        watcher.poolCreated(pool);
+        return pool;
+    }
+
+    /**
+     * A shared limit is full for {@code starved}: free a slot held by an idle server of a related pool.
+     * Each related pool's shards look on their own loops; the shared claim lets only one close a server.
+     */
+    private boolean closeIdleServerOf(Pool starved, Predicate<Pool> related) {
+        AtomicBoolean claim = new AtomicBoolean();
+        boolean asked = false;
+        for (Pool other : pools.all()) {
+            if (other != starved && related.test(other)) {
+                other.closeOneIdleServer(claim);
+                asked = true;
+            }
+        }
+        return asked;
+    }
+}

@@ -1,0 +1,29 @@
+package io.pooler.server.client;
+
+import io.pooler.protocol.ParameterMaps;
+import io.pooler.protocol.prepared.StatementRegistry;
+import io.pooler.server.RuntimeConfig;
+import io.pooler.server.ShutdownState;
+import io.pooler.server.listen.ListenerHubs;
+import io.pooler.stats.ErrorCounters;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * What every client connection uses for its whole life, shared by all of them: the config in force, the
+ * process's client count (max_client_conn), the shutdown state, cancel keys, the interned parameter maps
+ * and prepared statements, the LISTEN multiplexers, the error counters of clients with no pool, and
+ * SUSPEND. Admission and login need more, which {@link LoginServices} carries.
+ *
+ * <p>Threads: each is immutable, atomic or safe from any event loop.
+ *
+ * @param config the config snapshot in force
+ * @param clientCount every client connection of the process, logged in or not (max_client_conn)
+ * @param unpooledErrors errors sent to clients that had no pool yet (bad database, limits, the console)
+ */
+public record ClientServices(Supplier<RuntimeConfig> config, AtomicInteger clientCount, ShutdownState shutdown,
+                             CancelRegistry cancelRegistry, ParameterMaps parameterMaps,
+                             StatementRegistry statementRegistry, ListenerHubs listenerHubs,
+                             ErrorCounters unpooledErrors, Suspension suspension) {
+}
