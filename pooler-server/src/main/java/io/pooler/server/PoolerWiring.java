@@ -69,7 +69,8 @@ public final class PoolerWiring {
     /** The client side: one handler per accepted connection. {@code consoles} makes admin console sessions. */
     public ClientChannels clientChannels(Console.Opener consoles) {
         ClientServices services = new ClientServices(config, clientCount, shutdown, cancelRegistry, parameterMaps,
-                statementRegistry, listenerHubs, admin.errors(), admin);
+                statementRegistry, () -> config.get().config().settings().maxPreparedStatements(), listenerHubs,
+                admin.errors(), admin);
         LoginServices login = new LoginServices(poolMaker, limits, passThrough, processSecret, admin, consoles,
                 new CancelForwarder(config, peers, cancelRegistry, backendConnector));
         return new ClientChannels(services, login);

@@ -303,8 +303,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = services.config().get().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(services.statementRegistry(),
-                        () -> services.config().get().config().settings().maxPreparedStatements(), pool.stats()) : null;
+                ? new StatementRewriter(services.statementRegistry(), services.maxPreparedStatements(), pool.stats())
+                : null;
         this.relay = new FrontendRelay(this, pool, rewriter, services.listenerHubs());
     }
 

@@ -8,6 +8,7 @@ import io.pooler.server.listen.ListenerHubs;
 import io.pooler.stats.ErrorCounters;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -20,10 +21,13 @@ import java.util.function.Supplier;
  *
  * @param config the config snapshot in force
  * @param clientCount every client connection of the process, logged in or not (max_client_conn)
+ * @param maxPreparedStatements max_prepared_statements in force: one supplier for every client's
+ *        statement rewriter rather than a lambda each (an idle client should cost little)
  * @param unpooledErrors errors sent to clients that had no pool yet (bad database, limits, the console)
  */
 public record ClientServices(Supplier<RuntimeConfig> config, AtomicInteger clientCount, ShutdownState shutdown,
                              CancelRegistry cancelRegistry, ParameterMaps parameterMaps,
-                             StatementRegistry statementRegistry, ListenerHubs listenerHubs,
+                             StatementRegistry statementRegistry, IntSupplier maxPreparedStatements,
+                             ListenerHubs listenerHubs,
                              ErrorCounters unpooledErrors, Suspension suspension) {
 }

@@ -80,8 +80,12 @@ final class FrontendRelay {
     /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
     private boolean awaitingListen;
     private ArrayDeque<Object> heldWhileListening;
-    /** An extended-protocol LISTEN/UNLISTEN batch, held until its Sync; null unless listenMultiplex. */
-    private final ExtendedListenBatch extendedListen;
+    /**
+     * An extended-protocol LISTEN/UNLISTEN batch, held until its Sync; null unless listenMultiplex, and
+     * until the client's first Parse: an idle client, or one that speaks only the simple protocol as
+     * psycopg2 does, does not pay for it (about 100 bytes with its three callbacks).
+     */
+    private ExtendedListenBatch extendedListen;
 
     FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs) {
         this.client = client;
@@ -92,8 +96,18 @@ final class FrontendRelay {
         boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
         this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
         this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
-        this.extendedListen = !listenMultiplex ? null : new ExtendedListenBatch(
-                () -> answeredLocallySinceSync ? 0 : listenAnswerStatus(), this::handleMessage, this::answerListen);
+    }
+
+    /** True when the extended-protocol LISTEN batch took {@code msg}; the batch is made at the first Parse. */
+    private boolean offerToExtendedListen(Object msg) {
+        if (extendedListen == null) {
+            if (!(msg instanceof ByteBuf frame) || PgFrames.type(frame) != MessageType.PARSE) {
+                return false;
+            }
+            extendedListen = new ExtendedListenBatch(() -> answeredLocallySinceSync ? 0 : listenAnswerStatus(),
+                    this::handleMessage, this::answerListen);
+        }
+        return extendedListen.offer(msg);
     }
 
     /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
@@ -154,7 +168,7 @@ final class FrontendRelay {
             holdWhileListening(msg);
             return;
         }
-        if (extendedListen != null && extendedListen.offer(msg)) {
+        if (listenMultiplex && offerToExtendedListen(msg)) {
             return;
         }
         byte type = typeOf(msg);
