@@ -1,48 +1,70 @@
 package io.pooler.server.client;
 
+import io.netty.buffer.ByteBuf;
+import io.pooler.protocol.FramePart;
+
 import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * A client's messages waiting for a server, in order: a queue that holds its {@link ArrayDeque} only
- * while something waits. Most clients are idle most of the time, and a queue of their own would cost
- * each of them 48 bytes for nothing; this costs 16, and one small allocation each time messages wait.
+ * A client's messages waiting for a server, in order, and how many bytes they hold: a queue that holds
+ * its {@link ArrayDeque} only while something waits. Most clients are idle most of the time, and a
+ * queue of their own would cost each of them 48 bytes for nothing; this costs 16, and one small
+ * allocation each time messages wait.
  *
  * <p>Threads: the client's event loop only.
  */
 final class PendingMessages {
-    private ArrayDeque<Object> queue;
+    private Waiting waiting;
 
-    boolean isEmpty() {
-        return queue == null;
+    /** The messages of one wait, and their bytes. */
+    private static final class Waiting {
+        final ArrayDeque<Object> messages = new ArrayDeque<>(4);
+        long bytes;
     }
 
+    boolean isEmpty() {
+        return waiting == null;
+    }
+
+    /** Queues {@code msg}, a whole frame or a {@link FramePart}. */
     void add(Object msg) {
-        if (queue == null) {
-            queue = new ArrayDeque<>(4);
+        if (waiting == null) {
+            waiting = new Waiting();
         }
-        queue.add(msg);
+        waiting.messages.add(msg);
+        waiting.bytes += sizeOf(msg);
+    }
+
+    /** The bytes of the messages waiting. */
+    long bytes() {
+        return waiting == null ? 0 : waiting.bytes;
     }
 
     /** The oldest message, or null when none waits. */
     Object poll() {
-        if (queue == null) {
+        if (waiting == null) {
             return null;
         }
-        Object msg = queue.poll();
-        if (queue.isEmpty()) {
-            queue = null;
+        Object msg = waiting.messages.poll();
+        waiting.bytes -= sizeOf(msg);
+        if (waiting.messages.isEmpty()) {
+            waiting = null;
         }
         return msg;
     }
 
     void forEach(Consumer<Object> action) {
-        if (queue != null) {
-            queue.forEach(action);
+        if (waiting != null) {
+            waiting.messages.forEach(action);
         }
     }
 
     void clear() {
-        queue = null;
+        waiting = null;
+    }
+
+    private static int sizeOf(Object msg) {
+        return (msg instanceof FramePart part ? part.content() : (ByteBuf) msg).readableBytes();
     }
 }

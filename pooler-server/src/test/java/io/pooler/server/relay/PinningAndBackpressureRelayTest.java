@@ -115,4 +115,27 @@ class PinningAndBackpressureRelayTest {
         pooler.runTasks();
         assertTrue(client.channel.config().isAutoRead(), "the server drained: the client is read again");
     }
+
+    @Test
+    void aClientWaitingForAServerIsReadUntil64KiBWaitThenNotUntilItGetsOne() {
+        ClientEnd holder = pooler.loggedInClient();
+        ServerEnd server = pooler.servers().get(0);
+        holder.ran(server, "begin", Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
+        ClientEnd waiting = pooler.loggedInClient(holder.loop());
+
+        waiting.send(Wire.query("select 1"));
+        assertEquals(1, pooler.counts().clWaiting());
+        assertTrue(waiting.channel.config().isAutoRead(),
+                "one query waits: the client is still read (no epoll_ctl pair for every wait)");
+        byte[] big = Wire.query("select '" + "x".repeat(16 * 1024) + "'");
+        for (int i = 0; i < 4; i++) {
+            waiting.send(big);
+        }
+        assertFalse(waiting.channel.config().isAutoRead(), "over 64 KiB wait: the client is not read");
+
+        holder.ran(server, "commit", Wire.commandComplete("COMMIT"), Wire.READY_IDLE);
+        assertEquals(0, pooler.counts().clWaiting());
+        assertEquals("QQQQQ", Wire.types(server.received()), "everything that waited went out, in order");
+        assertTrue(waiting.channel.config().isAutoRead(), "it has its server: read again");
+    }
 }
