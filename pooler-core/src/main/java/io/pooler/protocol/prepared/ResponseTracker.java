@@ -6,8 +6,8 @@ import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 
+import java.util.ArrayDeque;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
 
 /**
@@ -16,9 +16,10 @@ import java.util.function.Consumer;
  * server keeps) and swallow the answers to its own (a Parse injected before a Bind, a Close of an
  * evicted statement), each at the exact place in the response stream the client expects.
  *
- * <p>Threads: the client's loop adds requests ({@link #expect}); the server's loop consumes them
- * ({@link #onServerMessage}, {@link #answerDue}). The queue is concurrent; everything else is the
- * server loop's.
+ * <p>Threads: the server's event loop, which is also its linked client's (a client and its server
+ * share a loop for as long as they are linked): the client's messages add requests ({@link #expect}),
+ * the server's replies consume them ({@link #onServerMessage}, {@link #answerDue}). A server handed to
+ * another loop carries its tracker through that loop's task queue, which orders the two.
  */
 public final class ResponseTracker {
     private static final byte PARSE_COMPLETE = '1';
@@ -29,7 +30,7 @@ public final class ResponseTracker {
     /** PostgreSQL's duplicate_prepared_statement. */
     private static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
 
-    private final Queue<PendingRequest> pending = new ConcurrentLinkedQueue<>();
+    private final Queue<PendingRequest> pending = new ArrayDeque<>();
     private final ServerStatements statements;
     /** An error ended the current extended-protocol batch: the server skips everything up to Sync. */
     private boolean failed;
@@ -40,7 +41,7 @@ public final class ResponseTracker {
         this.statements = statements;
     }
 
-    /** Client loop: a request was sent, or is to be answered by the pooler, in this order. */
+    /** A request was sent, or is to be answered by the pooler, in this order. */
     public void expect(PendingRequest request) {
         pending.add(request);
     }

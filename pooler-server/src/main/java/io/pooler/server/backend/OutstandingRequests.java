@@ -1,7 +1,5 @@
 package io.pooler.server.backend;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The linked client's requests PostgreSQL has not answered yet (PgBouncer's outstanding requests):
  * the requests that end in a ReadyForQuery (Query, Sync, FunctionCall) counted as they are sent,
@@ -9,32 +7,33 @@ import java.util.concurrent.atomic.AtomicLong;
  * equal. With named prepared statements tracked, the per-message queue of what each request expects
  * back is the server's {@link io.pooler.protocol.prepared.ResponseTracker}.
  *
- * <p>Threads: requests are counted on the client's loop, answers on the server's loop, hence atomics.
- * NOTE: a request is counted before its bytes can be flushed, so its answer can never be counted first.
+ * <p>Threads: the server's event loop, which is also its linked client's (one loop per pair): plain
+ * fields, no atomics on the relay path. NOTE: a request is counted before its bytes can be flushed,
+ * so its answer can never be counted first.
  */
 final class OutstandingRequests {
-    private final AtomicLong sent = new AtomicLong();
-    private final AtomicLong answered = new AtomicLong();
-    private volatile long busySinceNanos;
-    private volatile long lastReadyNanos = System.nanoTime();
+    private long sent;
+    private long answered;
+    private long busySinceNanos;
+    private long lastReadyNanos = System.nanoTime();
 
     /** A new link: counting starts afresh. */
     void reset() {
-        answered.set(0);
-        sent.set(0);
+        answered = 0;
+        sent = 0;
     }
 
-    /** The linked client sent a request PostgreSQL answers with ReadyForQuery; on the client's loop. */
+    /** The linked client sent a request PostgreSQL answers with ReadyForQuery. */
     void requestSent() {
-        if (sent.get() == answered.get()) {
+        if (sent == answered) {
             busySinceNanos = System.nanoTime();
         }
-        sent.incrementAndGet();
+        sent++;
     }
 
-    /** A ReadyForQuery was relayed to the linked client; on the server's loop. */
+    /** A ReadyForQuery was relayed to the linked client. */
     void answerRelayed() {
-        answered.incrementAndGet();
+        answered++;
     }
 
     /** PostgreSQL said ReadyForQuery, to a client or to an internal query. */
@@ -43,11 +42,7 @@ final class OutstandingRequests {
     }
 
     long outstanding() {
-        return sent.get() - answered.get();
-    }
-
-    long answered() {
-        return answered.get();
+        return sent - answered;
     }
 
     long busySinceNanos() {

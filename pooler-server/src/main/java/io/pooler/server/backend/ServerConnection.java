@@ -35,9 +35,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * client), {@link InternalQueries} (reset, check, SET), {@link OutstandingRequests}, and
  * {@link ServerRelease}, the one place that decides when it goes back to the pool.
  *
- * <p>Threads: owned by {@link #eventLoop()}. Fields a linked client reads from its own loop are
- * atomic or volatile: the outstanding requests, {@link #transactionStatus}, {@link #parameters},
- * the internal query count.
+ * <p>Threads: owned by {@link #eventLoop()}, which is also its linked client's (one loop per pair), so
+ * the outstanding requests and the response tracker are plain. {@link #transactionStatus},
+ * {@link #parameters} and the internal query count are still volatile or atomic, as they were when a
+ * pair could span two loops; the loop itself is volatile because a server can move to another loop
+ * while idle.
  */
 public final class ServerConnection extends PooledServer implements StatementRewriter.Server {
     /**
@@ -159,11 +161,6 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /** The server session's current values of the parameters PostgreSQL reports. */
     public Map<String, String> parameters() {
         return parameters;
-    }
-
-    /** ReadyForQuery messages relayed to the linked client since it was linked. */
-    public long readyForClient() {
-        return requests.answered();
     }
 
     public byte transactionStatus() {
@@ -436,6 +433,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * the client is told why, the server closed. Any thread.
      */
     public void abortLinked(String reason) {
+        if (!loop.inEventLoop()) {
+            loop.execute(() -> abortLinked(reason)); // the outstanding requests are the loop's
+            return;
+        }
         ClientConnection client = linkedClient();
         if (client != null) {
             client.failFromServer(reason);
