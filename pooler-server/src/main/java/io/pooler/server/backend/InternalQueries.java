@@ -30,8 +30,16 @@ final class InternalQueries {
      * must follow it, so ordering holds on the wire.
      */
     void send(Channel channel, String sql) {
+        channel.writeAndFlush(frame(channel, sql), channel.voidPromise());
+    }
+
+    /**
+     * Counts a query whose replies nobody sees and returns its frame, which the caller owns and must
+     * write before any client message that must follow it (and flush, with them).
+     */
+    ByteBuf frame(Channel channel, String sql) {
         running.incrementAndGet();
-        channel.writeAndFlush(PgFrames.simpleQuery(channel.alloc(), sql), channel.voidPromise());
+        return PgFrames.simpleQuery(channel.alloc(), sql);
     }
 
     /** Replies are being swallowed. */

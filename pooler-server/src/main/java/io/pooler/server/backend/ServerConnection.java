@@ -406,6 +406,15 @@ public final class ServerConnection extends PooledServer implements StatementRew
         internalQueries.send(channel, sql);
     }
 
+    /**
+     * An internal query (its replies swallowed) as a frame the caller owns: the linked client's relay
+     * writes it in the same batch as the client's messages that follow it, so both go out in one
+     * flush. On the server's loop.
+     */
+    public ByteBuf internalQueryFrame(String sql) {
+        return internalQueries.frame(channel, sql);
+    }
+
     /** The reset or check query finished: a clean server goes back to the pool, a failed one closes. */
     void internalQueryDone() {
         if (internalQueries.finished()) {

@@ -515,13 +515,15 @@ final class FrontendRelay {
         }
     }
 
-    /** Brings the server's session parameters in line with this client's before its own messages. */
+    /**
+     * Brings the server's session parameters in line with this client's before its own messages: the
+     * SET goes into the same batch, so the two reach PostgreSQL in one write.
+     */
     private void applyParameters(ServerConnection server) {
         ClientParameters parameters = client.parameters();
         String sql = parameters.tracked().applySql(parameters.wanted(), server.parameters());
         if (sql != null) {
-            toServer.flush();
-            server.sendInternalQuery(sql);
+            toServer.add(server.channel(), server.internalQueryFrame(sql));
         }
     }
 

@@ -1,17 +1,22 @@
 package io.pooler.server.relay;
 
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.pooler.pool.PoolSnapshot;
 import io.pooler.server.relay.RelayHarness.ClientEnd;
 import io.pooler.server.relay.RelayHarness.ServerEnd;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.pooler.server.relay.RelayHarness.PSQL;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The frontend and backend relays in transaction pooling, on embedded channels against a scripted
@@ -158,5 +163,29 @@ class TransactionRelayTest {
     private void assertCounts(int svActive, int svIdle, String when) {
         PoolSnapshot p = pooler.counts();
         assertEquals(List.of(svActive, svIdle), List.of(p.svActive(), p.svIdle()), "sv_active, sv_idle " + when);
+    }
+
+    @Test
+    void theSetThatBringsAServerInLineGoesOutInOneWriteWithTheQueryThatNeedsIt() {
+        ClientEnd named = pooler.loggedInClient();
+        ServerEnd server = pooler.servers().get(0);
+        named.ran(server, "set application_name = 'named'",
+                Wire.message('S', "application_name\0named\0".getBytes(StandardCharsets.US_ASCII)),
+                Wire.commandComplete("SET"), Wire.READY_IDLE);
+        ClientEnd other = pooler.loggedInClient(named.loop());
+        AtomicInteger flushes = new AtomicInteger();
+        server.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                flushes.incrementAndGet();
+                ctx.flush();
+            }
+        });
+
+        other.send(Wire.query("select 1"));
+        List<byte[]> atServer = server.received();
+        assertEquals("QQ", Wire.types(atServer), "the SET of application_name, then the client's query");
+        assertTrue(new String(atServer.get(0), StandardCharsets.US_ASCII).contains("application_name"));
+        assertEquals(1, flushes.get(), "one flush, so one system call, for both");
     }
 }
