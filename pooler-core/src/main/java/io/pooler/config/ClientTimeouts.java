@@ -34,6 +34,19 @@ public record ClientTimeouts(
                 userWins(user.clientIdleTimeout(), s.clientIdleTimeout()));
     }
 
+    /** Whether client_idle_timeout is on for anyone: in {@code [pgbouncer]} or for a {@code [users]} entry. */
+    public static boolean clientIdleTimeoutOn(PoolerConfig config) {
+        if (!config.settings().clientIdleTimeout().isZero()) {
+            return true;
+        }
+        for (UserEntry user : config.users().values()) {
+            if (user.clientIdleTimeout().filter(d -> !d.isZero()).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether any timeout of a server's linked client is on. */
     public boolean anyServerTimeout() {
         return !queryTimeout.isZero() || !idleTransactionTimeout.isZero() || !transactionTimeout.isZero();

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 /**
  * The part of a {@link Pool} that lives on one event loop: PgBouncer's state lists for the clients of
@@ -589,6 +590,15 @@ public final class PoolShard {
         activeClients.forEach(all::add);
         waitingClients.forEach(all::add);
         return all;
+    }
+
+    /**
+     * Visits the waiting clients, oldest first, without copying the list (a janitor tick with thousands
+     * of clients). The action may not move any other client.
+     */
+    public void forEachWaitingClient(Consumer<PooledClient> action) {
+        checkLoop();
+        waitingClients.forEach(action);
     }
 
     public List<PooledServer> servers() {

@@ -1,7 +1,9 @@
 package io.pooler.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -75,6 +77,13 @@ class UsersSectionTest {
         assertEquals(java.util.Optional.of(java.time.Duration.ZERO), b.clientIdleTimeout());
         assertEquals(java.util.Optional.of(java.time.Duration.ZERO), b.queryWaitTimeout());
         assertEquals(OptionalInt.of(3), b.poolSize());
+    }
+
+    @Test
+    void clientIdleTimeoutIsOnWhenAnyUserSetsItAboveZero() throws Exception {
+        assertFalse(ClientTimeouts.clientIdleTimeoutOn(load("a = client_idle_timeout=0", "b =").config()));
+        assertTrue(ClientTimeouts.clientIdleTimeoutOn(load("a = client_idle_timeout=0", "b = client_idle_timeout=3")
+                .config()));
     }
 
     @ParameterizedTest

@@ -92,6 +92,8 @@ final class Janitor implements Runnable {
         Map<String, ClientTimeouts> timeouts = new HashMap<>();
         Function<String, ClientTimeouts> forUser = user -> timeouts.computeIfAbsent(user,
                 u -> ClientTimeouts.of(running, u));
+        // With thousands of clients a tick must not visit each of them for a timeout that is off.
+        boolean clientIdleTimeoutOn = ClientTimeouts.clientIdleTimeoutOn(running);
         for (Pool pool : pools.all()) {
             try {
                 PoolShard shard = pool.shard(loop);
@@ -103,7 +105,9 @@ final class Janitor implements Runnable {
                 if (running.settings().serverFastClose()) {
                     fastClose(shard);
                 }
-                checkClients(shard, forUser, now);
+                if (clientIdleTimeoutOn) {
+                    checkClients(shard, forUser, now);
+                }
             } catch (RuntimeException e) {
                 log.error("janitor failed for pool {}", pool.key(), e);
             }
@@ -160,12 +164,12 @@ final class Janitor implements Runnable {
      * per wait, PgBouncer's text, and goes on waiting.
      */
     private static void notifyWaitingClients(PoolShard pool, int seconds, long now) {
-        for (PooledClient p : pool.clients()) {
+        pool.forEachWaitingClient(p -> {
             if (p instanceof ClientConnection client && client.claimWaitNotification(now, seconds)) {
                 Channel ch = client.channel();
                 ch.writeAndFlush(QUEUED_NOTICE.encodeAsNotice(ch.alloc()), ch.voidPromise());
             }
-        }
+        });
     }
 
     private static void checkClients(PoolShard pool, Function<String, ClientTimeouts> forUser, long now) {
