@@ -38,6 +38,14 @@ public final class FramePart extends DefaultByteBufHolder {
         return last;
     }
 
+    /**
+     * The bytes of a decoded message, which is either a whole frame or a part of a streamed one. The
+     * reference stays the message's: forwarding the result hands it over, as forwarding the message would.
+     */
+    public static ByteBuf bytesOf(Object message) {
+        return message instanceof FramePart part ? part.content() : (ByteBuf) message;
+    }
+
     @Override
     public String toString() {
         return "FramePart('" + (char) type + "', first=" + first + ", last=" + last + ", " + content().readableBytes() + " bytes)";

@@ -189,7 +189,7 @@ final class FrontendRelay {
                 && listenAnswerStatus() != 0 && answeredListen(frame, listenAnswerStatus())) {
             return;
         }
-        burstBytes += bytesOf(msg).readableBytes();
+        burstBytes += FramePart.bytesOf(msg).readableBytes();
         if (first) {
             client.startedQueryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
@@ -426,7 +426,7 @@ final class FrontendRelay {
             countRequest(server, type);
         }
         if (statementRewriter == null) {
-            toServer.add(server.channel(), bytesOf(msg));
+            toServer.add(server.channel(), FramePart.bytesOf(msg));
         } else if (msg instanceof FramePart part) {
             handleStreamedPart(server, part, first, type);
         } else {
@@ -552,9 +552,5 @@ final class FrontendRelay {
 
     static byte typeOf(Object msg) {
         return msg instanceof FramePart part ? part.type() : PgFrames.type((ByteBuf) msg);
-    }
-
-    private static ByteBuf bytesOf(Object msg) {
-        return msg instanceof FramePart part ? part.content() : (ByteBuf) msg;
     }
 }

@@ -1,6 +1,5 @@
 package io.pooler.server.client;
 
-import io.netty.buffer.ByteBuf;
 import io.pooler.protocol.FramePart;
 
 import java.util.ArrayDeque;
@@ -33,7 +32,7 @@ final class PendingMessages {
             waiting = new Waiting();
         }
         waiting.messages.add(msg);
-        waiting.bytes += sizeOf(msg);
+        waiting.bytes += FramePart.bytesOf(msg).readableBytes();
     }
 
     /** The bytes of the messages waiting. */
@@ -47,7 +46,7 @@ final class PendingMessages {
             return null;
         }
         Object msg = waiting.messages.poll();
-        waiting.bytes -= sizeOf(msg);
+        waiting.bytes -= FramePart.bytesOf(msg).readableBytes();
         if (waiting.messages.isEmpty()) {
             waiting = null;
         }
@@ -62,9 +61,5 @@ final class PendingMessages {
 
     void clear() {
         waiting = null;
-    }
-
-    private static int sizeOf(Object msg) {
-        return (msg instanceof FramePart part ? part.content() : (ByteBuf) msg).readableBytes();
     }
 }
