@@ -254,7 +254,6 @@ final class BackendRelay {
      * writability event turns reading back on.
      */
     void endOfReadBurst(Channel serverChannel) {
-        toClient.flush();
         if (burstBytesSent > 0) {
             server.pool().stats().sent(burstBytesSent);
             burstBytesSent = 0;
@@ -264,6 +263,7 @@ final class BackendRelay {
         if (client != null) {
             client.serverReady(server);
         }
+        toClient.flush();
         ClientConnection linked = server.linkedClient();
         if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             serverChannel.config().setAutoRead(false);

