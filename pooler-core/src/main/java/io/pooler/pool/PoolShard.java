@@ -49,37 +49,18 @@ public final class PoolShard {
 
     private final Pool pool;
     private final EventLoop loop;
-
-    private final StateList<PooledClient> loginClients = new StateList<>("cl_login");
-    private final StateList<PooledClient> activeClients = new StateList<>("cl_active");
-    private final StateList<PooledClient> waitingClients = new StateList<>("cl_waiting");
-    private final StateList<PooledServer> loginServers = new StateList<>("sv_login");
-    private final StateList<PooledServer> idleServers = new StateList<>("sv_idle");
-    private final StateList<PooledServer> activeServers = new StateList<>("sv_active");
-    private final StateList<PooledServer> usedServers = new StateList<>("sv_used");
-    private final StateList<PooledServer> testedServers = new StateList<>("sv_tested");
-    private final StateList<PooledServer> beingCanceledServers = new StateList<>("sv_being_canceled");
-    /** Cancel requests for this shard's servers whose connection to PostgreSQL is being opened. */
-    private final StateList<PooledCancel> waitingCancelRequests = new StateList<>("cl_waiting_cancel_req");
-    /** Cancel requests on their way: each has a connection of its own, so this is sv_active_cancel too. */
-    private final StateList<PooledCancel> activeCancelRequests = new StateList<>("cl_active_cancel_req");
+    final ShardLists lists;
 
     /** This shard's request for a slot held elsewhere, while it is out; at most one. */
     private DonationRequest outstandingRequest;
     /** Other shards' requests this one could not honour yet, oldest first. */
     private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
-    /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
-    private volatile int publishedServers;
-    /** Whether this shard has an idle server (sv_idle or sv_used), for the other shards' launch decisions. */
-    private volatile boolean publishedHasIdle;
-    /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
-    private volatile int publishedClients;
-
     private enum LimitHit { NONE, DATABASE, USER }
 
     PoolShard(Pool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
+        this.lists = new ShardLists(pool);
     }
 
     public EventLoop loop() {
@@ -96,15 +77,15 @@ public final class PoolShard {
     public void clientLogin(PooledClient client) {
         checkLoop();
         client.shard = this;
-        publishedClients++; // NOTE: written on this loop only
+        lists.clientCounted();
         if (pool.welcomeParameters() != null) {
-            moveClient(client, activeClients, ClientState.ACTIVE);
+            lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
             client.onWelcomeReady();
             return;
         }
         // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout) rather
         // than replaying an old failure: the janitor retries after server_login_retry.
-        moveClient(client, loginClients, ClientState.LOGIN);
+        lists.moveClient(client, lists.loginClients, ClientState.LOGIN);
         if (!pool.isPaused() && pool.recentLoginFailure() == null) {
             launchForLogin();
         }
@@ -125,7 +106,7 @@ public final class PoolShard {
             client.onWaitFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, ShutdownTexts.SERVER_SHUTTING_DOWN));
             return null;
         }
-        PooledServer found = pool.isPaused() ? null : idleServers.first();
+        PooledServer found = pool.isPaused() ? null : lists.idleServers.first();
         if (found != null) {
             link(client, found);
             return found;
@@ -135,11 +116,11 @@ public final class PoolShard {
             client.onWaitFailed(failFast);
             return null;
         }
-        moveClient(client, waitingClients, ClientState.WAITING);
+        lists.moveClient(client, lists.waitingClients, ClientState.WAITING);
         client.waitStartNanos = pool.now();
-        PooledServer check = usedServers.first();
+        PooledServer check = lists.usedServers.first();
         if (check != null) {
-            moveServer(check, testedServers, ServerState.TESTED);
+            lists.moveServer(check, lists.testedServers, ServerState.TESTED);
             check.runCheckQuery();
         } else {
             maybeLaunch();
@@ -151,9 +132,9 @@ public final class PoolShard {
     public void clientClosed(PooledClient client) {
         checkLoop();
         if (client.list != null) {
-            publishedClients = Math.max(0, publishedClients - 1);
+            lists.clientUncounted();
         }
-        removeClient(client);
+        lists.removeClient(client);
         client.state = ClientState.CLOSED;
         withdrawRequestIfNobodyWaits();
     }
@@ -181,7 +162,7 @@ public final class PoolShard {
     /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
     public void serverLoginFailed(PooledServer server, ErrorResponse error) {
         checkLoop();
-        dropServer(server);
+        lists.dropServer(server);
         releaseLimitSlots(server);
         if (pool.loginFailed(error)) {
             retryAfterTransientFailure();
@@ -208,15 +189,15 @@ public final class PoolShard {
     }
 
     private void retryLaunch() {
-        boolean needed = !waitingClients.isEmpty() || !loginClients.isEmpty() && pool.welcomeParameters() == null;
+        boolean needed = !lists.waitingClients.isEmpty() || !lists.loginClients.isEmpty() && pool.welcomeParameters() == null;
         if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
             // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
             retryAfterTransientFailure();
             return;
         }
-        if (!waitingClients.isEmpty()) {
+        if (!lists.waitingClients.isEmpty()) {
             maybeLaunch();
-        } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
+        } else if (!lists.loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
             launchForLogin();
         }
     }
@@ -236,12 +217,12 @@ public final class PoolShard {
         long now = pool.now();
         if (server.closeNeeded || pool.isPaused() || enforceLifetime && pastLifetime(server, now)) {
             String reason = server.closeNeeded ? "close needed" : pool.isPaused() ? "pause" : "server lifetime over";
-            dropServer(server);
+            lists.dropServer(server);
             server.close(reason);
             slotFreed();
             return;
         }
-        PooledClient next = waitingClients.first();
+        PooledClient next = lists.waitingClients.first();
         DonationRequest request = claimDueRequest(next, server);
         if (request != null) {
             donate(server, request);
@@ -252,10 +233,10 @@ public final class PoolShard {
             next.onServerAssigned(server);
         } else if (pool.settings().serverCheckDelay().isZero()) {
             // server_check_delay = 0: the check runs before every reuse.
-            moveServer(server, usedServers, ServerState.USED);
+            lists.moveServer(server, lists.usedServers, ServerState.USED);
             server.idleSinceNanos = now;
         } else {
-            moveServer(server, idleServers, ServerState.IDLE);
+            lists.moveServer(server, lists.idleServers, ServerState.IDLE);
             server.idleSinceNanos = now;
         }
     }
@@ -264,7 +245,7 @@ public final class PoolShard {
     public void serverNeedsReset(PooledServer server) {
         checkLoop();
         unlink(server);
-        moveServer(server, testedServers, ServerState.TESTED);
+        lists.moveServer(server, lists.testedServers, ServerState.TESTED);
     }
 
     /** The server's connection is closed, for whatever reason. */
@@ -272,11 +253,11 @@ public final class PoolShard {
         checkLoop();
         endMove(server); // closed on its way from another loop
         unlink(server);
-        boolean freed = dropServer(server);
+        boolean freed = lists.dropServer(server);
         releaseLimitSlots(server);
         if (freed) {
             slotFreed();
-        } else if (!waitingClients.isEmpty()) {
+        } else if (!lists.waitingClients.isEmpty()) {
             maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
         }
     }
@@ -295,19 +276,19 @@ public final class PoolShard {
         checkLoop();
         client.shard = this;
         if (client.state != ClientState.ACTIVE) {
-            moveClient(client, activeClients, ClientState.ACTIVE);
+            lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
         }
         if (pool.isPaused()) {
             return null;
         }
         int allowed = pool.settings().poolSize();
         if (!pool.tryTakeServerSlot(allowed)) {
-            PooledServer victim = longestIdle();
+            PooledServer victim = lists.longestIdle();
             if (victim == null) {
                 pool.closeOneIdleServer(new AtomicBoolean()); // one on another loop, for the next try
                 return null;
             }
-            dropServer(victim);
+            lists.dropServer(victim);
             victim.close("evicted for a replication connection");
             if (!pool.tryTakeServerSlot(allowed)) {
                 return null;
@@ -342,9 +323,9 @@ public final class PoolShard {
         if (!request.isLive()) {
             return;
         }
-        if (waitingClients.isEmpty()) {
-            PooledServer victim = longestIdle();
-            if (victim != null && (victim.canMove() || totalServers() > request.needy().publishedServers()
+        if (lists.waitingClients.isEmpty()) {
+            PooledServer victim = lists.longestIdle();
+            if (victim != null && (victim.canMove() || lists.totalServers() > request.needy().lists.publishedServers()
                     || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
                 if (request.claim()) {
                     donate(victim, request);
@@ -360,7 +341,7 @@ public final class PoolShard {
     private void donateLongIdleServers(long now) {
         DonationRequest request;
         PooledServer victim;
-        while ((victim = longestIdle()) != null && now - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS
+        while ((victim = lists.longestIdle()) != null && now - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS
                 && (request = pendingRequests.poll()) != null) {
             if (request.claim()) {
                 donate(victim, request);
@@ -368,19 +349,9 @@ public final class PoolShard {
         }
     }
 
-    /** The server idle the longest: checked ones first (sv_used), then the tail of sv_idle; null if none. */
-    private PooledServer longestIdle() {
-        return usedServers.first() != null ? usedServers.first() : idleServers.last();
-    }
-
     /** Clients of this shard as last published; read by other shards' loops. */
     int publishedClients() {
-        return publishedClients;
-    }
-
-    /** Servers of this shard as last published; read by other shards' loops. */
-    int publishedServers() {
-        return publishedServers;
+        return lists.publishedClients();
     }
 
     /** A shard freed a slot for this shard's waiting clients: launch into it. */
@@ -394,7 +365,7 @@ public final class PoolShard {
 
     private void welcomeLoginClients() {
         checkLoop();
-        List<PooledClient> welcomed = drainLoginClients();
+        List<PooledClient> welcomed = lists.drainLoginClients();
         welcomed.forEach(PooledClient::onWelcomeReady);
     }
 
@@ -418,23 +389,23 @@ public final class PoolShard {
             throw new IllegalStateException(target + " is not a server of " + this);
         }
         PooledCancel cancel = new PooledCancel(target);
-        waitingCancelRequests.addLast(cancel);
+        lists.waitingCancelRequests.addLast(cancel);
         return cancel;
     }
 
     /** The cancel's connection to PostgreSQL is open and the request on its way. */
     public void cancelSent(PooledCancel cancel) {
         checkLoop();
-        if (cancel.list == waitingCancelRequests) {
-            waitingCancelRequests.remove(cancel);
-            activeCancelRequests.addLast(cancel);
+        if (cancel.list == lists.waitingCancelRequests) {
+            lists.waitingCancelRequests.remove(cancel);
+            lists.activeCancelRequests.addLast(cancel);
         }
     }
 
     /** The cancel's connection is closed (PostgreSQL has signalled the backend) or could not be opened. */
     public void cancelDone(PooledCancel cancel) {
         checkLoop();
-        unlist(cancel);
+        ShardLists.unlist(cancel);
     }
 
     /**
@@ -444,7 +415,7 @@ public final class PoolShard {
     public void serverBeingCanceled(PooledServer server) {
         checkLoop();
         if (server.state == ServerState.ACTIVE) {
-            moveServer(server, beingCanceledServers, ServerState.BEING_CANCELED);
+            lists.moveServer(server, lists.beingCanceledServers, ServerState.BEING_CANCELED);
         }
     }
 
@@ -455,7 +426,7 @@ public final class PoolShard {
     public void cancelsDone(PooledServer server) {
         checkLoop();
         if (server.state == ServerState.BEING_CANCELED) {
-            moveServer(server, activeServers, ServerState.ACTIVE);
+            lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         }
     }
 
@@ -473,25 +444,25 @@ public final class PoolShard {
         PoolSettings s = pool.settings();
         List<PooledServer> toClose = new ArrayList<>();
         List<PooledClient> timedOut = new ArrayList<>();
-        idleServers.forEach(server -> {
+        lists.idleServers.forEach(server -> {
             long idleNanos = now - server.idleSinceNanos;
             if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                dropServer(server);
+                lists.dropServer(server);
                 toClose.add(server);
             } else if (idleNanos > s.serverCheckDelay().toNanos()) {
-                moveServer(server, usedServers, ServerState.USED);
+                lists.moveServer(server, lists.usedServers, ServerState.USED);
             }
         });
-        usedServers.forEach(server -> {
+        lists.usedServers.forEach(server -> {
             if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                dropServer(server);
+                lists.dropServer(server);
                 toClose.add(server);
             }
         });
         if (!s.queryWaitTimeout().isZero()) {
-            waitingClients.forEach(client -> {
+            lists.waitingClients.forEach(client -> {
                 if (now - client.waitStartNanos > s.queryWaitTimeout().toNanos()) {
-                    moveClient(client, activeClients, ClientState.ACTIVE);
+                    lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
                     timedOut.add(client);
                 }
             });
@@ -501,19 +472,19 @@ public final class PoolShard {
         closeServersAbovePoolSize(s);
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
-        if (!waitingClients.isEmpty()) {
+        if (!lists.waitingClients.isEmpty()) {
             if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
                     && outstandingRequest.claim()) {
                 outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
             }
-            PooledServer check = usedServers.first();
+            PooledServer check = lists.usedServers.first();
             if (check != null) {
-                moveServer(check, testedServers, ServerState.TESTED);
+                lists.moveServer(check, lists.testedServers, ServerState.TESTED);
                 check.runCheckQuery();
             } else {
                 maybeLaunch();
             }
-        } else if (!loginClients.isEmpty()) {
+        } else if (!lists.loginClients.isEmpty()) {
             if (pool.welcomeParameters() != null) {
                 welcomeLoginClients(); // the first login's news went out before this shard existed
             } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
@@ -525,7 +496,7 @@ public final class PoolShard {
                 launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
-        if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
+        if (lists.waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
             donateLongIdleServers(now);
         }
     }
@@ -533,25 +504,22 @@ public final class PoolShard {
     /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
     public void reconnectAll() {
         checkLoop();
-        for (StateList<PooledServer> list : List.of(loginServers, idleServers, activeServers, usedServers, testedServers,
-                beingCanceledServers)) {
-            list.forEach(PooledServer::markCloseNeeded);
-        }
+        lists.forEachServer(PooledServer::markCloseNeeded);
         closeIdle("reconnect");
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown, PAUSE). */
     public void closeIdleServers(String reason) {
         checkLoop();
-        idleServers.forEach(PooledServer::markCloseNeeded);
-        usedServers.forEach(PooledServer::markCloseNeeded);
+        lists.idleServers.forEach(PooledServer::markCloseNeeded);
+        lists.usedServers.forEach(PooledServer::markCloseNeeded);
         closeIdle(reason);
     }
 
     /** RESUME: the queued clients get servers again. */
     void resume() {
         checkLoop();
-        if (!loginClients.isEmpty() && pool.welcomeParameters() == null) {
+        if (!lists.loginClients.isEmpty() && pool.welcomeParameters() == null) {
             launchForLogin();
         }
         while (maybeLaunch()) {
@@ -562,11 +530,11 @@ public final class PoolShard {
     /** Closes one idle server to free a max_db_connections or max_user_connections slot for another pool. */
     boolean closeOneIdleServer(AtomicBoolean claim) {
         checkLoop();
-        PooledServer victim = idleServers.first() != null ? idleServers.first() : usedServers.first();
+        PooledServer victim = lists.idleServers.first() != null ? lists.idleServers.first() : lists.usedServers.first();
         if (victim == null || !claim.compareAndSet(false, true)) {
             return false;
         }
-        dropServer(victim);
+        lists.dropServer(victim);
         victim.close("freeing a slot of max_db_connections or max_user_connections for another pool");
         return true;
     }
@@ -574,22 +542,13 @@ public final class PoolShard {
     /** This shard's counts; the pool adds up the shards' for SHOW POOLS. */
     public PoolSnapshot snapshot() {
         checkLoop();
-        PooledClient oldest = waitingClients.first();
-        long maxWait = oldest == null ? 0 : (pool.now() - oldest.waitStartNanos) / 1000;
-        return new PoolSnapshot(pool.key(), loginClients.size(), activeClients.size(), waitingClients.size(),
-                activeServers.size(), idleServers.size(), usedServers.size(), testedServers.size(),
-                loginServers.size(), maxWait, activeCancelRequests.size(), waitingCancelRequests.size(),
-                activeCancelRequests.size(), beingCanceledServers.size());
+        return lists.snapshot();
     }
 
     /** Clients of this shard (logging in, active or waiting), for SHOW CLIENTS, KILL and shutdown. */
     public List<PooledClient> clients() {
         checkLoop();
-        List<PooledClient> all = new ArrayList<>();
-        loginClients.forEach(all::add);
-        activeClients.forEach(all::add);
-        waitingClients.forEach(all::add);
-        return all;
+        return lists.clients();
     }
 
     /**
@@ -598,17 +557,12 @@ public final class PoolShard {
      */
     public void forEachWaitingClient(Consumer<PooledClient> action) {
         checkLoop();
-        waitingClients.forEach(action);
+        lists.waitingClients.forEach(action);
     }
 
     public List<PooledServer> servers() {
         checkLoop();
-        List<PooledServer> all = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers,
-                beingCanceledServers)) {
-            list.forEach(all::add);
-        }
-        return all;
+        return lists.servers();
     }
 
     // ---- launching: pool_size, then max_db_connections, then max_user_connections ----
@@ -618,7 +572,7 @@ public final class PoolShard {
      * pool's size is used up by other shards, asks them for a slot. True when a server was launched.
      */
     private boolean maybeLaunch() {
-        if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
+        if (pool.isPaused() || lists.waitingClients.size() <= lists.loginServers.size()) {
             return false;
         }
         if (pool.loginBackingOff()) {
@@ -643,7 +597,7 @@ public final class PoolShard {
             return false;
         }
         for (PoolShard other : pool.shards()) {
-            if (other != this && other.publishedHasIdle) {
+            if (other != this && other.lists.publishedHasIdle()) {
                 return true;
             }
         }
@@ -657,7 +611,7 @@ public final class PoolShard {
     private int allowedServers() {
         PoolSettings s = pool.settings();
         int allowed = s.poolSize();
-        PooledClient oldest = waitingClients.first();
+        PooledClient oldest = lists.waitingClients.first();
         if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
                 && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
             allowed += s.reservePoolSize();
@@ -671,7 +625,7 @@ public final class PoolShard {
      * first login every server of the pool is logging in).
      */
     private void launchForLogin() {
-        if (loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
+        if (lists.loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
                 && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
             launchWithSlot();
         }
@@ -705,8 +659,8 @@ public final class PoolShard {
         server.createdNanos = pool.now();
         server.holdsPoolSlot = true;
         server.holdsLimitSlots = true;
-        moveServer(server, loginServers, ServerState.LOGIN);
-        publishedServers = totalServers();
+        lists.moveServer(server, lists.loginServers, ServerState.LOGIN);
+        lists.publishServers();
         // NOTE: connected by a task, not here: a connect that fails at once reports back into this shard.
         post(server::connect);
         return server;
@@ -732,7 +686,7 @@ public final class PoolShard {
 
     /** A server of this shard left the pool's count: it goes to our waiters, else to another shard's. */
     private void slotFreed() {
-        if (!waitingClients.isEmpty()) {
+        if (!lists.waitingClients.isEmpty()) {
             maybeLaunch();
             return;
         }
@@ -748,7 +702,7 @@ public final class PoolShard {
     // ---- donations across shards ----
 
     private void requestDonation() {
-        if (outstandingRequest != null || waitingClients.isEmpty()) {
+        if (outstandingRequest != null || lists.waitingClients.isEmpty()) {
             return;
         }
         List<PoolShard> others = new ArrayList<>();
@@ -780,8 +734,8 @@ public final class PoolShard {
                 it.remove();
                 continue;
             }
-            int needy = request.needy().publishedServers();
-            boolean due = localOldest == null ? server.canMove() || totalServers() > needy : totalServers() > needy + 1;
+            int needy = request.needy().lists.publishedServers();
+            boolean due = localOldest == null ? server.canMove() || lists.totalServers() > needy : lists.totalServers() > needy + 1;
             if (!due) {
                 return null;
             }
@@ -802,17 +756,17 @@ public final class PoolShard {
             pool.moveStarted();
             server.moving = true;
             boolean checkDue = server.state == ServerState.USED;
-            unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
+            ShardLists.unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
             server.state = ServerState.IDLE;
-            publishedServers = totalServers();
-            publishIdle();
+            lists.publishServers();
+            lists.publishIdle();
             PoolShard needy = request.needy();
             server.shard = needy;
             server.moveTo(needy.loop, () -> needy.adopt(server, request, checkDue));
             return;
         }
         pool.donated();
-        dropServer(server);
+        lists.dropServer(server);
         server.close("slot given to clients on another event loop");
         tellNeedy(request);
     }
@@ -824,14 +778,14 @@ public final class PoolShard {
         if (outstandingRequest == request) {
             outstandingRequest = null;
         }
-        if (checkDue && !waitingClients.isEmpty()) {
-            moveServer(server, testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
-            publishedServers = totalServers();
+        if (checkDue && !lists.waitingClients.isEmpty()) {
+            lists.moveServer(server, lists.testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
+            lists.publishServers();
             server.runCheckQuery();
             return;
         }
-        moveServer(server, idleServers, ServerState.IDLE);
-        publishedServers = totalServers();
+        lists.moveServer(server, lists.idleServers, ServerState.IDLE);
+        lists.publishServers();
         releaseServer(server, false);
     }
 
@@ -841,7 +795,7 @@ public final class PoolShard {
     }
 
     private void withdrawRequestIfNobodyWaits() {
-        if (waitingClients.isEmpty()) {
+        if (lists.waitingClients.isEmpty()) {
             withdrawRequest();
         }
     }
@@ -857,9 +811,9 @@ public final class PoolShard {
     // ---- internals ----
 
     private void failFast(ErrorResponse error) {
-        List<PooledClient> failed = drainLoginClients();
-        waitingClients.forEach(c -> {
-            moveClient(c, activeClients, ClientState.ACTIVE);
+        List<PooledClient> failed = lists.drainLoginClients();
+        lists.waitingClients.forEach(c -> {
+            lists.moveClient(c, lists.activeClients, ClientState.ACTIVE);
             failed.add(c);
         });
         withdrawRequest();
@@ -868,9 +822,9 @@ public final class PoolShard {
 
     private void closeIdle(String reason) {
         List<PooledServer> idle = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(idleServers, usedServers)) {
+        for (StateList<PooledServer> list : List.of(lists.idleServers, lists.usedServers)) {
             list.forEach(server -> {
-                dropServer(server);
+                lists.dropServer(server);
                 idle.add(server);
             });
         }
@@ -883,20 +837,11 @@ public final class PoolShard {
                 && pool.serverCount() > s.minPoolSize();
     }
 
-    private List<PooledClient> drainLoginClients() {
-        List<PooledClient> drained = new ArrayList<>();
-        loginClients.forEach(c -> {
-            moveClient(c, activeClients, ClientState.ACTIVE);
-            drained.add(c);
-        });
-        return drained;
-    }
-
     private void link(PooledClient client, PooledServer server) {
         assert client.eventLoop() == server.eventLoop() : client + " and " + server + " on different event loops";
         pool.stats().serverAssigned(client.state == ClientState.WAITING ? pool.now() - client.waitStartNanos : 0);
-        moveClient(client, activeClients, ClientState.ACTIVE);
-        moveServer(server, activeServers, ServerState.ACTIVE);
+        lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
+        lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         server.client = client;
         client.server = server;
         withdrawRequestIfNobodyWaits();
@@ -917,43 +862,6 @@ public final class PoolShard {
         return now - server.createdNanos > pool.settings().serverLifetime().toNanos();
     }
 
-    private int totalServers() {
-        return loginServers.size() + idleServers.size() + activeServers.size() + usedServers.size()
-                + testedServers.size() + beingCanceledServers.size();
-    }
-
-    private void moveClient(PooledClient client, StateList<PooledClient> to, ClientState state) {
-        removeClient(client);
-        to.addLast(client);
-        client.state = state;
-    }
-
-    private void removeClient(PooledClient client) {
-        unlist(client);
-    }
-
-    private void moveServer(PooledServer server, StateList<PooledServer> to, ServerState state) {
-        unlist(server);
-        if (state == ServerState.IDLE) {
-            to.addFirst(server);
-        } else {
-            to.addLast(server);
-        }
-        server.state = state;
-        publishIdle();
-    }
-
-    /**
-     * NOTE: a yes/no written only when it changes: a count would change, and cost a volatile write, at
-     * every link and release of a busy pool; whether any server is idle changes far more rarely.
-     */
-    private void publishIdle() {
-        boolean hasIdle = idleServers.size() + usedServers.size() > 0;
-        if (hasIdle != publishedHasIdle) {
-            publishedHasIdle = hasIdle;
-        }
-    }
-
     /**
      * PgBouncer's check_pool_size, after a RELOAD lowered the pool: unused servers above the new size
      * close, sv_used first. Each is claimed with one compare-and-set on the pool's count, so two loops
@@ -961,34 +869,13 @@ public final class PoolShard {
      */
     private void closeServersAbovePoolSize(PoolSettings s) {
         while (PoolSizeCheck.bounded(s)) {
-            PooledServer extra = usedServers.first() != null ? usedServers.first() : idleServers.first();
+            PooledServer extra = lists.usedServers.first() != null ? lists.usedServers.first() : lists.idleServers.first();
             if (extra == null || !extra.holdsPoolSlot || !pool.tryGiveBackServerSlotAbove(PoolSizeCheck.allowed(s))) {
                 return;
             }
             extra.holdsPoolSlot = false; // given back just now
-            dropServer(extra);
+            lists.dropServer(extra);
             extra.close("too many servers in the pool");
-        }
-    }
-
-    /** The server leaves the shard's lists for good; true when that gave a slot of the pool's size back. */
-    private boolean dropServer(PooledServer server) {
-        unlist(server);
-        server.state = ServerState.CLOSED;
-        publishedServers = totalServers();
-        publishIdle();
-        if (server.holdsPoolSlot) {
-            server.holdsPoolSlot = false;
-            pool.releaseServerSlot();
-            return true;
-        }
-        return false;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void unlist(PoolMember member) {
-        if (member.list != null) {
-            ((StateList) member.list).remove(member);
         }
     }
 
