@@ -4,9 +4,7 @@ import io.netty.channel.EventLoop;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -23,44 +21,22 @@ import java.util.function.Consumer;
  * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
  * parameters, the last login failure and PAUSE, all atomic or immutable.
  *
- * <p>Across loops: a shard whose clients wait with no idle server posts a {@link DonationRequest} to
- * the other shards, when the pool-wide count is full or when another shard has an idle server (a
- * server moved costs two epoll registrations; a server launched costs a login and a PostgreSQL
- * backend, and the pool would grow to the sum of the loops' peaks instead of the pool's peak).
- * A shard with no waiter of its own gives its idle server at once: it moves the connection to the
- * needy shard's loop ({@link PooledServer#moveTo}). A shard with waiters gives one up only when it
- * holds at least two servers more than the needy one, so two busy shards do not pass a server back
- * and forth. Otherwise it remembers the request and looks again when it releases a server and at
- * each janitor round. A server that cannot move is given by closing it, which frees a slot the needy
- * shard launches into; that costs a login, so it is done only towards balance or for a server idle
- * {@link #DONATE_IDLE_AFTER_NANOS}. The counts compared are current ({@link #publishedServers()}),
- * never those of when the request was made.
+ * <p>Across loops: a shard whose clients wait with no idle server asks the pool's other shards for one
+ * ({@link ShardDonations}).
  */
 public final class PoolShard {
-    /** An unanswered request is withdrawn and posted afresh after this long (its figures are stale). */
-    static final long DONATION_RENEW_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /**
-     * A server idle this long is given to another shard's waiters even when this shard does not hold
-     * more servers than the needy one: its own demand has really dropped. Shorter idle spells are the
-     * ordinary gaps of a busy loop; giving those away made two busy loops pass servers back and forth,
-     * one server login each time (151 donations in 20 s of pgbench -S -c 50 on a pool of 20).
-     */
-    static final long DONATE_IDLE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final Pool pool;
     private final EventLoop loop;
     final ShardLists lists;
+    final ShardDonations donations;
 
-    /** This shard's request for a slot held elsewhere, while it is out; at most one. */
-    private DonationRequest outstandingRequest;
-    /** Other shards' requests this one could not honour yet, oldest first. */
-    private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
     private enum LimitHit { NONE, DATABASE, USER }
 
     PoolShard(Pool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
         this.lists = new ShardLists(pool);
+        this.donations = new ShardDonations(this, lists);
     }
 
     public EventLoop loop() {
@@ -136,7 +112,7 @@ public final class PoolShard {
         }
         lists.removeClient(client);
         client.state = ClientState.CLOSED;
-        withdrawRequestIfNobodyWaits();
+        donations.withdrawRequestIfNobodyWaits();
     }
 
     // ---- servers ----
@@ -211,7 +187,7 @@ public final class PoolShard {
         releaseServer(server, true);
     }
 
-    private void releaseServer(PooledServer server, boolean enforceLifetime) {
+    void releaseServer(PooledServer server, boolean enforceLifetime) {
         checkLoop();
         unlink(server);
         long now = pool.now();
@@ -223,9 +199,9 @@ public final class PoolShard {
             return;
         }
         PooledClient next = lists.waitingClients.first();
-        DonationRequest request = claimDueRequest(next, server);
+        DonationRequest request = donations.claimDueRequest(next, server);
         if (request != null) {
-            donate(server, request);
+            donations.donate(server, request);
             return;
         }
         if (next != null) {
@@ -251,7 +227,7 @@ public final class PoolShard {
     /** The server's connection is closed, for whatever reason. */
     public void serverClosed(PooledServer server) {
         checkLoop();
-        endMove(server); // closed on its way from another loop
+        donations.endMove(server); // closed on its way from another loop
         unlink(server);
         boolean freed = lists.dropServer(server);
         releaseLimitSlots(server);
@@ -317,50 +293,9 @@ public final class PoolShard {
 
     // ---- across shards ----
 
-    /** Another shard's clients wait for a slot of the pool: give up an idle server now, or remember it. */
-    void donationRequested(DonationRequest request) {
-        checkLoop();
-        if (!request.isLive()) {
-            return;
-        }
-        if (lists.waitingClients.isEmpty()) {
-            PooledServer victim = lists.longestIdle();
-            if (victim != null && (victim.canMove() || lists.totalServers() > request.needy().lists.publishedServers()
-                    || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
-                if (request.claim()) {
-                    donate(victim, request);
-                }
-                return;
-            }
-        }
-        pendingRequests.removeIf(r -> !r.isLive());
-        pendingRequests.add(request);
-    }
-
-    /** A pending request served by a server idle for {@link #DONATE_IDLE_AFTER_NANOS} (the janitor's round). */
-    private void donateLongIdleServers(long now) {
-        DonationRequest request;
-        PooledServer victim;
-        while ((victim = lists.longestIdle()) != null && now - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS
-                && (request = pendingRequests.poll()) != null) {
-            if (request.claim()) {
-                donate(victim, request);
-            }
-        }
-    }
-
     /** Clients of this shard as last published; read by other shards' loops. */
     int publishedClients() {
         return lists.publishedClients();
-    }
-
-    /** A shard freed a slot for this shard's waiting clients: launch into it. */
-    void donationArrived(DonationRequest request) {
-        checkLoop();
-        if (outstandingRequest == request) {
-            outstandingRequest = null;
-        }
-        maybeLaunch();
     }
 
     private void welcomeLoginClients() {
@@ -466,17 +401,14 @@ public final class PoolShard {
                     timedOut.add(client);
                 }
             });
-            withdrawRequestIfNobodyWaits();
+            donations.withdrawRequestIfNobodyWaits();
         }
         toClose.forEach(server -> server.close("server idle timeout or lifetime"));
         closeServersAbovePoolSize(s);
         ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
         timedOut.forEach(client -> client.onWaitFailed(timeout));
         if (!lists.waitingClients.isEmpty()) {
-            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
-                    && outstandingRequest.claim()) {
-                outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
-            }
+            donations.renewStaleRequest(now);
             PooledServer check = lists.usedServers.first();
             if (check != null) {
                 lists.moveServer(check, lists.testedServers, ServerState.TESTED);
@@ -496,8 +428,8 @@ public final class PoolShard {
                 launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
-        if (lists.waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
-            donateLongIdleServers(now);
+        if (lists.waitingClients.isEmpty() && donations.hasPendingRequests()) {
+            donations.donateLongIdleServers(now);
         }
     }
 
@@ -571,37 +503,25 @@ public final class PoolShard {
      * Launches one more server if clients wait for more than the logins under way can serve. When the
      * pool's size is used up by other shards, asks them for a slot. True when a server was launched.
      */
-    private boolean maybeLaunch() {
+    boolean maybeLaunch() {
         if (pool.isPaused() || lists.waitingClients.size() <= lists.loginServers.size()) {
             return false;
         }
         if (pool.loginBackingOff()) {
             return false; // server_login_retry, or a restart's retry delay: tried again later
         }
-        if (outstandingRequest != null && !outstandingRequest.isLive()) {
+        if (donations.requestTaken()) {
             return false; // a shard took our request: its server (or slot) is on its way here
         }
-        if (otherShardHasIdle()) {
-            requestDonation(); // a server moved here instead of one more login (and backend)
+        if (donations.otherShardHasIdle()) {
+            donations.requestDonation(); // a server moved here instead of one more login (and backend)
             return false;
         }
         if (!pool.tryTakeServerSlot(allowedServers())) {
-            requestDonation();
+            donations.requestDonation();
             return false;
         }
         return launchWithSlot() != null;
-    }
-
-    private boolean otherShardHasIdle() {
-        if (!pool.serverFactory().serversCanMove()) {
-            return false;
-        }
-        for (PoolShard other : pool.shards()) {
-            if (other != this && other.lists.publishedHasIdle()) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -666,16 +586,6 @@ public final class PoolShard {
         return server;
     }
 
-    private void endMove(PooledServer server) {
-        if (server.moving) {
-            server.moving = false;
-            pool.moveEnded();
-            if (outstandingRequest != null && !outstandingRequest.isLive()) {
-                outstandingRequest = null; // it was ours, and it closed on the way: ask again
-            }
-        }
-    }
-
     private void releaseLimitSlots(PooledServer server) {
         if (server.holdsLimitSlots) {
             server.holdsLimitSlots = false;
@@ -690,122 +600,7 @@ public final class PoolShard {
             maybeLaunch();
             return;
         }
-        DonationRequest request;
-        while ((request = pendingRequests.poll()) != null) {
-            if (request.claim()) {
-                tellNeedy(request);
-                return;
-            }
-        }
-    }
-
-    // ---- donations across shards ----
-
-    private void requestDonation() {
-        if (outstandingRequest != null || lists.waitingClients.isEmpty()) {
-            return;
-        }
-        List<PoolShard> others = new ArrayList<>();
-        for (PoolShard other : pool.shards()) {
-            if (other != this) {
-                others.add(other);
-            }
-        }
-        if (others.isEmpty()) {
-            return;
-        }
-        DonationRequest request = new DonationRequest(this, pool.now());
-        outstandingRequest = request;
-        for (PoolShard other : others) {
-            other.post(() -> other.donationRequested(request));
-        }
-    }
-
-    /**
-     * The first live request this shard should serve with the server it is releasing: always when it has
-     * no waiter of its own; otherwise only when it holds at least two servers more than the needy shard
-     * had, so a busy shard cannot starve another, and two busy shards do not pass a slot back and forth
-     * (each pass costs a server login).
-     */
-    private DonationRequest claimDueRequest(PooledClient localOldest, PooledServer server) {
-        for (Iterator<DonationRequest> it = pendingRequests.iterator(); it.hasNext(); ) {
-            DonationRequest request = it.next();
-            if (!request.isLive()) {
-                it.remove();
-                continue;
-            }
-            int needy = request.needy().lists.publishedServers();
-            boolean due = localOldest == null ? server.canMove() || lists.totalServers() > needy : lists.totalServers() > needy + 1;
-            if (!due) {
-                return null;
-            }
-            it.remove();
-            if (request.claim()) {
-                return request;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Gives {@code server} to the needy shard: moved to its loop when it can move, otherwise closed to
-     * free its slot, which the needy shard then launches into on its own loop.
-     */
-    private void donate(PooledServer server, DonationRequest request) {
-        if (server.canMove()) {
-            pool.moveStarted();
-            server.moving = true;
-            boolean checkDue = server.state == ServerState.USED;
-            ShardLists.unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
-            server.state = ServerState.IDLE;
-            lists.publishServers();
-            lists.publishIdle();
-            PoolShard needy = request.needy();
-            server.shard = needy;
-            server.moveTo(needy.loop, () -> needy.adopt(server, request, checkDue));
-            return;
-        }
-        pool.donated();
-        lists.dropServer(server);
-        server.close("slot given to clients on another event loop");
-        tellNeedy(request);
-    }
-
-    /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
-    private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
-        checkLoop();
-        endMove(server);
-        if (outstandingRequest == request) {
-            outstandingRequest = null;
-        }
-        if (checkDue && !lists.waitingClients.isEmpty()) {
-            lists.moveServer(server, lists.testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
-            lists.publishServers();
-            server.runCheckQuery();
-            return;
-        }
-        lists.moveServer(server, lists.idleServers, ServerState.IDLE);
-        lists.publishServers();
-        releaseServer(server, false);
-    }
-
-    private void tellNeedy(DonationRequest request) {
-        PoolShard needy = request.needy();
-        needy.post(() -> needy.donationArrived(request));
-    }
-
-    private void withdrawRequestIfNobodyWaits() {
-        if (lists.waitingClients.isEmpty()) {
-            withdrawRequest();
-        }
-    }
-
-    /** A request a donor already claimed still arrives (and finds nothing to launch for); the slot stays free. */
-    private void withdrawRequest() {
-        if (outstandingRequest != null) {
-            outstandingRequest.claim();
-            outstandingRequest = null;
-        }
+        donations.giveFreedSlot();
     }
 
     // ---- internals ----
@@ -816,7 +611,7 @@ public final class PoolShard {
             lists.moveClient(c, lists.activeClients, ClientState.ACTIVE);
             failed.add(c);
         });
-        withdrawRequest();
+        donations.withdrawRequest();
         failed.forEach(c -> c.onWaitFailed(error));
     }
 
@@ -844,7 +639,7 @@ public final class PoolShard {
         lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         server.client = client;
         client.server = server;
-        withdrawRequestIfNobodyWaits();
+        donations.withdrawRequestIfNobodyWaits();
     }
 
     private void unlink(PooledServer server) {
@@ -888,7 +683,7 @@ public final class PoolShard {
         }
     }
 
-    private void checkLoop() {
+    void checkLoop() {
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("pool shard " + pool.key() + " used off its event loop");
         }
