@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -28,14 +27,14 @@ public final class PoolShard {
     private final Pool pool;
     private final EventLoop loop;
     final ShardLists lists;
+    final ShardLauncher launcher;
     final ShardDonations donations;
-
-    private enum LimitHit { NONE, DATABASE, USER }
 
     PoolShard(Pool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
         this.lists = new ShardLists(pool);
+        this.launcher = new ShardLauncher(this, lists);
         this.donations = new ShardDonations(this, lists);
     }
 
@@ -63,7 +62,7 @@ public final class PoolShard {
         // than replaying an old failure: the janitor retries after server_login_retry.
         lists.moveClient(client, lists.loginClients, ClientState.LOGIN);
         if (!pool.isPaused() && pool.recentLoginFailure() == null) {
-            launchForLogin();
+            launcher.launchForLogin();
         }
     }
 
@@ -99,7 +98,7 @@ public final class PoolShard {
             lists.moveServer(check, lists.testedServers, ServerState.TESTED);
             check.runCheckQuery();
         } else {
-            maybeLaunch();
+            launcher.maybeLaunch();
         }
         return null;
     }
@@ -139,9 +138,9 @@ public final class PoolShard {
     public void serverLoginFailed(PooledServer server, ErrorResponse error) {
         checkLoop();
         lists.dropServer(server);
-        releaseLimitSlots(server);
+        launcher.releaseLimitSlots(server);
         if (pool.loginFailed(error)) {
-            retryAfterTransientFailure();
+            launcher.retryAfterTransientFailure();
             return; // PostgreSQL restarting: the clients wait for the retry (issue 12, bug 3)
         }
         if (pool.serverCount() == 0) {
@@ -152,29 +151,6 @@ public final class PoolShard {
                     other.post(() -> other.failFastIfNoServer(error));
                 }
             }
-        }
-    }
-
-    /** A login met a restart of PostgreSQL: its clients keep waiting and the launch is tried again shortly. */
-    private void retryAfterTransientFailure() {
-        try {
-            loop.schedule(this::retryLaunch, ServerRestartWindow.RETRY_NANOS, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            // the process is going down: nothing waits for this shard any more
-        }
-    }
-
-    private void retryLaunch() {
-        boolean needed = !lists.waitingClients.isEmpty() || !lists.loginClients.isEmpty() && pool.welcomeParameters() == null;
-        if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
-            // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
-            retryAfterTransientFailure();
-            return;
-        }
-        if (!lists.waitingClients.isEmpty()) {
-            maybeLaunch();
-        } else if (!lists.loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
-            launchForLogin();
         }
     }
 
@@ -230,11 +206,11 @@ public final class PoolShard {
         donations.endMove(server); // closed on its way from another loop
         unlink(server);
         boolean freed = lists.dropServer(server);
-        releaseLimitSlots(server);
+        launcher.releaseLimitSlots(server);
         if (freed) {
             slotFreed();
         } else if (!lists.waitingClients.isEmpty()) {
-            maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
+            launcher.maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
         }
     }
 
@@ -257,20 +233,7 @@ public final class PoolShard {
         if (pool.isPaused()) {
             return null;
         }
-        int allowed = pool.settings().poolSize();
-        if (!pool.tryTakeServerSlot(allowed)) {
-            PooledServer victim = lists.longestIdle();
-            if (victim == null) {
-                pool.closeOneIdleServer(new AtomicBoolean()); // one on another loop, for the next try
-                return null;
-            }
-            lists.dropServer(victim);
-            victim.close("evicted for a replication connection");
-            if (!pool.tryTakeServerSlot(allowed)) {
-                return null;
-            }
-        }
-        return launchWithSlot();
+        return launcher.launchDedicated();
     }
 
     /**
@@ -414,18 +377,18 @@ public final class PoolShard {
                 lists.moveServer(check, lists.testedServers, ServerState.TESTED);
                 check.runCheckQuery();
             } else {
-                maybeLaunch();
+                launcher.maybeLaunch();
             }
         } else if (!lists.loginClients.isEmpty()) {
             if (pool.welcomeParameters() != null) {
                 welcomeLoginClients(); // the first login's news went out before this shard existed
             } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
-                launchForLogin();
+                launcher.launchForLogin();
             }
         } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
             int warm = Math.min(s.minPoolSize(), s.poolSize());
             if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
+                launcher.launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
             }
         }
         if (lists.waitingClients.isEmpty() && donations.hasPendingRequests()) {
@@ -452,9 +415,9 @@ public final class PoolShard {
     void resume() {
         checkLoop();
         if (!lists.loginClients.isEmpty() && pool.welcomeParameters() == null) {
-            launchForLogin();
+            launcher.launchForLogin();
         }
-        while (maybeLaunch()) {
+        while (launcher.maybeLaunch()) {
             // one server per waiting client beyond the logins under way, up to the pool's size
         }
     }
@@ -497,107 +460,10 @@ public final class PoolShard {
         return lists.servers();
     }
 
-    // ---- launching: pool_size, then max_db_connections, then max_user_connections ----
-
-    /**
-     * Launches one more server if clients wait for more than the logins under way can serve. When the
-     * pool's size is used up by other shards, asks them for a slot. True when a server was launched.
-     */
-    boolean maybeLaunch() {
-        if (pool.isPaused() || lists.waitingClients.size() <= lists.loginServers.size()) {
-            return false;
-        }
-        if (pool.loginBackingOff()) {
-            return false; // server_login_retry, or a restart's retry delay: tried again later
-        }
-        if (donations.requestTaken()) {
-            return false; // a shard took our request: its server (or slot) is on its way here
-        }
-        if (donations.otherShardHasIdle()) {
-            donations.requestDonation(); // a server moved here instead of one more login (and backend)
-            return false;
-        }
-        if (!pool.tryTakeServerSlot(allowedServers())) {
-            donations.requestDonation();
-            return false;
-        }
-        return launchWithSlot() != null;
-    }
-
-    /**
-     * pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout;
-     * a reserve_pool_timeout of 0 disables the reserve, as PgBouncer documents.
-     */
-    private int allowedServers() {
-        PoolSettings s = pool.settings();
-        int allowed = s.poolSize();
-        PooledClient oldest = lists.waitingClients.first();
-        if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
-                && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
-            allowed += s.reservePoolSize();
-        }
-        return allowed;
-    }
-
-    /**
-     * The pool's first server, for the parameters logging-in clients are told: one for the whole pool,
-     * outside pool_size as in PgBouncer. Servers of any shard that are logging in count (before the
-     * first login every server of the pool is logging in).
-     */
-    private void launchForLogin() {
-        if (lists.loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
-                && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
-            launchWithSlot();
-        }
-    }
-
-    /**
-     * Holding a pool slot, takes the shared limits in PgBouncer's order and launches the server on this
-     * shard's loop. Null (and the slot given back) when max_db_connections or max_user_connections is
-     * full; then an idle server of another pool of the same database or user is closed to make room,
-     * as PgBouncer does, and the janitor launches into the freed slot.
-     */
-    private PooledServer launchWithSlot() {
-        PoolSettings s = pool.settings();
-        PoolLimits limits = pool.limits();
-        LimitHit hit = LimitHit.NONE;
-        if (!limits.databaseServers().tryAcquire(s.maxDbConnections())) {
-            hit = LimitHit.DATABASE;
-        } else if (!limits.userServers().tryAcquire(s.maxUserConnections())) {
-            limits.databaseServers().release();
-            hit = LimitHit.USER;
-        }
-        if (hit != LimitHit.NONE) {
-            pool.releaseServerSlot();
-            (hit == LimitHit.DATABASE ? limits.closeIdleServerOfSameDatabase() : limits.closeIdleServerOfSameUser())
-                    .test(pool);
-            return null;
-        }
-        PooledServer server = pool.serverFactory().newServer(pool, loop);
-        pool.launched();
-        server.shard = this;
-        server.createdNanos = pool.now();
-        server.holdsPoolSlot = true;
-        server.holdsLimitSlots = true;
-        lists.moveServer(server, lists.loginServers, ServerState.LOGIN);
-        lists.publishServers();
-        // NOTE: connected by a task, not here: a connect that fails at once reports back into this shard.
-        post(server::connect);
-        return server;
-    }
-
-    private void releaseLimitSlots(PooledServer server) {
-        if (server.holdsLimitSlots) {
-            server.holdsLimitSlots = false;
-            pool.limits().databaseServers().release();
-            pool.limits().userServers().release();
-        }
-    }
-
     /** A server of this shard left the pool's count: it goes to our waiters, else to another shard's. */
     private void slotFreed() {
         if (!lists.waitingClients.isEmpty()) {
-            maybeLaunch();
+            launcher.maybeLaunch();
             return;
         }
         donations.giveFreedSlot();

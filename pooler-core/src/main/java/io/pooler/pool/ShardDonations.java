@@ -138,7 +138,7 @@ final class ShardDonations {
         if (outstandingRequest == request) {
             outstandingRequest = null;
         }
-        shard.maybeLaunch();
+        shard.launcher.maybeLaunch();
     }
 
     /** The server was moving between loops and has now arrived, or closed on the way. */
