@@ -4,7 +4,6 @@ import io.netty.channel.EventLoop;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
@@ -12,16 +11,23 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The part of a {@link Pool} that lives on one event loop: PgBouncer's state lists for the clients of
- * that loop and the servers launched on it. A client is only ever linked to a server of its own shard,
- * so linking, relaying and releasing are plain calls on one thread.
+ * The part of a {@link Pool} that lives on one event loop: what happens to the clients of that loop
+ * and the servers launched on it, PgBouncer's client.c and server.c as the pool sees them. A client is
+ * only ever linked to a server of its own shard, so linking, relaying and releasing are plain calls on
+ * one thread. {@link #releaseServer} is the one place that decides what happens when a server comes
+ * back ("a transaction ended").
+ *
+ * <p>The shard's parts, each owned by the same loop:
+ * <ul>
+ *   <li>{@link ShardLists}: the state lists (cl_login, sv_idle ...); each connection's state is its list;
+ *   <li>{@link ShardLauncher}: launching servers under pool_size, max_db_connections, max_user_connections;
+ *   <li>{@link ShardDonations}: giving servers to, and taking them from, the pool's other shards;
+ *   <li>{@link ShardJanitor}: the timed maintenance, and closing idle servers on demand.
+ * </ul>
  *
  * <p>NOTE: owned by {@link #loop()}; every method but {@link #loop()} and {@link #pool()} runs on it
  * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
  * parameters, the last login failure and PAUSE, all atomic or immutable.
- *
- * <p>Across loops: a shard whose clients wait with no idle server asks the pool's other shards for one
- * ({@link ShardDonations}).
  */
 public final class PoolShard {
     private final Pool pool;
@@ -29,6 +35,7 @@ public final class PoolShard {
     final ShardLists lists;
     final ShardLauncher launcher;
     final ShardDonations donations;
+    private final ShardJanitor janitor;
 
     PoolShard(Pool pool, EventLoop loop) {
         this.pool = pool;
@@ -36,6 +43,7 @@ public final class PoolShard {
         this.lists = new ShardLists(pool);
         this.launcher = new ShardLauncher(this, lists);
         this.donations = new ShardDonations(this, lists);
+        this.janitor = new ShardJanitor(this, lists);
     }
 
     public EventLoop loop() {
@@ -93,13 +101,7 @@ public final class PoolShard {
         }
         lists.moveClient(client, lists.waitingClients, ClientState.WAITING);
         client.waitStartNanos = pool.now();
-        PooledServer check = lists.usedServers.first();
-        if (check != null) {
-            lists.moveServer(check, lists.testedServers, ServerState.TESTED);
-            check.runCheckQuery();
-        } else {
-            launcher.maybeLaunch();
-        }
+        checkUsedServerOrLaunch();
         return null;
     }
 
@@ -124,12 +126,7 @@ public final class PoolShard {
     public void serverLoggedIn(PooledServer server, Map<String, String> parameters) {
         checkLoop();
         if (pool.loginSucceeded(parameters)) {
-            welcomeLoginClients();
-            for (PoolShard other : pool.shards()) {
-                if (other != this) {
-                    other.post(other::welcomeLoginClients);
-                }
-            }
+            welcomeLoginClientsOfEveryShard();
         }
         releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
     }
@@ -244,34 +241,9 @@ public final class PoolShard {
     public void dedicatedServerReady(PooledClient client, PooledServer server, Map<String, String> parameters) {
         checkLoop();
         if (pool.loginSucceeded(parameters)) {
-            welcomeLoginClients();
-            for (PoolShard other : pool.shards()) {
-                if (other != this) {
-                    other.post(other::welcomeLoginClients);
-                }
-            }
+            welcomeLoginClientsOfEveryShard();
         }
         link(client, server);
-    }
-
-    // ---- across shards ----
-
-    /** Clients of this shard as last published; read by other shards' loops. */
-    int publishedClients() {
-        return lists.publishedClients();
-    }
-
-    private void welcomeLoginClients() {
-        checkLoop();
-        List<PooledClient> welcomed = lists.drainLoginClients();
-        welcomed.forEach(PooledClient::onWelcomeReady);
-    }
-
-    private void failFastIfNoServer(ErrorResponse error) {
-        checkLoop();
-        if (pool.serverCount() == 0) {
-            failFast(error);
-        }
     }
 
     // ---- cancel requests ----
@@ -338,77 +310,19 @@ public final class PoolShard {
      */
     public void janitor() {
         checkLoop();
-        long now = pool.now();
-        PoolSettings s = pool.settings();
-        List<PooledServer> toClose = new ArrayList<>();
-        List<PooledClient> timedOut = new ArrayList<>();
-        lists.idleServers.forEach(server -> {
-            long idleNanos = now - server.idleSinceNanos;
-            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                lists.dropServer(server);
-                toClose.add(server);
-            } else if (idleNanos > s.serverCheckDelay().toNanos()) {
-                lists.moveServer(server, lists.usedServers, ServerState.USED);
-            }
-        });
-        lists.usedServers.forEach(server -> {
-            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                lists.dropServer(server);
-                toClose.add(server);
-            }
-        });
-        if (!s.queryWaitTimeout().isZero()) {
-            lists.waitingClients.forEach(client -> {
-                if (now - client.waitStartNanos > s.queryWaitTimeout().toNanos()) {
-                    lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
-                    timedOut.add(client);
-                }
-            });
-            donations.withdrawRequestIfNobodyWaits();
-        }
-        toClose.forEach(server -> server.close("server idle timeout or lifetime"));
-        closeServersAbovePoolSize(s);
-        ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
-        timedOut.forEach(client -> client.onWaitFailed(timeout));
-        if (!lists.waitingClients.isEmpty()) {
-            donations.renewStaleRequest(now);
-            PooledServer check = lists.usedServers.first();
-            if (check != null) {
-                lists.moveServer(check, lists.testedServers, ServerState.TESTED);
-                check.runCheckQuery();
-            } else {
-                launcher.maybeLaunch();
-            }
-        } else if (!lists.loginClients.isEmpty()) {
-            if (pool.welcomeParameters() != null) {
-                welcomeLoginClients(); // the first login's news went out before this shard existed
-            } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
-                launcher.launchForLogin();
-            }
-        } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
-            int warm = Math.min(s.minPoolSize(), s.poolSize());
-            if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launcher.launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
-            }
-        }
-        if (lists.waitingClients.isEmpty() && donations.hasPendingRequests()) {
-            donations.donateLongIdleServers(now);
-        }
+        janitor.round();
     }
 
     /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
     public void reconnectAll() {
         checkLoop();
-        lists.forEachServer(PooledServer::markCloseNeeded);
-        closeIdle("reconnect");
+        janitor.reconnectAll();
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown, PAUSE). */
     public void closeIdleServers(String reason) {
         checkLoop();
-        lists.idleServers.forEach(PooledServer::markCloseNeeded);
-        lists.usedServers.forEach(PooledServer::markCloseNeeded);
-        closeIdle(reason);
+        janitor.closeIdleServers(reason);
     }
 
     /** RESUME: the queued clients get servers again. */
@@ -425,13 +339,7 @@ public final class PoolShard {
     /** Closes one idle server to free a max_db_connections or max_user_connections slot for another pool. */
     boolean closeOneIdleServer(AtomicBoolean claim) {
         checkLoop();
-        PooledServer victim = lists.idleServers.first() != null ? lists.idleServers.first() : lists.usedServers.first();
-        if (victim == null || !claim.compareAndSet(false, true)) {
-            return false;
-        }
-        lists.dropServer(victim);
-        victim.close("freeing a slot of max_db_connections or max_user_connections for another pool");
-        return true;
+        return janitor.closeOneIdleServer(claim);
     }
 
     /** This shard's counts; the pool adds up the shards' for SHOW POOLS. */
@@ -460,6 +368,24 @@ public final class PoolShard {
         return lists.servers();
     }
 
+    /** Clients of this shard as last published; read by other shards' loops. */
+    int publishedClients() {
+        return lists.publishedClients();
+    }
+
+    // ---- internals ----
+
+    /** A waiting client needs a server: a used one is checked for it, or else one is launched. */
+    void checkUsedServerOrLaunch() {
+        PooledServer check = lists.usedServers.first();
+        if (check != null) {
+            lists.moveServer(check, lists.testedServers, ServerState.TESTED);
+            check.runCheckQuery();
+        } else {
+            launcher.maybeLaunch();
+        }
+    }
+
     /** A server of this shard left the pool's count: it goes to our waiters, else to another shard's. */
     private void slotFreed() {
         if (!lists.waitingClients.isEmpty()) {
@@ -469,7 +395,28 @@ public final class PoolShard {
         donations.giveFreedSlot();
     }
 
-    // ---- internals ----
+    /** The pool's first login: this shard's logging-in clients are welcomed now, the other shards' by a task. */
+    private void welcomeLoginClientsOfEveryShard() {
+        welcomeLoginClients();
+        for (PoolShard other : pool.shards()) {
+            if (other != this) {
+                other.post(other::welcomeLoginClients);
+            }
+        }
+    }
+
+    void welcomeLoginClients() {
+        checkLoop();
+        List<PooledClient> welcomed = lists.drainLoginClients();
+        welcomed.forEach(PooledClient::onWelcomeReady);
+    }
+
+    private void failFastIfNoServer(ErrorResponse error) {
+        checkLoop();
+        if (pool.serverCount() == 0) {
+            failFast(error);
+        }
+    }
 
     private void failFast(ErrorResponse error) {
         List<PooledClient> failed = lists.drainLoginClients();
@@ -479,23 +426,6 @@ public final class PoolShard {
         });
         donations.withdrawRequest();
         failed.forEach(c -> c.onWaitFailed(error));
-    }
-
-    private void closeIdle(String reason) {
-        List<PooledServer> idle = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(lists.idleServers, lists.usedServers)) {
-            list.forEach(server -> {
-                lists.dropServer(server);
-                idle.add(server);
-            });
-        }
-        idle.forEach(server -> server.close(reason));
-    }
-
-    private boolean idleTooLong(PooledServer server, PoolSettings s, long now) {
-        return !s.serverIdleTimeout().isZero()
-                && now - server.idleSinceNanos > s.serverIdleTimeout().toNanos()
-                && pool.serverCount() > s.minPoolSize();
     }
 
     private void link(PooledClient client, PooledServer server) {
@@ -519,25 +449,8 @@ public final class PoolShard {
     }
 
     /** server_lifetime; 0 means PgBouncer's "used only once". */
-    private boolean pastLifetime(PooledServer server, long now) {
+    boolean pastLifetime(PooledServer server, long now) {
         return now - server.createdNanos > pool.settings().serverLifetime().toNanos();
-    }
-
-    /**
-     * PgBouncer's check_pool_size, after a RELOAD lowered the pool: unused servers above the new size
-     * close, sv_used first. Each is claimed with one compare-and-set on the pool's count, so two loops
-     * shrinking at the same instant close only the excess between them, never one more.
-     */
-    private void closeServersAbovePoolSize(PoolSettings s) {
-        while (PoolSizeCheck.bounded(s)) {
-            PooledServer extra = lists.usedServers.first() != null ? lists.usedServers.first() : lists.idleServers.first();
-            if (extra == null || !extra.holdsPoolSlot || !pool.tryGiveBackServerSlotAbove(PoolSizeCheck.allowed(s))) {
-                return;
-            }
-            extra.holdsPoolSlot = false; // given back just now
-            lists.dropServer(extra);
-            extra.close("too many servers in the pool");
-        }
     }
 
     /** Runs {@code task} on this shard's loop later; dropped when the loop is shutting down. */
