@@ -13,8 +13,8 @@ import java.util.function.Consumer;
 /**
  * The part of a {@link Pool} that lives on one event loop: what happens to the clients of that loop
  * and the servers launched on it. A client is only ever linked to a server of its own shard, so
- * linking, relaying and releasing are plain calls on one thread. {@link #releaseServer} is the one place that decides what happens when a server comes
- * back ("a transaction ended").
+ * linking, relaying and releasing are plain calls on one thread. {@link #releaseServer} is the one
+ * place that decides what happens when a server comes back ("a transaction ended").
  *
  * <p>The shard's parts, each owned by the same loop:
  * <ul>
