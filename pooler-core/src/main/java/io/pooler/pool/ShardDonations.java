@@ -122,7 +122,8 @@ final class ShardDonations {
             outstandingRequest = null;
         }
         if (checkDue && !lists.waitingClients.isEmpty()) {
-            lists.moveServer(server, lists.testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
+            // server_check_delay passed on the old loop
+            lists.moveServer(server, lists.testedServers, ServerState.TESTED);
             lists.publishServers();
             server.runCheckQuery();
             return;

@@ -75,7 +75,8 @@ final class ShardJanitor {
         } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
             int warm = Math.min(s.minPoolSize(), s.poolSize());
             if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                shard.launcher.launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
+                // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
+                shard.launcher.launchWithSlot();
             }
         }
         if (lists.waitingClients.isEmpty() && shard.donations.hasPendingRequests()) {
@@ -96,7 +97,9 @@ final class ShardJanitor {
      */
     private void closeServersAbovePoolSize(PoolSettings s) {
         while (PoolSizeCheck.bounded(s)) {
-            PooledServer extra = lists.usedServers.first() != null ? lists.usedServers.first() : lists.idleServers.first();
+            PooledServer extra = lists.usedServers.first() != null
+                    ? lists.usedServers.first()
+                    : lists.idleServers.first();
             if (extra == null || !extra.holdsPoolSlot || !pool.tryGiveBackServerSlotAbove(PoolSizeCheck.allowed(s))) {
                 return;
             }
