@@ -4,82 +4,45 @@ import io.netty.channel.EventLoop;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 /**
- * The part of a {@link Pool} that lives on one event loop: PgBouncer's state lists for the clients of
- * that loop and the servers launched on it. A client is only ever linked to a server of its own shard,
- * so linking, relaying and releasing are plain calls on one thread.
+ * The part of a {@link Pool} that lives on one event loop: what happens to the clients of that loop
+ * and the servers launched on it. A client is only ever linked to a server of its own shard, so
+ * linking, relaying and releasing are plain calls on one thread. {@link #releaseServer} is the one
+ * place that decides what happens when a server comes back ("a transaction ended").
+ *
+ * <p>The shard's parts, each owned by the same loop:
+ * <ul>
+ *   <li>{@link ShardLists}: the state lists (cl_login, sv_idle ...); each connection's state is its list;
+ *   <li>{@link ShardLauncher}: launching servers under pool_size, max_db_connections, max_user_connections;
+ *   <li>{@link ShardDonations}: giving servers to, and taking them from, the pool's other shards;
+ *   <li>{@link ShardJanitor}: the timed maintenance, and closing idle servers on demand.
+ * </ul>
  *
  * <p>NOTE: owned by {@link #loop()}; every method but {@link #loop()} and {@link #pool()} runs on it
  * (checked). What spans loops lives in the pool: the server count behind pool_size, the welcome
  * parameters, the last login failure and PAUSE, all atomic or immutable.
- *
- * <p>Across loops: a shard whose clients wait with no idle server posts a {@link DonationRequest} to
- * the other shards, when the pool-wide count is full or when another shard has an idle server (a
- * server moved costs two epoll registrations; a server launched costs a login and a PostgreSQL
- * backend, and the pool would grow to the sum of the loops' peaks instead of the pool's peak).
- * A shard with no waiter of its own gives its idle server at once: it moves the connection to the
- * needy shard's loop ({@link PooledServer#moveTo}). A shard with waiters gives one up only when it
- * holds at least two servers more than the needy one, so two busy shards do not pass a server back
- * and forth. Otherwise it remembers the request and looks again when it releases a server and at
- * each janitor round. A server that cannot move is given by closing it, which frees a slot the needy
- * shard launches into; that costs a login, so it is done only towards balance or for a server idle
- * {@link #DONATE_IDLE_AFTER_NANOS}. The counts compared are current ({@link #publishedServers()}),
- * never those of when the request was made.
  */
 public final class PoolShard {
-    /** An unanswered request is withdrawn and posted afresh after this long (its figures are stale). */
-    static final long DONATION_RENEW_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /**
-     * A server idle this long is given to another shard's waiters even when this shard does not hold
-     * more servers than the needy one: its own demand has really dropped. Shorter idle spells are the
-     * ordinary gaps of a busy loop; giving those away made two busy loops pass servers back and forth,
-     * one server login each time (151 donations in 20 s of pgbench -S -c 50 on a pool of 20).
-     */
-    static final long DONATE_IDLE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
-
     private final Pool pool;
     private final EventLoop loop;
-
-    private final StateList<PooledClient> loginClients = new StateList<>("cl_login");
-    private final StateList<PooledClient> activeClients = new StateList<>("cl_active");
-    private final StateList<PooledClient> waitingClients = new StateList<>("cl_waiting");
-    private final StateList<PooledServer> loginServers = new StateList<>("sv_login");
-    private final StateList<PooledServer> idleServers = new StateList<>("sv_idle");
-    private final StateList<PooledServer> activeServers = new StateList<>("sv_active");
-    private final StateList<PooledServer> usedServers = new StateList<>("sv_used");
-    private final StateList<PooledServer> testedServers = new StateList<>("sv_tested");
-    private final StateList<PooledServer> beingCanceledServers = new StateList<>("sv_being_canceled");
-    /** Cancel requests for this shard's servers whose connection to PostgreSQL is being opened. */
-    private final StateList<PooledCancel> waitingCancelRequests = new StateList<>("cl_waiting_cancel_req");
-    /** Cancel requests on their way: each has a connection of its own, so this is sv_active_cancel too. */
-    private final StateList<PooledCancel> activeCancelRequests = new StateList<>("cl_active_cancel_req");
-
-    /** This shard's request for a slot held elsewhere, while it is out; at most one. */
-    private DonationRequest outstandingRequest;
-    /** Other shards' requests this one could not honour yet, oldest first. */
-    private final ArrayDeque<DonationRequest> pendingRequests = new ArrayDeque<>();
-    /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
-    private volatile int publishedServers;
-    /** Whether this shard has an idle server (sv_idle or sv_used), for the other shards' launch decisions. */
-    private volatile boolean publishedHasIdle;
-    /** This shard's clients as of the last login or close, for min_pool_size ("a client is connected"). */
-    private volatile int publishedClients;
-
-    private enum LimitHit { NONE, DATABASE, USER }
+    final ShardLists lists;
+    final ShardLauncher launcher;
+    final ShardDonations donations;
+    private final ShardJanitor janitor;
 
     PoolShard(Pool pool, EventLoop loop) {
         this.pool = pool;
         this.loop = loop;
+        this.lists = new ShardLists(pool);
+        this.launcher = new ShardLauncher(this, lists);
+        this.donations = new ShardDonations(this, lists);
+        this.janitor = new ShardJanitor(this, lists);
     }
 
     public EventLoop loop() {
@@ -96,17 +59,17 @@ public final class PoolShard {
     public void clientLogin(PooledClient client) {
         checkLoop();
         client.shard = this;
-        publishedClients++; // NOTE: written on this loop only
+        lists.clientCounted();
         if (pool.welcomeParameters() != null) {
-            moveClient(client, activeClients, ClientState.ACTIVE);
+            lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
             client.onWelcomeReady();
             return;
         }
         // As PgBouncer, a pool that never logged in holds the client (up to client_login_timeout) rather
         // than replaying an old failure: the janitor retries after server_login_retry.
-        moveClient(client, loginClients, ClientState.LOGIN);
+        lists.moveClient(client, lists.loginClients, ClientState.LOGIN);
         if (!pool.isPaused() && pool.recentLoginFailure() == null) {
-            launchForLogin();
+            launcher.launchForLogin();
         }
     }
 
@@ -125,7 +88,7 @@ public final class PoolShard {
             client.onWaitFailed(ErrorResponse.fatal(SqlState.ADMIN_SHUTDOWN, ShutdownTexts.SERVER_SHUTTING_DOWN));
             return null;
         }
-        PooledServer found = pool.isPaused() ? null : idleServers.first();
+        PooledServer found = pool.isPaused() ? null : lists.idleServers.first();
         if (found != null) {
             link(client, found);
             return found;
@@ -135,15 +98,9 @@ public final class PoolShard {
             client.onWaitFailed(failFast);
             return null;
         }
-        moveClient(client, waitingClients, ClientState.WAITING);
+        lists.moveClient(client, lists.waitingClients, ClientState.WAITING);
         client.waitStartNanos = pool.now();
-        PooledServer check = usedServers.first();
-        if (check != null) {
-            moveServer(check, testedServers, ServerState.TESTED);
-            check.runCheckQuery();
-        } else {
-            maybeLaunch();
-        }
+        checkUsedServerOrLaunch();
         return null;
     }
 
@@ -151,11 +108,11 @@ public final class PoolShard {
     public void clientClosed(PooledClient client) {
         checkLoop();
         if (client.list != null) {
-            publishedClients = Math.max(0, publishedClients - 1);
+            lists.clientUncounted();
         }
-        removeClient(client);
+        lists.removeClient(client);
         client.state = ClientState.CLOSED;
-        withdrawRequestIfNobodyWaits();
+        donations.withdrawRequestIfNobodyWaits();
     }
 
     // ---- servers ----
@@ -168,12 +125,7 @@ public final class PoolShard {
     public void serverLoggedIn(PooledServer server, Map<String, String> parameters) {
         checkLoop();
         if (pool.loginSucceeded(parameters)) {
-            welcomeLoginClients();
-            for (PoolShard other : pool.shards()) {
-                if (other != this) {
-                    other.post(other::welcomeLoginClients);
-                }
-            }
+            welcomeLoginClientsOfEveryShard();
         }
         releaseServer(server, false); // as PgBouncer: lifetime is not enforced on the release after login
     }
@@ -181,10 +133,10 @@ public final class PoolShard {
     /** Logging in failed (refused, timed out, or an error from PostgreSQL). */
     public void serverLoginFailed(PooledServer server, ErrorResponse error) {
         checkLoop();
-        dropServer(server);
-        releaseLimitSlots(server);
+        lists.dropServer(server);
+        launcher.releaseLimitSlots(server);
         if (pool.loginFailed(error)) {
-            retryAfterTransientFailure();
+            launcher.retryAfterTransientFailure();
             return; // PostgreSQL restarting: the clients wait for the retry (issue 12, bug 3)
         }
         if (pool.serverCount() == 0) {
@@ -198,29 +150,6 @@ public final class PoolShard {
         }
     }
 
-    /** A login met a restart of PostgreSQL: its clients keep waiting and the launch is tried again shortly. */
-    private void retryAfterTransientFailure() {
-        try {
-            loop.schedule(this::retryLaunch, ServerRestartWindow.RETRY_NANOS, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            // the process is going down: nothing waits for this shard any more
-        }
-    }
-
-    private void retryLaunch() {
-        boolean needed = !waitingClients.isEmpty() || !loginClients.isEmpty() && pool.welcomeParameters() == null;
-        if (needed && pool.recentLoginFailure() == null && pool.loginBackingOff()) {
-            // Another shard's login failed since: its delay runs, then this shard tries, not the janitor later.
-            retryAfterTransientFailure();
-            return;
-        }
-        if (!waitingClients.isEmpty()) {
-            maybeLaunch();
-        } else if (!loginClients.isEmpty() && pool.welcomeParameters() == null && !pool.isPaused()) {
-            launchForLogin();
-        }
-    }
-
     /**
      * PgBouncer's release_server: a server is clean and free again. It goes to the first waiting
      * client, or to another shard's waiting clients (as a freed slot), or to the front of the idle
@@ -230,21 +159,21 @@ public final class PoolShard {
         releaseServer(server, true);
     }
 
-    private void releaseServer(PooledServer server, boolean enforceLifetime) {
+    void releaseServer(PooledServer server, boolean enforceLifetime) {
         checkLoop();
         unlink(server);
         long now = pool.now();
         if (server.closeNeeded || pool.isPaused() || enforceLifetime && pastLifetime(server, now)) {
             String reason = server.closeNeeded ? "close needed" : pool.isPaused() ? "pause" : "server lifetime over";
-            dropServer(server);
+            lists.dropServer(server);
             server.close(reason);
             slotFreed();
             return;
         }
-        PooledClient next = waitingClients.first();
-        DonationRequest request = claimDueRequest(next, server);
+        PooledClient next = lists.waitingClients.first();
+        DonationRequest request = donations.claimDueRequest(next, server);
         if (request != null) {
-            donate(server, request);
+            donations.donate(server, request);
             return;
         }
         if (next != null) {
@@ -252,10 +181,10 @@ public final class PoolShard {
             next.onServerAssigned(server);
         } else if (pool.settings().serverCheckDelay().isZero()) {
             // server_check_delay = 0: the check runs before every reuse.
-            moveServer(server, usedServers, ServerState.USED);
+            lists.moveServer(server, lists.usedServers, ServerState.USED);
             server.idleSinceNanos = now;
         } else {
-            moveServer(server, idleServers, ServerState.IDLE);
+            lists.moveServer(server, lists.idleServers, ServerState.IDLE);
             server.idleSinceNanos = now;
         }
     }
@@ -264,20 +193,20 @@ public final class PoolShard {
     public void serverNeedsReset(PooledServer server) {
         checkLoop();
         unlink(server);
-        moveServer(server, testedServers, ServerState.TESTED);
+        lists.moveServer(server, lists.testedServers, ServerState.TESTED);
     }
 
     /** The server's connection is closed, for whatever reason. */
     public void serverClosed(PooledServer server) {
         checkLoop();
-        endMove(server); // closed on its way from another loop
+        donations.endMove(server); // closed on its way from another loop
         unlink(server);
-        boolean freed = dropServer(server);
-        releaseLimitSlots(server);
+        boolean freed = lists.dropServer(server);
+        launcher.releaseLimitSlots(server);
         if (freed) {
             slotFreed();
-        } else if (!waitingClients.isEmpty()) {
-            maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
+        } else if (!lists.waitingClients.isEmpty()) {
+            launcher.maybeLaunch(); // a shared limit (max_db_connections, max_user_connections) may have room now
         }
     }
 
@@ -295,25 +224,12 @@ public final class PoolShard {
         checkLoop();
         client.shard = this;
         if (client.state != ClientState.ACTIVE) {
-            moveClient(client, activeClients, ClientState.ACTIVE);
+            lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
         }
         if (pool.isPaused()) {
             return null;
         }
-        int allowed = pool.settings().poolSize();
-        if (!pool.tryTakeServerSlot(allowed)) {
-            PooledServer victim = longestIdle();
-            if (victim == null) {
-                pool.closeOneIdleServer(new AtomicBoolean()); // one on another loop, for the next try
-                return null;
-            }
-            dropServer(victim);
-            victim.close("evicted for a replication connection");
-            if (!pool.tryTakeServerSlot(allowed)) {
-                return null;
-            }
-        }
-        return launchWithSlot();
+        return launcher.launchDedicated();
     }
 
     /**
@@ -324,85 +240,9 @@ public final class PoolShard {
     public void dedicatedServerReady(PooledClient client, PooledServer server, Map<String, String> parameters) {
         checkLoop();
         if (pool.loginSucceeded(parameters)) {
-            welcomeLoginClients();
-            for (PoolShard other : pool.shards()) {
-                if (other != this) {
-                    other.post(other::welcomeLoginClients);
-                }
-            }
+            welcomeLoginClientsOfEveryShard();
         }
         link(client, server);
-    }
-
-    // ---- across shards ----
-
-    /** Another shard's clients wait for a slot of the pool: give up an idle server now, or remember it. */
-    void donationRequested(DonationRequest request) {
-        checkLoop();
-        if (!request.isLive()) {
-            return;
-        }
-        if (waitingClients.isEmpty()) {
-            PooledServer victim = longestIdle();
-            if (victim != null && (victim.canMove() || totalServers() > request.needy().publishedServers()
-                    || pool.now() - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS)) {
-                if (request.claim()) {
-                    donate(victim, request);
-                }
-                return;
-            }
-        }
-        pendingRequests.removeIf(r -> !r.isLive());
-        pendingRequests.add(request);
-    }
-
-    /** A pending request served by a server idle for {@link #DONATE_IDLE_AFTER_NANOS} (the janitor's round). */
-    private void donateLongIdleServers(long now) {
-        DonationRequest request;
-        PooledServer victim;
-        while ((victim = longestIdle()) != null && now - victim.idleSinceNanos >= DONATE_IDLE_AFTER_NANOS
-                && (request = pendingRequests.poll()) != null) {
-            if (request.claim()) {
-                donate(victim, request);
-            }
-        }
-    }
-
-    /** The server idle the longest: checked ones first (sv_used), then the tail of sv_idle; null if none. */
-    private PooledServer longestIdle() {
-        return usedServers.first() != null ? usedServers.first() : idleServers.last();
-    }
-
-    /** Clients of this shard as last published; read by other shards' loops. */
-    int publishedClients() {
-        return publishedClients;
-    }
-
-    /** Servers of this shard as last published; read by other shards' loops. */
-    int publishedServers() {
-        return publishedServers;
-    }
-
-    /** A shard freed a slot for this shard's waiting clients: launch into it. */
-    void donationArrived(DonationRequest request) {
-        checkLoop();
-        if (outstandingRequest == request) {
-            outstandingRequest = null;
-        }
-        maybeLaunch();
-    }
-
-    private void welcomeLoginClients() {
-        checkLoop();
-        List<PooledClient> welcomed = drainLoginClients();
-        welcomed.forEach(PooledClient::onWelcomeReady);
-    }
-
-    private void failFastIfNoServer(ErrorResponse error) {
-        checkLoop();
-        if (pool.serverCount() == 0) {
-            failFast(error);
-        }
     }
 
     // ---- cancel requests ----
@@ -418,23 +258,23 @@ public final class PoolShard {
             throw new IllegalStateException(target + " is not a server of " + this);
         }
         PooledCancel cancel = new PooledCancel(target);
-        waitingCancelRequests.addLast(cancel);
+        lists.waitingCancelRequests.addLast(cancel);
         return cancel;
     }
 
     /** The cancel's connection to PostgreSQL is open and the request on its way. */
     public void cancelSent(PooledCancel cancel) {
         checkLoop();
-        if (cancel.list == waitingCancelRequests) {
-            waitingCancelRequests.remove(cancel);
-            activeCancelRequests.addLast(cancel);
+        if (cancel.list == lists.waitingCancelRequests) {
+            lists.waitingCancelRequests.remove(cancel);
+            lists.activeCancelRequests.addLast(cancel);
         }
     }
 
     /** The cancel's connection is closed (PostgreSQL has signalled the backend) or could not be opened. */
     public void cancelDone(PooledCancel cancel) {
         checkLoop();
-        unlist(cancel);
+        ShardLists.unlist(cancel);
     }
 
     /**
@@ -444,7 +284,7 @@ public final class PoolShard {
     public void serverBeingCanceled(PooledServer server) {
         checkLoop();
         if (server.state == ServerState.ACTIVE) {
-            moveServer(server, beingCanceledServers, ServerState.BEING_CANCELED);
+            lists.moveServer(server, lists.beingCanceledServers, ServerState.BEING_CANCELED);
         }
     }
 
@@ -455,7 +295,7 @@ public final class PoolShard {
     public void cancelsDone(PooledServer server) {
         checkLoop();
         if (server.state == ServerState.BEING_CANCELED) {
-            moveServer(server, activeServers, ServerState.ACTIVE);
+            lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         }
     }
 
@@ -469,92 +309,28 @@ public final class PoolShard {
      */
     public void janitor() {
         checkLoop();
-        long now = pool.now();
-        PoolSettings s = pool.settings();
-        List<PooledServer> toClose = new ArrayList<>();
-        List<PooledClient> timedOut = new ArrayList<>();
-        idleServers.forEach(server -> {
-            long idleNanos = now - server.idleSinceNanos;
-            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                dropServer(server);
-                toClose.add(server);
-            } else if (idleNanos > s.serverCheckDelay().toNanos()) {
-                moveServer(server, usedServers, ServerState.USED);
-            }
-        });
-        usedServers.forEach(server -> {
-            if (idleTooLong(server, s, now) || pastLifetime(server, now) || server.closeNeeded) {
-                dropServer(server);
-                toClose.add(server);
-            }
-        });
-        if (!s.queryWaitTimeout().isZero()) {
-            waitingClients.forEach(client -> {
-                if (now - client.waitStartNanos > s.queryWaitTimeout().toNanos()) {
-                    moveClient(client, activeClients, ClientState.ACTIVE);
-                    timedOut.add(client);
-                }
-            });
-            withdrawRequestIfNobodyWaits();
-        }
-        toClose.forEach(server -> server.close("server idle timeout or lifetime"));
-        closeServersAbovePoolSize(s);
-        ErrorResponse timeout = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "query_wait_timeout");
-        timedOut.forEach(client -> client.onWaitFailed(timeout));
-        if (!waitingClients.isEmpty()) {
-            if (outstandingRequest != null && now - outstandingRequest.postedNanos() > DONATION_RENEW_NANOS
-                    && outstandingRequest.claim()) {
-                outstandingRequest = null; // nobody took it: post it afresh (a taken one is on its way here)
-            }
-            PooledServer check = usedServers.first();
-            if (check != null) {
-                moveServer(check, testedServers, ServerState.TESTED);
-                check.runCheckQuery();
-            } else {
-                maybeLaunch();
-            }
-        } else if (!loginClients.isEmpty()) {
-            if (pool.welcomeParameters() != null) {
-                welcomeLoginClients(); // the first login's news went out before this shard existed
-            } else if (pool.recentLoginFailure() == null && !pool.isPaused()) {
-                launchForLogin();
-            }
-        } else if (!pool.loginBackingOff() && !pool.isPaused() && pool.keepsMinPoolSize()) {
-            int warm = Math.min(s.minPoolSize(), s.poolSize());
-            if (pool.serverCount() < warm && pool.tryTakeServerSlot(warm)) {
-                launchWithSlot(); // min_pool_size: kept warm, one launch per round as PgBouncer's janitor
-            }
-        }
-        if (waitingClients.isEmpty() && !pendingRequests.isEmpty()) {
-            donateLongIdleServers(now);
-        }
+        janitor.round();
     }
 
     /** Marks every server to be closed instead of reused, and closes the idle ones now (RECONNECT, reload). */
     public void reconnectAll() {
         checkLoop();
-        for (StateList<PooledServer> list : List.of(loginServers, idleServers, activeServers, usedServers, testedServers,
-                beingCanceledServers)) {
-            list.forEach(PooledServer::markCloseNeeded);
-        }
-        closeIdle("reconnect");
+        janitor.reconnectAll();
     }
 
     /** Closes every idle server; the rest close as they are released (shutdown, PAUSE). */
     public void closeIdleServers(String reason) {
         checkLoop();
-        idleServers.forEach(PooledServer::markCloseNeeded);
-        usedServers.forEach(PooledServer::markCloseNeeded);
-        closeIdle(reason);
+        janitor.closeIdleServers(reason);
     }
 
     /** RESUME: the queued clients get servers again. */
     void resume() {
         checkLoop();
-        if (!loginClients.isEmpty() && pool.welcomeParameters() == null) {
-            launchForLogin();
+        if (!lists.loginClients.isEmpty() && pool.welcomeParameters() == null) {
+            launcher.launchForLogin();
         }
-        while (maybeLaunch()) {
+        while (launcher.maybeLaunch()) {
             // one server per waiting client beyond the logins under way, up to the pool's size
         }
     }
@@ -562,34 +338,19 @@ public final class PoolShard {
     /** Closes one idle server to free a max_db_connections or max_user_connections slot for another pool. */
     boolean closeOneIdleServer(AtomicBoolean claim) {
         checkLoop();
-        PooledServer victim = idleServers.first() != null ? idleServers.first() : usedServers.first();
-        if (victim == null || !claim.compareAndSet(false, true)) {
-            return false;
-        }
-        dropServer(victim);
-        victim.close("freeing a slot of max_db_connections or max_user_connections for another pool");
-        return true;
+        return janitor.closeOneIdleServer(claim);
     }
 
     /** This shard's counts; the pool adds up the shards' for SHOW POOLS. */
     public PoolSnapshot snapshot() {
         checkLoop();
-        PooledClient oldest = waitingClients.first();
-        long maxWait = oldest == null ? 0 : (pool.now() - oldest.waitStartNanos) / 1000;
-        return new PoolSnapshot(pool.key(), loginClients.size(), activeClients.size(), waitingClients.size(),
-                activeServers.size(), idleServers.size(), usedServers.size(), testedServers.size(),
-                loginServers.size(), maxWait, activeCancelRequests.size(), waitingCancelRequests.size(),
-                activeCancelRequests.size(), beingCanceledServers.size());
+        return lists.snapshot();
     }
 
     /** Clients of this shard (logging in, active or waiting), for SHOW CLIENTS, KILL and shutdown. */
     public List<PooledClient> clients() {
         checkLoop();
-        List<PooledClient> all = new ArrayList<>();
-        loginClients.forEach(all::add);
-        activeClients.forEach(all::add);
-        waitingClients.forEach(all::add);
-        return all;
+        return lists.clients();
     }
 
     /**
@@ -598,308 +359,82 @@ public final class PoolShard {
      */
     public void forEachWaitingClient(Consumer<PooledClient> action) {
         checkLoop();
-        waitingClients.forEach(action);
+        lists.waitingClients.forEach(action);
     }
 
     public List<PooledServer> servers() {
         checkLoop();
-        List<PooledServer> all = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers,
-                beingCanceledServers)) {
-            list.forEach(all::add);
-        }
-        return all;
+        return lists.servers();
     }
 
-    // ---- launching: pool_size, then max_db_connections, then max_user_connections ----
-
-    /**
-     * Launches one more server if clients wait for more than the logins under way can serve. When the
-     * pool's size is used up by other shards, asks them for a slot. True when a server was launched.
-     */
-    private boolean maybeLaunch() {
-        if (pool.isPaused() || waitingClients.size() <= loginServers.size()) {
-            return false;
-        }
-        if (pool.loginBackingOff()) {
-            return false; // server_login_retry, or a restart's retry delay: tried again later
-        }
-        if (outstandingRequest != null && !outstandingRequest.isLive()) {
-            return false; // a shard took our request: its server (or slot) is on its way here
-        }
-        if (otherShardHasIdle()) {
-            requestDonation(); // a server moved here instead of one more login (and backend)
-            return false;
-        }
-        if (!pool.tryTakeServerSlot(allowedServers())) {
-            requestDonation();
-            return false;
-        }
-        return launchWithSlot() != null;
+    /** Clients of this shard as last published; read by other shards' loops. */
+    int publishedClients() {
+        return lists.publishedClients();
     }
 
-    private boolean otherShardHasIdle() {
-        if (!pool.serverFactory().serversCanMove()) {
-            return false;
-        }
-        for (PoolShard other : pool.shards()) {
-            if (other != this && other.publishedHasIdle) {
-                return true;
-            }
-        }
-        return false;
-    }
+    // ---- internals ----
 
-    /**
-     * pool_size, plus reserve_pool_size once the oldest waiting client has waited reserve_pool_timeout;
-     * a reserve_pool_timeout of 0 disables the reserve, as PgBouncer documents.
-     */
-    private int allowedServers() {
-        PoolSettings s = pool.settings();
-        int allowed = s.poolSize();
-        PooledClient oldest = waitingClients.first();
-        if (s.reservePoolSize() > 0 && !s.reservePoolTimeout().isZero() && oldest != null
-                && pool.now() - oldest.waitStartNanos >= s.reservePoolTimeout().toNanos()) {
-            allowed += s.reservePoolSize();
-        }
-        return allowed;
-    }
-
-    /**
-     * The pool's first server, for the parameters logging-in clients are told: one for the whole pool,
-     * outside pool_size as in PgBouncer. Servers of any shard that are logging in count (before the
-     * first login every server of the pool is logging in).
-     */
-    private void launchForLogin() {
-        if (loginServers.isEmpty() && pool.serverCount() == 0 && !pool.loginBackingOff()
-                && pool.tryTakeServerSlot(Integer.MAX_VALUE)) {
-            launchWithSlot();
-        }
-    }
-
-    /**
-     * Holding a pool slot, takes the shared limits in PgBouncer's order and launches the server on this
-     * shard's loop. Null (and the slot given back) when max_db_connections or max_user_connections is
-     * full; then an idle server of another pool of the same database or user is closed to make room,
-     * as PgBouncer does, and the janitor launches into the freed slot.
-     */
-    private PooledServer launchWithSlot() {
-        PoolSettings s = pool.settings();
-        PoolLimits limits = pool.limits();
-        LimitHit hit = LimitHit.NONE;
-        if (!limits.databaseServers().tryAcquire(s.maxDbConnections())) {
-            hit = LimitHit.DATABASE;
-        } else if (!limits.userServers().tryAcquire(s.maxUserConnections())) {
-            limits.databaseServers().release();
-            hit = LimitHit.USER;
-        }
-        if (hit != LimitHit.NONE) {
-            pool.releaseServerSlot();
-            (hit == LimitHit.DATABASE ? limits.closeIdleServerOfSameDatabase() : limits.closeIdleServerOfSameUser())
-                    .test(pool);
-            return null;
-        }
-        PooledServer server = pool.serverFactory().newServer(pool, loop);
-        pool.launched();
-        server.shard = this;
-        server.createdNanos = pool.now();
-        server.holdsPoolSlot = true;
-        server.holdsLimitSlots = true;
-        moveServer(server, loginServers, ServerState.LOGIN);
-        publishedServers = totalServers();
-        // NOTE: connected by a task, not here: a connect that fails at once reports back into this shard.
-        post(server::connect);
-        return server;
-    }
-
-    private void endMove(PooledServer server) {
-        if (server.moving) {
-            server.moving = false;
-            pool.moveEnded();
-            if (outstandingRequest != null && !outstandingRequest.isLive()) {
-                outstandingRequest = null; // it was ours, and it closed on the way: ask again
-            }
-        }
-    }
-
-    private void releaseLimitSlots(PooledServer server) {
-        if (server.holdsLimitSlots) {
-            server.holdsLimitSlots = false;
-            pool.limits().databaseServers().release();
-            pool.limits().userServers().release();
+    /** A waiting client needs a server: a used one is checked for it, or else one is launched. */
+    void checkUsedServerOrLaunch() {
+        PooledServer check = lists.usedServers.first();
+        if (check != null) {
+            lists.moveServer(check, lists.testedServers, ServerState.TESTED);
+            check.runCheckQuery();
+        } else {
+            launcher.maybeLaunch();
         }
     }
 
     /** A server of this shard left the pool's count: it goes to our waiters, else to another shard's. */
     private void slotFreed() {
-        if (!waitingClients.isEmpty()) {
-            maybeLaunch();
+        if (!lists.waitingClients.isEmpty()) {
+            launcher.maybeLaunch();
             return;
         }
-        DonationRequest request;
-        while ((request = pendingRequests.poll()) != null) {
-            if (request.claim()) {
-                tellNeedy(request);
-                return;
-            }
-        }
+        donations.giveFreedSlot();
     }
 
-    // ---- donations across shards ----
-
-    private void requestDonation() {
-        if (outstandingRequest != null || waitingClients.isEmpty()) {
-            return;
-        }
-        List<PoolShard> others = new ArrayList<>();
+    /** The pool's first login: this shard's logging-in clients are welcomed now, the other shards' by a task. */
+    private void welcomeLoginClientsOfEveryShard() {
+        welcomeLoginClients();
         for (PoolShard other : pool.shards()) {
             if (other != this) {
-                others.add(other);
+                other.post(other::welcomeLoginClients);
             }
-        }
-        if (others.isEmpty()) {
-            return;
-        }
-        DonationRequest request = new DonationRequest(this, pool.now());
-        outstandingRequest = request;
-        for (PoolShard other : others) {
-            other.post(() -> other.donationRequested(request));
         }
     }
 
-    /**
-     * The first live request this shard should serve with the server it is releasing: always when it has
-     * no waiter of its own; otherwise only when it holds at least two servers more than the needy shard
-     * had, so a busy shard cannot starve another, and two busy shards do not pass a slot back and forth
-     * (each pass costs a server login).
-     */
-    private DonationRequest claimDueRequest(PooledClient localOldest, PooledServer server) {
-        for (Iterator<DonationRequest> it = pendingRequests.iterator(); it.hasNext(); ) {
-            DonationRequest request = it.next();
-            if (!request.isLive()) {
-                it.remove();
-                continue;
-            }
-            int needy = request.needy().publishedServers();
-            boolean due = localOldest == null ? server.canMove() || totalServers() > needy : totalServers() > needy + 1;
-            if (!due) {
-                return null;
-            }
-            it.remove();
-            if (request.claim()) {
-                return request;
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Gives {@code server} to the needy shard: moved to its loop when it can move, otherwise closed to
-     * free its slot, which the needy shard then launches into on its own loop.
-     */
-    private void donate(PooledServer server, DonationRequest request) {
-        if (server.canMove()) {
-            pool.moveStarted();
-            server.moving = true;
-            boolean checkDue = server.state == ServerState.USED;
-            unlist(server); // NOTE: it keeps its slots; from now on the needy shard owns it
-            server.state = ServerState.IDLE;
-            publishedServers = totalServers();
-            publishIdle();
-            PoolShard needy = request.needy();
-            server.shard = needy;
-            server.moveTo(needy.loop, () -> needy.adopt(server, request, checkDue));
-            return;
-        }
-        pool.donated();
-        dropServer(server);
-        server.close("slot given to clients on another event loop");
-        tellNeedy(request);
-    }
-
-    /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
-    private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
+    void welcomeLoginClients() {
         checkLoop();
-        endMove(server);
-        if (outstandingRequest == request) {
-            outstandingRequest = null;
-        }
-        if (checkDue && !waitingClients.isEmpty()) {
-            moveServer(server, testedServers, ServerState.TESTED); // server_check_delay passed on the old loop
-            publishedServers = totalServers();
-            server.runCheckQuery();
-            return;
-        }
-        moveServer(server, idleServers, ServerState.IDLE);
-        publishedServers = totalServers();
-        releaseServer(server, false);
+        List<PooledClient> welcomed = lists.drainLoginClients();
+        welcomed.forEach(PooledClient::onWelcomeReady);
     }
 
-    private void tellNeedy(DonationRequest request) {
-        PoolShard needy = request.needy();
-        needy.post(() -> needy.donationArrived(request));
-    }
-
-    private void withdrawRequestIfNobodyWaits() {
-        if (waitingClients.isEmpty()) {
-            withdrawRequest();
+    private void failFastIfNoServer(ErrorResponse error) {
+        checkLoop();
+        if (pool.serverCount() == 0) {
+            failFast(error);
         }
     }
-
-    /** A request a donor already claimed still arrives (and finds nothing to launch for); the slot stays free. */
-    private void withdrawRequest() {
-        if (outstandingRequest != null) {
-            outstandingRequest.claim();
-            outstandingRequest = null;
-        }
-    }
-
-    // ---- internals ----
 
     private void failFast(ErrorResponse error) {
-        List<PooledClient> failed = drainLoginClients();
-        waitingClients.forEach(c -> {
-            moveClient(c, activeClients, ClientState.ACTIVE);
+        List<PooledClient> failed = lists.drainLoginClients();
+        lists.waitingClients.forEach(c -> {
+            lists.moveClient(c, lists.activeClients, ClientState.ACTIVE);
             failed.add(c);
         });
-        withdrawRequest();
+        donations.withdrawRequest();
         failed.forEach(c -> c.onWaitFailed(error));
-    }
-
-    private void closeIdle(String reason) {
-        List<PooledServer> idle = new ArrayList<>();
-        for (StateList<PooledServer> list : List.of(idleServers, usedServers)) {
-            list.forEach(server -> {
-                dropServer(server);
-                idle.add(server);
-            });
-        }
-        idle.forEach(server -> server.close(reason));
-    }
-
-    private boolean idleTooLong(PooledServer server, PoolSettings s, long now) {
-        return !s.serverIdleTimeout().isZero()
-                && now - server.idleSinceNanos > s.serverIdleTimeout().toNanos()
-                && pool.serverCount() > s.minPoolSize();
-    }
-
-    private List<PooledClient> drainLoginClients() {
-        List<PooledClient> drained = new ArrayList<>();
-        loginClients.forEach(c -> {
-            moveClient(c, activeClients, ClientState.ACTIVE);
-            drained.add(c);
-        });
-        return drained;
     }
 
     private void link(PooledClient client, PooledServer server) {
         assert client.eventLoop() == server.eventLoop() : client + " and " + server + " on different event loops";
         pool.stats().serverAssigned(client.state == ClientState.WAITING ? pool.now() - client.waitStartNanos : 0);
-        moveClient(client, activeClients, ClientState.ACTIVE);
-        moveServer(server, activeServers, ServerState.ACTIVE);
+        lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
+        lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         server.client = client;
         client.server = server;
-        withdrawRequestIfNobodyWaits();
+        donations.withdrawRequestIfNobodyWaits();
     }
 
     private void unlink(PooledServer server) {
@@ -913,83 +448,8 @@ public final class PoolShard {
     }
 
     /** server_lifetime; 0 means PgBouncer's "used only once". */
-    private boolean pastLifetime(PooledServer server, long now) {
+    boolean pastLifetime(PooledServer server, long now) {
         return now - server.createdNanos > pool.settings().serverLifetime().toNanos();
-    }
-
-    private int totalServers() {
-        return loginServers.size() + idleServers.size() + activeServers.size() + usedServers.size()
-                + testedServers.size() + beingCanceledServers.size();
-    }
-
-    private void moveClient(PooledClient client, StateList<PooledClient> to, ClientState state) {
-        removeClient(client);
-        to.addLast(client);
-        client.state = state;
-    }
-
-    private void removeClient(PooledClient client) {
-        unlist(client);
-    }
-
-    private void moveServer(PooledServer server, StateList<PooledServer> to, ServerState state) {
-        unlist(server);
-        if (state == ServerState.IDLE) {
-            to.addFirst(server);
-        } else {
-            to.addLast(server);
-        }
-        server.state = state;
-        publishIdle();
-    }
-
-    /**
-     * NOTE: a yes/no written only when it changes: a count would change, and cost a volatile write, at
-     * every link and release of a busy pool; whether any server is idle changes far more rarely.
-     */
-    private void publishIdle() {
-        boolean hasIdle = idleServers.size() + usedServers.size() > 0;
-        if (hasIdle != publishedHasIdle) {
-            publishedHasIdle = hasIdle;
-        }
-    }
-
-    /**
-     * PgBouncer's check_pool_size, after a RELOAD lowered the pool: unused servers above the new size
-     * close, sv_used first. Each is claimed with one compare-and-set on the pool's count, so two loops
-     * shrinking at the same instant close only the excess between them, never one more.
-     */
-    private void closeServersAbovePoolSize(PoolSettings s) {
-        while (PoolSizeCheck.bounded(s)) {
-            PooledServer extra = usedServers.first() != null ? usedServers.first() : idleServers.first();
-            if (extra == null || !extra.holdsPoolSlot || !pool.tryGiveBackServerSlotAbove(PoolSizeCheck.allowed(s))) {
-                return;
-            }
-            extra.holdsPoolSlot = false; // given back just now
-            dropServer(extra);
-            extra.close("too many servers in the pool");
-        }
-    }
-
-    /** The server leaves the shard's lists for good; true when that gave a slot of the pool's size back. */
-    private boolean dropServer(PooledServer server) {
-        unlist(server);
-        server.state = ServerState.CLOSED;
-        publishedServers = totalServers();
-        publishIdle();
-        if (server.holdsPoolSlot) {
-            server.holdsPoolSlot = false;
-            pool.releaseServerSlot();
-            return true;
-        }
-        return false;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void unlist(PoolMember member) {
-        if (member.list != null) {
-            ((StateList) member.list).remove(member);
-        }
     }
 
     /** Runs {@code task} on this shard's loop later; dropped when the loop is shutting down. */
@@ -1001,7 +461,7 @@ public final class PoolShard {
         }
     }
 
-    private void checkLoop() {
+    void checkLoop() {
         if (!loop.inEventLoop()) {
             throw new IllegalStateException("pool shard " + pool.key() + " used off its event loop");
         }

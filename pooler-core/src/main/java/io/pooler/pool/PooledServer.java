@@ -19,7 +19,7 @@ public abstract class PooledServer extends PoolMember {
     PooledClient client;
     /** Volatile: a server moving between loops changes shard, and a close on the way reads it (Pool.serverClosed). */
     volatile PoolShard shard;
-    /** On its way from one shard's loop to another's (see {@link PoolShard}); set by the giver, cleared by the taker. */
+    /** On its way from one shard's loop to another's (see {@link ShardDonations}); set by the giver, cleared by the taker. */
     volatile boolean moving;
     /** When it last became idle (the shard's clock). */
     long idleSinceNanos;

@@ -8,7 +8,7 @@ import java.util.function.Predicate;
  * Every connection is in exactly one list at a time, so a count in SHOW POOLS is a list's size and
  * cannot drift from what the pool acts on.
  *
- * <p>NOTE: not thread-safe; every list belongs to a {@link PoolShard} and is touched only on its loop.
+ * <p>NOTE: not thread-safe; every list belongs to a {@link PoolShard} ({@link ShardLists}) and is touched only on its loop.
  */
 final class StateList<T extends PoolMember> {
     private final String name;

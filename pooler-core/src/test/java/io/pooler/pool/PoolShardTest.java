@@ -291,7 +291,7 @@ class PoolShardTest {
         settle();
         assertNull(onA.closedBecause, "one server each: no donation for an idle spell of a busy loop");
         assertEquals(ClientState.WAITING, b2.state());
-        clock.addAndGet(PoolShard.DONATE_IDLE_AFTER_NANOS);
+        clock.addAndGet(ShardDonations.DONATE_IDLE_AFTER_NANOS);
         on(loopA, () -> pool.shard(loopA).janitor());
         settle();
         assertEquals("slot given to clients on another event loop", onA.closedBecause, "idle for a second: given");

@@ -266,7 +266,7 @@ class PoolShardTimersTest {
         h.settle();
         assertNull(onA.closedBecause, "A's server is busy: the request waits on A");
 
-        h.advance(Duration.ofNanos(PoolShard.DONATION_RENEW_NANOS + 1));
+        h.advance(Duration.ofNanos(ShardDonations.DONATION_RENEW_NANOS + 1));
         h.janitor(); // B withdraws its first request and posts a new one with current figures
         assertEquals(1, h.launched.size());
 
@@ -298,7 +298,7 @@ class PoolShardTimersTest {
         h.settle();
         assertNull(onA.closedBecause, "A idles only just, with as many servers as B: kept");
 
-        h.advance(Duration.ofNanos(PoolShard.DONATE_IDLE_AFTER_NANOS - 1));
+        h.advance(Duration.ofNanos(ShardDonations.DONATE_IDLE_AFTER_NANOS - 1));
         h.janitor();
         assertNull(onA.closedBecause, "a nanosecond short of the second");
         h.advance(Duration.ofNanos(1));
