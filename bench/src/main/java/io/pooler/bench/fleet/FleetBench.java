@@ -140,8 +140,9 @@ public final class FleetBench {
     void startTarget(PostgresInstance pg, FleetShape shape, ProcessTarget target, String dir, String businessPool)
             throws Exception {
         Path authFile = options.workDir().resolve(dir).resolve("userlist.txt").toAbsolutePath();
+        boolean pgbouncer = target instanceof PgBouncerTarget;
         target.start(dir, port -> FleetIni.render(kitIni, shape, pg.host(), pg.port(), port, authFile.toString(),
-                businessPool), kitUserlist);
+                businessPool, pgbouncer), kitUserlist);
     }
 
     private FleetMeasurement measure(PostgresInstance pg, FleetShape shape, ProcessTarget target, int round)

@@ -18,7 +18,9 @@ import java.util.Map;
  *   <li>for PgBouncer 1.18 (Debian 12's package), which refuses to start otherwise: the database option
  *       {@code reserve_pool_size} under its older name {@code reserve_pool} (PgBouncer 1.24+ and Pooler
  *       take both), and {@code max_prepared_statements = 200} commented out (1.18 does not know it;
- *       200 is the default of PgBouncer 1.21+ and of Pooler, and Odoo prepares nothing).</li>
+ *       200 is the default of PgBouncer 1.21+ and of Pooler, and Odoo prepares nothing);</li>
+ *   <li>for PgBouncer (any version): {@code worker_threads}, Pooler's own key, commented out; PgBouncer
+ *       refuses to start on a key it does not know.</li>
  * </ul>
  * The business pools ({@code *}: pool_size 20, reserve 4, max_db_connections 24) are the kit's: each
  * host has the kit's shape (16 workers, 2 crons, 1 gevent process).
@@ -40,9 +42,10 @@ final class FleetIni {
      *
      * @param businessPool replaces the {@code *} entry's "pool_size=20 reserve_pool_size=4" (the SHOW ADVICE
      *     run undersizes it), or null to keep the kit's
+     * @param forPgBouncer the ini is PgBouncer's, so Pooler's own keys are commented out
      */
     static String render(String kitIni, FleetShape shape, String pgHost, int pgPort, int listenPort, String authFile,
-                         String businessPool) {
+                         String businessPool, boolean forPgBouncer) {
         int postgresPool = postgresPoolSize(shape);
         Map<String, String> replacements = new LinkedHashMap<>();
         // The kit multiplexes LISTEN on "postgres" in transaction mode; PgBouncer cannot, so the fleet runs
@@ -58,6 +61,9 @@ final class FleetIni {
         replacements.put("auth_file = userlist.txt", "auth_file = " + authFile);
         replacements.put("max_client_conn = 200", "max_client_conn = " + (shape.clientConnections() + SPARE_CLIENTS));
         replacements.put("\nmax_prepared_statements = 200", "\n;max_prepared_statements = 200");
+        if (forPgBouncer) {
+            replacements.put("\nworker_threads = 1", "\n;worker_threads = 1");
+        }
         String ini = kitIni;
         for (Map.Entry<String, String> r : replacements.entrySet()) {
             if (!ini.contains(r.getKey())) {

@@ -28,7 +28,7 @@ class FleetIniTest {
         String kit = Files.readString(KIT.resolve("pooler.ini"));
         FleetShape shape = FleetShape.odooHosts(5000);
 
-        String ini = FleetIni.render(kit, shape, "10.0.0.5", 5433, 7000, "/w/userlist.txt", null);
+        String ini = FleetIni.render(kit, shape, "10.0.0.5", 5433, 7000, "/w/userlist.txt", null, false);
 
         assertTrue(ini.contains("postgres = host=10.0.0.5 port=5433 pool_mode=session pool_size=47 reserve_pool=0"
                 + " max_db_connections=47"), ini);
@@ -41,7 +41,11 @@ class FleetIniTest {
         long changed = ini.lines().filter(l -> !kitLines.contains(l)).count();
         assertTrue(ini.contains("\n;max_prepared_statements = 200\n"), ini);
         assertEquals(7, changed, "seven lines adapted, the rest as shipped");
-        assertTrue(FleetIni.render(kit, shape, "h", 1, 2, "a", "pool_size=2 reserve_pool=0")
+        assertTrue(ini.contains("\nworker_threads = 1\n"), "Pooler runs the kit's one event loop");
+        String pgbouncer = FleetIni.render(kit, shape, "10.0.0.5", 5433, 7000, "/w/userlist.txt", null, true);
+        assertTrue(pgbouncer.contains("\n;worker_threads = 1\n"), "PgBouncer refuses a key it does not know");
+        assertEquals(8, pgbouncer.lines().filter(l -> !kitLines.contains(l)).count());
+        assertTrue(FleetIni.render(kit, shape, "h", 1, 2, "a", "pool_size=2 reserve_pool=0", false)
                 .contains("pool_mode=transaction pool_size=2 reserve_pool=0 max_db_connections=24"));
     }
 
