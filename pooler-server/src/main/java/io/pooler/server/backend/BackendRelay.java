@@ -118,7 +118,7 @@ final class BackendRelay {
 
     /**
      * A ReadyForQuery to the linked client: one more request answered, and SHOW STATS' query and
-     * transaction times. The client is told at the end of the burst, after the bytes were flushed.
+     * transaction times. The client is told at the end of the burst ({@link #endOfReadBurst}).
      */
     private void handleReadyForQuery(ClientConnection client) {
         requests.answerRelayed();
@@ -249,9 +249,11 @@ final class BackendRelay {
     }
 
     /**
-     * The end of a read burst: one flush, the bytes counted, the client told of its ReadyForQuery, and
-     * backpressure: PostgreSQL is not read while the client cannot take more; the client's
-     * writability event turns reading back on.
+     * The end of a read burst: the bytes counted, the client told of its ReadyForQuery (which may
+     * release the server, to the next waiting client), then one flush, and backpressure: PostgreSQL
+     * is not read while the client cannot take more; the client's writability event turns reading
+     * back on. NOTE: the flush comes after the release, so the system call that wakes the client is
+     * the loop's last work before it sleeps (the messages were written, in order, as they came).
      */
     void endOfReadBurst(Channel serverChannel) {
         if (burstBytesSent > 0) {
