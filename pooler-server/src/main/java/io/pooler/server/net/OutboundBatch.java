@@ -1,70 +1,42 @@
 package io.pooler.server.net;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
 
 /**
- * Messages relayed to a peer during one read burst, flushed once at its end.
+ * Messages relayed to a peer during one read burst, flushed once at its end: each message is written
+ * at once (a plain call, as the peer lives on this event loop) and the peer is flushed when the burst
+ * ends or the target changes, so a burst costs one {@code send} or {@code writev}.
  *
- * <p>When the peer lives on this event loop each message is written straight away (a plain call);
- * when it lives on another loop the burst is gathered into one composite buffer and handed over with
- * a single write, so crossing threads costs one task per burst rather than one per message.
+ * <p>A linked client and server always share an event loop ({@code PoolShard.link} asserts it), so
+ * this class never crosses threads; the assertion below says so where a message is handed over.
  *
  * <p>Owned by the event loop of the side that reads; not thread-safe.
  */
 public final class OutboundBatch {
-    private static final int MAX_COMPONENTS = 256;
-
     private Channel target;
-    private CompositeByteBuf pending;
-    private boolean written;
 
     /** Relays {@code message} (whose reference this takes over) to {@code peer}. */
     public void add(Channel peer, ByteBuf message) {
+        assert peer.eventLoop().inEventLoop() : peer + " is on another event loop";
         if (target != peer) {
             flush();
             target = peer;
         }
-        if (peer.eventLoop().inEventLoop()) {
-            peer.write(message, peer.voidPromise());
-            written = true;
-            return;
-        }
-        if (pending == null) {
-            pending = peer.alloc().compositeBuffer(MAX_COMPONENTS);
-        }
-        pending.addComponent(true, message);
-        if (pending.numComponents() >= MAX_COMPONENTS) {
-            peer.write(pending, peer.voidPromise());
-            pending = null;
-            written = true;
-        }
+        peer.write(message, peer.voidPromise());
     }
 
-    /** Ends the burst: one flush (and, across loops, one write). */
+    /** Ends the burst: one flush of what was written. */
     public void flush() {
         Channel peer = target;
-        if (peer == null) {
-            return;
-        }
-        if (pending != null) {
-            peer.writeAndFlush(pending, peer.voidPromise());
-            pending = null;
-        } else if (written) {
+        if (peer != null) {
+            target = null;
             peer.flush();
         }
-        written = false;
-        target = null;
     }
 
-    /** Drops anything gathered and not yet written (the peer went away). */
+    /** Forgets the target without flushing (the peer went away; Netty releases what it holds). */
     public void discard() {
-        if (pending != null) {
-            pending.release();
-            pending = null;
-        }
-        written = false;
         target = null;
     }
 }
