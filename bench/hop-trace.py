@@ -3,6 +3,7 @@
 prints, for the thread of PID that sends the most, the median time of each step of a hop and of the tail
 after each send. Usage: hop-trace.py TRACE.txt PID [TID ...]"""
 import collections, os, re, statistics, sys
+from dataclasses import dataclass
 
 trace, pid = sys.argv[1], sys.argv[2]
 RECV, SENDS, EPOLL = {45}, {44, 20, 46}, {232, 281, 441}  # recvfrom; sendto, writev, sendmsg; epoll_wait, _pwait, _pwait2
@@ -26,23 +27,30 @@ if not sends:
     sys.exit(f'no send by process {pid} in the trace: is a load running?')
 tid = sends.most_common(1)[0][0]
 
+@dataclass
+class Tail:
+    """From a send until the thread waits again; it may be switched out (preempted) on the way."""
+    on_cpu_since: float = None   # None while switched out
+    cpu: float = 0.0
+    preempted: bool = False
+
 steps = collections.defaultdict(list)
 tails = collections.defaultdict(list)
 preempters = collections.Counter()
 hop = None       # timestamps of the hop under way
-tail = None      # [start of on-CPU stretch, CPU time so far, preempted, send fd kind]
+tail = None      # the Tail under way
 for t, ts, ev, rest in events:
     if ev == 'sched:sched_switch':
         if f'next_pid={tid} ' in rest:
             hop = {'in': ts}
             if tail:
-                tail[0] = ts
+                tail.on_cpu_since = ts
         elif f'prev_pid={tid} ' in rest:
-            if tail and tail[0] is not None:
-                tail[1] += ts - tail[0]
-                tail[0] = None
+            if tail and tail.on_cpu_since is not None:
+                tail.cpu += ts - tail.on_cpu_since
+                tail.on_cpu_since = None
                 if 'prev_state=R' in rest:
-                    tail[2] = True
+                    tail.preempted = True
                     preempters[re.search(r'next_comm=(\S+)', rest).group(1)] += 1
         continue
     if t != tid:
@@ -55,9 +63,9 @@ for t, ts, ev, rest in events:
         # Switched back in to finish a preempted tail: the next hop starts when it waits again.
         hop['in'] = ts
     if enter and nr in EPOLL and tail:
-        if tail[0] is not None:
-            tail[1] += ts - tail[0]
-        tails[tail[2]].append(tail[1])
+        if tail.on_cpu_since is not None:
+            tail.cpu += ts - tail.on_cpu_since
+        tails[tail.preempted].append(tail.cpu)
         tail = None
     elif enter and (nr in RECV or nr in SENDS) and tail:
         tail = None  # more work in the same wake-up: not a tail
@@ -75,7 +83,7 @@ for t, ts, ev, rest in events:
             steps['recv -> send (own work)'].append(h['enter send'] - h['exit recv'])
             steps['send'].append(h['exit send'] - h['enter send'])
         hop = None
-        tail = [ts, 0.0, False, None]
+        tail = Tail(on_cpu_since=ts)
 
 def line(name, values):
     values = sorted(values)
