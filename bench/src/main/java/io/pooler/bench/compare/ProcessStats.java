@@ -13,6 +13,7 @@ public final class ProcessStats {
     /** USER_HZ: the unit of utime and stime. 100 on every Linux the bench runs on; see proc(5). */
     private static final double CLOCK_TICKS_PER_SECOND = 100;
     /** Fields of /proc/PID/stat, counted from 1, after the command name in parentheses (field 2). */
+    private static final int SESSION_FIELD = 6;
     private static final int UTIME_FIELD = 14;
     private static final int STIME_FIELD = 15;
 
@@ -22,6 +23,11 @@ public final class ProcessStats {
     /** User plus system CPU seconds of all the process's threads so far. */
     public static double cpuSeconds(long pid) throws IOException {
         return parseCpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /** The process's session id: its own pid when it leads a session of its own (setsid). */
+    public static long sessionId(long pid) throws IOException {
+        return parseSessionId(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
     }
 
     /** Resident set size in bytes (VmRSS). */
@@ -37,11 +43,20 @@ public final class ProcessStats {
     }
 
     static double parseCpuSeconds(String stat) {
-        // The command name may hold spaces and parentheses; the fields after its last ')' are plain.
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        String[] fields = statFields(stat);
         int offset = 3; // fields[0] is field 3
         long ticks = Long.parseLong(fields[UTIME_FIELD - offset]) + Long.parseLong(fields[STIME_FIELD - offset]);
         return ticks / CLOCK_TICKS_PER_SECOND;
+    }
+
+    static long parseSessionId(String stat) {
+        return Long.parseLong(statFields(stat)[SESSION_FIELD - 3]);
+    }
+
+    /** The fields of /proc/PID/stat from field 3 on. */
+    static String[] statFields(String stat) {
+        // The command name may hold spaces and parentheses; the fields after its last ')' are plain.
+        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
     }
 
     static long parseRssBytes(String status) {

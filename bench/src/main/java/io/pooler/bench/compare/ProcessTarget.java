@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
@@ -21,6 +22,7 @@ public abstract class ProcessTarget implements Target {
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
     private static final int LOG_TAIL_LINES = 20;
+    private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private final Path workDir;
     protected final Backend backend;
@@ -85,7 +87,7 @@ public abstract class ProcessTarget implements Target {
         Files.writeString(ini, iniForPort.apply(port) + extraSettings());
         logFile = dir.resolve(key() + ".log");
         prepareFiles(dir);
-        ProcessBuilder builder = new ProcessBuilder(command(ini));
+        ProcessBuilder builder = new ProcessBuilder(inOwnSession(command(ini)));
         builder.environment().putAll(environment(ini));
         process = builder
                 .directory(dir.toFile())
@@ -93,6 +95,25 @@ public abstract class ProcessTarget implements Target {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
         awaitListening();
+    }
+
+    /**
+     * The command run by {@code setsid}, so that the pooler leads a session of its own, as it does in
+     * production (PgBouncer daemonised with {@code -d}, or either pooler as a systemd service). Linux's
+     * autogroup scheduler (on by default) weighs each session as one group: left in the bench's session,
+     * a pooler would share one group's CPU with the load generator, and the PostgreSQL backend it wakes
+     * would preempt it about twice as often (README, "Each hop, measured with kernel tracepoints").
+     * {@code setsid} execs the command in place (the bench's child leads no process group), so the pid
+     * the bench measures is the pooler's.
+     */
+    static List<String> inOwnSession(List<String> command) {
+        if (!Files.isExecutable(SETSID)) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(command.size() + 1);
+        wrapped.add(SETSID.toString());
+        wrapped.addAll(command);
+        return wrapped;
     }
 
     /** The ini the pooler runs on, in {@code dirName}. */

@@ -38,6 +38,8 @@ class PgBouncerTargetTest {
             assertEquals(0, m.errors(), m.errorSamples().toString());
             assertTrue(m.transactions() > 0);
             assertTrue(m.poolerCpuSeconds() >= 0, "PgBouncer's own CPU read from /proc");
+            long pid = pgbouncer.pid().orElseThrow();
+            assertEquals(pid, ProcessStats.sessionId(pid), "PgBouncer leads a session of its own, as a daemon does");
         }
     }
 }

@@ -15,6 +15,13 @@ class ProcessStatsTest {
     }
 
     @Test
+    void readsTheSessionAfterACommandNameWithSpacesAndParentheses() {
+        String stat = "4242 (my (odd) name) S 1 4240 4241 0 -1 4194560 1234 0 0 0 250 75 0 0 20 0 3 0 100 1000000 500";
+
+        assertEquals(4241, ProcessStats.parseSessionId(stat));
+    }
+
+    @Test
     void readsVmRssInKilobytes() {
         String status = "Name:\tjava\nVmPeak:\t  900 kB\nVmRSS:\t   20480 kB\nThreads:\t12\n";
 
