@@ -156,6 +156,11 @@ class HostsAndDnsTest {
                 held.add(pooler.connect("moving", SCRAM_USER, SCRAM_PASSWORD));
                 Await.until(Duration.ofSeconds(10), quietly(() -> "7".equals(rows(admin, "SHOW DNS_ZONES").get(0).get("serial"))),
                         "the zone's serial was read");
+                // NOTE: the first serial seen (0 -> 7) looks the name up again too; were that lookup still out
+                // when the test moves the name, it would bring the new address before the zone check sees 8.
+                Await.until(Duration.ofSeconds(10), quietly(() -> rows(admin, "SHOW LISTS").stream()
+                        .anyMatch(r -> r.get("list").equals("dns_queries") && r.get("items").equals("0"))),
+                        "the lookup the first serial started was answered");
 
                 dns.set(NAME, SECOND);
                 dns.serial("pooler.test", 8);
