@@ -43,20 +43,19 @@ public final class ProcessStats {
     }
 
     static double parseCpuSeconds(String stat) {
-        String[] fields = statFields(stat);
-        int offset = 3; // fields[0] is field 3
-        long ticks = Long.parseLong(fields[UTIME_FIELD - offset]) + Long.parseLong(fields[STIME_FIELD - offset]);
+        long ticks = statField(stat, UTIME_FIELD) + statField(stat, STIME_FIELD);
         return ticks / CLOCK_TICKS_PER_SECOND;
     }
 
     static long parseSessionId(String stat) {
-        return Long.parseLong(statFields(stat)[SESSION_FIELD - 3]);
+        return statField(stat, SESSION_FIELD);
     }
 
-    /** The fields of /proc/PID/stat from field 3 on. */
-    static String[] statFields(String stat) {
-        // The command name may hold spaces and parentheses; the fields after its last ')' are plain.
-        return stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+    /** Numeric field {@code field} (counted from 1, as proc(5) does) of a /proc/PID/stat line; 3 or more. */
+    private static long statField(String stat, int field) {
+        // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
+        String[] fromThird = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        return Long.parseLong(fromThird[field - 3]);
     }
 
     static long parseRssBytes(String status) {

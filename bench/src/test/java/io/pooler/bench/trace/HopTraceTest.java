@@ -4,8 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -23,7 +23,9 @@ class HopTraceTest {
 
     @Test
     void eachStepIsTheMedianOfTheHopsAndThePreemptedTailIsCountedApart() throws Exception {
-        String out = run(SCRIPT.toString(), TRACE.toString(), "100", "200");
+        Run run = run(SCRIPT.toString(), TRACE.toString(), "100", "200");
+        assertEquals(0, run.exitCode(), run.output());
+        String out = run.output();
 
         assertTrue(out.startsWith("thread 200 of process 100, 2 sends"), out);
         // the reply hop starts when the preempted tail waits again (at 110 us), not when it was switched in (100)
@@ -40,12 +42,10 @@ class HopTraceTest {
 
     @Test
     void aTraceWithoutTheProcessSaysSo() throws Exception {
-        Process p = new ProcessBuilder("python3", SCRIPT.toString(), TRACE.toString(), "100", "999")
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(1, p.exitValue(), out);
-        assertTrue(out.contains("no send by process 100"), out);
+        Run run = run(SCRIPT.toString(), TRACE.toString(), "100", "999");
+
+        assertEquals(1, run.exitCode(), run.output());
+        assertTrue(run.output().contains("no send by process 100"), run.output());
     }
 
     private static void assertStep(String out, String step, String median, int n) {
@@ -55,14 +55,16 @@ class HopTraceTest {
         assertTrue(line.endsWith("(n=" + n + ")"), line);
     }
 
-    private static String run(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("python3"));
+    private record Run(int exitCode, String output) {
+    }
+
+    /** Runs {@code python3 args...} and waits for it. */
+    private static Run run(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("python3"));
         command.addAll(List.of(args));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "hop-trace.py did not finish");
-        assertEquals(0, p.exitValue(), out);
-        assertTrue(Files.exists(TRACE));
-        return out;
+        return new Run(p.exitValue(), out);
     }
 }
