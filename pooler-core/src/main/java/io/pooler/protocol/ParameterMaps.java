@@ -77,6 +77,20 @@ public final class ParameterMaps {
         return intern(changed);
     }
 
+    /**
+     * True when two maps this table handed out hold the same values, told without comparing them entry
+     * by entry: the same interned map, or the same interned map of the other values with equal
+     * application_names. False may still mean equal values (a map not from this table); it only costs
+     * the caller a full comparison.
+     */
+    public static boolean sameValues(Map<String, String> a, Map<String, String> b) {
+        if (a == b) {
+            return true;
+        }
+        return a instanceof WithApplicationName x && b instanceof WithApplicationName y
+                && x.others == y.others && x.applicationName.equals(y.applicationName);
+    }
+
     /** Distinct maps held by some client now; for SHOW MEM. */
     public int distinctMaps() {
         return maps.size();

@@ -1,10 +1,12 @@
 package io.pooler.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pooler.testing.Await;
 import java.time.Duration;
@@ -57,6 +59,23 @@ class ParameterMapsTest {
         assertEquals(3, b.size());
         assertEquals(startup("odoo-100002").entrySet(), b.entrySet());
         assertEquals(1, maps.distinctMaps(), "the values other than the name are one map");
+    }
+
+    @Test
+    void sameValuesIsToldByIdentityAndTheApplicationName() {
+        Map<String, String> a = maps.intern(startup("odoo-100001"));
+        Map<String, String> sameName = maps.intern(startup("odoo-100001")); // an equal name in another String
+        Map<String, String> otherName = maps.intern(startup("odoo-100002"));
+        Map<String, String> otherZone = maps.with(a, "TimeZone", "Asia/Tokyo");
+
+        assertNotSame(a, sameName);
+        assertTrue(ParameterMaps.sameValues(a, sameName));
+        assertTrue(ParameterMaps.sameValues(a, a));
+        assertFalse(ParameterMaps.sameValues(a, otherName));
+        assertFalse(ParameterMaps.sameValues(a, otherZone));
+        Map<String, String> withoutName = maps.intern(startupInZone("UTC"));
+        assertTrue(ParameterMaps.sameValues(withoutName, maps.intern(startupInZone("UTC"))));
+        assertFalse(ParameterMaps.sameValues(withoutName, maps.intern(startupInZone("Europe/Paris"))));
     }
 
     @Test

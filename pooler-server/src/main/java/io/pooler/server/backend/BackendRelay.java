@@ -160,7 +160,7 @@ final class BackendRelay {
         ByteBuf body = PgFrames.body(frame).duplicate();
         String name = PgFrames.readCString(body);
         String value = PgFrames.readCString(body);
-        server.parameters().put(name, value);
+        server.parameterReported(name, value);
         ClientConnection client = server.linkedClient();
         if (internalQueries.running() || client == null) {
             frame.release();

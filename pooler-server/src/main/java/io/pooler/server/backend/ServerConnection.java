@@ -8,6 +8,7 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ParameterMaps;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
@@ -71,6 +72,15 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private String closeReason = "server closed the connection";
 
     private final Map<String, String> parameters = new ConcurrentHashMap<>();
+    /**
+     * The client values (an interned, immutable map: {@code ClientParameters}) that {@link #parameters}
+     * was last found equal to, or null once a parameter changed since. A client wanting the same values
+     * ({@link ParameterMaps#sameValues}: mostly identity checks) needs no SET, and its link skips the
+     * comparison of every tracked parameter. On the server's loop.
+     */
+    private Map<String, String> matchedWanted;
+    /** A parameter SET for the linked client is among the internal queries running. On the server's loop. */
+    private boolean settingParameters;
     /** Named prepared statements on this server (transaction pooling). */
     private final ServerStatements statements = new ServerStatements();
     private final ResponseTracker tracker = new ResponseTracker(statements);
@@ -158,9 +168,26 @@ public final class ServerConnection extends PooledServer implements StatementRew
         return backendSecretKey;
     }
 
-    /** The server session's current values of the parameters PostgreSQL reports. */
+    /** The server session's current values of the parameters PostgreSQL reports; changed only below. */
     public Map<String, String> parameters() {
         return parameters;
+    }
+
+    /** PostgreSQL reported a parameter's value (ParameterStatus). */
+    void parameterReported(String name, String value) {
+        if (!value.equals(parameters.put(name, value))) {
+            matchedWanted = null;
+        }
+    }
+
+    /** True when the session's parameters were found equal to {@code wanted}'s values and none changed since. */
+    public boolean parametersMatch(Map<String, String> wanted) {
+        return matchedWanted != null && ParameterMaps.sameValues(matchedWanted, wanted);
+    }
+
+    /** The session's parameters were just compared with {@code wanted} (interned, immutable) and found equal. */
+    public void parametersMatched(Map<String, String> wanted) {
+        matchedWanted = wanted;
     }
 
     public byte transactionStatus() {
@@ -260,7 +287,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     void rememberParameter(ByteBuf frame) {
         ByteBuf body = PgFrames.body(frame).duplicate();
         String name = PgFrames.readCString(body);
-        parameters.put(name, PgFrames.readCString(body));
+        parameterReported(name, PgFrames.readCString(body));
     }
 
     void setBackendKey(int processId, int secretKey) {
@@ -407,17 +434,30 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     /**
-     * An internal query (its replies swallowed) as a frame the caller owns: the linked client's relay
-     * writes it in the same batch as the client's messages that follow it, so both go out in one
-     * flush. On the server's loop.
+     * The SET that brings this session in line with the linked client's parameters, as a frame the
+     * caller owns: an internal query (its replies swallowed), which the client's relay writes in the
+     * same batch as the client's messages that follow it, so both go out in one flush. When it is done
+     * the client takes the server's spelling of what it asked for ({@link #internalQueryDone}). On the
+     * server's loop.
      */
-    public ByteBuf internalQueryFrame(String sql) {
+    public ByteBuf parameterSetFrame(String sql) {
+        settingParameters = true;
         return internalQueries.frame(channel, sql);
     }
 
-    /** The reset or check query finished: a clean server goes back to the pool, a failed one closes. */
+    /**
+     * An internal query finished. A clean reset or check query puts the server back in the pool, a
+     * failed one closes it. After a parameter SET the linked client adopts the values the server now
+     * reports: PostgreSQL spells some of them its own way (PgJDBC asks for DateStyle {@code ISO}, the
+     * server reports {@code ISO, MDY}), and without this every later link would SET them again.
+     */
     void internalQueryDone() {
         if (internalQueries.finished()) {
+            ClientConnection client = linkedClient();
+            if (settingParameters && client != null && !internalQueries.failed()) {
+                client.parametersApplied(parameters);
+            }
+            settingParameters = false;
             release.releaseServer(ServerRelease.Request.internalQueryDone());
         }
     }

@@ -32,6 +32,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -475,6 +476,17 @@ public final class ClientConnection extends PooledClient {
     public String serverReportedParameter(String name, String value, boolean afterReset) {
         ClientParameters p = parameters;
         return p == null ? value : p.serverReported(name, value, afterReset, () -> pool.welcomeParameters());
+    }
+
+    /**
+     * The pooler's SET brought the linked server in line with this client's parameters: from now on
+     * the client wants the values as the server spells them. On the pair's loop.
+     */
+    public void parametersApplied(Map<String, String> serverValues) {
+        ClientParameters p = parameters;
+        if (p != null) {
+            p.adopt(serverValues);
+        }
     }
 
     /** The linked server's connection ended. Any thread. */

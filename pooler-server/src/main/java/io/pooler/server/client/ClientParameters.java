@@ -83,6 +83,21 @@ final class ClientParameters {
         return value;
     }
 
+    /**
+     * After the pooler SET this client's values on a server: where the server reports a tracked value
+     * in another spelling than the one wanted, that spelling is wanted from now on. It means the same
+     * setting (the SET succeeded), and comparing it with the next server finds it equal.
+     */
+    void adopt(Map<String, String> serverValues) {
+        for (String name : tracked.names()) {
+            String wantedValue = wanted.get(name);
+            String serverValue = serverValues.get(name);
+            if (wantedValue != null && serverValue != null && !wantedValue.equals(serverValue)) {
+                want(name, serverValue);
+            }
+        }
+    }
+
     /** Sets one wanted value; from any thread (a server's loop reports values). */
     @SuppressWarnings("unchecked")
     private void want(String name, String value) {

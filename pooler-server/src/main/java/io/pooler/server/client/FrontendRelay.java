@@ -26,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayDeque;
+import java.util.Map;
 
 /**
  * The client-to-server half of a pool client's session (PgBouncer's {@code handle_client_work}):
@@ -521,9 +522,15 @@ final class FrontendRelay {
      */
     private void applyParameters(ServerConnection server) {
         ClientParameters parameters = client.parameters();
-        String sql = parameters.tracked().applySql(parameters.wanted(), server.parameters());
+        Map<String, String> wanted = parameters.wanted();
+        if (server.parametersMatch(wanted)) {
+            return; // the last comparison with these very values found them equal, and none changed since
+        }
+        String sql = parameters.tracked().applySql(wanted, server.parameters());
         if (sql != null) {
-            toServer.add(server.channel(), server.internalQueryFrame(sql));
+            toServer.add(server.channel(), server.parameterSetFrame(sql));
+        } else {
+            server.parametersMatched(wanted);
         }
     }
 

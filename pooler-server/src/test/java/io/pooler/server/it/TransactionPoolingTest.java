@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
@@ -149,6 +151,58 @@ class TransactionPoolingTest {
             assertEquals("client-b", queryString(b, "show application_name"));
             assertEquals("Asia/Tokyo", queryString(a, "show timezone"), "a keeps its own setting");
             assertEquals("changed-by-a", queryString(a, "show application_name"));
+        }
+    }
+
+    @Test
+    void clientsWantingTheSameValuesStillGetThemBackAfterAnotherChangedTheServer() throws Exception {
+        // Both clients start with the same values, so they share one (interned) map of wanted values,
+        // which the server remembers it matched; A's SET must make the server forget that.
+        pooler.set("default_pool_size", "1").set("worker_threads", "1").start();
+        Properties same = new Properties();
+        same.setProperty("ApplicationName", "twin");
+        try (Connection a = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, same);
+             Connection b = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, same)) {
+            String zone = queryString(b, "show timezone");
+            assertEquals(zone, queryString(a, "show timezone"));
+            execute(a, "set timezone = 'Asia/Tokyo'");
+            assertEquals(zone, queryString(b, "show timezone"), "b gets its own value back on the shared server");
+            assertEquals("Asia/Tokyo", queryString(a, "show timezone"));
+            execute(a, "set timezone = '" + zone + "'");
+            execute(a, "set application_name = 'twin-changed'");
+            assertEquals("twin", queryString(b, "show application_name"));
+            assertEquals(zone, queryString(b, "show timezone"));
+        }
+    }
+
+    @Test
+    void aValueTheServerSpellsItsOwnWayIsSetOnceNotOnEveryTransaction() throws Exception {
+        // PgJDBC's startup packet asks for DateStyle "ISO"; PostgreSQL reports "ISO, MDY". Compared as
+        // strings they differ, and the pooler used to SET DateStyle before each of the client's
+        // transactions: a second statement on the server for every one of the client's.
+        try (Connection su = pg.connectAsSuperuser(DB)) {
+            execute(su, "alter role " + SCRAM_USER + " set log_statement = 'all'");
+        }
+        try {
+            pooler.set("default_pool_size", "1").set("worker_threads", "1").start();
+            try (Connection client = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+                execute(client, "select 1"); // the first link SETs what differs
+                int logStart = pg.serverLog().length();
+                for (int i = 0; i < 20; i++) {
+                    execute(client, "select 1");
+                }
+                String fence = "fence-" + java.util.UUID.randomUUID();
+                execute(client, "select '" + fence + "'");
+                Await.until(Duration.ofSeconds(30), Await.quietly(() -> pg.serverLog().contains(fence)),
+                        "PostgreSQL's log shows " + fence);
+                String logged = pg.serverLog().substring(logStart);
+                assertEquals(0, logged.split("SET \"DateStyle\"", -1).length - 1, logged);
+                assertEquals("ISO, MDY", queryString(client, "show datestyle"));
+            }
+        } finally {
+            try (Connection su = pg.connectAsSuperuser(DB)) {
+                execute(su, "alter role " + SCRAM_USER + " reset log_statement");
+            }
         }
     }
 
