@@ -38,11 +38,21 @@ final class HandDrivenShards implements AutoCloseable {
     final Pool pool;
 
     HandDrivenShards(Settings settings) {
-        pool = new Pool(new PoolKey("db", "user"), settings.build(), (p, loop) -> {
-            RecordingServer server = new RecordingServer(p, loop, "S" + launched.size());
-            launched.add(server);
-            return server;
-        }, new PoolLimits(dbServers, userServers, p -> false, p -> false), ticker::nanoTime);
+        ServerFactory factory = new ServerFactory() {
+            @Override
+            public PooledServer newServer(Pool p, EventLoop loop) {
+                RecordingServer server = new RecordingServer(p, loop, "S" + launched.size(), settings.serversMove);
+                launched.add(server);
+                return server;
+            }
+
+            @Override
+            public boolean serversCanMove() {
+                return settings.serversMove;
+            }
+        };
+        pool = new Pool(new PoolKey("db", "user"), settings.build(), factory,
+                new PoolLimits(dbServers, userServers, p -> false, p -> false), ticker::nanoTime);
     }
 
     /** Moves the pool's clock; nothing runs until the test calls a shard or {@link #settle()}. */
@@ -123,6 +133,8 @@ final class HandDrivenShards implements AutoCloseable {
         Duration serverLoginRetry = Duration.ofSeconds(15);
         Duration queryWaitTimeout = Duration.ofSeconds(120);
         Duration serverCheckDelay = Duration.ofSeconds(30);
+        /** Not a pool setting: whether servers move between loops, as the daemon's do, or are closed and relaunched. */
+        boolean serversMove;
 
         Settings poolSize(int n) {
             poolSize = n;
@@ -152,6 +164,11 @@ final class HandDrivenShards implements AutoCloseable {
 
         Settings queryWaitTimeout(Duration d) {
             queryWaitTimeout = d;
+            return this;
+        }
+
+        Settings serversMove() {
+            serversMove = true;
             return this;
         }
 

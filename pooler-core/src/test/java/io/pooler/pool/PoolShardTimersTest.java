@@ -312,6 +312,41 @@ class PoolShardTimersTest {
         assertEquals(2, h.pool.serverCount());
     }
 
+    /**
+     * Loop B's client finds A's server idle and asks for it; before A reads the request its own client
+     * takes the server. The pool has room, so B must launch at once, as PgBouncer's next loop iteration
+     * does, not leave its client waiting for A's transaction or the janitor's next round (the wait
+     * LimitsAndTimeoutsTest once met: two clients served one after the other by one server).
+     */
+    @Test
+    void aShardWhoseAskedForIdleServerWasTakenMeanwhileLaunchesAtOnce() {
+        HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
+        RecordingClient a = h.loggedInClient(h.loopA);
+        RecordingServer onA = h.launched.get(0);
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b), "A's server is idle: B asks for it rather than launching");
+        assertSame(onA, h.pool.findServer(a), "A's own client takes it before A reads the request");
+        h.settle();
+        assertEquals(2, h.launched.size(), "B launched without waiting for a janitor round");
+        RecordingServer onB = h.logInLastLaunched();
+        assertSame(h.loopB, onB.eventLoop());
+        assertSame(onB, b.server());
+        assertSame(onA, a.server());
+    }
+
+    @Test
+    void anIdleServerAskedForMovesToTheNeedyShardInsteadOfALaunch() {
+        HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
+        h.loggedInClient(h.loopA);
+        RecordingServer onA = h.launched.get(0);
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b));
+        h.settle();
+        assertSame(onA, b.server(), "A had no waiter: its idle server moved to B");
+        assertSame(h.loopB, onA.eventLoop());
+        assertEquals(1, h.launched.size(), "no second login");
+    }
+
     // ---- check_pool_size after a RELOAD ----
 
     @Test

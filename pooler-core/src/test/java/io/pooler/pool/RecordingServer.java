@@ -7,8 +7,9 @@ import io.netty.channel.EventLoop;
  * keeps. Fields are volatile: tests read them from their own thread.
  */
 final class RecordingServer extends PooledServer {
-    private final EventLoop loop;
+    private volatile EventLoop loop;
     private final String name;
+    private final boolean movable;
     volatile boolean connected;
     volatile int checkQueries;
     volatile String closedBecause;
@@ -16,9 +17,14 @@ final class RecordingServer extends PooledServer {
     volatile Runnable whileClosing = () -> { };
 
     RecordingServer(Pool pool, EventLoop loop, String name) {
+        this(pool, loop, name, false);
+    }
+
+    RecordingServer(Pool pool, EventLoop loop, String name, boolean movable) {
         super(pool);
         this.loop = loop;
         this.name = name;
+        this.movable = movable;
     }
 
     @Override
@@ -32,6 +38,18 @@ final class RecordingServer extends PooledServer {
             throw new AssertionError(name + " connected off its event loop");
         }
         connected = true;
+    }
+
+    @Override
+    protected boolean canMove() {
+        return movable;
+    }
+
+    /** As the real one: from then on the server belongs to {@code target}, where {@code arrived} runs. */
+    @Override
+    protected void moveTo(EventLoop target, Runnable arrived) {
+        loop = target;
+        target.execute(arrived);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -68,9 +69,15 @@ class LimitsAndTimeoutsTest {
     @Test
     void aFullDatabaseLimitIsFreedByClosingAnIdleServerOfAnotherPool() throws Exception {
         pooler.set("default_pool_size", "5").set("max_db_connections", "2").start();
+        // Each client holds its server in an open transaction until both hold one: two servers whatever
+        // the timing (with a sleep instead, a client that connected late reused the other's server).
+        CyclicBarrier bothHoldAServer = new CyclicBarrier(2);
         runConcurrently(2, i -> {
             try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
-                queryString(c, "select pg_sleep(0.2)");
+                c.setAutoCommit(false);
+                queryString(c, "select 1");
+                bothHoldAServer.await(30, TimeUnit.SECONDS);
+                c.commit();
             }
         });
         assertEquals(2, currentServers(), "two idle servers of it_scram hold the database's limit");
