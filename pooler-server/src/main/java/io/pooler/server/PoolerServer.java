@@ -374,9 +374,14 @@ public final class PoolerServer implements AutoCloseable {
      * shutting down".
      */
     public void shutdownWaitForServers() {
-        beginShutdown(ShutdownState.Mode.WAIT_FOR_SERVERS);
+        // NOTE: the pools refuse before the shutdown is logged and the listeners close: whoever waits for
+        // that line (an operator, a preStop hook) must find no client served after it.
         for (Pool pool : wiring.pools.all()) {
             pool.refuseServers();
+        }
+        beginShutdown(ShutdownState.Mode.WAIT_FOR_SERVERS);
+        for (Pool pool : wiring.pools.all()) {
+            pool.refuseServers(); // a pool made meanwhile, by a client that logged in just before the listeners closed
             pool.closeIdleServers("shutting down");
         }
         clientChannels.shutdownRequested();

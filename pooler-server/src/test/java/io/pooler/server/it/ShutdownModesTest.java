@@ -1,6 +1,12 @@
 package io.pooler.server.it;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+import io.pooler.server.PoolerServer;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -141,6 +147,45 @@ class ShutdownModesTest {
         c.commit();
         pooler.server().terminated().get(20, TimeUnit.SECONDS);
         c.close();
+    }
+
+    /**
+     * "shutdown requested" is the line operators and scripts wait for (SafeShutdownIT does): once it is
+     * logged, a client asking for a server must be refused. The probe asks on the logging thread itself,
+     * as the line is written; the pools used to start refusing only after the listeners had closed, and
+     * SafeShutdownIT once saw an idle client served just after the line.
+     */
+    @Test
+    void onceTheShutdownIsLoggedAClientAskingForAServerIsRefused() throws Exception {
+        pooler.start();
+        try (Connection c = client()) {
+            queryString(c, "select 1");
+            CompletableFuture<String> askedAtTheLine = new CompletableFuture<>();
+            AppenderBase<ILoggingEvent> probe = new AppenderBase<>() {
+                @Override
+                protected void append(ILoggingEvent event) {
+                    if (event.getFormattedMessage().startsWith("shutdown requested")) {
+                        try {
+                            askedAtTheLine.complete("completed with " + queryString(c, "select 2"));
+                        } catch (Exception e) {
+                            askedAtTheLine.complete(String.valueOf(e.getMessage()));
+                        }
+                    }
+                }
+            };
+            Logger serverLog = (Logger) LoggerFactory.getLogger(PoolerServer.class);
+            probe.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
+            probe.start();
+            serverLog.addAppender(probe);
+            try {
+                pooler.server().shutdownWaitForServers();
+            } finally {
+                serverLog.detachAppender(probe);
+            }
+            String answer = askedAtTheLine.get(20, TimeUnit.SECONDS);
+            assertTrue(answer.contains("server shutting down"), answer);
+        }
+        pooler.server().terminated().get(20, TimeUnit.SECONDS);
     }
 
     private static String failure(CompletableFuture<String> future) throws InterruptedException {
