@@ -88,7 +88,7 @@ public final class PoolerServer implements AutoCloseable {
         loaded.warnings().forEach(log::warn);
         Settings s = loaded.config().config().settings();
         int threads = s.workerThreads() > 0 ? s.workerThreads() : Runtime.getRuntime().availableProcessors();
-        Transport transport = Transport.best();
+        Transport transport = Transport.configured();
         PoolerServer server = new PoolerServer(configFile, loaded.config(), transport, threads);
         try {
             server.bind(s);

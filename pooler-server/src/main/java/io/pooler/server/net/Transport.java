@@ -124,7 +124,7 @@ public class Transport {
     }
 
     /** The transport {@code pooler.transport} asks for, else epoll, else NIO. */
-    public static Transport best() {
+    public static Transport configured() {
         String wanted = System.getProperty("pooler.transport", Boolean.getBoolean("pooler.nio") ? "nio" : "");
         return new Transport(choose(wanted.toLowerCase(Locale.ROOT)));
     }

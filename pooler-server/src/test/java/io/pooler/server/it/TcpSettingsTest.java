@@ -45,13 +45,13 @@ class TcpSettingsTest {
 
     @BeforeEach
     void linuxOnly() {
-        assumeTrue(Transport.best().linuxTcpOptions().isPresent(),
+        assumeTrue(Transport.configured().linuxTcpOptions().isPresent(),
                 "the options are read back through a native transport (Linux)");
     }
 
-    /** The names the pooler's transport (the same {@link Transport#best()}) gives the Linux TCP options. */
+    /** The names the pooler's transport (the same {@link Transport#configured()}) gives the Linux TCP options. */
     private static Transport.LinuxTcpOptions linux() {
-        return Transport.best().linuxTcpOptions().orElseThrow();
+        return Transport.configured().linuxTcpOptions().orElseThrow();
     }
 
     /** The sockets of the clients and servers of every pool, read on their own loops. */
