@@ -32,7 +32,7 @@ public final class DnsResolvers {
     public static DnsNameResolver build(EventLoop loop, Transport transport, Optional<Path> resolvConf) {
         return new DnsNameResolverBuilder(loop)
                 .datagramChannelType(transport.datagramChannel())
-                .socketChannelFactory(transport.tcpSocketFactory())
+                .socketChannelType(transport.tcpSocketChannel())
                 .resolveCache(NoopDnsCache.INSTANCE)
                 .cnameCache(NoopDnsCnameCache.INSTANCE)
                 .authoritativeDnsServerCache(NoopAuthoritativeDnsServerCache.INSTANCE)
