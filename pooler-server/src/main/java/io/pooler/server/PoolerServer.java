@@ -6,9 +6,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
+import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
 import io.pooler.config.DatabaseEntry;
@@ -88,7 +88,7 @@ public final class PoolerServer implements AutoCloseable {
         loaded.warnings().forEach(log::warn);
         Settings s = loaded.config().config().settings();
         int threads = s.workerThreads() > 0 ? s.workerThreads() : Runtime.getRuntime().availableProcessors();
-        Transport transport = Transport.best();
+        Transport transport = Transport.configured();
         PoolerServer server = new PoolerServer(configFile, loaded.config(), transport, threads);
         try {
             server.bind(s);
@@ -106,7 +106,7 @@ public final class PoolerServer implements AutoCloseable {
     }
 
     private void bind(Settings s) throws Exception {
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = transport.configureStream(new ServerBootstrap())
                 .group(workers)
                 .option(ChannelOption.SO_BACKLOG, s.listenBacklog())
                 // One allocator for every client channel (each keeps only its own handle), not one each.
@@ -127,7 +127,7 @@ public final class PoolerServer implements AutoCloseable {
         String dir = s.unixSocketDir();
         if (dir != null && !dir.isBlank()) {
             if (!transport.supportsUnixSockets()) {
-                log.warn("unix_socket_dir is set but unix sockets need the epoll transport; not listening on {}", dir);
+                log.warn("unix_socket_dir is set but unix sockets need a native transport (io_uring or epoll); not listening on {}", dir);
             } else {
                 Path socket = Path.of(dir, ".s.PGSQL." + s.listenPort());
                 Files.deleteIfExists(socket);
@@ -169,7 +169,7 @@ public final class PoolerServer implements AutoCloseable {
         // The accepted sockets' TCP options are set in initChannel (TcpTuning), TCP ones only.
         ServerBootstrap b = bootstrap.clone().channel(transport.serverChannel());
         if (s.soReuseport() && transport.supportsUnixSockets()) {
-            b.option(EpollChannelOption.SO_REUSEPORT, true);
+            b.option(UnixChannelOption.SO_REUSEPORT, true);
         }
         Channel listener = b.bind(address).sync().channel();
         TcpTuning.deferAccept(listener, s, transport);
@@ -494,7 +494,8 @@ public final class PoolerServer implements AutoCloseable {
                 shard.closeIdleServers("shutdown");
             });
         }
-        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).addListener(f -> terminated.complete(null));
+        workers.shutdownGracefully(transport.shutdownQuietMillis(), 2000, TimeUnit.MILLISECONDS)
+                .addListener(f -> terminated.complete(null));
         log.info("shutdown complete");
     }
 

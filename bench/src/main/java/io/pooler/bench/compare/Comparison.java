@@ -96,10 +96,13 @@ public final class Comparison {
 
         List<Summary> summaries = Summary.of(results);
         List<TargetCheck> checks = TargetCheck.evaluate(summaries, "pooler", "pgbouncer");
+        List<TargetCheck> ioUringChecks = TargetCheck.evaluate(summaries, IO_URING, "pgbouncer");
         String table = ResultTable.render(summaries);
         String report = "## Machine\n\n" + MachineInfo.render(machine) + "\n## Results\n\n" + table
                 + (checks.isEmpty() ? "" : "\n## Targets (Pooler against " + nameOf(targets, "pgbouncer") + ")\n\n"
                 + TargetCheck.render(checks))
+                + (ioUringChecks.isEmpty() ? "" : "\n## Targets (Pooler on io_uring against " + nameOf(targets, "pgbouncer")
+                + ")\n\n" + TargetCheck.render(ioUringChecks))
                 + PinningCost.render(summaries)
                 + errorsSection(summaries);
         ResultsFiles.write(options.outDir(), results, summaries);
@@ -217,6 +220,9 @@ public final class Comparison {
         return line;
     }
 
+    /** Pooler with -Dpooler.transport=io_uring. */
+    static final String IO_URING = "pooler-io-uring";
+
     private List<Target> targets(PostgresInstance pg, String pgVersion) throws IOException, SQLException {
         ProcessTarget.Backend backend = new ProcessTarget.Backend(pg.host(), pg.port(), DATABASE, USER,
                 pg.storedPassword(USER));
@@ -241,6 +247,13 @@ public final class Comparison {
                         : new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
                                 options.poolerJavaOptions(), options.poolerJfr(), options.poolerSettings()));
                 case "pooler-nopin" -> targets.add(pinningVariant(backend, key, 0));
+                case IO_URING -> {
+                    // The opt-in transport, beside the default one in the same run.
+                    List<String> javaOptions = new ArrayList<>(options.poolerJavaOptions());
+                    javaOptions.add("-Dpooler.transport=io_uring");
+                    targets.add(new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
+                            javaOptions, options.poolerJfr(), options.poolerSettings(), key, " (io_uring)"));
+                }
                 default -> throw new IllegalArgumentException("unknown target " + key);
             }
         }

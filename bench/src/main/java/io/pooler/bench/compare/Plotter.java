@@ -45,7 +45,8 @@ public final class Plotter {
             "pgbouncer", new Color(0xDD8452),
             "pgbouncer-latest", new Color(0x55A868),
             "pooler", new Color(0x8172B3),
-            "pooler-nopin", new Color(0xC44E52));
+            "pooler-nopin", new Color(0xC44E52),
+            "pooler-io-uring", new Color(0x937860));
 
     private Plotter() {
     }

@@ -30,7 +30,7 @@ final class AdminConsole implements AutoCloseable {
     }
 
     static AdminConsole open(String host, int port) throws Exception {
-        Transport transport = Transport.best();
+        Transport transport = Transport.withoutIoUring();
         EventLoopGroup group = transport.newGroup(1, "fleet-admin");
         try {
             EventLoop loop = group.next();

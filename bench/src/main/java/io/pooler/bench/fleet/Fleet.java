@@ -37,7 +37,7 @@ public final class Fleet implements AutoCloseable {
     private final String host;
     private final int port;
     private final Credentials credentials;
-    private final Transport transport = Transport.best();
+    private final Transport transport = Transport.withoutIoUring();
     private final EventLoopGroup group;
     private final List<OdooProcess> processes = new ArrayList<>();
 

@@ -35,7 +35,7 @@ public final class LoadGenerator implements AutoCloseable {
     private static final long SEED = 20_260_501L;
 
     private final LoadSpec spec;
-    private final Transport transport = Transport.best();
+    private final Transport transport = Transport.withoutIoUring();
     private final EventLoopGroup group;
     private final List<PgClient> clients;
     private final Recorder recorder = new Recorder(3);

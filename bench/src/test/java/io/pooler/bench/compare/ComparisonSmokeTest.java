@@ -1,5 +1,6 @@
 package io.pooler.bench.compare;
 
+import io.netty.channel.uring.IoUring;
 import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The whole comparison, small: every scenario against PostgreSQL alone and Pooler as its own process
@@ -52,5 +54,26 @@ class ComparisonSmokeTest {
             assertTrue(Files.size(options.outDir().resolve(file)) > 0, file);
         }
         assertTrue(report.markdown().contains("| 6 | extended protocol"), report.markdown());
+    }
+
+    /** The opt-in io_uring transport as a target of its own, beside the default one, with its own checks. */
+    @Test
+    void runsPoolerOnIoUringBesideTheDefault(PostgresInstance pg, @TempDir Path dir) throws Exception {
+        assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
+        ComparisonOptions options = new ComparisonOptions(1, Duration.ofSeconds(1), Duration.ZERO, dir.resolve("results"),
+                Optional.empty(), Optional.empty(), Programs.pgbench(), Path.of("../pooler-server/target/pooler.jar"),
+                Path.of("../pooler-server/src/main/dist/pooler"), List.of("-Xmx256m"), false, List.of(),
+                Scenarios.smoke().subList(0, 1), List.of("pooler", Comparison.IO_URING), 1, dir.resolve("work"));
+
+        ComparisonReport report = Comparison.run(options, pg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+
+        Summary onIoUring = report.summaries().stream().filter(s -> s.targetKey().equals(Comparison.IO_URING))
+                .findFirst().orElseThrow();
+        assertTrue(onIoUring.targetName().endsWith("(io_uring)"), onIoUring.targetName());
+        assertEquals(0, onIoUring.errors(), String.valueOf(onIoUring.errorSamples()));
+        assertTrue(onIoUring.tpsMedian() > 0);
+        String log = Files.readString(options.workDir().resolve(Comparison.IO_URING + "-" + onIoUring.scenario().number())
+                .resolve(Comparison.IO_URING + ".log"));
+        assertTrue(log.contains("(io_uring)"), "its process ran on io_uring:\n" + log);
     }
 }

@@ -2,7 +2,6 @@ package io.pooler.server.admin;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.pooler.Version;
 import io.pooler.admin.AdminConsole;
 import io.pooler.admin.wire.Response;
@@ -15,6 +14,7 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.SqlState;
 import io.pooler.server.client.Console;
+import io.pooler.server.net.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,11 +86,11 @@ public final class ConsoleSession implements Console {
      */
     @Override
     public boolean trustedPeer() {
-        if (!DATABASE.equals(user) || !(channel instanceof EpollDomainSocketChannel unix)) {
+        if (!DATABASE.equals(user)) {
             return false;
         }
         try {
-            return unix.peerCredentials().uid() == OwnUser.uid();
+            return Transport.peerCredentials(channel).filter(peer -> peer.uid() == OwnUser.uid()).isPresent();
         } catch (java.io.IOException | RuntimeException e) {
             log.debug("no peer credentials on {}: {}", channel, e.toString());
             return false;

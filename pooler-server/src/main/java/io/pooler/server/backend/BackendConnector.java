@@ -281,6 +281,7 @@ public final class BackendConnector implements ServerFactory {
                 .resolver(transport.serverAddressResolver())
                 .channel(unix ? transport.domainChannel() : transport.socketChannel())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.max(1, Math.min(Integer.MAX_VALUE, s.serverConnectTimeout().toMillis())));
+        transport.configureStream(b);
         return unix ? b : TcpTuning.tune(b, s, transport);
     }
 }

@@ -124,12 +124,19 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /**
      * Deregisters the channel from this loop and registers it on {@code target}, where {@code arrived}
      * runs; the bytes PostgreSQL might send meanwhile wait in the socket. Netty keeps the pipeline and
-     * its handlers; epoll drops the descriptor from one loop's set and adds it to the other's.
+     * its handlers; epoll drops the descriptor from one loop's set and adds it to the other's, io_uring
+     * cancels the read it had submitted to one ring and submits a new one to the other.
+     *
+     * <p>Reading is turned off before and on again after: Netty's io_uring channel keeps its "a read is
+     * pending" flag across a deregistration, so without that the new loop's first read request is
+     * taken as already made and never submitted, and the moved server is never read again (its client
+     * hangs). Turning auto-read off clears the flag; on epoll the pair costs nothing more.
      */
     @Override
     protected void moveTo(EventLoop target, Runnable arrived) {
         assert loop.inEventLoop();
         Channel ch = channel;
+        ch.config().setAutoRead(false);
         ch.deregister().addListener(off -> {
             if (!off.isSuccess() || !ch.isOpen()) {
                 log.debug("{} not moved: {}", this, off.cause() == null ? "closed" : off.cause().toString());
@@ -139,6 +146,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
             loop = target;
             target.register(ch).addListener(on -> {
                 if (on.isSuccess()) {
+                    ch.config().setAutoRead(true);
                     arrived.run();
                 } else {
                     log.warn("{} could not move to another event loop: {}", this, on.cause().toString());

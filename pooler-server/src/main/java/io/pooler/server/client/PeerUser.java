@@ -5,14 +5,14 @@ import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
 import io.netty.channel.Channel;
-import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.pooler.server.net.Transport;
 
 import java.io.IOException;
 import java.util.Optional;
 
 /**
  * The {@code peer} method: the Unix user at the other end of a Unix socket, from the kernel
- * (SO_PEERCRED, which Netty's epoll transport reads) and the user database. The JDK has no way to turn
+ * (SO_PEERCRED, which Netty's native transports read) and the user database. The JDK has no way to turn
  * a uid into a name, so libc's {@code getpwuid} is called through JNA (already used for signals),
  * which also sees NSS users (LDAP, sssd) that /etc/passwd does not list.
  */
@@ -28,11 +28,11 @@ final class PeerUser {
 
     /** The peer's login name; empty when the channel is not a Unix socket or the uid has no name. */
     static Optional<String> of(Channel channel) {
-        if (!(channel instanceof EpollDomainSocketChannel unix) || LIBC == null) {
+        if (LIBC == null) {
             return Optional.empty();
         }
         try {
-            return name(unix.peerCredentials().uid());
+            return Transport.peerCredentials(channel).flatMap(peer -> name(peer.uid()));
         } catch (IOException e) {
             return Optional.empty();
         }

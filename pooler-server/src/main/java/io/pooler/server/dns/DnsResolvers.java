@@ -32,7 +32,7 @@ public final class DnsResolvers {
     public static DnsNameResolver build(EventLoop loop, Transport transport, Optional<Path> resolvConf) {
         return new DnsNameResolverBuilder(loop)
                 .datagramChannelType(transport.datagramChannel())
-                .socketChannelType(transport.tcpSocketChannel())
+                .socketChannelFactory(transport.tcpSocketFactory())
                 .resolveCache(NoopDnsCache.INSTANCE)
                 .cnameCache(NoopDnsCnameCache.INSTANCE)
                 .authoritativeDnsServerCache(NoopAuthoritativeDnsServerCache.INSTANCE)

@@ -3,7 +3,6 @@ package io.pooler.server.net;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.nio.NioChannelOption;
 import io.pooler.config.Settings;
 import jdk.net.ExtendedSocketOptions;
@@ -12,13 +11,15 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * PgBouncer's {@code tune_socket} for TCP sockets, client and server side alike: TCP_NODELAY,
  * tcp_keepalive with tcp_keepidle/keepintvl/keepcnt (each only when above 0, as libusual's
  * {@code socket_set_keepalive}), tcp_user_timeout and tcp_socket_buffer (both SO_SNDBUF and SO_RCVBUF).
  * Read from the settings in force when a socket is made, so a RELOAD applies to new connections.
- * Unix sockets get none of these. On NIO (not Linux) the keepalive timings go through the JDK's
+ * Unix sockets get none of these. The native transports (io_uring, epoll) name the Linux-only ones
+ * ({@link Transport.LinuxTcpOptions}); on NIO (not Linux) the keepalive timings go through the JDK's
  * extended socket options, and TCP_USER_TIMEOUT and TCP_DEFER_ACCEPT are not available.
  */
 public final class TcpTuning {
@@ -30,22 +31,23 @@ public final class TcpTuning {
     }
 
     /** The options for one new TCP socket, in the order PgBouncer sets them. */
-    static Map<ChannelOption<?>, Object> socketOptions(Settings s, boolean epoll) {
+    static Map<ChannelOption<?>, Object> socketOptions(Settings s, Transport transport) {
+        Optional<Transport.LinuxTcpOptions> linux = transport.linuxTcpOptions();
         Map<ChannelOption<?>, Object> options = new LinkedHashMap<>();
         options.put(ChannelOption.SO_KEEPALIVE, s.tcpKeepalive());
         if (s.tcpKeepalive()) {
-            putIfSet(options, epoll ? EpollChannelOption.TCP_KEEPIDLE
-                    : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE), s.tcpKeepidle());
-            putIfSet(options, epoll ? EpollChannelOption.TCP_KEEPINTVL
-                    : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL), s.tcpKeepintvl());
-            putIfSet(options, epoll ? EpollChannelOption.TCP_KEEPCNT
-                    : NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT), s.tcpKeepcnt());
+            putIfSet(options, linux.map(Transport.LinuxTcpOptions::keepIdle)
+                    .orElse(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPIDLE)), s.tcpKeepidle());
+            putIfSet(options, linux.map(Transport.LinuxTcpOptions::keepInterval)
+                    .orElse(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPINTERVAL)), s.tcpKeepintvl());
+            putIfSet(options, linux.map(Transport.LinuxTcpOptions::keepCount)
+                    .orElse(NioChannelOption.of(ExtendedSocketOptions.TCP_KEEPCOUNT)), s.tcpKeepcnt());
         }
         if (s.tcpUserTimeout() > 0) {
-            if (epoll) {
-                options.put(EpollChannelOption.TCP_USER_TIMEOUT, s.tcpUserTimeout());
+            if (linux.isPresent()) {
+                options.put(linux.get().userTimeout(), s.tcpUserTimeout());
             } else {
-                log.warn("tcp_user_timeout needs the epoll transport (Linux); not set");
+                log.warn("tcp_user_timeout needs a native transport (Linux); not set");
             }
         }
         putIfSet(options, ChannelOption.SO_SNDBUF, s.tcpSocketBuffer());
@@ -57,14 +59,14 @@ public final class TcpTuning {
     /** A server connection's socket: set before it connects, so the receive buffer counts for the handshake. */
     @SuppressWarnings("unchecked")
     public static Bootstrap tune(Bootstrap b, Settings s, Transport transport) {
-        socketOptions(s, transport.supportsUnixSockets()).forEach((option, value) -> b.option((ChannelOption<Object>) option, value));
+        socketOptions(s, transport).forEach((option, value) -> b.option((ChannelOption<Object>) option, value));
         return b;
     }
 
     /** A client's accepted TCP socket. */
     @SuppressWarnings("unchecked")
     public static void tune(Channel ch, Settings s, Transport transport) {
-        socketOptions(s, transport.supportsUnixSockets()).forEach((option, value) -> {
+        socketOptions(s, transport).forEach((option, value) -> {
             if (!ch.config().setOption((ChannelOption<Object>) option, value)) {
                 log.warn("setting {} on {} failed", option, ch);
             }
@@ -76,13 +78,14 @@ public final class TcpTuning {
      * RELOAD changes it.
      */
     public static void deferAccept(Channel listener, Settings s, Transport transport) {
-        if (!transport.supportsUnixSockets()) {
+        Optional<Transport.LinuxTcpOptions> linux = transport.linuxTcpOptions();
+        if (linux.isEmpty()) {
             if (s.tcpDeferAccept()) {
-                log.debug("tcp_defer_accept needs the epoll transport (Linux); not set");
+                log.debug("tcp_defer_accept needs a native transport (Linux); not set");
             }
             return;
         }
-        if (!listener.config().setOption(EpollChannelOption.TCP_DEFER_ACCEPT, s.tcpDeferAccept() ? DEFER_ACCEPT_SECONDS : 0)) {
+        if (!listener.config().setOption(linux.get().deferAccept(), s.tcpDeferAccept() ? DEFER_ACCEPT_SECONDS : 0)) {
             log.warn("setting TCP_DEFER_ACCEPT on {} failed", listener);
         }
     }

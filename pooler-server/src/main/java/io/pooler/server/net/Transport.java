@@ -1,11 +1,17 @@
 package io.pooler.server.net;
 
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ReflectiveChannelFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -18,45 +24,194 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.unix.PeerCredentials;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
+import io.netty.channel.uring.IoUringDatagramChannel;
+import io.netty.channel.uring.IoUringDomainSocketChannel;
+import io.netty.channel.uring.IoUringBufferRingConfig;
+import io.netty.channel.uring.IoUringFixedBufferRingAllocator;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
+import io.netty.channel.uring.IoUringServerDomainSocketChannel;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.resolver.AddressResolverGroup;
 import io.netty.resolver.DefaultAddressResolverGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Optional;
+
 /**
- * The native epoll transport on Linux, NIO elsewhere. Unix domain sockets need epoll.
+ * Which of Netty's transports the event loops and sockets use: epoll on Linux, else NIO; io_uring when
+ * asked for. Unix domain sockets need one of the two native ones.
+ *
+ * <p>The system property {@code pooler.transport} ({@code epoll}, {@code io_uring} or {@code nio})
+ * picks one; a transport the machine lacks falls back to epoll, then NIO. A kernel or container that
+ * forbids io_uring (seccomp, {@code kernel.io_uring_disabled}) makes {@link IoUring#isAvailable()}
+ * false.
+ *
+ * <p>Why io_uring is there, and why not the default: with one event loop it cut the pooler's CPU per
+ * transaction of pgbench -S by a third to a half against epoll, since it submits and completes the
+ * socket operations in batches through one ring instead of a system call each (README, "Benchmarks").
+ * But Netty 4.2.18's io_uring channel needed three workarounds before the test suite passed under it
+ * (a moved server's reads, sockets left open at shutdown, a reset after data never seen; see
+ * {@link #configureStream(ServerBootstrap)}, ServerConnection.moveTo and PoolerServer.finish), and it
+ * has run in no production yet. So epoll stays the default and io_uring is opt-in; CI runs the
+ * classes that found those bugs under it.
  *
  * <p>Not final: the relay unit tests put a scripted server channel in place of {@link #socketChannel()}.
  */
 public class Transport {
-    private final boolean epoll;
+    private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
-    protected Transport(boolean epoll) {
-        this.epoll = epoll;
+    public enum Kind {
+        IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
     }
 
-    public static Transport best() {
-        return new Transport(Epoll.isAvailable() && !Boolean.getBoolean("pooler.nio"));
+    /**
+     * The Linux TCP options PgBouncer sets that the JDK's own channel has no option for. Each native
+     * transport names them in its own class, and a channel answers only to its own transport's names.
+     */
+    public record LinuxTcpOptions(ChannelOption<Integer> keepIdle, ChannelOption<Integer> keepInterval,
+                                  ChannelOption<Integer> keepCount, ChannelOption<Integer> userTimeout,
+                                  ChannelOption<Integer> deferAccept) {
+    }
+
+    private static final LinuxTcpOptions EPOLL_OPTIONS = new LinuxTcpOptions(EpollChannelOption.TCP_KEEPIDLE,
+            EpollChannelOption.TCP_KEEPINTVL, EpollChannelOption.TCP_KEEPCNT, EpollChannelOption.TCP_USER_TIMEOUT,
+            EpollChannelOption.TCP_DEFER_ACCEPT);
+    private static final LinuxTcpOptions IO_URING_OPTIONS = new LinuxTcpOptions(IoUringChannelOption.TCP_KEEPIDLE,
+            IoUringChannelOption.TCP_KEEPINTVL, IoUringChannelOption.TCP_KEEPCNT, IoUringChannelOption.TCP_USER_TIMEOUT,
+            IoUringChannelOption.TCP_DEFER_ACCEPT);
+
+    /**
+     * io_uring reads into buffers the loop provides to the kernel (a buffer ring, one per loop), named
+     * by this group id on every socket ({@link #configureStream}). Why: Netty 4.2.18's other way,
+     * one buffer submitted with each socket's read, fails an assertion when a socket is closed while
+     * that read is cancelled (ConnectQueryCloseChurnTest saw it end an event loop); with provided
+     * buffers no buffer is held by a pending read. Also, an idle socket then holds no buffer at all.
+     */
+    public static final short BUFFER_GROUP = 1;
+    /** Buffers in each loop's ring; a power of two, as io_uring requires. */
+    private static final short BUFFER_RING_SIZE = 256;
+    /** Each provided buffer: 16 KiB, the size PostgreSQL's own socket reads use and most answers fit. */
+    private static final int BUFFER_SIZE = 16 * 1024;
+
+    private final Kind kind;
+
+    protected Transport(Kind kind) {
+        this.kind = kind;
+    }
+
+    /**
+     * epoll on Linux, else NIO, whatever {@code pooler.transport} says: for the bench's load generators,
+     * whose own cost should stay what it was in the runs they are compared with.
+     */
+    public static Transport withoutIoUring() {
+        return new Transport(Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO);
+    }
+
+    /** The transport {@code pooler.transport} asks for, else epoll, else NIO. */
+    public static Transport configured() {
+        String wanted = System.getProperty("pooler.transport", Boolean.getBoolean("pooler.nio") ? "nio" : "");
+        return new Transport(choose(wanted.toLowerCase(Locale.ROOT)));
+    }
+
+    private static Kind choose(String wanted) {
+        if (wanted.equals("io_uring")) {
+            if (IoUring.isAvailable()) {
+                return Kind.IO_URING;
+            }
+            log.warn("pooler.transport=io_uring, but io_uring is not available here ({}); using epoll or NIO",
+                    String.valueOf(IoUring.unavailabilityCause()));
+        }
+        return !wanted.equals("nio") && Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO;
+    }
+
+    /**
+     * How long the loops stay quiet before they stop: on io_uring a close completes asynchronously,
+     * after the ring has cancelled the socket's reads, and loops stopped at once left those sockets
+     * open (their PostgreSQL backends stayed, and the next test's counts saw them). Nothing on epoll.
+     */
+    public long shutdownQuietMillis() {
+        return kind == Kind.IO_URING ? 200 : 0;
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     public String name() {
-        return epoll ? "epoll" : "nio";
+        return kind.label;
     }
 
     public boolean supportsUnixSockets() {
-        return epoll;
+        return kind != Kind.NIO;
+    }
+
+    /**
+     * What every stream socket of this transport needs, TCP or Unix, client or server side: on
+     * io_uring, the buffer group it reads from ({@link #BUFFER_GROUP}). Nothing on epoll and NIO.
+     *
+     * <p>NOTE: a channel option, not set in an initializer: Netty reads the group once, as the channel
+     * registers, before any initializer runs. Without it a socket waits for POLLIN before each read,
+     * and Netty 4.2.18 then never reads again after data followed at once by a reset: the socket's
+     * error was announced by the poll that brought the data, and the close was never seen (a client
+     * that sent half a message and reset stayed counted; ProtocolFuzzTest, and 53 of 60 sockets in a
+     * plain Netty server, bench/results/2026-12-03-2200-io-uring/).
+     */
+    public ServerBootstrap configureStream(ServerBootstrap bootstrap) {
+        return kind == Kind.IO_URING ? bootstrap.childOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP) : bootstrap;
+    }
+
+    /** {@link #configureStream(ServerBootstrap)} for the sockets a Bootstrap makes. */
+    public Bootstrap configureStream(Bootstrap bootstrap) {
+        return kind == Kind.IO_URING ? bootstrap.option(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP) : bootstrap;
+    }
+
+    /** The options of {@link LinuxTcpOptions}; empty on NIO. */
+    public Optional<LinuxTcpOptions> linuxTcpOptions() {
+        return switch (kind) {
+            case IO_URING -> Optional.of(IO_URING_OPTIONS);
+            case EPOLL -> Optional.of(EPOLL_OPTIONS);
+            case NIO -> Optional.empty();
+        };
     }
 
     public EventLoopGroup newGroup(int threads, String name) {
-        IoHandlerFactory factory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        IoHandlerFactory factory = switch (kind) {
+            case IO_URING -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setBufferRingConfig(
+                    IoUringBufferRingConfig.builder().bufferGroupId(BUFFER_GROUP).bufferRingSize(BUFFER_RING_SIZE)
+                            .batchSize(BUFFER_RING_SIZE / 4)
+                            .allocator(new IoUringFixedBufferRingAllocator(BUFFER_SIZE)).build()));
+            case EPOLL -> EpollIoHandler.newFactory();
+            case NIO -> NioIoHandler.newFactory();
+        };
         return new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory(name, true), factory);
     }
 
     public Class<? extends ServerChannel> serverChannel() {
-        return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return switch (kind) {
+            case IO_URING -> IoUringServerSocketChannel.class;
+            case EPOLL -> EpollServerSocketChannel.class;
+            case NIO -> NioServerSocketChannel.class;
+        };
     }
 
     public Class<? extends Channel> socketChannel() {
-        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        return tcpSocketChannel();
     }
 
     /** What a server connection's Bootstrap resolves an address it is given with: Netty's default. */
@@ -66,19 +221,53 @@ public class Transport {
 
     /** UDP, for DNS queries (io.pooler.server.dns). */
     public Class<? extends DatagramChannel> datagramChannel() {
-        return epoll ? EpollDatagramChannel.class : NioDatagramChannel.class;
+        return switch (kind) {
+            case IO_URING -> IoUringDatagramChannel.class;
+            case EPOLL -> EpollDatagramChannel.class;
+            case NIO -> NioDatagramChannel.class;
+        };
     }
 
     /** TCP as a {@link SocketChannel}, for DNS answers too long for UDP. */
     public Class<? extends SocketChannel> tcpSocketChannel() {
-        return epoll ? EpollSocketChannel.class : NioSocketChannel.class;
+        return switch (kind) {
+            case IO_URING -> IoUringSocketChannel.class;
+            case EPOLL -> EpollSocketChannel.class;
+            case NIO -> NioSocketChannel.class;
+        };
+    }
+
+    /** New {@link #tcpSocketChannel()}s, each given the buffer group before it registers. */
+    public ChannelFactory<SocketChannel> tcpSocketFactory() {
+        ReflectiveChannelFactory<? extends SocketChannel> plain = new ReflectiveChannelFactory<>(tcpSocketChannel());
+        return () -> {
+            SocketChannel channel = plain.newChannel();
+            if (kind == Kind.IO_URING && !channel.config().setOption(IoUringChannelOption.IO_URING_BUFFER_GROUP_ID, BUFFER_GROUP)) {
+                throw new IllegalStateException("io_uring buffer group not set on " + channel);
+            }
+            return channel;
+        };
     }
 
     public Class<? extends ServerChannel> serverDomainChannel() {
-        return EpollServerDomainSocketChannel.class;
+        return kind == Kind.IO_URING ? IoUringServerDomainSocketChannel.class : EpollServerDomainSocketChannel.class;
     }
 
     public Class<? extends Channel> domainChannel() {
-        return EpollDomainSocketChannel.class;
+        return kind == Kind.IO_URING ? IoUringDomainSocketChannel.class : EpollDomainSocketChannel.class;
+    }
+
+    /**
+     * The uid and pid at the other end of a Unix socket (SO_PEERCRED); empty for any other channel.
+     * Netty's two native transports each read it, with no interface in common.
+     */
+    public static Optional<PeerCredentials> peerCredentials(Channel channel) throws IOException {
+        if (channel instanceof IoUringDomainSocketChannel unix) {
+            return Optional.of(unix.peerCredentials());
+        }
+        if (channel instanceof EpollDomainSocketChannel unix) {
+            return Optional.of(unix.peerCredentials());
+        }
+        return Optional.empty();
     }
 }

@@ -2,13 +2,13 @@ package io.pooler.server.it;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.EpollChannelOption;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolShard;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
+import io.pooler.server.net.Transport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,13 @@ class TcpSettingsTest {
 
     @BeforeEach
     void linuxOnly() {
-        assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(), "the options are read back through epoll (Linux)");
+        assumeTrue(Transport.configured().linuxTcpOptions().isPresent(),
+                "the options are read back through a native transport (Linux)");
+    }
+
+    /** The names the pooler's transport (the same {@link Transport#configured()}) gives the Linux TCP options. */
+    private static Transport.LinuxTcpOptions linux() {
+        return Transport.configured().linuxTcpOptions().orElseThrow();
     }
 
     /** The sockets of the clients and servers of every pool, read on their own loops. */
@@ -77,10 +83,10 @@ class TcpSettingsTest {
 
     private static void assertTuned(Channel ch, int keepidle) {
         assertTrue(ch.config().getOption(ChannelOption.SO_KEEPALIVE), ch + " keepalive");
-        assertEquals(keepidle, ch.config().getOption(EpollChannelOption.TCP_KEEPIDLE), ch + " keepidle");
-        assertEquals(11, ch.config().getOption(EpollChannelOption.TCP_KEEPINTVL), ch + " keepintvl");
-        assertEquals(4, ch.config().getOption(EpollChannelOption.TCP_KEEPCNT), ch + " keepcnt");
-        assertEquals(12345, ch.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT), ch + " user timeout");
+        assertEquals(keepidle, ch.config().getOption(linux().keepIdle()), ch + " keepidle");
+        assertEquals(11, ch.config().getOption(linux().keepInterval()), ch + " keepintvl");
+        assertEquals(4, ch.config().getOption(linux().keepCount()), ch + " keepcnt");
+        assertEquals(12345, ch.config().getOption(linux().userTimeout()), ch + " user timeout");
         // Linux doubles the value asked for, for its bookkeeping (socket(7)).
         assertEquals(2 * 65536, ch.config().getOption(ChannelOption.SO_SNDBUF), ch + " sndbuf");
         assertEquals(2 * 65536, ch.config().getOption(ChannelOption.SO_RCVBUF), ch + " rcvbuf");
@@ -115,7 +121,7 @@ class TcpSettingsTest {
                 newServers.removeAll(servers);
                 assertTuned(newClients.get(0), 88);
                 assertTuned(newServers.get(0), 88);
-                assertEquals(77, clients.get(0).config().getOption(EpollChannelOption.TCP_KEEPIDLE),
+                assertEquals(77, clients.get(0).config().getOption(linux().keepIdle()),
                         "an open socket keeps what it was given");
             }
         }
@@ -128,7 +134,7 @@ class TcpSettingsTest {
             queryString(c, "select 1");
             for (Channel ch : sockets(true)) {
                 assertTrue(ch.config().getOption(ChannelOption.SO_KEEPALIVE));
-                assertEquals(0, ch.config().getOption(EpollChannelOption.TCP_USER_TIMEOUT));
+                assertEquals(0, ch.config().getOption(linux().userTimeout()));
             }
         }
         pooler.set("tcp_keepalive", "0");
@@ -145,16 +151,16 @@ class TcpSettingsTest {
     @Test
     void deferAcceptOnTheListenerFollowsReload() throws Exception {
         pooler.start(); // tcp_defer_accept defaults to 1 on Linux
-        assertTrue(tcpListener().config().getOption(EpollChannelOption.TCP_DEFER_ACCEPT) > 0);
+        assertTrue(tcpListener().config().getOption(linux().deferAccept()) > 0);
         pooler.set("tcp_defer_accept", "0");
         assertEquals(Optional.empty(), pooler.reload());
-        assertEquals(0, tcpListener().config().getOption(EpollChannelOption.TCP_DEFER_ACCEPT));
+        assertEquals(0, tcpListener().config().getOption(linux().deferAccept()));
         try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertEquals("1", queryString(c, "select 1"));
         }
         pooler.set("tcp_defer_accept", "1");
         assertEquals(Optional.empty(), pooler.reload());
-        assertTrue(tcpListener().config().getOption(EpollChannelOption.TCP_DEFER_ACCEPT) > 0);
+        assertTrue(tcpListener().config().getOption(linux().deferAccept()) > 0);
         try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertEquals("1", queryString(c, "select 1"), "clients that speak first are served with it on");
         }

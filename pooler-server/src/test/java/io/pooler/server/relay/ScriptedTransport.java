@@ -12,7 +12,7 @@ import java.net.SocketAddress;
 /** The real transport, except that a server connection is a {@link ScriptedServerChannel}. */
 final class ScriptedTransport extends Transport {
     ScriptedTransport() {
-        super(false);
+        super(Kind.NIO);
     }
 
     @Override
