@@ -21,6 +21,8 @@ public final class SqlState {
     public static final String INTERNAL_ERROR = "XX000";
     public static final String SYNTAX_ERROR = "42601";
     public static final String CONFIGURATION_LIMIT_EXCEEDED = "53400";
+    /** "unnamed prepared statement does not exist", as PostgreSQL answers a Bind of one never parsed. */
+    public static final String INVALID_SQL_STATEMENT_NAME = "26000";
 
     private SqlState() {
     }

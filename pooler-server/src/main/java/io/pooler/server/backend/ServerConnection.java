@@ -81,6 +81,12 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private Map<String, String> matchedWanted;
     /** A parameter SET for the linked client is among the internal queries running. On the server's loop. */
     private boolean settingParameters;
+    /**
+     * Whose Parse made the unnamed prepared statement PostgreSQL keeps on this connection (see
+     * FrontendRelay.keepUnnamedStatementOwn); null when there is none. The server's loop, which is the
+     * linked client's. An id, not the client, so a client gone keeps no memory here.
+     */
+    private long unnamedStatementOwner;
     /** Named prepared statements on this server (transaction pooling). */
     private final ServerStatements statements = new ServerStatements();
     private final ResponseTracker tracker = new ResponseTracker(statements);
@@ -438,7 +444,28 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * message that must follow it, so ordering holds on the wire.
      */
     public void sendInternalQuery(String sql) {
+        unnamedStatementOwner = 0; // a simple Query drops the unnamed statement
         internalQueries.send(channel, sql);
+    }
+
+    /** The id of the client whose Parse made the unnamed prepared statement this server holds; 0 for none. */
+    public long unnamedStatementOwner() {
+        return unnamedStatementOwner;
+    }
+
+    public void unnamedStatementOwner(long clientId) {
+        assert loop.inEventLoop();
+        unnamedStatementOwner = clientId;
+    }
+
+    /**
+     * An internal empty query, as a frame the caller owns and writes before the client's next message:
+     * PostgreSQL drops the unnamed statement as any simple Query starts, so the client's Bind of it then
+     * fails as on a fresh connection instead of running another client's statement.
+     */
+    public ByteBuf forgetUnnamedStatementFrame() {
+        unnamedStatementOwner = 0;
+        return internalQueries.frame(channel, "");
     }
 
     /**
@@ -450,6 +477,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
      */
     public ByteBuf parameterSetFrame(String sql) {
         settingParameters = true;
+        unnamedStatementOwner = 0; // a simple Query drops the unnamed statement
         return internalQueries.frame(channel, sql);
     }
 

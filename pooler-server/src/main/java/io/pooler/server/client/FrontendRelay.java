@@ -12,6 +12,7 @@ import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.UnnamedStatement;
 import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
@@ -420,6 +421,11 @@ final class FrontendRelay {
         }
         byte type = typeOf(msg);
         boolean first = startsMessage(msg);
+        if (first && !keepUnnamedStatementOwn(server, msg)) {
+            ReferenceCountUtil.release(msg);
+            client.disconnect("unnamed prepared statement does not exist", SqlState.INVALID_SQL_STATEMENT_NAME);
+            return;
+        }
         if (msg instanceof FramePart part) {
             midMessage = !part.last();
         }
@@ -433,6 +439,31 @@ final class FrontendRelay {
         } else {
             handleTrackedFrame(server, (ByteBuf) msg);
         }
+    }
+
+    /**
+     * The unnamed prepared statement a server holds is the client's that parsed it (PostgreSQL keeps it
+     * until the next Parse of it or simple Query; see {@link UnnamedStatement}). A client that uses it
+     * without having made it, while it is another client's, must not run that client's statement: at
+     * the start of a batch, with nothing of its own outstanding, an internal empty query drops it first,
+     * and PostgreSQL answers the client as on a fresh connection (26000). Mid-batch that query would end
+     * the client's batch, so the client is refused instead (false). Checked before the request is counted.
+     */
+    private boolean keepUnnamedStatementOwn(ServerConnection server, Object msg) {
+        ByteBuf bytes = FramePart.bytesOf(msg);
+        byte type = PgFrames.type(bytes);
+        if (type == MessageType.QUERY) {
+            server.unnamedStatementOwner(0); // PostgreSQL drops it as a simple Query starts
+        } else if (type == MessageType.PARSE && UnnamedStatement.createdBy(bytes)) {
+            server.unnamedStatementOwner(client.id());
+        } else if (server.unnamedStatementOwner() != 0 && server.unnamedStatementOwner() != client.id()
+                && UnnamedStatement.usedBy(bytes, !(msg instanceof FramePart))) {
+            if (unsyncedExtended || server.outstandingRequests() > 0) {
+                return false;
+            }
+            toServer.add(server.channel(), server.forgetUnnamedStatementFrame());
+        }
+        return true;
     }
 
     /** NOTE: counted before the message can be flushed, so its answer can never be counted first. */

@@ -1,0 +1,161 @@
+package io.pooler.server.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.pooler.server.it.RawPgClient.concat;
+import static io.pooler.server.it.RawPgClient.message;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * PostgreSQL keeps the unnamed prepared statement on a server connection until the next Parse of it or
+ * the next simple Query. In transaction pooling the next client on that server could Bind it without a
+ * Parse of its own and run the previous client's statement: ProtocolFuzzTest's case 667 (seed
+ * 20261203) got a checker client's row that way. A client sees only unnamed statements it parsed
+ * itself: as on a fresh connection, binding one it did not gets "unnamed prepared statement does not
+ * exist" (26000), and its session goes on.
+ */
+@PoolerTest
+class UnnamedStatementIsolationTest {
+    private final PoolerFixture pooler;
+
+    UnnamedStatementIsolationTest(PoolerFixture pooler) {
+        // One server, so the second client gets the very server the first one used.
+        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
+                .set("pool_mode", "transaction").set("default_pool_size", "1");
+    }
+
+    @Test
+    void aClientCannotBindTheUnnamedStatementAnotherClientLeftOnItsServer() throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
+            assertTrue(readUntilReady(first).contains("secret of the first client"));
+
+            second.write(concat(bind(), describePortal(), execute(), sync()));
+            List<RawPgClient.Message> answer = readAll(second);
+            RawPgClient.Message error = answer.stream().filter(m -> m.type() == 'E').findFirst().orElse(null);
+            assertNotNull(error, "the second client's Bind must fail, got " + types(answer));
+            assertEquals("26000", error.error().sqlState(), error.error().message());
+            assertFalse(answer.stream().anyMatch(m -> m.type() == 'D'), "no row of the first client's statement");
+
+            second.write(concat(parse("select 'the second client''s own'"), bind(), execute(), sync()));
+            assertTrue(readUntilReady(second).contains("the second client's own"), "its session goes on");
+            first.write(concat(bind(), execute(), sync()));
+            assertTrue(readUntilReady(first).contains("26000"),
+                    "the first client's own statement is gone too: the second one parsed its own since");
+        }
+    }
+
+    /** Mid-batch the statement cannot be dropped without ending the client's batch: the client is refused. */
+    @Test
+    void aClientUsingAnotherClientsUnnamedStatementMidBatchIsRefused() throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
+            assertTrue(readUntilReady(first).contains("secret of the first client"));
+
+            // A Parse of a named statement first: the batch has begun, and nothing in it fails.
+            second.write(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()));
+            second.setReadTimeout(10_000);
+            List<RawPgClient.Message> answer = new ArrayList<>();
+            RawPgClient.Message m;
+            while ((m = second.read()) != null) {
+                answer.add(m);
+            }
+            assertFalse(answer.stream().anyMatch(x -> x.type() == 'D'), "no row of the first client's statement: " + types(answer));
+            RawPgClient.Message error = answer.stream().filter(x -> x.type() == 'E').reduce((a, b) -> b).orElse(null);
+            assertNotNull(error, types(answer));
+            assertEquals("26000", error.error().sqlState(), error.error().message());
+
+            first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
+            assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
+        }
+    }
+
+    @Test
+    void aClientKeepsItsOwnUnnamedStatementAcrossTransactions() throws Exception {
+        pooler.start();
+        try (RawPgClient client = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            client.write(concat(parse("select 'mine'"), sync()));
+            readUntilReady(client);
+            client.write(concat(bind(), execute(), sync()));
+            assertTrue(readUntilReady(client).contains("mine"), "as on a direct connection, when no one else ran between");
+        }
+    }
+
+    private static byte[] parse(String sql) {
+        return message('P', cstrings("", sql, "\0\0"));
+    }
+
+    private static byte[] bind() {
+        return message('B', new byte[] {0, 0, 0, 0, 0, 0, 0, 0});
+    }
+
+    private static byte[] describePortal() {
+        return message('D', new byte[] {'P', 0});
+    }
+
+    private static byte[] execute() {
+        return message('E', new byte[] {0, 0, 0, 0, 0});
+    }
+
+    private static byte[] sync() {
+        return message('S', new byte[0]);
+    }
+
+    /** Each string NUL-terminated; the last one is appended as is (the Parse's empty type count). */
+    private static byte[] cstrings(String name, String sql, String tail) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(name.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+        out.writeBytes(sql.getBytes(StandardCharsets.UTF_8));
+        out.write(0);
+        out.writeBytes(tail.substring(0, 2).getBytes(StandardCharsets.ISO_8859_1));
+        return out.toByteArray();
+    }
+
+    /** Everything up to and including ReadyForQuery, as text: rows' values and errors' SQLSTATEs. */
+    private static String readUntilReady(RawPgClient client) throws Exception {
+        StringBuilder seen = new StringBuilder();
+        for (RawPgClient.Message m : readAll(client)) {
+            if (m.type() == 'D') {
+                seen.append(new String(m.body(), StandardCharsets.UTF_8)).append('\n');
+            } else if (m.type() == 'E') {
+                seen.append(m.error().sqlState()).append(' ').append(m.error().message()).append('\n');
+            }
+        }
+        return seen.toString();
+    }
+
+    private static List<RawPgClient.Message> readAll(RawPgClient client) throws Exception {
+        client.setReadTimeout(10_000);
+        List<RawPgClient.Message> messages = new ArrayList<>();
+        RawPgClient.Message m;
+        while ((m = client.read()) != null) {
+            messages.add(m);
+            if (m.type() == 'Z') {
+                return messages;
+            }
+        }
+        throw new AssertionError("closed before ReadyForQuery: " + types(messages));
+    }
+
+    private static String types(List<RawPgClient.Message> messages) {
+        StringBuilder s = new StringBuilder();
+        messages.forEach(m -> s.append(m.type()));
+        return s.toString();
+    }
+}
