@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
  * would grow to the sum of the loops' peaks instead of the pool's peak). A shard with no waiter of its
  * own gives its idle server at once: it moves the connection to the needy shard's loop
  * ({@link PooledServer#moveTo}). A shard with nothing to give while the pool is below pool_size tells
- * the needy shard to launch (its idle server was taken by its own client meanwhile). A shard with waiters gives one up only when it holds at least two
- * servers more than the needy one, so two busy shards do not pass a server back and forth. Otherwise it
+ * the needy shard to launch (its idle server was taken by its own client meanwhile). A shard with
+ * waiters gives one up only when it holds at least two servers more than the needy one, so two busy
+ * shards do not pass a server back and forth. Otherwise it
  * remembers the request and looks again when it releases a server and at each janitor round. A server
  * that cannot move is given by closing it, which frees a slot the needy shard launches into; that
  * costs a login, so it is done only towards balance or for a server idle

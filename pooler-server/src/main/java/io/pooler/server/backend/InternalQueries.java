@@ -26,14 +26,6 @@ final class InternalQueries {
     private boolean failed;
 
     /**
-     * Sends a query whose replies nobody sees. The caller writes it before any client message that
-     * must follow it, so ordering holds on the wire.
-     */
-    void send(Channel channel, String sql) {
-        channel.writeAndFlush(frame(channel, sql), channel.voidPromise());
-    }
-
-    /**
      * Counts a query whose replies nobody sees and returns its frame, which the caller owns and must
      * write before any client message that must follow it (and flush, with them).
      */

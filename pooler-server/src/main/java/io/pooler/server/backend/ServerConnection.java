@@ -83,7 +83,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private boolean settingParameters;
     /**
      * Whose Parse made the unnamed prepared statement PostgreSQL keeps on this connection (see
-     * FrontendRelay.keepUnnamedStatementOwn); null when there is none. The server's loop, which is the
+     * FrontendRelay.keepUnnamedStatementOwn); 0 when there is none. The server's loop, which is the
      * linked client's. An id, not the client, so a client gone keeps no memory here.
      */
     private long unnamedStatementOwner;
@@ -444,8 +444,13 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * message that must follow it, so ordering holds on the wire.
      */
     public void sendInternalQuery(String sql) {
-        unnamedStatementOwner = 0; // a simple Query drops the unnamed statement
-        internalQueries.send(channel, sql);
+        channel.writeAndFlush(internalQueryFrame(sql), channel.voidPromise());
+    }
+
+    /** Every internal query's frame: a simple Query, which drops the unnamed statement as it starts. */
+    private ByteBuf internalQueryFrame(String sql) {
+        unnamedStatementOwner = 0;
+        return internalQueries.frame(channel, sql);
     }
 
     /** The id of the client whose Parse made the unnamed prepared statement this server holds; 0 for none. */
@@ -464,8 +469,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * fails as on a fresh connection instead of running another client's statement.
      */
     public ByteBuf forgetUnnamedStatementFrame() {
-        unnamedStatementOwner = 0;
-        return internalQueries.frame(channel, "");
+        return internalQueryFrame("");
     }
 
     /**
@@ -477,8 +481,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
      */
     public ByteBuf parameterSetFrame(String sql) {
         settingParameters = true;
-        unnamedStatementOwner = 0; // a simple Query drops the unnamed statement
-        return internalQueries.frame(channel, sql);
+        return internalQueryFrame(sql);
     }
 
     /**

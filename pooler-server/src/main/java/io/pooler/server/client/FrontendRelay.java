@@ -421,7 +421,7 @@ final class FrontendRelay {
         }
         byte type = typeOf(msg);
         boolean first = startsMessage(msg);
-        if (first && !keepUnnamedStatementOwn(server, msg)) {
+        if (first && !keepUnnamedStatementOwn(server, msg, type)) {
             ReferenceCountUtil.release(msg);
             client.disconnect("unnamed prepared statement does not exist", SqlState.INVALID_SQL_STATEMENT_NAME);
             return;
@@ -449,9 +449,8 @@ final class FrontendRelay {
      * and PostgreSQL answers the client as on a fresh connection (26000). Mid-batch that query would end
      * the client's batch, so the client is refused instead (false). Checked before the request is counted.
      */
-    private boolean keepUnnamedStatementOwn(ServerConnection server, Object msg) {
+    private boolean keepUnnamedStatementOwn(ServerConnection server, Object msg, byte type) {
         ByteBuf bytes = FramePart.bytesOf(msg);
-        byte type = PgFrames.type(bytes);
         if (type == MessageType.QUERY) {
             server.unnamedStatementOwner(0); // PostgreSQL drops it as a simple Query starts
         } else if (type == MessageType.PARSE && UnnamedStatement.createdBy(bytes)) {

@@ -40,8 +40,7 @@ class UnnamedStatementIsolationTest {
         pooler.start();
         try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
              RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
-            assertTrue(readUntilReady(first).contains("secret of the first client"));
+            leaveAnUnnamedStatement(first);
 
             second.write(concat(bind(), describePortal(), execute(), sync()));
             List<RawPgClient.Message> answer = readAll(second);
@@ -64,8 +63,7 @@ class UnnamedStatementIsolationTest {
         pooler.start();
         try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
              RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
-            assertTrue(readUntilReady(first).contains("secret of the first client"));
+            leaveAnUnnamedStatement(first);
 
             // A Parse of a named statement first: the batch has begun, and nothing in it fails.
             second.write(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()));
@@ -94,6 +92,12 @@ class UnnamedStatementIsolationTest {
             client.write(concat(bind(), execute(), sync()));
             assertTrue(readUntilReady(client).contains("mine"), "as on a direct connection, when no one else ran between");
         }
+    }
+
+    /** The first client runs an unnamed statement, which stays on the pool's one server. */
+    private static void leaveAnUnnamedStatement(RawPgClient first) throws Exception {
+        first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
+        assertTrue(readUntilReady(first).contains("secret of the first client"));
     }
 
     private static byte[] parse(String sql) {
