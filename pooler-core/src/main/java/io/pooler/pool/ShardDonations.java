@@ -144,6 +144,14 @@ final class ShardDonations {
         shard.launcher.maybeLaunch();
     }
 
+    /** A shard this one asked has nothing idle but the pool has room: launch, if the request still stands. */
+    private void roomToLaunch(DonationRequest request) {
+        shard.checkLoop();
+        if (outstandingRequest == request && request.isLive()) {
+            shard.launcher.maybeLaunch();
+        }
+    }
+
     /** The server was moving between loops and has now arrived, or closed on the way. */
     void endMove(PooledServer server) {
         if (server.moving) {
@@ -175,11 +183,11 @@ final class ShardDonations {
         }
         if (pool.serverCount() < pool.settings().poolSize()) {
             // The needy shard asked for an idle server this shard has used meanwhile, and the pool has
-            // room: it launches now, as PgBouncer's next loop iteration would, rather than wait here.
-            if (request.claim()) {
-                tellNeedy(request);
-            }
-            return;
+            // room: it may launch now, as PgBouncer's next loop iteration would. The request stays here
+            // too, for when it cannot (a login backing off after a restart): then a server this shard
+            // releases goes to it, as before. Its waiters linked, the needy shard withdraws it.
+            PoolShard needy = request.needy();
+            needy.post(() -> needy.donations.roomToLaunch(request));
         }
         pendingRequests.removeIf(r -> !r.isLive());
         pendingRequests.add(request);
