@@ -1,6 +1,8 @@
 package io.pooler.pool;
 
 import io.pooler.pool.HandDrivenShards.Settings;
+import io.pooler.protocol.ErrorResponse;
+import io.pooler.protocol.SqlState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -332,6 +334,32 @@ class PoolShardTimersTest {
         assertSame(h.loopB, onB.eventLoop());
         assertSame(onB, b.server());
         assertSame(onA, a.server());
+    }
+
+    /**
+     * As above, but the needy shard cannot launch when told to: a login of the pool has just failed
+     * (after a PostgreSQL restart, RestartErrorTimeTest's case). Its request must stay with the other
+     * shard, so the server that shard releases next comes here, rather than the client waiting beside
+     * it until the backoff ends (36 s in that test, when the answer claimed the request).
+     */
+    @Test
+    void aNeedyShardBackingOffStillGetsTheServerTheOtherShardReleasesNext() {
+        HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
+        RecordingClient a = h.loggedInClient(h.loopA);
+        RecordingServer onA = h.launched.get(0);
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b), "A's server is idle: B asks for it");
+        assertSame(onA, h.pool.findServer(a), "A's own client takes it first");
+        h.pool.loginFailed(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed"));
+        h.settle();
+        assertEquals(1, h.launched.size(), "backing off: no login");
+        assertEquals(ClientState.WAITING, b.state());
+
+        h.pool.releaseServer(onA);
+        h.settle();
+        assertSame(onA, b.server(), "A's released server moved to B's waiting client");
+        assertSame(h.loopB, onA.eventLoop());
+        assertEquals(1, h.launched.size());
     }
 
     @Test
