@@ -147,6 +147,8 @@ public final class PoolShard {
                     other.post(() -> other.failFastIfNoServer(error));
                 }
             }
+        } else {
+            launcher.maybeLaunch(); // backing off now: the waiting clients ask the other shards instead
         }
     }
 

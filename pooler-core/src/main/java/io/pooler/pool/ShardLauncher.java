@@ -39,10 +39,16 @@ final class ShardLauncher {
         if (pool.isPaused() || lists.waitingClients.size() <= lists.loginServers.size()) {
             return false;
         }
-        if (pool.loginBackingOff()) {
-            return false; // server_login_retry, or a restart's retry delay: tried again later
-        }
         ShardDonations donations = shard.donations;
+        if (pool.loginBackingOff()) {
+            // No login now (server_login_retry, or a restart's retry delay): tried again later. A server
+            // another shard releases meanwhile needs no login, so it is asked for; a server that cannot
+            // move would be given as a slot to launch into, which must wait like any launch.
+            if (pool.serverFactory().serversCanMove()) {
+                donations.requestDonation();
+            }
+            return false;
+        }
         if (donations.requestTaken()) {
             return false; // a shard took our request: its server (or slot) is on its way here
         }

@@ -362,6 +362,32 @@ class PoolShardTimersTest {
         assertEquals(1, h.launched.size());
     }
 
+    /**
+     * The needy shard's own login failed, so it backs off for server_login_retry; a server the other
+     * shard releases meanwhile needs no login, and goes to the waiting client, as PgBouncer's one pool
+     * gives a released server to its waiting client whatever its logins do.
+     */
+    @Test
+    void aClientWaitingOutALoginFailureGetsAServerAnotherShardReleases() {
+        HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
+        RecordingClient a = h.loggedInClient(h.loopA);
+        RecordingServer onA = h.launched.get(0);
+        assertSame(onA, h.pool.findServer(a));
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b), "nothing idle anywhere: B launches");
+        h.settle();
+        RecordingServer failed = h.launched.get(1);
+        assertSame(h.loopB, failed.eventLoop());
+        h.pool.serverLoginFailed(failed, ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed"));
+        h.settle();
+        assertEquals(ClientState.WAITING, b.state(), "one server still logged in: no fast fail");
+
+        h.pool.releaseServer(onA);
+        h.settle();
+        assertSame(onA, b.server(), "A's released server moved to B's waiting client");
+        assertEquals(2, h.launched.size(), "no login while backing off");
+    }
+
     @Test
     void anIdleServerAskedForMovesToTheNeedyShardInsteadOfALaunch() {
         HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
