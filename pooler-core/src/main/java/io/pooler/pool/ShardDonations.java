@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
  * One {@link PoolShard}'s side of the donations of servers across shards.
  *
  * <p>A shard whose clients wait with no idle server posts a {@link DonationRequest} to the other
- * shards, when the pool-wide count is full or when another shard has an idle server (a server moved
+ * shards, when the pool-wide count is full, when its logins back off after a failure (a server that
+ * moves needs no login), or when another shard has an idle server (a server moved
  * costs two epoll registrations; a server launched costs a login and a PostgreSQL backend, and the pool
  * would grow to the sum of the loops' peaks instead of the pool's peak). A shard with no waiter of its
  * own gives its idle server at once: it moves the connection to the needy shard's loop
