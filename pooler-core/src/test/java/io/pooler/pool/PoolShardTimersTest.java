@@ -325,9 +325,7 @@ class PoolShardTimersTest {
         HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
         RecordingClient a = h.loggedInClient(h.loopA);
         RecordingServer onA = h.launched.get(0);
-        RecordingClient b = h.loggedInClient(h.loopB);
-        assertNull(h.pool.findServer(b), "A's server is idle: B asks for it rather than launching");
-        assertSame(onA, h.pool.findServer(a), "A's own client takes it before A reads the request");
+        RecordingClient b = askForTheIdleServerAsItsOwnClientTakesIt(h, a, onA);
         h.settle();
         assertEquals(2, h.launched.size(), "B launched without waiting for a janitor round");
         RecordingServer onB = h.logInLastLaunched();
@@ -347,9 +345,7 @@ class PoolShardTimersTest {
         HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
         RecordingClient a = h.loggedInClient(h.loopA);
         RecordingServer onA = h.launched.get(0);
-        RecordingClient b = h.loggedInClient(h.loopB);
-        assertNull(h.pool.findServer(b), "A's server is idle: B asks for it");
-        assertSame(onA, h.pool.findServer(a), "A's own client takes it first");
+        RecordingClient b = askForTheIdleServerAsItsOwnClientTakesIt(h, a, onA);
         h.pool.loginFailed(ErrorResponse.fatal(SqlState.INVALID_PASSWORD, "password authentication failed"));
         h.settle();
         assertEquals(1, h.launched.size(), "backing off: no login");
@@ -360,6 +356,15 @@ class PoolShardTimersTest {
         assertSame(onA, b.server(), "A's released server moved to B's waiting client");
         assertSame(h.loopB, onA.eventLoop());
         assertEquals(1, h.launched.size());
+    }
+
+    /** A client on loop B asks for A's idle server; A's own client takes it before A reads the request. */
+    private static RecordingClient askForTheIdleServerAsItsOwnClientTakesIt(HandDrivenShards h, RecordingClient a,
+                                                                            RecordingServer onA) {
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b), "A's server is idle: B asks for it rather than launching");
+        assertSame(onA, h.pool.findServer(a), "A's own client takes it before A reads the request");
+        return b;
     }
 
     /**
