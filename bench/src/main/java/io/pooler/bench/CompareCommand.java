@@ -49,7 +49,8 @@ final class CompareCommand implements Callable<Integer> {
     @Option(names = "--scenarios", split = ",", description = "Scenario numbers to run (default: all six).")
     List<Integer> scenarios;
     @Option(names = "--targets", split = ",", defaultValue = "direct,pgbouncer,pgbouncer-latest,pooler",
-            description = "Targets to run (default ${DEFAULT-VALUE}).")
+            description = "Targets to run, of direct, pgbouncer, pgbouncer-latest, pooler (its default transport), pooler-nopin, "
+                    + "pooler-io-uring, pooler-epoll (default ${DEFAULT-VALUE}).")
     List<String> targets;
     @Option(names = "--scale", defaultValue = "10", description = "pgbench scale (default ${DEFAULT-VALUE}).")
     int scale;

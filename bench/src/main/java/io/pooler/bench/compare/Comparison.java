@@ -97,12 +97,15 @@ public final class Comparison {
         List<Summary> summaries = Summary.of(results);
         List<TargetCheck> checks = TargetCheck.evaluate(summaries, "pooler", "pgbouncer");
         List<TargetCheck> ioUringChecks = TargetCheck.evaluate(summaries, IO_URING, "pgbouncer");
+        List<TargetCheck> epollChecks = TargetCheck.evaluate(summaries, EPOLL, "pgbouncer");
         String table = ResultTable.render(summaries);
         String report = "## Machine\n\n" + MachineInfo.render(machine) + "\n## Results\n\n" + table
                 + (checks.isEmpty() ? "" : "\n## Targets (Pooler against " + nameOf(targets, "pgbouncer") + ")\n\n"
                 + TargetCheck.render(checks))
                 + (ioUringChecks.isEmpty() ? "" : "\n## Targets (Pooler on io_uring against " + nameOf(targets, "pgbouncer")
                 + ")\n\n" + TargetCheck.render(ioUringChecks))
+                + (epollChecks.isEmpty() ? "" : "\n## Targets (Pooler on epoll against " + nameOf(targets, "pgbouncer")
+                + ")\n\n" + TargetCheck.render(epollChecks))
                 + PinningCost.render(summaries)
                 + errorsSection(summaries);
         ResultsFiles.write(options.outDir(), results, summaries);
@@ -220,8 +223,10 @@ public final class Comparison {
         return line;
     }
 
-    /** Pooler with -Dpooler.transport=io_uring. */
+    /** Pooler with -Dpooler.transport=io_uring: its default where the kernel allows it, named. */
     static final String IO_URING = "pooler-io-uring";
+    /** Pooler with -Dpooler.transport=epoll: its fallback where io_uring is refused. */
+    static final String EPOLL = "pooler-epoll";
 
     private List<Target> targets(PostgresInstance pg, String pgVersion) throws IOException, SQLException {
         ProcessTarget.Backend backend = new ProcessTarget.Backend(pg.host(), pg.port(), DATABASE, USER,
@@ -247,17 +252,20 @@ public final class Comparison {
                         : new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
                                 options.poolerJavaOptions(), options.poolerJfr(), options.poolerSettings()));
                 case "pooler-nopin" -> targets.add(pinningVariant(backend, key, 0));
-                case IO_URING -> {
-                    // The opt-in transport, beside the default one in the same run.
-                    List<String> javaOptions = new ArrayList<>(options.poolerJavaOptions());
-                    javaOptions.add("-Dpooler.transport=io_uring");
-                    targets.add(new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
-                            javaOptions, options.poolerJfr(), options.poolerSettings(), key, " (io_uring)"));
-                }
+                case IO_URING -> targets.add(onTransport(backend, key, "io_uring"));
+                case EPOLL -> targets.add(onTransport(backend, key, "epoll"));
                 default -> throw new IllegalArgumentException("unknown target " + key);
             }
         }
         return targets;
+    }
+
+    /** Pooler on the transport named, beside the default one in the same run. */
+    private PoolerTarget onTransport(ProcessTarget.Backend backend, String key, String transport) {
+        List<String> javaOptions = new ArrayList<>(options.poolerJavaOptions());
+        javaOptions.add("-Dpooler.transport=" + transport);
+        return new PoolerTarget(options.workDir(), backend, options.poolerJar(), options.poolerLauncher(),
+                javaOptions, options.poolerJfr(), options.poolerSettings(), key, " (" + transport + ")");
     }
 
     /**

@@ -21,8 +21,8 @@ import java.util.Optional;
  * @param poolerSettings extra {@code key = value} lines for Pooler's ini only (its own keys, such as worker_threads)
  * @param scenarios the scenarios to run, in order
  * @param targets which of direct, pgbouncer, pgbouncer-latest, pooler, pooler-nopin (Pooler with
- *                {@code pin_on_session_state = 0}: no session-state scan) and pooler-io-uring (Pooler with
- *                {@code -Dpooler.transport=io_uring}) to run
+ *                {@code pin_on_session_state = 0}: no session-state scan), pooler-io-uring and pooler-epoll
+ *                (Pooler with {@code -Dpooler.transport=io_uring} or {@code epoll}) to run
  * @param scale pgbench's scale: 100,000 accounts per unit
  * @param workDir where configs, logs and profiles go
  */
@@ -32,7 +32,7 @@ public record ComparisonOptions(int rounds, Duration duration, Duration warmup, 
                                 List<Scenario> scenarios, List<String> targets, int scale, Path workDir) {
 
     public static final List<String> ALL_TARGETS = List.of("direct", "pgbouncer", "pgbouncer-latest", "pooler",
-            "pooler-nopin", "pooler-io-uring");
+            "pooler-nopin", "pooler-io-uring", "pooler-epoll");
 
     public ComparisonOptions {
         if (rounds < 1) {

@@ -46,7 +46,8 @@ public final class Plotter {
             "pgbouncer-latest", new Color(0x55A868),
             "pooler", new Color(0x8172B3),
             "pooler-nopin", new Color(0xC44E52),
-            "pooler-io-uring", new Color(0x937860));
+            "pooler-io-uring", new Color(0x937860),
+            "pooler-epoll", new Color(0xDA8BC3));
 
     private Plotter() {
     }

@@ -56,24 +56,25 @@ class ComparisonSmokeTest {
         assertTrue(report.markdown().contains("| 6 | extended protocol"), report.markdown());
     }
 
-    /** The opt-in io_uring transport as a target of its own, beside the default one, with its own checks. */
+    /** Each of Pooler's transports as a target of its own, its process on that transport. */
     @Test
-    void runsPoolerOnIoUringBesideTheDefault(PostgresInstance pg, @TempDir Path dir) throws Exception {
+    void runsPoolerOnEachTransport(PostgresInstance pg, @TempDir Path dir) throws Exception {
         assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
         ComparisonOptions options = new ComparisonOptions(1, Duration.ofSeconds(1), Duration.ZERO, dir.resolve("results"),
                 Optional.empty(), Optional.empty(), Programs.pgbench(), Path.of("../pooler-server/target/pooler.jar"),
                 Path.of("../pooler-server/src/main/dist/pooler"), List.of("-Xmx256m"), false, List.of(),
-                Scenarios.smoke().subList(0, 1), List.of("pooler", Comparison.IO_URING), 1, dir.resolve("work"));
+                Scenarios.smoke().subList(0, 1), List.of(Comparison.IO_URING, Comparison.EPOLL), 1, dir.resolve("work"));
 
         ComparisonReport report = Comparison.run(options, pg, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
 
-        Summary onIoUring = report.summaries().stream().filter(s -> s.targetKey().equals(Comparison.IO_URING))
-                .findFirst().orElseThrow();
-        assertTrue(onIoUring.targetName().endsWith("(io_uring)"), onIoUring.targetName());
-        assertEquals(0, onIoUring.errors(), String.valueOf(onIoUring.errorSamples()));
-        assertTrue(onIoUring.tpsMedian() > 0);
-        String log = Files.readString(options.workDir().resolve(Comparison.IO_URING + "-" + onIoUring.scenario().number())
-                .resolve(Comparison.IO_URING + ".log"));
-        assertTrue(log.contains("(io_uring)"), "its process ran on io_uring:\n" + log);
+        for (String[] target : new String[][] {{Comparison.IO_URING, "io_uring"}, {Comparison.EPOLL, "epoll"}}) {
+            Summary summary = report.summaries().stream().filter(s -> s.targetKey().equals(target[0])).findFirst().orElseThrow();
+            assertTrue(summary.targetName().endsWith("(" + target[1] + ")"), summary.targetName());
+            assertEquals(0, summary.errors(), String.valueOf(summary.errorSamples()));
+            assertTrue(summary.tpsMedian() > 0);
+            String log = Files.readString(options.workDir().resolve(target[0] + "-" + summary.scenario().number())
+                    .resolve(target[0] + ".log"));
+            assertTrue(log.contains("(" + target[1] + ")"), "its process ran on " + target[1] + ":\n" + log);
+        }
     }
 }
