@@ -58,14 +58,14 @@ import java.util.Optional;
  * false, and the startup line says epoll.
  *
  * <p>Why io_uring first: a loop submits its socket operations in batches and collects their
- * completions from one ring instead of making a system call for each, which took the pooler's CPU per
- * transaction of pgbench -S below PgBouncer's, where epoll stays above it (README, "Transports"). Its
- * memory per idle client is epoll's within the measurement's noise (Netty's channel objects are some
- * 270 bytes larger; the loop's buffer ring is at most 4 MiB). Netty 4.2.18's io_uring channel needed
- * three workarounds before the test suite passed under it (a moved server's reads, sockets left open at
- * shutdown, a reset after data never seen; see {@link #configureStream(ServerBootstrap)},
- * ServerConnection.moveTo and PoolerServer.finish); CI runs the classes that found them under epoll
- * too, so the fallback stays tested.
+ * completions from one ring instead of making a system call for each, which brought the pooler's CPU
+ * per transaction of pgbench -S to PgBouncer's or below (0.72x with one loop, 0.93-1.0x with two), where
+ * epoll stays at 1.4-1.5x (README, "Transports"). Its memory per idle client is epoll's within the
+ * measurement's noise (Netty's channel objects are some 270 bytes larger; the loop's buffer ring is at
+ * most 4 MiB). Netty 4.2.18's io_uring channel needed three workarounds before the test suite passed
+ * under it (a moved server's reads, sockets left open at shutdown, a reset after data never seen; see
+ * {@link #configureStream(ServerBootstrap)}, ServerConnection.moveTo and PoolerServer.finish); CI runs
+ * the classes that found them under epoll too, so the fallback stays tested.
  *
  * <p>Not final: the relay unit tests put a scripted server channel in place of {@link #socketChannel()}.
  */
