@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The opt-in io_uring transport ({@code -Dpooler.transport=io_uring}) on what Netty 4.2.18's io_uring
- * channel got wrong. CI also runs the classes that found those bugs under io_uring (.ci/run).
+ * The io_uring transport (the default where the kernel allows it; asked for here with
+ * {@code -Dpooler.transport=io_uring}, so the class tests it whatever the CI pass chooses) on what Netty
+ * 4.2.18's io_uring channel got wrong. CI runs the classes that found those bugs under epoll too (.ci/run).
  */
 @PoolerTest
 class IoUringTransportTest {

@@ -12,15 +12,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class TransportChoiceTest {
 
     @Test
-    void withNothingAskedForTheLoopsRunOnIoUringWhereTheKernelAllowsIt() {
-        assumeTrue(IoUring.isAvailable(), "io_uring is not available here: " + IoUring.unavailabilityCause());
-        assertEquals(Kind.IO_URING, Transport.choose(""));
-    }
-
-    @Test
-    void withNothingAskedForAndNoIoUringTheLoopsRunOnEpoll() {
-        assumeTrue(!IoUring.isAvailable() && Epoll.isAvailable(), "io_uring is available here");
-        assertEquals(Kind.EPOLL, Transport.choose(""));
+    void withNothingAskedForTheLoopsRunOnIoUringWhereTheKernelAllowsItElseEpoll() {
+        Kind expected = IoUring.isAvailable() ? Kind.IO_URING : Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO;
+        assertEquals(expected, Transport.choose(""), "io_uring available: " + IoUring.isAvailable()
+                + (IoUring.isAvailable() ? "" : " (" + IoUring.unavailabilityCause() + ")"));
     }
 
     @Test
