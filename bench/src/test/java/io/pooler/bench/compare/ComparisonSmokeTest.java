@@ -1,6 +1,6 @@
 package io.pooler.bench.compare;
 
-import io.netty.channel.uring.IoUring;
+import io.pooler.server.net.Transport;
 import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
@@ -59,7 +59,7 @@ class ComparisonSmokeTest {
     /** Each of Pooler's transports as a target of its own, its process on that transport. */
     @Test
     void runsPoolerOnEachTransport(PostgresInstance pg, @TempDir Path dir) throws Exception {
-        assumeTrue(IoUring.isAvailable(), "io_uring is not available here");
+        assumeTrue(Transport.ioUringUsable(), "io_uring is not usable here");
         ComparisonOptions options = new ComparisonOptions(1, Duration.ofSeconds(1), Duration.ZERO, dir.resolve("results"),
                 Optional.empty(), Optional.empty(), Programs.pgbench(), Path.of("../pooler-server/target/pooler.jar"),
                 Path.of("../pooler-server/src/main/dist/pooler"), List.of("-Xmx256m"), false, List.of(),

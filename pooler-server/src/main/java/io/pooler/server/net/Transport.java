@@ -137,10 +137,11 @@ public class Transport {
         }
         boolean nativeWanted = !wanted.equals("nio");
         if (nativeWanted && !wanted.equals("epoll")) {
-            if (IoUring.isAvailable()) {
+            if (ioUringUsable()) {
                 return Kind.IO_URING;
             }
-            String cause = String.valueOf(IoUring.unavailabilityCause());
+            String cause = IoUring.isAvailable() ? "the kernel has no provided-buffer rings, which need Linux 5.19"
+                    : String.valueOf(IoUring.unavailabilityCause());
             if (wanted.equals("io_uring")) {
                 log.warn("pooler.transport=io_uring, but io_uring is not available here ({}); using epoll or NIO", cause);
             } else {
@@ -148,6 +149,16 @@ public class Transport {
             }
         }
         return nativeWanted && Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO;
+    }
+
+    /**
+     * Whether the loops can run on io_uring here: the kernel allows it, and it has the provided-buffer
+     * rings every socket reads from ({@link #BUFFER_GROUP}; Linux 5.19 and later). Without them Netty
+     * 4.2.18's io_uring sockets miss a reset that follows data, so a kernel between Netty's minimum and
+     * 5.19 gets epoll, as one that refuses io_uring does.
+     */
+    public static boolean ioUringUsable() {
+        return IoUring.isAvailable() && IoUring.isRegisterBufferRingSupported();
     }
 
     /**

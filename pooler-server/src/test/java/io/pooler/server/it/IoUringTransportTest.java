@@ -2,6 +2,7 @@ package io.pooler.server.it;
 
 import io.netty.channel.uring.IoUring;
 import io.pooler.auth.Md5Auth;
+import io.pooler.server.net.Transport;
 import io.pooler.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,7 +42,7 @@ class IoUringTransportTest {
 
     @BeforeEach
     void onIoUring() {
-        assumeTrue(IoUring.isAvailable(), "io_uring is not available here: " + IoUring.unavailabilityCause());
+        assumeTrue(Transport.ioUringUsable(), "io_uring is not usable here: " + IoUring.unavailabilityCause());
         previous = System.setProperty("pooler.transport", "io_uring");
     }
 

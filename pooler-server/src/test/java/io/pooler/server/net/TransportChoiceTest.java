@@ -13,9 +13,15 @@ class TransportChoiceTest {
 
     @Test
     void withNothingAskedForTheLoopsRunOnIoUringWhereTheKernelAllowsItElseEpoll() {
-        Kind expected = IoUring.isAvailable() ? Kind.IO_URING : Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO;
+        Kind expected = Transport.ioUringUsable() ? Kind.IO_URING : Epoll.isAvailable() ? Kind.EPOLL : Kind.NIO;
         assertEquals(expected, Transport.choose(""), "io_uring available: " + IoUring.isAvailable()
                 + (IoUring.isAvailable() ? "" : " (" + IoUring.unavailabilityCause() + ")"));
+    }
+
+    /** Every io_uring socket reads from the loop's provided-buffer ring: no io_uring without one. */
+    @Test
+    void ioUringIsUsableOnlyWithProvidedBufferRings() {
+        assertEquals(IoUring.isAvailable() && IoUring.isRegisterBufferRingSupported(), Transport.ioUringUsable());
     }
 
     @Test
