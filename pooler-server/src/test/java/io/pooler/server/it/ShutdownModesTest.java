@@ -5,6 +5,7 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import io.pooler.server.PoolerServer;
+import io.pooler.server.backend.ServerConnection;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -17,9 +18,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import static io.pooler.server.it.AdminRows.rows;
 import static io.pooler.server.it.LoginTest.queryString;
@@ -161,31 +164,69 @@ class ShutdownModesTest {
         try (Connection c = client()) {
             queryString(c, "select 1");
             CompletableFuture<String> askedAtTheLine = new CompletableFuture<>();
-            AppenderBase<ILoggingEvent> probe = new AppenderBase<>() {
-                @Override
-                protected void append(ILoggingEvent event) {
-                    if (event.getFormattedMessage().startsWith("shutdown requested")) {
-                        try {
-                            askedAtTheLine.complete("completed with " + queryString(c, "select 2"));
-                        } catch (Exception e) {
-                            askedAtTheLine.complete(String.valueOf(e.getMessage()));
-                        }
+            AppenderBase<ILoggingEvent> probe = watchLog(PoolerServer.class, line -> {
+                if (line.startsWith("shutdown requested")) {
+                    try {
+                        askedAtTheLine.complete("completed with " + queryString(c, "select 2"));
+                    } catch (Exception e) {
+                        askedAtTheLine.complete(String.valueOf(e.getMessage()));
                     }
                 }
-            };
-            Logger serverLog = (Logger) LoggerFactory.getLogger(PoolerServer.class);
-            probe.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
-            probe.start();
-            serverLog.addAppender(probe);
+            });
             try {
                 pooler.server().shutdownWaitForServers();
             } finally {
-                serverLog.detachAppender(probe);
+                stopWatching(PoolerServer.class, probe);
             }
             String answer = askedAtTheLine.get(20, TimeUnit.SECONDS);
             assertTrue(answer.contains("server shutting down"), answer);
         }
         pooler.server().terminated().get(20, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Netty's loop, once told to stop, closes every channel before it runs the tasks queued before:
+     * Pooler's own close of each server (a Terminate to PostgreSQL, the reason in the log) must run
+     * before the loops are told to stop, or PostgreSQL sees the socket vanish.
+     */
+    @Test
+    void atShutdownPoolerClosesItsServersItselfBeforeTheLoopsStop() throws Exception {
+        pooler.start();
+        try (Connection c = client()) {
+            queryString(c, "select 1");
+        }
+        List<String> closes = new CopyOnWriteArrayList<>();
+        AppenderBase<ILoggingEvent> probe = watchLog(ServerConnection.class, line -> {
+            if (line.contains("closing because")) {
+                closes.add(line);
+            }
+        });
+        try {
+            pooler.server().shutdownImmediate();
+            pooler.server().terminated().get(20, TimeUnit.SECONDS);
+        } finally {
+            stopWatching(ServerConnection.class, probe);
+        }
+        assertFalse(closes.isEmpty(), "no server was closed");
+        assertTrue(closes.stream().allMatch(line -> line.contains("closing because: shutdown")), String.valueOf(closes));
+    }
+
+    /** Hands each line {@code type}'s logger writes to {@code lines}, until {@link #stopWatching}. */
+    private static AppenderBase<ILoggingEvent> watchLog(Class<?> type, Consumer<String> lines) {
+        AppenderBase<ILoggingEvent> probe = new AppenderBase<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                lines.accept(event.getFormattedMessage());
+            }
+        };
+        probe.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
+        probe.start();
+        ((Logger) LoggerFactory.getLogger(type)).addAppender(probe);
+        return probe;
+    }
+
+    private static void stopWatching(Class<?> type, AppenderBase<ILoggingEvent> probe) {
+        ((Logger) LoggerFactory.getLogger(type)).detachAppender(probe);
     }
 
     private static String failure(CompletableFuture<String> future) throws InterruptedException {
