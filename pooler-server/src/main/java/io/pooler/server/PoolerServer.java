@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
 import io.netty.channel.unix.UnixChannelOption;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
 import io.pooler.config.DatabaseEntry;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,6 +52,8 @@ public final class PoolerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PoolerServer.class);
     /** PgBouncer's janitor runs three times a second; so does ours. */
     private static final long JANITOR_PERIOD_MILLIS = 333;
+    /** How long a shutdown waits for the loops to close their servers before it stops them anyway. */
+    private static final long SERVER_CLOSE_WAIT_MILLIS = 2000;
     /** Netty's default receive-buffer sizing, as a client channel would make for itself. */
     private static final AdaptiveRecvByteBufAllocator CLIENT_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator();
 
@@ -63,6 +67,8 @@ public final class PoolerServer implements AutoCloseable {
     private final ClientChannels clientChannels;
     private final List<Channel> listeners = new ArrayList<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** finish() has begun stopping the loops (under this object's lock); a second call does not again. */
+    private boolean stopping;
     private ScheduledFuture<?> janitor;
     private ScheduledFuture<?> shutdownWatch;
     private int tcpPort = -1;
@@ -488,15 +494,43 @@ public final class PoolerServer implements AutoCloseable {
         }
         closeListeners(false); // the unix socket, kept for the console during the shutdown
         clientChannels.closeAll();
+        if (!stopping) {
+            stopping = true;
+            closeServersThen(() -> workers.shutdownGracefully(transport.shutdownQuietMillis(), 2000, TimeUnit.MILLISECONDS)
+                    .addListener(f -> terminated.complete(null)));
+        }
+        log.info("shutdown complete");
+    }
+
+    /**
+     * Closes every pool's servers on their loops, then runs {@code next}, which stops the loops. Why the
+     * wait: a Netty loop told to stop closes all its channels (IoHandler.prepareToDestroy) before it runs
+     * the tasks queued earlier, so closes queued just before shutdownGracefully found their channels
+     * closed already: PostgreSQL got no Terminate, and the log said the server had closed. A close takes
+     * two hops on a server's loop (the shard's task calls ServerConnection.close, which queues the close
+     * itself), so the barrier on each loop takes two hops as well, queued behind them. A loop that does
+     * not answer within {@link #SERVER_CLOSE_WAIT_MILLIS} is stopped anyway.
+     */
+    private void closeServersThen(Runnable next) {
         for (Pool pool : wiring.pools.all()) {
             pool.onEachShard(shard -> {
                 shard.servers().forEach(s -> s.close("shutdown"));
                 shard.closeIdleServers("shutdown");
             });
         }
-        workers.shutdownGracefully(transport.shutdownQuietMillis(), 2000, TimeUnit.MILLISECONDS)
-                .addListener(f -> terminated.complete(null));
-        log.info("shutdown complete");
+        List<CompletableFuture<Void>> barriers = new ArrayList<>();
+        for (EventExecutor loop : workers) {
+            CompletableFuture<Void> passed = new CompletableFuture<>();
+            barriers.add(passed);
+            try {
+                loop.execute(() -> loop.execute(() -> passed.complete(null)));
+            } catch (RejectedExecutionException e) {
+                passed.complete(null); // already stopping: nothing more runs there
+            }
+        }
+        CompletableFuture.allOf(barriers.toArray(CompletableFuture[]::new))
+                .orTimeout(SERVER_CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)
+                .whenComplete((passed, timedOut) -> next.run());
     }
 
     /** Completes when the server has shut down. */
