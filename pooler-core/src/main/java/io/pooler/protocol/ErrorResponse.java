@@ -100,8 +100,18 @@ public final class ErrorResponse {
         return encode(alloc, MessageType.NOTICE_RESPONSE);
     }
 
+    /** Appends this as a NoticeResponse to {@code out}, for a message built of several. */
+    public void writeAsNotice(ByteBuf out) {
+        write(out, MessageType.NOTICE_RESPONSE);
+    }
+
     private ByteBuf encode(ByteBufAllocator alloc, byte type) {
         ByteBuf out = alloc.buffer(64);
+        write(out, type);
+        return out;
+    }
+
+    private void write(ByteBuf out, byte type) {
         int start = PgFrames.beginMessage(out, type);
         fields.forEach((code, value) -> {
             out.writeByte(code);
@@ -109,7 +119,6 @@ public final class ErrorResponse {
         });
         out.writeByte(0);
         PgFrames.endMessage(out, start);
-        return out;
     }
 
     @Override

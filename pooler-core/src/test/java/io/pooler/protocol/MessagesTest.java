@@ -5,7 +5,9 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import org.junit.jupiter.api.Test;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,8 +44,31 @@ class MessagesTest {
     }
 
     @Test
-    void backendKeyData() {
-        assertHex("4b0000000c000004d2ffffff9d", BackendMessages.backendKeyData(alloc, 1234, -99));
+    void welcomeIsEachParameterThenBackendKeyDataThenReadyForQuery() {
+        Map<String, String> server = new LinkedHashMap<>();
+        server.put("TimeZone", "UTC");
+        server.put("application_name", "");
+        assertHex("530000001154696d655a6f6e6500555443" + "00"          // S TimeZone=UTC (the server's)
+                        + "530000001a6170706c69636174696f6e5f6e616d6500" + "6f646f6f00" // S application_name=odoo (the client's)
+                        + "4b0000000c000004d2ffffff9d"                 // K 1234, -99
+                        + "5a0000000549",                              // Z I
+                BackendMessages.welcome(alloc, server, Map.of("application_name", "odoo"), 1234, -99, null));
+    }
+
+    @Test
+    void welcomeCarriesTheNoticeBeforeReadyForQuery() {
+        ByteBuf welcome = BackendMessages.welcome(alloc, Map.of(), Map.of(), 1, 2,
+                ErrorResponse.of("NOTICE", "00000", "hi"));
+        try {
+            assertEquals('K', welcome.getByte(0));
+            assertEquals(MessageType.NOTICE_RESPONSE, welcome.getByte(13));
+            assertEquals('Z', welcome.getByte(welcome.writerIndex() - 6));
+            ErrorResponse notice = ErrorResponse.parseBody(welcome.slice(13 + PgFrames.HEADER_LENGTH,
+                    welcome.getInt(14) - 4));
+            assertEquals("hi", notice.message());
+        } finally {
+            welcome.release();
+        }
     }
 
     @Test

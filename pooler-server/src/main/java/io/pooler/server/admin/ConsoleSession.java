@@ -125,11 +125,10 @@ public final class ConsoleSession implements Console {
         params.put("TimeZone", "GMT");
         params.put("standard_conforming_strings", "on");
         params.put("is_superuser", adminUser ? "on" : "off");
-        params.forEach((name, value) -> channel.write(BackendMessages.parameterStatus(channel.alloc(), name, value)));
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        channel.write(BackendMessages.backendKeyData(channel.alloc(), random.nextInt(), random.nextInt()));
-        io.pooler.server.client.LoginNotice.write(channel, backend.config().settings()); // PgBouncer's console gets it too
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        // PgBouncer's console gets the login notice too.
+        channel.writeAndFlush(BackendMessages.welcome(channel.alloc(), params, Map.of(), random.nextInt(), random.nextInt(),
+                io.pooler.server.client.LoginNotice.of(backend.config().settings())));
     }
 
     /** One message from the client; the frame is released here, once, and errors are answered here. */

@@ -328,7 +328,9 @@ final class ClientLogin {
             client.fail(refusal.get()); // after SCRAM's final message, without AuthenticationOk, as PgBouncer
             return;
         }
-        channel.writeAndFlush(Authentication.ok(channel.alloc()));
+        // Not flushed: the welcome (or a refusal) follows and flushes it, so the client gets its whole
+        // login answer in one packet, as from PgBouncer; a close without an answer drops it.
+        channel.write(Authentication.ok(channel.alloc()));
         client.authenticated();
         Settings settings = services.config().get().config().settings();
         if (console != null) {
@@ -417,12 +419,10 @@ final class ClientLogin {
         if (services.config().get().config().settings().logConnections()) {
             log.info("{} login attempt: db={} user={} tls={}", client, startup.database(), startup.user(), client.tls());
         }
-        serverValues.forEach((name, value) ->
-                channel.write(BackendMessages.parameterStatus(channel.alloc(), name, wanted.getOrDefault(name, value))));
         services.cancelRegistry().register(client);
-        channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
-        LoginNotice.write(channel, services.config().get().config().settings());
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        // AuthenticationOk, written unflushed at authentication, leaves with it.
+        channel.writeAndFlush(BackendMessages.welcome(channel.alloc(), serverValues, wanted, client.cancelProcessId(),
+                client.cancelSecretKey(), LoginNotice.of(services.config().get().config().settings())));
         client.pool().stats().clientLoggedIn();
         client.loginDone();
     }

@@ -1,6 +1,5 @@
 package io.pooler.server.client;
 
-import io.netty.channel.Channel;
 import io.pooler.config.Settings;
 import io.pooler.protocol.ErrorResponse;
 
@@ -13,9 +12,8 @@ public final class LoginNotice {
     private LoginNotice() {
     }
 
-    /** Writes the notice, if one is set, without flushing: the ReadyForQuery that follows flushes it. */
-    public static void write(Channel channel, Settings settings) {
-        settings.loginNotifyMessage().ifPresent(message ->
-                channel.write(ErrorResponse.of("NOTICE", "00000", message).encodeAsNotice(channel.alloc())));
+    /** The notice for the welcome, or null when none is set. */
+    public static ErrorResponse of(Settings settings) {
+        return settings.loginNotifyMessage().map(message -> ErrorResponse.of("NOTICE", "00000", message)).orElse(null);
     }
 }

@@ -180,11 +180,9 @@ final class ReplicationSession implements DedicatedServerOwner {
             log.info("{} login attempt: db={} user={} tls={} replication={}", client, startup.database(),
                     startup.user(), client.tls(), startup.replication().mode().startupValue());
         }
-        server.parameters().forEach((name, value) ->
-                channel.write(BackendMessages.parameterStatus(channel.alloc(), name, value)));
         cancelRegistry.register(client);
-        channel.write(BackendMessages.backendKeyData(channel.alloc(), client.cancelProcessId(), client.cancelSecretKey()));
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        channel.writeAndFlush(BackendMessages.welcome(channel.alloc(), server.parameters(), Map.of(),
+                client.cancelProcessId(), client.cancelSecretKey(), null));
         client.pool().stats().clientLoggedIn();
     }
 

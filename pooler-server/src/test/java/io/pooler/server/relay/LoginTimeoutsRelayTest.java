@@ -33,15 +33,16 @@ class LoginTimeoutsRelayTest {
         pooler = new RelayHarness(Map.of("server_connect_timeout", "15", "client_login_timeout", "60"));
         ClientEnd client = pooler.connect();
         assertEquals(1, pooler.newServerChannels().size(), "the pool's first server is being opened");
-        assertEquals("R", Wire.types(client.received()), "authenticated (trust), waiting for the server's parameters");
+        assertEquals("", Wire.types(client.received()),
+                "authenticated (trust), waiting for the server's parameters: AuthenticationOk waits for the welcome, as in PgBouncer");
 
         advance(Duration.ofSeconds(14));
         assertTrue(client.channel.isActive(), "14 s of server_connect_timeout's 15: still waiting");
 
         advance(Duration.ofSeconds(2));
         List<byte[]> answer = client.received();
-        assertEquals("E", Wire.types(answer));
-        ErrorResponse error = error(answer.get(0));
+        assertEquals("RE", Wire.types(answer), "AuthenticationOk, then the error");
+        ErrorResponse error = error(answer.get(1));
         assertEquals("08006", error.sqlState(), error.message());
         assertTrue(error.message().contains("server_connect_timeout"), error.message());
         assertFalse(client.channel.isActive(), "the client is closed after the error");
@@ -53,14 +54,14 @@ class LoginTimeoutsRelayTest {
         pooler = new RelayHarness(Map.of("server_connect_timeout", "120", "client_login_timeout", "5"));
         ClientEnd client = pooler.connect();
         pooler.newServerChannels();
-        assertEquals("R", Wire.types(client.received()));
+        assertEquals("", Wire.types(client.received()), "AuthenticationOk waits for the welcome");
 
         advance(Duration.ofSeconds(4));
         assertTrue(client.channel.isActive());
         advance(Duration.ofSeconds(2));
         List<byte[]> answer = client.received();
-        assertEquals("E", Wire.types(answer));
-        ErrorResponse error = error(answer.get(0));
+        assertEquals("RE", Wire.types(answer), "AuthenticationOk, then the error");
+        ErrorResponse error = error(answer.get(1));
         assertEquals("08P01", error.sqlState(), error.message());
         assertEquals("client_login_timeout", error.message());
         assertFalse(client.channel.isActive());

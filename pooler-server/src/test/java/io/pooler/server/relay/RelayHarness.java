@@ -2,6 +2,9 @@ package io.pooler.server.relay;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoop;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -96,6 +99,7 @@ final class RelayHarness implements AutoCloseable {
             loop.register(channel).syncUninterruptibly();
         }
         ClientEnd client = new ClientEnd(channel);
+        channel.pipeline().addFirst(client.writes);
         clients.add(client);
         client.send(PSQL.startup());
         return client;
@@ -113,7 +117,7 @@ final class RelayHarness implements AutoCloseable {
             server.logIn();
         }
         String welcome = Wire.types(client.received());
-        if (!welcome.startsWith("R") || !welcome.endsWith("KZ")) {
+        if (!welcome.matches("R.*KN?Z")) { // N: login_notify_message
             throw new AssertionError("no welcome for the client: " + welcome);
         }
         return client;
@@ -200,6 +204,8 @@ final class RelayHarness implements AutoCloseable {
     /** The client's end: what it sends goes through the pooler's client pipeline. */
     final class ClientEnd {
         final EmbeddedChannel channel;
+        /** What the pooler wrote and flushed to this client, counted at the head of its pipeline. */
+        final WriteCounter writes = new WriteCounter();
 
         ClientEnd(EmbeddedChannel channel) {
             this.channel = channel;
@@ -229,6 +235,32 @@ final class RelayHarness implements AutoCloseable {
 
         EventLoop loop() {
             return channel.eventLoop();
+        }
+    }
+
+    /** Counts the writes and flushes that reach the head of a pipeline, the ones the socket would see. */
+    static final class WriteCounter extends ChannelOutboundHandlerAdapter {
+        private int writes;
+        private int flushes;
+
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            writes++;
+            ctx.write(msg, promise);
+        }
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            flushes++;
+            ctx.flush();
+        }
+
+        int writes() {
+            return writes;
+        }
+
+        int flushes() {
+            return flushes;
         }
     }
 
