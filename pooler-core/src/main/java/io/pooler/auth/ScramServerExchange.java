@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * downgrade attack.
  *
  * <p>Written by hand on top of ongres' {@link ScramFunctions} because the ongres library has no server
- * side. Its message classes are not used to read the client's messages either: they rebuild a message
+ * side; its HMACs are {@link HmacSha256}'s (see there why). Its message classes are not used to read the client's messages either: they rebuild a message
  * from parsed fields, while the AuthMessage must be computed over exactly the text the client sent
  * (an ignored extension or a differently escaped user name would otherwise change the signature).
  *
@@ -118,8 +118,7 @@ public final class ScramServerExchange {
         if (processSecret.length == 0) {
             throw new IllegalArgumentException("the process secret must not be empty");
         }
-        byte[] digest = ScramFunctions.hmac(
-                ScramSecret.MECHANISM, processSecret, username.getBytes(StandardCharsets.UTF_8));
+        byte[] digest = HmacSha256.hmac(processSecret, username.getBytes(StandardCharsets.UTF_8));
         return Arrays.copyOf(digest, SALT_BYTES);
     }
 
@@ -210,8 +209,8 @@ public final class ScramServerExchange {
         String authMessage = clientFirstBare + "," + serverFirst + "," + clientFinalWithoutProof;
 
         // The same work for real and mock exchanges: recover ClientKey and hash it, then decide.
-        byte[] clientSignature = ScramFunctions.clientSignature(
-                ScramSecret.MECHANISM, secret.storedKeyUnsafe(), authMessage);
+        byte[] authMessageBytes = authMessage.getBytes(StandardCharsets.UTF_8);
+        byte[] clientSignature = HmacSha256.hmac(secret.storedKeyUnsafe(), authMessageBytes);
         byte[] recoveredClientKey = xor(proof, clientSignature);
         boolean proofOk = MessageDigest.isEqual(
                 ScramFunctions.storedKey(ScramSecret.MECHANISM, recoveredClientKey), secret.storedKeyUnsafe());
@@ -220,8 +219,7 @@ public final class ScramServerExchange {
         }
         clientKey = recoveredClientKey;
         state = State.SUCCEEDED;
-        byte[] serverSignature = ScramFunctions.serverSignature(
-                ScramSecret.MECHANISM, secret.serverKeyUnsafe(), authMessage);
+        byte[] serverSignature = HmacSha256.hmac(secret.serverKeyUnsafe(), authMessageBytes);
         return "v=" + Base64.getEncoder().encodeToString(serverSignature);
     }
 
