@@ -22,9 +22,10 @@ import java.util.function.Supplier;
  * downgrade attack.
  *
  * <p>Written by hand on top of ongres' {@link ScramFunctions} because the ongres library has no server
- * side; its HMACs are {@link HmacSha256}'s (see there why). Its message classes are not used to read the client's messages either: they rebuild a message
- * from parsed fields, while the AuthMessage must be computed over exactly the text the client sent
- * (an ignored extension or a differently escaped user name would otherwise change the signature).
+ * side; its HMACs are {@link HmacSha256}'s (see there why). Its message classes are not used to read
+ * the client's messages either: they rebuild a message from parsed fields, while the AuthMessage must
+ * be computed over exactly the text the client sent (an ignored extension or a differently escaped
+ * user name would otherwise change the signature).
  *
  * <p>Flow: {@link #handleClientFirst} returns server-first-message, {@link #handleClientFinal} returns
  * server-final-message or throws. Any exception ends the exchange. Unknown users get a {@link #mock}
