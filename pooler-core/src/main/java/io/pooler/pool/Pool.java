@@ -189,7 +189,7 @@ public final class Pool {
         server.shard.serverBeingCanceled(server);
     }
 
-    /** The last cancel to the server is done; it is its client's again until released. */
+    /** The last cancel to the server is done; the release that waited for it follows. */
     public void cancelsDone(PooledServer server) {
         server.shard.cancelsDone(server);
     }

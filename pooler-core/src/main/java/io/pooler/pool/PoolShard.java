@@ -281,18 +281,21 @@ public final class PoolShard {
 
     /**
      * The server's client gave it back while a cancel to it is in flight: it waits in sv_being_canceled,
-     * handed to nobody, until {@link #cancelsDone}.
+     * handed to nobody until {@link #cancelsDone}, its own client neither, as in PgBouncer. That
+     * client's next query waits for a server like any other: sent to this one at once, it could be
+     * the one the cancel, still on its way, stops.
      */
     public void serverBeingCanceled(PooledServer server) {
         checkLoop();
         if (server.state == ServerState.ACTIVE) {
+            unlink(server);
             lists.moveServer(server, lists.beingCanceledServers, ServerState.BEING_CANCELED);
         }
     }
 
     /**
-     * The last cancel to the server is done: it is its client's again (sv_active) until the client's
-     * retried release gives it back to the pool.
+     * The last cancel to the server is done: sv_active, linked to nobody, until the release that was
+     * held back gives it to the pool, at once after this.
      */
     public void cancelsDone(PooledServer server) {
         checkLoop();

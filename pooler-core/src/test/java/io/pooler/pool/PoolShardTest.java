@@ -386,11 +386,12 @@ class PoolShardTest {
         assertEquals(0, held.svActive(), "a server being canceled is not active");
         assertEquals(1, held.totalServers(), "it still counts towards pool_size");
         assertEquals(ServerState.BEING_CANCELED, s.state());
-        assertSame(c, s.client(), "still its client's: handed to nobody else");
+        assertNull(s.client(), "handed to nobody, its own client neither");
+        assertNull(c.server(), "the client's next query waits for a server");
         on(loopA, () -> pool.cancelDone(cancel));
         on(loopA, () -> pool.cancelsDone(s));
         assertCancelCounts(0, 0, 0, 0);
-        assertEquals(ServerState.ACTIVE, s.state());
+        assertEquals(ServerState.ACTIVE, s.state(), "until the release that waited for the cancel");
         on(loopA, () -> pool.releaseServer(s));
         assertEquals(1, pool.snapshot().svIdle());
     }

@@ -50,26 +50,23 @@ public final class ServerRelease {
     /**
      * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
      * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
-     * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and what to retry
-     * once a cancel request in flight is done.
+     * ({@link SessionPin} bits, pin_on_session_state) and server_reset_query_always.
      */
-    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
-                          Runnable retry) {
-        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
-                                               Runnable retry) {
-            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, retry);
+    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
+        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways);
         }
 
         public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, null);
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways);
         }
 
         static Request internalQueryDone() {
-            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false, null);
+            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false);
         }
 
         public static Request lookupDone(boolean clean) {
-            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false, null);
+            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false);
         }
     }
 
@@ -107,9 +104,9 @@ public final class ServerRelease {
                 }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
-                } else if (tryBeginRelease(request.retry())) {
+                } else if (tryBeginRelease(() -> server.pool().releaseServer(server))) {
                     server.pool().releaseServer(server);
-                }
+                } // else the client lets go now, and the release follows the last cancel (tryBeginRelease)
                 return Verdict.RELEASED;
             }
             case CLIENT_LEFT -> {
@@ -217,7 +214,8 @@ public final class ServerRelease {
     /**
      * True if the server may go back now; false while a cancel request to it is in flight, in which
      * case {@code retry} runs when the last one is done.
-     * NOTE: a server being cancelled is handed to nobody else until the cancel has reached PostgreSQL.
+     * NOTE: a server being cancelled is handed to nobody until the cancel's connection has closed, its
+     * own client neither (it lets go now): a query sent meanwhile could be the one the cancel stops.
      */
     private synchronized boolean tryBeginRelease(Runnable retry) {
         if (cancelsInFlight > 0) {

@@ -447,7 +447,7 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         ServerRelease.Verdict verdict = server.releaseServer(ServerRelease.Request.transactionEnded(
-                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways(), () -> serverReady(server)));
+                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
         switch (verdict) {
             case TRANSACTION_IN_STATEMENT_MODE ->
                     disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
