@@ -51,14 +51,7 @@ class CancelInFlightTest {
             pooler.database(DB, "host=127.0.0.1 port=" + relay.port() + " dbname=" + DB).start();
             try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Statement st = c.createStatement()) {
                 String marker = "the query of the held cancel";
-                CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        st.execute("select pg_sleep(30) /* " + marker + " */");
-                        return null;
-                    } catch (SQLException e) {
-                        return e;
-                    }
-                });
+                CompletableFuture<SQLException> sleeping = sleep(st, marker);
                 Await.until(Duration.ofSeconds(10), quietly(() -> running(marker)), "pg_sleep is running");
                 st.cancel();
                 SQLException e = sleeping.get(10, TimeUnit.SECONDS);
@@ -79,14 +72,7 @@ class CancelInFlightTest {
              Statement st = sleeper.createStatement()) {
             for (int round = 0; round < ROUNDS; round++) {
                 String marker = "round " + round + " of the cancel test";
-                CompletableFuture<SQLException> sleeping = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        st.execute("select pg_sleep(30) /* " + marker + " */");
-                        return null;
-                    } catch (SQLException e) {
-                        return e;
-                    }
-                });
+                CompletableFuture<SQLException> sleeping = sleep(st, marker);
                 int r = round;
                 Await.until(Duration.ofSeconds(10), quietly(() -> sleeping.isDone() || running(marker)),
                         "round " + r + ": its pg_sleep is running");
@@ -98,6 +84,18 @@ class CancelInFlightTest {
             }
             assertEquals("1", queryString(sleeper, "select 1"), "the session goes on after the cancels");
         }
+    }
+
+    /** Runs a 30 s pg_sleep marked with {@code marker}; completes with the error that ends it, or null. */
+    private static CompletableFuture<SQLException> sleep(Statement st, String marker) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                st.execute("select pg_sleep(30) /* " + marker + " */");
+                return null;
+            } catch (SQLException e) {
+                return e;
+            }
+        });
     }
 
     private boolean running(String marker) throws SQLException {

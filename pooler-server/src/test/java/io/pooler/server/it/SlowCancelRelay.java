@@ -1,8 +1,8 @@
 package io.pooler.server.it;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -15,28 +15,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * flight for that long, the window in which a cancel could still reach the backend. Notes when it let
  * each cancel connection close.
  */
-final class SlowCancelRelay implements AutoCloseable {
+final class SlowCancelRelay extends LoopbackRelay {
     private static final int CANCEL_REQUEST_CODE = 80877102;
     private static final int SSL_REQUEST_CODE = 80877103;
     private static final int GSSENC_REQUEST_CODE = 80877104;
 
-    private final ServerSocket listener;
     private final int targetPort;
     private final long holdMillis;
     private final List<Long> cancelClosedNanos = new CopyOnWriteArrayList<>();
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
     SlowCancelRelay(int targetPort, long holdMillis) throws IOException {
+        super(loopbackListener());
         this.targetPort = targetPort;
         this.holdMillis = holdMillis;
-        this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        Thread acceptor = new Thread(this::acceptLoop, "slow-cancel-relay");
-        acceptor.setDaemon(true);
-        acceptor.start();
-    }
-
-    int port() {
-        return listener.getLocalPort();
+        start("slow-cancel-relay");
     }
 
     /** System.nanoTime() of each cancel connection's close towards the pooler, in order. */
@@ -44,31 +36,23 @@ final class SlowCancelRelay implements AutoCloseable {
         return List.copyOf(cancelClosedNanos);
     }
 
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                Socket server = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                sockets.add(client);
-                sockets.add(server);
-                byte[] first = client.getInputStream().readNBytes(8);
-                server.getOutputStream().write(first);
-                while (first.length == 8 && isEncryptionRequest(ByteBuffer.wrap(first).getInt(4))) {
-                    // server_tls_sslmode prefer (the default): PostgreSQL's one-byte answer, here 'N', then
-                    // the connection's real first message
-                    client.getOutputStream().write(server.getInputStream().read());
-                    first = client.getInputStream().readNBytes(8);
-                    server.getOutputStream().write(first);
-                }
-                if (first.length == 8 && ByteBuffer.wrap(first).getInt(4) == CANCEL_REQUEST_CODE) {
-                    holdCancel(client, server);
-                } else {
-                    TcpRelay.pump(client.getInputStream(), server.getOutputStream(), server);
-                    TcpRelay.pump(server.getInputStream(), client.getOutputStream(), client);
-                }
-            } catch (IOException e) {
-                return;
-            }
+    @Override
+    void relay(Socket client) throws IOException {
+        Socket server = connect(InetAddress.getLoopbackAddress(), targetPort);
+        byte[] first = client.getInputStream().readNBytes(8);
+        server.getOutputStream().write(first);
+        while (first.length == 8 && isEncryptionRequest(ByteBuffer.wrap(first).getInt(4))) {
+            // server_tls_sslmode prefer (the default): PostgreSQL's one-byte answer, here 'N', then
+            // the connection's real first message
+            client.getOutputStream().write(server.getInputStream().read());
+            first = client.getInputStream().readNBytes(8);
+            server.getOutputStream().write(first);
+        }
+        if (first.length == 8 && ByteBuffer.wrap(first).getInt(4) == CANCEL_REQUEST_CODE) {
+            holdCancel(client, server);
+        } else {
+            TcpRelay.pump(client.getInputStream(), server.getOutputStream(), server);
+            TcpRelay.pump(server.getInputStream(), client.getOutputStream(), client);
         }
     }
 
@@ -81,7 +65,7 @@ final class SlowCancelRelay implements AutoCloseable {
         Thread t = new Thread(() -> {
             try (client; server) {
                 server.getOutputStream().write(client.getInputStream().readNBytes(8)); // the backend's key
-                server.getInputStream().transferTo(java.io.OutputStream.nullOutputStream()); // until PostgreSQL closes
+                server.getInputStream().transferTo(OutputStream.nullOutputStream()); // until PostgreSQL closes
                 Thread.sleep(holdMillis);
                 cancelClosedNanos.add(System.nanoTime());
             } catch (IOException | InterruptedException ignored) {
@@ -90,13 +74,5 @@ final class SlowCancelRelay implements AutoCloseable {
         }, "slow-cancel-relay-cancel");
         t.setDaemon(true);
         t.start();
-    }
-
-    @Override
-    public void close() throws IOException {
-        listener.close();
-        for (Socket s : sockets) {
-            s.close();
-        }
     }
 }

@@ -7,8 +7,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,27 +14,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  * each accepted connection goes to the target port current at that moment ({@link #target(int)}), bytes
  * pass through untouched. Counts the connections it accepted.
  */
-final class TcpRelay implements AutoCloseable {
-    private final ServerSocket listener;
+final class TcpRelay extends LoopbackRelay {
     private final InetAddress targetHost;
     private volatile int targetPort;
     private final AtomicInteger accepted = new AtomicInteger();
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
     /** Listens on {@code bindAddress:bindPort} (0: any free port) and relays to {@code targetHost:targetPort}. */
     TcpRelay(InetAddress bindAddress, int bindPort, InetAddress targetHost, int targetPort) throws IOException {
-        this.listener = new ServerSocket();
-        listener.setReuseAddress(true);
-        listener.bind(new InetSocketAddress(bindAddress, bindPort), 50);
+        super(bound(bindAddress, bindPort));
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        Thread acceptor = new Thread(this::acceptLoop, "tcp-relay-" + listener.getLocalPort());
-        acceptor.setDaemon(true);
-        acceptor.start();
+        start("tcp-relay-" + port());
     }
 
-    int port() {
-        return listener.getLocalPort();
+    private static ServerSocket bound(InetAddress bindAddress, int bindPort) throws IOException {
+        ServerSocket listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(new InetSocketAddress(bindAddress, bindPort), 50);
+        return listener;
     }
 
     /** Where connections accepted from now on go. */
@@ -48,26 +43,18 @@ final class TcpRelay implements AutoCloseable {
         return accepted.get();
     }
 
-    private void acceptLoop() {
-        while (!listener.isClosed()) {
-            try {
-                Socket client = listener.accept();
-                accepted.incrementAndGet();
-                sockets.add(client);
-                Socket server;
-                try {
-                    server = new Socket(targetHost, targetPort);
-                } catch (IOException refused) {
-                    client.close();
-                    continue;
-                }
-                sockets.add(server);
-                pump(client.getInputStream(), server.getOutputStream(), server);
-                pump(server.getInputStream(), client.getOutputStream(), client);
-            } catch (IOException e) {
-                return;
-            }
+    @Override
+    void relay(Socket client) throws IOException {
+        accepted.incrementAndGet();
+        Socket server;
+        try {
+            server = connect(targetHost, targetPort);
+        } catch (IOException refused) {
+            client.close();
+            return;
         }
+        pump(client.getInputStream(), server.getOutputStream(), server);
+        pump(server.getInputStream(), client.getOutputStream(), client);
     }
 
     /** Copies one direction on its own daemon thread; closes {@code closeWhenDone} when either side ends. */
@@ -87,13 +74,5 @@ final class TcpRelay implements AutoCloseable {
         }, "tcp-relay-pump");
         t.setDaemon(true);
         t.start();
-    }
-
-    @Override
-    public void close() throws IOException {
-        listener.close();
-        for (Socket s : sockets) {
-            s.close();
-        }
     }
 }
