@@ -47,6 +47,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -67,6 +70,7 @@ public final class ServerAdminBackend implements AdminBackend {
     private static final long POLL_MILLIS = 50;
 
     private final PoolerServer server;
+    private final ExecutorService shutdownCommands = shutdownCommandThread();
     private final AdminState state;
     private final CurrentConfig config;
     private final PoolRegistry pools;
@@ -423,15 +427,24 @@ public final class ServerAdminBackend implements AdminBackend {
     public void shutdown(ShutdownMode mode) {
         log.info("SHUTDOWN{} command issued", mode == ShutdownMode.IMMEDIATE ? "" : " " + mode);
         // Shutting down closes the listeners and waits for that, which must not happen on an event loop.
-        Thread t = new Thread(() -> {
+        // One thread, commands in the order issued: with a thread each, a SHUTDOWN WAIT_FOR_SERVERS sent
+        // right after a WAIT_FOR_CLIENTS could be applied first and then replaced by it (seen in CI).
+        shutdownCommands.execute(() -> {
             switch (mode) {
                 case IMMEDIATE -> server.shutdownImmediate();
                 case WAIT_FOR_SERVERS -> server.shutdownWaitForServers();
                 case WAIT_FOR_CLIENTS -> server.shutdownWaitForClients();
             }
-        }, "pooler-shutdown");
-        t.setDaemon(true);
-        t.start();
+        });
+    }
+
+    /** The console's SHUTDOWN commands, run one after the other; the thread ends when idle. */
+    private static ExecutorService shutdownCommandThread() {
+        return new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
+            Thread t = new Thread(task, "pooler-shutdown");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** RELOAD reads files and builds TLS contexts: never on an event loop, which it would stall. */
