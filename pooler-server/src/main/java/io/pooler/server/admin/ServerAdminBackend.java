@@ -70,7 +70,8 @@ public final class ServerAdminBackend implements AdminBackend {
     private static final long POLL_MILLIS = 50;
 
     private final PoolerServer server;
-    private final ExecutorService shutdownCommands = shutdownCommandThread();
+    private final ExecutorService shutdownCommands = commandThread("pooler-shutdown");
+    private final ExecutorService reloadCommands = commandThread("pooler-reload");
     private final AdminState state;
     private final CurrentConfig config;
     private final PoolRegistry pools;
@@ -438,10 +439,14 @@ public final class ServerAdminBackend implements AdminBackend {
         });
     }
 
-    /** The console's SHUTDOWN commands, run one after the other; the thread ends when idle. */
-    private static ExecutorService shutdownCommandThread() {
+    /**
+     * One thread for one kind of console command, run one after the other in the order issued; the
+     * thread ends when idle. SHUTDOWN and RELOAD each have their own, so a RELOAD is not held behind a
+     * shutdown that waits for the servers.
+     */
+    private static ExecutorService commandThread(String name) {
         return new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), task -> {
-            Thread t = new Thread(task, "pooler-shutdown");
+            Thread t = new Thread(task, name);
             t.setDaemon(true);
             return t;
         });
@@ -451,23 +456,17 @@ public final class ServerAdminBackend implements AdminBackend {
     @Override
     public CompletionStage<Optional<String>> reload() {
         log.info("RELOAD command issued");
-        return CompletableFuture.supplyAsync(server::reload, ServerAdminBackend::runOnReloadThread)
+        return CompletableFuture.supplyAsync(server::reload, reloadCommands)
                 .thenApply(failure -> {
                     failure.ifPresent(details -> log.error("RELOAD Failed, see logs for more details"));
                     return failure;
                 });
     }
 
-    /** Like RELOAD, on its own thread: reading key files and building TLS contexts would stall a loop. */
+    /** On RELOAD's thread, after any RELOAD issued before it: reading key files would stall a loop. */
     @Override
     public CompletionStage<Boolean> applyTlsSettings() {
-        return CompletableFuture.supplyAsync(server::applyTlsSettings, ServerAdminBackend::runOnReloadThread);
-    }
-
-    private static void runOnReloadThread(Runnable task) {
-        Thread t = new Thread(task, "pooler-reload");
-        t.setDaemon(true);
-        t.start();
+        return CompletableFuture.supplyAsync(server::applyTlsSettings, reloadCommands);
     }
 
     @Override
