@@ -22,7 +22,7 @@ import java.util.function.Supplier;
  * downgrade attack.
  *
  * <p>Written by hand on top of ongres' {@link ScramFunctions} because the ongres library has no server
- * side; its HMACs are {@link HmacSha256}'s (see there why). Its message classes are not used to read
+ * side; its hashes are {@link Sha256}'s (see there why). Its message classes are not used to read
  * the client's messages either: they rebuild a message from parsed fields, while the AuthMessage must
  * be computed over exactly the text the client sent (an ignored extension or a differently escaped
  * user name would otherwise change the signature).
@@ -119,7 +119,7 @@ public final class ScramServerExchange {
         if (processSecret.length == 0) {
             throw new IllegalArgumentException("the process secret must not be empty");
         }
-        byte[] digest = HmacSha256.hmac(processSecret, username.getBytes(StandardCharsets.UTF_8));
+        byte[] digest = Sha256.hmac(processSecret, username.getBytes(StandardCharsets.UTF_8));
         return Arrays.copyOf(digest, SALT_BYTES);
     }
 
@@ -211,16 +211,16 @@ public final class ScramServerExchange {
 
         // The same work for real and mock exchanges: recover ClientKey and hash it, then decide.
         byte[] authMessageBytes = authMessage.getBytes(StandardCharsets.UTF_8);
-        byte[] clientSignature = HmacSha256.hmac(secret.storedKeyUnsafe(), authMessageBytes);
+        byte[] clientSignature = Sha256.hmac(secret.storedKeyUnsafe(), authMessageBytes);
         byte[] recoveredClientKey = xor(proof, clientSignature);
         boolean proofOk = MessageDigest.isEqual(
-                ScramFunctions.storedKey(ScramSecret.MECHANISM, recoveredClientKey), secret.storedKeyUnsafe());
+                Sha256.hash(recoveredClientKey), secret.storedKeyUnsafe());
         if (!proofOk || doomed) {
             throw new ScramException(ScramException.Kind.AUTH_FAILED, "SCRAM authentication failed: wrong proof");
         }
         clientKey = recoveredClientKey;
         state = State.SUCCEEDED;
-        byte[] serverSignature = HmacSha256.hmac(secret.serverKeyUnsafe(), authMessageBytes);
+        byte[] serverSignature = Sha256.hmac(secret.serverKeyUnsafe(), authMessageBytes);
         return "v=" + Base64.getEncoder().encodeToString(serverSignature);
     }
 
