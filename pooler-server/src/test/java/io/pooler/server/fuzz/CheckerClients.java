@@ -96,7 +96,9 @@ final class CheckerClients implements AutoCloseable {
                 }
             } catch (SQLException e) {
                 if (running.get()) {
-                    keep(errors, name + index + ": " + e.getSQLState() + " " + e.getMessage());
+                    // The time, to find the pooler's log lines of that moment (the hostile cases then running).
+                    keep(errors, name + index + " at " + java.time.LocalTime.now() + ": " + e.getSQLState() + " "
+                            + e.getMessage());
                 }
                 closeQuietly(c);
                 c = null;
