@@ -40,6 +40,15 @@ final class BackendRelay {
     private Channel streamTarget;
     /** Set when the server's last message was a FATAL error, so the client is not told twice. */
     private volatile boolean sentFatal;
+    /**
+     * The server sent a FATAL error. PostgreSQL closes the session right after one, so nothing the
+     * server sends after it is relayed, and the pooler closes it at the end of the read burst (after the
+     * FATAL itself has gone out): a server that went on talking must not see its ReadyForQuery put it
+     * back in the pool, nor keep its client open.
+     */
+    private boolean fatalReceived;
+    /** The FATAL's message until the close is asked for at the end of its burst. */
+    private String fatalMessage;
     /** Bytes relayed to the client in the current read burst, added to the pool's stats at its end. */
     private long burstBytesSent;
 
@@ -62,7 +71,12 @@ final class BackendRelay {
 
     /** One whole checked message from PostgreSQL; relayed or released here. */
     void handleFrame(ByteBuf frame) {
+        if (fatalReceived) {
+            frame.release(); // nothing after a FATAL is PostgreSQL's; the close is on its way
+            return;
+        }
         byte type = PgFrames.type(frame);
+        boolean fatal = type == MessageType.ERROR_RESPONSE && noteFatal(ErrorResponse.parseBody(PgFrames.body(frame)));
         if (type == MessageType.PARAMETER_STATUS) {
             handleParameterStatus(frame);
             return;
@@ -94,7 +108,7 @@ final class BackendRelay {
         switch (type) {
             case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
             case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame);
-            case MessageType.ERROR_RESPONSE -> sentFatal = noteFatal(ErrorResponse.parseBody(PgFrames.body(frame)));
+            case MessageType.ERROR_RESPONSE -> sentFatal = fatal;
             default -> {
             }
         }
@@ -109,8 +123,6 @@ final class BackendRelay {
     private void handleInternalReply(byte type, ByteBuf frame) {
         if (type == MessageType.COMMAND_COMPLETE) {
             handleCommandComplete(frame);
-        } else if (type == MessageType.ERROR_RESPONSE) {
-            noteFatal(ErrorResponse.parseBody(PgFrames.body(frame))); // a restart may end an internal query too
         }
         internalQueries.handleReply(server, type, frame);
         frame.release();
@@ -175,24 +187,25 @@ final class BackendRelay {
         }
     }
 
-    /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes. */
-    /** True for a FATAL error, which the pool also hears of: it may announce a PostgreSQL restart. */
+    /**
+     * True for a FATAL error, whoever it reaches (a client, an internal query, nobody): the pool hears of
+     * it, as it may announce a PostgreSQL restart, and the server is closed at the end of the burst.
+     */
     private boolean noteFatal(ErrorResponse error) {
-        if (error.isFatal()) {
-            server.pool().serverSentFatal(error);
-            return true;
+        if (!error.isFatal()) {
+            return false;
         }
-        return false;
+        fatalReceived = true;
+        fatalMessage = error.message();
+        server.pool().serverSentFatal(error);
+        return true;
     }
 
+    /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes. */
     private void handleWhileUnlinked(ByteBuf frame) {
         byte type = PgFrames.type(frame);
         if (type == MessageType.ERROR_RESPONSE) {
-            ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
-            log.info("{} server sent error while idle: {}", server, error);
-            if (noteFatal(error)) {
-                server.close("server error: " + error.message());
-            }
+            log.info("{} server sent error while idle: {}", server, ErrorResponse.parseBody(PgFrames.body(frame)));
         } else if (type != MessageType.NOTICE_RESPONSE && type != MessageType.NOTIFICATION_RESPONSE) {
             log.warn("{} unexpected message '{}' while idle, closing", server, (char) type);
             server.close("unexpected message from server");
@@ -206,6 +219,10 @@ final class BackendRelay {
      * one; the others follow.
      */
     void handlePart(FramePart part) {
+        if (fatalReceived) {
+            part.release(); // nothing after a FATAL is PostgreSQL's
+            return;
+        }
         if (part.first()) {
             streamTarget = streamDestination(part.type());
         }
@@ -266,6 +283,10 @@ final class BackendRelay {
             client.serverReady(server);
         }
         toClient.flush();
+        if (fatalMessage != null) {
+            server.close("server error: " + fatalMessage);
+            fatalMessage = null; // closed once; fatalReceived stays, so what follows is still dropped
+        }
         ClientConnection linked = server.linkedClient();
         if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             serverChannel.config().setAutoRead(false);
