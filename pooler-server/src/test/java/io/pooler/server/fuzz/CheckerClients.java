@@ -4,6 +4,9 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.stream.Collectors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -13,20 +16,35 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Well-behaved PgJDBC clients beside hostile ones: each runs {@code select '<its own tag>'} in a loop,
- * a new random tag every time, and records any answer that is not its own (a crossed result) and any
- * error (a well-behaved client must not suffer from someone else's input).
+ * Well-behaved clients beside hostile ones: each runs {@code select '<its own tag>'} in a loop, a new
+ * random tag every time, and records any answer that is not its own (a crossed result) and any error
+ * (a well-behaved client must not suffer from someone else's input). PgJDBC clients ({@link #CheckerClients(
+ * String, Connector, int, long)}), or raw-protocol ones ({@link #wire}) that keep the exact messages of
+ * an answer that is not what PostgreSQL sends, where PgJDBC would only say what it made of them.
  */
 final class CheckerClients implements AutoCloseable {
-    /** Opens one checker's connection. */
+    /** Opens one checker's PgJDBC connection. */
     interface Connector {
         Connection open() throws SQLException;
+    }
+
+    /** One checker's connection: asks for its tag and returns the rows that came back. */
+    private interface Asker extends AutoCloseable {
+        List<String> ask(String tag) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** Opens one checker's connection, of either kind. */
+    private interface AskerFactory {
+        Asker open(boolean prepared) throws Exception;
     }
 
     private static final int MAX_KEPT = 50;
 
     private final String name;
-    private final Connector connector;
+    private final AskerFactory connector;
     private final int count;
     private final long pauseMillis;
     private boolean prepared;
@@ -39,6 +57,21 @@ final class CheckerClients implements AutoCloseable {
 
     /** {@code pauseMillis} between queries leaves the CPU to the code under test. */
     CheckerClients(String name, Connector connector, int count, long pauseMillis) {
+        this(name, prepared -> new JdbcAsker(connector.open(), prepared), count, pauseMillis);
+    }
+
+    /**
+     * Raw-protocol checkers on {@code port}: each logs in as {@code user} to {@code database} and asks with
+     * Parse, Bind, Describe, Execute and Sync of the unnamed statement, as PgJDBC does with
+     * prepareThreshold 0. An answer of other messages than ParseComplete, BindComplete, RowDescription,
+     * one DataRow, CommandComplete and ReadyForQuery is an error that lists them.
+     */
+    static CheckerClients wire(String name, int port, String database, String user, String password, int count,
+                               long pauseMillis) {
+        return new CheckerClients(name, prepared -> new WireAsker(port, database, user, password), count, pauseMillis);
+    }
+
+    private CheckerClients(String name, AskerFactory connector, int count, long pauseMillis) {
         this.name = name;
         this.connector = connector;
         this.count = count;
@@ -74,15 +107,15 @@ final class CheckerClients implements AutoCloseable {
 
     private void run(int index) {
         SplittableRandom random = new SplittableRandom();
-        Connection c = null;
+        Asker c = null;
         boolean answered = false;
         while (running.get()) {
             try {
                 if (c == null) {
-                    c = connector.open();
+                    c = connector.open(prepared);
                 }
                 String tag = name + index + "-" + Long.toUnsignedString(random.nextLong(), 36);
-                List<String> rows = prepared ? askPrepared(c, tag) : ask(c, tag);
+                List<String> rows = c.ask(tag);
                 if (!rows.equals(List.of(tag))) {
                     keep(crossed, "asked for " + tag + ", got " + rows);
                 }
@@ -94,47 +127,95 @@ final class CheckerClients implements AutoCloseable {
                 if (pauseMillis > 0) {
                     Thread.sleep(pauseMillis); // the checkers' think time between queries, if asked for
                 }
-            } catch (SQLException e) {
-                if (running.get()) {
-                    // The time, to find the pooler's log lines of that moment (the hostile cases then running).
-                    keep(errors, name + index + " at " + java.time.LocalTime.now() + ": " + e.getSQLState() + " "
-                            + e.getMessage());
-                }
-                closeQuietly(c);
-                c = null;
             } catch (InterruptedException e) {
                 break;
-            } catch (RuntimeException e) {
-                keep(errors, name + index + ": " + e);
-                closeQuietly(c);
+            } catch (Exception e) {
+                if (running.get()) {
+                    // The time, to find the pooler's log lines of that moment (the hostile cases then running).
+                    keep(errors, name + index + " at " + java.time.LocalTime.now() + ": " + describe(e));
+                }
+                if (c != null) {
+                    c.close();
+                }
                 c = null;
             }
         }
-        closeQuietly(c);
-    }
-
-    private static List<String> ask(Connection c, String tag) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("select '" + tag + "'")) {
-            return rows(rs);
+        if (c != null) {
+            c.close();
         }
     }
 
-    private static List<String> askPrepared(Connection c, String tag) throws SQLException {
-        // PgJDBC caches the statement per connection: with prepareThreshold 1 it is a named server-side statement.
-        try (java.sql.PreparedStatement s = c.prepareStatement("select ?::text")) {
-            s.setString(1, tag);
-            try (ResultSet rs = s.executeQuery()) {
+    private static String describe(Exception e) {
+        return e instanceof SQLException sql ? sql.getSQLState() + " " + sql.getMessage() : e.toString();
+    }
+
+    /** A PgJDBC connection: a plain query, or one server-side prepared statement per connection. */
+    private record JdbcAsker(Connection connection, boolean prepared) implements Asker {
+        @Override
+        public List<String> ask(String tag) throws SQLException {
+            if (prepared) {
+                // PgJDBC caches the statement per connection: with prepareThreshold 1 it is a named server-side statement.
+                try (java.sql.PreparedStatement s = connection.prepareStatement("select ?::text")) {
+                    s.setString(1, tag);
+                    try (ResultSet rs = s.executeQuery()) {
+                        return rows(rs);
+                    }
+                }
+            }
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("select '" + tag + "'")) {
                 return rows(rs);
             }
         }
+
+        private static List<String> rows(ResultSet rs) throws SQLException {
+            List<String> rows = new ArrayList<>();
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+            return rows;
+        }
+
+        @Override
+        public void close() {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // the connection is broken already; its error was recorded
+            }
+        }
     }
 
-    private static List<String> rows(ResultSet rs) throws SQLException {
-        List<String> rows = new ArrayList<>();
-        while (rs.next()) {
-            rows.add(rs.getString(1));
+    /** A raw-protocol connection that checks the answer message by message. */
+    private static final class WireAsker implements Asker {
+        private static final Duration TIMEOUT = Duration.ofSeconds(60);
+        private final WireClient client;
+
+        WireAsker(int port, String database, String user, String password) throws IOException {
+            client = WireClient.connect(port);
+            try {
+                client.login(user, password, database, TIMEOUT);
+            } catch (IOException | RuntimeException e) {
+                client.close();
+                throw e;
+            }
         }
-        return rows;
+
+        @Override
+        public List<String> ask(String tag) throws IOException {
+            client.send(Wire.concat(Wire.parse("", "select '" + tag + "'"), Wire.bind("", ""), Wire.describe('P', ""),
+                    Wire.execute("", 0), Wire.sync()));
+            List<WireClient.Frame> answer = client.readUntilReady(TIMEOUT);
+            String types = answer.stream().map(f -> String.valueOf(f.type())).collect(Collectors.joining());
+            if (!types.equals("12TDCZ")) {
+                throw new IOException("for " + tag + " the answer was " + answer);
+            }
+            return List.of(String.valueOf(answer.get(3).firstColumn()));
+        }
+
+        @Override
+        public void close() {
+            client.close();
+        }
     }
 
     /** Stops the loops and closes the connections. */
@@ -164,16 +245,6 @@ final class CheckerClients implements AutoCloseable {
     private static void keep(ConcurrentLinkedQueue<String> list, String entry) {
         if (list.size() < MAX_KEPT) {
             list.add(entry);
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (SQLException ignored) {
-                // the connection is broken already; its error was recorded
-            }
         }
     }
 }

@@ -163,8 +163,10 @@ class ProtocolFuzzTest {
                     noNamedStatements), 1, 5).start();
             CheckerClients prepared = new CheckerClients("chkP", () -> poolerB.connect("fz_txp", APP_USER, APP_PASSWORD,
                     namedStatements), 2, 5).prepared().start();
+            // The same asks as chkT's, on the raw protocol: an answer that is not PostgreSQL's is kept as it came.
+            CheckerClients wire = CheckerClients.wire("chkW", poolerA.port(), "fz_tx", APP_USER, APP_PASSWORD, 2, 5).start();
 
-            for (CheckerClients checkers : List.of(transaction, session, prepared)) {
+            for (CheckerClients checkers : List.of(transaction, session, prepared, wire)) {
                 checkers.awaitFirstAnswers(Duration.ofSeconds(60));
             }
             // With one worker, each case's double releases, unhandled exceptions and ghost slots are pinned on it.
@@ -174,6 +176,7 @@ class ProtocolFuzzTest {
             transaction.close();
             session.close();
             prepared.close();
+            wire.close();
             Counts after = Counts.awaitEqual(before, adminA, adminB, Duration.ofSeconds(30));
             long pwned = FuzzDatabase.pwnedRows(pg);
             List<String> unauthenticatedStatements = serverLog.linesContainingAfterFlush(markers.unauthenticatedPrefix());
@@ -183,12 +186,12 @@ class ProtocolFuzzTest {
             Path failureFile = run.writeFailures();
 
             System.out.println(run.summary() + "\ncheckers: " + transaction.queries() + " transaction, " + session.queries()
-                    + " session, " + prepared.queries() + " prepared queries; hostile server: " + hostile.connections()
+                    + " session, " + prepared.queries() + " prepared, " + wire.queries() + " raw-protocol queries; hostile server: " + hostile.connections()
                     + " connections, " + hostile.hostileLogins() + " hostile logins");
             assertAll(
                     () -> assertTrue(run.failures.isEmpty(), run.failures.size() + " failing cases (all in " + failureFile
                             + "); replay one with -Dfuzz.seed=" + SEED + " -Dfuzz.case=<n>:\n" + run.firstFailures()),
-                    () -> assertEquals(List.of(), crossedOrFailed(transaction, session, prepared),
+                    () -> assertEquals(List.of(), crossedOrFailed(transaction, session, prepared, wire),
                             "well-behaved clients got someone else's result or an error"),
                     () -> assertEquals(List.of(), describe(nettyEvents),
                             "exceptions at a pipeline's tail, double releases and leaks"),
