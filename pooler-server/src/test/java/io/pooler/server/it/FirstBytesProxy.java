@@ -3,7 +3,6 @@ package io.pooler.server.it;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -30,12 +29,10 @@ final class FirstBytesProxy extends LoopbackRelay {
     @Override
     void relay(Socket client) throws IOException {
         Socket server = connect(InetAddress.getLoopbackAddress(), targetPort);
-        byte[] first = client.getInputStream().readNBytes(8);
-        if (first.length == 8) {
-            firstCodes.add(ByteBuffer.wrap(first).getInt(4));
+        int code = codeOf(forwardFirstBytes(client, server));
+        if (code != -1) {
+            firstCodes.add(code);
         }
-        server.getOutputStream().write(first);
-        TcpRelay.pump(client.getInputStream(), server.getOutputStream(), server);
-        TcpRelay.pump(server.getInputStream(), client.getOutputStream(), client);
+        pumpBothWays(client, server);
     }
 }

@@ -1,6 +1,8 @@
 package io.pooler.server.it;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -42,6 +44,45 @@ abstract class LoopbackRelay implements AutoCloseable {
     /** A connection to {@code host:port} that {@link #close} ends too. */
     Socket connect(InetAddress host, int port) throws IOException {
         return track(new Socket(host, port));
+    }
+
+    /**
+     * Reads the first 8 bytes of {@code client} (its first message's length and code: StartupMessage,
+     * SSLRequest, CancelRequest...) and sends them on to {@code server}; fewer when the client ended first.
+     */
+    static byte[] forwardFirstBytes(Socket client, Socket server) throws IOException {
+        byte[] first = client.getInputStream().readNBytes(8);
+        server.getOutputStream().write(first);
+        return first;
+    }
+
+    /** The code after the length in {@link #forwardFirstBytes}'s bytes, or -1 when there were fewer than 8. */
+    static int codeOf(byte[] first) {
+        return first.length == 8 ? java.nio.ByteBuffer.wrap(first).getInt(4) : -1;
+    }
+
+    /** Bytes both ways, each direction on its own daemon thread; either side's end closes the other. */
+    static void pumpBothWays(Socket client, Socket server) throws IOException {
+        pump(client.getInputStream(), server.getOutputStream(), server);
+        pump(server.getInputStream(), client.getOutputStream(), client);
+    }
+
+    private static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
+        Thread t = new Thread(() -> {
+            try {
+                in.transferTo(out);
+            } catch (IOException ignored) {
+                // one side went away
+            } finally {
+                try {
+                    closeWhenDone.close();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            }
+        }, "tcp-relay-pump");
+        t.setDaemon(true);
+        t.start();
     }
 
     private Socket track(Socket socket) {

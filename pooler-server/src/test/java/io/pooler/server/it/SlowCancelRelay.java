@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -39,20 +38,17 @@ final class SlowCancelRelay extends LoopbackRelay {
     @Override
     void relay(Socket client) throws IOException {
         Socket server = connect(InetAddress.getLoopbackAddress(), targetPort);
-        byte[] first = client.getInputStream().readNBytes(8);
-        server.getOutputStream().write(first);
-        while (first.length == 8 && isEncryptionRequest(ByteBuffer.wrap(first).getInt(4))) {
+        int code = codeOf(forwardFirstBytes(client, server));
+        while (isEncryptionRequest(code)) {
             // server_tls_sslmode prefer (the default): PostgreSQL's one-byte answer, here 'N', then
             // the connection's real first message
             client.getOutputStream().write(server.getInputStream().read());
-            first = client.getInputStream().readNBytes(8);
-            server.getOutputStream().write(first);
+            code = codeOf(forwardFirstBytes(client, server));
         }
-        if (first.length == 8 && ByteBuffer.wrap(first).getInt(4) == CANCEL_REQUEST_CODE) {
+        if (code == CANCEL_REQUEST_CODE) {
             holdCancel(client, server);
         } else {
-            TcpRelay.pump(client.getInputStream(), server.getOutputStream(), server);
-            TcpRelay.pump(server.getInputStream(), client.getOutputStream(), client);
+            pumpBothWays(client, server);
         }
     }
 

@@ -1,8 +1,6 @@
 package io.pooler.server.it;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -53,26 +51,6 @@ final class TcpRelay extends LoopbackRelay {
             client.close();
             return;
         }
-        pump(client.getInputStream(), server.getOutputStream(), server);
-        pump(server.getInputStream(), client.getOutputStream(), client);
-    }
-
-    /** Copies one direction on its own daemon thread; closes {@code closeWhenDone} when either side ends. */
-    static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
-        Thread t = new Thread(() -> {
-            try {
-                in.transferTo(out);
-            } catch (IOException ignored) {
-                // one side went away
-            } finally {
-                try {
-                    closeWhenDone.close();
-                } catch (IOException ignored) {
-                    // already closed
-                }
-            }
-        }, "tcp-relay-pump");
-        t.setDaemon(true);
-        t.start();
+        pumpBothWays(client, server);
     }
 }
