@@ -72,6 +72,8 @@ public final class ServerRelease {
 
     private final ServerConnection server;
     private final String resetQuery;
+    /** The release a cancel in flight holds back; made once, not at every transaction's end. */
+    private final Runnable releaseToPool;
     /** Cancel requests on their way to this server; guarded by {@code this}. */
     private int cancelsInFlight;
     /** Set once the linked client gives this server back; guarded by {@code this}. */
@@ -82,6 +84,7 @@ public final class ServerRelease {
     ServerRelease(ServerConnection server, String resetQuery) {
         this.server = server;
         this.resetQuery = resetQuery;
+        this.releaseToPool = () -> server.pool().releaseServer(server);
     }
 
     /** PgBouncer's {@code release_server}: the one decision. See the class comment for the threads. */
@@ -104,7 +107,7 @@ public final class ServerRelease {
                 }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
-                } else if (tryBeginRelease(() -> server.pool().releaseServer(server))) {
+                } else if (tryBeginRelease(releaseToPool)) {
                     server.pool().releaseServer(server);
                 } // else the client lets go now, and the release follows the last cancel (tryBeginRelease)
                 return Verdict.RELEASED;
