@@ -83,6 +83,59 @@ class UnnamedStatementIsolationTest {
         }
     }
 
+    /**
+     * PostgreSQL refuses a Parse whose text is not valid UTF-8 before it drops the unnamed statement it
+     * holds, so the first client's stays: the second client's Bind in its next batch must not run it.
+     * (ProtocolFuzzTest, seed 1217062255773536441, case 84785: a hostile client got a checker's row.)
+     */
+    @Test
+    void aParsePostgresRefusedDoesNotMakeTheStatementTheClientsOwn() throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            leaveAnUnnamedStatement(first);
+
+            second.write(concat(parseOfInvalidUtf8(), sync()));
+            assertTrue(readUntilReady(second).contains("22021"), "the Parse is refused");
+            second.write(concat(bind(), describePortal(), execute(), sync()));
+            String answer = readUntilReady(second);
+            assertFalse(answer.contains("secret"), "no row of the first client's statement: " + answer);
+            assertTrue(answer.contains("26000"), answer);
+        }
+    }
+
+    /**
+     * Pipelined in one write: a Bind of a statement that does not exist fails, so PostgreSQL skips the
+     * Parse behind it in that batch; the Bind in the next batch would run the first client's statement.
+     * Sent before any answer came back, it is refused. (ProtocolFuzzTest, seed 1217062255773536441, case 64320.)
+     */
+    @Test
+    void aBindBehindAParseItsBatchSkippedIsRefused() throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            leaveAnUnnamedStatement(first);
+
+            second.write(concat(bindOfNamed("no_such_statement"), parse("select 'the second client''s'"), sync(),
+                    bind(), describePortal(), execute(), sync()));
+            second.setReadTimeout(10_000);
+            List<RawPgClient.Message> answer = new ArrayList<>();
+            RawPgClient.Message m;
+            int ready = 0;
+            while (ready < 2 && (m = second.read()) != null) { // refused and closed, or both batches answered
+                answer.add(m);
+                ready += m.type() == 'Z' ? 1 : 0;
+            }
+            assertFalse(answer.stream().anyMatch(x -> x.type() == 'D'), "no row of the first client's statement: " + types(answer));
+            RawPgClient.Message error = answer.stream().filter(x -> x.type() == 'E').reduce((a, b) -> b).orElse(null);
+            assertNotNull(error, types(answer));
+            assertEquals("26000", error.error().sqlState(), error.error().message());
+
+            first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
+            assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
+        }
+    }
+
     @Test
     void aClientKeepsItsOwnUnnamedStatementAcrossTransactions() throws Exception {
         pooler.start();
@@ -102,6 +155,26 @@ class UnnamedStatementIsolationTest {
 
     private static byte[] parse(String sql) {
         return message('P', cstrings("", sql, "\0\0"));
+    }
+
+    /** A Parse of the unnamed statement whose text has a byte sequence that is not UTF-8. */
+    private static byte[] parseOfInvalidUtf8() {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes("select 'x".getBytes(StandardCharsets.US_ASCII));
+        body.write(0xcf);
+        body.writeBytes("C'".getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {0, 0, 0});
+        return message('P', body.toByteArray());
+    }
+
+    /** A Bind of the unnamed portal to the named statement {@code name}, no parameters. */
+    private static byte[] bindOfNamed(String name) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
+        return message('B', body.toByteArray());
     }
 
     private static byte[] bind() {
