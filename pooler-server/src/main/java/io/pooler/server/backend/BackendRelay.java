@@ -31,6 +31,7 @@ final class BackendRelay {
     private final InternalQueries internalQueries;
     private final OutstandingRequests requests;
     private final ResponseTracker tracker;
+    private final UnnamedStatementOwner unnamedStatement;
     private final OutboundBatch toClient = new OutboundBatch();
     /** The client to tell, at the end of the burst, that a ReadyForQuery reached it. */
     private ClientConnection notifyReady;
@@ -53,11 +54,12 @@ final class BackendRelay {
     private long burstBytesSent;
 
     BackendRelay(ServerConnection server, InternalQueries internalQueries, OutstandingRequests requests,
-                 ResponseTracker tracker) {
+                 ResponseTracker tracker, UnnamedStatementOwner unnamedStatement) {
         this.server = server;
         this.internalQueries = internalQueries;
         this.requests = requests;
         this.tracker = tracker;
+        this.unnamedStatement = unnamedStatement;
     }
 
     /** A new link. */
@@ -108,7 +110,10 @@ final class BackendRelay {
         switch (type) {
             case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
             case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame);
-            case MessageType.ERROR_RESPONSE -> sentFatal = fatal;
+            case MessageType.ERROR_RESPONSE -> {
+                sentFatal = fatal;
+                unnamedStatement.errorReceived();
+            }
             default -> {
             }
         }
@@ -134,6 +139,7 @@ final class BackendRelay {
      */
     private void handleReadyForQuery(ClientConnection client) {
         requests.answerRelayed();
+        unnamedStatement.readyForQuery(requests.answered());
         resetSeen = false;
         notifyReady = client;
         QueryTimer timer = client.queryTimer();

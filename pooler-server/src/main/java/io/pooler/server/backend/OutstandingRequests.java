@@ -41,6 +41,16 @@ final class OutstandingRequests {
         lastReadyNanos = System.nanoTime();
     }
 
+    /** Requests sent on this link. */
+    long sent() {
+        return sent;
+    }
+
+    /** ReadyForQuery messages relayed on this link. */
+    long answered() {
+        return answered;
+    }
+
     long outstanding() {
         return sent - answered;
     }

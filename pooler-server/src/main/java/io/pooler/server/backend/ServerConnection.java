@@ -86,7 +86,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * FrontendRelay.keepUnnamedStatementOwn); 0 when there is none. The server's loop, which is the
      * linked client's. An id, not the client, so a client gone keeps no memory here.
      */
-    private long unnamedStatementOwner;
+    /** Whose the unnamed prepared statement on this server is, as far as the pooler can tell. */
+    private final UnnamedStatementOwner unnamedStatement = new UnnamedStatementOwner();
     /** Named prepared statements on this server (transaction pooling). */
     private final ServerStatements statements = new ServerStatements();
     private final ResponseTracker tracker = new ResponseTracker(statements);
@@ -94,7 +95,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private volatile boolean tracking;
     private final OutstandingRequests requests = new OutstandingRequests();
     private final InternalQueries internalQueries = new InternalQueries();
-    private final BackendRelay relay = new BackendRelay(this, internalQueries, requests, tracker);
+    private final BackendRelay relay = new BackendRelay(this, internalQueries, requests, tracker, unnamedStatement);
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
@@ -358,6 +359,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         // left without draining; a server always starts a link reading, or its answers would be lost.
         channel.config().setAutoRead(true);
         tracker.reset();
+        unnamedStatement.newLink(); // before the counts it refers to start afresh
         requests.reset();
         relay.beginLink();
         lastUsedMillis = System.currentTimeMillis();
@@ -449,18 +451,26 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     /** Every internal query's frame: a simple Query, which drops the unnamed statement as it starts. */
     private ByteBuf internalQueryFrame(String sql) {
-        unnamedStatementOwner = 0;
+        unnamedStatement.droppedByInternalQuery();
         return internalQueries.frame(channel, sql);
     }
 
-    /** The id of the client whose Parse made the unnamed prepared statement this server holds; 0 for none. */
-    public long unnamedStatementOwner() {
-        return unnamedStatementOwner;
+    /** The linked client's Parse of the unnamed statement is forwarded now (see {@link UnnamedStatementOwner}). */
+    public void unnamedStatementParsed(long clientId) {
+        assert loop.inEventLoop();
+        unnamedStatement.parsed(clientId, requests.sent());
     }
 
-    public void unnamedStatementOwner(long clientId) {
+    /** The linked client's simple Query is forwarded now: PostgreSQL drops the unnamed statement as it starts. */
+    public void simpleQueryForwarded() {
         assert loop.inEventLoop();
-        unnamedStatementOwner = clientId;
+        unnamedStatement.queried(requests.sent());
+    }
+
+    /** Whether a Bind or Describe of the unnamed statement by {@code clientId}, forwarded now, uses its own. */
+    public boolean unnamedStatementIsOwnedBy(long clientId) {
+        assert loop.inEventLoop();
+        return unnamedStatement.isOwnedBy(clientId, requests.sent());
     }
 
     /**

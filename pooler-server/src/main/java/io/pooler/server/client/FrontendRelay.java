@@ -447,16 +447,17 @@ final class FrontendRelay {
      * without having made it, while it is another client's, must not run that client's statement: at
      * the start of a batch, with nothing of its own outstanding, an internal empty query drops it first,
      * and PostgreSQL answers the client as on a fresh connection (26000). Mid-batch that query would end
-     * the client's batch, so the client is refused instead (false). Checked before the request is counted.
+     * the client's batch, so the client is refused instead (false), as it is when its own Parse of it is
+     * in an earlier batch that has not been answered to its end (PostgreSQL may yet skip or fail that
+     * Parse and keep the old statement; see UnnamedStatementOwner). Checked before the request is counted.
      */
     private boolean keepUnnamedStatementOwn(ServerConnection server, Object msg, byte type) {
         ByteBuf bytes = FramePart.bytesOf(msg);
         if (type == MessageType.QUERY) {
-            server.unnamedStatementOwner(0); // PostgreSQL drops it as a simple Query starts
+            server.simpleQueryForwarded(); // PostgreSQL drops it as a simple Query starts
         } else if (type == MessageType.PARSE && UnnamedStatement.createdBy(bytes)) {
-            server.unnamedStatementOwner(client.id());
-        } else if (server.unnamedStatementOwner() != 0 && server.unnamedStatementOwner() != client.id()
-                && UnnamedStatement.usedBy(bytes, !(msg instanceof FramePart))) {
+            server.unnamedStatementParsed(client.id());
+        } else if (!server.unnamedStatementIsOwnedBy(client.id()) && UnnamedStatement.usedBy(bytes, !(msg instanceof FramePart))) {
             if (unsyncedExtended || server.outstandingRequests() > 0) {
                 return false;
             }
