@@ -49,9 +49,15 @@ final class RawPgClient implements AutoCloseable {
     }
 
     static byte[] startupMessage(String user, String database) {
+        return startupMessage(user, database, Map.of());
+    }
+
+    /** A StartupMessage with {@code more} parameters after user and database (application_name, ...). */
+    static byte[] startupMessage(String user, String database, Map<String, String> more) {
         Map<String, String> params = new LinkedHashMap<>();
         params.put("user", user);
         params.put("database", database);
+        params.putAll(more);
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         params.forEach((k, v) -> {
             body.writeBytes(k.getBytes(StandardCharsets.UTF_8));
@@ -139,7 +145,12 @@ final class RawPgClient implements AutoCloseable {
 
     /** Logs in where the pooler trusts the user (auth_type = trust), up to the first ReadyForQuery. */
     RawPgClient loginTrusted(String user, String database) throws IOException {
-        write(startupMessage(user, database));
+        return loginTrusted(user, database, Map.of());
+    }
+
+    /** {@link #loginTrusted(String, String)} with more startup parameters. */
+    RawPgClient loginTrusted(String user, String database, Map<String, String> more) throws IOException {
+        write(startupMessage(user, database, more));
         Message m;
         while ((m = read()) != null) {
             if (m.type() == 'E') {
