@@ -416,11 +416,11 @@ final class FrontendRelay {
      * malformed message (the rewriter checks before it consumes) is answered with 08P01 here.
      */
     private void forward(ServerConnection server, Object msg) {
-        if (client.parameters().takeDirty()) {
-            applyParameters(server);
-        }
         byte type = typeOf(msg);
         boolean first = startsMessage(msg);
+        if (first && nothingOutstanding(server) && client.parameters().takeDirty()) {
+            applyParameters(server);
+        }
         if (first && !keepUnnamedStatementOwn(server, msg, type)) {
             ReferenceCountUtil.release(msg);
             client.disconnect("unnamed prepared statement does not exist", SqlState.INVALID_SQL_STATEMENT_NAME);
@@ -439,6 +439,17 @@ final class FrontendRelay {
         } else {
             handleTrackedFrame(server, (ByteBuf) msg);
         }
+    }
+
+    /**
+     * Where an internal query may go before the client's next message: nothing of the client's is
+     * outstanding on the server, and no extended-protocol batch is open. An internal query's answer is
+     * swallowed up to the first ReadyForQuery, so sent behind a request still running it would swallow
+     * the end of that request's answer instead; and a simple Query inside a batch would end the batch
+     * and drop its unnamed statement. (The SET after a RESET or DISCARD ALL waits for this.)
+     */
+    private boolean nothingOutstanding(ServerConnection server) {
+        return !unsyncedExtended && server.outstandingRequests() == 0;
     }
 
     /**
