@@ -82,11 +82,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /** A parameter SET for the linked client is among the internal queries running. On the server's loop. */
     private boolean settingParameters;
     /**
-     * Whose Parse made the unnamed prepared statement PostgreSQL keeps on this connection (see
-     * FrontendRelay.keepUnnamedStatementOwn); 0 when there is none. The server's loop, which is the
-     * linked client's. An id, not the client, so a client gone keeps no memory here.
+     * Whose Parse made the unnamed prepared statement PostgreSQL keeps on this connection, as far as the
+     * pooler can tell (see FrontendRelay.keepUnnamedStatementOwn). The server's loop, which is the linked
+     * client's. Client ids, not clients, so a client gone keeps no memory here.
      */
-    /** Whose the unnamed prepared statement on this server is, as far as the pooler can tell. */
     private final UnnamedStatementOwner unnamedStatement = new UnnamedStatementOwner();
     /** Named prepared statements on this server (transaction pooling). */
     private final ServerStatements statements = new ServerStatements();

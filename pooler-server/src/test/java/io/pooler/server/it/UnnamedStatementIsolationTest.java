@@ -67,19 +67,8 @@ class UnnamedStatementIsolationTest {
 
             // A Parse of a named statement first: the batch has begun, and nothing in it fails.
             second.write(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()));
-            second.setReadTimeout(10_000);
-            List<RawPgClient.Message> answer = new ArrayList<>();
-            RawPgClient.Message m;
-            while ((m = second.read()) != null) {
-                answer.add(m);
-            }
-            assertFalse(answer.stream().anyMatch(x -> x.type() == 'D'), "no row of the first client's statement: " + types(answer));
-            RawPgClient.Message error = answer.stream().filter(x -> x.type() == 'E').reduce((a, b) -> b).orElse(null);
-            assertNotNull(error, types(answer));
-            assertEquals("26000", error.error().sqlState(), error.error().message());
-
-            first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
-            assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
+            assertRefusedWithoutTheFirstClientsRow(second, 1);
+            assertThePoolGoesOn(first);
         }
     }
 
@@ -118,21 +107,8 @@ class UnnamedStatementIsolationTest {
 
             second.write(concat(bindOfNamed("no_such_statement"), parse("select 'the second client''s'"), sync(),
                     bind(), describePortal(), execute(), sync()));
-            second.setReadTimeout(10_000);
-            List<RawPgClient.Message> answer = new ArrayList<>();
-            RawPgClient.Message m;
-            int ready = 0;
-            while (ready < 2 && (m = second.read()) != null) { // refused and closed, or both batches answered
-                answer.add(m);
-                ready += m.type() == 'Z' ? 1 : 0;
-            }
-            assertFalse(answer.stream().anyMatch(x -> x.type() == 'D'), "no row of the first client's statement: " + types(answer));
-            RawPgClient.Message error = answer.stream().filter(x -> x.type() == 'E').reduce((a, b) -> b).orElse(null);
-            assertNotNull(error, types(answer));
-            assertEquals("26000", error.error().sqlState(), error.error().message());
-
-            first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
-            assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
+            assertRefusedWithoutTheFirstClientsRow(second, 2);
+            assertThePoolGoesOn(first);
         }
     }
 
@@ -145,6 +121,30 @@ class UnnamedStatementIsolationTest {
             client.write(concat(bind(), execute(), sync()));
             assertTrue(readUntilReady(client).contains("mine"), "as on a direct connection, when no one else ran between");
         }
+    }
+
+    /**
+     * The second client's answer, up to the close of its connection (or, where it was not refused, up to
+     * {@code batches} ReadyForQuery messages): no row of the first client's statement, and 26000 last.
+     */
+    private static void assertRefusedWithoutTheFirstClientsRow(RawPgClient second, int batches) throws Exception {
+        second.setReadTimeout(10_000);
+        List<RawPgClient.Message> answer = new ArrayList<>();
+        RawPgClient.Message m;
+        int ready = 0;
+        while (ready < batches && (m = second.read()) != null) {
+            answer.add(m);
+            ready += m.type() == 'Z' ? 1 : 0;
+        }
+        assertFalse(answer.stream().anyMatch(x -> x.type() == 'D'), "no row of the first client's statement: " + types(answer));
+        RawPgClient.Message error = answer.stream().filter(x -> x.type() == 'E').reduce((a, b) -> b).orElse(null);
+        assertNotNull(error, types(answer));
+        assertEquals("26000", error.error().sqlState(), error.error().message());
+    }
+
+    private static void assertThePoolGoesOn(RawPgClient first) throws Exception {
+        first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
+        assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
     }
 
     /** The first client runs an unnamed statement, which stays on the pool's one server. */
