@@ -112,6 +112,24 @@ class UnnamedStatementIsolationTest {
         }
     }
 
+    /**
+     * The same with a simple Query where the Parse was: skipped behind the failed Bind, it does not drop
+     * the first client's statement, which the Bind in the next batch would run.
+     */
+    @Test
+    void aBindBehindAQueryItsBatchSkippedIsRefused() throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            leaveAnUnnamedStatement(first);
+
+            second.write(concat(bindOfNamed("no_such_statement"), RawPgClient.query("select 1"), sync(),
+                    bind(), describePortal(), execute(), sync()));
+            assertRefusedWithoutTheFirstClientsRow(second, 2);
+            assertThePoolGoesOn(first);
+        }
+    }
+
     @Test
     void aClientKeepsItsOwnUnnamedStatementAcrossTransactions() throws Exception {
         pooler.start();
