@@ -54,14 +54,15 @@ final class UnnamedStatementOwner {
 
     /**
      * Whether the statement is {@code clientId}'s own for a Bind or Describe forwarded now, after {@code sent}
-     * requests: not when it is another client's or unknown, nor when the client's own Parse of it is in an
-     * earlier batch whose end has not come back yet (that batch may still fail and leave the old one).
+     * requests: not when it is another client's or unknown, nor when the Parse or Query that made it the
+     * client's (or none) is in an earlier batch whose end has not come back yet (that batch may still fail
+     * and leave the old one).
      */
     boolean isOwnedBy(long clientId, long sent) {
-        if (owner == 0) {
-            return true; // none: PostgreSQL answers 26000, as on a fresh connection
+        if (unconfirmed && sent >= confirmedAtAnswered) {
+            return false; // a Parse or Query in an earlier batch, not answered yet: it may not have been carried out
         }
-        return owner == clientId && !(unconfirmed && sent >= confirmedAtAnswered);
+        return owner == 0 || owner == clientId; // none: PostgreSQL answers 26000, as on a fresh connection
     }
 
     /** The server sent an ErrorResponse. */
