@@ -34,21 +34,20 @@ final class HeldReadyRelay extends LoopbackRelay {
     @Override
     void relay(Socket client) throws IOException {
         Socket server = connect(InetAddress.getLoopbackAddress(), targetPort);
-        Thread toServer = new Thread(() -> copy(client, server, false), "held-ready-relay-up");
-        Thread toClient = new Thread(() -> copy(server, client, true), "held-ready-relay-down");
-        toServer.setDaemon(true);
+        pump(client.getInputStream(), server.getOutputStream(), server);
+        Thread toClient = new Thread(() -> holdReadyAfterReset(server, client), "held-ready-relay");
         toClient.setDaemon(true);
-        toServer.start();
         toClient.start();
     }
 
-    private void copy(Socket from, Socket to, boolean holdReady) {
+    /** PostgreSQL's bytes to the pooler, with the ReadyForQuery after a RESET's CommandComplete held back. */
+    private void holdReadyAfterReset(Socket server, Socket client) {
         byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = from.getInputStream()) {
-            OutputStream out = to.getOutputStream();
+        try (InputStream in = server.getInputStream()) {
+            OutputStream out = client.getOutputStream();
             int n;
             while ((n = in.read(buffer)) > 0) {
-                int ready = holdReady ? readyAfterReset(buffer, n) : -1;
+                int ready = readyAfterReset(buffer, n);
                 if (ready < 0) {
                     out.write(buffer, 0, n);
                     continue;
@@ -62,7 +61,7 @@ final class HeldReadyRelay extends LoopbackRelay {
             // one side went away, or the relay was closed
         } finally {
             try {
-                to.close();
+                client.close();
             } catch (IOException ignored) {
                 // already closed
             }

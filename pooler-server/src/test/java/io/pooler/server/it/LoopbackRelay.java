@@ -67,7 +67,8 @@ abstract class LoopbackRelay implements AutoCloseable {
         pump(server.getInputStream(), client.getOutputStream(), client);
     }
 
-    private static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
+    /** Bytes one way on a daemon thread; the end of {@code in} closes {@code closeWhenDone}. */
+    static void pump(InputStream in, OutputStream out, Socket closeWhenDone) {
         Thread t = new Thread(() -> {
             try {
                 in.transferTo(out);

@@ -60,16 +60,8 @@ class UnnamedStatementIsolationTest {
     /** Mid-batch the statement cannot be dropped without ending the client's batch: the client is refused. */
     @Test
     void aClientUsingAnotherClientsUnnamedStatementMidBatchIsRefused() throws Exception {
-        pooler.start();
-        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
-             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            leaveAnUnnamedStatement(first);
-
-            // A Parse of a named statement first: the batch has begun, and nothing in it fails.
-            second.write(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()));
-            assertRefusedWithoutTheFirstClientsRow(second, 1);
-            assertThePoolGoesOn(first);
-        }
+        // A Parse of a named statement first: the batch has begun, and nothing in it fails.
+        assertSecondClientRefused(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()), 1);
     }
 
     /**
@@ -100,16 +92,8 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAParseItsBatchSkippedIsRefused() throws Exception {
-        pooler.start();
-        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
-             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            leaveAnUnnamedStatement(first);
-
-            second.write(concat(bindOfNamed("no_such_statement"), parse("select 'the second client''s'"), sync(),
-                    bind(), describePortal(), execute(), sync()));
-            assertRefusedWithoutTheFirstClientsRow(second, 2);
-            assertThePoolGoesOn(first);
-        }
+        assertSecondClientRefused(concat(bindOfNamed("no_such_statement"), parse("select 'the second client''s'"), sync(),
+                bind(), describePortal(), execute(), sync()), 2);
     }
 
     /**
@@ -118,16 +102,8 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAQueryItsBatchSkippedIsRefused() throws Exception {
-        pooler.start();
-        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
-             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            leaveAnUnnamedStatement(first);
-
-            second.write(concat(bindOfNamed("no_such_statement"), RawPgClient.query("select 1"), sync(),
-                    bind(), describePortal(), execute(), sync()));
-            assertRefusedWithoutTheFirstClientsRow(second, 2);
-            assertThePoolGoesOn(first);
-        }
+        assertSecondClientRefused(concat(bindOfNamed("no_such_statement"), RawPgClient.query("select 1"), sync(),
+                bind(), describePortal(), execute(), sync()), 2);
     }
 
     @Test
@@ -138,6 +114,21 @@ class UnnamedStatementIsolationTest {
             readUntilReady(client);
             client.write(concat(bind(), execute(), sync()));
             assertTrue(readUntilReady(client).contains("mine"), "as on a direct connection, when no one else ran between");
+        }
+    }
+
+    /**
+     * The first client leaves an unnamed statement on the pool's one server; the second sends
+     * {@code messages} in one write and must be refused without a row of it; the first is served on.
+     */
+    private void assertSecondClientRefused(byte[] messages, int batches) throws Exception {
+        pooler.start();
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            leaveAnUnnamedStatement(first);
+            second.write(messages);
+            assertRefusedWithoutTheFirstClientsRow(second, batches);
+            assertThePoolGoesOn(first);
         }
     }
 
