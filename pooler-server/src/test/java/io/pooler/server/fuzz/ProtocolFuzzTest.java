@@ -180,6 +180,7 @@ class ProtocolFuzzTest {
             Counts after = Counts.awaitEqual(before, adminA, adminB, Duration.ofSeconds(30));
             long pwned = FuzzDatabase.pwnedRows(pg);
             List<String> unauthenticatedStatements = serverLog.linesContainingAfterFlush(markers.unauthenticatedPrefix());
+            List<String> serverCrashes = serverLog.serverProcessCrashes();
             NettyLogWatch.reportPendingLeaks();
             List<NettyLogWatch.Event> nettyEvents = new ArrayList<>(attribution == null ? List.of() : attribution.seen);
             nettyEvents.addAll(watch.drain(EnumSet.allOf(NettyLogWatch.Kind.class)));
@@ -189,6 +190,8 @@ class ProtocolFuzzTest {
                     + " session, " + prepared.queries() + " prepared, " + wire.queries() + " raw-protocol queries; hostile server: " + hostile.connections()
                     + " connections, " + hostile.hostileLogins() + " hostile logins");
             assertAll(
+                    () -> assertEquals(List.of(), serverCrashes, "PostgreSQL's log: server processes that crashed"
+                            + " (the postmaster then ended every session, so checker errors at that time follow from it)"),
                     () -> assertTrue(run.failures.isEmpty(), run.failures.size() + " failing cases (all in " + failureFile
                             + "); replay one with -Dfuzz.seed=" + SEED + " -Dfuzz.case=<n>:\n" + run.firstFailures()),
                     () -> assertEquals(List.of(), crossedOrFailed(transaction, session, prepared, wire),

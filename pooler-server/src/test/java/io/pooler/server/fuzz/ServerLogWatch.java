@@ -28,14 +28,35 @@ final class ServerLogWatch {
 
     /** Lines logged since this watch was made that contain {@code marker}. */
     List<String> linesContaining(String marker) throws IOException {
-        String log = pg.serverLog();
         List<String> lines = new ArrayList<>();
-        for (String line : log.substring(Math.min(start, log.length())).split("\n")) {
+        for (String line : linesSinceStart()) {
             if (line.contains(marker)) {
                 lines.add(line);
             }
         }
         return lines;
+    }
+
+    /**
+     * Each server process that crashed since this watch was made ("server process (PID n) was terminated
+     * by signal 11"), with the line after it, where PostgreSQL names the statement it was running. After
+     * such a crash the postmaster ends every other session and refuses logins while it recovers, so the
+     * checker clients' errors that follow are its consequence, not the pooler's.
+     */
+    List<String> serverProcessCrashes() throws IOException {
+        String[] lines = linesSinceStart();
+        List<String> crashes = new ArrayList<>();
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].contains("was terminated by signal")) {
+                crashes.add(i + 1 < lines.length ? lines[i] + "\n" + lines[i + 1] : lines[i]);
+            }
+        }
+        return crashes;
+    }
+
+    private String[] linesSinceStart() throws IOException {
+        String log = pg.serverLog();
+        return log.substring(Math.min(start, log.length())).split("\n");
     }
 
     /**
