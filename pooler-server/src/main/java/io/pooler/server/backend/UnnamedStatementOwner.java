@@ -31,10 +31,6 @@ final class UnnamedStatementOwner {
     /** An error came back while it was unconfirmed. */
     private boolean errorWhileUnconfirmed;
 
-    long owner() {
-        return owner;
-    }
-
     /** A Parse of the unnamed statement by {@code clientId} is forwarded; {@code sent} requests so far. */
     void parsed(long clientId, long sent) {
         believe(clientId, sent);

@@ -293,8 +293,8 @@ final class FrontendRelay {
             return BackendMessages.TX_IDLE;
         }
         PooledServer s = client.server();
-        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage && !unsyncedExtended
-                && s instanceof ServerConnection server && server.outstandingRequests() == 0
+        boolean idleInTransaction = pendingMessages.isEmpty() && !midMessage
+                && s instanceof ServerConnection server && nothingOutstanding(server)
                 && server.transactionStatus() == BackendMessages.TX_IN_TRANSACTION;
         return idleInTransaction ? BackendMessages.TX_IN_TRANSACTION : 0;
     }
@@ -309,8 +309,7 @@ final class FrontendRelay {
             return false;
         }
         PooledServer s = client.server();
-        return s == null || (s instanceof ServerConnection server
-                && server.outstandingRequests() == 0 && !unsyncedExtended
+        return s == null || (s instanceof ServerConnection server && nothingOutstanding(server)
                 && server.transactionStatus() == BackendMessages.TX_IDLE);
     }
 
@@ -446,7 +445,8 @@ final class FrontendRelay {
      * outstanding on the server, and no extended-protocol batch is open. An internal query's answer is
      * swallowed up to the first ReadyForQuery, so sent behind a request still running it would swallow
      * the end of that request's answer instead; and a simple Query inside a batch would end the batch
-     * and drop its unnamed statement. (The SET after a RESET or DISCARD ALL waits for this.)
+     * and drop its unnamed statement. (The SET after a RESET or DISCARD ALL and the empty query that drops
+     * another client's unnamed statement wait for this.)
      */
     private boolean nothingOutstanding(ServerConnection server) {
         return !unsyncedExtended && server.outstandingRequests() == 0;
@@ -469,7 +469,7 @@ final class FrontendRelay {
         } else if (type == MessageType.PARSE && UnnamedStatement.createdBy(bytes)) {
             server.unnamedStatementParsed(client.id());
         } else if (!server.unnamedStatementIsOwnedBy(client.id()) && UnnamedStatement.usedBy(bytes, !(msg instanceof FramePart))) {
-            if (unsyncedExtended || server.outstandingRequests() > 0) {
+            if (!nothingOutstanding(server)) {
                 return false;
             }
             toServer.add(server.channel(), server.forgetUnnamedStatementFrame());
