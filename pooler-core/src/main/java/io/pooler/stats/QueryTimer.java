@@ -45,7 +45,8 @@ public final class QueryTimer {
     /**
      * A ReadyForQuery with this transaction status is on its way to the client. The query ends when it
      * answers the last request sent (pipelined requests count as one query, as in PgBouncer); the
-     * transaction ends when the status is idle. Linked server's loop.
+     * transaction ends when the status is idle. Linked server's loop, or the client's for a ReadyForQuery
+     * the pooler answered itself.
      */
     public void readyForQuery(byte transactionStatus) {
         long answered = readyReceived + 1;

@@ -403,10 +403,16 @@ final class FrontendRelay {
         return true;
     }
 
+    /**
+     * The Sync after only messages the pooler answered: its ReadyForQuery ends the query (and the
+     * transaction, as it is idle) that the first of them started on the client's timer, as a
+     * server's would; otherwise the timer would wait for one ReadyForQuery more forever.
+     */
     private boolean handleLocalSync(ByteBuf frame) {
         answeredLocallySinceSync = false;
         frame.release();
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE);
         return true;
     }
 

@@ -206,6 +206,32 @@ class PreparedStatementParityTest {
         }
     }
 
+    /**
+     * A Parse of a statement a server already has, and its Sync, are the pooler's to answer; that
+     * ReadyForQuery ends the client's query as a server's would. It did not: the client's query and
+     * transaction stayed open from that Parse on, so its next transaction was timed from there and
+     * transaction_timeout ended it at once, and its queries were no longer counted.
+     */
+    @Test
+    void aSyncThePoolerAnswersEndsTheTransactionItStarted() throws Exception {
+        pooler.set("transaction_timeout", "2").start();
+        try (RawPgClient preparer = trustedRaw(); RawPgClient second = trustedRaw()) {
+            preparer.write(RawPgClient.concat(parse("s1", "SELECT 1"), sync()));
+            preparer.readUntil('Z');
+            second.write(RawPgClient.concat(parse("s1", "SELECT 1"), sync())); // the pool's one server has it
+            assertEquals('1', second.read().type());
+            assertEquals('Z', second.read().type());
+            Thread.sleep(3000); // between transactions for longer than transaction_timeout: the case under test
+            second.setReadTimeout(10_000);
+            second.write(RawPgClient.query("select pg_sleep(1.5)"));
+            RawPgClient.Message first = second.read();
+            assertEquals('T', first.type(), () -> "a 1.5 s transaction is within transaction_timeout = 2, got "
+                    + (first.type() == 'E' ? first.error().toString() : String.valueOf(first.type())));
+            assertEquals('D', second.read().type());
+            second.readUntil('Z');
+        }
+    }
+
     // ---- helpers ----
 
     /** A raw protocol client; auth_type = trust (the user is in auth_file), so it needs no SCRAM. */
