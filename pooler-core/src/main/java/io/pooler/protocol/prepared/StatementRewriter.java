@@ -242,7 +242,7 @@ public final class StatementRewriter {
     }
 
     /** DEALLOCATE ALL or DISCARD ALL ran for this client: its names are gone, as on a direct connection. */
-    void clientStatementsDiscarded() {
+    public void clientStatementsDiscarded() {
         clientStatements = Map.of(); // the empty map every client starts with, not a cleared one kept
         clientStatementCount = 0;
     }

@@ -5,6 +5,7 @@ import io.pooler.protocol.TrackedParameters;
 
 import java.net.InetSocketAddress;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.function.Supplier;
@@ -81,6 +82,25 @@ final class ClientParameters {
         }
         want(name, value);
         return value;
+    }
+
+    /**
+     * A DISCARD ALL the pooler answered itself: every tracked value goes back to what the client asked
+     * for at startup (else the pool's), as RESET ALL puts a direct connection's back. Returns the values
+     * that changed, which the client is told of as PostgreSQL would tell it (ParameterStatus); the next
+     * server is brought in line when the client is linked to it. On the client's loop, with no server
+     * linked.
+     */
+    Map<String, String> resetToStartup(Map<String, String> poolValues) {
+        Map<String, String> changed = new LinkedHashMap<>(); // in tracked order: the same messages every time
+        for (String name : tracked.names()) {
+            String own = startupValue(name, poolValues);
+            if (own != null && !own.equals(wanted.get(name))) {
+                want(name, own);
+                changed.put(name, own);
+            }
+        }
+        return changed;
     }
 
     /**

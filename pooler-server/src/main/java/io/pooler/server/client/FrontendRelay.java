@@ -20,6 +20,7 @@ import io.pooler.server.listen.ClientNotifications;
 import io.pooler.server.listen.ExtendedListenBatch;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.sql.DiscardAllCommand;
 import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
@@ -192,6 +193,10 @@ final class FrontendRelay {
             return;
         }
         burstBytes += FramePart.bytesOf(msg).readableBytes();
+        if (watchSessionState && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
+                && client.server() == null && answeredDiscardAll(frame)) {
+            return;
+        }
         if (first) {
             client.startedQueryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
@@ -212,6 +217,47 @@ final class FrontendRelay {
             return;
         }
         forward((ServerConnection) s, msg);
+    }
+
+    // ---- DISCARD ALL between transactions ----
+
+    /**
+     * A lone DISCARD ALL from a client that holds no server, between transactions, in transaction or
+     * statement pooling with pin_on_session_state: the pooler answers it, takes the frame and returns
+     * true; anything else is left alone.
+     *
+     * <p>Why it may: such a client has no session state on any server. What it created the scan saw
+     * and pinned ({@link SessionStateScanner}), and a pinned client keeps its server; so no server
+     * holds anything of its own for DISCARD ALL to drop, and the server it would run on is just the
+     * next idle one (as through PgBouncer). What the client can see of DISCARD ALL is the pooler's to
+     * undo: its named statements (the rewriter's), its parameters (back to its startup values, with a
+     * ParameterStatus for each that changes, before ReadyForQuery as PostgreSQL sends them) and its
+     * multiplexed LISTENs. The unnamed statement survives DISCARD ALL in PostgreSQL too. What it
+     * saves: psycopg2 sends DISCARD ALL each time its pool lends a connection again (every Odoo
+     * request), a round trip to PostgreSQL and a wait for a server that the next statement makes
+     * anyway. Not counted as a query in SHOW STATS, as no server ran it.
+     */
+    private boolean answeredDiscardAll(ByteBuf frame) {
+        if (!betweenTransactions() || sessionPins != 0
+                || !DiscardAllCommand.isLone(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, frame.writerIndex() - 1)) {
+            return false;
+        }
+        frame.release();
+        if (notifications != null) {
+            notifications.unlistenAll();
+        }
+        if (statementRewriter != null) {
+            statementRewriter.clientStatementsDiscarded();
+        }
+        channel.write(BackendMessages.commandComplete(channel.alloc(), DiscardAllCommand.TAG));
+        for (Map.Entry<String, String> reset : client.parameters().resetToStartup(pool.welcomeParameters()).entrySet()) {
+            channel.write(BackendMessages.parameterStatus(channel.alloc(), reset.getKey(), reset.getValue()));
+        }
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        if (notifications != null) {
+            notifications.flushHeld();
+        }
+        return true;
     }
 
     // ---- LISTEN/UNLISTEN multiplexed (listen_multiplex) ----

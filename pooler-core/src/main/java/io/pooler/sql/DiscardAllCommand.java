@@ -1,0 +1,43 @@
+package io.pooler.sql;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Whether a simple-protocol query is exactly one {@code DISCARD ALL} statement (any case, comments,
+ * an optional trailing semicolon), the reset psycopg2 sends each time a pool lends a connection
+ * again (Odoo's {@code ConnectionPool.borrow} calls {@code connection.reset()}). In transaction
+ * pooling the pooler can answer it itself for a client that holds no server; see FrontendRelay.
+ */
+public final class DiscardAllCommand {
+    /** The command tag PostgreSQL answers it with. */
+    public static final String TAG = "DISCARD ALL";
+    /**
+     * Longer texts are not looked at: the statement is 11 bytes, and a query this size with comments
+     * around it is not worth a lexer's time on every query of a client without a server.
+     */
+    static final int MAX_TEXT_BYTES = 256;
+
+    private DiscardAllCommand() {
+    }
+
+    /** True when {@code text[from, to)} is one DISCARD ALL and nothing else. */
+    public static boolean isLone(ByteBuf text, int from, int to) {
+        if (to - from > MAX_TEXT_BYTES || to - from < TAG.length()) {
+            return false;
+        }
+        SqlLexer lexer = new SqlLexer(text, from, to);
+        lexer.next();
+        if (!lexer.wordIs("discard")) {
+            return false;
+        }
+        lexer.next();
+        if (!lexer.wordIs("all")) {
+            return false;
+        }
+        int type = lexer.next();
+        if (lexer.symbolIs(';')) {
+            type = lexer.next();
+        }
+        return type == SqlLexer.END;
+    }
+}

@@ -1,0 +1,43 @@
+package io.pooler.sql;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class DiscardAllCommandTest {
+    private static boolean lone(String sql) {
+        ByteBuf text = Unpooled.copiedBuffer(sql, StandardCharsets.UTF_8);
+        try {
+            return DiscardAllCommand.isLone(text, 0, text.writerIndex());
+        } finally {
+            text.release();
+        }
+    }
+
+    @Test
+    void theLoneStatementInAnySpelling() {
+        assertTrue(lone("DISCARD ALL"));
+        assertTrue(lone("discard all;"));
+        assertTrue(lone("  Discard\n\tAll ; "));
+        assertTrue(lone("/* psycopg2 */ DISCARD ALL -- reset"));
+    }
+
+    @Test
+    void anythingElseGoesToTheServer() {
+        assertFalse(lone("DISCARD ALL; SELECT 1"));
+        assertFalse(lone("SELECT 1; DISCARD ALL"));
+        assertFalse(lone("DISCARD ALL;;"));
+        assertFalse(lone("DISCARD TEMP"));
+        assertFalse(lone("DISCARD PLANS"));
+        assertFalse(lone("DISCARD"));
+        assertFalse(lone("DISCARD \"all\""));
+        assertFalse(lone("DISCARD ALL ALL"));
+        assertFalse(lone("DEALLOCATE ALL"));
+        assertFalse(lone(""));
+        assertFalse(lone("/*" + " ".repeat(DiscardAllCommand.MAX_TEXT_BYTES) + "*/ DISCARD ALL"));
+    }
+}
