@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Round trips of a light transaction load through several poolers, interleaved in one run.
 
-    bench/roundtrips.py [--transactions N] [--seconds S] [--clients C] [--password PW] PORT [PORT ...]
+    bench/roundtrips.py [--transactions N] [--seconds S] [--clients C] [--password PW] [--odoo] PORT [PORT ...]
 
 Opens C psycopg2 connections (user postgres, database postgres, 127.0.0.1) to each PORT, then runs up
 to N transactions `BEGIN; select 1; COMMIT` for at most S seconds, one at a time with a 4 ms pause
@@ -9,7 +9,9 @@ between them, each on a connection drawn at random from a port drawn at random. 
 every transaction puts the poolers through the same phases of a shared machine, which alternating
 runs of a few seconds each do not (their medians moved by more than the difference sought). It prints,
 per port, the p50/p90/p99 of each statement's round trip in microseconds as psycopg2 sees it (the
-client's own time included, the same for every port).
+client's own time included, the same for every port). With --odoo each transaction is an Odoo
+cursor's: `DISCARD ALL` (psycopg2's reset of a pooled connection), `BEGIN ISOLATION LEVEL REPEATABLE
+READ`, `select 1`, `COMMIT`; a last figure adds up the p50s of one transaction's round trips.
 
 One transaction at a time is the case a pool needs one server for: the BEGIN's round trip includes
 what the pooler does to lend it (with two event loops, moving the one idle server to the loop of the
@@ -22,6 +24,7 @@ import time
 import psycopg2
 
 STATEMENTS = ("BEGIN", "select 1", "COMMIT")
+ODOO_STATEMENTS = ("DISCARD ALL", "BEGIN ISOLATION LEVEL REPEATABLE READ", "select 1", "COMMIT")
 
 
 def main():
@@ -30,26 +33,30 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--clients", type=int, default=30)
     parser.add_argument("--password", default="pw")
+    parser.add_argument("--odoo", action="store_true", help="each transaction as an Odoo cursor runs it")
     parser.add_argument("ports", type=int, nargs="+")
     args = parser.parse_args()
+    statements = ODOO_STATEMENTS if args.odoo else STATEMENTS
 
     connections = {port: [connect(port, args.password) for _ in range(args.clients)] for port in args.ports}
-    micros = {(port, sql): [] for port in args.ports for sql in STATEMENTS}
+    micros = {(port, sql): [] for port in args.ports for sql in statements}
     deadline = time.monotonic() + args.seconds
     for _ in range(args.transactions):
         if time.monotonic() >= deadline:
             break
         port = random.choice(args.ports)
         cursor = random.choice(connections[port]).cursor()
-        for sql in STATEMENTS:
+        for sql in statements:
             start = time.perf_counter_ns()
             cursor.execute(sql)
             micros[(port, sql)].append((time.perf_counter_ns() - start) / 1000)
         time.sleep(0.004)
 
     for port in args.ports:
-        figures = "; ".join(f"{sql} {percentiles(micros[(port, sql)])}" for sql in STATEMENTS)
-        print(f"port {port}: {len(micros[(port, 'BEGIN')])} transactions, p50/p90/p99 us: {figures}")
+        figures = "; ".join(f"{sql} {percentiles(micros[(port, sql)])}" for sql in statements)
+        total = sum(percentile(micros[(port, sql)], 50) for sql in statements)
+        print(f"port {port}: {len(micros[(port, 'COMMIT')])} transactions, p50/p90/p99 us: {figures}; "
+              f"sum of p50s {total:.0f}")
     for pooled in connections.values():
         for connection in pooled:
             connection.close()
@@ -62,11 +69,15 @@ def connect(port, password):
     return connection
 
 
-def percentiles(values):
+def percentile(values, p):
     values = sorted(values)
+    return values[min(len(values) - 1, len(values) * p // 100)] if values else 0
+
+
+def percentiles(values):
     if not values:
         return "-"
-    return "/".join(f"{values[min(len(values) - 1, len(values) * p // 100)]:.0f}" for p in (50, 90, 99))
+    return "/".join(f"{percentile(values, p):.0f}" for p in (50, 90, 99))
 
 
 if __name__ == "__main__":
