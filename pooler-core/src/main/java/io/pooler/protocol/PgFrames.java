@@ -44,6 +44,21 @@ public final class PgFrames {
         out.writeByte(0);
     }
 
+    /**
+     * Where the text of a whole Query frame ends: the index of its terminating NUL, or -1 when the
+     * frame is not a well-formed Query body (no NUL at the end, or one inside the text, which
+     * PostgreSQL refuses as an invalid message). The pooler answers a Query itself only when this
+     * says it is well formed; anything else goes to PostgreSQL, which says what is wrong with it.
+     */
+    public static int queryTextEnd(ByteBuf frame) {
+        int textStart = frame.readerIndex() + HEADER_LENGTH;
+        int nul = frame.writerIndex() - 1;
+        if (nul < textStart || frame.getByte(nul) != 0 || frame.indexOf(textStart, nul, (byte) 0) >= 0) {
+            return -1;
+        }
+        return nul;
+    }
+
     /** Reads a NUL-terminated string; a missing terminator is a protocol violation. */
     public static String readCString(ByteBuf in) {
         int end = in.indexOf(in.readerIndex(), in.writerIndex(), (byte) 0);

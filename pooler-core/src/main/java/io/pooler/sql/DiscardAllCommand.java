@@ -1,6 +1,7 @@
 package io.pooler.sql;
 
 import io.netty.buffer.ByteBuf;
+import io.pooler.protocol.PgFrames;
 
 /**
  * Whether a simple-protocol query is exactly one {@code DISCARD ALL} statement (any case, comments,
@@ -18,6 +19,15 @@ public final class DiscardAllCommand {
     static final int MAX_TEXT_BYTES = 256;
 
     private DiscardAllCommand() {
+    }
+
+    /**
+     * True when a whole Query frame (type, length, text, NUL) holds one DISCARD ALL and nothing else; a
+     * malformed one is not ({@link PgFrames#queryTextEnd}).
+     */
+    public static boolean isLoneQuery(ByteBuf frame) {
+        int end = PgFrames.queryTextEnd(frame);
+        return end >= 0 && isLone(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, end);
     }
 
     /** True when {@code text[from, to)} is one DISCARD ALL and nothing else. */

@@ -27,6 +27,26 @@ class DiscardAllCommandTest {
     }
 
     @Test
+    void aMalformedQueryIsPostgresToRefuse() {
+        assertTrue(loneQuery("DISCARD ALL\0"));
+        assertFalse(loneQuery("DISCARD ALLX"), "no NUL at the end");
+        assertFalse(loneQuery("DISCARD ALL -- a\0b\0"), "a NUL inside");
+        assertFalse(loneQuery("DISCARD ALL /* \0 */\0"), "a NUL inside");
+        assertFalse(loneQuery(""), "no text at all");
+    }
+
+    /** A Query frame around {@code body} as given (its NUL, if any, written by the caller). */
+    private static boolean loneQuery(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ByteBuf frame = Unpooled.buffer().writeByte('Q').writeInt(4 + bytes.length).writeBytes(bytes);
+        try {
+            return DiscardAllCommand.isLoneQuery(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
     void anythingElseGoesToTheServer() {
         assertFalse(lone("DISCARD ALL; SELECT 1"));
         assertFalse(lone("SELECT 1; DISCARD ALL"));

@@ -238,8 +238,7 @@ final class FrontendRelay {
      * anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
     private boolean answeredDiscardAll(ByteBuf frame) {
-        if (!betweenTransactions() || sessionPins != 0
-                || !DiscardAllCommand.isLone(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, frame.writerIndex() - 1)) {
+        if (!betweenTransactions() || sessionPins != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
             return false;
         }
         frame.release();
@@ -268,8 +267,9 @@ final class FrontendRelay {
      * listens, so a NOTIFY the client sends next reaches it.
      */
     private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
-        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH,
-                frame.writerIndex() - 1); // without the query's NUL
+        int textEnd = PgFrames.queryTextEnd(frame); // a malformed Query is PostgreSQL's to refuse
+        ListenCommand command = textEnd < 0 ? null
+                : ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, textEnd);
         if (command == null) {
             return false;
         }

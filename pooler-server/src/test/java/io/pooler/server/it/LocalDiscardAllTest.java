@@ -95,6 +95,26 @@ class LocalDiscardAllTest {
         }
     }
 
+    /**
+     * A Query whose text does not end with its NUL, or has one inside, is malformed: PostgreSQL refuses
+     * it (08P01) and the session goes on. The pooler answers neither a DISCARD ALL nor a LISTEN
+     * (listen_multiplex) of that shape; before, it answered such a LISTEN as if the last byte were
+     * the NUL.
+     */
+    @Test
+    void aMalformedQueryIsPostgresToRefuse() throws Exception {
+        pooler.start();
+        try (RawPgClient client = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            client.setReadTimeout(10_000);
+            for (String text : new String[] {"DISCARD ALLX", "DISCARD ALL -- \0\0", "LISTEN aX", "LISTEN a /* \0 */\0"}) {
+                client.write(RawPgClient.message('Q', text.getBytes(StandardCharsets.UTF_8)));
+                assertEquals("E:08P01 Z:I", answer(client), text.replace("\0", "\\0"));
+            }
+            client.write(query("select 'still here'"));
+            assertEquals("T D:still here C:SELECT 1 Z:I", answer(client));
+        }
+    }
+
     private static void holdTheOnlyServer(Connection holder) throws Exception {
         holder.setAutoCommit(false);
         try (Statement s = holder.createStatement()) {
