@@ -164,7 +164,8 @@ final class Mutator {
     /**
      * Frontend messages that are wrong in most places, for inserting: empty and malformed extended-query
      * messages (issue 9 item 5), a Query with an unknown message behind it (item 3), copy messages outside
-     * COPY, a password after login, FunctionCall, a huge declared length.
+     * COPY, a password after login, FunctionCall, a huge declared length, and the DISCARD ALL the pooler
+     * answers itself, well formed and without its NUL.
      */
     static List<byte[]> frontendPalette(String marker) {
         List<byte[]> p = new ArrayList<>();
@@ -199,6 +200,8 @@ final class Mutator {
         p.add(Wire.password("not after login"));
         p.add(Wire.concat(Wire.hex("51 7fffffff"), "select".getBytes(StandardCharsets.US_ASCII)));
         p.add(Wire.concat(Wire.hex("50 40000000"), Wire.cstring("big")));
+        p.add(Wire.query("DISCARD ALL")); // answered by the pooler between transactions
+        p.add(Wire.concat(Wire.hex("51 0000000f"), "DISCARD ALL".getBytes(StandardCharsets.US_ASCII))); // no NUL
         return p;
     }
 }
