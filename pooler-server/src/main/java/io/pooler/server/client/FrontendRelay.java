@@ -232,8 +232,11 @@ final class FrontendRelay {
      * next idle one (as through PgBouncer). What the client can see of DISCARD ALL is the pooler's to
      * undo: its named statements (the rewriter's), its parameters (back to its startup values, with a
      * ParameterStatus for each that changes, before ReadyForQuery as PostgreSQL sends them) and its
-     * multiplexed LISTENs. The unnamed statement survives DISCARD ALL in PostgreSQL too. What it
-     * saves: psycopg2 sends DISCARD ALL each time its pool lends a connection again (every Odoo
+     * multiplexed LISTENs. Not undone: PostgreSQL drops the unnamed statement at any simple Query, and
+     * the one this client parsed stays on the server it ran on, owned by it (UnnamedStatementOwner),
+     * as after any of its simple queries that ran on another server; a Bind of it without a Parse,
+     * on that server, runs it where a direct connection would answer 26000. It is the client's own
+     * statement, never another's. What it saves: psycopg2 sends DISCARD ALL each time its pool lends a connection again (every Odoo
      * request), a round trip to PostgreSQL and a wait for a server that the next statement makes
      * anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
