@@ -23,15 +23,18 @@ public final class DiscardAllCommand {
 
     /**
      * True when a whole Query frame (type, length, text, NUL) holds one DISCARD ALL and nothing else; a
-     * malformed one is not ({@link PgFrames#queryTextEnd}).
+     * malformed one is not ({@link PgFrames#queryTextEnd}). The length is checked first and the NUL
+     * scan runs only for a match, so a long query costs two comparisons: this runs on the first query
+     * of every transaction.
      */
     public static boolean isLoneQuery(ByteBuf frame) {
-        int end = PgFrames.queryTextEnd(frame);
-        return end >= 0 && isLone(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, end);
+        int textStart = frame.readerIndex() + PgFrames.HEADER_LENGTH;
+        int last = frame.writerIndex() - 1; // the NUL of a well-formed query
+        return isLone(frame, textStart, last) && PgFrames.queryTextEnd(frame) == last;
     }
 
     /** True when {@code text[from, to)} is one DISCARD ALL and nothing else. */
-    public static boolean isLone(ByteBuf text, int from, int to) {
+    private static boolean isLone(ByteBuf text, int from, int to) {
         if (to - from > MAX_TEXT_BYTES || to - from < TAG.length()) {
             return false;
         }

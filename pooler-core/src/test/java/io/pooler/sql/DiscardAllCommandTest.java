@@ -9,13 +9,9 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class DiscardAllCommandTest {
+    /** A well-formed Query of {@code sql}. */
     private static boolean lone(String sql) {
-        ByteBuf text = Unpooled.copiedBuffer(sql, StandardCharsets.UTF_8);
-        try {
-            return DiscardAllCommand.isLone(text, 0, text.writerIndex());
-        } finally {
-            text.release();
-        }
+        return loneQuery(sql + "\0");
     }
 
     @Test

@@ -251,14 +251,8 @@ final class FrontendRelay {
         if (statementRewriter != null) {
             statementRewriter.clientStatementsDiscarded();
         }
-        channel.write(BackendMessages.commandComplete(channel.alloc(), DiscardAllCommand.TAG));
-        for (Map.Entry<String, String> reset : client.parameters().resetToStartup(pool.welcomeParameters()).entrySet()) {
-            channel.write(BackendMessages.parameterStatus(channel.alloc(), reset.getKey(), reset.getValue()));
-        }
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
-        if (notifications != null) {
-            notifications.flushHeld();
-        }
+        answerLocally(null, DiscardAllCommand.TAG, client.parameters().resetToStartup(pool.welcomeParameters()),
+                BackendMessages.TX_IDLE);
         return true;
     }
 
@@ -270,10 +264,9 @@ final class FrontendRelay {
      * listens, so a NOTIFY the client sends next reaches it.
      */
     private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
-        int textEnd = PgFrames.queryTextEnd(frame); // a malformed Query is PostgreSQL's to refuse
-        ListenCommand command = textEnd < 0 ? null
-                : ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, textEnd);
-        if (command == null) {
+        int last = frame.writerIndex() - 1; // the NUL of a well-formed query
+        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, last);
+        if (command == null || PgFrames.queryTextEnd(frame) != last) { // a malformed Query is PostgreSQL's to refuse
             return false;
         }
         frame.release();
@@ -300,7 +293,7 @@ final class FrontendRelay {
                         return;
                     }
                     awaitingListen = false;
-                    answerLocally(answers, command.commandTag(), transactionStatus);
+                    answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
                     channel.config().setAutoRead(true);
                     while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
                             && !client.isClosed()) {
@@ -310,23 +303,31 @@ final class FrontendRelay {
             }
             case UNLISTEN -> {
                 notifications.unlisten(command.channel());
-                answerLocally(answers, command.commandTag(), transactionStatus);
+                answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
             }
             case UNLISTEN_ALL -> {
                 notifications.unlistenAll();
-                answerLocally(answers, command.commandTag(), transactionStatus);
+                answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
             }
         }
     }
 
-    /** CommandComplete and ReadyForQuery (idle: it holds no server), then any notifications held meanwhile. */
-    private void answerLocally(ExtendedListenBatch.Answers answers, String tag, byte transactionStatus) {
+    /**
+     * The answer to a statement the pooler ran itself (LISTEN, UNLISTEN, DISCARD ALL): CommandComplete,
+     * a ParameterStatus for each parameter it changed (PostgreSQL reports them just before
+     * ReadyForQuery), ReadyForQuery, then, when idle, any notifications held meanwhile.
+     */
+    private void answerLocally(ExtendedListenBatch.Answers answers, String tag, Map<String, String> reported,
+                               byte transactionStatus) {
         if (answers != null) {
             answers.write(channel);
         }
         channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
+        for (Map.Entry<String, String> parameter : reported.entrySet()) {
+            channel.write(BackendMessages.parameterStatus(channel.alloc(), parameter.getKey(), parameter.getValue()));
+        }
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
-        if (transactionStatus == BackendMessages.TX_IDLE) {
+        if (transactionStatus == BackendMessages.TX_IDLE && notifications != null) {
             notifications.flushHeld();
         }
     }
