@@ -43,6 +43,7 @@ public final class Fleet implements AutoCloseable {
 
     private final Recorder requests = new Recorder(3);
     private final Recorder waits = new Recorder(3);
+    private final StatementRoundTrips statements = new StatementRoundTrips();
     private final LongAdder errors = new LongAdder();
     private final LongAdder retries = new LongAdder();
     private final LongAdder notifies = new LongAdder();
@@ -131,6 +132,7 @@ public final class Fleet implements AutoCloseable {
     public FleetResult measure(Duration duration) {
         requests.getIntervalHistogram();
         waits.getIntervalHistogram();
+        statements.interval();
         long errorsBefore = errors.sum();
         long retriesBefore = retries.sum();
         long notifiesBefore = notifies.sum();
@@ -140,7 +142,7 @@ public final class Fleet implements AutoCloseable {
         long begin = System.nanoTime();
         sleep(duration.toMillis());
         double seconds = (System.nanoTime() - begin) / 1e9;
-        return new FleetResult(requests.getIntervalHistogram(), waits.getIntervalHistogram(), seconds,
+        return new FleetResult(requests.getIntervalHistogram(), waits.getIntervalHistogram(), statements.interval(), seconds,
                 errors.sum() - errorsBefore, retries.sum() - retriesBefore, notifies.sum() - notifiesBefore,
                 notifications.sum() - notificationsBefore, busReads.sum() - busReadsBefore, cronJobs.sum() - cronBefore,
                 stalled(duration), errorSamples());
@@ -201,6 +203,10 @@ public final class Fleet implements AutoCloseable {
 
     void serverWait(long nanos) {
         waits.recordValue(Math.max(1, nanos / 1000));
+    }
+
+    void statementDone(String kind, long nanos) {
+        statements.record(kind, nanos);
     }
 
     void retried() {

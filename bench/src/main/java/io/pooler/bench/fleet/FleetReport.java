@@ -1,6 +1,7 @@
 package io.pooler.bench.fleet;
 
 import io.pooler.bench.compare.MachineInfo;
+import org.HdrHistogram.Histogram;
 
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,40 @@ final class FleetReport {
         if (m.errors() > 0 && !r.errorSamples().isEmpty()) {
             line += "  (" + r.errorSamples().get(0) + ")";
         }
-        return line;
+        StringBuilder trips = new StringBuilder();
+        r.statementMicros().forEach((kind, h) -> trips.append(String.format(Locale.ROOT, "  %s %d", kind,
+                h.getValueAtPercentile(50))));
+        return trips.isEmpty() ? line : line + "\n         round trips, p50 µs:" + trips;
+    }
+
+    /**
+     * The round trip of each kind of statement, p50 / p99 in µs, one row per target and round: where a
+     * difference in request latency comes from.
+     */
+    static String statementTable(List<FleetMeasurement> all) {
+        List<String> kinds = all.stream().filter(m -> !m.failed())
+                .flatMap(m -> m.result().statementMicros().keySet().stream()).distinct().toList();
+        if (kinds.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("\n## Round trips per statement\n\n");
+        md.append("p50 / p99 in µs, as the fleet's client sees them (from sending the Query to its ReadyForQuery;"
+                + " the notify's login from opening the connection to the welcome's ReadyForQuery).\n\n");
+        md.append("| Client connections | Target | Round | ").append(String.join(" | ", kinds)).append(" |\n");
+        md.append("|--:|---|--:|").append("--:|".repeat(kinds.size())).append('\n');
+        for (FleetMeasurement m : all) {
+            if (m.failed()) {
+                continue;
+            }
+            md.append(String.format(Locale.ROOT, "| %,d | %s | %d |", m.shape().clientConnections(), m.targetName(), m.round()));
+            for (String kind : kinds) {
+                Histogram h = m.result().statementMicros().get(kind);
+                md.append(h == null ? " |" : String.format(Locale.ROOT, " %d / %d |", h.getValueAtPercentile(50),
+                        h.getValueAtPercentile(99)));
+            }
+            md.append('\n');
+        }
+        return md.toString();
     }
 
     static String markdown(Map<String, String> machine, List<FleetMeasurement> all) {
@@ -80,6 +114,7 @@ final class FleetReport {
                 - Pooler CPU: user + system time of the pooler process over the measured interval, in % of one
                   core; RSS: its largest `VmRSS` while measuring.
                 """);
+        md.append(statementTable(all));
         List<String> errors = all.stream().filter(m -> !m.failed() && m.errors() > 0)
                 .map(m -> "- " + String.format(Locale.ROOT, "%,d", m.shape().clientConnections()) + " clients, "
                         + m.targetName() + ": " + String.join("; ", m.result().errorSamples())

@@ -3,6 +3,7 @@ package io.pooler.bench.fleet;
 import org.HdrHistogram.Histogram;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one measured interval of fleet load gave.
@@ -11,13 +12,14 @@ import java.util.List;
  *     its post-commit notify, in microseconds
  * @param waitMicros the round trip of each transaction's BEGIN, in microseconds: with transaction pooling
  *     the pooler lends a server when BEGIN arrives, so this is the wait for a server plus one round trip
+ * @param statementMicros the round trip of every statement, by kind ({@link StatementRoundTrips}), in microseconds
  * @param errors ErrorResponses other than the retried concurrency failures, failed logins, lost connections
  * @param retries requests run again after a serialization failure, deadlock or NOWAIT lock failure, as Odoo does
  * @param notificationsReceived NotificationResponses on the gevent processes' LISTEN connections
  *     (each notify reaches every host's gevent process)
  * @param stalled workers whose request had been running longer than the interval when it ended
  */
-public record FleetResult(Histogram requestMicros, Histogram waitMicros, double seconds, long errors, long retries,
+public record FleetResult(Histogram requestMicros, Histogram waitMicros, Map<String, Histogram> statementMicros, double seconds, long errors, long retries,
                           long notifies, long notificationsReceived, long busReads, long cronJobs, int stalled,
                           List<String> errorSamples) {
 

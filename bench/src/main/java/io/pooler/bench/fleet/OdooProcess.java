@@ -195,8 +195,17 @@ final class OdooProcess {
 
     /** Odoo's post-commit notify: a fresh login to postgres, one pg_notify, and the connection closed. */
     private void notifyBus(long at, long partner) {
-        fleet.openConnection(loop, "postgres").thenCompose(c -> c.query(OdooTraffic.notify(database, partner))
-                .whenComplete((r, failure) -> c.close()))
+        long dialed = System.nanoTime();
+        fleet.openConnection(loop, "postgres").thenCompose(c -> {
+                    long loggedIn = System.nanoTime();
+                    fleet.statementDone(StatementRoundTrips.NOTIFY_LOGIN, loggedIn - dialed);
+                    return c.query(OdooTraffic.notify(database, partner)).whenComplete((r, failure) -> {
+                        if (failure == null && !r.failed()) {
+                            fleet.statementDone(StatementRoundTrips.NOTIFY_QUERY, System.nanoTime() - loggedIn);
+                        }
+                        c.close();
+                    });
+                })
                 .whenComplete((r, failure) -> {
                     if (failure != null || r.failed()) {
                         fleet.error("notify: " + (failure != null ? rootMessage(failure) : r.errorMessage()));
@@ -310,9 +319,11 @@ final class OdooProcess {
             } else if (r.failed()) {
                 done.complete(r);
             } else {
+                long roundTrip = System.nanoTime() - sent;
                 if (step.timed()) {
-                    fleet.serverWait(System.nanoTime() - sent);
+                    fleet.serverWait(roundTrip);
                 }
+                fleet.statementDone(StatementRoundTrips.kindOf(step.sql()), roundTrip);
                 run(c, steps, i + 1, r, done);
             }
         });

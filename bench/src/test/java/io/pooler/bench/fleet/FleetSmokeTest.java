@@ -51,6 +51,11 @@ class FleetSmokeTest {
             assertTrue(r.busReads() > 0, "the gevent processes read the bus: " + who);
             assertTrue(r.cronJobs() > 0, "the cron workers ran: " + who);
             assertTrue(r.waitMicros().getTotalCount() > r.requests(), "every transaction's BEGIN timed: " + who);
+            // Read a moment apart at the interval's ends: a BEGIN answered in between counts in one only.
+            assertTrue(Math.abs(r.waitMicros().getTotalCount() - r.statementMicros().get("BEGIN").getTotalCount()) <= 2,
+                    "every BEGIN's round trip also counted by kind: " + who);
+            assertTrue(r.statementMicros().containsKey("COMMIT") && r.statementMicros().containsKey(StatementRoundTrips.NOTIFY_QUERY),
+                    "commits and the notify's query timed: " + who + " " + r.statementMicros().keySet());
             assertTrue(m.maxPostgresServers() >= SMALL.hosts() * SMALL.listenersPerHost(),
                     "a session server per LISTENer: " + who);
             assertTrue(m.maxServers() <= FleetIni.SERVER_BUDGET, who);
@@ -58,6 +63,7 @@ class FleetSmokeTest {
         }
         System.out.println(output);
         assertTrue(Files.readString(options.outDir().resolve(FleetReport.FILE)).contains("| 34 | "));
+        assertTrue(Files.readString(options.outDir().resolve(FleetReport.FILE)).contains("## Round trips per statement"));
         assertEquals(targets.size() + 1, Files.readAllLines(options.outDir().resolve(FleetReport.CSV)).size());
     }
 }
