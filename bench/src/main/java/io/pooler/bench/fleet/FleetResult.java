@@ -19,9 +19,9 @@ import java.util.Map;
  *     (each notify reaches every host's gevent process)
  * @param stalled workers whose request had been running longer than the interval when it ended
  */
-public record FleetResult(Histogram requestMicros, Histogram waitMicros, Map<String, Histogram> statementMicros, double seconds, long errors, long retries,
-                          long notifies, long notificationsReceived, long busReads, long cronJobs, int stalled,
-                          List<String> errorSamples) {
+public record FleetResult(Histogram requestMicros, Histogram waitMicros, Map<String, Histogram> statementMicros,
+                          double seconds, long errors, long retries, long notifies, long notificationsReceived,
+                          long busReads, long cronJobs, int stalled, List<String> errorSamples) {
 
     public long requests() {
         return requestMicros.getTotalCount();

@@ -17,7 +17,7 @@ import java.util.Map;
  * event loops (HdrHistogram's {@link Recorder} takes concurrent writers); read per measured interval.
  */
 final class StatementRoundTrips {
-    /** The notify's fresh login to postgres: connect, SSL refusal, startup, SCRAM, welcome. */
+    /** The notify's fresh login to postgres: TCP connect, StartupMessage, SCRAM exchange, welcome. */
     static final String NOTIFY_LOGIN = "notify login";
     /** The notify's {@code SELECT pg_notify(...)} on that connection. */
     static final String NOTIFY_QUERY = "notify query";
