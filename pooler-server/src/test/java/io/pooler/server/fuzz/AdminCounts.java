@@ -48,4 +48,26 @@ final class AdminCounts {
         }
         return pools;
     }
+
+    /**
+     * SHOW SERVERS and SHOW CLIENTS, every row with its column names: what a failed count check prints,
+     * so that a connection left behind is named with its state, link and age.
+     */
+    static String connections(Connection admin) throws SQLException {
+        StringBuilder out = new StringBuilder();
+        for (String command : new String[] {"SHOW SERVERS", "SHOW CLIENTS"}) {
+            out.append(command).append(":\n");
+            try (Statement s = admin.createStatement(); ResultSet rs = s.executeQuery(command)) {
+                ResultSetMetaData md = rs.getMetaData();
+                while (rs.next()) {
+                    out.append(' ');
+                    for (int i = 1; i <= md.getColumnCount(); i++) {
+                        out.append(' ').append(md.getColumnName(i)).append('=').append(rs.getString(i));
+                    }
+                    out.append('\n');
+                }
+            }
+        }
+        return out.toString();
+    }
 }

@@ -178,6 +178,8 @@ class ProtocolFuzzTest {
             prepared.close();
             wire.close();
             Counts after = Counts.awaitEqual(before, adminA, adminB, Duration.ofSeconds(30));
+            String connectionsLeft = after.toString().equals(before.toString()) ? ""
+                    : "\nA " + AdminCounts.connections(adminA) + "B " + AdminCounts.connections(adminB);
             long pwned = FuzzDatabase.pwnedRows(pg);
             List<String> unauthenticatedStatements = serverLog.linesContainingAfterFlush(markers.unauthenticatedPrefix());
             List<String> serverCrashes = serverLog.serverProcessCrashes();
@@ -198,7 +200,8 @@ class ProtocolFuzzTest {
                             "well-behaved clients got someone else's result or an error"),
                     () -> assertEquals(List.of(), describe(nettyEvents),
                             "exceptions at a pipeline's tail, double releases and leaks"),
-                    () -> assertEquals(before.toString(), after.toString(), "SHOW LISTS and SHOW POOLS after the run"),
+                    () -> assertEquals(before.toString(), after.toString(), "SHOW LISTS and SHOW POOLS after the run"
+                            + connectionsLeft),
                     () -> assertEquals(0, pwned, "rows unauthenticated clients inserted into pwned"),
                     () -> assertEquals(List.of(), unauthenticatedStatements,
                             "PostgreSQL's log: statements from clients that never authenticated"));
