@@ -1,6 +1,7 @@
 package io.pooler.sql;
 
 import io.netty.buffer.ByteBuf;
+import io.pooler.protocol.PgFrames;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,6 +20,17 @@ public record ListenCommand(Kind kind, String channel) {
 
     /** PostgreSQL's NAMEDATALEN - 1: longer identifiers are clipped, as the server clips them. */
     static final int MAX_IDENTIFIER_BYTES = 63;
+
+    /**
+     * The command a whole Query frame (type, length, text, NUL) holds, or null when it holds anything
+     * else or is malformed ({@link PgFrames#queryTextEnd}: a malformed Query is PostgreSQL's to refuse).
+     * The NUL scan runs only for a command, as in {@link DiscardAllCommand#isLoneQuery}.
+     */
+    public static ListenCommand parseQuery(ByteBuf frame) {
+        int last = frame.writerIndex() - 1; // the NUL of a well-formed query
+        ListenCommand command = parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, last);
+        return command != null && PgFrames.queryTextEnd(frame) == last ? command : null;
+    }
 
     /** The command in {@code text[from, to)}, or null when the text is anything else. */
     public static ListenCommand parse(ByteBuf text, int from, int to) {

@@ -30,6 +30,25 @@ class ListenCommandTest {
     }
 
     @Test
+    void aMalformedQueryIsPostgresToRefuse() {
+        assertEquals(new ListenCommand(ListenCommand.Kind.LISTEN, "a"), parseQuery("LISTEN a\0"));
+        assertNull(parseQuery("LISTEN aX"), "no NUL at the end");
+        assertNull(parseQuery("LISTEN a /* \0 */\0"), "a NUL inside");
+        assertNull(parseQuery(""), "no text at all");
+    }
+
+    /** A Query frame around {@code body} as given (its NUL, if any, written by the caller). */
+    private static ListenCommand parseQuery(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ByteBuf frame = Unpooled.buffer().writeByte('Q').writeInt(4 + bytes.length).writeBytes(bytes);
+        try {
+            return ListenCommand.parseQuery(frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
     void anythingElseIsNot() {
         assertNull(parse("LISTEN a; LISTEN b"));
         assertNull(parse("select 1; LISTEN a"));

@@ -236,8 +236,8 @@ final class FrontendRelay {
      * the one this client parsed stays on the server it ran on, owned by it (UnnamedStatementOwner),
      * as after any of its simple queries that ran on another server; a Bind of it without a Parse,
      * on that server, runs it where a direct connection would answer 26000. It is the client's own
-     * statement, never another's. What it saves: psycopg2 sends DISCARD ALL each time its pool lends a connection again (every Odoo
-     * request), a round trip to PostgreSQL and a wait for a server that the next statement makes
+     * statement, never another's. What it saves: psycopg2 sends DISCARD ALL each time its pool lends
+     * a connection again (every Odoo request), a round trip to PostgreSQL and a wait for a server that the next statement makes
      * anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
     private boolean answeredDiscardAll(ByteBuf frame) {
@@ -264,9 +264,8 @@ final class FrontendRelay {
      * listens, so a NOTIFY the client sends next reaches it.
      */
     private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
-        int last = frame.writerIndex() - 1; // the NUL of a well-formed query
-        ListenCommand command = ListenCommand.parse(frame, frame.readerIndex() + PgFrames.HEADER_LENGTH, last);
-        if (command == null || PgFrames.queryTextEnd(frame) != last) { // a malformed Query is PostgreSQL's to refuse
+        ListenCommand command = ListenCommand.parseQuery(frame);
+        if (command == null) {
             return false;
         }
         frame.release();
