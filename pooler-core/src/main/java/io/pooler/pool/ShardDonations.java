@@ -120,6 +120,12 @@ final class ShardDonations {
     /** A server another shard gave this one arrived on this loop: it serves the waiting clients. */
     private void adopt(PooledServer server, DonationRequest request, boolean checkDue) {
         shard.checkLoop();
+        if (server.state == ServerState.CLOSED) {
+            // NOTE: its connection ended on the way and serverClosed has dealt with it already (the move's
+            // end, the slot freed for the waiting clients): Netty can report a moved channel's close on its
+            // new loop before the move's end. Adopted, it would go to a client whose query goes nowhere.
+            return;
+        }
         endMove(server);
         if (outstandingRequest == request) {
             outstandingRequest = null;

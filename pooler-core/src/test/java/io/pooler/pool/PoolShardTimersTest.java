@@ -406,6 +406,32 @@ class PoolShardTimersTest {
         assertEquals(1, h.launched.size(), "no second login");
     }
 
+    /**
+     * The idle server's connection ends on its way to the needy shard, and the close is heard there
+     * before the move's end. CI's epoll pass found such a server adopted anyway: put in sv_idle, given to
+     * the waiting client (whose query then went nowhere), and left sv_active, linked to that client, long
+     * after the client had gone. A server that closed on its way goes to nobody; the waiting client gets
+     * a server launched for it, and the pool counts that one only.
+     */
+    @Test
+    void aServerThatClosedOnItsWayToTheNeedyShardGoesToNobody() {
+        HandDrivenShards h = shards(new Settings().poolSize(5).serversMove());
+        h.loggedInClient(h.loopA);
+        RecordingServer onA = h.launched.get(0);
+        onA.closesOnTheWay = true;
+        RecordingClient b = h.loggedInClient(h.loopB);
+        assertNull(h.pool.findServer(b));
+        h.settle();
+        assertTrue(b.assigned.isEmpty(), "the closed server was given to " + b.assigned);
+        assertEquals(ClientState.WAITING, b.state());
+        assertEquals(2, h.launched.size(), "B launched a server of its own");
+        RecordingServer onB = h.logInLastLaunched();
+        assertSame(onB, b.server());
+        assertEquals(1, h.pool.serverCount());
+        assertEquals(1, h.counts().svActive());
+        assertEquals(0, h.counts().svIdle());
+    }
+
     // ---- check_pool_size after a RELOAD ----
 
     @Test

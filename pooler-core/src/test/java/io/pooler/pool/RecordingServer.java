@@ -13,6 +13,11 @@ final class RecordingServer extends PooledServer {
     volatile boolean connected;
     volatile int checkQueries;
     volatile String closedBecause;
+    /**
+     * Its connection ends on the way to another loop, and the close is reported there before the move's
+     * end is (as Netty 4.2 can order them: see {@link #moveTo}).
+     */
+    volatile boolean closesOnTheWay;
     /** Runs inside {@link #close}, before the pool hears of it: another loop acting at that very instant. */
     volatile Runnable whileClosing = () -> { };
 
@@ -45,10 +50,19 @@ final class RecordingServer extends PooledServer {
         return movable;
     }
 
-    /** As the real one: from then on the server belongs to {@code target}, where {@code arrived} runs. */
+    /**
+     * As the real one: from then on the server belongs to {@code target}, where {@code arrived} runs. With
+     * {@link #closesOnTheWay}, the close is reported on {@code target} first and {@code arrived} still
+     * runs after it, as the daemon's server did when its channel's close came before the registration's
+     * listener on the new loop: the pool must not take a closed server for an arrived one.
+     */
     @Override
     protected void moveTo(EventLoop target, Runnable arrived) {
         loop = target;
+        if (closesOnTheWay) {
+            closedBecause = "closed on the way";
+            target.execute(() -> pool().serverClosed(this));
+        }
         target.execute(arrived);
     }
 

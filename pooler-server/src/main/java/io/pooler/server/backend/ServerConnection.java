@@ -3,6 +3,8 @@ package io.pooler.server.backend;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.DefaultChannelPromise;
 import io.netty.channel.EventLoop;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
@@ -66,6 +68,8 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private ServerLogin login;
     private boolean loggedIn;
     private boolean closed;
+    /** {@link #onInactive} ran: the pool has been told the connection is gone. */
+    private boolean inactiveReported;
     private int backendProcessId;
     private int backendSecretKey;
     /** Why the connection ends, for log_disconnections; the server's own doing unless close() said otherwise. */
@@ -137,6 +141,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
      * pending" flag across a deregistration, so without that the new loop's first read request is
      * taken as already made and never submitted, and the moved server is never read again (its client
      * hangs). Turning auto-read off clears the flag; on epoll the pair costs nothing more.
+     *
+     * <p>A connection that ends on the way never arrives (PooledServer's contract): the close is reported
+     * with {@link #onInactive}, once, and {@code arrived} does not run. A channel closed while on no loop
+     * at all gets no channelInactive, so the listeners report that close themselves.
      */
     @Override
     protected void moveTo(EventLoop target, Runnable arrived) {
@@ -147,18 +155,30 @@ public final class ServerConnection extends PooledServer implements StatementRew
             if (!off.isSuccess() || !ch.isOpen()) {
                 log.debug("{} not moved: {}", this, off.cause() == null ? "closed" : off.cause().toString());
                 ch.close();
+                onInactive();
                 return;
             }
             loop = target;
-            target.register(ch).addListener(on -> {
-                if (on.isSuccess()) {
-                    ch.config().setAutoRead(true);
-                    arrived.run();
-                } else {
+            // The listener is in place before the registration can complete, so it runs on target inside
+            // the registration, before target reads the channel. Added to the future register(ch)
+            // returns, it could come too late (the registration done on target meanwhile) and be run
+            // as a later task of target's, after target had read PostgreSQL's hang-up and closed the
+            // channel: the move's end then came after the pool had been told of the close.
+            ChannelPromise registered = new DefaultChannelPromise(ch, target);
+            registered.addListener(on -> {
+                if (!on.isSuccess()) {
                     log.warn("{} could not move to another event loop: {}", this, on.cause().toString());
                     ch.close();
+                    onInactive();
+                } else if (inactiveReported || !ch.isActive()) {
+                    log.debug("{} closed on its way to another event loop", this);
+                    onInactive();
+                } else {
+                    ch.config().setAutoRead(true);
+                    arrived.run();
                 }
             });
+            target.register(registered);
         });
     }
 
@@ -589,7 +609,15 @@ public final class ServerConnection extends PooledServer implements StatementRew
         });
     }
 
+    /**
+     * The connection is gone, for whatever reason: told once (channelInactive, or {@link #moveTo} for a
+     * connection that ended on its way to another loop). On the loop the channel was last on.
+     */
     void onInactive() {
+        if (inactiveReported) {
+            return;
+        }
+        inactiveReported = true;
         relay.discard();
         if (!loggedIn) {
             loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server closed the connection during login"));

@@ -5,12 +5,12 @@ import io.pooler.testing.PostgresInstance;
 import java.sql.SQLException;
 
 /** The roles and database the end-to-end tests log in with, created once per JVM. */
-final class TestRoles {
-    static final String DB = "itdb";
-    static final String SCRAM_USER = "it_scram";
-    static final String SCRAM_PASSWORD = "scram-secret";
-    static final String MD5_USER = "it_md5";
-    static final String MD5_PASSWORD = "md5-secret";
+public final class TestRoles {
+    public static final String DB = "itdb";
+    public static final String SCRAM_USER = "it_scram";
+    public static final String SCRAM_PASSWORD = "scram-secret";
+    public static final String MD5_USER = "it_md5";
+    public static final String MD5_PASSWORD = "md5-secret";
 
     private static boolean created;
 
