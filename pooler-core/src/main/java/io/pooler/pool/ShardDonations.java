@@ -122,8 +122,10 @@ final class ShardDonations {
         shard.checkLoop();
         if (server.state == ServerState.CLOSED) {
             // NOTE: its connection ended on the way and serverClosed has dealt with it already (the move's
-            // end, the slot freed for the waiting clients): Netty can report a moved channel's close on its
-            // new loop before the move's end. Adopted, it would go to a client whose query goes nowhere.
+            // end, the slot freed for the waiting clients). PooledServer.moveTo says it then never arrives;
+            // this holds the pool to that should a handler break it (the daemon's once did, its listener
+            // run after the new loop had read the hang-up). Adopted, it would go to a client whose query
+            // goes nowhere.
             return;
         }
         endMove(server);

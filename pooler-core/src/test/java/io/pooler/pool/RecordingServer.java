@@ -15,7 +15,7 @@ final class RecordingServer extends PooledServer {
     volatile String closedBecause;
     /**
      * Its connection ends on the way to another loop, and the close is reported there before the move's
-     * end is (as Netty 4.2 can order them: see {@link #moveTo}).
+     * end is (as the daemon's server once did: see {@link #moveTo}).
      */
     volatile boolean closesOnTheWay;
     /** Runs inside {@link #close}, before the pool hears of it: another loop acting at that very instant. */
