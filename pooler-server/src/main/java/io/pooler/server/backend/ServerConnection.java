@@ -68,7 +68,10 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private ServerLogin login;
     private boolean loggedIn;
     private boolean closed;
-    /** {@link #onInactive} ran: the pool has been told the connection is gone. */
+    /**
+     * {@link #onInactive} ran: the pool has been told the connection is gone. On the loop the channel is
+     * on; a move hands it over with the channel, through the loops' task queues.
+     */
     private boolean inactiveReported;
     private int backendProcessId;
     private int backendSecretKey;
