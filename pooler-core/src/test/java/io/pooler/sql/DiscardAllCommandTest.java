@@ -31,15 +31,8 @@ class DiscardAllCommandTest {
         assertFalse(loneQuery(""), "no text at all");
     }
 
-    /** A Query frame around {@code body} as given (its NUL, if any, written by the caller). */
     private static boolean loneQuery(String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ByteBuf frame = Unpooled.buffer().writeByte('Q').writeInt(4 + bytes.length).writeBytes(bytes);
-        try {
-            return DiscardAllCommand.isLoneQuery(frame);
-        } finally {
-            frame.release();
-        }
+        return QueryFrames.withQuery(body, DiscardAllCommand::isLoneQuery);
     }
 
     @Test

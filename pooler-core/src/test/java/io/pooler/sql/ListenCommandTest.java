@@ -37,15 +37,8 @@ class ListenCommandTest {
         assertNull(parseQuery(""), "no text at all");
     }
 
-    /** A Query frame around {@code body} as given (its NUL, if any, written by the caller). */
     private static ListenCommand parseQuery(String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        ByteBuf frame = Unpooled.buffer().writeByte('Q').writeInt(4 + bytes.length).writeBytes(bytes);
-        try {
-            return ListenCommand.parseQuery(frame);
-        } finally {
-            frame.release();
-        }
+        return QueryFrames.withQuery(body, ListenCommand::parseQuery);
     }
 
     @Test

@@ -237,8 +237,8 @@ final class FrontendRelay {
      * as after any of its simple queries that ran on another server; a Bind of it without a Parse,
      * on that server, runs it where a direct connection would answer 26000. It is the client's own
      * statement, never another's. What it saves: psycopg2 sends DISCARD ALL each time its pool lends
-     * a connection again (every Odoo request), a round trip to PostgreSQL and a wait for a server that the next statement makes
-     * anyway. Not counted as a query in SHOW STATS, as no server ran it.
+     * a connection again (every Odoo request), a round trip to PostgreSQL and a wait for a server that
+     * the next statement makes anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
     private boolean answeredDiscardAll(ByteBuf frame) {
         if (!betweenTransactions() || sessionPins != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
