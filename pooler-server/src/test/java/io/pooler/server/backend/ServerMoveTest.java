@@ -36,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  *
  * <p>NOTE: this test cannot force that order from outside (it needs the new loop to finish the
  * registration before the old one adds the listener); PoolShardTimersTest plays it at the pool's
- * level, and ProtocolFuzzTest's epoll pass found it. What this checks on real sockets, on either
+ * level, ProtocolFuzzTest's epoll pass found it, and ServerDeathsUnderChurnTest, which kills sessions
+ * while clients churn over four loops, hits it within seconds. What this checks on real sockets, on either
  * transport: a server reported gone is never then taken for arrived, the pool forgets it, and the
  * next client gets a new server.
  */
