@@ -66,7 +66,7 @@ class ServerDeathsUnderChurnTest {
                 .set("admin_users", SCRAM_USER)
                 .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZE))
                 .set("worker_threads", String.valueOf(EVENT_LOOPS))
-                // A login hurt by a session killed mid-login must not hold the pool's launches for 15 s.
+                // A login refused by a session killed mid-login must not hold the pool's launches for 15 s.
                 .set("server_login_retry", "1")
                 .set("max_client_conn", "1000")
                 .set("log_connections", "0").set("log_disconnections", "0")
