@@ -163,6 +163,11 @@ public final class PoolShard {
 
     void releaseServer(PooledServer server, boolean enforceLifetime) {
         checkLoop();
+        if (server.state == ServerState.CLOSED) {
+            // NOTE: serverClosed has dropped it and freed its slot; a release that comes after that (the
+            // one a cancel in flight held back, when the session ended meanwhile) must not list it again.
+            return;
+        }
         unlink(server);
         long now = pool.now();
         if (server.closeNeeded || pool.isPaused() || enforceLifetime && pastLifetime(server, now)) {

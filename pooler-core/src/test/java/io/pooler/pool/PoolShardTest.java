@@ -396,6 +396,40 @@ class PoolShardTest {
         assertEquals(1, pool.snapshot().svIdle());
     }
 
+    /**
+     * PostgreSQL ended the session of a server that waited in sv_being_canceled (ClientChaosUnderChurnTest
+     * found it): the release held back for the cancel came after the pool had dropped the server, and
+     * put it back, linked to a waiting client whose query then went to a closed socket, its slot
+     * counted twice. A closed server's late release goes to nobody.
+     */
+    @Test
+    void aServerThatDiedWhileBeingCanceledIsNotReleasedAfterTheCancel() throws Exception {
+        pool(1, 0, 0);
+        RecordingClient c = new RecordingClient(loopA);
+        RecordingServer s = loggedInServer(loopA, c);
+        on(loopA, () -> pool.findServer(c));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        on(loopA, () -> pool.cancelSent(cancel));
+        on(loopA, () -> pool.serverBeingCanceled(s));
+        RecordingClient waiting = new RecordingClient(loopA);
+        on(loopA, () -> pool.clientLogin(waiting));
+        assertNull(on(loopA, () -> pool.findServer(waiting)), "pool_size 1: it waits");
+        on(loopA, () -> pool.serverClosed(s)); // its session ended while the cancel was on its way
+        settle();
+        assertEquals(2, launched.size(), "a server is launched for the waiting client");
+
+        on(loopA, () -> pool.cancelDone(cancel));
+        on(loopA, () -> pool.cancelsDone(s));
+        on(loopA, () -> pool.releaseServer(s)); // the release the cancel held back
+        assertNull(s.client(), "the closed server was given to " + s.client());
+        assertNull(waiting.server(), "the waiting client waits for the launched server");
+        assertEquals(ClientState.WAITING, waiting.state());
+        assertEquals(0, pool.snapshot().svIdle(), "the closed server is not idle either");
+        on(loopA, () -> pool.serverLoggedIn(launched.get(1), PARAMETERS));
+        assertSame(launched.get(1), waiting.server());
+        assertEquals(1, pool.serverCount(), "one server, the new one");
+    }
+
     @Test
     void aCancelNeverConnectedLeavesTheWaitingList() throws Exception {
         pool(1, 0, 0);

@@ -196,7 +196,10 @@ public final class ServerRelease {
         return true;
     }
 
-    /** A cancel request to this server is done (its connection closed); on the server's loop. */
+    /**
+     * A cancel request to this server is done (its connection closed); on the server's loop. The
+     * server may have closed meanwhile: the release retried here then finds the pool has dropped it.
+     */
     void cancelFinished() {
         Runnable retry;
         synchronized (this) {

@@ -1,18 +1,13 @@
 package io.pooler.server.it;
 
-import io.pooler.testing.Await;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.net.SocketTimeoutException;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -23,15 +18,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import static io.pooler.server.it.AdminRows.intValue;
-import static io.pooler.server.it.AdminRows.pool;
-import static io.pooler.server.it.AdminRows.rows;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.server.it.ChurnChaos.expect;
+import static io.pooler.server.it.ChurnChaos.serverDied;
+import static io.pooler.server.it.ChurnChaos.timedOut;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * PostgreSQL sessions that end at any moment while clients churn through transaction pooling across
@@ -55,22 +49,25 @@ class ServerDeathsUnderChurnTest {
     private static final int BURNERS = Runtime.getRuntime().availableProcessors();
     /** A step taking longer than this is lost, not slow (see ConnectQueryCloseChurnTest). */
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
+    /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
+    private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
     private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("deaths.seconds", 15));
     /** Between two killed sessions: often enough that deaths land in every state a server passes through. */
     private static final long KILL_PERIOD_MILLIS = 25;
 
     private final PoolerFixture pooler;
+    private final ChurnChaos chaos;
+    private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
 
     ServerDeathsUnderChurnTest(PoolerFixture pooler) throws Exception {
         this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("admin_users", SCRAM_USER)
                 .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZE))
                 .set("worker_threads", String.valueOf(EVENT_LOOPS))
-                // A login refused by a session killed mid-login must not hold the pool's launches for 15 s.
-                .set("server_login_retry", "1")
                 .set("max_client_conn", "1000")
                 .set("log_connections", "0").set("log_disconnections", "0")
                 .start();
+        this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
     }
 
     @Test
@@ -89,10 +86,8 @@ class ServerDeathsUnderChurnTest {
                 int number = t;
                 clients.add(threads.submit(() -> churn(number, stop, runDeadline, answered, hurt, failures)));
             }
-            Future<Integer> killer = threads.submit(() -> killSessions(stop, runDeadline));
-            for (Future<?> c : clients) {
-                c.get(RUN_LIMIT.plus(STEP_DEADLINE).plusSeconds(30).toMillis(), TimeUnit.MILLISECONDS);
-            }
+            Future<Integer> killer = threads.submit(() -> chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS));
+            chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
             stop.set(true);
             kills = killer.get(30, TimeUnit.SECONDS);
         } finally {
@@ -106,14 +101,7 @@ class ServerDeathsUnderChurnTest {
         assertTrue(kills > 100, "the killer ended PostgreSQL sessions often enough to matter: " + kills);
         assertTrue(answered.get() > 100, "the clients got answers between the deaths: " + answered + " for " + kills + " kills");
 
-        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
-            Await.until(Duration.ofSeconds(20), Await.quietly(() -> quiet(pool(admin, DB, SCRAM_USER))),
-                    () -> "the pool settles with no client and no active server: " + dump(admin));
-            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin) == postgresSessions()),
-                    () -> "every PostgreSQL session of the pool is one of its servers, and back: " + dump(admin));
-            assertTrue(serverCount(admin) <= POOL_SIZE, "no more servers than the pool's size: " + dump(admin));
-        }
-        everySlotServesAtOnce();
+        chaos.assertPoolComesBack(POOL_SIZE);
         System.err.printf("server deaths: %d sessions ended, %d answers, %d clients told their server died%n",
                 kills, answered.get(), hurt.get());
     }
@@ -129,10 +117,9 @@ class ServerDeathsUnderChurnTest {
         for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
             boolean extended = random.nextBoolean();
             boolean transaction = random.nextInt(3) == 0;
-            Properties p = new Properties();
-            p.setProperty("ApplicationName", "deaths-" + number + "-" + i);
-            p.setProperty("socketTimeout", String.valueOf(STEP_DEADLINE.toSeconds()));
+            Properties p = chaos.clientProperties("deaths-" + number + "-" + i);
             String what = "client " + number + " cycle " + i + (extended ? " (extended" : " (simple") + (transaction ? ", transaction)" : ")");
+            steps.begin(number, what);
             try (Connection c = extended ? pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, p)
                     : pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, p)) {
                 if (transaction) {
@@ -145,107 +132,17 @@ class ServerDeathsUnderChurnTest {
                 }
                 answered.incrementAndGet();
             } catch (SQLException e) {
-                String state = e.getSQLState() == null ? "" : e.getSQLState();
                 if (timedOut(e)) {
                     failures.add(what + ": no answer within " + STEP_DEADLINE.toSeconds() + " s: " + e);
-                } else if (state.startsWith("08") || state.equals("57P01")) {
+                } else if (serverDied(e)) {
                     hurt.incrementAndGet(); // its server died under it: the one client it may hurt
                 } else {
-                    failures.add(what + ": " + state + " " + e);
+                    failures.add(what + ": " + e.getSQLState() + " " + e);
                 }
             } catch (AssertionError e) {
                 failures.add(e.getMessage());
             }
         }
         return null;
-    }
-
-    /** PgJDBC's socketTimeout ended a wait: the answer was lost (PgJDBC reports it as 08006 too). */
-    private static boolean timedOut(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void expect(Connection c, String sql, int value, String what) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            if (!rs.next() || rs.getInt(1) != value) {
-                throw new AssertionError(what + ": '" + sql + "' did not answer " + value);
-            }
-        }
-    }
-
-    /** Ends one of the pool's PostgreSQL sessions, chosen at random, every few milliseconds; returns how many. */
-    private int killSessions(AtomicBoolean stop, long runDeadline) throws Exception {
-        int kills = 0;
-        try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement()) {
-            while (!stop.get() && System.nanoTime() < runDeadline) {
-                try (ResultSet rs = s.executeQuery("select count(pg_terminate_backend(pid)) from (select pid from pg_stat_activity"
-                        + " where usename = '" + SCRAM_USER + "' and datname = '" + DB + "' order by random() limit 1) victim")) {
-                    rs.next();
-                    kills += rs.getInt(1);
-                }
-                Thread.sleep(KILL_PERIOD_MILLIS);
-            }
-        }
-        return kills;
-    }
-
-    private static boolean quiet(Map<String, String> pool) {
-        return intValue(pool, "cl_active") == 0 && intValue(pool, "cl_waiting") == 0 && intValue(pool, "sv_active") == 0;
-    }
-
-    private static int serverCount(Connection admin) throws SQLException {
-        return (int) rows(admin, "SHOW SERVERS").stream().filter(r -> DB.equals(r.get("database"))).count();
-    }
-
-    private int postgresSessions() throws SQLException {
-        try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement();
-             ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where usename = '" + SCRAM_USER
-                     + "' and datname = '" + DB + "'")) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
-    /** POOL_SIZE clients, each holding a transaction open at the same time: no slot of the pool was lost. */
-    private void everySlotServesAtOnce() throws Exception {
-        List<Connection> held = new ArrayList<>();
-        try {
-            for (int i = 0; i < POOL_SIZE; i++) {
-                Properties p = new Properties();
-                p.setProperty("socketTimeout", String.valueOf(STEP_DEADLINE.toSeconds()));
-                Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, p);
-                held.add(c);
-                c.setAutoCommit(false);
-                try {
-                    expect(c, "select " + i, i, "slot " + i);
-                } catch (SQLException e) {
-                    fail("slot " + i + " of " + POOL_SIZE + " found no server: " + e);
-                }
-            }
-        } finally {
-            for (Connection c : held) {
-                c.close();
-            }
-        }
-    }
-
-    private static String dump(Connection admin) {
-        StringBuilder out = new StringBuilder();
-        for (String show : List.of("SHOW POOLS", "SHOW SERVERS", "SHOW CLIENTS")) {
-            out.append('\n').append(show).append(':');
-            try {
-                for (Map<String, String> row : rows(admin, show)) {
-                    out.append("\n  ").append(row);
-                }
-            } catch (SQLException e) {
-                out.append(' ').append(e);
-            }
-        }
-        return out.toString();
     }
 }

@@ -1,0 +1,233 @@
+package io.pooler.server.it;
+
+import io.pooler.testing.Await;
+
+import java.net.SocketTimeoutException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Queue;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+import static io.pooler.server.it.AdminRows.intValue;
+import static io.pooler.server.it.AdminRows.pool;
+import static io.pooler.server.it.AdminRows.rows;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * What the churn tests that break things on purpose share: the killer of PostgreSQL sessions, the
+ * checks of one client's answers, and the check that the pool comes back to what is really there once
+ * the clients have gone. The pool is {@link TestRoles#DB} for {@link TestRoles#SCRAM_USER}.
+ */
+final class ChurnChaos {
+    private final PoolerFixture pooler;
+    /** A step taking longer than this is lost, not slow (see ConnectQueryCloseChurnTest). */
+    private final Duration stepDeadline;
+
+    ChurnChaos(PoolerFixture pooler, Duration stepDeadline) {
+        this.pooler = pooler;
+        this.stepDeadline = stepDeadline;
+    }
+
+    /** PgJDBC properties of a churning client: its name, and the deadline on every wait for an answer. */
+    Properties clientProperties(String applicationName) {
+        Properties p = new Properties();
+        p.setProperty("ApplicationName", applicationName);
+        p.setProperty("socketTimeout", String.valueOf(stepDeadline.toSeconds()));
+        return p;
+    }
+
+    /**
+     * Each churning thread's current step, so that the watcher sees a stuck one while it is stuck and
+     * the pool can be dumped then, not after the client's own timeout has cleared it away.
+     */
+    static final class Steps {
+        private final AtomicLongArray startedNanos;
+        private final AtomicReferenceArray<String> names;
+
+        Steps(int threads) {
+            startedNanos = new AtomicLongArray(threads);
+            names = new AtomicReferenceArray<>(threads);
+        }
+
+        /** Thread {@code thread} begins {@code name}. */
+        void begin(int thread, String name) {
+            names.set(thread, name);
+            startedNanos.set(thread, System.nanoTime());
+        }
+
+        /** The first step older than {@code after}, or null. */
+        String stuck(Duration after) {
+            for (int t = 0; t < startedNanos.length(); t++) {
+                long started = startedNanos.get(t);
+                if (started != 0 && System.nanoTime() - started > after.toNanos()) {
+                    return names.get(t);
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * Waits until every client is done or {@code untilNanos}; the first step stuck for {@code stuckAfter}
+     * adds a failure with the pool's state at that moment ({@link #dumpNow}).
+     */
+    void watch(List<? extends Future<?>> clients, Steps steps, long untilNanos, Duration stuckAfter,
+               Queue<String> failures) throws InterruptedException {
+        boolean dumped = false;
+        while (clients.stream().anyMatch(c -> !c.isDone()) && System.nanoTime() < untilNanos) {
+            String stuck = dumped ? null : steps.stuck(stuckAfter);
+            if (stuck != null) {
+                failures.add(stuck + ": no progress for " + stuckAfter.toSeconds() + " s; at that moment:" + dumpNow());
+                dumped = true;
+            }
+            Thread.sleep(100); // the watcher's polling period, not a wait for a result
+        }
+    }
+
+    /** PgJDBC's socketTimeout ended a wait: the answer was lost (PgJDBC reports it as 08006 too). */
+    static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What a client whose own server died may be told: connection failure (08) or admin shutdown. */
+    static boolean serverDied(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.startsWith("08") || state.equals("57P01");
+    }
+
+    /** Runs {@code sql} and checks that its one row's first column is {@code value}; an AssertionError names {@code what}. */
+    static void expect(Connection c, String sql, int value, String what) throws SQLException {
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            if (!rs.next() || rs.getInt(1) != value) {
+                throw new AssertionError(what + ": '" + sql + "' did not answer " + value);
+            }
+        }
+    }
+
+    /**
+     * Ends one of the pool's PostgreSQL sessions, chosen at random, every {@code periodMillis}, until
+     * {@code stop} or the deadline; returns how many it ended.
+     */
+    int killSessions(AtomicBoolean stop, long deadlineNanos, long periodMillis) throws Exception {
+        int kills = 0;
+        try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement()) {
+            while (!stop.get() && System.nanoTime() < deadlineNanos) {
+                try (ResultSet rs = s.executeQuery("select count(pg_terminate_backend(pid)) from (select pid from pg_stat_activity"
+                        + " where usename = '" + SCRAM_USER + "' and datname = '" + DB + "' order by random() limit 1) victim")) {
+                    rs.next();
+                    kills += rs.getInt(1);
+                }
+                Thread.sleep(periodMillis);
+            }
+        }
+        return kills;
+    }
+
+    /**
+     * Once the clients have gone: the pool settles with no client and no active server, every
+     * PostgreSQL session of the pool is one of its servers and back, there are no more of them than
+     * {@code poolSize}, and {@code poolSize} clients holding a transaction each are all served at once.
+     */
+    void assertPoolComesBack(int poolSize) throws Exception {
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> quiet(pool(admin, DB, SCRAM_USER))),
+                    () -> "the pool settles with no client and no active server: " + dump(admin));
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin) == postgresSessions()),
+                    () -> "every PostgreSQL session of the pool is one of its servers, and back: " + dump(admin));
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin) <= poolSize),
+                    () -> "no more servers than the pool's size, " + poolSize + ": " + dump(admin));
+        }
+        everySlotServesAtOnce(poolSize);
+    }
+
+    private static boolean quiet(Map<String, String> pool) {
+        return intValue(pool, "cl_active") == 0 && intValue(pool, "cl_waiting") == 0 && intValue(pool, "sv_active") == 0;
+    }
+
+    private static int serverCount(Connection admin) throws SQLException {
+        return (int) rows(admin, "SHOW SERVERS").stream().filter(r -> DB.equals(r.get("database"))).count();
+    }
+
+    private int postgresSessions() throws SQLException {
+        try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement();
+             ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where usename = '" + SCRAM_USER
+                     + "' and datname = '" + DB + "'")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** {@code poolSize} clients, each holding a transaction open at the same time: no slot of the pool was lost. */
+    private void everySlotServesAtOnce(int poolSize) throws Exception {
+        List<Connection> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < poolSize; i++) {
+                Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, clientProperties("slot-" + i));
+                held.add(c);
+                c.setAutoCommit(false);
+                try {
+                    expect(c, "select " + i, i, "slot " + i);
+                } catch (SQLException e) {
+                    fail("slot " + i + " of " + poolSize + " found no server: " + e);
+                }
+            }
+        } finally {
+            for (Connection c : held) {
+                c.close();
+            }
+        }
+    }
+
+    /** SHOW POOLS, SERVERS and CLIENTS and PostgreSQL's view of the pool's sessions, as they are now. */
+    String dumpNow() {
+        StringBuilder out = new StringBuilder();
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            out.append(dump(admin));
+        } catch (SQLException e) {
+            out.append(e);
+        }
+        out.append("\npg_stat_activity:");
+        try (Connection su = pooler.postgres().connectAsSuperuser("postgres")) {
+            for (Map<String, String> row : rows(su, "select pid, state, wait_event, backend_xid, query from pg_stat_activity"
+                    + " where usename = '" + SCRAM_USER + "' order by pid")) {
+                out.append("\n  ").append(row);
+            }
+        } catch (SQLException e) {
+            out.append(' ').append(e);
+        }
+        return out.toString();
+    }
+
+    private static String dump(Connection admin) {
+        StringBuilder out = new StringBuilder();
+        for (String show : List.of("SHOW POOLS", "SHOW SERVERS", "SHOW CLIENTS")) {
+            out.append('\n').append(show).append(':');
+            try {
+                for (Map<String, String> row : rows(admin, show)) {
+                    out.append("\n  ").append(row);
+                }
+            } catch (SQLException e) {
+                out.append(' ').append(e);
+            }
+        }
+        return out.toString();
+    }
+}
