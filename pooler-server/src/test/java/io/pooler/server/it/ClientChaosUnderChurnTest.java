@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Everything a client may do to the pool at once, while clients churn through transaction pooling
  * over more event loops than cores: cancel its query at a random moment (the cancel may land before,
  * during or after the query, and its server may meanwhile serve someone else), vanish mid-query, use
- * server-side prepared statements, while an operator resizes the pool with RELOAD and PostgreSQL
- * sessions end now and then. What may not happen: a client that cancelled nothing gets "canceling
+ * server-side prepared statements, while an operator resizes the pool with RELOAD and runs console
+ * commands ({@link ConsoleChaos}) and PostgreSQL sessions end now and then. What may not happen: a client that cancelled nothing gets "canceling
  * statement due to user request" (another's cancel reached its server), an answer goes to the wrong
  * client, a client waits past the deadline, or the pool, once the clients have gone, counts servers
  * that are not there or loses a slot.
@@ -46,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>It found a server whose session ended while it waited in sv_being_canceled put back in the pool
  * after the cancel, given to a waiting client that then hung (PoolShardTest has it at the pool's
  * level). To narrow a failure down: {@code -Dchaos.kinds=SELECT,CANCELLED} (the kinds drawn),
- * {@code -Dchaos.kill=false}, {@code -Dchaos.reload=false}.
+ * {@code -Dchaos.kill=false}, {@code -Dchaos.reload=false}, {@code -Dchaos.console=false}.
  */
 @PoolerTest
 @Tag("issue10")
@@ -60,6 +60,7 @@ class ClientChaosUnderChurnTest {
     private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("chaos.seconds", 15));
     private static final long KILL_PERIOD_MILLIS = 150;
     private static final long RELOAD_PERIOD_MILLIS = 250;
+    private static final long CONSOLE_PERIOD_MILLIS = 150;
     /** The pool sizes RELOAD cycles through while the clients churn, and the one it ends on. */
     private static final int[] POOL_SIZES = {2, 5, 3, 6};
     private static final int FINAL_POOL_SIZE = 4;
@@ -100,11 +101,12 @@ class ClientChaosUnderChurnTest {
         AtomicBoolean stop = new AtomicBoolean();
         long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
         List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
-        ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 2);
+        ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 3);
         ScheduledExecutorService interrupters = Executors.newScheduledThreadPool(2);
         List<Future<?>> clients = new ArrayList<>();
         int kills;
         int reloads;
+        int consoleCommands;
         try {
             for (int t = 0; t < CLIENT_THREADS; t++) {
                 int number = t;
@@ -114,10 +116,13 @@ class ClientChaosUnderChurnTest {
                     ? chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS) : 0);
             Future<Integer> reloader = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.reload", "true"))
                     ? resizeThePool(stop, runDeadline) : 0);
+            Future<Integer> operator = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.console", "true"))
+                    ? new ConsoleChaos(pooler, CONSOLE_PERIOD_MILLIS).run(stop, runDeadline) : 0);
             chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
             stop.set(true);
             kills = killer.get(30, TimeUnit.SECONDS);
             reloads = reloader.get(30, TimeUnit.SECONDS);
+            consoleCommands = operator.get(30, TimeUnit.SECONDS);
         } finally {
             stop.set(true);
             threads.shutdownNow();
@@ -135,8 +140,9 @@ class ClientChaosUnderChurnTest {
 
         pooler.set("default_pool_size", String.valueOf(FINAL_POOL_SIZE)).reload();
         chaos.assertPoolComesBack(FINAL_POOL_SIZE);
-        System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died,"
-                + " %d sessions ended, %d reloads%n", answered, cancelled.get(), hurt.get(), kills, reloads);
+        System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died or"
+                + " the operator's doing, %d sessions ended, %d reloads, %d console commands%n",
+                answered, cancelled.get(), hurt.get(), kills, reloads, consoleCommands);
     }
 
     private int count(Kind kind) {
@@ -232,7 +238,7 @@ class ClientChaosUnderChurnTest {
             return; // the abandon closed the socket while the driver was connecting or closing
         } else if (QUERY_CANCELED.equals(e.getSQLState())) {
             failures.add(what + ": cancelled, but this client cancelled nothing: " + e);
-        } else if (serverDied(e)) {
+        } else if (serverDied(e) || ConsoleChaos.mayTell(e)) {
             hurt.incrementAndGet();
         } else {
             failures.add(what + ": " + e.getSQLState() + " " + e);
