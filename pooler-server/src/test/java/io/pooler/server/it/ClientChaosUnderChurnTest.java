@@ -86,9 +86,14 @@ class ClientChaosUnderChurnTest {
     private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
 
     ClientChaosUnderChurnTest(PoolerFixture pooler) throws Exception {
+        this(pooler, "transaction");
+    }
+
+    /** The same chaos in another pool_mode ({@link SessionClientChaosUnderChurnTest}). */
+    ClientChaosUnderChurnTest(PoolerFixture pooler, String poolMode) throws Exception {
         this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZES[0]))
+                .set("pool_mode", poolMode).set("default_pool_size", String.valueOf(POOL_SIZES[0]))
                 .set("worker_threads", String.valueOf(EVENT_LOOPS))
                 .set("max_client_conn", "1000")
                 .set("log_connections", "0").set("log_disconnections", "0")

@@ -1,0 +1,16 @@
+package io.pooler.server.it;
+
+import org.junit.jupiter.api.Tag;
+
+/**
+ * {@link ClientChaosUnderChurnTest} in session pooling: each client keeps its server for its whole
+ * connection, so a server goes back through the reset query (DISCARD ALL) when the client leaves,
+ * and the deaths, cancels and console commands land on that path instead.
+ */
+@PoolerTest
+@Tag("issue10")
+class SessionClientChaosUnderChurnTest extends ClientChaosUnderChurnTest {
+    SessionClientChaosUnderChurnTest(PoolerFixture pooler) throws Exception {
+        super(pooler, "session");
+    }
+}
