@@ -1,0 +1,279 @@
+package io.pooler.server.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.pooler.server.it.ChurnChaos.expect;
+import static io.pooler.server.it.ChurnChaos.serverDied;
+import static io.pooler.server.it.ChurnChaos.timedOut;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Everything a client may do to the pool at once, while clients churn through transaction pooling
+ * over more event loops than cores: cancel its query at a random moment (the cancel may land before,
+ * during or after the query, and its server may meanwhile serve someone else), vanish mid-query, use
+ * server-side prepared statements, while an operator resizes the pool with RELOAD and runs console
+ * commands ({@link ConsoleChaos}) and PostgreSQL sessions end now and then. What may not happen: a client that cancelled nothing gets "canceling
+ * statement due to user request" (another's cancel reached its server), an answer goes to the wrong
+ * client, a client waits past the deadline, or the pool, once the clients have gone, counts servers
+ * that are not there or loses a slot.
+ *
+ * <p>It found a server whose session ended while it waited in sv_being_canceled put back in the pool
+ * after the cancel, given to a waiting client that then hung (PoolShardTest has it at the pool's
+ * level). To narrow a failure down: {@code -Dchaos.kinds=SELECT,CANCELLED} (the kinds drawn),
+ * {@code -Dchaos.kill=false}, {@code -Dchaos.reload=false}, {@code -Dchaos.console=false}.
+ */
+abstract class ClientChaosUnderChurn {
+    private static final int EVENT_LOOPS = 4;
+    private static final int CLIENT_THREADS = 8;
+    private static final int BURNERS = Runtime.getRuntime().availableProcessors();
+    private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
+    /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
+    private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("chaos.seconds", 15));
+    private static final long KILL_PERIOD_MILLIS = 150;
+    private static final long RELOAD_PERIOD_MILLIS = 250;
+    private static final long CONSOLE_PERIOD_MILLIS = 150;
+    /** The pool sizes RELOAD cycles through while the clients churn, and the one it ends on. */
+    private static final int[] POOL_SIZES = {2, 5, 3, 6};
+    private static final int FINAL_POOL_SIZE = 4;
+    private static final String QUERY_CANCELED = "57014";
+
+    /** What a cycle does; each kind has its own answers it may get. */
+    private enum Kind { SELECT, PREPARED, TRANSACTION, CANCELLED, ABANDONED }
+
+    /** The kinds the clients draw from: all, or those of -Dchaos.kinds=SELECT,CANCELLED. */
+    private static final Kind[] KINDS = kindsToDraw();
+
+    private static Kind[] kindsToDraw() {
+        String named = System.getProperty("chaos.kinds", "");
+        return named.isBlank() ? Kind.values() : Arrays.stream(named.split(",")).map(Kind::valueOf).toArray(Kind[]::new);
+    }
+
+    private final PoolerFixture pooler;
+    private final ChurnChaos chaos;
+    private final ConcurrentHashMap<Kind, AtomicInteger> answered = new ConcurrentHashMap<>();
+    private final AtomicInteger cancelled = new AtomicInteger();
+    private final AtomicInteger hurt = new AtomicInteger();
+    private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+    private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
+
+    /**
+     * Pooler with transaction pooling and {@code settings} on top: the plain chaos
+     * ({@link ClientChaosUnderChurnTest}), another pool_mode ({@link SessionClientChaosUnderChurnTest}),
+     * servers that live a second ({@link ShortLivedServersChaosTest}). JUnit wants one constructor per
+     * test class, hence a class per variant.
+     */
+    ClientChaosUnderChurn(PoolerFixture pooler, Map<String, String> settings) throws Exception {
+        pooler.set("pool_mode", "transaction");
+        settings.forEach(pooler::set);
+        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
+                .set("admin_users", SCRAM_USER).set("default_pool_size", String.valueOf(POOL_SIZES[0]))
+                .set("worker_threads", String.valueOf(EVENT_LOOPS))
+                .set("max_client_conn", "1000")
+                .set("log_connections", "0").set("log_disconnections", "0")
+                .start();
+        this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
+    }
+
+    @Test
+    void cancelsAbandonsPreparedStatementsReloadsAndDeathsHurtOnlyTheirOwnClient() throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
+        ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 3);
+        ScheduledExecutorService interrupters = Executors.newScheduledThreadPool(2);
+        List<Future<?>> clients = new ArrayList<>();
+        int kills;
+        int reloads;
+        int consoleCommands;
+        try {
+            for (int t = 0; t < CLIENT_THREADS; t++) {
+                int number = t;
+                clients.add(threads.submit(() -> churn(number, stop, runDeadline, interrupters)));
+            }
+            Future<Integer> killer = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.kill", "true"))
+                    ? chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS) : 0);
+            Future<Integer> reloader = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.reload", "true"))
+                    ? resizeThePool(stop, runDeadline) : 0);
+            Future<Integer> operator = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.console", "true"))
+                    ? new ConsoleChaos(pooler, CONSOLE_PERIOD_MILLIS).run(stop, runDeadline) : 0);
+            chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
+            stop.set(true);
+            kills = killer.get(30, TimeUnit.SECONDS);
+            reloads = reloader.get(30, TimeUnit.SECONDS);
+            consoleCommands = operator.get(30, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            threads.shutdownNow();
+            interrupters.shutdownNow();
+            for (Thread b : burners) {
+                b.join();
+            }
+        }
+        assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer, another's cancel or an unexplained error");
+        assertTrue(reloads > 10, "the pool was resized often enough to matter: " + reloads);
+        for (Kind kind : List.of(Kind.SELECT, Kind.PREPARED, Kind.TRANSACTION)) {
+            assertTrue(count(kind) > 10, kind + " cycles got their answers: " + answered);
+        }
+        assertTrue(cancelled.get() > 0, "some cancels landed while their query ran: " + cancelled);
+
+        pooler.set("default_pool_size", String.valueOf(FINAL_POOL_SIZE)).reload();
+        chaos.assertPoolComesBack(FINAL_POOL_SIZE);
+        System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died or"
+                + " the operator's doing, %d sessions ended, %d reloads, %d console commands%n",
+                answered, cancelled.get(), hurt.get(), kills, reloads, consoleCommands);
+    }
+
+    private int count(Kind kind) {
+        AtomicInteger n = answered.get(kind);
+        return n == null ? 0 : n.get();
+    }
+
+    /** Connect, do one kind of thing at random, close, until told to stop. */
+    private Void churn(int number, AtomicBoolean stop, long runDeadline, ScheduledExecutorService interrupters) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
+            Kind kind = KINDS[random.nextInt(KINDS.length)];
+            boolean extended = kind == Kind.PREPARED || random.nextBoolean();
+            Properties p = chaos.clientProperties("chaos-" + number + "-" + i);
+            if (kind == Kind.PREPARED) {
+                p.setProperty("prepareThreshold", "1"); // a named server-side statement from the first execution
+            }
+            String what = "client " + number + " cycle " + i + " (" + kind + (extended ? ", extended)" : ", simple)");
+            steps.begin(number, what);
+            try (Connection c = extended ? pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, p)
+                    : pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, p)) {
+                if (run(kind, c, i, what, interrupters)) {
+                    answered.computeIfAbsent(kind, k -> new AtomicInteger()).incrementAndGet();
+                }
+            } catch (SQLException e) {
+                judge(kind, what, e);
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+            }
+        }
+        return null;
+    }
+
+    /** Runs one cycle's work; false when the cycle cut itself short on purpose (a cancel or an abandon that won). */
+    private boolean run(Kind kind, Connection c, int i, String what, ScheduledExecutorService interrupters) throws SQLException {
+        int delayMillis = ThreadLocalRandom.current().nextInt(30);
+        switch (kind) {
+            case SELECT -> expect(c, "select " + i, i, what);
+            case PREPARED -> {
+                try (PreparedStatement ps = c.prepareStatement("select ?::int + 1")) {
+                    for (int k = 0; k < 3; k++) {
+                        ps.setInt(1, i + k);
+                        try (ResultSet rs = ps.executeQuery()) {
+                            if (!rs.next() || rs.getInt(1) != i + k + 1) {
+                                throw new AssertionError(what + ": the prepared statement did not answer " + (i + k + 1));
+                            }
+                        }
+                    }
+                }
+            }
+            case TRANSACTION -> {
+                c.setAutoCommit(false);
+                expect(c, "select " + i + " from pg_sleep(0.002)", i, what);
+                expect(c, "select " + (i + 1), i + 1, what);
+                c.commit();
+            }
+            case CANCELLED -> {
+                try (Statement s = c.createStatement()) {
+                    interrupters.schedule(() -> cancel(s), delayMillis, TimeUnit.MILLISECONDS);
+                    try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(0.02)")) {
+                        if (!rs.next() || rs.getInt(1) != i) {
+                            throw new AssertionError(what + ": the query to cancel did not answer " + i);
+                        }
+                    } catch (SQLException e) {
+                        if (!QUERY_CANCELED.equals(e.getSQLState())) {
+                            throw e;
+                        }
+                        cancelled.incrementAndGet();
+                        return false;
+                    }
+                }
+            }
+            case ABANDONED -> {
+                interrupters.schedule(() -> abandon(c), delayMillis, TimeUnit.MILLISECONDS);
+                try {
+                    expect(c, "select " + i + " from pg_sleep(0.02)", i, what);
+                } catch (SQLException e) {
+                    if (c.isClosed()) {
+                        return false; // its own abandon won: any error is its own doing
+                    }
+                    throw e;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Sorts a cycle's error: its server's death and its own cancel are allowed, anything else is a failure. */
+    private void judge(Kind kind, String what, SQLException e) {
+        if (timedOut(e)) {
+            failures.add(what + ": no answer within " + STEP_DEADLINE.toSeconds() + " s: " + e);
+        } else if (kind == Kind.ABANDONED && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+            return; // the abandon closed the socket while the driver was connecting or closing
+        } else if (QUERY_CANCELED.equals(e.getSQLState())) {
+            failures.add(what + ": cancelled, but this client cancelled nothing: " + e);
+        } else if (serverDied(e) || ConsoleChaos.mayTell(e)) {
+            hurt.incrementAndGet();
+        } else {
+            failures.add(what + ": " + e.getSQLState() + " " + e);
+        }
+    }
+
+    private static void cancel(Statement s) {
+        try {
+            s.cancel();
+        } catch (SQLException ignored) {
+            // the statement finished and closed first: a cancel with nothing to cancel
+        }
+    }
+
+    /** Closes the client's socket under it, as a process that dies mid-query does. */
+    private static void abandon(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException ignored) {
+            // closed already
+        }
+    }
+
+    /** RELOADs with the next of POOL_SIZES every RELOAD_PERIOD_MILLIS; returns how many reloads it made. */
+    private int resizeThePool(AtomicBoolean stop, long runDeadline) throws Exception {
+        int reloads = 0;
+        while (!stop.get() && System.nanoTime() < runDeadline) {
+            Thread.sleep(RELOAD_PERIOD_MILLIS);
+            pooler.set("default_pool_size", String.valueOf(POOL_SIZES[++reloads % POOL_SIZES.length])).reload();
+        }
+        return reloads;
+    }
+}
