@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -77,6 +78,9 @@ abstract class ClientChaosUnderChurn {
 
     private final PoolerFixture pooler;
     private final ChurnChaos chaos;
+    private final Properties clientExtras;
+    /** pg_sleep's argument in the queries CANCELLED cycles cancel. */
+    private final String cancelledQuerySeconds;
     private final ConcurrentHashMap<Kind, AtomicInteger> answered = new ConcurrentHashMap<>();
     private final AtomicInteger cancelled = new AtomicInteger();
     private final AtomicInteger hurt = new AtomicInteger();
@@ -86,10 +90,22 @@ abstract class ClientChaosUnderChurn {
     /**
      * Pooler with transaction pooling and {@code settings} on top: the plain chaos
      * ({@link ClientChaosUnderChurnTest}), another pool_mode ({@link SessionClientChaosUnderChurnTest}),
-     * servers that live a second ({@link ShortLivedServersChaosTest}). JUnit wants one constructor per
+     * servers that live a second ({@link ShortLivedServersChaosTest}), TLS. JUnit wants one constructor per
      * test class, hence a class per variant.
      */
     ClientChaosUnderChurn(PoolerFixture pooler, Map<String, String> settings) throws Exception {
+        this(pooler, settings, new Properties(), 20);
+    }
+
+    /**
+     * The same, each churning client connecting with {@code clientExtras} too, and the queries its
+     * CANCELLED cycles cancel taking {@code cancelledQueryMillis} (TlsClientChaosUnderChurnTest: a cancel's
+     * own TLS handshake takes longer than 20 ms on a loaded machine).
+     */
+    ClientChaosUnderChurn(PoolerFixture pooler, Map<String, String> settings, Properties clientExtras,
+                          int cancelledQueryMillis) throws Exception {
+        this.clientExtras = clientExtras;
+        this.cancelledQuerySeconds = String.format(Locale.ROOT, "%.3f", cancelledQueryMillis / 1000.0);
         pooler.set("pool_mode", "transaction");
         settings.forEach(pooler::set);
         this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
@@ -162,6 +178,7 @@ abstract class ClientChaosUnderChurn {
             Kind kind = KINDS[random.nextInt(KINDS.length)];
             boolean extended = kind == Kind.PREPARED || random.nextBoolean();
             Properties p = chaos.clientProperties("chaos-" + number + "-" + i);
+            p.putAll(clientExtras);
             if (kind == Kind.PREPARED) {
                 p.setProperty("prepareThreshold", "1"); // a named server-side statement from the first execution
             }
@@ -207,7 +224,7 @@ abstract class ClientChaosUnderChurn {
             case CANCELLED -> {
                 try (Statement s = c.createStatement()) {
                     interrupters.schedule(() -> cancel(s), delayMillis, TimeUnit.MILLISECONDS);
-                    try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(0.02)")) {
+                    try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(" + cancelledQuerySeconds + ")")) {
                         if (!rs.next() || rs.getInt(1) != i) {
                             throw new AssertionError(what + ": the query to cancel did not answer " + i);
                         }

@@ -96,6 +96,33 @@ class ClientTlsTest {
         }
     }
 
+    /**
+     * A client on TLS cancels its query: PgJDBC opens the cancel's connection as it opened its own
+     * (SSLRequest, handshake, then the CancelRequest inside TLS), and the query stops.
+     */
+    @Test
+    void aTlsClientCancelsItsQuery() throws Exception {
+        withTls("require").set("pool_mode", "transaction").start();
+
+        try (Connection c = connect(TlsClients.sslmode("require")); Statement s = c.createStatement()) {
+            Thread canceller = new Thread(() -> {
+                try {
+                    Thread.sleep(500); // the query is running by then
+                    s.cancel();
+                } catch (InterruptedException | SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            canceller.start();
+            long start = System.nanoTime();
+            SQLException cancelled = assertThrows(SQLException.class, () -> s.execute("select pg_sleep(20)"));
+            canceller.join();
+            assertEquals("57014", cancelled.getSQLState(), cancelled.toString());
+            assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "cancelled, not finished");
+            assertEquals("1", query(c, "select 1"), "the connection goes on");
+        }
+    }
+
     @Test
     void clientRefusesAPoolerCertificateFromAnotherCa() throws Exception {
         withTls("require").start();
