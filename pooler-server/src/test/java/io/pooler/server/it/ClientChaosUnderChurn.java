@@ -284,12 +284,26 @@ abstract class ClientChaosUnderChurn {
         }
     }
 
-    /** RELOADs with the next of POOL_SIZES every RELOAD_PERIOD_MILLIS; returns how many reloads it made. */
+    /**
+     * RELOADs every RELOAD_PERIOD_MILLIS with the next of POOL_SIZES and the next of the database's
+     * entries: none (the {@code *} entry serves it), its own, and its own with connect_query. A changed
+     * entry makes every server of the pool close-needed (RECONNECT's path). Returns how many reloads it made.
+     */
     private int resizeThePool(AtomicBoolean stop, long runDeadline) throws Exception {
+        String address = "host=" + pooler.postgres().host() + " port=" + pooler.postgres().port() + " dbname=" + DB;
+        List<String> entries = Arrays.asList(null, address + " application_name=chaos", address + " connect_query='select 1'");
         int reloads = 0;
         while (!stop.get() && System.nanoTime() < runDeadline) {
             Thread.sleep(RELOAD_PERIOD_MILLIS);
-            pooler.set("default_pool_size", String.valueOf(POOL_SIZES[++reloads % POOL_SIZES.length])).reload();
+            reloads++;
+            String entry = entries.get(reloads / 2 % entries.size()); // a new entry every other reload
+            if (entry == null) {
+                pooler.databases().remove(DB);
+            } else {
+                pooler.databases().put(DB, entry);
+            }
+            pooler.set("default_pool_size", String.valueOf(POOL_SIZES[reloads % POOL_SIZES.length])).reload()
+                    .ifPresent(refused -> failures.add("RELOAD refused: " + refused));
         }
         return reloads;
     }
