@@ -17,12 +17,12 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
 import static io.pooler.server.it.ChurnChaos.expect;
-import static io.pooler.server.it.ChurnChaos.serverDied;
 import static io.pooler.server.it.ChurnChaos.timedOut;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -72,6 +72,56 @@ class ServerDeathsUnderChurnTest {
 
     @Test
     void aDyingServerHurtsOnlyItsOwnClientAndThePoolCountsComeBack() throws Exception {
+        Outcome o = churnWhile((stop, deadline) -> chaos.killSessions(stop, deadline, KILL_PERIOD_MILLIS), ChurnChaos::serverDied);
+        assertTrue(o.disruptions > 100, "the killer ended PostgreSQL sessions often enough to matter: " + o.disruptions);
+        assertTrue(o.answered > 100, "the clients got answers between the deaths: " + o);
+        chaos.assertPoolComesBack(POOL_SIZE);
+        System.err.printf("server deaths: %d sessions ended, %d answers, %d clients told their server died%n",
+                o.disruptions, o.answered, o.hurt);
+    }
+
+    /**
+     * PostgreSQL restarted twice (pg_ctl restart, fast shutdown) while the clients churn: every server
+     * dies at once and logins are refused while it starts. Clients cut off may be told so (08, 57P0x:
+     * admin shutdown, crash shutdown, cannot connect now); nobody waits past the deadline, and the pool
+     * comes back.
+     */
+    @Test
+    void postgresRestartsHurtOnlyTheClientsTheyCutOffAndThePoolComesBack() throws Exception {
+        Outcome o = churnWhile(this::restartPostgresTwice,
+                e -> ChurnChaos.serverDied(e) || e.getSQLState() != null && e.getSQLState().startsWith("57P0"));
+        assertEquals(2, o.disruptions, "PostgreSQL restarted twice");
+        assertTrue(o.answered > 100, "the clients got answers around the restarts: " + o);
+        chaos.assertPoolComesBack(POOL_SIZE);
+        System.err.printf("postgres restarts: %d answers, %d clients told their server died%n", o.answered, o.hurt);
+    }
+
+    private int restartPostgresTwice(AtomicBoolean stop, long deadlineNanos) throws Exception {
+        long third = (deadlineNanos - System.nanoTime()) / 3;
+        int restarts = 0;
+        for (int i = 1; i <= 2 && !stop.get(); i++) {
+            Thread.sleep(TimeUnit.NANOSECONDS.toMillis(third));
+            pooler.postgres().restart();
+            restarts++;
+        }
+        return restarts;
+    }
+
+    /** What a churn run came to: answers, clients told their server died, and what the disruptor counted. */
+    private record Outcome(int answered, int hurt, int disruptions) {
+    }
+
+    /** Something that breaks things until told to stop or the deadline, and counts what it did. */
+    @FunctionalInterface
+    private interface Disruptor {
+        int run(AtomicBoolean stop, long deadlineNanos) throws Exception;
+    }
+
+    /**
+     * CLIENT_THREADS churning clients beside CPU burners and {@code disruptor} for RUN_LIMIT; fails on
+     * any client that hung, got a wrong answer or an error {@code mayBeTold} does not allow.
+     */
+    private Outcome churnWhile(Disruptor disruptor, Predicate<SQLException> mayBeTold) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
         List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
@@ -80,16 +130,16 @@ class ServerDeathsUnderChurnTest {
         AtomicInteger hurt = new AtomicInteger();
         ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 1);
         List<Future<?>> clients = new ArrayList<>();
-        int kills;
+        int disruptions;
         try {
             for (int t = 0; t < CLIENT_THREADS; t++) {
                 int number = t;
-                clients.add(threads.submit(() -> churn(number, stop, runDeadline, answered, hurt, failures)));
+                clients.add(threads.submit(() -> churn(number, stop, runDeadline, answered, hurt, failures, mayBeTold)));
             }
-            Future<Integer> killer = threads.submit(() -> chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS));
+            Future<Integer> disrupting = threads.submit(() -> disruptor.run(stop, runDeadline));
             chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
             stop.set(true);
-            kills = killer.get(30, TimeUnit.SECONDS);
+            disruptions = disrupting.get(60, TimeUnit.SECONDS);
         } finally {
             stop.set(true);
             threads.shutdownNow();
@@ -98,21 +148,16 @@ class ServerDeathsUnderChurnTest {
             }
         }
         assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer or an unexplained error");
-        assertTrue(kills > 100, "the killer ended PostgreSQL sessions often enough to matter: " + kills);
-        assertTrue(answered.get() > 100, "the clients got answers between the deaths: " + answered + " for " + kills + " kills");
-
-        chaos.assertPoolComesBack(POOL_SIZE);
-        System.err.printf("server deaths: %d sessions ended, %d answers, %d clients told their server died%n",
-                kills, answered.get(), hurt.get());
+        return new Outcome(answered.get(), hurt.get(), disruptions);
     }
 
     /**
      * Connect, run a query or a short transaction, close, until told to stop. A client whose server
-     * died may get an error of the connection-failure or admin-shutdown classes (08, 57P01); anything
-     * else, a wrong answer or a step past the deadline is a failure.
+     * died may get an error {@code mayBeTold} allows; anything else, a wrong answer or a step past the
+     * deadline is a failure.
      */
     private Void churn(int number, AtomicBoolean stop, long runDeadline, AtomicInteger answered, AtomicInteger hurt,
-                       ConcurrentLinkedQueue<String> failures) {
+                       ConcurrentLinkedQueue<String> failures, Predicate<SQLException> mayBeTold) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
             boolean extended = random.nextBoolean();
@@ -134,7 +179,7 @@ class ServerDeathsUnderChurnTest {
             } catch (SQLException e) {
                 if (timedOut(e)) {
                     failures.add(what + ": no answer within " + STEP_DEADLINE.toSeconds() + " s: " + e);
-                } else if (serverDied(e)) {
+                } else if (mayBeTold.test(e)) {
                     hurt.incrementAndGet(); // its server died under it: the one client it may hurt
                 } else {
                     failures.add(what + ": " + e.getSQLState() + " " + e);
