@@ -56,7 +56,7 @@ abstract class ClientChaosUnderChurn {
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("chaos.seconds", 15));
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("chaos.seconds", 10));
     private static final long KILL_PERIOD_MILLIS = 150;
     private static final long RELOAD_PERIOD_MILLIS = 250;
     private static final long CONSOLE_PERIOD_MILLIS = 150;

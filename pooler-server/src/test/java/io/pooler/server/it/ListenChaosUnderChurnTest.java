@@ -54,7 +54,7 @@ class ListenChaosUnderChurnTest {
     private static final int CHANNELS = 4;
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("listen.chaos.seconds", 15));
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("listen.chaos.seconds", 10));
     private static final long KILL_PERIOD_MILLIS = 400;
     private static final long NOTIFY_PERIOD_MILLIS = 4;
 
@@ -108,7 +108,7 @@ class ListenChaosUnderChurnTest {
         assertEquals(List.of(), List.copyOf(failures), "no listener missed, repeated or reordered a notification,"
                 + " got another channel's, or hung");
         assertTrue(delivered.get() > 1000, "notifications reached the listeners: " + delivered);
-        assertTrue(kills > 10, "sessions were killed: " + kills);
+        assertTrue(kills > 5, "sessions were killed: " + kills);
         chaos.assertPoolComesBack(POOL_SIZE);
         System.err.printf("listen chaos: %d notifications checked over %d listening sessions, %d disconnected"
                 + " with their listening server, %d sessions ended%n", delivered.get(), sessions.get(), disconnected.get(), kills);

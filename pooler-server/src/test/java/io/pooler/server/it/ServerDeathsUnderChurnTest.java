@@ -51,7 +51,7 @@ class ServerDeathsUnderChurnTest {
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
-    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("deaths.seconds", 12));
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("deaths.seconds", 10));
     /** Between two killed sessions: often enough that deaths land in every state a server passes through. */
     private static final long KILL_PERIOD_MILLIS = 25;
 
