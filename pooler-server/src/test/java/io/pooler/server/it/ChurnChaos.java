@@ -41,6 +41,20 @@ final class ChurnChaos {
         this.stepDeadline = stepDeadline;
     }
 
+    /**
+     * What every churn test's Pooler has, before its own settings and start(): trust logins for the
+     * test user, who is also admin, transaction pooling of {@code poolSize} over {@code eventLoops}
+     * loops, room for the clients, and no per-connection log lines.
+     */
+    static PoolerFixture churnPooler(PoolerFixture pooler, int eventLoops, int poolSize) {
+        return pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
+                .set("admin_users", SCRAM_USER)
+                .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(poolSize))
+                .set("worker_threads", String.valueOf(eventLoops))
+                .set("max_client_conn", "1000")
+                .set("log_connections", "0").set("log_disconnections", "0");
+    }
+
     /** PgJDBC properties of a churning client: its name, and the deadline on every wait for an answer. */
     Properties clientProperties(String applicationName) {
         Properties p = new Properties();

@@ -106,14 +106,9 @@ abstract class ClientChaosUnderChurn {
                           int cancelledQueryMillis) throws Exception {
         this.clientExtras = clientExtras;
         this.cancelledQuerySeconds = String.format(Locale.ROOT, "%.3f", cancelledQueryMillis / 1000.0);
-        pooler.set("pool_mode", "transaction");
+        ChurnChaos.churnPooler(pooler, EVENT_LOOPS, POOL_SIZES[0]);
         settings.forEach(pooler::set);
-        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
-                .set("admin_users", SCRAM_USER).set("default_pool_size", String.valueOf(POOL_SIZES[0]))
-                .set("worker_threads", String.valueOf(EVENT_LOOPS))
-                .set("max_client_conn", "1000")
-                .set("log_connections", "0").set("log_disconnections", "0")
-                .start();
+        this.pooler = pooler.start();
         this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
     }
 

@@ -67,13 +67,7 @@ class ListenChaosUnderChurnTest {
     private final AtomicInteger disconnected = new AtomicInteger();
 
     ListenChaosUnderChurnTest(PoolerFixture pooler) throws Exception {
-        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
-                .set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZE))
-                .set("listen_multiplex", "1")
-                .set("worker_threads", String.valueOf(EVENT_LOOPS))
-                .set("log_connections", "0").set("log_disconnections", "0")
-                .start();
+        this.pooler = ChurnChaos.churnPooler(pooler, EVENT_LOOPS, POOL_SIZE).set("listen_multiplex", "1").start();
         this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
     }
 

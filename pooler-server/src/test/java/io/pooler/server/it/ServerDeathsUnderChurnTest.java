@@ -60,13 +60,7 @@ class ServerDeathsUnderChurnTest {
     private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
 
     ServerDeathsUnderChurnTest(PoolerFixture pooler) throws Exception {
-        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
-                .set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(POOL_SIZE))
-                .set("worker_threads", String.valueOf(EVENT_LOOPS))
-                .set("max_client_conn", "1000")
-                .set("log_connections", "0").set("log_disconnections", "0")
-                .start();
+        this.pooler = ChurnChaos.churnPooler(pooler, EVENT_LOOPS, POOL_SIZE).start();
         this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
     }
 
