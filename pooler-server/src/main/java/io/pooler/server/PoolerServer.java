@@ -14,6 +14,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.Settings;
+import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolSettingsResolver;
 import io.pooler.pool.PoolSnapshot;
@@ -223,6 +224,11 @@ public final class PoolerServer implements AutoCloseable {
     /** Every pool of the process. */
     public Collection<Pool> pools() {
         return wiring.pools.all();
+    }
+
+    /** The counts max_db_connections and max_user_connections are checked against, shared by every loop. */
+    public ConnectionLimits connectionLimits() {
+        return wiring.limits;
     }
 
     /** Every client connection of the process, logged in or not (max_client_conn counts them). */

@@ -49,7 +49,7 @@ public final class PoolerWiring {
     final EventLoopGroup workers;
     final BackendConnector backendConnector;
     final PoolMaker poolMaker;
-    private final ConnectionLimits limits = new ConnectionLimits();
+    final ConnectionLimits limits = new ConnectionLimits();
     private final CancelRegistry cancelRegistry;
     /** Credentials learnt from clients, for logging in to PostgreSQL where the config has no password. */
     private final PassThroughCredentials passThrough = new PassThroughCredentials();

@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.pool.ConnectionLimits;
 import io.pooler.testing.Await;
 
 import java.net.SocketTimeoutException;
@@ -207,6 +208,22 @@ final class ChurnChaos {
             for (Connection c : held) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * Once the pool has settled: the counts max_db_connections and max_user_connections are checked
+     * against (atomic, shared by the loops) equal the servers the pool lists. A slot taken twice or
+     * given back twice on some path would leave them apart, and the limit off by as much for good.
+     */
+    void assertLimitCountsMatchTheServers() throws Exception {
+        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+            ConnectionLimits limits = pooler.server().connectionLimits();
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> {
+                int servers = serverCount(admin);
+                return limits.serversOfDatabase(DB).get() == servers && limits.serversOfUser(SCRAM_USER).get() == servers;
+            }), () -> "max_db_connections' count " + limits.serversOfDatabase(DB).get() + " and max_user_connections' "
+                    + limits.serversOfUser(SCRAM_USER).get() + " equal the servers listed:" + dump(admin));
         }
     }
 

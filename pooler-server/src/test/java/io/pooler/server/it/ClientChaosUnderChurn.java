@@ -79,6 +79,8 @@ abstract class ClientChaosUnderChurn {
     private final PoolerFixture pooler;
     private final ChurnChaos chaos;
     private final Properties clientExtras;
+    /** max_db_connections or max_user_connections where a variant sets them: never more servers than this. */
+    private final int serverCap;
     /** pg_sleep's argument in the queries CANCELLED cycles cancel. */
     private final String cancelledQuerySeconds;
     private final ConcurrentHashMap<Kind, AtomicInteger> answered = new ConcurrentHashMap<>();
@@ -90,7 +92,8 @@ abstract class ClientChaosUnderChurn {
     /**
      * Pooler with transaction pooling and {@code settings} on top: the plain chaos
      * ({@link ClientChaosUnderChurnTest}), another pool_mode ({@link SessionClientChaosUnderChurnTest}),
-     * servers that live a second ({@link ShortLivedServersChaosTest}), TLS. JUnit wants one constructor per
+     * servers that live a second ({@link ShortLivedServersChaosTest}), TLS, limits shared by the loops
+     * ({@link SharedLimitsChaosTest}). JUnit wants one constructor per
      * test class, hence a class per variant.
      */
     ClientChaosUnderChurn(PoolerFixture pooler, Map<String, String> settings) throws Exception {
@@ -108,6 +111,9 @@ abstract class ClientChaosUnderChurn {
         this.cancelledQuerySeconds = String.format(Locale.ROOT, "%.3f", cancelledQueryMillis / 1000.0);
         ChurnChaos.churnPooler(pooler, EVENT_LOOPS, POOL_SIZES[0]);
         settings.forEach(pooler::set);
+        this.serverCap = settings.entrySet().stream()
+                .filter(e -> e.getKey().equals("max_db_connections") || e.getKey().equals("max_user_connections"))
+                .mapToInt(e -> Integer.parseInt(e.getValue())).filter(n -> n > 0).min().orElse(Integer.MAX_VALUE);
         this.pooler = pooler.start();
         this.chaos = new ChurnChaos(pooler, STEP_DEADLINE);
     }
@@ -155,7 +161,8 @@ abstract class ClientChaosUnderChurn {
         assertTrue(cancelled.get() > 0, "some cancels landed while their query ran: " + cancelled);
 
         pooler.set("default_pool_size", String.valueOf(FINAL_POOL_SIZE)).reload();
-        chaos.assertPoolComesBack(FINAL_POOL_SIZE);
+        chaos.assertPoolComesBack(Math.min(FINAL_POOL_SIZE, serverCap));
+        chaos.assertLimitCountsMatchTheServers();
         System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died or"
                 + " the operator's doing, %d sessions ended, %d reloads, %d console commands%n",
                 answered, cancelled.get(), hurt.get(), kills, reloads, consoleCommands);
