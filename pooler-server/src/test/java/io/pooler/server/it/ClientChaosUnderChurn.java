@@ -39,10 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * over more event loops than cores: cancel its query at a random moment (the cancel may land before,
  * during or after the query, and its server may meanwhile serve someone else), vanish mid-query, use
  * server-side prepared statements, while an operator resizes the pool with RELOAD and runs console
- * commands ({@link ConsoleChaos}) and PostgreSQL sessions end now and then. What may not happen: a client that cancelled nothing gets "canceling
- * statement due to user request" (another's cancel reached its server), an answer goes to the wrong
- * client, a client waits past the deadline, or the pool, once the clients have gone, counts servers
- * that are not there or loses a slot.
+ * commands ({@link ConsoleChaos}) and PostgreSQL sessions end now and then. What may not happen: a
+ * client that cancelled nothing gets "canceling statement due to user request" (another's cancel
+ * reached its server), an answer goes to the wrong client, a client waits past the deadline, or the
+ * pool, once the clients have gone, counts servers that are not there or loses a slot.
  *
  * <p>It found a server whose session ended while it waited in sv_being_canceled put back in the pool
  * after the cancel, given to a waiting client that then hung (PoolShardTest has it at the pool's
@@ -93,8 +93,8 @@ abstract class ClientChaosUnderChurn {
      * Pooler with transaction pooling and {@code settings} on top: the plain chaos
      * ({@link ClientChaosUnderChurnTest}), another pool_mode ({@link SessionClientChaosUnderChurnTest}),
      * servers that live a second ({@link ShortLivedServersChaosTest}), TLS, limits shared by the loops
-     * ({@link SharedLimitsChaosTest}). JUnit wants one constructor per
-     * test class, hence a class per variant.
+     * ({@link SharedLimitsChaosTest}). JUnit wants one constructor per test class, hence a class per
+     * variant.
      */
     ClientChaosUnderChurn(PoolerFixture pooler, Map<String, String> settings) throws Exception {
         this(pooler, settings, new Properties(), 20);
@@ -134,11 +134,10 @@ abstract class ClientChaosUnderChurn {
                 int number = t;
                 clients.add(threads.submit(() -> churn(number, stop, runDeadline, interrupters)));
             }
-            Future<Integer> killer = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.kill", "true"))
+            Future<Integer> killer = threads.submit(() -> switchedOn("chaos.kill")
                     ? chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS) : 0);
-            Future<Integer> reloader = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.reload", "true"))
-                    ? resizeThePool(stop, runDeadline) : 0);
-            Future<Integer> operator = threads.submit(() -> Boolean.parseBoolean(System.getProperty("chaos.console", "true"))
+            Future<Integer> reloader = threads.submit(() -> switchedOn("chaos.reload") ? resizeThePool(stop, runDeadline) : 0);
+            Future<Integer> operator = threads.submit(() -> switchedOn("chaos.console")
                     ? new ConsoleChaos(pooler, CONSOLE_PERIOD_MILLIS).run(stop, runDeadline) : 0);
             chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
             stop.set(true);
@@ -154,11 +153,12 @@ abstract class ClientChaosUnderChurn {
             }
         }
         assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer, another's cancel or an unexplained error");
-        assertTrue(reloads > 10, "the pool was resized often enough to matter: " + reloads);
+        assertTrue(reloads > 10 || !switchedOn("chaos.reload"), "the pool was resized often enough to matter: " + reloads);
+        List<Kind> drawn = Arrays.asList(KINDS);
         for (Kind kind : List.of(Kind.SELECT, Kind.PREPARED, Kind.TRANSACTION)) {
-            assertTrue(count(kind) > 10, kind + " cycles got their answers: " + answered);
+            assertTrue(count(kind) > 10 || !drawn.contains(kind), kind + " cycles got their answers: " + answered);
         }
-        assertTrue(cancelled.get() > 0, "some cancels landed while their query ran: " + cancelled);
+        assertTrue(cancelled.get() > 0 || !drawn.contains(Kind.CANCELLED), "some cancels landed while their query ran");
 
         pooler.set("default_pool_size", String.valueOf(FINAL_POOL_SIZE)).reload();
         chaos.assertPoolComesBack(Math.min(FINAL_POOL_SIZE, serverCap));
@@ -166,6 +166,11 @@ abstract class ClientChaosUnderChurn {
         System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died or"
                 + " the operator's doing, %d sessions ended, %d reloads, %d console commands%n",
                 answered, cancelled.get(), hurt.get(), kills, reloads, consoleCommands);
+    }
+
+    /** A source of chaos is on unless -D{@code name}=false. */
+    private static boolean switchedOn(String name) {
+        return Boolean.parseBoolean(System.getProperty(name, "true"));
     }
 
     private int count(Kind kind) {

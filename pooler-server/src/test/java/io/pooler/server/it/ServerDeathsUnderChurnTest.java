@@ -19,11 +19,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
+import static io.pooler.server.it.ChurnChaos.expect;
+import static io.pooler.server.it.ChurnChaos.timedOut;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
-import static io.pooler.server.it.ChurnChaos.expect;
-import static io.pooler.server.it.ChurnChaos.timedOut;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * kept in sv_active for good (ServerMoveTest). That was found by chance, 2 runs in 23; this test makes
  * such deaths routine: a killer ends one of the pool's PostgreSQL sessions every few milliseconds
  * while the clients connect, query and close, and burners make the loops lose their cores. On the code
- * before that fix (5f2f104^) its clients hung within ten cycles, on io_uring and on epoll.
+ * before that fix (5f2f104^) its clients hung within ten cycles, on io_uring and on epoll. The second
+ * test restarts PostgreSQL instead, so that every server dies at once.
  */
 @PoolerTest
 @Tag("issue10")
