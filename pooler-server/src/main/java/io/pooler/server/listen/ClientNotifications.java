@@ -38,6 +38,13 @@ public final class ClientNotifications implements NotificationSubscriber {
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     private long heldBytes;
     private int subscriptions;
+    /**
+     * The hub this client's first LISTEN went to, kept for all its calls: one hub's loop takes them in
+     * the order the client made them, and a retired hub passes them on in that order (ListenerHub). A
+     * call that asked the map anew could reach the next hub before a subscribe still on its way through
+     * the old one, or, with no hub left, make one that would hold a server for nobody.
+     */
+    private ListenerHub hub;
     private boolean closed;
 
     /**
@@ -56,18 +63,23 @@ public final class ClientNotifications implements NotificationSubscriber {
     /** LISTEN: {@code answered} runs on the client's loop once PostgreSQL listens to the channel. */
     public void listen(String name, Runnable answered) {
         subscriptions++;
-        hubs.hubFor(pool, channel.eventLoop()).subscribe(this, name, answered);
+        if (hub == null) {
+            hub = hubs.hubFor(pool, channel.eventLoop());
+        }
+        hub.subscribe(this, name, answered);
     }
 
     public void unlisten(String name) {
-        hubs.hubFor(pool, channel.eventLoop()).unsubscribe(this, name);
+        if (hub != null) {
+            hub.unsubscribe(this, name);
+        } // never listened: nothing to end, and no listener to start for it
     }
 
     /** UNLISTEN *, DISCARD ALL. */
     public void unlistenAll() {
         if (subscriptions > 0) {
             subscriptions = 0;
-            hubs.hubFor(pool, channel.eventLoop()).unsubscribeAll(this);
+            hub.unsubscribeAll(this);
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * LISTEN multiplexed for one pool: one server connection borrowed from the pool (as auth_query
@@ -104,6 +105,10 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     /** Ends one subscription; notifications on that channel stop at once for this subscriber. */
     public void unsubscribe(NotificationSubscriber subscriber, String channel) {
         onLoop(() -> {
+            if (retired) {
+                forwardToSuccessor(hub -> hub.unsubscribe(subscriber, channel));
+                return;
+            }
             Set<String> channels = channelsOf.get(subscriber);
             if (channels != null && channels.remove(channel)) {
                 if (channels.isEmpty()) {
@@ -117,6 +122,10 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     /** Ends all of a subscriber's subscriptions (UNLISTEN *, DISCARD ALL, disconnect). */
     public void unsubscribeAll(NotificationSubscriber subscriber) {
         onLoop(() -> {
+            if (retired) {
+                forwardToSuccessor(hub -> hub.unsubscribeAll(subscriber));
+                return;
+            }
             Set<String> channels = channelsOf.remove(subscriber);
             if (channels != null) {
                 for (String channel : channels) {
@@ -124,6 +133,18 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
                 }
             }
         });
+    }
+
+    /**
+     * A retired hub holds no subscription: a subscribe that reached it went on to the pool's next hub
+     * (see {@link #subscribe}), so the subscriber's later calls, which its client sends here in order,
+     * go on there too, behind it. If there is no next hub there is nothing to end, and none is made.
+     */
+    private void forwardToSuccessor(Consumer<ListenerHub> call) {
+        ListenerHub successor = hubs.existing(pool);
+        if (successor != null && successor != this) {
+            call.accept(successor);
+        }
     }
 
     /** Rows for SHOW LISTENERS: one per channel. Must run on {@link #loop}. */

@@ -1,5 +1,7 @@
 package io.pooler.server.it;
 
+import io.pooler.pool.Pool;
+import io.pooler.pool.PoolSnapshot;
 import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
@@ -232,6 +234,29 @@ class ListenMultiplexTest {
             assertEquals("08006", e.getSQLState(), e.getMessage());
             assertEquals("1", queryString(bystander, "select 1"), "a client that did not listen sees nothing");
         }
+        // ListenChaosUnderChurnTest found that the subscriber's own goodbye (its UNLISTEN * on disconnect)
+        // made a new listener, which took a server from the pool and kept it with nobody listening.
+        awaitNobodyHoldsAServer();
+    }
+
+    /** An UNLISTEN from a client that never listened ends nothing, and starts no listener that would hold a server. */
+    @Test
+    void anUnlistenWithoutAListenStartsNoListener() throws Exception {
+        pooler.set("default_pool_size", "3").start();
+        try (Connection c = client()) {
+            execute(c, "UNLISTEN never_listened");
+            assertEquals("1", queryString(c, "select 1"));
+        }
+        awaitNobodyHoldsAServer();
+    }
+
+    private void awaitNobodyHoldsAServer() {
+        Pool pool = pooler.server().pools().stream()
+                .filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
+        Await.until(Duration.ofSeconds(10), () -> {
+            PoolSnapshot s = pool.snapshot();
+            return s.clActive() == 0 && s.svActive() == 0;
+        }, () -> "once every client has gone, nobody holds a server: " + pool.snapshot());
     }
 
     /**
