@@ -54,6 +54,12 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     private final ArrayDeque<Command> inFlight = new ArrayDeque<>();
     private ServerConnection listener;
     private boolean retired;
+    /**
+     * Once retired: the one hub every call that still reaches this one is passed to, so that a
+     * client's calls, which all come here in the client's order (ClientNotifications), follow one chain
+     * of hubs and keep that order.
+     */
+    private ListenerHub successor;
     private long delivered;
 
     ListenerHub(Pool pool, EventLoop loop, ListenerHubs hubs) {
@@ -77,7 +83,7 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     public void subscribe(NotificationSubscriber subscriber, String channel, Runnable confirmed) {
         onLoop(() -> {
             if (retired) {
-                hubs.hubFor(pool, subscriber.eventLoop()).subscribe(subscriber, channel, confirmed);
+                successor(subscriber.eventLoop()).subscribe(subscriber, channel, confirmed);
                 return;
             }
             channelsOf.computeIfAbsent(subscriber, s -> new LinkedHashSet<>()).add(channel);
@@ -136,15 +142,23 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     }
 
     /**
-     * A retired hub holds no subscription: a subscribe that reached it went on to the pool's next hub
-     * (see {@link #subscribe}), so the subscriber's later calls, which its client sends here in order,
-     * go on there too, behind it. If there is no next hub there is nothing to end, and none is made.
+     * A retired hub holds no subscription: a subscribe that reached it went on to its successor, so the
+     * subscriber's later calls, which its client sends here in order, go on there too, behind it, and
+     * from there along the same chain should the successor retire as well. A hub that passed no
+     * subscribe on has no successor: there is nothing to end, and no hub is made for it.
      */
     private void forwardToSuccessor(Consumer<ListenerHub> call) {
-        ListenerHub successor = hubs.existing(pool);
-        if (successor != null && successor != this) {
+        if (successor != null) {
             call.accept(successor);
         }
+    }
+
+    /** The hub this retired one passes calls to: the pool's current hub (made if none) at the first call. */
+    private ListenerHub successor(EventLoop subscriberLoop) {
+        if (successor == null) {
+            successor = hubs.hubFor(pool, subscriberLoop);
+        }
+        return successor;
     }
 
     /** Rows for SHOW LISTENERS: one per channel. Must run on {@link #loop}. */

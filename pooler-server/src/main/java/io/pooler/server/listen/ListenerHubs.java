@@ -31,11 +31,6 @@ public final class ListenerHubs {
         return hub;
     }
 
-    /** The pool's hub if it has one; never creates one (an UNLISTEN must not start a listener). */
-    ListenerHub existing(Pool pool) {
-        return hubs.get(pool.key());
-    }
-
     void countDelivered() {
         delivered.increment();
     }
