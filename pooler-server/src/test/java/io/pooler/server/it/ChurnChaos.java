@@ -1,6 +1,7 @@
 package io.pooler.server.it;
 
 import io.pooler.pool.ConnectionLimits;
+import io.pooler.protocol.SqlState;
 import io.pooler.testing.Await;
 
 import java.net.SocketTimeoutException;
@@ -125,7 +126,7 @@ final class ChurnChaos {
     /** What a client whose own server died may be told: connection failure (08) or admin shutdown. */
     static boolean serverDied(SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        return state.startsWith("08") || state.equals("57P01");
+        return state.startsWith("08") || state.equals(SqlState.ADMIN_SHUTDOWN);
     }
 
     /** Runs {@code sql} and checks that its one row's first column is {@code value}; an AssertionError names {@code what}. */

@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.protocol.SqlState;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -63,7 +64,6 @@ abstract class ClientChaosUnderChurn {
     /** The pool sizes RELOAD cycles through while the clients churn, and the one it ends on. */
     private static final int[] POOL_SIZES = {2, 5, 3, 6};
     private static final int FINAL_POOL_SIZE = 4;
-    private static final String QUERY_CANCELED = "57014";
 
     /** What a cycle does; each kind has its own answers it may get. */
     private enum Kind { SELECT, PREPARED, TRANSACTION, CANCELLED, ABANDONED }
@@ -236,7 +236,7 @@ abstract class ClientChaosUnderChurn {
                             throw new AssertionError(what + ": the query to cancel did not answer " + i);
                         }
                     } catch (SQLException e) {
-                        if (!QUERY_CANCELED.equals(e.getSQLState())) {
+                        if (!SqlState.QUERY_CANCELED.equals(e.getSQLState())) {
                             throw e;
                         }
                         cancelled.incrementAndGet();
@@ -265,7 +265,7 @@ abstract class ClientChaosUnderChurn {
             failures.add(what + ": no answer within " + STEP_DEADLINE.toSeconds() + " s: " + e);
         } else if (kind == Kind.ABANDONED && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
             return; // the abandon closed the socket while the driver was connecting or closing
-        } else if (QUERY_CANCELED.equals(e.getSQLState())) {
+        } else if (SqlState.QUERY_CANCELED.equals(e.getSQLState())) {
             failures.add(what + ": cancelled, but this client cancelled nothing: " + e);
         } else if (serverDied(e) || ConsoleChaos.mayTell(e)) {
             hurt.incrementAndGet();

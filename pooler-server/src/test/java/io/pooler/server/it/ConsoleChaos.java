@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.protocol.SqlState;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -21,7 +22,6 @@ import static io.pooler.server.it.TestRoles.SCRAM_USER;
  * {@link #mayTell}.
  */
 final class ConsoleChaos {
-    private static final String DISABLED = "3D000";
     private final PoolerFixture pooler;
     private final long periodMillis;
 
@@ -32,8 +32,8 @@ final class ConsoleChaos {
 
     /** What a client may be told because of the operator: KILL and KILL_CLIENT's 57P01, or that the database is disabled. */
     static boolean mayTell(SQLException e) {
-        return "57P01".equals(e.getSQLState())
-                || DISABLED.equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("is disabled");
+        return SqlState.ADMIN_SHUTDOWN.equals(e.getSQLState())
+                || SqlState.INVALID_CATALOG_NAME.equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("is disabled");
     }
 
     /** Runs commands until {@code stop} or the deadline; returns how many it ran. */
