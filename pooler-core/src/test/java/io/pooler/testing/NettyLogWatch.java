@@ -35,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Netty reports a leak only when the garbage collector has collected the buffer and a later
  * allocation drains the detector's queue: {@link #reportPendingLeaks} forces both.
+ *
+ * <p>It also counts, without keeping them, the io_uring loop's warnings that its completion queue
+ * overflowed ({@link #ringOverflows}): a loop that submits more operations in one pass than its ring
+ * holds completions for, which the tests of many sockets on one loop check for.
  */
 public final class NettyLogWatch extends TurboFilter {
 
@@ -59,6 +63,8 @@ public final class NettyLogWatch extends TurboFilter {
     private static final String REFERENCE_COUNT_EXCEPTION = "IllegalReferenceCountException";
     private static final String PIPELINE_TAIL = "reached at the tail of the pipeline";
     private static final String TASK_RAISED = "A task raised an exception";
+    static final String IO_URING_HANDLER_LOGGER = "io.netty.channel.uring.IoUringIoHandler";
+    private static final String RING_OVERFLOW = "CompletionQueue overflow";
     /** Enough to diagnose; a runaway loop must not fill the heap with copies of one message. */
     private static final int MAX_KEPT = 200;
     private static final int MAX_MESSAGE_CHARS = 6000;
@@ -68,6 +74,7 @@ public final class NettyLogWatch extends TurboFilter {
     private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
     private final AtomicInteger kept = new AtomicInteger();
     private final AtomicInteger dropped = new AtomicInteger();
+    private final AtomicInteger ringOverflows = new AtomicInteger();
     private volatile String currentTest = "(no test)";
 
     private NettyLogWatch() {
@@ -116,6 +123,15 @@ public final class NettyLogWatch extends TurboFilter {
         return taken;
     }
 
+    /**
+     * How many times an io_uring event loop has warned, in this JVM so far, that its completion queue
+     * overflowed. Counted, not kept: one overflow can warn a thousand times, and kept copies would
+     * crowd out the leak reports.
+     */
+    public int ringOverflows() {
+        return ringOverflows.get();
+    }
+
     /** How many events were not kept because {@value #MAX_KEPT} already were. */
     public int dropped() {
         return dropped.get();
@@ -152,6 +168,7 @@ public final class NettyLogWatch extends TurboFilter {
             return LEAK_DETECTOR_LOGGER.equals(logger.getName()) && level.isGreaterOrEqual(Level.ERROR)
                     ? FilterReply.ACCEPT : FilterReply.NEUTRAL;
         }
+        countRingOverflow(logger.getName(), format);
         Kind kind = classify(logger.getName(), format, params, t);
         if (kind == null) {
             return FilterReply.NEUTRAL;
@@ -174,11 +191,18 @@ public final class NettyLogWatch extends TurboFilter {
         }
         Object[] params = args.toArray();
         String format = event.getMessage() == null ? "" : event.getMessage();
+        countRingOverflow(logger.getName(), format);
         Kind kind = classify(logger.getName(), format, params, event.getThrowable());
         if (kind != null) {
             record(kind, logger.getName(), format, params, event.getThrowable());
         }
         return FilterReply.NEUTRAL;
+    }
+
+    private void countRingOverflow(String logger, String format) {
+        if (IO_URING_HANDLER_LOGGER.equals(logger) && format.startsWith(RING_OVERFLOW)) {
+            ringOverflows.incrementAndGet();
+        }
     }
 
     private static Kind classify(String logger, String format, Object[] params, Throwable t) {

@@ -72,6 +72,25 @@ import java.util.Optional;
 public class Transport {
     private static final Logger log = LoggerFactory.getLogger(Transport.class);
 
+    /** Linux's IOV_MAX (UIO_MAXIOV): the most buffers one writev takes, and where Netty's IovArray stops adding. */
+    static final int IOV_MAX = 1024;
+    static final String IOVEC_ARRAY_PROPERTY = "io.netty.iouring.numElementsIoVec";
+
+    static {
+        // NOTE: Netty 4.2.18's io_uring loop gathers the buffers of every write it submits in one pass
+        // into one iovec array, by default ten times IOV_MAX entries, and submits and clears it only when
+        // all of them are taken; but IovArray stops adding at IOV_MAX. Each socket flushed after the
+        // first 1,024 buffers of a pass then submitted a writev of no buffer, which completed with 0
+        // bytes and was submitted again at once: hundreds of thousands of empty writes and an overflowing
+        // completion queue in a LISTEN fan-out to 1,000 clients (IoUringManyWritesTest). An array of
+        // IOV_MAX entries is full exactly when IovArray stops, so the loop submits and clears it then.
+        // IoUring reads the property once, as its class initializes: this runs first, since every loop
+        // and socket comes from here. A value set on the command line is left alone.
+        if (System.getProperty(IOVEC_ARRAY_PROPERTY) == null) {
+            System.setProperty(IOVEC_ARRAY_PROPERTY, String.valueOf(IOV_MAX));
+        }
+    }
+
     public enum Kind {
         IO_URING("io_uring"), EPOLL("epoll"), NIO("nio");
 
