@@ -1,12 +1,14 @@
 package io.pooler.server.it;
 
 import io.pooler.pool.PoolSnapshot;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -152,5 +154,39 @@ class AuthQueryTest {
         PoolSnapshot authPool = pooler.server().poolSnapshots().stream()
                 .filter(p -> p.key().user().equals(AUTH_USER)).findFirst().orElseThrow();
         assertTrue(authPool.svIdle() + authPool.svUsed() <= 2, authPool.toString());
+    }
+
+    /**
+     * A lookup still running when the login's time is up (client_login_timeout, which bounds the lookup
+     * too): the login fails, the lookup's server is closed rather than given back mid-query, and the
+     * auth_user's pool counts what PostgreSQL has and serves its own user afterwards.
+     */
+    @Test
+    void aLookupThatOutlivesTheLoginTimeoutFailsTheLoginAndLeavesTheAuthPoolClean() throws Exception {
+        pooler.set("client_login_timeout", "1").set("default_pool_size", "2")
+                .set("auth_query", "SELECT usename, passwd FROM pg_shadow WHERE usename = $1 AND (SELECT true FROM pg_sleep(3))")
+                .start();
+        for (int i = 0; i < 3; i++) {
+            SQLException e = assertThrows(SQLException.class, () -> pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD));
+            assertTrue(e.getSQLState() != null && (e.getSQLState().startsWith("08") || e.getSQLState().equals("28000")),
+                    "a login error: " + e.getSQLState() + " " + e.getMessage());
+        }
+        try (Connection su = pg.connectAsSuperuser("postgres")) {
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> {
+                PoolSnapshot authPool = authPool();
+                int sessions = Integer.parseInt(queryString(su, "select count(*) from pg_stat_activity where usename = '"
+                        + AUTH_USER + "' and datname = '" + DB + "'"));
+                return authPool.svActive() == 0 && authPool.clActive() == 0 && authPool.clWaiting() == 0
+                        && authPool.svIdle() + authPool.svUsed() + authPool.svTested() + authPool.svLogin() == sessions;
+            }), () -> "the auth pool settles and counts the sessions PostgreSQL has: " + authPool());
+        }
+        try (Connection c = pooler.connect(DB, AUTH_USER, AUTH_PASSWORD)) {
+            assertEquals(AUTH_USER, queryString(c, "select current_user"));
+        }
+    }
+
+    private PoolSnapshot authPool() {
+        return pooler.server().poolSnapshots().stream().filter(p -> p.key().user().equals(AUTH_USER)).findFirst()
+                .orElseThrow();
     }
 }

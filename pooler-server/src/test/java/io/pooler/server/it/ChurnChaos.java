@@ -31,16 +31,26 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * What the churn tests that break things on purpose share: the killer of PostgreSQL sessions, the
  * checks of one client's answers, and the check that the pool comes back to what is really there once
- * the clients have gone. The pool is {@link TestRoles#DB} for {@link TestRoles#SCRAM_USER}.
+ * the clients have gone. The pools are {@link TestRoles#DB}'s: {@link TestRoles#SCRAM_USER}'s unless a
+ * method names another user.
  */
 final class ChurnChaos {
     private final PoolerFixture pooler;
     /** A step taking longer than this is lost, not slow (see ConnectQueryCloseChurnTest). */
     private final Duration stepDeadline;
+    /** Who reads the console: an admin user in the auth file. */
+    private final String consoleUser;
+    private final String consolePassword;
 
     ChurnChaos(PoolerFixture pooler, Duration stepDeadline) {
+        this(pooler, stepDeadline, SCRAM_USER, SCRAM_PASSWORD);
+    }
+
+    ChurnChaos(PoolerFixture pooler, Duration stepDeadline, String consoleUser, String consolePassword) {
         this.pooler = pooler;
         this.stepDeadline = stepDeadline;
+        this.consoleUser = consoleUser;
+        this.consolePassword = consolePassword;
     }
 
     /**
@@ -49,9 +59,13 @@ final class ChurnChaos {
      * loops, room for the clients, and no per-connection log lines.
      */
     static PoolerFixture churnPooler(PoolerFixture pooler, int eventLoops, int poolSize) {
-        return pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
-                .set("admin_users", SCRAM_USER)
-                .set("pool_mode", "transaction").set("default_pool_size", String.valueOf(poolSize))
+        return churnPools(pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
+                .set("admin_users", SCRAM_USER), eventLoops, poolSize);
+    }
+
+    /** The pools, loops and logging of {@link #churnPooler}, without its users. */
+    static PoolerFixture churnPools(PoolerFixture pooler, int eventLoops, int poolSize) {
+        return pooler.set("pool_mode", "transaction").set("default_pool_size", String.valueOf(poolSize))
                 .set("worker_threads", String.valueOf(eventLoops))
                 .set("max_client_conn", "1000")
                 .set("log_connections", "0").set("log_disconnections", "0");
@@ -143,11 +157,16 @@ final class ChurnChaos {
      * {@code stop} or the deadline; returns how many it ended.
      */
     int killSessions(AtomicBoolean stop, long deadlineNanos, long periodMillis) throws Exception {
+        return killSessions(stop, deadlineNanos, periodMillis, List.of(SCRAM_USER));
+    }
+
+    /** {@link #killSessions(AtomicBoolean, long, long)} in the pools of {@code users} (of DB) together. */
+    int killSessions(AtomicBoolean stop, long deadlineNanos, long periodMillis, List<String> users) throws Exception {
         int kills = 0;
         try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement()) {
             while (!stop.get() && System.nanoTime() < deadlineNanos) {
                 try (ResultSet rs = s.executeQuery("select count(pg_terminate_backend(pid)) from (select pid from pg_stat_activity"
-                        + " where usename = '" + SCRAM_USER + "' and datname = '" + DB + "' order by random() limit 1) victim")) {
+                        + " where usename in (" + quoted(users) + ") and datname = '" + DB + "' order by random() limit 1) victim")) {
                     rs.next();
                     kills += rs.getInt(1);
                 }
@@ -163,28 +182,42 @@ final class ChurnChaos {
      * {@code poolSize}, and {@code poolSize} clients holding a transaction each are all served at once.
      */
     void assertPoolComesBack(int poolSize) throws Exception {
-        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
-            Await.until(Duration.ofSeconds(20), Await.quietly(() -> quiet(pool(admin, DB, SCRAM_USER))),
-                    () -> "the pool settles with no client and no active server: " + dump(admin));
-            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin) == postgresSessions()),
-                    () -> "every PostgreSQL session of the pool is one of its servers, and back: " + dump(admin));
-            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin) <= poolSize),
-                    () -> "no more servers than the pool's size, " + poolSize + ": " + dump(admin));
+        assertPoolComesBack(SCRAM_USER, SCRAM_PASSWORD, poolSize);
+    }
+
+    /** {@link #assertPoolComesBack(int)} for the pool of {@code user}, who logs in with {@code password}. */
+    void assertPoolComesBack(String user, String password, int poolSize) throws Exception {
+        try (Connection admin = console()) {
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> quiet(pool(admin, DB, user))),
+                    () -> "the pool of " + user + " settles with no client and no active server: " + dump(admin));
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin, user) == postgresSessions(user)),
+                    () -> "every PostgreSQL session of " + user + "'s pool is one of its servers, and back: " + dump(admin));
+            Await.until(Duration.ofSeconds(20), Await.quietly(() -> serverCount(admin, user) <= poolSize),
+                    () -> "no more servers in " + user + "'s pool than its size, " + poolSize + ": " + dump(admin));
         }
-        everySlotServesAtOnce(poolSize);
+        everySlotServesAtOnce(user, password, poolSize);
+    }
+
+    private Connection console() throws SQLException {
+        return pooler.connectSimple("pgbouncer", consoleUser, consolePassword);
+    }
+
+    private static String quoted(List<String> users) {
+        return users.stream().map(u -> "'" + u + "'").collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static boolean quiet(Map<String, String> pool) {
         return intValue(pool, "cl_active") == 0 && intValue(pool, "cl_waiting") == 0 && intValue(pool, "sv_active") == 0;
     }
 
-    private static int serverCount(Connection admin) throws SQLException {
-        return (int) rows(admin, "SHOW SERVERS").stream().filter(r -> DB.equals(r.get("database"))).count();
+    private static int serverCount(Connection admin, String user) throws SQLException {
+        return (int) rows(admin, "SHOW SERVERS").stream()
+                .filter(r -> DB.equals(r.get("database")) && user.equals(r.get("user"))).count();
     }
 
-    private int postgresSessions() throws SQLException {
+    private int postgresSessions(String user) throws SQLException {
         try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement();
-             ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where usename = '" + SCRAM_USER
+             ResultSet rs = s.executeQuery("select count(*) from pg_stat_activity where usename = '" + user
                      + "' and datname = '" + DB + "'")) {
             rs.next();
             return rs.getInt(1);
@@ -192,11 +225,11 @@ final class ChurnChaos {
     }
 
     /** {@code poolSize} clients, each holding a transaction open at the same time: no slot of the pool was lost. */
-    private void everySlotServesAtOnce(int poolSize) throws Exception {
+    private void everySlotServesAtOnce(String user, String password, int poolSize) throws Exception {
         List<Connection> held = new ArrayList<>();
         try {
             for (int i = 0; i < poolSize; i++) {
-                Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, clientProperties("slot-" + i));
+                Connection c = pooler.connectSimple(DB, user, password, clientProperties("slot-" + i));
                 held.add(c);
                 c.setAutoCommit(false);
                 try {
@@ -218,10 +251,10 @@ final class ChurnChaos {
      * given back twice on some path would leave them apart, and the limit off by as much for good.
      */
     void assertLimitCountsMatchTheServers() throws Exception {
-        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+        try (Connection admin = console()) {
             ConnectionLimits limits = pooler.server().connectionLimits();
             Await.until(Duration.ofSeconds(20), Await.quietly(() -> {
-                int servers = serverCount(admin);
+                int servers = serverCount(admin, SCRAM_USER);
                 return limits.serversOfDatabase(DB).get() == servers && limits.serversOfUser(SCRAM_USER).get() == servers;
             }), () -> "max_db_connections' count " + limits.serversOfDatabase(DB).get() + " and max_user_connections' "
                     + limits.serversOfUser(SCRAM_USER).get() + " equal the servers listed:" + dump(admin));
@@ -231,7 +264,7 @@ final class ChurnChaos {
     /** SHOW POOLS, SERVERS and CLIENTS and PostgreSQL's view of the pool's sessions, as they are now. */
     String dumpNow() {
         StringBuilder out = new StringBuilder();
-        try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+        try (Connection admin = console()) {
             out.append(dump(admin));
         } catch (SQLException e) {
             out.append(e);
@@ -239,7 +272,7 @@ final class ChurnChaos {
         out.append("\npg_stat_activity:");
         try (Connection su = pooler.postgres().connectAsSuperuser("postgres")) {
             for (Map<String, String> row : rows(su, "select pid, state, wait_event, backend_xid, query from pg_stat_activity"
-                    + " where usename = '" + SCRAM_USER + "' order by pid")) {
+                    + " where usename <> '" + pooler.postgres().superuser() + "' and datname = '" + DB + "' order by pid")) {
                 out.append("\n  ").append(row);
             }
         } catch (SQLException e) {

@@ -1,0 +1,172 @@
+package io.pooler.server.it;
+
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+import static io.pooler.server.it.ChurnChaos.expect;
+import static io.pooler.server.it.ChurnChaos.timedOut;
+import static io.pooler.server.it.TestRoles.DB;
+import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
+import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * PostgreSQL sessions that end at any moment while clients churn through transaction pooling across
+ * more event loops than cores. A server may die while it is idle, linked, being reset, logging in or
+ * moving to another loop; its own client may get an error, but nobody else may, nobody may wait
+ * forever, no answer may reach the wrong client, and afterwards the pool must count what is really
+ * there: no server left active without a client, no slot lost, no PostgreSQL session the pooler forgot.
+ *
+ * <p>Why: CI's fuzzer once found a server that died on its way to another loop adopted there and
+ * kept in sv_active for good (ServerMoveTest). That was found by chance, 2 runs in 23; this test makes
+ * such deaths routine: a killer ends one of the pool's PostgreSQL sessions every few milliseconds
+ * while the clients connect, query and close, and burners make the loops lose their cores. On the code
+ * before that fix (5f2f104^) its clients hung within ten cycles, on io_uring and on epoll.
+ *
+ * <p>The pooler each variant runs, and whose sessions its killer ends, are the subclass's
+ * ({@link ServerDeathsUnderChurnTest}, {@link AuthQueryDeathsUnderChurnTest}); JUnit wants one
+ * constructor per test class, hence a class per variant.
+ */
+abstract class ServerDeathsUnderChurn {
+    static final int EVENT_LOOPS = 4;
+    static final int POOL_SIZE = 4;
+    private static final int CLIENT_THREADS = 8;
+    private static final int BURNERS = Runtime.getRuntime().availableProcessors();
+    /** A step taking longer than this is lost, not slow (see ConnectQueryCloseChurnTest). */
+    static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
+    /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
+    private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
+    private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("deaths.seconds", 10));
+    /** Between two killed sessions: often enough that deaths land in every state a server passes through. */
+    private static final long KILL_PERIOD_MILLIS = 25;
+
+    final PoolerFixture pooler;
+    final ChurnChaos chaos;
+    private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
+
+    /** {@code pooler} started, with {@value #POOL_SIZE} servers a pool over {@value #EVENT_LOOPS} loops. */
+    ServerDeathsUnderChurn(PoolerFixture pooler, ChurnChaos chaos) {
+        this.pooler = pooler;
+        this.chaos = chaos;
+    }
+
+    /** The users of {@link TestRoles#DB} whose PostgreSQL sessions the killer ends, chosen among them at random. */
+    abstract List<String> killedUsers();
+
+    /** What a client whose server (or whose login's server) died may be told. */
+    abstract boolean mayBeTold(SQLException e);
+
+    /** Once the clients have gone: the pools the killer hit come back. */
+    abstract void assertPoolsComeBack() throws Exception;
+
+    @Test
+    void aDyingServerHurtsOnlyItsOwnClientAndThePoolCountsComeBack() throws Exception {
+        Outcome o = churnWhile((stop, deadline) -> chaos.killSessions(stop, deadline, KILL_PERIOD_MILLIS, killedUsers()),
+                this::mayBeTold);
+        assertTrue(o.disruptions > 100, "the killer ended PostgreSQL sessions often enough to matter: " + o);
+        assertTrue(o.answered > 100, "the clients got answers between the deaths: " + o);
+        assertPoolsComeBack();
+        System.err.printf("server deaths: %d sessions ended, %d answers, %d clients told their server died%n",
+                o.disruptions, o.answered, o.hurt);
+    }
+
+    /** What a churn run came to: answers, clients told their server died, and what the disruptor counted. */
+    record Outcome(int answered, int hurt, int disruptions) {
+    }
+
+    /** Something that breaks things until told to stop or the deadline, and counts what it did. */
+    @FunctionalInterface
+    interface Disruptor {
+        int run(AtomicBoolean stop, long deadlineNanos) throws Exception;
+    }
+
+    /**
+     * CLIENT_THREADS churning clients beside CPU burners and {@code disruptor} for RUN_LIMIT; fails on
+     * any client that hung, got a wrong answer or an error {@code mayBeTold} does not allow.
+     */
+    Outcome churnWhile(Disruptor disruptor, Predicate<SQLException> mayBeTold) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        AtomicInteger answered = new AtomicInteger();
+        AtomicInteger hurt = new AtomicInteger();
+        ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 1);
+        List<Future<?>> clients = new ArrayList<>();
+        int disruptions;
+        try {
+            for (int t = 0; t < CLIENT_THREADS; t++) {
+                int number = t;
+                clients.add(threads.submit(() -> churn(number, stop, runDeadline, answered, hurt, failures, mayBeTold)));
+            }
+            Future<Integer> disrupting = threads.submit(() -> disruptor.run(stop, runDeadline));
+            chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
+            stop.set(true);
+            disruptions = disrupting.get(60, TimeUnit.SECONDS);
+        } finally {
+            stop.set(true);
+            threads.shutdownNow();
+            for (Thread b : burners) {
+                b.join();
+            }
+        }
+        assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer or an unexplained error");
+        return new Outcome(answered.get(), hurt.get(), disruptions);
+    }
+
+    /**
+     * Connect, run a query or a short transaction, close, until told to stop. A client whose server
+     * died may get an error {@code mayBeTold} allows; anything else, a wrong answer or a step past the
+     * deadline is a failure.
+     */
+    private Void churn(int number, AtomicBoolean stop, long runDeadline, AtomicInteger answered, AtomicInteger hurt,
+                       ConcurrentLinkedQueue<String> failures, Predicate<SQLException> mayBeTold) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
+            boolean extended = random.nextBoolean();
+            boolean transaction = random.nextInt(3) == 0;
+            Properties p = chaos.clientProperties("deaths-" + number + "-" + i);
+            String what = "client " + number + " cycle " + i + (extended ? " (extended" : " (simple") + (transaction ? ", transaction)" : ")");
+            steps.begin(number, what);
+            try (Connection c = extended ? pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD, p)
+                    : pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD, p)) {
+                if (transaction) {
+                    c.setAutoCommit(false);
+                    expect(c, "select " + i + " from pg_sleep(0.002)", i, what);
+                    expect(c, "select " + (i + 1), i + 1, what);
+                    c.commit();
+                } else {
+                    expect(c, "select " + i, i, what);
+                }
+                answered.incrementAndGet();
+            } catch (SQLException e) {
+                if (timedOut(e)) {
+                    failures.add(what + ": no answer within " + STEP_DEADLINE.toSeconds() + " s: " + e);
+                } else if (mayBeTold.test(e)) {
+                    hurt.incrementAndGet(); // its server died under it: the one client it may hurt
+                } else {
+                    failures.add(what + ": " + e.getSQLState() + " " + e);
+                }
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+            }
+        }
+        return null;
+    }
+}
