@@ -235,9 +235,14 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onWritabilityChanged() {
-        PooledServer s = server();
-        if (channel.isWritable() && s instanceof ServerConnection server) {
+        if (!channel.isWritable()) {
+            return;
+        }
+        if (server() instanceof ServerConnection server) {
             server.resumeReading();
+        }
+        if (relay != null) {
+            relay.clientWritable();
         }
     }
 

@@ -369,6 +369,13 @@ final class FrontendRelay {
         heldWhileListening.add(msg);
     }
 
+    /** The client's channel became writable: notifications that waited for its socket go out. */
+    void clientWritable() {
+        if (notifications != null) {
+            notifications.writable();
+        }
+    }
+
     /** A transaction ended: notifications held meanwhile go to the client (PostgreSQL, too, delivers them now). */
     void betweenTransactionsNow() {
         if (notifications != null) {

@@ -20,6 +20,12 @@ public final class ListenerHubs {
     private final ConcurrentHashMap<PoolKey, ListenerHub> hubs = new ConcurrentHashMap<>();
     /** Every notification handed to a client, by every hub there ever was: a monotonic counter. */
     private final LongAdder delivered = new LongAdder();
+    private final NotificationBudget budget = NotificationBudget.fromSystemProperties();
+
+    /** The memory all clients' waiting notifications may take together. */
+    public NotificationBudget budget() {
+        return budget;
+    }
 
     /** The pool's hub, created on {@code loop} (the first subscriber's) when there is none. */
     public ListenerHub hubFor(Pool pool, EventLoop loop) {

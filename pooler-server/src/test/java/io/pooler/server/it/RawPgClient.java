@@ -33,7 +33,16 @@ final class RawPgClient implements AutoCloseable {
     private final OutputStream out;
 
     RawPgClient(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(port, 0);
+    }
+
+    /** With a receive buffer of {@code receiveBuffer} bytes set before it connects (0: the kernel's). */
+    RawPgClient(int port, int receiveBuffer) throws IOException {
+        socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(30_000);
         unix = null;
         in = new DataInputStream(socket.getInputStream());
@@ -163,15 +172,18 @@ final class RawPgClient implements AutoCloseable {
         throw new EOFException("closed during login");
     }
 
-    /** True once the pooler has closed the connection (reads past anything still pending). */
+    /**
+     * True once the pooler has closed the connection (reads past anything still pending); a read that
+     * times out throws. A close may cut the last message short: that is a close too.
+     */
     boolean closedByPeer() throws IOException {
         try {
             while (read() != null) {
                 // drain
             }
             return true;
-        } catch (java.net.SocketException e) {
-            return true; // reset
+        } catch (java.net.SocketException | EOFException e) {
+            return true; // reset, or closed in the middle of a message
         }
     }
 
