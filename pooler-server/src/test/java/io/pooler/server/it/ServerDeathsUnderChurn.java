@@ -66,14 +66,23 @@ abstract class ServerDeathsUnderChurn {
         this.chaos = chaos;
     }
 
-    /** The users of {@link TestRoles#DB} whose PostgreSQL sessions the killer ends, chosen among them at random. */
-    abstract List<String> killedUsers();
+    /**
+     * The users of {@link TestRoles#DB} whose PostgreSQL sessions the killer ends, chosen among them at
+     * random: the clients' own pool's.
+     */
+    List<String> killedUsers() {
+        return List.of(SCRAM_USER);
+    }
 
     /** What a client whose server (or whose login's server) died may be told. */
-    abstract boolean mayBeTold(SQLException e);
+    boolean mayBeTold(SQLException e) {
+        return ChurnChaos.serverDied(e);
+    }
 
     /** Once the clients have gone: the pools the killer hit come back. */
-    abstract void assertPoolsComeBack() throws Exception;
+    void assertPoolsComeBack() throws Exception {
+        chaos.assertPoolComesBack(POOL_SIZE);
+    }
 
     @Test
     void aDyingServerHurtsOnlyItsOwnClientAndThePoolCountsComeBack() throws Exception {

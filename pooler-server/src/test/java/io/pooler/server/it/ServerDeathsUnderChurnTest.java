@@ -3,12 +3,9 @@ package io.pooler.server.it;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
-import java.sql.SQLException;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import static io.pooler.server.it.TestRoles.SCRAM_USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,21 +19,6 @@ class ServerDeathsUnderChurnTest extends ServerDeathsUnderChurn {
 
     ServerDeathsUnderChurnTest(PoolerFixture pooler) throws Exception {
         super(ChurnChaos.churnPooler(pooler, EVENT_LOOPS, POOL_SIZE).start(), new ChurnChaos(pooler, STEP_DEADLINE));
-    }
-
-    @Override
-    List<String> killedUsers() {
-        return List.of(SCRAM_USER);
-    }
-
-    @Override
-    boolean mayBeTold(SQLException e) {
-        return ChurnChaos.serverDied(e);
-    }
-
-    @Override
-    void assertPoolsComeBack() throws Exception {
-        chaos.assertPoolComesBack(POOL_SIZE);
     }
 
     /**

@@ -2,9 +2,7 @@ package io.pooler.server.it;
 
 import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -36,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code pg_stat_ssl} for the backend the client's query ran on.
  */
 @PoolerTest
-class ServerTlsTest {
+class ServerTlsTest implements PostgresWithTls {
     private static final String ENGINE_PROPERTY = "pooler.tls.engine";
     private static final int SSL_REQUEST_CODE = 80877103;
     private static final String SSL_IN_USE = "select ssl from pg_stat_ssl where pid = pg_backend_pid()";
@@ -48,17 +46,6 @@ class ServerTlsTest {
     ServerTlsTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
         this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD);
-    }
-
-    @BeforeAll
-    static void postgresWithTls(PostgresInstance pg) throws Exception {
-        // PostgreSQL's certificate names "localhost" only: 127.0.0.1 is a host name mismatch under verify-full.
-        pg.enableTls(TlsFiles.get().postgres.certificatePem(), TlsFiles.get().postgres.privateKeyPem());
-    }
-
-    @AfterAll
-    static void postgresWithoutTls(PostgresInstance pg) throws Exception {
-        pg.disableTls();
     }
 
     @AfterEach
