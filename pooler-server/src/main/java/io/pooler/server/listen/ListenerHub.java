@@ -55,6 +55,17 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     private ServerConnection listener;
     private boolean retired;
     /**
+     * True while {@link #dispatch} goes through a channel's subscribers, and then the number of calls
+     * made on this loop meanwhile that wait as tasks. A subscriber's delivery can end its client's
+     * connection within the call (epoll closes a socket whose write failed at once), and that client's
+     * teardown unsubscribes it here: run then, it changed the set being gone through, and the
+     * ConcurrentModificationException ended the listener's server and every subscriber with it
+     * (ListenBudgetTest, sockets reset during a fan-out). Later calls of this loop queue behind them,
+     * so one client's calls keep their order.
+     */
+    private boolean dispatching;
+    private int queuedWhileDispatching;
+    /**
      * Once retired: the one hub every call that still reaches this one is passed to, so that a
      * client's calls, which all come here in the client's order (ClientNotifications), follow one chain
      * of hubs and keep that order.
@@ -254,10 +265,15 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
         if (set == null) {
             return; // unsubscribed while it was on its way
         }
-        for (NotificationSubscriber subscriber : set) {
-            subscriber.deliverNotification(frame.retainedDuplicate());
-            delivered++;
-            hubs.countDelivered();
+        dispatching = true;
+        try {
+            for (NotificationSubscriber subscriber : set) {
+                subscriber.deliverNotification(frame.retainedDuplicate());
+                delivered++;
+                hubs.countDelivered();
+            }
+        } finally {
+            dispatching = false;
         }
     }
 
@@ -353,10 +369,16 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
     }
 
     private void onLoop(Runnable task) {
-        if (loop.inEventLoop()) {
-            task.run();
-        } else {
+        if (!loop.inEventLoop()) {
             loop.execute(task);
+        } else if (dispatching || queuedWhileDispatching > 0) {
+            queuedWhileDispatching++;
+            loop.execute(() -> {
+                queuedWhileDispatching--;
+                task.run();
+            });
+        } else {
+            task.run();
         }
     }
 

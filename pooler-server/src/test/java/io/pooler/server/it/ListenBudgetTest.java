@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Listeners that stop reading, together, cannot make the pooler hold more than its notification budget
  * (NotificationBudget): past it, those behind by more than their share are disconnected, while a
- * listener that reads gets every notification.
+ * listener that reads gets every notification. And listeners whose sockets are reset during a fan-out
+ * end only their own connections.
  *
  * <p>Why: each listener's own bound (1 MiB) times the listeners is no bound; 600 slow psycopg2
  * listeners and a burst of 4,000 notifications ended a pooler with a 256 MB heap (OutOfMemoryError,
@@ -103,6 +104,48 @@ class ListenBudgetTest {
             assertEquals("1", LoginTest.queryString(reader, "select 1"), "the reader is still served");
         } finally {
             for (RawPgClient listener : silent) {
+                listener.close();
+            }
+        }
+    }
+
+    /**
+     * Listeners whose sockets are reset while notifications flow to them: a write to such a socket can
+     * fail, and the channel close, inside the hub's pass over the channel's subscribers (epoll closes
+     * synchronously); that close ends the client's subscriptions, which must not disturb the pass. The
+     * listener and the reader beside them go on.
+     */
+    @Test
+    void listenersResetDuringTheFanOutHurtNobodyElse() throws Exception {
+        List<RawPgClient> resetting = new ArrayList<>();
+        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
+             Connection direct = pooler.postgres().connectAsSuperuser(DB)) {
+            execute(reader, "LISTEN fan");
+            for (int i = 0; i < SILENT_LISTENERS; i++) {
+                RawPgClient listener = new RawPgClient(pooler.port(), SOCKET_BUFFER).loginTrusted(SCRAM_USER, DB);
+                resetting.add(listener);
+                listener.write(query("LISTEN fan"));
+                listener.readUntil('Z');
+            }
+            ExecutorService reading = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> received = reading.submit(() -> receive(reader));
+                try (Statement s = direct.createStatement()) {
+                    for (int n = 0; n < NOTIFIES; n++) {
+                        s.execute("NOTIFY fan, '" + n + ":" + "x".repeat(PAYLOAD / 8) + "'");
+                        if (n % 5 == 4 && n / 5 < resetting.size()) {
+                            resetting.get(n / 5).reset(); // its next notification meets a reset socket
+                        }
+                        Thread.sleep(PACE_MILLIS); // the stream's pace, not a wait for a result
+                    }
+                }
+                assertEquals(NOTIFIES, received.get(60, TimeUnit.SECONDS), "the listener that reads gets every notification");
+            } finally {
+                reading.shutdownNow();
+            }
+            assertEquals("1", LoginTest.queryString(reader, "select 1"), "the reader is still served");
+        } finally {
+            for (RawPgClient listener : resetting) {
                 listener.close();
             }
         }

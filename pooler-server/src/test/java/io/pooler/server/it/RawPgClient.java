@@ -187,6 +187,12 @@ final class RawPgClient implements AutoCloseable {
         }
     }
 
+    /** Closes with a reset (SO_LINGER 0): the pooler's next read or write on it fails. */
+    void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
     void setReadTimeout(int millis) throws IOException {
         socket.setSoTimeout(millis);
     }
