@@ -13,11 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * psycopg2 listeners reading more slowly than a burst of 4,000 small notifications made a pooler with
  * the launcher's 256 MB heap end with "Java heap space", every client with it (bench/listen-fanout.py),
  * since each waiting notification was a queued write (Netty's entry, a view of the server's buffer, a
- * promise), several times a small notification's bytes. Past the budget, a
- * client that is behind by more than its fair share (the budget over the listening clients, and never
- * less than {@link #FAIR_SHARE_FLOOR}) is disconnected as it gets its next notification; a client that
- * keeps up never is. So the total stays under the budget plus each client's fair share
- * (ListenBudgetTest).
+ * promise), several times a small notification's bytes. Past the budget, a client that is behind by
+ * more than its fair share (the budget over the listening clients, and never less than
+ * {@link #FAIR_SHARE_FLOOR}) is disconnected as it gets its next notification; a client that keeps up
+ * never is. So the total stays under the budget plus each client's fair share (ListenBudgetTest).
  *
  * <p>Counted as Netty counts a queued write: its bytes plus {@link #ENTRY_OVERHEAD} for the objects
  * that hold it; a notification copied behind others that wait counts its bytes only.
@@ -27,7 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class NotificationBudget {
     /** Netty's ChannelOutboundBuffer counts this for each queued write besides its bytes. */
     static final int ENTRY_OVERHEAD = 96;
-    /** A client this few bytes behind is never cut for the others' sake: a reader that keeps up can lag this much in a burst of the largest notifications. */
+    /**
+     * A client this few bytes behind is never cut for the others' sake: a reader that keeps up can lag
+     * this much in a burst of the largest notifications.
+     */
     static final long FAIR_SHARE_FLOOR = 256 * 1024;
     /** Overrides the budget, in bytes; by default a quarter of the heap (64 MB under the launcher's -Xmx256m). */
     public static final String LIMIT_PROPERTY = "pooler.listen.maxPendingBytes";
