@@ -66,28 +66,10 @@ class ListenBudgetTest {
     @Test
     void listenersThatStopReadingAreCutAtTheBudgetAndAReaderGetsEverything() throws Exception {
         List<RawPgClient> silent = new ArrayList<>();
-        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
-             Connection direct = pooler.postgres().connectAsSuperuser(DB)) {
+        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             execute(reader, "LISTEN fan");
-            for (int i = 0; i < SILENT_LISTENERS; i++) {
-                RawPgClient listener = new RawPgClient(pooler.port(), SOCKET_BUFFER).loginTrusted(SCRAM_USER, DB);
-                silent.add(listener);
-                listener.write(query("LISTEN fan"));
-                listener.readUntil('Z');
-            }
-            ExecutorService reading = Executors.newSingleThreadExecutor();
-            try {
-                Future<Integer> received = reading.submit(() -> receive(reader));
-                try (Statement s = direct.createStatement()) {
-                    for (int n = 0; n < NOTIFIES; n++) {
-                        s.execute("NOTIFY fan, '" + n + ":" + "x".repeat(PAYLOAD) + "'");
-                        Thread.sleep(PACE_MILLIS); // the stream's pace, not a wait for a result
-                    }
-                }
-                assertEquals(NOTIFIES, received.get(60, TimeUnit.SECONDS), "the listener that reads gets every notification");
-            } finally {
-                reading.shutdownNow();
-            }
+            listenersThatDoNotRead(silent);
+            streamWhileReading(reader, PAYLOAD, n -> { });
             int cut = 0;
             for (RawPgClient listener : silent) {
                 listener.setReadTimeout(2_000);
@@ -118,37 +100,54 @@ class ListenBudgetTest {
     @Test
     void listenersResetDuringTheFanOutHurtNobodyElse() throws Exception {
         List<RawPgClient> resetting = new ArrayList<>();
-        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD);
-             Connection direct = pooler.postgres().connectAsSuperuser(DB)) {
+        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             execute(reader, "LISTEN fan");
-            for (int i = 0; i < SILENT_LISTENERS; i++) {
-                RawPgClient listener = new RawPgClient(pooler.port(), SOCKET_BUFFER).loginTrusted(SCRAM_USER, DB);
-                resetting.add(listener);
-                listener.write(query("LISTEN fan"));
-                listener.readUntil('Z');
-            }
-            ExecutorService reading = Executors.newSingleThreadExecutor();
-            try {
-                Future<Integer> received = reading.submit(() -> receive(reader));
-                try (Statement s = direct.createStatement()) {
-                    for (int n = 0; n < NOTIFIES; n++) {
-                        s.execute("NOTIFY fan, '" + n + ":" + "x".repeat(PAYLOAD / 8) + "'");
-                        if (n % 5 == 4 && n / 5 < resetting.size()) {
-                            resetting.get(n / 5).reset(); // its next notification meets a reset socket
-                        }
-                        Thread.sleep(PACE_MILLIS); // the stream's pace, not a wait for a result
-                    }
+            listenersThatDoNotRead(resetting);
+            streamWhileReading(reader, PAYLOAD / 8, n -> {
+                if (n % 5 == 4 && n / 5 < resetting.size()) {
+                    resetting.get(n / 5).reset(); // its next notification meets a reset socket
                 }
-                assertEquals(NOTIFIES, received.get(60, TimeUnit.SECONDS), "the listener that reads gets every notification");
-            } finally {
-                reading.shutdownNow();
-            }
+            });
             assertEquals("1", LoginTest.queryString(reader, "select 1"), "the reader is still served");
         } finally {
             for (RawPgClient listener : resetting) {
                 listener.close();
             }
         }
+    }
+
+    /** Adds {@value #SILENT_LISTENERS} raw clients to {@code listeners} that LISTEN to "fan", then read nothing. */
+    private void listenersThatDoNotRead(List<RawPgClient> listeners) throws IOException {
+        for (int i = 0; i < SILENT_LISTENERS; i++) {
+            RawPgClient listener = new RawPgClient(pooler.port(), SOCKET_BUFFER).loginTrusted(SCRAM_USER, DB);
+            listeners.add(listener);
+            listener.write(query("LISTEN fan"));
+            listener.readUntil('Z');
+        }
+    }
+
+    /**
+     * Sends {@value #NOTIFIES} notifications of {@code payload} bytes to "fan" straight to PostgreSQL, at
+     * a reader's pace, running {@code afterEach} after each, while {@code reader} reads; it must get all.
+     */
+    private void streamWhileReading(Connection reader, int payload, AfterNotify afterEach) throws Exception {
+        ExecutorService reading = Executors.newSingleThreadExecutor();
+        try (Connection direct = pooler.postgres().connectAsSuperuser(DB); Statement s = direct.createStatement()) {
+            Future<Integer> received = reading.submit(() -> receive(reader));
+            for (int n = 0; n < NOTIFIES; n++) {
+                s.execute("NOTIFY fan, '" + n + ":" + "x".repeat(payload) + "'");
+                afterEach.run(n);
+                Thread.sleep(PACE_MILLIS); // the stream's pace, not a wait for a result
+            }
+            assertEquals(NOTIFIES, received.get(60, TimeUnit.SECONDS), "the listener that reads gets every notification");
+        } finally {
+            reading.shutdownNow();
+        }
+    }
+
+    @FunctionalInterface
+    private interface AfterNotify {
+        void run(int notification) throws IOException;
     }
 
     private static int receive(Connection c) throws Exception {
