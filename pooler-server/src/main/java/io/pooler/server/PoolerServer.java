@@ -55,8 +55,13 @@ public final class PoolerServer implements AutoCloseable {
     private static final long JANITOR_PERIOD_MILLIS = 333;
     /** How long a shutdown waits for the loops to close their servers before it stops them anyway. */
     private static final long SERVER_CLOSE_WAIT_MILLIS = 2000;
-    /** Netty's default receive-buffer sizing, as a client channel would make for itself. */
-    private static final AdaptiveRecvByteBufAllocator CLIENT_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator();
+    /**
+     * Netty's adaptive receive-buffer sizing, its reads capped at 16 KiB as io_uring's provided buffers
+     * are (Transport): a read is what a client is read past a bound that stops reading it (a waiting
+     * client's 64 KiB, the budget of waiting clients), and Netty's default cap, 64 KiB, let each waiting
+     * client hold 32 to 64 KiB more on epoll (WaitingBudgetTest).
+     */
+    private static final AdaptiveRecvByteBufAllocator CLIENT_RECV_ALLOCATOR = new AdaptiveRecvByteBufAllocator(64, 2048, 16 * 1024);
 
     private final Path configFile;
     private final PoolerWiring wiring;

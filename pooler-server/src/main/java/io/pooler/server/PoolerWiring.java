@@ -17,6 +17,7 @@ import io.pooler.server.client.ClientChannels;
 import io.pooler.server.client.ClientServices;
 import io.pooler.server.client.Console;
 import io.pooler.server.client.LoginServices;
+import io.pooler.server.client.WaitingBudget;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.Transport;
 import io.pooler.server.peers.PeerPools;
@@ -70,7 +71,7 @@ public final class PoolerWiring {
     public ClientChannels clientChannels(Console.Opener consoles) {
         ClientServices services = new ClientServices(config, clientCount, shutdown, cancelRegistry, parameterMaps,
                 statementRegistry, () -> config.get().config().settings().maxPreparedStatements(), listenerHubs,
-                admin.errors(), admin);
+                WaitingBudget.fromSystemProperties(), admin.errors(), admin);
         LoginServices login = new LoginServices(poolMaker, limits, passThrough, processSecret, admin, consoles,
                 new CancelForwarder(config, peers, cancelRegistry, backendConnector));
         return new ClientChannels(services, login);

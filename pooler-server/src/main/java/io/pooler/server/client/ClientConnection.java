@@ -311,7 +311,7 @@ public final class ClientConnection extends PooledClient {
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
                 ? new StatementRewriter(services.statementRegistry(), services.maxPreparedStatements(), pool.stats())
                 : null;
-        this.relay = new FrontendRelay(this, pool, rewriter, services.listenerHubs());
+        this.relay = new FrontendRelay(this, pool, rewriter, services.listenerHubs(), services.waitingBudget());
     }
 
     void attachConsole(Console console) {

@@ -56,12 +56,14 @@ final class FrontendRelay {
      */
     private final PendingMessages pendingMessages = new PendingMessages();
     /**
-     * A client waiting for a server is still read until this much waits in {@link #pendingMessages};
-     * then reading stops until the server comes. A client waits with one request most of the time,
-     * and stopping and resuming reading for it would cost two epoll_ctl calls per wait (about a
-     * third of the system calls of a transaction that waits).
+     * A client waiting for a server is still read until this much waits in {@link #pendingMessages},
+     * or until all waiting clients together are past the {@link #waitingBudget}; then reading stops until
+     * the server comes. A client waits with one request most of the time, and stopping and resuming
+     * reading for it would cost two epoll_ctl calls per wait (about a third of the system calls of a
+     * transaction that waits).
      */
     static final int MAX_READ_WHILE_WAITING = 64 * 1024;
+    private final WaitingBudget waitingBudget;
     private final OutboundBatch toServer = new OutboundBatch();
     private boolean waitingForServer;
     /** Parse/Bind/Execute/... were sent since the last Sync: the server is not free yet. */
@@ -97,8 +99,10 @@ final class FrontendRelay {
      */
     private ExtendedListenBatch extendedListen;
 
-    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs) {
+    FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs,
+                  WaitingBudget waitingBudget) {
         this.client = client;
+        this.waitingBudget = waitingBudget;
         this.channel = client.channel();
         this.pool = pool;
         this.statementRewriter = statementRewriter;
@@ -211,9 +215,6 @@ final class FrontendRelay {
         if (s == null || !pendingMessages.isEmpty()) {
             pendingMessages.add(msg);
             requestServer();
-            if (waitingForServer && pendingMessages.bytes() > MAX_READ_WHILE_WAITING && !client.isRejecting()) {
-                channel.config().setAutoRead(false);
-            }
             return;
         }
         forward((ServerConnection) s, msg);
@@ -594,19 +595,36 @@ final class FrontendRelay {
      * arrives as a task after this, in {@link #linked}.
      */
     private void requestServer() {
-        if (waitingForServer) {
-            return;
+        if (!waitingForServer) {
+            waitingForServer = true;
+            PooledServer s = pool.findServer(client);
+            if (s != null) {
+                linked((ServerConnection) s);
+            }
         }
-        waitingForServer = true;
-        PooledServer s = pool.findServer(client);
-        if (s != null) {
-            linked((ServerConnection) s);
+        if (waitingForServer) {
+            countWhileWaiting();
+        }
+    }
+
+    /**
+     * The client still waits: what it queued is counted in the {@link #waitingBudget}, and reading it
+     * stops when it has queued {@link #MAX_READ_WHILE_WAITING}, or when all waiting clients are past the
+     * budget. A client that got a server at once never gets here, so never touches the shared counter.
+     */
+    private void countWhileWaiting() {
+        long uncounted = pendingMessages.uncounted();
+        boolean overBudget = uncounted > 0 && waitingBudget.take(uncounted);
+        pendingMessages.counted(uncounted);
+        if ((overBudget || pendingMessages.bytes() > MAX_READ_WHILE_WAITING) && !client.isRejecting()) {
+            channel.config().setAutoRead(false);
         }
     }
 
     /** The pool linked {@code server} to this client: the queued messages go to it, reading resumes. */
     void linked(ServerConnection server) {
         waitingForServer = false;
+        waitingBudget.giveBack(pendingMessages.takeCounted());
         unsyncedExtended = false;
         midMessage = false;
         server.beginLink(statementRewriter != null);
@@ -640,6 +658,7 @@ final class FrontendRelay {
 
     /** The client is gone: what it queued or held is released, what was batched dropped, its LISTENs end. */
     void discard() {
+        waitingBudget.giveBack(pendingMessages.takeCounted());
         pendingMessages.forEach(ReferenceCountUtil::release);
         pendingMessages.clear();
         if (heldWhileListening != null) {

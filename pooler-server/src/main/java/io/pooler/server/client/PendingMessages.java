@@ -16,10 +16,11 @@ import java.util.function.Consumer;
 final class PendingMessages {
     private Waiting waiting;
 
-    /** The messages of one wait, and their bytes. */
+    /** The messages of one wait, their bytes, and how many of those are counted in the {@link WaitingBudget}. */
     private static final class Waiting {
         final ArrayDeque<Object> messages = new ArrayDeque<>(4);
         long bytes;
+        long counted;
     }
 
     boolean isEmpty() {
@@ -38,6 +39,28 @@ final class PendingMessages {
     /** The bytes of the messages waiting. */
     long bytes() {
         return waiting == null ? 0 : waiting.bytes;
+    }
+
+    /** The bytes waiting that are not yet counted in the {@link WaitingBudget}. */
+    long uncounted() {
+        return waiting == null ? 0 : waiting.bytes - waiting.counted;
+    }
+
+    /** {@code bytes} more of those waiting are now counted in the budget. */
+    void counted(long bytes) {
+        if (waiting != null) {
+            waiting.counted += bytes;
+        }
+    }
+
+    /** The bytes counted in the budget, which are no longer counted here: give them back to it. */
+    long takeCounted() {
+        if (waiting == null) {
+            return 0;
+        }
+        long counted = waiting.counted;
+        waiting.counted = 0;
+        return counted;
     }
 
     /** The oldest message, or null when none waits. */

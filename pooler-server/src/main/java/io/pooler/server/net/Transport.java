@@ -75,6 +75,7 @@ public class Transport {
     /** Linux's IOV_MAX (UIO_MAXIOV): the most buffers one writev takes, and where Netty's IovArray stops adding. */
     static final int IOV_MAX = 1024;
     static final String IOVEC_ARRAY_PROPERTY = "io.netty.iouring.numElementsIoVec";
+    static final String RECV_MULTISHOT_PROPERTY = "io.netty.iouring.recvMultiShotEnabled";
 
     static {
         // NOTE: Netty 4.2.18's io_uring loop gathers the buffers of every write it submits in one pass
@@ -88,6 +89,16 @@ public class Transport {
         // and socket comes from here. A value set on the command line is left alone.
         if (System.getProperty(IOVEC_ARRAY_PROPERTY) == null) {
             System.setProperty(IOVEC_ARRAY_PROPERTY, String.valueOf(IOV_MAX));
+        }
+        // NOTE: a multishot read (Netty's default where the kernel has it) goes on filling the loop's
+        // provided buffers as data arrives, after the pooler has turned reading off, until the cancel
+        // the channel then submits lands; and the loop handles those buffers first. Every bound that
+        // stops reading a socket (a waiting client's 64 KiB, the budget of waiting clients, a slow
+        // client's server) then let in whatever its peer had sent meanwhile: 490 KB of one waiting
+        // client instead of 64 KiB and a read (WaitingBudgetTest). One read at a time, each asked for
+        // only while reading is on, stops where the pooler says.
+        if (System.getProperty(RECV_MULTISHOT_PROPERTY) == null) {
+            System.setProperty(RECV_MULTISHOT_PROPERTY, "false");
         }
     }
 
