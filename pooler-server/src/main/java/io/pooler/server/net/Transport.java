@@ -62,10 +62,13 @@ import java.util.Optional;
  * per transaction of pgbench -S to PgBouncer's or below (0.72x with one loop, 0.93-1.0x with two), where
  * epoll stays at 1.4-1.5x (README, "Transports"). Its memory per idle client is epoll's within the
  * measurement's noise (Netty's channel objects are some 270 bytes larger; the loop's buffer ring is at
- * most 4 MiB). Netty 4.2.18's io_uring channel needed three workarounds before the test suite passed
+ * most 4 MiB). Netty 4.2.18's io_uring channel needed six workarounds before the test suite passed
  * under it (a moved server's reads, sockets left open at shutdown, a reset after data never seen; see
- * {@link #configureStream(ServerBootstrap)}, ServerConnection.moveTo and PoolerServer.finish); CI runs
- * the classes that found them under epoll too, so the fallback stays tested.
+ * {@link #configureStream(ServerBootstrap)}, ServerConnection.moveTo and PoolerServer.finish; empty
+ * writes, an overflowing completion queue and reads that went on after reading was turned off: the
+ * static block and {@link #COMPLETION_QUEUE_SIZE}); CI runs the classes that found them under epoll
+ * too, so the fallback stays tested. The figures above are with Netty's multishot reads, which the last
+ * workaround turns off: single reads cost some CPU more (README, "Transports").
  *
  * <p>Not final: the relay unit tests put a scripted server channel in place of {@link #socketChannel()}.
  */

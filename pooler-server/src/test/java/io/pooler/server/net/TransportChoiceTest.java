@@ -6,6 +6,7 @@ import io.pooler.server.net.Transport.Kind;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Which transport {@code pooler.transport} gives: io_uring first where the kernel allows it, then epoll, then NIO. */
@@ -24,6 +25,18 @@ class TransportChoiceTest {
         // Transport first: it sets a property Netty's IoUring reads once, as its class initializes.
         boolean usable = Transport.ioUringUsable();
         assertEquals(IoUring.isAvailable() && IoUring.isRegisterBufferRingSupported(), usable);
+    }
+
+    /**
+     * Reads one at a time on io_uring (unless the command line says otherwise): a multishot read goes on
+     * after reading is turned off, and every bound that stops reading a socket relies on it stopping
+     * (WaitingBudgetTest).
+     */
+    @Test
+    void ioUringReadsAreNotMultishot() {
+        assumeTrue(Transport.ioUringUsable(), "io_uring is not usable here");
+        assumeTrue(System.getProperty(Transport.RECV_MULTISHOT_PROPERTY).equals("false"), "set on the command line");
+        assertFalse(IoUring.isRecvMultishotEnabled());
     }
 
     @Test
