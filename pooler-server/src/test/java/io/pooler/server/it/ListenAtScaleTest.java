@@ -41,6 +41,8 @@ class ListenAtScaleTest {
     private static final int CLIENTS = Integer.getInteger("listen.clients", 1000);
     private static final int NOTIFIES = Integer.getInteger("listen.notifies", 10_000);
     private static final int CHANNELS = 10;
+    /** Far below the empty-write spin's 1,500 (see the check); a few are the kernel's queue at its limit. */
+    private static final int MAX_RING_OVERFLOW_WARNINGS = 10;
 
     private final PostgresInstance pg;
     private final PoolerFixture pooler;
@@ -113,9 +115,13 @@ class ListenAtScaleTest {
                 f.get(5, TimeUnit.MINUTES);
             }
             // The fan-out flushes many frames to many sockets in one pass of a loop: on io_uring that once
-            // made the loop submit hundreds of thousands of empty writes (IoUringManyWritesTest).
-            assertEquals(0, NettyLogWatch.install().ringOverflows() - overflowsBefore,
-                    "io_uring completion queue overflows during the fan-out");
+            // made the loop submit hundreds of thousands of empty writes, and Netty warned of an overflowing
+            // completion queue some 1,500 times a run (IoUringManyWritesTest). A few warnings are no such
+            // spin: the kernel keeps completions that do not fit until the loop reaps them, and a CI run
+            // on 2026-12-05 saw 2 (none in four other runs that day).
+            int overflows = NettyLogWatch.install().ringOverflows() - overflowsBefore;
+            assertTrue(overflows <= MAX_RING_OVERFLOW_WARNINGS,
+                    "io_uring completion queue overflows during the fan-out: " + overflows);
 
             execute(outside, "select pg_terminate_backend(pid) from pg_stat_activity where datname = '" + DB
                     + "' and usename = '" + SCRAM_USER + "' and query ilike '%LISTEN%'");
