@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * What every client connection uses for its whole life, shared by all of them: the config in force, the
  * process's client count (max_client_conn), the shutdown state, cancel keys, the interned parameter maps
  * and prepared statements, the LISTEN multiplexers, the budget of clients waiting for a server, the error
- * counters of clients with no pool, and SUSPEND. Admission and login need more, which {@link LoginServices} carries.
+ * counters of clients with no pool, and SUSPEND. Admission and login need more, which
+ * {@link LoginServices} carries.
  *
  * <p>Threads: each is immutable, atomic or safe from any event loop.
  *
