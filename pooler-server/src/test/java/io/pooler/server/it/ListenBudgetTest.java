@@ -65,10 +65,7 @@ class ListenBudgetTest {
 
     @Test
     void listenersThatStopReadingAreCutAtTheBudgetAndAReaderGetsEverything() throws Exception {
-        List<RawPgClient> silent = new ArrayList<>();
-        try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
-            execute(reader, "LISTEN fan");
-            listenersThatDoNotRead(silent);
+        withReaderAndSilentListeners((reader, silent) -> {
             streamWhileReading(reader, PAYLOAD, n -> { });
             int cut = 0;
             for (RawPgClient listener : silent) {
@@ -83,12 +80,7 @@ class ListenBudgetTest {
             }
             assertTrue(cut >= SILENT_LISTENERS / 2, "listeners that stopped reading disconnected at a budget of "
                     + BUDGET + " bytes: " + cut + " of " + SILENT_LISTENERS);
-            assertEquals("1", LoginTest.queryString(reader, "select 1"), "the reader is still served");
-        } finally {
-            for (RawPgClient listener : silent) {
-                listener.close();
-            }
-        }
+        });
     }
 
     /**
@@ -99,21 +91,34 @@ class ListenBudgetTest {
      */
     @Test
     void listenersResetDuringTheFanOutHurtNobodyElse() throws Exception {
-        List<RawPgClient> resetting = new ArrayList<>();
+        withReaderAndSilentListeners((reader, resetting) -> streamWhileReading(reader, PAYLOAD / 8, n -> {
+            if (n % 5 == 4 && n / 5 < resetting.size()) {
+                resetting.get(n / 5).reset(); // its next notification meets a reset socket
+            }
+        }));
+    }
+
+    /**
+     * Runs {@code body} with a PgJDBC reader listening to "fan" and {@value #SILENT_LISTENERS} raw
+     * listeners that read nothing; then the reader must still be served. The listeners are closed after.
+     */
+    private void withReaderAndSilentListeners(ListenersBody body) throws Exception {
+        List<RawPgClient> silent = new ArrayList<>();
         try (Connection reader = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             execute(reader, "LISTEN fan");
-            listenersThatDoNotRead(resetting);
-            streamWhileReading(reader, PAYLOAD / 8, n -> {
-                if (n % 5 == 4 && n / 5 < resetting.size()) {
-                    resetting.get(n / 5).reset(); // its next notification meets a reset socket
-                }
-            });
+            listenersThatDoNotRead(silent);
+            body.run(reader, silent);
             assertEquals("1", LoginTest.queryString(reader, "select 1"), "the reader is still served");
         } finally {
-            for (RawPgClient listener : resetting) {
+            for (RawPgClient listener : silent) {
                 listener.close();
             }
         }
+    }
+
+    @FunctionalInterface
+    private interface ListenersBody {
+        void run(Connection reader, List<RawPgClient> silentListeners) throws Exception;
     }
 
     /** Adds {@value #SILENT_LISTENERS} raw clients to {@code listeners} that LISTEN to "fan", then read nothing. */
