@@ -212,6 +212,9 @@ public final class Comparison {
                 Summary.percentileMillis(m.latencyMicros(), 50), Summary.percentileMillis(m.latencyMicros(), 99), m.errors());
         if (!Double.isNaN(m.cpuSecondsPer1000())) {
             line += String.format(Locale.ROOT, "  cpu %.3f s/1k tx", m.cpuSecondsPer1000());
+            if (m.compilerShare() > 0) {
+                line += String.format(Locale.ROOT, " (JIT compiler %.0f%%)", m.compilerShare() * 100);
+            }
         }
         if (!Double.isNaN(m.memoryPerClientBytes())) {
             line += String.format(Locale.ROOT, "  %.2f KB/client (RSS %.0f MB with all clients)",

@@ -61,9 +61,9 @@ final class NettyDriver implements Driver {
                 }
             });
             sleep(SETTLE_BEFORE_MEASURING);
-            double cpuBefore = cpuSeconds(pid);
+            RunCpu cpu = RunCpu.start(pid);
             LoadResult result = load.measure(duration);
-            double cpu = cpuSeconds(pid) - cpuBefore;
+            RunCpu.Used used = cpu.stop();
             double perClient = memory.size() >= 2
                     ? Stats.slope(memory.stream().mapToDouble(p -> p[0]).toArray(), memory.stream().mapToDouble(p -> p[1]).toArray())
                     : Double.NaN;
@@ -74,13 +74,10 @@ final class NettyDriver implements Driver {
                 errors += result.stalledClients();
                 samples.add(result.stalledClients() + " clients waited longer than the whole run for an answer");
             }
-            return new Measurement(result.tps(), result.transactions(), errors, samples, result.latencyMicros(), cpu,
+            return new Measurement(result.tps(), result.transactions(), errors, samples, result.latencyMicros(), used.seconds(),
+                    used.compilerSeconds(),
                     perClient, memory.isEmpty() ? Double.NaN : memory.get(memory.size() - 1)[1], name());
         }
-    }
-
-    static double cpuSeconds(OptionalLong pid) throws IOException {
-        return pid.isPresent() ? ProcessStats.cpuSeconds(pid.getAsLong()) : Double.NaN;
     }
 
     private static long residentBytes(Target target) {

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -75,15 +74,14 @@ final class PgbenchDriver implements Driver {
             builder.environment().put("PGPASSWORD", password);
             // No SSLRequest round trip: none of the targets has TLS configured.
             builder.environment().put("PGSSLMODE", "disable");
-            OptionalLong pid = target.pid();
-            double cpuBefore = NettyDriver.cpuSeconds(pid);
+            RunCpu cpu = RunCpu.start(target.pid());
             Process process = builder.start();
             if (!process.waitFor(duration.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly().waitFor();
                 return Measurement.failed(name(), "pgbench did not finish within " + duration.plus(GRACE).toSeconds()
                         + " s: the target stopped answering");
             }
-            double cpu = NettyDriver.cpuSeconds(pid) - cpuBefore;
+            RunCpu.Used used = cpu.stop();
             PgbenchOutput output = PgbenchOutput.parse(Files.readString(dir.resolve("stdout")),
                     Files.readString(dir.resolve("stderr")));
             Histogram latency = readLogs(dir);
@@ -92,7 +90,8 @@ final class PgbenchDriver implements Driver {
             if (process.exitValue() != 0) {
                 samples.add("pgbench exited with " + process.exitValue());
             }
-            return new Measurement(output.tps(), output.transactions(), errors, samples, latency, cpu, Double.NaN, Double.NaN, name());
+            return new Measurement(output.tps(), output.transactions(), errors, samples, latency, used.seconds(), used.compilerSeconds(),
+                    Double.NaN, Double.NaN, name());
         } finally {
             deleteTree(dir);
         }

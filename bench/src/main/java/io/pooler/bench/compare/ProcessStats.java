@@ -2,7 +2,10 @@ package io.pooler.bench.compare;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -23,6 +26,46 @@ public final class ProcessStats {
     /** User plus system CPU seconds of all the process's threads so far. */
     public static double cpuSeconds(long pid) throws IOException {
         return parseCpuSeconds(Files.readString(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /**
+     * CPU ticks so far of each of the JVM's JIT compiler threads ("C1 CompilerThread0", "C2 ..."; the
+     * kernel keeps 15 characters of a thread's name), by thread id; empty for a process that is not a JVM.
+     */
+    public static Map<Long, Long> compilerTicks(long pid) throws IOException {
+        Map<Long, Long> ticks = new HashMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                try {
+                    if (isCompilerThread(Files.readString(thread.resolve("comm")))) {
+                        String stat = Files.readString(thread.resolve("stat"));
+                        ticks.put(Long.parseLong(thread.getFileName().toString()),
+                                statField(stat, UTIME_FIELD) + statField(stat, STIME_FIELD));
+                    }
+                } catch (NoSuchFileException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        }
+        return ticks;
+    }
+
+    /**
+     * CPU seconds the compiler threads used between two {@link #compilerTicks} samples. The JVM ends a
+     * compiler thread that stays idle (all but the first of each kind), and what such a thread used
+     * before it ended is lost from the second sample: a lower bound.
+     */
+    public static double compilerSecondsBetween(Map<Long, Long> before, Map<Long, Long> after) {
+        long ticks = 0;
+        for (Map.Entry<Long, Long> e : after.entrySet()) {
+            ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+        }
+        return ticks / CLOCK_TICKS_PER_SECOND;
+    }
+
+    static boolean isCompilerThread(String comm) {
+        return comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre");
     }
 
     /** The process's session id: its own pid when it leads a session of its own (setsid). */

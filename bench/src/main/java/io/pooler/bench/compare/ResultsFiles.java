@@ -34,7 +34,7 @@ public final class ResultsFiles {
     static String roundsCsv(List<RoundResult> rounds) {
         StringBuilder out = new StringBuilder("scenario,scenario_key,target_key,target,round,driver,tps,transactions,errors,"
                 + "p50_ms,p90_ms,p99_ms,p99_9_ms,max_ms,pooler_cpu_s,pooler_cpu_s_per_1k_tx,memory_per_client_bytes,"
-                + "rss_all_clients_bytes\n");
+                + "rss_all_clients_bytes,pooler_jit_compiler_cpu_s\n");
         for (RoundResult r : rounds) {
             Measurement m = r.measurement();
             Histogram h = m.latencyMicros();
@@ -46,6 +46,7 @@ public final class ResultsFiles {
                     .append(',').append(num(h.getTotalCount() == 0 ? Double.NaN : h.getMaxValue() / 1000.0))
                     .append(',').append(num(m.poolerCpuSeconds())).append(',').append(num(m.cpuSecondsPer1000()))
                     .append(',').append(num(m.memoryPerClientBytes())).append(',').append(num(m.residentBytes()))
+                    .append(',').append(num(m.compilerCpuSeconds()))
                     .append('\n');
         }
         return out.toString();

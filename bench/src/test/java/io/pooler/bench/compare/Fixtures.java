@@ -26,7 +26,7 @@ final class Fixtures {
     static Measurement measurement(double tps, long fromMicros, long toMicros, double cpuSeconds, double memoryPerClient) {
         int transactions = (int) Math.round(tps * 10);
         return new Measurement(tps, transactions, 0, List.of(), latencies(fromMicros, toMicros, transactions), cpuSeconds,
-                memoryPerClient, Double.NaN, "pgbench");
+                0, memoryPerClient, Double.NaN, "pgbench");
     }
 
     static RoundResult round(Scenario s, String key, int round, Measurement m) {

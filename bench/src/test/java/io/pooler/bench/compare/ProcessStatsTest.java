@@ -2,7 +2,10 @@ package io.pooler.bench.compare;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ProcessStatsTest {
@@ -34,5 +37,28 @@ class ProcessStatsTest {
 
         assertTrue(ProcessStats.cpuSeconds(pid) > 0);
         assertTrue(ProcessStats.rssBytes(pid) > 10L * 1024 * 1024, "a JVM takes more than 10 MB");
+    }
+
+    @Test
+    void knowsTheJitCompilerThreadsByTheirNameAsTheKernelKeepsIt() {
+        assertTrue(ProcessStats.isCompilerThread("C2 CompilerThre\n"));
+        assertTrue(ProcessStats.isCompilerThread("C1 CompilerThre"));
+        assertFalse(ProcessStats.isCompilerThread("pooler-1-1"));
+        assertFalse(ProcessStats.isCompilerThread("VM Thread"));
+    }
+
+    @Test
+    void countsWhatEachCompilerThreadUsedBetweenTwoSamplesIncludingOneThatStartedBetweenThem() {
+        Map<Long, Long> before = Map.of(10L, 500L, 11L, 40L);
+        Map<Long, Long> after = Map.of(10L, 650L, 11L, 40L, 12L, 25L);
+
+        assertEquals(1.75, ProcessStats.compilerSecondsBetween(before, after), 1e-9);
+    }
+
+    @Test
+    void readsTheCompilerThreadsOfThisJvmWhichHasCompiledSomethingByNow() throws Exception {
+        Map<Long, Long> ticks = ProcessStats.compilerTicks(ProcessHandle.current().pid());
+
+        assertFalse(ticks.isEmpty(), "a HotSpot JVM has at least one compiler thread");
     }
 }
