@@ -91,7 +91,14 @@ final class ShardDonations {
         DonationRequest request = new DonationRequest(shard, pool.now());
         outstandingRequest = request;
         for (PoolShard other : others) {
-            other.post(() -> other.donations.donationRequested(request));
+            Runnable ask = () -> other.donations.donationRequested(request);
+            if (other.lists.publishedHasIdle()) {
+                other.post(ask);
+            } else {
+                // NOTE: it has nothing to give until it releases a server, on a wake-up of its own; one
+                // that releases a server as this is posted is awake and takes the task in the same pass
+                other.postWithoutWakeUp(ask);
+            }
         }
     }
 
