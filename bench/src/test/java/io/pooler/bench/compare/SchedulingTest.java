@@ -5,6 +5,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SchedulingTest {
 
@@ -24,6 +26,19 @@ class SchedulingTest {
         List<String> firsts = List.of(1, 2, 3, 4).stream().map(r -> Comparison.roundOrder(targets, r).get(0)).toList();
 
         assertEquals(targets, firsts);
+    }
+
+    @Test
+    void warmsUpAgainOnlyWhileAJvmsCompilerThreadsTakeMoreThanAFewPercent() {
+        Measurement compiling = new Measurement(10_000, 80_000, 0, List.of(), Fixtures.latencies(100, 900, 100), 3.0, 0.6,
+                Double.NaN, Double.NaN, "pgbench");
+        Measurement warm = new Measurement(10_000, 80_000, 0, List.of(), Fixtures.latencies(100, 900, 100), 3.0, 0.09,
+                Double.NaN, Double.NaN, "pgbench");
+
+        assertTrue(Comparison.stillCompiling(compiling));
+        assertFalse(Comparison.stillCompiling(warm));
+        assertFalse(Comparison.stillCompiling(Fixtures.measurement(10_000, 100, 900, 2.0, Double.NaN)), "PgBouncer: no JIT");
+        assertFalse(Comparison.stillCompiling(Measurement.failed("pgbench", "refused")));
     }
 
     @Test
