@@ -74,7 +74,9 @@ public final class Comparison {
         }
         software.put("pgbench", options.pgbench().map(Path::toString).orElse("not installed: the bench client runs every scenario"));
         software.put("runs", options.rounds() + " rounds of " + options.duration().toSeconds() + " s per scenario and target, after "
-                + options.warmup().toSeconds() + " s of warm-up; pgbench scale " + options.scale());
+                + options.warmup().toSeconds() + " s of warm-up (Pooler's repeated while its JIT compiler threads took over "
+                + Math.round(SETTLED_COMPILER_SHARE * 100) + "% of its CPU, up to " + MAX_WARMUP_RUNS + " runs); pgbench scale "
+                + options.scale());
         Map<String, String> machine = MachineInfo.describe(software);
         out.print(MachineInfo.render(machine));
 
