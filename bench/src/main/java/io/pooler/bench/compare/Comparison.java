@@ -189,9 +189,9 @@ public final class Comparison {
      * in scenario 1's first round after one warm-up run of 10 s, 2026-12-05), which a daemon that runs
      * for weeks pays once.
      */
-    static final int MAX_WARMUP_RUNS = 6;
+    public static final int MAX_WARMUP_RUNS = 6;
     /** A JVM whose compiler threads used less than this share of its CPU in a warm-up run is warm. */
-    static final double SETTLED_COMPILER_SHARE = 0.05;
+    public static final double SETTLED_COMPILER_SHARE = 0.05;
 
     /** Another warm-up run is due: the JIT compiler's share was above {@link #SETTLED_COMPILER_SHARE}. */
     static boolean stillCompiling(Measurement m) {

@@ -9,7 +9,7 @@ import java.util.OptionalLong;
  * the JVM's JIT compiler threads, whose work is part of the total but falls off once the code it
  * compiles is hot. NaN for a target without a process of its own (PostgreSQL alone).
  */
-final class RunCpu {
+public final class RunCpu {
     private final OptionalLong pid;
     private final double secondsBefore;
     private final Map<Long, Long> compilerBefore;
@@ -20,12 +20,12 @@ final class RunCpu {
         this.compilerBefore = pid.isPresent() ? ProcessStats.compilerTicks(pid.getAsLong()) : Map.of();
     }
 
-    static RunCpu start(OptionalLong pid) throws IOException {
+    public static RunCpu start(OptionalLong pid) throws IOException {
         return new RunCpu(pid);
     }
 
     /** What the process used since {@link #start}. */
-    Used stop() throws IOException {
+    public Used stop() throws IOException {
         if (pid.isEmpty()) {
             return new Used(Double.NaN, Double.NaN);
         }
@@ -39,6 +39,10 @@ final class RunCpu {
      * @param compilerSeconds of which the JIT compiler threads used (a lower bound: see
      *                        {@link ProcessStats#compilerSecondsBetween}); 0 for a process that is not a JVM
      */
-    record Used(double seconds, double compilerSeconds) {
+    public record Used(double seconds, double compilerSeconds) {
+        /** The compiler threads' part of {@link #seconds}; NaN when nothing was used or measured. */
+        public double compilerShare() {
+            return seconds > 0 ? compilerSeconds / seconds : Double.NaN;
+        }
     }
 }

@@ -1,10 +1,12 @@
 package io.pooler.bench.fleet;
 
+import io.pooler.bench.compare.Comparison;
 import io.pooler.bench.compare.MachineInfo;
 import io.pooler.bench.compare.PgBouncerTarget;
 import io.pooler.bench.compare.PoolerTarget;
 import io.pooler.bench.compare.ProcessStats;
 import io.pooler.bench.compare.ProcessTarget;
+import io.pooler.bench.compare.RunCpu;
 import io.pooler.bench.load.Credentials;
 import io.pooler.testing.Postgres;
 import io.pooler.testing.PostgresInstance;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -84,7 +87,9 @@ public final class FleetBench {
         software.put("PostgreSQL", serverVersion(pg) + " (throwaway)");
         targets.forEach(t -> software.put(t.key(), t.name()));
         software.put("runs", options.rounds() + " round(s) per fleet size and target, " + options.warmup().toSeconds()
-                + " s of load before " + options.duration().toSeconds() + " s measured");
+                + " s of load before " + options.duration().toSeconds() + " s measured (the load repeated while a JVM's"
+                + " JIT compiler threads took over " + Math.round(Comparison.SETTLED_COMPILER_SHARE * 100)
+                + "% of its CPU, up to " + Comparison.MAX_WARMUP_RUNS + " times)");
         Map<String, String> machine = MachineInfo.describe(software);
         out.print(MachineInfo.render(machine));
 
@@ -131,7 +136,8 @@ public final class FleetBench {
             if (target.pid().isEmpty()) {
                 why += "; " + target.logTail();
             }
-            return new FleetMeasurement(target.key(), target.name(), round, shape, null, 0, 0, 0, Double.NaN, 0, why);
+            return new FleetMeasurement(target.key(), target.name(), round, shape, null, 0, 0, 0, Double.NaN, 0, why,
+                    Double.NaN);
         } finally {
             target.stop();
         }
@@ -152,7 +158,7 @@ public final class FleetBench {
              Connection superuser = pg.connectAsSuperuser("postgres")) {
             fleet.open(OPEN_TIMEOUT);
             fleet.startTraffic();
-            Thread.sleep(options.warmup().toMillis());
+            warmUp(target, shape);
             AtomicBoolean sampling = new AtomicBoolean(true);
             AtomicInteger maxServers = new AtomicInteger();
             AtomicInteger maxPostgres = new AtomicInteger();
@@ -174,15 +180,38 @@ public final class FleetBench {
                     }
                 }
             }, "fleet-sampler");
-            double cpuBefore = ProcessStats.cpuSeconds(pid);
+            RunCpu cpu = RunCpu.start(OptionalLong.of(pid));
             sampler.start();
             FleetResult result = fleet.measure(options.duration());
-            double cpu = ProcessStats.cpuSeconds(pid) - cpuBefore;
+            RunCpu.Used used = cpu.stop();
             sampling.set(false);
             sampler.join(10_000);
             long errors = fleet.errorsSinceStart() + result.stalled();
             return new FleetMeasurement(target.key(), target.name(), round, shape, result, errors, maxServers.get(),
-                    maxPostgres.get(), 100 * cpu / result.seconds(), maxRss.get(), null);
+                    maxPostgres.get(), 100 * used.seconds() / result.seconds(), maxRss.get(), null,
+                    100 * used.compilerSeconds() / result.seconds());
+        }
+    }
+
+    /**
+     * The fleet's load before measuring: {@code --warmup}, again while the target's JIT compiler threads
+     * took more than {@link Comparison#SETTLED_COMPILER_SHARE} of its CPU, as the comparison's warm-up
+     * does (up to {@link Comparison#MAX_WARMUP_RUNS} in all). Only a JVM has compiler threads, so
+     * PgBouncer warms up once. Each run is printed with the compiler's share.
+     */
+    private void warmUp(ProcessTarget target, FleetShape shape) throws Exception {
+        OptionalLong pid = OptionalLong.of(target.pid().orElseThrow());
+        for (int run = 1; ; run++) {
+            RunCpu cpu = RunCpu.start(pid);
+            Thread.sleep(options.warmup().toMillis());
+            RunCpu.Used used = cpu.stop();
+            double share = used.compilerShare();
+            out.printf(Locale.ROOT, "  warm-up  %-22s %,d clients  cpu %.0f%%%s%n", target.name(),
+                    shape.clientConnections(), 100 * used.seconds() / (options.warmup().toMillis() / 1000.0),
+                    share > 0 ? String.format(Locale.ROOT, " (JIT compiler %.0f%%)", share * 100) : "");
+            if (!(share > Comparison.SETTLED_COMPILER_SHARE) || run >= Comparison.MAX_WARMUP_RUNS) {
+                return;
+            }
         }
     }
 

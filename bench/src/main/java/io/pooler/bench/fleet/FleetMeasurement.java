@@ -9,10 +9,12 @@ package io.pooler.bench.fleet;
  * @param cpuPercent the pooler process's user plus system CPU over the measured interval, in percent
  *     of one core
  * @param maxRssBytes the pooler process's largest resident set size while measuring
+ * @param compilerCpuPercent of {@code cpuPercent}, what the JVM's JIT compiler threads used (0 for a
+ *     process that is not a JVM; a lower bound, see {@code ProcessStats.compilerSecondsBetween})
  */
 public record FleetMeasurement(String targetKey, String targetName, int round, FleetShape shape, FleetResult result,
                                long errors, int maxServers, int maxPostgresServers, double cpuPercent,
-                               long maxRssBytes, String failure) {
+                               long maxRssBytes, String failure, double compilerCpuPercent) {
 
     public boolean failed() {
         return failure != null;

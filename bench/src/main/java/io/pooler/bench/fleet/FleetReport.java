@@ -28,6 +28,9 @@ final class FleetReport {
                 m.round(), m.targetName(), r.requestsPerSecond(), millis(r.requestMicros(), 50),
                 millis(r.requestMicros(), 99), millis(r.requestMicros(), 99.9), millis(r.waitMicros(), 99), m.errors(),
                 r.retries(), m.maxServers(), m.maxPostgresServers(), m.cpuPercent(), m.maxRssBytes() / 1048576.0);
+        if (m.compilerCpuPercent() > 0) {
+            line += String.format(Locale.ROOT, "  (JIT compiler %.1f%% of a core)", m.compilerCpuPercent());
+        }
         if (m.errors() > 0 && !r.errorSamples().isEmpty()) {
             line += "  (" + r.errorSamples().get(0) + ")";
         }
@@ -77,22 +80,23 @@ final class FleetReport {
         md.append("\n## Results\n\n");
         md.append("| Client connections | Target | Round | Requests/s | p50 ms | p99 ms | p99.9 ms | Wait p50 / p99 ms"
                 + " | Errors | Retries | Notifies sent / received | Server connections max (postgres) | Pooler CPU %"
-                + " | Pooler RSS MB |\n");
-        md.append("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+                + " | Pooler RSS MB | JIT compiler CPU % |\n");
+        md.append("|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (FleetMeasurement m : all) {
             if (m.failed()) {
-                md.append(String.format(Locale.ROOT, "| %,d | %s | %d | failed: %s |||||||||||\n",
+                md.append(String.format(Locale.ROOT, "| %,d | %s | %d | failed: %s ||||||||||||\n",
                         m.shape().clientConnections(), m.targetName(), m.round(), m.failure().replace('|', '/').replace("\n", " / ")));
                 continue;
             }
             FleetResult r = m.result();
             md.append(String.format(Locale.ROOT,
-                    "| %,d | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f / %.2f | %d | %d | %,d / %,d | %d (%d) | %.0f | %.0f |\n",
+                    "| %,d | %s | %d | %,.0f | %.2f | %.2f | %.2f | %.2f / %.2f | %d | %d | %,d / %,d | %d (%d) | %.0f | %.0f | %s |\n",
                     m.shape().clientConnections(), m.targetName(), m.round(), r.requestsPerSecond(),
                     millis(r.requestMicros(), 50), millis(r.requestMicros(), 99), millis(r.requestMicros(), 99.9),
                     millis(r.waitMicros(), 50), millis(r.waitMicros(), 99), m.errors(), r.retries(), r.notifies(),
                     r.notificationsReceived(), m.maxServers(), m.maxPostgresServers(), m.cpuPercent(),
-                    m.maxRssBytes() / 1048576.0));
+                    m.maxRssBytes() / 1048576.0, m.compilerCpuPercent() > 0
+                            ? String.format(Locale.ROOT, "%.1f", m.compilerCpuPercent()) : "-"));
         }
         md.append("""
 
@@ -112,7 +116,9 @@ final class FleetReport {
                 - Server connections: the odoo role's backends in `pg_stat_activity`, sampled twice a second
                   while measuring; the budget (`max_user_connections`) is 190.
                 - Pooler CPU: user + system time of the pooler process over the measured interval, in % of one
-                  core; RSS: its largest `VmRSS` while measuring.
+                  core; RSS: its largest `VmRSS` while measuring. JIT compiler: of that CPU, what a JVM's
+                  compiler threads used (a lower bound: the JVM ends idle compiler threads); the load before
+                  measuring is repeated while they take more than 5 % of its CPU.
                 """);
         md.append(statementTable(all));
         List<String> errors = all.stream().filter(m -> !m.failed() && m.errors() > 0)
@@ -129,18 +135,19 @@ final class FleetReport {
 
     static String csv(List<FleetMeasurement> all) {
         StringBuilder csv = new StringBuilder("clients,hosts,target,round,requests_per_s,p50_ms,p99_ms,p999_ms,wait_p50_ms,"
-                + "wait_p99_ms,errors,retries,notifies,notifications,max_servers,max_postgres_servers,cpu_percent,rss_mb\n");
+                + "wait_p99_ms,errors,retries,notifies,notifications,max_servers,max_postgres_servers,cpu_percent,rss_mb,"
+                + "jit_compiler_cpu_percent\n");
         for (FleetMeasurement m : all) {
             if (m.failed()) {
                 continue;
             }
             FleetResult r = m.result();
-            csv.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d,%d,%d,%.1f,%.1f%n",
+            csv.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%d,%d,%d,%d,%d,%d,%.1f,%.1f,%.1f%n",
                     m.shape().clientConnections(), m.shape().hosts(), m.targetKey(), m.round(), r.requestsPerSecond(),
                     millis(r.requestMicros(), 50), millis(r.requestMicros(), 99), millis(r.requestMicros(), 99.9),
                     millis(r.waitMicros(), 50), millis(r.waitMicros(), 99), m.errors(), r.retries(), r.notifies(),
                     r.notificationsReceived(), m.maxServers(), m.maxPostgresServers(), m.cpuPercent(),
-                    m.maxRssBytes() / 1048576.0));
+                    m.maxRssBytes() / 1048576.0, m.compilerCpuPercent()));
         }
         return csv.toString();
     }

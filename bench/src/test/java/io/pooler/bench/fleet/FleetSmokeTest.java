@@ -60,6 +60,15 @@ class FleetSmokeTest {
                     "a session server per LISTENer: " + who);
             assertTrue(m.maxServers() <= FleetIni.SERVER_BUDGET, who);
             assertTrue(m.cpuPercent() > 0 && m.maxRssBytes() > 0, "the pooler's CPU and RSS read from /proc: " + who);
+            assertTrue(m.compilerCpuPercent() >= 0, "the JIT compiler's CPU read (0 without one): " + who);
+            long warmUps = output.lines().filter(l -> l.startsWith("  warm-up  " + m.targetName())).count();
+            if (m.targetKey().equals("pooler")) {
+                // A fresh JVM's first second of load is mostly its compiler's: the load goes on.
+                assertTrue(warmUps >= 2, "the warm-up repeated while Pooler's JIT compiler was busy: " + who);
+            } else {
+                assertEquals(0, m.compilerCpuPercent(), who);
+                assertEquals(1, warmUps, "PgBouncer has no JIT compiler to wait for: " + who);
+            }
         }
         System.out.println(output);
         assertTrue(Files.readString(options.outDir().resolve(FleetReport.FILE)).contains("| 34 | "));
