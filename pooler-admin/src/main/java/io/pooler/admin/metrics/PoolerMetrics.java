@@ -2,16 +2,14 @@ package io.pooler.admin.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pooler.admin.AdminBackend;
 import io.pooler.admin.PoolView;
 import io.pooler.pool.PoolKey;
 import io.pooler.stats.ErrorCounters;
 import io.pooler.stats.ErrorKind;
-import io.pooler.stats.LatencyListener;
 import io.pooler.stats.PoolStats;
 
 import java.time.Duration;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -38,7 +35,8 @@ import java.util.function.ToDoubleFunction;
  *   <li>{@code pooler_client_connections}: every client connection, logging in or logged in.</li>
  * </ul>
  * The counters read the pools' own stats, so they never disagree with SHOW STATS; only the histograms are
- * recorded a second time, from a {@link LatencyListener}, and only while metrics are on.
+ * recorded a second time, from a {@link io.pooler.stats.LatencyListener}, and only while metrics are on,
+ * each event loop into counts of its own ({@link PoolDurations}, exported by {@link DurationCollector}).
  */
 public final class PoolerMetrics {
     /** Histogram buckets from half a millisecond to half a minute. */
@@ -48,7 +46,8 @@ public final class PoolerMetrics {
             Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500),
             Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30)};
 
-    private final MeterRegistry registry;
+    private final PrometheusMeterRegistry registry;
+    private final DurationCollector durations = new DurationCollector(BUCKETS);
     private final AdminBackend backend;
     private final Set<PoolKey> bound = ConcurrentHashMap.newKeySet();
     private final MultiGauge clients;
@@ -56,8 +55,9 @@ public final class PoolerMetrics {
     private final MultiGauge maxWait;
     private final MultiGauge pinned;
 
-    public PoolerMetrics(MeterRegistry registry, AdminBackend backend, ErrorCounters poolLessErrors) {
+    public PoolerMetrics(PrometheusMeterRegistry registry, AdminBackend backend, ErrorCounters poolLessErrors) {
         this.registry = registry;
+        registry.getPrometheusRegistry().register(durations);
         this.backend = backend;
         clients = MultiGauge.builder("pooler.pool.clients").description("Client connections of a pool, by state")
                 .register(registry);
@@ -88,25 +88,7 @@ public final class PoolerMetrics {
         counter("pooler.received", "Bytes received from clients", tags, stats, s -> s.totals().bytesReceived(), "bytes");
         counter("pooler.sent", "Bytes sent to clients", tags, stats, s -> s.totals().bytesSent(), "bytes");
         bindErrors(tags, stats.errors());
-        Timer query = timer("pooler.query.duration", "Query time, first message to the last ReadyForQuery", tags);
-        Timer xact = timer("pooler.transaction.duration", "Transaction time, first message to ReadyForQuery idle", tags);
-        Timer wait = timer("pooler.client.wait", "Time clients waited for a server", tags);
-        stats.listener(new LatencyListener() {
-            @Override
-            public void queryDone(long nanos) {
-                query.record(nanos, TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public void transactionDone(long nanos) {
-                xact.record(nanos, TimeUnit.NANOSECONDS);
-            }
-
-            @Override
-            public void serverAssigned(long waitNanos) {
-                wait.record(waitNanos, TimeUnit.NANOSECONDS);
-            }
-        });
+        stats.listener(durations.bind(key));
     }
 
     /** Reads the pools' counts; called before each scrape. Binds pools not seen yet. */
@@ -146,11 +128,6 @@ public final class PoolerMetrics {
     private <T> void counter(String name, String description, Tags tags, T source, ToDoubleFunction<T> value,
                              String unit) {
         FunctionCounter.builder(name, source, value).description(description).baseUnit(unit).tags(tags)
-                .register(registry);
-    }
-
-    private Timer timer(String name, String description, Tags tags) {
-        return Timer.builder(name).description(description).tags(tags).serviceLevelObjectives(BUCKETS)
                 .register(registry);
     }
 }
