@@ -128,8 +128,13 @@ public final class Fleet implements AutoCloseable {
         processes.forEach(OdooProcess::startTraffic);
     }
 
-    /** Lets the load run for {@code duration} and returns what happened meanwhile. */
+    /**
+     * Lets the load run for {@code duration} and returns what happened meanwhile. Every process draws
+     * its arrivals from its measured stream from now on, so that each target is measured under the same
+     * requests (see {@link OdooProcess#startMeasuredDraws}).
+     */
     public FleetResult measure(Duration duration) {
+        processes.forEach(OdooProcess::startMeasuredDraws);
         requests.getIntervalHistogram();
         waits.getIntervalHistogram();
         statements.interval();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -34,7 +35,16 @@ final class OdooProcess {
     private final String database;
     private final int cronId;
     private final EventLoop loop;
-    private final SplittableRandom random;
+    /**
+     * When requests arrive, and apart what each does (which write, how long it thinks), so that the
+     * arrivals do not depend on how requests and arrivals interleave, which a pooler's speed changes.
+     * Both go over to streams of their own when measuring starts (see {@link Arrivals}).
+     */
+    private final Arrivals arrivals;
+    private SplittableRandom random;
+    private final SplittableRandom measuredRandom;
+    /** The next arrival's timer, to be replaced when measuring starts. */
+    private ScheduledFuture<?> arrival;
     private final int poolSize;
     private final List<SqlConnection> pool = new ArrayList<>();
     private boolean[] busy;
@@ -43,7 +53,6 @@ final class OdooProcess {
 
     private final ArrayDeque<Long> due = new ArrayDeque<>();
     private boolean inRequest;
-    private long nextArrival;
     private int busReadsInFlight;
     private long lastBusId;
     /** nanoTime the current request was due, 0 when idle; read by {@link Fleet#stalled}. */
@@ -55,7 +64,10 @@ final class OdooProcess {
         this.database = database;
         this.cronId = cronId;
         this.loop = loop;
-        this.random = random;
+        this.arrivals = new Arrivals(random.split(), kind == Kind.CRON ? fleet.shape().cronIntervalSeconds()
+                : 1 / fleet.shape().requestsPerWorkerPerSecond());
+        this.random = random.split();
+        this.measuredRandom = random.split();
         this.poolSize = poolSize;
     }
 
@@ -131,22 +143,36 @@ final class OdooProcess {
             return;
         }
         loop.execute(() -> {
-            nextArrival = System.nanoTime() + OdooTraffic.exponentialNanos(random, meanInterval());
+            arrivals.start(System.nanoTime());
             scheduleArrival();
         });
     }
 
-    private double meanInterval() {
-        return kind == Kind.CRON ? fleet.shape().cronIntervalSeconds() : 1 / fleet.shape().requestsPerWorkerPerSecond();
+    /**
+     * From now on the process draws from its measured stream, and its next arrival is drawn from it
+     * anew: the arrivals of the measured interval are the same for every target. Requests already due
+     * stay due.
+     */
+    void startMeasuredDraws() {
+        loop.execute(() -> {
+            random = measuredRandom;
+            if (kind == Kind.GEVENT || !fleet.running()) {
+                return;
+            }
+            if (arrival != null) {
+                arrival.cancel(false);
+            }
+            arrivals.startMeasured(System.nanoTime());
+            scheduleArrival();
+        });
     }
 
     private void scheduleArrival() {
         if (!fleet.running()) {
             return;
         }
-        long at = nextArrival;
-        nextArrival += OdooTraffic.exponentialNanos(random, meanInterval());
-        loop.schedule(() -> arrive(at), Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
+        long at = arrivals.take();
+        arrival = loop.schedule(() -> arrive(at), Math.max(0, at - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
 
     private void arrive(long at) {
