@@ -1,10 +1,9 @@
 package io.pooler.stats;
 
+import io.pooler.testing.Threads;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,20 +12,12 @@ class LatencyWindowTest {
     @Test
     void countsWhatEveryThreadRecordedEachInItsOwnRecorder() throws Exception {
         LatencyWindow window = new LatencyWindow();
-        List<Thread> loops = new ArrayList<>();
-        for (int t = 0; t < 3; t++) {
+        Threads.runAll(3, t -> {
             long value = 100L * (t + 1);
-            Thread loop = new Thread(() -> {
-                for (int i = 0; i < 1_000; i++) {
-                    window.record(value);
-                }
-            });
-            loops.add(loop);
-            loop.start();
-        }
-        for (Thread loop : loops) {
-            loop.join();
-        }
+            for (int i = 0; i < 1_000; i++) {
+                window.record(value);
+            }
+        });
         window.record(5_000_000); // and the reader's own thread, with a value far out of the others' range
 
         Histogram h = window.window();

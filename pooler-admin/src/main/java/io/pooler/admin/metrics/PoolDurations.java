@@ -75,10 +75,6 @@ final class PoolDurations implements LatencyListener {
         return new Totals(buckets, count, sum, max);
     }
 
-    long[] upperBoundsNanos() {
-        return upperBoundsNanos.clone();
-    }
-
     private LoopCounts newLoopCounts() {
         LoopCounts counts = new LoopCounts(upperBoundsNanos);
         loops.add(counts);

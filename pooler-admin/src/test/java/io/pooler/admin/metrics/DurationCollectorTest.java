@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pooler.pool.PoolKey;
+import io.pooler.testing.Threads;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -58,20 +59,12 @@ class DurationCollectorTest {
     void addsUpWhatEveryThreadRecorded() throws Exception {
         DurationCollector collector = new DurationCollector(BUCKETS);
         PoolDurations pool = collector.bind(new PoolKey("app", "web"));
-        List<Thread> loops = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
+        Threads.runAll(4, t -> {
             long value = (t + 1) * 400_000L; // 0.4, 0.8, 1.2 and 1.6 ms
-            Thread loop = new Thread(() -> {
-                for (int i = 0; i < 10_000; i++) {
-                    pool.queryDone(value);
-                }
-            });
-            loops.add(loop);
-            loop.start();
-        }
-        for (Thread loop : loops) {
-            loop.join();
-        }
+            for (int i = 0; i < 10_000; i++) {
+                pool.queryDone(value);
+            }
+        });
 
         PoolDurations.Totals totals = pool.totals(PoolDurations.Kind.QUERY, System.nanoTime());
         assertEquals(40_000, totals.count());
