@@ -3,6 +3,7 @@ package io.pooler.server.client;
 import io.netty.util.collection.LongObjectHashMap;
 import io.pooler.server.peers.CancelKey;
 
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.function.IntSupplier;
 
@@ -19,7 +20,12 @@ public final class CancelRegistry {
      * some 16 to 32 (a long and a reference per slot, filled to 3/4 before it doubles); a client takes the lock twice in its life (login, close), a CancelRequest once.
      */
     private final LongObjectHashMap<ClientConnection> byKey = new LongObjectHashMap<>(64, 0.75f);
-    private final SecureRandom random = new SecureRandom();
+    /**
+     * One generator per event loop. {@code new SecureRandom()} is NativePRNG on Linux: every draw takes
+     * a lock all its instances share and reads /dev/urandom, so the loops queued on each other at every
+     * login. A DRBG (NIST SP 800-90A, seeded from the system's entropy) per thread draws in user space.
+     */
+    private static final ThreadLocal<SecureRandom> RANDOM = ThreadLocal.withInitial(CancelRegistry::newGenerator);
     private final IntSupplier peerId;
 
     /** @param peerId this process's peer_id as configured now (0: no peering) */
@@ -30,6 +36,7 @@ public final class CancelRegistry {
     /** Gives the client a fresh, unique key: random, with our peer_id and TTL written in when peered. */
     public void register(ClientConnection client) {
         int peer = peerId.getAsInt();
+        SecureRandom random = RANDOM.get();
         while (true) {
             int pid = CancelKey.processId(random.nextInt(), peer);
             int secret = CancelKey.secret(random.nextInt(), peer);
@@ -37,6 +44,14 @@ public final class CancelRegistry {
                 client.setCancelKey(pid, secret);
                 return;
             }
+        }
+    }
+
+    private static SecureRandom newGenerator() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (NoSuchAlgorithmException e) {
+            return new SecureRandom(); // every JDK since 9 has DRBG; the platform default otherwise
         }
     }
 

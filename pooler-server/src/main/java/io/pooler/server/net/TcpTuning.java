@@ -9,6 +9,7 @@ import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,13 +22,33 @@ import java.util.Optional;
  * Unix sockets get none of these. The native transports (io_uring, epoll) name the Linux-only ones
  * ({@link Transport.LinuxTcpOptions}); on NIO (not Linux) the keepalive timings go through the JDK's
  * extended socket options, and TCP_USER_TIMEOUT and TCP_DEFER_ACCEPT are not available.
+ *
+ * <p>TCP_NODELAY is not in the list: Netty's TCP channels (io_uring, epoll and NIO alike) set it when
+ * they are made, and setting it again cost every accepted client a system call ({@code TcpSettingsTest}
+ * reads it back on both sides). The list is worked out once per {@link Settings}, not per socket: a
+ * RELOAD makes new settings, and so a new list.
  */
 public final class TcpTuning {
     private static final Logger log = LoggerFactory.getLogger(TcpTuning.class);
     /** PgBouncer's value when tcp_defer_accept is on (the kernel rounds it up to whole SYN-ACK retries). */
     private static final int DEFER_ACCEPT_SECONDS = 1;
 
+    /** The list for the settings last asked for; immutable, so the loops may share it. */
+    private static volatile SocketOptions last;
+
+    private record SocketOptions(Settings settings, Transport transport, Map<ChannelOption<?>, Object> options) {
+    }
+
     private TcpTuning() {
+    }
+
+    private static Map<ChannelOption<?>, Object> cachedSocketOptions(Settings s, Transport transport) {
+        SocketOptions known = last;
+        if (known == null || known.settings() != s || known.transport() != transport) {
+            known = new SocketOptions(s, transport, socketOptions(s, transport));
+            last = known;
+        }
+        return known.options();
     }
 
     /** The options for one new TCP socket, in the order PgBouncer sets them. */
@@ -52,21 +73,20 @@ public final class TcpTuning {
         }
         putIfSet(options, ChannelOption.SO_SNDBUF, s.tcpSocketBuffer());
         putIfSet(options, ChannelOption.SO_RCVBUF, s.tcpSocketBuffer());
-        options.put(ChannelOption.TCP_NODELAY, true);
-        return options;
+        return Collections.unmodifiableMap(options);
     }
 
     /** A server connection's socket: set before it connects, so the receive buffer counts for the handshake. */
     @SuppressWarnings("unchecked")
     public static Bootstrap tune(Bootstrap b, Settings s, Transport transport) {
-        socketOptions(s, transport).forEach((option, value) -> b.option((ChannelOption<Object>) option, value));
+        cachedSocketOptions(s, transport).forEach((option, value) -> b.option((ChannelOption<Object>) option, value));
         return b;
     }
 
     /** A client's accepted TCP socket. */
     @SuppressWarnings("unchecked")
     public static void tune(Channel ch, Settings s, Transport transport) {
-        socketOptions(s, transport).forEach((option, value) -> {
+        cachedSocketOptions(s, transport).forEach((option, value) -> {
             if (!ch.config().setOption((ChannelOption<Object>) option, value)) {
                 log.warn("setting {} on {} failed", option, ch);
             }
