@@ -37,8 +37,24 @@ public interface AdminBackend {
     /** Each pool's resolved limits and timeouts, by the keys of {@link #pools()} (SHOW ADVICE). */
     Map<PoolKey, PoolSettings> poolSettings();
 
-    /** Client connections past authentication, the console's own included. */
+    /**
+     * Client connections past authentication, the console's own included. Only for commands that say
+     * they list clients ({@link AdminCommand#listsClients()}); the others count them with
+     * {@link #clientCount()} or from {@link #pools()} and {@link #consoles()}.
+     */
     List<SocketView> clients();
+
+    /** The console sessions, which {@link #clients()} lists after the pooled clients. */
+    List<SocketView> consoles();
+
+    /** How many rows {@link #clients()} has, counted without building them. */
+    default int clientCount() {
+        int pooled = 0;
+        for (PoolView pool : pools()) {
+            pooled += pool.clientConnections();
+        }
+        return pooled + consoles().size();
+    }
 
     List<SocketView> servers();
 

@@ -8,4 +8,14 @@ import java.util.concurrent.CompletionStage;
 @FunctionalInterface
 public interface AdminCommand {
     CompletionStage<Response> run(AdminRequest request);
+
+    /**
+     * Whether the command reads {@link AdminBackend#clients()}, the row of every client: the console
+     * builds those rows on the loops only for such commands, since with thousands of clients that took
+     * each loop milliseconds for every SHOW, SHOW VERSION included. The others count clients from
+     * {@link AdminBackend#pools()} and {@link AdminBackend#consoles()}.
+     */
+    default boolean listsClients() {
+        return false;
+    }
 }

@@ -111,6 +111,20 @@ public final class AdminConsole {
         return done(AdminErrors.invalidCommand(query));
     }
 
+    /**
+     * Whether running {@code query} reads every client's row ({@link AdminCommand#listsClients()}), so
+     * that the caller collects them first; false for what is not a command, which reads nothing.
+     */
+    public boolean listsClients(String query) {
+        if (AdminCommandParser.parse(query) instanceof AdminCommandParser.Command c) {
+            String word = c.word().toLowerCase(Locale.ROOT);
+            AdminCommand command = word.equals("show") || word.equals("select")
+                    ? SHOW.get(c.argument().toLowerCase(Locale.ROOT)) : CONTROL.get(word);
+            return command != null && command.listsClients();
+        }
+        return false;
+    }
+
     private CompletionStage<Response> command(AdminBackend backend, boolean adminUser, String query, String word,
                                               String argument) {
         if (word.equals("show") || word.equals("select")) {

@@ -10,8 +10,10 @@ import io.pooler.stats.PoolStats;
  * @param clPinned Pooler's own: the pool's clients that keep their server across transactions because of
  *                 session state they left on it (SHOW CLIENTS' {@code pinned} column not empty), counted on
  *                 the shards' loops with the other counts
+ * @param clientConnections the pool's client connections as SHOW CLIENTS lists them (the pooler's own
+ *                 users of its servers, auth_query and the LISTEN hubs, not among them), counted with the rest
  */
-public record PoolView(PoolSnapshot counts, PoolMode poolMode, PoolStats stats, int clPinned) {
+public record PoolView(PoolSnapshot counts, PoolMode poolMode, PoolStats stats, int clPinned, int clientConnections) {
 
     public String database() {
         return counts.key().database();

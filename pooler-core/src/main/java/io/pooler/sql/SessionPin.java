@@ -42,6 +42,9 @@ public enum SessionPin {
 
     /** All pins in a bit set, comma separated in declaration order; empty for none. */
     public static String labels(int pins) {
+        if (pins == 0) {
+            return ""; // most clients, each time the console lists them
+        }
         StringBuilder out = new StringBuilder();
         for (SessionPin pin : values()) {
             if (pin.isIn(pins)) {

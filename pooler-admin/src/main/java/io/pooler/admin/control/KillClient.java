@@ -11,6 +11,11 @@ import java.util.concurrent.CompletionStage;
 public final class KillClient extends ControlCommand {
 
     @Override
+    public boolean listsClients() {
+        return true; // finds the client among them
+    }
+
+    @Override
     protected CompletionStage<Response> control(AdminRequest request) {
         long id;
         try {

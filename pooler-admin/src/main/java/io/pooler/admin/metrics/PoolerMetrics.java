@@ -68,7 +68,7 @@ public final class PoolerMetrics {
         pinned = MultiGauge.builder("pooler.pool.pinned.clients")
                 .description("Clients of a pool kept on their server by session state (SHOW POOLS cl_pinned)")
                 .register(registry);
-        Gauge.builder("pooler.client.connections", backend, b -> b.clients().size() + b.loginClients())
+        Gauge.builder("pooler.client.connections", backend, b -> b.clientCount() + b.loginClients())
                 .description("Client connections, logging in or logged in, the console's included").register(registry);
         FunctionCounter.builder("pooler.notifications.delivered", backend, AdminBackend::notificationsDelivered)
                 .description("NOTIFY messages handed to clients by the multiplexed listeners").register(registry);

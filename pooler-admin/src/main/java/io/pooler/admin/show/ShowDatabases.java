@@ -36,7 +36,10 @@ public final class ShowDatabases extends ShowCommand {
             servers.merge(pool.database(), pool.counts().totalServers(), Integer::sum);
         }
         Map<String, Integer> clients = new TreeMap<>();
-        for (SocketView c : backend.clients()) {
+        for (PoolView pool : backend.pools()) {
+            clients.merge(pool.database(), pool.clientConnections(), Integer::sum);
+        }
+        for (SocketView c : backend.consoles()) {
             clients.merge(c.database(), 1, Integer::sum);
         }
         TreeSet<String> names = new TreeSet<>(config.databases().keySet());

@@ -18,6 +18,11 @@ import java.util.concurrent.CompletionStage;
 public final class ShowFds extends ShowCommand {
 
     @Override
+    public boolean listsClients() {
+        return true; // a row per client socket
+    }
+
+    @Override
     public CompletionStage<Response> run(AdminRequest request) {
         if (!request.adminUser()) {
             return CompletableFuture.completedFuture(AdminErrors.adminNeeded());

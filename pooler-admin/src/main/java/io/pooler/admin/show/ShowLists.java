@@ -16,7 +16,7 @@ public final class ShowLists extends ShowCommand {
         int databases = new ShowDatabases().show(backend).rows().size();
         int users = new ShowUsers().show(backend).rows().size();
         int pools = backend.pools().size() + 1; // and the console's
-        int clients = backend.clients().size();
+        int clients = backend.clientCount();
         int login = backend.loginClients();
         return ResultSet.of(Column.text("list"), Column.int4("items"))
                 .row("databases", databases)

@@ -48,7 +48,7 @@ public final class ShowMem extends ShowCommand {
                 .row("pool_cache", 0, backend.pools().size() + 1, 0, 0) // and the console's
                 .row("outstanding_request_cache", 0, 0, 0, 0)
                 .row("server_cache", 0, backend.servers().size(), 0, 0)
-                .row("client_cache", 0, backend.clients().size() + backend.loginClients(), 0, 0);
+                .row("client_cache", 0, backend.clientCount() + backend.loginClients(), 0, 0);
         allocator.addIoBufRow(rs);
         rs.row("var_list_cache", 0, 0, 0, 0)
                 .row("server_prepared_statement_cache", 0, statements.onServers(), 0, 0)

@@ -2,7 +2,6 @@ package io.pooler.admin.show;
 
 import io.pooler.admin.AdminBackend;
 import io.pooler.admin.PoolView;
-import io.pooler.admin.SocketView;
 import io.pooler.admin.wire.Column;
 import io.pooler.admin.wire.ResultSet;
 import io.pooler.stats.Percentiles;
@@ -33,7 +32,7 @@ public final class ShowPools extends ShowCommand {
                 Column.text("load_balance_hosts"),
                 Column.int8("p50_wait_time"), Column.int8("p95_wait_time"), Column.int8("p99_wait_time"),
                 Column.int4("cl_pinned"));
-        long consoleClients = consoleClients(backend.clients());
+        long consoleClients = backend.consoles().size();
         boolean consoleListed = false;
         for (PoolView pool : sorted(backend.pools())) {
             if (!consoleListed && compare(CONSOLE, CONSOLE, pool.database(), pool.user()) < 0) {
@@ -70,7 +69,4 @@ public final class ShowPools extends ShowCommand {
     }
 
     /** Clients of the console are in the client list; this counts them without another source. */
-    static long consoleClients(List<SocketView> clients) {
-        return clients.stream().filter(c -> CONSOLE.equals(c.database())).count();
-    }
 }

@@ -22,28 +22,36 @@ public final class ShowSockets extends ShowCommand {
     private final Function<AdminBackend, List<SocketView>> source;
     private final boolean debug;
     private final Predicate<SocketView> filter;
+    private final boolean listsClients;
 
-    private ShowSockets(Function<AdminBackend, List<SocketView>> source, boolean debug, Predicate<SocketView> filter) {
+    private ShowSockets(Function<AdminBackend, List<SocketView>> source, boolean debug, Predicate<SocketView> filter,
+                        boolean listsClients) {
         this.source = source;
         this.debug = debug;
         this.filter = filter;
+        this.listsClients = listsClients;
     }
 
     public static ShowSockets clients() {
-        return new ShowSockets(AdminBackend::clients, false, s -> true);
+        return new ShowSockets(AdminBackend::clients, false, s -> true, true);
     }
 
     public static ShowSockets servers() {
-        return new ShowSockets(AdminBackend::servers, false, s -> true);
+        return new ShowSockets(AdminBackend::servers, false, s -> true, false);
     }
 
     public static ShowSockets sockets() {
-        return new ShowSockets(ShowSockets::all, true, s -> true);
+        return new ShowSockets(ShowSockets::all, true, s -> true, true);
     }
 
     /** Sockets with something buffered, as PgBouncer's "not empty" sbuf. */
     public static ShowSockets activeSockets() {
-        return new ShowSockets(ShowSockets::all, true, s -> s.pendingBytes() > 0);
+        return new ShowSockets(ShowSockets::all, true, s -> s.pendingBytes() > 0, true);
+    }
+
+    @Override
+    public boolean listsClients() {
+        return listsClients;
     }
 
     private static List<SocketView> all(AdminBackend backend) {

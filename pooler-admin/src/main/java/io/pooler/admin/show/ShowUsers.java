@@ -30,7 +30,10 @@ public final class ShowUsers extends ShowCommand {
             servers.merge(pool.user(), pool.counts().totalServers(), Integer::sum);
         }
         Map<String, Integer> clients = new TreeMap<>();
-        for (SocketView c : backend.clients()) {
+        for (PoolView pool : backend.pools()) {
+            clients.merge(pool.user(), pool.clientConnections(), Integer::sum);
+        }
+        for (SocketView c : backend.consoles()) {
             clients.merge(c.user(), 1, Integer::sum);
         }
         TreeSet<String> names = new TreeSet<>(backend.authFileUsers());

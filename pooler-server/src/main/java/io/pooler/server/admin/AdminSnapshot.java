@@ -25,9 +25,9 @@ import java.util.concurrent.CompletableFuture;
  * servers as SHOW CLIENTS and SHOW SERVERS print them.
  *
  * @param pools         one view per pool
- * @param clients       the pooled clients (not the consoles)
+ * @param clients       the pooled clients (not the consoles); null when collected without them
  * @param servers       the server connections
- * @param clientsById   the pooled clients, for KILL_CLIENT
+ * @param clientsById   the pooled clients, for KILL_CLIENT; null when collected without them
  * @param listeners     SHOW LISTENERS' rows, each read on its hub's loop; empty unless asked for
  *                      ({@link #withListeners})
  */
@@ -36,41 +36,78 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
 
     private static final Comparator<SocketView> BY_ID = Comparator.comparingLong(SocketView::id);
 
+    /**
+     * The pooled clients' rows. Only in a snapshot collected with them: building a row for each of
+     * thousands of clients took every loop milliseconds, so the console asks for them only for the
+     * commands that list clients ({@link io.pooler.admin.AdminCommand#listsClients()}).
+     */
+    @Override
+    public List<SocketView> clients() {
+        return listed(clients);
+    }
+
+    @Override
+    public Map<Long, ClientConnection> clientsById() {
+        return listed(clientsById);
+    }
+
+    private static <T> T listed(T clientsPart) {
+        if (clientsPart == null) {
+            throw new IllegalStateException("this snapshot was collected without the clients' rows; "
+                    + "a command that reads them must say so (AdminCommand.listsClients)");
+        }
+        return clientsPart;
+    }
+
     /** This snapshot with the listener hubs' rows, collected on the hubs' own loops. */
     AdminSnapshot withListeners(List<ListenerView> rows) {
         return new AdminSnapshot(pools, clients, servers, clientsById, List.copyOf(rows));
     }
 
-    /** One shard's part, read on its loop. */
-    private record ShardPart(PoolSnapshot counts, int clPinned, List<SocketView> clients, List<SocketView> servers,
-                             List<ClientConnection> connections) {
+    /**
+     * One shard's part, read on its loop; {@code clients} and {@code connections} are null when the
+     * clients' rows were not asked for.
+     */
+    private record ShardPart(PoolSnapshot counts, int clPinned, int clientConnections, List<SocketView> clients,
+                             List<SocketView> servers, List<ClientConnection> connections) {
     }
 
-    /** Reads every shard of {@code pools} on its loop; never blocks the caller. */
-    static CompletableFuture<AdminSnapshot> collect(Collection<Pool> pools) {
+    /**
+     * Reads every shard of {@code pools} on its loop; never blocks the caller. The servers' rows are
+     * always read (a pool has some tens), the clients' only with {@code listClients}; without them the
+     * clients are counted.
+     */
+    static CompletableFuture<AdminSnapshot> collect(Collection<Pool> pools, boolean listClients) {
         List<CompletableFuture<PoolPart>> parts = new ArrayList<>();
         for (Pool pool : pools) {
-            parts.add(pool.collect(AdminSnapshot::readShard).thenApply(shards -> new PoolPart(pool, shards)));
+            parts.add(pool.collect(shard -> readShard(shard, listClients))
+                    .thenApply(shards -> new PoolPart(pool, shards)));
         }
         return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
-                .thenApply(v -> combine(parts.stream().map(CompletableFuture::join).toList()));
+                .thenApply(v -> combine(parts.stream().map(CompletableFuture::join).toList(), listClients));
     }
 
     private record PoolPart(Pool pool, List<ShardPart> shards) {
     }
 
-    private static ShardPart readShard(PoolShard shard) {
-        List<SocketView> clients = new ArrayList<>();
-        List<ClientConnection> connections = new ArrayList<>();
+    private static ShardPart readShard(PoolShard shard, boolean listClients) {
+        List<SocketView> clients = listClients ? new ArrayList<>() : null;
+        List<ClientConnection> connections = listClients ? new ArrayList<>() : null;
         int pinned = 0;
+        int counted = 0;
         for (PooledClient c : shard.clients()) {
             if (c instanceof ClientConnection client) {
-                var view = SocketViews.client(client);
-                if (view.isPresent()) {
-                    clients.add(view.get());
-                    pinned += view.get().pinned().isEmpty() ? 0 : 1;
+                if (listClients) {
+                    connections.add(client);
                 }
-                connections.add(client);
+                if (!SocketViews.listed(client)) {
+                    continue;
+                }
+                counted++;
+                pinned += client.pinnedReason().isEmpty() ? 0 : 1;
+                if (listClients) {
+                    clients.add(SocketViews.client(client));
+                }
             }
         }
         List<SocketView> servers = new ArrayList<>();
@@ -79,34 +116,40 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 SocketViews.server(server).ifPresent(servers::add);
             }
         }
-        return new ShardPart(shard.snapshot(), pinned, clients, servers, connections);
+        return new ShardPart(shard.snapshot(), pinned, counted, clients, servers, connections);
     }
 
-    private static AdminSnapshot combine(List<PoolPart> parts) {
+    private static AdminSnapshot combine(List<PoolPart> parts, boolean listClients) {
         List<PoolView> pools = new ArrayList<>();
-        List<SocketView> clients = new ArrayList<>();
+        List<SocketView> clients = listClients ? new ArrayList<>() : null;
         List<SocketView> servers = new ArrayList<>();
-        Map<Long, ClientConnection> byId = new HashMap<>();
+        Map<Long, ClientConnection> byId = listClients ? new HashMap<>() : null;
         for (PoolPart part : parts) {
             Pool pool = part.pool();
             List<PoolSnapshot> counts = new ArrayList<>();
             List<SocketView> poolClients = new ArrayList<>();
             List<SocketView> poolServers = new ArrayList<>();
             int pinned = 0;
+            int clientConnections = 0;
             for (ShardPart shard : part.shards()) {
                 counts.add(shard.counts());
                 pinned += shard.clPinned();
-                poolClients.addAll(shard.clients());
+                clientConnections += shard.clientConnections();
                 poolServers.addAll(shard.servers());
-                shard.connections().forEach(c -> byId.put(c.id(), c));
+                if (listClients) {
+                    poolClients.addAll(shard.clients());
+                    shard.connections().forEach(c -> byId.put(c.id(), c));
+                }
             }
             // Pool by pool, each in connection order, whichever loops its connections are on.
-            poolClients.sort(BY_ID);
             poolServers.sort(BY_ID);
-            clients.addAll(poolClients);
             servers.addAll(poolServers);
+            if (listClients) {
+                poolClients.sort(BY_ID);
+                clients.addAll(poolClients);
+            }
             pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats(),
-                    pinned));
+                    pinned, clientConnections));
         }
         return new AdminSnapshot(pools, clients, servers, byId, List.of());
     }

@@ -59,7 +59,7 @@ import java.util.function.Predicate;
 
 /**
  * The daemon's side of the admin console. Snapshots are read from each pool shard on its own event
- * loop and put together ({@link #collect()}); the console collects one before each command and runs
+ * loop and put together ({@link #collect}); the console collects one before each command and runs
  * the command against it ({@link SnapshotBackend}), so no event loop ever waits for another. The
  * blocking snapshot methods here are for threads that are not event loops (the metrics endpoint).
  * Actions go through the pools, which post them to each shard's loop.
@@ -121,20 +121,27 @@ public final class ServerAdminBackend implements AdminBackend {
         return config.get().config();
     }
 
-    /** Every pool's shards and every listener hub read on their own loops; completes when all have answered. */
-    public CompletableFuture<AdminSnapshot> collect() {
-        return AdminSnapshot.collect(pools.all())
+    /**
+     * Every pool's shards and every listener hub read on their own loops; completes when all have
+     * answered. The clients' rows only with {@code listClients} (see {@link AdminSnapshot#clients()}).
+     */
+    CompletableFuture<AdminSnapshot> collect(boolean listClients) {
+        return AdminSnapshot.collect(pools.all(), listClients)
                 .thenCombine(listenerHubs.views(), AdminSnapshot::withListeners);
     }
 
-    /** Runs one console command against a snapshot collected just before it; never blocks the caller. */
+    /**
+     * Runs one console command against a snapshot collected just before it, with the clients' rows
+     * when the command lists them; never blocks the caller.
+     */
     public CompletionStage<Response> execute(AdminConsole console, boolean adminUser, String query) {
-        return collect().thenCompose(snapshot -> console.execute(new SnapshotBackend(this, snapshot), adminUser, query));
+        return collect(console.listsClients(query))
+                .thenCompose(snapshot -> console.execute(new SnapshotBackend(this, snapshot), adminUser, query));
     }
 
     @Override
     public List<PoolView> pools() {
-        return await(collect()).pools();
+        return await(collect(false)).pools();
     }
 
     @Override
@@ -148,25 +155,32 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public List<SocketView> clients() {
-        return withConsoles(await(collect()).clients());
+        return withConsoles(await(collect(true)).clients());
     }
 
     @Override
     public List<SocketView> servers() {
-        return await(collect()).servers();
+        return await(collect(false)).servers();
     }
 
     @Override
     public int loginClients() {
-        return loginClients(await(collect()));
+        return loginClients(await(collect(false)));
+    }
+
+    @Override
+    public List<SocketView> consoles() {
+        List<SocketView> views = new ArrayList<>();
+        for (ConsoleSession console : state.consoles()) {
+            views.add(SocketViews.console(console));
+        }
+        return views;
     }
 
     /** The pooled clients of a snapshot and the console sessions. */
     List<SocketView> withConsoles(List<SocketView> pooled) {
         List<SocketView> views = new ArrayList<>(pooled);
-        for (ConsoleSession console : state.consoles()) {
-            views.add(SocketViews.console(console));
-        }
+        views.addAll(consoles());
         return views;
     }
 
@@ -179,7 +193,7 @@ public final class ServerAdminBackend implements AdminBackend {
         return Math.max(0, clientCount.get() - pooled - state.consoles().size());
     }
 
-    /** Waits for a snapshot: only off the event loops, which must compose on {@link #collect()} instead. */
+    /** Waits for a snapshot: only off the event loops, which must compose on {@link #collect} instead. */
     private static <T> T await(CompletableFuture<T> future) {
         try {
             return future.get(10, TimeUnit.SECONDS);
@@ -332,7 +346,7 @@ public final class ServerAdminBackend implements AdminBackend {
         } else {
             log.info("PAUSE '{}' command issued", database);
         }
-        return when(() -> AdminSnapshot.collect(pools).thenApply(snapshot ->
+        return when(() -> AdminSnapshot.collect(pools, false).thenApply(snapshot ->
                 snapshot.pools().stream().allMatch(p -> p.counts().totalServers() == 0)));
     }
 
@@ -342,7 +356,7 @@ public final class ServerAdminBackend implements AdminBackend {
         state.pauseMode(PauseMode.SUSPEND);
         // Reads stop at the gates from now on; what was already read is answered, and output is
         // written as it comes, so the suspension is in place once every client's buffer is empty.
-        return when(() -> collect().thenApply(snapshot ->
+        return when(() -> collect(true).thenApply(snapshot ->
                 withConsoles(snapshot.clients()).stream().allMatch(c -> c.pendingBytes() == 0)));
     }
 
@@ -405,7 +419,7 @@ public final class ServerAdminBackend implements AdminBackend {
 
     @Override
     public boolean killClient(long id) {
-        return killClient(id, await(collect()));
+        return killClient(id, await(collect(true)));
     }
 
     boolean killClient(long id, AdminSnapshot snapshot) {
@@ -473,7 +487,7 @@ public final class ServerAdminBackend implements AdminBackend {
     public CompletionStage<Void> waitClose(String database) {
         log.info("WAIT_CLOSE{} command issued", database == null ? "" : " '" + database + "'");
         List<Pool> pools = pools(database);
-        return when(() -> AdminSnapshot.collect(pools).thenApply(snapshot ->
+        return when(() -> AdminSnapshot.collect(pools, false).thenApply(snapshot ->
                 snapshot.servers().stream().noneMatch(SocketView::closeNeeded)));
     }
 

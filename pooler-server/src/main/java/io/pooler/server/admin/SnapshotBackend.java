@@ -46,6 +46,11 @@ final class SnapshotBackend implements AdminBackend {
     }
 
     @Override
+    public List<SocketView> consoles() {
+        return backend.consoles();
+    }
+
+    @Override
     public List<SocketView> servers() {
         return snapshot.servers();
     }

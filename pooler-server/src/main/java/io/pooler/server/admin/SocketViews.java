@@ -2,6 +2,7 @@ package io.pooler.server.admin;
 
 import io.pooler.admin.SocketState;
 import io.pooler.admin.SocketView;
+import io.pooler.pool.ClientState;
 import io.pooler.pool.PooledClient;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
@@ -18,26 +19,29 @@ final class SocketViews {
     private SocketViews() {
     }
 
-    static Optional<SocketView> client(ClientConnection c) {
+    /** Whether SHOW CLIENTS lists the client: every one not yet closed. */
+    static boolean listed(ClientConnection c) {
+        return c.state() != ClientState.CLOSED;
+    }
+
+    /** A client's row; only for a {@link #listed} one. */
+    static SocketView client(ClientConnection c) {
         SocketState state = switch (c.state()) {
             case LOGIN -> SocketState.CL_LOGIN;
             case ACTIVE -> SocketState.CL_ACTIVE;
             case WAITING -> SocketState.CL_WAITING;
-            case CLOSED -> null;
+            case CLOSED -> throw new IllegalStateException(c + " is closed");
         };
-        if (state == null) {
-            return Optional.empty();
-        }
         ServerConnection server = c.server() instanceof ServerConnection s ? s : null;
         long now = System.nanoTime();
         long waitMicros = c.queryTimer() == null ? 0 : c.queryTimer().runningNanos(now) / 1000;
         SocketAddress remote = c.channel().remoteAddress();
         SocketAddress local = c.channel().localAddress();
-        return Optional.of(new SocketView(false, c.loginUser(), c.databaseName(), state, server != null,
+        return new SocketView(false, c.loginUser(), c.databaseName(), state, server != null,
                 host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.lastRequestMillis(),
                 waitMicros, false, clientPtr(c.id()), server == null ? "" : serverPtr(server.id()), 0,
                 c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount(),
-                c.pinnedReason(), c.replicationLabel()));
+                c.pinnedReason(), c.replicationLabel());
     }
 
     static SocketView console(ConsoleSession c) {
@@ -79,12 +83,27 @@ final class SocketViews {
 
     /** PgBouncer prints the address of its socket object; a fixed-width hex of kind and id serves the same. */
     static String clientPtr(long id) {
-        return String.format("0x%012x", (1L << 40) | id);
+        return pointer((1L << 40) | id);
     }
 
     static String serverPtr(long id) {
-        return String.format("0x%012x", (2L << 40) | id);
+        return pointer((2L << 40) | id);
     }
+
+    /**
+     * {@code String.format("0x%012x", value)} without the Formatter: every console command builds a
+     * view of each client on its loop, and parsing the format (a regex) for each of 5,000 clients was
+     * most of the time SHOW POOLS held the loops.
+     */
+    static String pointer(long value) {
+        String hex = Long.toHexString(value);
+        if (hex.length() >= POINTER_DIGITS) {
+            return "0x" + hex;
+        }
+        return "0x" + "0".repeat(POINTER_DIGITS - hex.length()) + hex;
+    }
+
+    private static final int POINTER_DIGITS = 12;
 
     static String host(SocketAddress address) {
         if (address instanceof InetSocketAddress inet) {
