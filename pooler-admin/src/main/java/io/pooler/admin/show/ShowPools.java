@@ -67,6 +67,4 @@ public final class ShowPools extends ShowCommand {
         int c = db1.compareTo(db2);
         return c != 0 ? c : user1.compareTo(user2);
     }
-
-    /** Clients of the console are in the client list; this counts them without another source. */
 }
