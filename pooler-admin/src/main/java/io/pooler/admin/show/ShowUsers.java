@@ -31,7 +31,7 @@ public final class ShowUsers extends ShowCommand {
         }
         Map<String, Integer> clients = new TreeMap<>();
         for (PoolView pool : backend.pools()) {
-            clients.merge(pool.user(), pool.clientConnections(), Integer::sum);
+            pool.clientsByUser().forEach((user, n) -> clients.merge(user, n, Integer::sum));
         }
         for (SocketView c : backend.consoles()) {
             clients.merge(c.user(), 1, Integer::sum);

@@ -68,8 +68,8 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
      * One shard's part, read on its loop; {@code clients} and {@code connections} are null when the
      * clients' rows were not asked for.
      */
-    private record ShardPart(PoolSnapshot counts, int clPinned, int clientConnections, List<SocketView> clients,
-                             List<SocketView> servers, List<ClientConnection> connections) {
+    private record ShardPart(PoolSnapshot counts, int clPinned, Map<String, Integer> clientsByUser,
+                             List<SocketView> clients, List<SocketView> servers, List<ClientConnection> connections) {
     }
 
     /**
@@ -94,7 +94,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
         List<SocketView> clients = listClients ? new ArrayList<>() : null;
         List<ClientConnection> connections = listClients ? new ArrayList<>() : null;
         int pinned = 0;
-        int counted = 0;
+        Map<String, Integer> byUser = new HashMap<>();
         for (PooledClient c : shard.clients()) {
             if (c instanceof ClientConnection client) {
                 if (listClients) {
@@ -103,7 +103,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 if (!SocketViews.listed(client)) {
                     continue;
                 }
-                counted++;
+                byUser.merge(client.loginUser(), 1, Integer::sum);
                 pinned += client.pinnedReason().isEmpty() ? 0 : 1;
                 if (listClients) {
                     clients.add(SocketViews.client(client));
@@ -116,7 +116,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 SocketViews.server(server).ifPresent(servers::add);
             }
         }
-        return new ShardPart(shard.snapshot(), pinned, counted, clients, servers, connections);
+        return new ShardPart(shard.snapshot(), pinned, byUser, clients, servers, connections);
     }
 
     private static AdminSnapshot combine(List<PoolPart> parts, boolean listClients) {
@@ -130,11 +130,11 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
             List<SocketView> poolClients = new ArrayList<>();
             List<SocketView> poolServers = new ArrayList<>();
             int pinned = 0;
-            int clientConnections = 0;
+            Map<String, Integer> clientsByUser = new HashMap<>();
             for (ShardPart shard : part.shards()) {
                 counts.add(shard.counts());
                 pinned += shard.clPinned();
-                clientConnections += shard.clientConnections();
+                shard.clientsByUser().forEach((user, n) -> clientsByUser.merge(user, n, Integer::sum));
                 poolServers.addAll(shard.servers());
                 if (listClients) {
                     poolClients.addAll(shard.clients());
@@ -149,7 +149,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 clients.addAll(poolClients);
             }
             pools.add(new PoolView(PoolSnapshot.sum(pool.key(), counts), pool.settings().poolMode(), pool.stats(),
-                    pinned, clientConnections));
+                    pinned, Map.copyOf(clientsByUser)));
         }
         return new AdminSnapshot(pools, clients, servers, byId, List.of());
     }

@@ -1,6 +1,7 @@
 package io.pooler.server.it;
 
 import io.pooler.testing.Await;
+import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -26,18 +27,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The console counts clients without listing them (only SHOW CLIENTS, SOCKETS, FDS and KILL_CLIENT
  * build every client's row): SHOW DATABASES, SHOW USERS, SHOW LISTS, SHOW MEM and SHOW POOLS' console row
- * must still count exactly the clients SHOW CLIENTS lists, on two loops, with consoles connected and with
- * the pooler's own user of a server in a pool's lists (the LISTEN hub), which SHOW CLIENTS does not list.
+ * must still count exactly the clients SHOW CLIENTS lists, on two loops, with consoles connected, with
+ * the pooler's own user of a server in a pool's lists (the LISTEN hub), which SHOW CLIENTS does not list,
+ * and with a database whose user is forced, where SHOW USERS counts a client under the user it logged in
+ * as rather than the pool's.
  */
 @PoolerTest
 class ConsoleClientCountsTest {
     private final PoolerFixture pooler;
 
-    ConsoleClientCountsTest(PoolerFixture pooler) throws Exception {
+    ConsoleClientCountsTest(PostgresInstance pg, PoolerFixture pooler) throws Exception {
         this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).user(MD5_USER, MD5_PASSWORD)
+                .database(FORCED, "host=" + pg.host() + " port=" + pg.port() + " dbname=" + DB + " user=" + SCRAM_USER
+                        + " password=" + SCRAM_PASSWORD)
                 .set("admin_users", SCRAM_USER).set("pool_mode", "transaction")
                 .set("worker_threads", "2").start();
     }
+
+    private static final String FORCED = "forced";
 
     @Test
     void countsAgreeWithTheListedClients() throws Exception {
@@ -50,6 +57,9 @@ class ConsoleClientCountsTest {
             for (int i = 0; i < 3; i++) {
                 clients.add(pooler.connectSimple(DB, MD5_USER, MD5_PASSWORD));
             }
+            for (int i = 0; i < 2; i++) {
+                clients.add(pooler.connectSimple(FORCED, MD5_USER, MD5_PASSWORD)); // the pool forced/it_scram
+            }
             try (Statement st = clients.get(0).createStatement()) {
                 st.execute("LISTEN console_counts"); // the pool's LISTEN hub holds a server as a client of its own
             }
@@ -58,7 +68,7 @@ class ConsoleClientCountsTest {
                     "the five clients and the LISTEN hub are the pool's active clients");
 
             List<Map<String, String>> listed = rows(admin, "SHOW CLIENTS");
-            assertEquals(5 + 3 + 2, listed.size(), "SHOW CLIENTS lists the clients and the consoles: " + listed);
+            assertEquals(5 + 3 + 2 + 2, listed.size(), "SHOW CLIENTS lists the clients and the consoles: " + listed);
             Map<String, Integer> byDatabase = new TreeMap<>();
             Map<String, Integer> byUser = new TreeMap<>();
             for (Map<String, String> c : listed) {
@@ -74,7 +84,8 @@ class ConsoleClientCountsTest {
                 assertEquals(byUser.getOrDefault(user.get("name"), 0), intValue(user, "current_client_connections"),
                         "SHOW USERS " + user);
             }
-            assertTrue(byUser.containsKey(MD5_USER) && byDatabase.get("pgbouncer") == 2, listed.toString());
+            assertTrue(byUser.get(MD5_USER) == 5 && byDatabase.get(FORCED) == 2 && byDatabase.get("pgbouncer") == 2,
+                    listed.toString());
 
             Map<String, Integer> lists = new TreeMap<>();
             for (Map<String, String> row : rows(admin, "SHOW LISTS")) {
