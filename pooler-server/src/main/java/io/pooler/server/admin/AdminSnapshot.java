@@ -94,6 +94,10 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
         List<SocketView> clients = listClients ? new ArrayList<>() : null;
         List<ClientConnection> connections = listClients ? new ArrayList<>() : null;
         int pinned = 0;
+        // Most clients logged in as the pool's user (all but where the database forces one): counted
+        // apart, without a map entry each.
+        String poolUser = shard.pool().key().user();
+        int asPoolUser = 0;
         Map<String, Integer> byUser = new HashMap<>();
         for (PooledClient c : shard.clients()) {
             if (c instanceof ClientConnection client) {
@@ -103,7 +107,12 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 if (!SocketViews.listed(client)) {
                     continue;
                 }
-                byUser.merge(client.loginUser(), 1, Integer::sum);
+                String user = client.loginUser();
+                if (user.equals(poolUser)) {
+                    asPoolUser++;
+                } else {
+                    byUser.merge(user, 1, Integer::sum);
+                }
                 pinned += client.pinnedReason().isEmpty() ? 0 : 1;
                 if (listClients) {
                     clients.add(SocketViews.client(client));
@@ -115,6 +124,9 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
             if (s instanceof ServerConnection server) {
                 SocketViews.server(server).ifPresent(servers::add);
             }
+        }
+        if (asPoolUser > 0) {
+            byUser.merge(poolUser, asPoolUser, Integer::sum);
         }
         return new ShardPart(shard.snapshot(), pinned, byUser, clients, servers, connections);
     }
