@@ -18,6 +18,8 @@ import time
 
 import psycopg2
 
+from roundtrips import percentile
+
 COMMANDS = ("SHOW VERSION", "SHOW POOLS", "SHOW DATABASES", "SHOW STATS", "SHOW LISTS", "SHOW CLIENTS")
 
 
@@ -72,11 +74,6 @@ def console(port, user, password):
     c = psycopg2.connect(host="127.0.0.1", port=port, user=user, password=password, dbname="pgbouncer")
     c.autocommit = True
     return c
-
-
-def percentile(values, p):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))]
 
 
 if __name__ == "__main__":

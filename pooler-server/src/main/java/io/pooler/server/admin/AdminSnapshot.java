@@ -113,7 +113,7 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 } else {
                     byUser.merge(user, 1, Integer::sum);
                 }
-                pinned += client.pinnedReason().isEmpty() ? 0 : 1;
+                pinned += client.isPinned() ? 1 : 0;
                 if (listClients) {
                     clients.add(SocketViews.client(client));
                 }

@@ -555,6 +555,12 @@ public final class ClientConnection extends PooledClient {
         return s == null || s.replication() == null ? "none" : s.replication().mode().label();
     }
 
+    /** Whether session state keeps the client on its server (SHOW POOLS' cl_pinned counts these). */
+    public boolean isPinned() {
+        FrontendRelay r = relay;
+        return r != null && r.sessionPins() != 0;
+    }
+
     /** Why the client keeps its server (SHOW CLIENTS' pinned, Pooler's own column): empty when it does not. */
     public String pinnedReason() {
         FrontendRelay r = relay;
