@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Queue;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
@@ -111,13 +111,16 @@ final class ChurnChaos {
     }
 
     /**
-     * Waits until every client is done or {@code untilNanos}; the first step stuck for {@code stuckAfter}
-     * adds a failure with the pool's state at that moment ({@link #dumpNow}).
+     * Closes {@code window} once the run has done enough, and waits until every client is done, or
+     * until the window's hard end and a step's deadline after it have passed; the first step stuck for
+     * {@code stuckAfter} adds a failure with the pool's state at that moment ({@link #dumpNow}).
      */
-    void watch(List<? extends Future<?>> clients, Steps steps, long untilNanos, Duration stuckAfter,
+    void watch(List<? extends Future<?>> clients, Steps steps, RunWindow window, Duration stuckAfter,
                Queue<String> failures) throws InterruptedException {
+        long untilNanos = window.hardEndNanos() + stepDeadline.plusSeconds(30).toNanos();
         boolean dumped = false;
         while (clients.stream().anyMatch(c -> !c.isDone()) && System.nanoTime() < untilNanos) {
+            window.closeIfDone();
             String stuck = dumped ? null : steps.stuck(stuckAfter);
             if (stuck != null) {
                 failures.add(stuck + ": no progress for " + stuckAfter.toSeconds() + " s; at that moment:" + dumpNow());
@@ -153,27 +156,26 @@ final class ChurnChaos {
     }
 
     /**
-     * Ends one of the pool's PostgreSQL sessions, chosen at random, every {@code periodMillis}, until
-     * {@code stop} or the deadline; returns how many it ended.
+     * Ends one of the pool's PostgreSQL sessions, chosen at random, every {@code periodMillis}, while
+     * {@code window} is open, counting them in {@code kills}; returns how many it ended.
      */
-    int killSessions(AtomicBoolean stop, long deadlineNanos, long periodMillis) throws Exception {
-        return killSessions(stop, deadlineNanos, periodMillis, List.of(SCRAM_USER));
+    int killSessions(RunWindow window, long periodMillis, AtomicInteger kills) throws Exception {
+        return killSessions(window, periodMillis, List.of(SCRAM_USER), kills);
     }
 
-    /** {@link #killSessions(AtomicBoolean, long, long)} in the pools of {@code users} (of DB) together. */
-    int killSessions(AtomicBoolean stop, long deadlineNanos, long periodMillis, List<String> users) throws Exception {
-        int kills = 0;
+    /** {@link #killSessions(RunWindow, long, AtomicInteger)} in the pools of {@code users} (of DB) together. */
+    int killSessions(RunWindow window, long periodMillis, List<String> users, AtomicInteger kills) throws Exception {
         try (Connection su = pooler.postgres().connectAsSuperuser("postgres"); Statement s = su.createStatement()) {
-            while (!stop.get() && System.nanoTime() < deadlineNanos) {
+            while (window.isOpen()) {
                 try (ResultSet rs = s.executeQuery("select count(pg_terminate_backend(pid)) from (select pid from pg_stat_activity"
                         + " where usename in (" + quoted(users) + ") and datname = '" + DB + "' order by random() limit 1) victim")) {
                     rs.next();
-                    kills += rs.getInt(1);
+                    kills.addAndGet(rs.getInt(1));
                 }
                 Thread.sleep(periodMillis);
             }
         }
-        return kills;
+        return kills.get();
     }
 
     /**

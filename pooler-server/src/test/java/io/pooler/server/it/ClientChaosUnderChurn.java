@@ -23,7 +23,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.pooler.server.it.ChurnChaos.expect;
@@ -57,7 +56,12 @@ abstract class ClientChaosUnderChurn {
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
+    /** The planned run; a slow machine's goes on until {@link #enoughDone} ({@link RunWindow}). */
     private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("chaos.seconds", 10));
+    /** More answers than this of each kind checked, and more reloads, show the chaos left room for work. */
+    private static final int ENOUGH = 10;
+    /** The kinds whose answers are counted against ENOUGH; the others may fail by design. */
+    private static final List<Kind> CHECKED_KINDS = List.of(Kind.SELECT, Kind.PREPARED, Kind.TRANSACTION);
     private static final long KILL_PERIOD_MILLIS = 150;
     private static final long RELOAD_PERIOD_MILLIS = 250;
     private static final long CONSOLE_PERIOD_MILLIS = 150;
@@ -85,6 +89,7 @@ abstract class ClientChaosUnderChurn {
     private final String cancelledQuerySeconds;
     private final ConcurrentHashMap<Kind, AtomicInteger> answered = new ConcurrentHashMap<>();
     private final AtomicInteger cancelled = new AtomicInteger();
+    private final AtomicInteger reloads = new AtomicInteger();
     private final AtomicInteger hurt = new AtomicInteger();
     private final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
     private final ChurnChaos.Steps steps = new ChurnChaos.Steps(CLIENT_THREADS);
@@ -120,32 +125,35 @@ abstract class ClientChaosUnderChurn {
 
     @Test
     void cancelsAbandonsPreparedStatementsReloadsAndDeathsHurtOnlyTheirOwnClient() throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
+        RunWindow window = new RunWindow(RUN_LIMIT, this::enoughDone);
+        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, window.stop(), window.hardEndNanos());
         ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 3);
         ScheduledExecutorService interrupters = Executors.newScheduledThreadPool(2);
         List<Future<?>> clients = new ArrayList<>();
         int kills;
-        int reloads;
         int consoleCommands;
         try {
             for (int t = 0; t < CLIENT_THREADS; t++) {
                 int number = t;
-                clients.add(threads.submit(() -> churn(number, stop, runDeadline, interrupters)));
+                clients.add(threads.submit(() -> churn(number, window, interrupters)));
             }
             Future<Integer> killer = threads.submit(() -> switchedOn("chaos.kill")
-                    ? chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS) : 0);
-            Future<Integer> reloader = threads.submit(() -> switchedOn("chaos.reload") ? resizeThePool(stop, runDeadline) : 0);
+                    ? chaos.killSessions(window, KILL_PERIOD_MILLIS, new AtomicInteger()) : 0);
+            Future<?> reloader = threads.submit(() -> {
+                if (switchedOn("chaos.reload")) {
+                    resizeThePool(window);
+                }
+                return null;
+            });
             Future<Integer> operator = threads.submit(() -> switchedOn("chaos.console")
-                    ? new ConsoleChaos(pooler, CONSOLE_PERIOD_MILLIS).run(stop, runDeadline) : 0);
-            chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
-            stop.set(true);
+                    ? new ConsoleChaos(pooler, CONSOLE_PERIOD_MILLIS).run(window) : 0);
+            chaos.watch(clients, steps, window, STUCK_AFTER, failures);
+            window.close();
             kills = killer.get(30, TimeUnit.SECONDS);
-            reloads = reloader.get(30, TimeUnit.SECONDS);
+            reloader.get(30, TimeUnit.SECONDS);
             consoleCommands = operator.get(30, TimeUnit.SECONDS);
         } finally {
-            stop.set(true);
+            window.close();
             threads.shutdownNow();
             interrupters.shutdownNow();
             for (Thread b : burners) {
@@ -153,19 +161,29 @@ abstract class ClientChaosUnderChurn {
             }
         }
         assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer, another's cancel or an unexplained error");
-        assertTrue(reloads > 10 || !switchedOn("chaos.reload"), "the pool was resized often enough to matter: " + reloads);
-        List<Kind> drawn = Arrays.asList(KINDS);
-        for (Kind kind : List.of(Kind.SELECT, Kind.PREPARED, Kind.TRANSACTION)) {
-            assertTrue(count(kind) > 10 || !drawn.contains(kind), kind + " cycles got their answers: " + answered);
+        assertTrue(reloads.get() > ENOUGH || !switchedOn("chaos.reload"), "the pool was resized often enough to matter: " + reloads);
+        for (Kind kind : CHECKED_KINDS) {
+            assertTrue(count(kind) > ENOUGH || !drawn(kind), kind + " cycles got their answers: " + answered);
         }
-        assertTrue(cancelled.get() > 0 || !drawn.contains(Kind.CANCELLED), "some cancels landed while their query ran");
+        assertTrue(cancelled.get() > 0 || !drawn(Kind.CANCELLED), "some cancels landed while their query ran");
 
         pooler.set("default_pool_size", String.valueOf(FINAL_POOL_SIZE)).reload();
         chaos.assertPoolComesBack(Math.min(FINAL_POOL_SIZE, serverCap));
         chaos.assertLimitCountsMatchTheServers();
         System.err.printf("client chaos: answers %s, %d queries cancelled, %d clients told their server died or"
                 + " the operator's doing, %d sessions ended, %d reloads, %d console commands%n",
-                answered, cancelled.get(), hurt.get(), kills, reloads, consoleCommands);
+                answered, cancelled.get(), hurt.get(), kills, reloads.get(), consoleCommands);
+    }
+
+    /** Whether the run has done what the checks after it count: the window may close once it has. */
+    private boolean enoughDone() {
+        return (reloads.get() > ENOUGH || !switchedOn("chaos.reload"))
+                && CHECKED_KINDS.stream().allMatch(kind -> count(kind) > ENOUGH || !drawn(kind))
+                && (cancelled.get() > 0 || !drawn(Kind.CANCELLED));
+    }
+
+    private static boolean drawn(Kind kind) {
+        return Arrays.asList(KINDS).contains(kind);
     }
 
     /** A source of chaos is on unless -D{@code name}=false. */
@@ -179,9 +197,9 @@ abstract class ClientChaosUnderChurn {
     }
 
     /** Connect, do one kind of thing at random, close, until told to stop. */
-    private Void churn(int number, AtomicBoolean stop, long runDeadline, ScheduledExecutorService interrupters) {
+    private Void churn(int number, RunWindow window, ScheduledExecutorService interrupters) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
+        for (int i = 0; window.isOpen(); i++) {
             Kind kind = KINDS[random.nextInt(KINDS.length)];
             boolean extended = kind == Kind.PREPARED || random.nextBoolean();
             Properties p = chaos.clientProperties("chaos-" + number + "-" + i);
@@ -294,24 +312,22 @@ abstract class ClientChaosUnderChurn {
     /**
      * RELOADs every RELOAD_PERIOD_MILLIS with the next of POOL_SIZES and the next of the database's
      * entries: none (the {@code *} entry serves it), its own, and its own with connect_query. A changed
-     * entry makes every server of the pool close-needed (RECONNECT's path). Returns how many reloads it made.
+     * entry makes every server of the pool close-needed (RECONNECT's path). Counts them in {@link #reloads}.
      */
-    private int resizeThePool(AtomicBoolean stop, long runDeadline) throws Exception {
+    private void resizeThePool(RunWindow window) throws Exception {
         String address = "host=" + pooler.postgres().host() + " port=" + pooler.postgres().port() + " dbname=" + DB;
         List<String> entries = Arrays.asList(null, address + " application_name=chaos", address + " connect_query='select 1'");
-        int reloads = 0;
-        while (!stop.get() && System.nanoTime() < runDeadline) {
+        while (window.isOpen()) {
             Thread.sleep(RELOAD_PERIOD_MILLIS);
-            reloads++;
-            String entry = entries.get(reloads / 2 % entries.size()); // a new entry every other reload
+            int reload = reloads.incrementAndGet();
+            String entry = entries.get(reload / 2 % entries.size()); // a new entry every other reload
             if (entry == null) {
                 pooler.databases().remove(DB);
             } else {
                 pooler.databases().put(DB, entry);
             }
-            pooler.set("default_pool_size", String.valueOf(POOL_SIZES[reloads % POOL_SIZES.length])).reload()
+            pooler.set("default_pool_size", String.valueOf(POOL_SIZES[reload % POOL_SIZES.length])).reload()
                     .ifPresent(refused -> failures.add("RELOAD refused: " + refused));
         }
-        return reloads;
     }
 }

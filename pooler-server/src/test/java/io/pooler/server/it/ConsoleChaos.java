@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.pooler.server.it.AdminRows.rows;
 import static io.pooler.server.it.TestRoles.DB;
@@ -36,15 +35,15 @@ final class ConsoleChaos {
                 || SqlState.INVALID_CATALOG_NAME.equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("is disabled");
     }
 
-    /** Runs commands until {@code stop} or the deadline; returns how many it ran. */
-    int run(AtomicBoolean stop, long deadlineNanos) throws Exception {
+    /** Runs commands while {@code window} is open; returns how many it ran. */
+    int run(RunWindow window) throws Exception {
         Properties p = new Properties();
         p.setProperty("socketTimeout", "30"); // a console command that never answers fails the run
         int commands = 0;
         try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD, p);
              Statement s = admin.createStatement()) {
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            while (!stop.get() && System.nanoTime() < deadlineNanos) {
+            while (window.isOpen()) {
                 Thread.sleep(periodMillis);
                 switch (random.nextInt(5)) {
                     case 0 -> s.execute("RECONNECT " + DB);

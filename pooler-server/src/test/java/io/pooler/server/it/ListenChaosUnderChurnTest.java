@@ -22,7 +22,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -54,7 +53,12 @@ class ListenChaosUnderChurnTest {
     private static final int CHANNELS = 4;
     private static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
+    /** The planned run; a slow machine's goes on until the counts below are reached ({@link RunWindow}). */
     private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("listen.chaos.seconds", 10));
+    /** More notifications checked than this show the listeners got work done between the kills. */
+    private static final int ENOUGH_DELIVERED = 1000;
+    /** More sessions killed than this, and the kills hit listening servers in their several states. */
+    private static final int ENOUGH_KILLS = 5;
     private static final long KILL_PERIOD_MILLIS = 400;
     private static final long NOTIFY_PERIOD_MILLIS = 4;
 
@@ -73,8 +77,8 @@ class ListenChaosUnderChurnTest {
 
     @Test
     void listenersMissNothingWhileTheyStayAndThePoolComesBack() throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
+        AtomicInteger killed = new AtomicInteger();
+        RunWindow window = new RunWindow(RUN_LIMIT, () -> delivered.get() > ENOUGH_DELIVERED && killed.get() > ENOUGH_KILLS);
         ExecutorService threads = Executors.newFixedThreadPool(LISTENERS + CHANNELS + 1);
         List<Future<?>> listeners = new ArrayList<>();
         List<Future<Integer>> notifiers = new ArrayList<>();
@@ -82,37 +86,37 @@ class ListenChaosUnderChurnTest {
         try {
             for (int c = 0; c < CHANNELS; c++) {
                 String channel = "chaos" + c;
-                notifiers.add(threads.submit(() -> notify(channel, stop, runDeadline)));
+                notifiers.add(threads.submit(() -> notify(channel, window)));
             }
             for (int t = 0; t < LISTENERS; t++) {
                 int number = t;
-                listeners.add(threads.submit(() -> listen(number, stop, runDeadline)));
+                listeners.add(threads.submit(() -> listen(number, window)));
             }
-            Future<Integer> killer = threads.submit(() -> chaos.killSessions(stop, runDeadline, KILL_PERIOD_MILLIS));
-            chaos.watch(listeners, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
-            stop.set(true);
+            Future<Integer> killer = threads.submit(() -> chaos.killSessions(window, KILL_PERIOD_MILLIS, killed));
+            chaos.watch(listeners, steps, window, STUCK_AFTER, failures);
+            window.close();
             kills = killer.get(30, TimeUnit.SECONDS);
             for (Future<Integer> n : notifiers) {
                 n.get(30, TimeUnit.SECONDS);
             }
         } finally {
-            stop.set(true);
+            window.close();
             threads.shutdownNow();
         }
         assertEquals(List.of(), List.copyOf(failures), "no listener missed, repeated or reordered a notification,"
                 + " got another channel's, or hung");
-        assertTrue(delivered.get() > 1000, "notifications reached the listeners: " + delivered);
-        assertTrue(kills > 5, "sessions were killed: " + kills);
+        assertTrue(delivered.get() > ENOUGH_DELIVERED, "notifications reached the listeners: " + delivered);
+        assertTrue(kills > ENOUGH_KILLS, "sessions were killed: " + kills);
         chaos.assertPoolComesBack(POOL_SIZE);
         System.err.printf("listen chaos: %d notifications checked over %d listening sessions, %d disconnected"
                 + " with their listening server, %d sessions ended%n", delivered.get(), sessions.get(), disconnected.get(), kills);
     }
 
     /** Sends "1", "2", ... to {@code channel} from a direct connection, one transaction each; returns the last number. */
-    private int notify(String channel, AtomicBoolean stop, long runDeadline) throws Exception {
+    private int notify(String channel, RunWindow window) throws Exception {
         int sequence = 0;
         try (Connection c = pooler.postgres().connectAsSuperuser(DB); Statement s = c.createStatement()) {
-            while (!stop.get() && System.nanoTime() < runDeadline) {
+            while (window.isOpen()) {
                 s.execute("notify " + channel + ", '" + (++sequence) + "'");
                 Thread.sleep(NOTIFY_PERIOD_MILLIS);
             }
@@ -121,9 +125,9 @@ class ListenChaosUnderChurnTest {
     }
 
     /** One listener: sessions of a few hundred milliseconds on one or two channels, until told to stop. */
-    private Void listen(int number, AtomicBoolean stop, long runDeadline) {
+    private Void listen(int number, RunWindow window) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
+        for (int i = 0; window.isOpen(); i++) {
             boolean extended = random.nextBoolean();
             String what = "listener " + number + " session " + i + (extended ? " (extended)" : " (simple)");
             steps.begin(number, what);

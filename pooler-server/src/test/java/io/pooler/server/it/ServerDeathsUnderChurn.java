@@ -14,7 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -52,7 +51,12 @@ abstract class ServerDeathsUnderChurn {
     static final Duration STEP_DEADLINE = Duration.ofSeconds(20);
     /** A step this old is dumped while it is stuck: well past a loaded machine's seconds, well before its deadline. */
     private static final Duration STUCK_AFTER = Duration.ofSeconds(8);
+    /** The planned run; a slow machine's goes on until the counts below are reached ({@link RunWindow}). */
     private static final Duration RUN_LIMIT = Duration.ofSeconds(Long.getLong("deaths.seconds", 10));
+    /** More answers than this show that the clients got work done between the disruptions. */
+    static final int ENOUGH_ANSWERS = 100;
+    /** More sessions ended than this, and deaths land in every state a server passes through. */
+    private static final int ENOUGH_KILLS = 100;
     /** Between two killed sessions: often enough that deaths land in every state a server passes through. */
     private static final long KILL_PERIOD_MILLIS = 25;
 
@@ -86,10 +90,10 @@ abstract class ServerDeathsUnderChurn {
 
     @Test
     void aDyingServerHurtsOnlyItsOwnClientAndThePoolCountsComeBack() throws Exception {
-        Outcome o = churnWhile((stop, deadline) -> chaos.killSessions(stop, deadline, KILL_PERIOD_MILLIS, killedUsers()),
-                this::mayBeTold);
-        assertTrue(o.disruptions > 100, "the killer ended PostgreSQL sessions often enough to matter: " + o);
-        assertTrue(o.answered > 100, "the clients got answers between the deaths: " + o);
+        Outcome o = churnWhile((window, kills) -> chaos.killSessions(window, KILL_PERIOD_MILLIS, killedUsers(), kills),
+                ENOUGH_KILLS + 1, this::mayBeTold);
+        assertTrue(o.disruptions > ENOUGH_KILLS, "the killer ended PostgreSQL sessions often enough to matter: " + o);
+        assertTrue(o.answered > ENOUGH_ANSWERS, "the clients got answers between the deaths: " + o);
         assertPoolsComeBack();
         System.err.printf("server deaths: %d sessions ended, %d answers, %d clients told their server died%n",
                 o.disruptions, o.answered, o.hurt);
@@ -99,44 +103,49 @@ abstract class ServerDeathsUnderChurn {
     record Outcome(int answered, int hurt, int disruptions) {
     }
 
-    /** Something that breaks things until told to stop or the deadline, and counts what it did. */
+    /** Something that breaks things while the run's window is open, and counts what it did in {@code disruptions}. */
     @FunctionalInterface
     interface Disruptor {
-        int run(AtomicBoolean stop, long deadlineNanos) throws Exception;
+        void run(RunWindow window, AtomicInteger disruptions) throws Exception;
     }
 
     /**
-     * CLIENT_THREADS churning clients beside CPU burners and {@code disruptor} for RUN_LIMIT; fails on
-     * any client that hung, got a wrong answer or an error {@code mayBeTold} does not allow.
+     * CLIENT_THREADS churning clients beside CPU burners and {@code disruptor} for RUN_LIMIT, and on
+     * until the clients have more than ENOUGH_ANSWERS answers and the disruptor has counted
+     * {@code enoughDisruptions}; fails on any client that hung, got a wrong answer or an error
+     * {@code mayBeTold} does not allow.
      */
-    Outcome churnWhile(Disruptor disruptor, Predicate<SQLException> mayBeTold) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
-        long runDeadline = System.nanoTime() + RUN_LIMIT.toNanos();
-        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, stop, runDeadline);
+    Outcome churnWhile(Disruptor disruptor, int enoughDisruptions, Predicate<SQLException> mayBeTold) throws Exception {
         ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger hurt = new AtomicInteger();
+        AtomicInteger disruptions = new AtomicInteger();
+        RunWindow window = new RunWindow(RUN_LIMIT,
+                () -> answered.get() > ENOUGH_ANSWERS && disruptions.get() >= enoughDisruptions);
+        List<Thread> burners = ConnectQueryCloseChurnTest.CpuBurner.start(BURNERS, window.stop(), window.hardEndNanos());
         ExecutorService threads = Executors.newFixedThreadPool(CLIENT_THREADS + 1);
         List<Future<?>> clients = new ArrayList<>();
-        int disruptions;
         try {
             for (int t = 0; t < CLIENT_THREADS; t++) {
                 int number = t;
-                clients.add(threads.submit(() -> churn(number, stop, runDeadline, answered, hurt, failures, mayBeTold)));
+                clients.add(threads.submit(() -> churn(number, window, answered, hurt, failures, mayBeTold)));
             }
-            Future<Integer> disrupting = threads.submit(() -> disruptor.run(stop, runDeadline));
-            chaos.watch(clients, steps, runDeadline + STEP_DEADLINE.plusSeconds(30).toNanos(), STUCK_AFTER, failures);
-            stop.set(true);
-            disruptions = disrupting.get(60, TimeUnit.SECONDS);
+            Future<?> disrupting = threads.submit(() -> {
+                disruptor.run(window, disruptions);
+                return null;
+            });
+            chaos.watch(clients, steps, window, STUCK_AFTER, failures);
+            window.close();
+            disrupting.get(60, TimeUnit.SECONDS);
         } finally {
-            stop.set(true);
+            window.close();
             threads.shutdownNow();
             for (Thread b : burners) {
                 b.join();
             }
         }
         assertEquals(List.of(), List.copyOf(failures), "no client hung, got another's answer or an unexplained error");
-        return new Outcome(answered.get(), hurt.get(), disruptions);
+        return new Outcome(answered.get(), hurt.get(), disruptions.get());
     }
 
     /**
@@ -144,10 +153,10 @@ abstract class ServerDeathsUnderChurn {
      * died may get an error {@code mayBeTold} allows; anything else, a wrong answer or a step past the
      * deadline is a failure.
      */
-    private Void churn(int number, AtomicBoolean stop, long runDeadline, AtomicInteger answered, AtomicInteger hurt,
+    private Void churn(int number, RunWindow window, AtomicInteger answered, AtomicInteger hurt,
                        ConcurrentLinkedQueue<String> failures, Predicate<SQLException> mayBeTold) {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        for (int i = 0; !stop.get() && System.nanoTime() < runDeadline; i++) {
+        for (int i = 0; window.isOpen(); i++) {
             boolean extended = random.nextBoolean();
             boolean transaction = random.nextInt(3) == 0;
             Properties p = chaos.clientProperties("deaths-" + number + "-" + i);

@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,22 +29,21 @@ class ServerDeathsUnderChurnTest extends ServerDeathsUnderChurn {
      */
     @Test
     void postgresRestartsHurtOnlyTheClientsTheyCutOffAndThePoolComesBack() throws Exception {
-        Outcome o = churnWhile(this::restartPostgresTwice,
+        Outcome o = churnWhile(this::restartPostgresTwice, 2,
                 e -> ChurnChaos.serverDied(e) || e.getSQLState() != null && e.getSQLState().startsWith("57P0"));
         assertEquals(2, o.disruptions(), "PostgreSQL restarted twice");
-        assertTrue(o.answered() > 100, "the clients got answers around the restarts: " + o);
+        assertTrue(o.answered() > ENOUGH_ANSWERS, "the clients got answers around the restarts: " + o);
         chaos.assertPoolComesBack(POOL_SIZE);
         System.err.printf("postgres restarts: %d answers, %d clients told their server died%n", o.answered(), o.hurt());
     }
 
-    private int restartPostgresTwice(AtomicBoolean stop, long deadlineNanos) throws Exception {
-        long third = (deadlineNanos - System.nanoTime()) / 3;
-        int restarts = 0;
-        for (int i = 1; i <= 2 && !stop.get(); i++) {
+    /** Restarts PostgreSQL a third and two thirds into the planned run. */
+    private void restartPostgresTwice(RunWindow window, AtomicInteger restarts) throws Exception {
+        long third = (window.plannedEndNanos() - System.nanoTime()) / 3;
+        for (int i = 1; i <= 2 && window.isOpen(); i++) {
             Thread.sleep(TimeUnit.NANOSECONDS.toMillis(third));
             pooler.postgres().restart();
-            restarts++;
+            restarts.incrementAndGet();
         }
-        return restarts;
     }
 }
