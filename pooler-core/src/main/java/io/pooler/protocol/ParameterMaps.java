@@ -62,6 +62,10 @@ public final class ParameterMaps {
         if (parameters.isEmpty()) {
             return Map.of();
         }
+        Map<String, String> known = maps.find(parameters);
+        if (known != null) {
+            return known; // the usual case, most clients sending the same values: no copy made
+        }
         Map<String, String> copy = new HashMap<>(parameters.size() * 2);
         parameters.forEach((name, value) -> copy.put(strings.intern(name), strings.intern(value)));
         return maps.intern(Map.copyOf(copy));
@@ -263,6 +267,13 @@ public final class ParameterMaps {
             public boolean equals(Object other) {
                 return other instanceof WeakKey<?> key && value.equals(key.get());
             }
+        }
+
+        /** The instance held equal to {@code value} (of any class whose equals and hashCode agree with T's), or null. */
+        T find(Object value) {
+            expungeCollected();
+            WeakKey<T> known = table.get(new Probe(value));
+            return known == null ? null : known.get();
         }
 
         T intern(T value) {
