@@ -11,7 +11,7 @@ import java.util.function.BooleanSupplier;
  *
  * <p>Why: the chaos tests count what the clients got (answers of each kind) to show that the chaos
  * left room for work, and a fixed time made that count a measure of the machine. A CI run once got a
- * fifth of the usual answers in its ten seconds, on code whose runs here got 300 to 1,000, and went
+ * fifth of the usual answers in its ten seconds, on code whose runs here got 170 to 1,000, and went
  * red. A slow machine now makes the run longer, not red; a pooler that stops answering still fails,
  * at the hard end, with the counts it reached.
  */
