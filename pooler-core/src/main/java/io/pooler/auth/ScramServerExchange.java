@@ -6,7 +6,6 @@ import com.ongres.scram.common.ScramFunctions;
 import com.ongres.scram.common.ServerFirstMessage;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
@@ -41,10 +40,9 @@ public final class ScramServerExchange {
     /** PostgreSQL's SCRAM_DEFAULT_SALT_LEN. */
     static final int SALT_BYTES = 16;
 
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Supplier<String> RANDOM_NONCE = () -> {
         byte[] raw = new byte[SERVER_NONCE_BYTES];
-        RANDOM.nextBytes(raw);
+        LoginRandom.current().nextBytes(raw);
         return Base64.getEncoder().encodeToString(raw);
     };
 

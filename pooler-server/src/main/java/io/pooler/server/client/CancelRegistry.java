@@ -1,11 +1,9 @@
 package io.pooler.server.client;
 
 import io.netty.util.collection.LongObjectHashMap;
+import io.pooler.auth.LoginRandom;
 import io.pooler.server.peers.CancelKey;
 
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.function.IntSupplier;
 
 /**
@@ -21,14 +19,6 @@ public final class CancelRegistry {
      * some 16 to 32 (a long and a reference per slot, filled to 3/4 before it doubles); a client takes the lock twice in its life (login, close), a CancelRequest once.
      */
     private final LongObjectHashMap<ClientConnection> byKey = new LongObjectHashMap<>(64, 0.75f);
-    /**
-     * One generator per event loop. {@code new SecureRandom()} is NativePRNG on Linux: every draw takes
-     * a lock all its instances share and reads /dev/urandom, so the loops queued on each other at every
-     * login. A DRBG (NIST SP 800-90A, seeded from the system's entropy) per thread draws in user space;
-     * its draws are taken {@link RandomInts#BATCH} bytes at a time, since each draw, however small, costs
-     * a few SHA-256 rounds and some allocation.
-     */
-    private static final ThreadLocal<RandomInts> RANDOM = ThreadLocal.withInitial(() -> new RandomInts(newGenerator()));
     private final IntSupplier peerId;
 
     /** @param peerId this process's peer_id as configured now (0: no peering) */
@@ -39,7 +29,7 @@ public final class CancelRegistry {
     /** Gives the client a fresh, unique key: random, with our peer_id and TTL written in when peered. */
     public void register(ClientConnection client) {
         int peer = peerId.getAsInt();
-        RandomInts random = RANDOM.get();
+        LoginRandom random = LoginRandom.current();
         while (true) {
             int pid = CancelKey.processId(random.nextInt(), peer);
             int secret = CancelKey.secret(random.nextInt(), peer);
@@ -47,41 +37,6 @@ public final class CancelRegistry {
                 client.setCancelKey(pid, secret);
                 return;
             }
-        }
-    }
-
-    /**
-     * Ints from a SecureRandom, drawn in batches. Each int is used once; the batch lives only in its
-     * loop's thread (a ThreadLocal), like the generator's own state.
-     */
-    static final class RandomInts {
-        static final int BATCH = 256;
-        private final SecureRandom generator;
-        private final byte[] batch = new byte[BATCH];
-        private int next = BATCH;
-
-        RandomInts(SecureRandom generator) {
-            this.generator = generator;
-        }
-
-        int nextInt() {
-            if (next == BATCH) {
-                generator.nextBytes(batch);
-                next = 0;
-            }
-            int value = (batch[next] & 0xff) << 24 | (batch[next + 1] & 0xff) << 16
-                    | (batch[next + 2] & 0xff) << 8 | (batch[next + 3] & 0xff);
-            Arrays.fill(batch, next, next + 4, (byte) 0); // not kept around once used
-            next += 4;
-            return value;
-        }
-    }
-
-    private static SecureRandom newGenerator() {
-        try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (NoSuchAlgorithmException e) {
-            return new SecureRandom(); // every JDK since 9 has DRBG; the platform default otherwise
         }
     }
 

@@ -2,6 +2,7 @@ package io.pooler.server.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.pooler.auth.LoginRandom;
 import io.pooler.auth.Md5Auth;
 import io.pooler.auth.PlainPasswordCheck;
 import io.pooler.auth.PlainSecret;
@@ -20,7 +21,6 @@ import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.server.backend.PassThroughCredentials;
 
-import java.security.SecureRandom;
 import java.util.List;
 import java.util.Optional;
 
@@ -35,7 +35,6 @@ import java.util.Optional;
  * client cannot tell whether a user exists.
  */
 final class ClientAuthenticator {
-    private static final SecureRandom RANDOM = new SecureRandom();
     static final String SCRAM_SHA_256 = "SCRAM-SHA-256";
 
     /** What one client message led to. */
@@ -131,7 +130,7 @@ final class ClientAuthenticator {
             case CLEARTEXT -> Authentication.cleartextPassword(alloc);
             case MD5 -> {
                 md5Salt = new byte[4];
-                RANDOM.nextBytes(md5Salt);
+                LoginRandom.current().nextBytes(md5Salt);
                 yield Authentication.md5Password(alloc, md5Salt);
             }
             case SCRAM -> Authentication.sasl(alloc, tlsServerEndPoint == null ? List.of(SCRAM_SHA_256)
