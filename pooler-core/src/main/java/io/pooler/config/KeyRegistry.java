@@ -143,8 +143,10 @@ public final class KeyRegistry {
             string("user", null, RESTART, SUPPORTED),
             // PgBouncer has no default string here; the C variable starts at 0 (see Settings.verbose()).
             integer("verbose", null, ONLINE, SUPPORTED),
-            // Pooler's own: event-loop threads; 0 means one per available processor.
-            integer("worker_threads", "0", RESTART, SUPPORTED),
+            // Pooler's own: event-loop threads; 0 means one per available processor. One by default, as
+            // PgBouncer runs one thread: on a host it shares with PostgreSQL and the clients, a second loop
+            // cost more CPU per transaction and per connection than it gave (README, "Benchmarks").
+            integer("worker_threads", "1", RESTART, SUPPORTED),
             // Pooler's own: the Prometheus scrape endpoint; empty address (the default) means none.
             string("metrics_listen_addr", "", RESTART, SUPPORTED),
             integer("metrics_listen_port", "9127", RESTART, SUPPORTED).range(0, 65535),

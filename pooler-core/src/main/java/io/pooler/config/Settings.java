@@ -451,7 +451,7 @@ public final class Settings {
         return integer("scram_iterations");
     }
 
-    /** Event-loop threads; 0 means one per available processor. Pooler's own key. */
+    /** Event-loop threads (default 1); 0 means one per available processor. Pooler's own key. */
     public int workerThreads() {
         return integer("worker_threads");
     }

@@ -87,7 +87,7 @@ class ConfigLoaderTest {
         assertFalse(settings.soReuseport());
         assertFalse(settings.applicationNameAddHost());
         assertEquals(Optional.empty(), settings.user());
-        assertEquals(0, settings.workerThreads());
+        assertEquals(1, settings.workerThreads()); // Pooler's own: one loop, as PgBouncer's one thread
     }
 
     /** Rows as PgBouncer 1.25's SHOW CONFIG prints them for an empty [pgbouncer] section (a sample). */
@@ -112,7 +112,7 @@ class ConfigLoaderTest {
             "unix_socket_mode, 511, 0777, false",
             "user, NULL, NULL, false",
             "verbose, 0, NULL, true",
-            "worker_threads, 0, 0, false",
+            "worker_threads, 1, 1, false",
             "metrics_listen_addr, '', '', false",
             "metrics_listen_port, 9127, 9127, false",
     })

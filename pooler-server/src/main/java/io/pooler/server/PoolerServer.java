@@ -113,7 +113,8 @@ public final class PoolerServer implements AutoCloseable {
         server.janitor = server.workers.next().scheduleAtFixedRate(server.wiring.janitor(),
                 JANITOR_PERIOD_MILLIS, JANITOR_PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         server.statsTicker.start();
-        log.info("{} started: {} event loops ({})", Version.STRING, threads, transport.name());
+        log.info("{} started: {} ({})", Version.STRING, threads == 1 ? "1 event loop" : threads + " event loops",
+                transport.name());
         return server;
     }
 

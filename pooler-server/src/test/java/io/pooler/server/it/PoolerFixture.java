@@ -50,6 +50,9 @@ public final class PoolerFixture implements AutoCloseable {
         // PgJDBC sends extra_float_digits at startup: PgBouncer users list it here, so do we.
         settings.put("ignore_startup_parameters", "extra_float_digits");
         settings.put("server_login_retry", "1");
+        // Two loops unless a test says otherwise, although the shipped default is one: so that clients
+        // and servers meet across loops in every test, as they do with worker_threads above 1.
+        settings.put("worker_threads", "2");
         database("*", "host=" + pg.host() + " port=" + pg.port());
     }
 
