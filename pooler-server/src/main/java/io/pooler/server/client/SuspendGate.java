@@ -41,6 +41,14 @@ public final class SuspendGate {
     static SuspendGate open(Suspension suspension, Channel channel, Receiver receiver) {
         SuspendGate gate = new SuspendGate(suspension, channel, receiver);
         suspension.holding(gate);
+        // The caller saw the pooler suspended, but RESUME (on another thread) may have cleared the mode
+        // and passed over the gates since, before this one was among them. RESUME clears the mode before
+        // its pass and this checks it after registering, so one of the two releases the gate (a second
+        // release finds nothing held and does nothing). The release runs on this loop after the caller
+        // has held its message.
+        if (!suspension.isSuspended()) {
+            gate.release();
+        }
         return gate;
     }
 
@@ -60,7 +68,7 @@ public final class SuspendGate {
         }
     }
 
-    /** RESUME: passes on what was held and reads again. Any thread. */
+    /** RESUME: passes on what was held and reads again. Any thread; once the gate is released, a no-op. */
     public void release() {
         channel.eventLoop().execute(() -> {
             ArrayDeque<Object> messages = held;
