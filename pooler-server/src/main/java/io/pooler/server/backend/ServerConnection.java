@@ -333,6 +333,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     void loginSucceeded() {
+        if (closed) {
+            return; // refused or closed while its welcome was on the way: never handed to the pool
+        }
         loggedIn = true;
         login.stopTimer();
         login = null;

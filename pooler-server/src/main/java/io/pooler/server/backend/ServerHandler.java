@@ -52,6 +52,12 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (!server.isLoggedIn()) {
+            if (server.isClosed()) {
+                // Its login failed earlier in this read (a FATAL, a broken message): whatever followed in the
+                // same packet is not a login, or a ReadyForQuery would log in a server that is closing.
+                frame.release();
+                return;
+            }
             try {
                 BackendMessageCheck.check(frame);
                 ServerLogin login = server.login();

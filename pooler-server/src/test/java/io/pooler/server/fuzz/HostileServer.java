@@ -58,7 +58,8 @@ final class HostileServer implements AutoCloseable {
             "10000 ParameterStatus messages at login",
             "AuthenticationOk twice",
             "an ErrorResponse with no fields at all (length 4)",
-            "random bytes");
+            "random bytes",
+            "FATAL 28P01 at login, then a whole welcome in the same packet");
 
     private final ServerSocket listener;
     private final ExecutorService threads = Executors.newCachedThreadPool(r -> {
@@ -286,6 +287,8 @@ final class HostileServer implements AutoCloseable {
             case 15 -> out.write(Wire.concat(Wire.typed('R', Wire.intBytes(0)), Wire.typed('R', Wire.intBytes(0)),
                     Wire.typed('Z', new byte[] {'I'})));
             case 16 -> out.write(Wire.typed('E', new byte[0]));
+            case 18 -> out.write(Wire.concat(Wire.typed('E', Wire.concat(Wire.cstring("SFATAL"), Wire.cstring("C28P01"),
+                    Wire.cstring("Mpassword authentication failed"), new byte[] {0})), welcome()));
             default -> {
                 byte[] junk = new byte[1 + random.nextInt(100)];
                 for (int i = 0; i < junk.length; i++) {
