@@ -19,6 +19,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ResponseEncoderTest {
     private final UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(false);
 
+    /** A value that cannot be written (here its text throws) leaves no buffer behind: the answer is dropped whole. */
+    @Test
+    void aValueThatFailsToFormatReleasesTheAnswer() {
+        java.util.List<ByteBuf> allocated = new java.util.ArrayList<>();
+        io.netty.buffer.ByteBufAllocator recording = new io.netty.buffer.AbstractByteBufAllocator(false) {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                ByteBuf buf = new io.netty.buffer.UnpooledHeapByteBuf(this, initialCapacity, maxCapacity);
+                allocated.add(buf);
+                return buf;
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                return newHeapBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        };
+        Object broken = new Object() {
+            @Override
+            public String toString() {
+                throw new IllegalStateException("no text for this value");
+            }
+        };
+        ResultSet rs = ResultSet.of(Column.text("name")).row("fine").row(broken);
+
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ResponseEncoder.encode(recording, Response.rows(rs)));
+
+        assertTrue(!allocated.isEmpty());
+        for (ByteBuf buf : allocated) {
+            assertEquals(0, buf.refCnt(), "released: " + buf);
+        }
+    }
+
     @Test
     void resultSetWithTypesAndNulls() {
         ResultSet rs = ResultSet.of(Column.text("name"), Column.int4("n"), Column.int8("big"), Column.numeric("num"))

@@ -21,30 +21,39 @@ public final class ResponseEncoder {
     private ResponseEncoder() {
     }
 
+    /** The whole answer in one buffer, the caller's; if any part of it cannot be written, nothing is left allocated. */
     public static ByteBuf encode(ByteBufAllocator alloc, Response response) {
         ByteBuf out = alloc.buffer(256);
-        if (response.notice() != null) {
-            ByteBuf notice = response.notice().encodeAsNotice(alloc);
-            out.writeBytes(notice);
-            notice.release();
-        }
-        if (response.rows() != null) {
-            writeRowDescription(out, response.rows());
-            for (Object[] row : response.rows().rows()) {
-                writeDataRow(out, response.rows(), row);
+        try {
+            if (response.notice() != null) {
+                append(out, response.notice().encodeAsNotice(alloc));
             }
+            if (response.rows() != null) {
+                writeRowDescription(out, response.rows());
+                for (Object[] row : response.rows().rows()) {
+                    writeDataRow(out, response.rows(), row);
+                }
+            }
+            if (response.error() != null) {
+                append(out, response.error().encode(alloc));
+            } else {
+                writeCommandComplete(out, response.tag());
+            }
+            append(out, BackendMessages.readyForQuery(alloc, BackendMessages.TX_IDLE));
+            return out;
+        } catch (RuntimeException | Error e) {
+            out.release();
+            throw e;
         }
-        if (response.error() != null) {
-            ByteBuf error = response.error().encode(alloc);
-            out.writeBytes(error);
-            error.release();
-        } else {
-            writeCommandComplete(out, response.tag());
+    }
+
+    /** Copies {@code part} into {@code out} and releases it, whatever happens. */
+    private static void append(ByteBuf out, ByteBuf part) {
+        try {
+            out.writeBytes(part);
+        } finally {
+            part.release();
         }
-        ByteBuf ready = BackendMessages.readyForQuery(alloc, BackendMessages.TX_IDLE);
-        out.writeBytes(ready);
-        ready.release();
-        return out;
     }
 
     private static void writeRowDescription(ByteBuf out, ResultSet rs) {
