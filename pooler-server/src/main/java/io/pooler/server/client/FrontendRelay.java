@@ -6,6 +6,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.BackendMessages;
+import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
@@ -288,18 +289,9 @@ final class FrontendRelay {
             case LISTEN -> {
                 awaitingListen = true;
                 channel.config().setAutoRead(false);
-                notifications.listen(command.channel(), () -> {
-                    if (client.isClosed()) {
-                        return;
-                    }
-                    awaitingListen = false;
-                    answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
-                    channel.config().setAutoRead(true);
-                    while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty()
-                            && !client.isClosed()) {
-                        client.handleLoggedInMessage(heldWhileListening.poll());
-                    }
-                });
+                notifications.listen(command.channel(),
+                        () -> listenDone(() -> answerLocally(answers, command.commandTag(), Map.of(), transactionStatus)),
+                        refusal -> listenDone(() -> refuseListen(refusal, answers, transactionStatus)));
             }
             case UNLISTEN -> {
                 notifications.unlisten(command.channel());
@@ -310,6 +302,54 @@ final class FrontendRelay {
                 answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
             }
         }
+    }
+
+    /**
+     * The listener answered a LISTEN: {@code answer} is written, and the messages held meanwhile go on.
+     * Runs as a task of the client's loop, outside a read burst, so it flushes what it sent a server.
+     */
+    private void listenDone(Runnable answer) {
+        if (client.isClosed()) {
+            return;
+        }
+        awaitingListen = false;
+        answer.run();
+        channel.config().setAutoRead(true);
+        while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty() && !client.isClosed()) {
+            client.handleLoggedInMessage(heldWhileListening.poll());
+        }
+        toServer.flush(); // not in a read burst: nothing else would flush what went to the server here
+    }
+
+    /**
+     * A LISTEN past a channel limit (ListenChannelLimits) fails as a statement fails in PostgreSQL. Between
+     * transactions the pooler answers: ErrorResponse, then ReadyForQuery, after the answers to an extended
+     * batch's Parse, Bind and Describe (PostgreSQL fails its Execute). Inside a transaction block the
+     * transaction must be aborted on the server too, so that what follows fails with 25P02 until ROLLBACK
+     * as on a direct connection: the client's server runs, in the LISTEN's place, a statement that raises
+     * the same error, and its answer (ErrorResponse, ReadyForQuery 'E') is relayed as any other.
+     */
+    private void refuseListen(ErrorResponse refusal, ExtendedListenBatch.Answers answers, byte transactionStatus) {
+        if (answers != null) {
+            answers.write(channel);
+        }
+        if (transactionStatus != BackendMessages.TX_IDLE) {
+            handleMessage(PgFrames.simpleQuery(channel.alloc(), raiseSql(refusal)));
+            return;
+        }
+        channel.write(refusal.encode(channel.alloc()));
+        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
+        notifications.flushHeld();
+    }
+
+    /**
+     * A statement that fails with {@code error}'s SQLSTATE and message (the pooler's own text, no client's).
+     * NOTE: PL/pgSQL is in every database unless dropped; where it was, the DO fails with another
+     * SQLSTATE, and the transaction is aborted all the same.
+     */
+    static String raiseSql(ErrorResponse error) {
+        return "DO $pooler$BEGIN RAISE EXCEPTION USING ERRCODE = '" + error.sqlState() + "', MESSAGE = '"
+                + error.message().replace("'", "''") + "'; END$pooler$";
     }
 
     /**

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.EventLoop;
 import io.pooler.pool.Pool;
+import io.pooler.protocol.ErrorResponse;
 
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -73,13 +74,21 @@ public final class ClientNotifications implements NotificationSubscriber {
         budget.clientJoined();
     }
 
-    /** LISTEN: {@code answered} runs on the client's loop once PostgreSQL listens to the channel. */
-    public void listen(String name, Runnable answered) {
+    /**
+     * LISTEN: {@code answered} runs on the client's loop once PostgreSQL listens to the channel, or
+     * {@code refused}, with the error to answer, when a channel limit refuses it (ListenChannelLimits).
+     */
+    public void listen(String name, Runnable answered, Consumer<ErrorResponse> refused) {
         subscriptions++;
         if (hub == null) {
             hub = hubs.hubFor(pool, channel.eventLoop());
         }
-        hub.subscribe(this, name, answered);
+        hub.subscribe(this, name, answered, error -> {
+            if (subscriptions > 0) {
+                subscriptions--; // none was made
+            }
+            refused.accept(error);
+        });
     }
 
     public void unlisten(String name) {

@@ -89,12 +89,22 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
 
     /**
      * Subscribes {@code subscriber} to {@code channel}; {@code confirmed} runs on the subscriber's
-     * loop once PostgreSQL listens to it.
+     * loop once PostgreSQL listens to it, or {@code refused} does, with the error to answer, when the
+     * channel is new to the subscriber past its limit or new to this listener past the pool's
+     * ({@link ListenChannelLimits}): then nothing changes here.
      */
-    public void subscribe(NotificationSubscriber subscriber, String channel, Runnable confirmed) {
+    public void subscribe(NotificationSubscriber subscriber, String channel, Runnable confirmed,
+                          Consumer<ErrorResponse> refused) {
         onLoop(() -> {
             if (retired) {
-                successor(subscriber.eventLoop()).subscribe(subscriber, channel, confirmed);
+                successor(subscriber.eventLoop()).subscribe(subscriber, channel, confirmed, refused);
+                return;
+            }
+            // NOTE: the counts are the sizes of these two maps, on this loop: what UNLISTEN, UNLISTEN * and
+            // a disconnect remove gives them back, and they cannot drift from what is held.
+            ErrorResponse refusal = hubs.channelLimits().refusal(channelsOf.get(subscriber), subscribers.keySet(), channel);
+            if (refusal != null) {
+                subscriber.eventLoop().execute(() -> refused.accept(refusal));
                 return;
             }
             channelsOf.computeIfAbsent(subscriber, s -> new LinkedHashSet<>()).add(channel);

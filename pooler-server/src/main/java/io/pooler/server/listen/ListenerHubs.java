@@ -21,10 +21,16 @@ public final class ListenerHubs {
     /** Every notification handed to a client, by every hub there ever was: a monotonic counter. */
     private final LongAdder delivered = new LongAdder();
     private final NotificationBudget budget = NotificationBudget.fromSystemProperties();
+    private final ListenChannelLimits channelLimits = ListenChannelLimits.fromSystemProperties();
 
     /** The memory all clients' waiting notifications may take together. */
     public NotificationBudget budget() {
         return budget;
+    }
+
+    /** The channels a client, and a pool's listener, may LISTEN to. */
+    ListenChannelLimits channelLimits() {
+        return channelLimits;
     }
 
     /** The pool's hub, created on {@code loop} (the first subscriber's) when there is none. */
