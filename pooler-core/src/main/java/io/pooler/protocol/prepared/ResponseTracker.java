@@ -108,11 +108,20 @@ public final class ResponseTracker {
      * afterwards gets PostgreSQL's "prepared statement does not exist".
      */
     public void statementsDiscarded() {
-        statements.clear();
+        serverStatementsDiscarded();
         StatementRewriter client = clientStatements;
         if (client != null) {
             client.clientStatementsDiscarded();
         }
+    }
+
+    /**
+     * The statements the server lost to a query the pooler ran itself (server_reset_query): no client ran
+     * it, so no client loses its names; each is prepared again where it is used next. NOTE: the last
+     * client this server answered may be linked elsewhere by now, on another loop.
+     */
+    public void serverStatementsDiscarded() {
+        statements.clear();
     }
 
     /** The client whose messages this server is answering now (set as they are sent). */

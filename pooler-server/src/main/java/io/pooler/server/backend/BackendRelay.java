@@ -109,7 +109,7 @@ final class BackendRelay {
         }
         switch (type) {
             case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
-            case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame);
+            case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame, true);
             case MessageType.ERROR_RESPONSE -> {
                 sentFatal = fatal;
                 unnamedStatement.errorReceived();
@@ -127,7 +127,7 @@ final class BackendRelay {
 
     private void handleInternalReply(byte type, ByteBuf frame) {
         if (type == MessageType.COMMAND_COMPLETE) {
-            handleCommandComplete(frame);
+            handleCommandComplete(frame, false);
         }
         internalQueries.handleReply(server, type, frame);
         frame.release();
@@ -162,14 +162,20 @@ final class BackendRelay {
      * DISCARD ALL and RESET put parameters back to the server's defaults; on a direct connection they
      * would go back to what the client asked for at startup, so that is what the client keeps.
      */
-    private void handleCommandComplete(ByteBuf frame) {
+    private void handleCommandComplete(ByteBuf frame, boolean clientRanIt) {
         ByteBuf body = PgFrames.body(frame);
         boolean discardAll = CommandTag.DISCARD_ALL.matches(body);
         if (discardAll || CommandTag.RESET.matches(body)) {
             resetSeen = true;
         }
         if (discardAll || CommandTag.DEALLOCATE_ALL.matches(body)) {
-            tracker.statementsDiscarded(); // the pooler's prepared statements are gone too
+            // The pooler's prepared statements on this server are gone; the client's names only when the
+            // client ran it (its reset query's answer once emptied whichever client the server served last).
+            if (clientRanIt) {
+                tracker.statementsDiscarded();
+            } else {
+                tracker.serverStatementsDiscarded();
+            }
         }
     }
 

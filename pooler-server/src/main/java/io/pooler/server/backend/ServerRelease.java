@@ -162,19 +162,28 @@ public final class ServerRelease {
      * server_reset_query when asked to (the pool holds it as TESTED until {@link Cause#INTERNAL_QUERY_DONE}).
      */
     private void resetAndRelease(boolean runResetQuery) {
-        server.eventLoop().execute(() -> {
-            if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
-                return;
-            }
-            // NOTE: reading may have been paused for the client (backpressure); the reset's answer must be read.
-            server.channel().config().setAutoRead(true);
-            if (!runResetQuery || resetQuery.isBlank()) {
-                server.pool().releaseServer(server);
-                return;
-            }
-            server.pool().serverNeedsReset(server);
-            server.sendInternalQuery(resetQuery);
-        });
+        // NOTE: at once when on the server's loop, as the release without a reset is: deferred, it left the
+        // server in its client's list meanwhile, so that client's next query, read before the task ran,
+        // went to it, and the reset query sent after it swallowed its answer (the client hung).
+        if (server.eventLoop().inEventLoop()) {
+            resetAndReleaseNow(runResetQuery);
+        } else {
+            server.eventLoop().execute(() -> resetAndReleaseNow(runResetQuery));
+        }
+    }
+
+    private void resetAndReleaseNow(boolean runResetQuery) {
+        if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
+            return;
+        }
+        // NOTE: reading may have been paused for the client (backpressure); the reset's answer must be read.
+        server.channel().config().setAutoRead(true);
+        if (!runResetQuery || resetQuery.isBlank()) {
+            server.pool().releaseServer(server);
+            return;
+        }
+        server.pool().serverNeedsReset(server);
+        server.sendInternalQuery(resetQuery);
     }
 
     // ---- cancel requests in flight ----

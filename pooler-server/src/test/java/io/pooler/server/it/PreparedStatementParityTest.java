@@ -38,6 +38,33 @@ class PreparedStatementParityTest {
                 .set("default_pool_size", "1").set("auth_type", "trust");
     }
 
+    /**
+     * The pooler's own reset (server_reset_query_always) drops the server's statements, not the client's:
+     * a client's statement survives the DISCARD ALL run on the server it used, after its transaction,
+     * and on the next one is prepared again where needed. The reset's answer once emptied the last
+     * client's statements, so its next Bind got 26000, and from the server's loop whatever loop the
+     * client was on by then.
+     */
+    @Test
+    void theResetQueryKeepsTheClientsStatements() throws Exception {
+        pooler.set("server_reset_query_always", "1").start();
+        try (RawPgClient raw = trustedRaw()) {
+            raw.write(RawPgClient.concat(parse("s1", "SELECT 1"), sync()));
+            raw.readUntil('Z');
+            for (int i = 0; i < 3; i++) {
+                raw.write(RawPgClient.concat(bind("s1"), execute(), sync()));
+                RawPgClient.Message m;
+                boolean row = false;
+                while ((m = raw.read()) != null && m.type() != 'Z') {
+                    assertTrue(m.type() != 'E', "Bind of s1 after reset " + i + " failed: " + new String(m.body(),
+                            java.nio.charset.StandardCharsets.UTF_8));
+                    row |= m.type() == 'D';
+                }
+                assertTrue(row, "a row from s1 in round " + i);
+            }
+        }
+    }
+
     /** As PgBouncer's test_deallocate_all; PostgreSQL then says the statement does not exist (26000). */
     @Test
     void deallocateAllDropsTheClientsStatements() throws Exception {
