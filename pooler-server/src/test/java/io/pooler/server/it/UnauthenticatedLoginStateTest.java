@@ -88,6 +88,26 @@ class UnauthenticatedLoginStateTest {
         assertPools(List.of(DB + "/" + SCRAM_USER));
     }
 
+    /** Under trust a user must still be in the auth file: the unlisted are refused before any pool too. */
+    @Test
+    void trustRefusalsOfUnlistedUsersMakeNoPools() throws Exception {
+        pooler.set("auth_type", "trust").user(MD5_USER, MD5_PASSWORD).start();
+        for (int i = 0; i < ATTEMPTS; i++) {
+            String database = i % 2 == 0 ? DB : "nodb_" + UUID.randomUUID();
+            try (RawPgClient client = new RawPgClient(pooler.port())) {
+                client.write(RawPgClient.startupMessage("ghost_" + UUID.randomUUID(), database));
+                RawPgClient.Message error = client.readError();
+                assertNotNull(error, "closed without an error");
+                assertEquals("28000", error.error().sqlState(), error.error().message());
+            }
+        }
+        assertPools(List.of());
+        try (Connection c = pooler.connect(DB, MD5_USER, "anything")) {
+            assertEquals(MD5_USER, queryString(c, "select current_user"));
+        }
+        assertPools(List.of(DB + "/" + MD5_USER));
+    }
+
     /**
      * auth_query: each made-up user is looked up through the auth_user's pool (auth_dbname fixes which
      * database), and that is the only pool; users auth_query does not know get the mock exchange.
