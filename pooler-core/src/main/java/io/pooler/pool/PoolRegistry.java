@@ -14,6 +14,11 @@ public final class PoolRegistry {
         return pool != null ? pool : pools.computeIfAbsent(key, factory);
     }
 
+    /** The pool of {@code key} if it was made; makes none. */
+    public Pool find(PoolKey key) {
+        return pools.get(key);
+    }
+
     public Collection<Pool> all() {
         return List.copyOf(pools.values());
     }

@@ -42,6 +42,11 @@ public final class PoolMaker {
         return pools.getOrCreate(key, k -> newPool(k, db, database, serverUser));
     }
 
+    /** The pool of this database and server-side user if it exists already; null otherwise, and none is made. */
+    public Pool existing(String database, String serverUser) {
+        return pools.find(new PoolKey(database, serverUser));
+    }
+
     private Pool newPool(PoolKey key, DatabaseEntry db, String database, String serverUser) {
         Pool pool = new Pool(key, PoolSettingsResolver.resolve(config.get().config(), db, serverUser), connector,
                 new PoolLimits(limits.serversOfDatabase(database), limits.serversOfUser(serverUser),

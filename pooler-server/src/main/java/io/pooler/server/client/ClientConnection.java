@@ -303,7 +303,7 @@ public final class ClientConnection extends PooledClient {
         this.parameters = new ClientParameters(this, startup, tracked);
     }
 
-    /** Admitted into {@code pool}: the relay (with prepared statements tracked, if so) and stats. */
+    /** Authenticated, into {@code pool}: the relay (with prepared statements tracked, if so) and stats. */
     void joinPool(Pool pool) {
         this.pool = pool;
         this.poolMode = pool.settings().poolMode();
@@ -633,7 +633,8 @@ public final class ClientConnection extends PooledClient {
         if (services.config().get().config().settings().logPoolerErrors()) {
             log.warn("{} pooler error: {}", this, error.message());
         }
-        (pool != null ? pool.stats().errors() : services.unpooledErrors()).count(ErrorKind.of(error));
+        Pool counted = pool != null ? pool : login != null ? login.existingPool() : null; // a refused login joined none
+        (counted != null ? counted.stats().errors() : services.unpooledErrors()).count(ErrorKind.of(error));
         channel.config().setAutoRead(true);
         channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
     }

@@ -56,6 +56,10 @@ final class ClientLogin {
     private ClientAuthenticator authenticator;
     /** The database asked for has no entry: refused once the client has authenticated. */
     private boolean unknownDatabase;
+    /** The entry of the database asked for, whose pool the client joins once authenticated; null for the console. */
+    private DatabaseEntry db;
+    /** What auth_query found for the user, kept for the server login only once the password was right. */
+    private Secret queriedSecret;
 
     ClientLogin(ClientServices services, LoginServices login, PgFrameDecoder decoder, ClientConnection client,
                 StartupRequest startup) {
@@ -69,6 +73,7 @@ final class ClientLogin {
 
     /** A client of a database: the login proper. */
     void start(DatabaseEntry db) {
+        this.db = db;
         RuntimeConfig rc = services.config().get();
         if (rc.config().settings().authType() == AuthType.ANY && db.user().isEmpty()) {
             log.error("{} auth_type=any requires forced user", client); // as PgBouncer's set_pool
@@ -288,7 +293,7 @@ final class ClientLogin {
         }
         // An unknown user goes through the same exchange as a known one (ClientAuthenticator's mock):
         // PgBouncer answers "no such user" here, before any password, which tells who exists.
-        secret.ifPresent(s -> login.passThrough().rememberQueriedSecret(startup.database(), startup.user(), s));
+        queriedSecret = secret.orElse(null);
         beginAuthentication(authType, secret);
     }
 
@@ -340,6 +345,7 @@ final class ClientLogin {
             consoleLoggedIn(console);
             return;
         }
+        joinPool();
         decoder.setLimits(settings.maxPacketSize(), settings.maxParsedMessageSize(), client.relay().streamPolicy(),
                 FrontendMessageCheck::maxLength);
         if (!takeClientLimitSlots()) {
@@ -351,6 +357,36 @@ final class ClientLogin {
             return;
         }
         client.pool().clientLogin(client); // the pool calls onWelcomeReady once it knows its parameters
+    }
+
+    /**
+     * The authenticated client joins the pool of its database entry and server-side user, made here on
+     * first use.
+     * NOTE: not before. A pool is kept for good (PoolRegistry never drops one; PgBouncer's
+     * autodb_idle_timeout is not implemented), with its max_db_connections and max_user_connections
+     * counters, a Prometheus series, a row in SHOW POOLS and the janitor's attention; made from the
+     * names of a startup packet, any number of clients that never log in could make one each (any user
+     * name; any database name too under a {@code *} entry). Nothing the login needs is the pool's: the
+     * secret is the auth file's or auth_query's (through the auth_user's pool), and the exchange of an
+     * unknown user is the same mock whether or not a pool exists, so making the pool later changes no
+     * answer and no timing. The same holds for what auth_query found: it is kept for the server login
+     * only now ({@code queriedSecret}).
+     */
+    private void joinPool() {
+        String serverUser = db.user().orElse(startup.user());
+        if (queriedSecret != null) {
+            login.passThrough().rememberQueriedSecret(startup.database(), startup.user(), queriedSecret);
+            queriedSecret = null;
+        }
+        client.joinPool(login.pools().pool(db, startup.database(), serverUser));
+    }
+
+    /**
+     * Where the error of a login refused before {@link #joinPool} counts: the pool the client would join if
+     * that pool exists already, else nowhere of its own (null); looking makes no pool.
+     */
+    Pool existingPool() {
+        return db == null ? null : login.pools().existing(startup.database(), db.user().orElse(startup.user()));
     }
 
     /**

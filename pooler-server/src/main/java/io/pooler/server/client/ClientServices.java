@@ -24,7 +24,8 @@ import java.util.function.Supplier;
  * @param clientCount every client connection of the process, logged in or not (max_client_conn)
  * @param maxPreparedStatements max_prepared_statements in force: one supplier for every client's
  *        statement rewriter rather than a lambda each (an idle client should cost little)
- * @param unpooledErrors errors sent to clients that had no pool yet (bad database, limits, the console)
+ * @param unpooledErrors errors sent to clients that had no pool yet (bad database, a failed login whose pool
+ *                       was never made, limits, the console)
  */
 public record ClientServices(Supplier<RuntimeConfig> config, AtomicInteger clientCount, ShutdownState shutdown,
                              CancelRegistry cancelRegistry, ParameterMaps parameterMaps,

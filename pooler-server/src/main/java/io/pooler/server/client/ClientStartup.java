@@ -100,7 +100,7 @@ final class ClientStartup {
         }
     }
 
-    /** Admission, in PgBouncer's order; the admitted client joins its pool (or the console) and logs in. */
+    /** Admission, in PgBouncer's order; the admitted client logs in to its database (or the console). */
     private void handleStartupMessage(Channel channel, StartupPacket packet) {
         RuntimeConfig rc = services.config().get();
         Settings settings = rc.config().settings();
@@ -131,9 +131,8 @@ final class ClientStartup {
             clientLogin.startForUnknownDatabase(); // authenticates first: only then "no such database", as PgBouncer
             return;
         }
-        // A disabled database is refused too, once the client has authenticated (ClientLogin).
-        String serverUser = db.get().user().orElse(startup.user());
-        client.joinPool(login.pools().pool(db.get(), startup.database(), serverUser));
+        // A disabled database is refused too, once the client has authenticated; only then does the
+        // client join (and maybe make) its pool: ClientLogin.loginSucceeded says why.
         clientLogin.start(db.get());
     }
 }
