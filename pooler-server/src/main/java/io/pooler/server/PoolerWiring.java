@@ -4,6 +4,7 @@ import io.netty.channel.EventLoopGroup;
 import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.protocol.ParameterMaps;
+import io.pooler.protocol.prepared.StatementBudget;
 import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.server.admin.AdminState;
 import io.pooler.server.admin.ServerAdminBackend;
@@ -70,7 +71,8 @@ public final class PoolerWiring {
     /** The client side: one handler per accepted connection. {@code consoles} makes admin console sessions. */
     public ClientChannels clientChannels(Console.Opener consoles) {
         ClientServices services = new ClientServices(config, clientCount, shutdown, cancelRegistry, parameterMaps,
-                statementRegistry, () -> config.get().config().settings().maxPreparedStatements(), listenerHubs,
+                statementRegistry, () -> config.get().config().settings().maxPreparedStatements(),
+                StatementBudget.fromSystemProperties(), listenerHubs,
                 WaitingBudget.fromSystemProperties(), admin.errors(), admin);
         LoginServices login = new LoginServices(poolMaker, limits, passThrough, processSecret, admin, consoles,
                 new CancelForwarder(config, peers, cancelRegistry, backendConnector));

@@ -23,9 +23,14 @@ record ParseMessage(ByteBuf body, int nameEnd, int definitionStart) {
         return nameEnd > body.readerIndex();
     }
 
+    /** The bytes {@link #definition()} copies, counted without copying them. */
+    int definitionLength() {
+        return body.writerIndex() - definitionStart;
+    }
+
     /** Query text, parameter count and types: what makes two statements the same. */
     byte[] definition() {
-        byte[] definition = new byte[body.writerIndex() - definitionStart];
+        byte[] definition = new byte[definitionLength()];
         body.getBytes(definitionStart, definition);
         return definition;
     }

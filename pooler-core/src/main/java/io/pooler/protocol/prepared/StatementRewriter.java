@@ -26,8 +26,12 @@ import java.util.function.IntSupplier;
  * Describe, Close: every field and count against what the message holds, as {@link ParseMessage},
  * {@link BindMessage} and {@link TargetMessage} do) and any limit, and only then writes, releases,
  * retains, sends or records anything. So when it throws a {@link ProtocolException} (08P01, or 53400
- * for {@link #MAX_CLIENT_STATEMENTS}), nothing has happened: the caller still owns the frame, unchanged,
- * releases it, and answers the client with the exception's SQLSTATE.
+ * for {@link #MAX_CLIENT_STATEMENTS} and the {@link StatementBudget}), nothing has happened: the caller
+ * still owns the frame, unchanged, releases it, and answers the client with the exception's SQLSTATE.
+ *
+ * <p>NOTE: every definition a name keeps is counted in the {@link StatementBudget} from the moment it is
+ * kept until the name goes: Close, DEALLOCATE ALL or DISCARD ALL ({@link #clientStatementsDiscarded}),
+ * or the client's end ({@link #clientClosed}).
  */
 public final class StatementRewriter {
     /**
@@ -48,26 +52,44 @@ public final class StatementRewriter {
     /** max_prepared_statements as now configured (a reload applies to the next statement prepared). */
     private final IntSupplier capacity;
     private final StatementCounters counters;
+    /** The bytes of all clients' kept definitions, and the bound of each client's. */
+    private final StatementBudget budget;
     /** The client's named statements; an empty immutable map until its first, as most clients never name one. */
     private Map<String, PreparedStatement> clientStatements = Map.of();
     /** clientStatements.size(), for SHOW CLIENTS on another thread. */
     private volatile int clientStatementCount;
+    /**
+     * The bytes of the definitions clientStatements keeps, one count per name; counted in the budget too.
+     * NOTE: client loop, as clientStatements; DEALLOCATE ALL's answer is read on the server's loop, which
+     * is the client's while the two are linked (a server moves to its client's loop).
+     */
+    private long clientStatementBytes;
 
-    /** @param capacity max_prepared_statements: how many statements each server keeps */
+    /**
+     * With a budget of its own, of the default bound per client and none for all clients.
+     *
+     * @param capacity max_prepared_statements: how many statements each server keeps
+     */
     public StatementRewriter(StatementRegistry registry, int capacity) {
-        this(registry, capacity, StatementCounters.NONE);
+        this(registry, capacity, new StatementBudget(StatementBudget.DEFAULT_CLIENT_LIMIT, Long.MAX_VALUE));
     }
 
-    /** @param counters the pool's statistics (SHOW STATS' client_parse, server_parse and bind counts) */
-    public StatementRewriter(StatementRegistry registry, int capacity, StatementCounters counters) {
-        this(registry, () -> capacity, counters);
+    /** @param budget the bytes of definitions this client, and all clients sharing the budget, may keep */
+    public StatementRewriter(StatementRegistry registry, int capacity, StatementBudget budget) {
+        this(registry, () -> capacity, StatementCounters.NONE, budget);
     }
 
-    /** @param capacity max_prepared_statements as configured at each use, so a reload applies to every client */
-    public StatementRewriter(StatementRegistry registry, IntSupplier capacity, StatementCounters counters) {
+    /**
+     * @param capacity max_prepared_statements as configured at each use, so a reload applies to every client
+     * @param counters the pool's statistics (SHOW STATS' client_parse, server_parse and bind counts)
+     * @param budget the process's budget of kept definitions, shared by every client
+     */
+    public StatementRewriter(StatementRegistry registry, IntSupplier capacity, StatementCounters counters,
+                             StatementBudget budget) {
         this.registry = registry;
         this.capacity = capacity;
         this.counters = counters;
+        this.budget = budget;
     }
 
     /** The server side a client message goes to. */
@@ -140,9 +162,11 @@ public final class StatementRewriter {
             if (clientStatements.containsKey(name)) {
                 return 0; // a name in use: PostgreSQL refuses it (see parse)
             }
-            checkRoomFor(name);
+            int length = known.key().definition().length;
+            keepRoomFor(name, length);
             writableStatements().put(name, known);
             clientStatementCount = clientStatements.size();
+            clientStatementBytes += length;
             counters.clientParse();
             frame.release();
             return '1';
@@ -150,8 +174,7 @@ public final class StatementRewriter {
         if (type == MessageType.CLOSE) {
             TargetMessage close = TargetMessage.read(frame, "Close");
             if (close.namedStatement()) {
-                writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
-                clientStatementCount = clientStatements.size();
+                forget(clientName(close.body(), close.nameStart(), close.nameEnd()));
                 frame.release();
                 return '3';
             }
@@ -175,12 +198,13 @@ public final class StatementRewriter {
             refuseDuplicate(frame, parse, inUse, server, send);
             return;
         }
-        checkRoomFor(name);
+        keepRoomFor(name, parse.definitionLength());
         byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
         writableStatements().put(name, statement);
         clientStatementCount = clientStatements.size();
+        clientStatementBytes += definition.length;
         counters.clientParse();
         if (server.statements().contains(statement)) {
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement));
@@ -208,8 +232,7 @@ public final class StatementRewriter {
     private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
-            writableStatements().remove(clientName(close.body(), close.nameStart(), close.nameEnd()));
-            clientStatementCount = clientStatements.size();
+            forget(clientName(close.body(), close.nameStart(), close.nameEnd()));
             frame.release();
             server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
             return;
@@ -245,6 +268,32 @@ public final class StatementRewriter {
     public void clientStatementsDiscarded() {
         clientStatements = Map.of(); // the empty map every client starts with, not a cleared one kept
         clientStatementCount = 0;
+        budget.giveBack(clientStatementBytes);
+        clientStatementBytes = 0;
+    }
+
+    /** The client is gone: what it kept is given back to the budget. Once or more; nothing else after. */
+    public void clientClosed() {
+        clientStatementsDiscarded();
+    }
+
+    /** The bytes of the definitions the client keeps, as counted in the budget. Client loop. */
+    public long clientStatementBytes() {
+        return clientStatementBytes;
+    }
+
+    /** A Close of a name: its statement is forgotten and its bytes given back; an unknown name is nothing. */
+    private void forget(String name) {
+        if (clientStatements.isEmpty()) {
+            return; // the shared empty map, never written
+        }
+        PreparedStatement closed = clientStatements.remove(name);
+        clientStatementCount = clientStatements.size();
+        if (closed != null) {
+            int length = closed.key().definition().length;
+            clientStatementBytes -= length;
+            budget.giveBack(length);
+        }
     }
 
     /**
@@ -285,10 +334,24 @@ public final class StatementRewriter {
         return body.toString(start, Math.min(end - start, NAME_BYTES_KEPT), StandardCharsets.ISO_8859_1);
     }
 
-    private void checkRoomFor(String name) {
+    /**
+     * Checks that the client may keep one more name, {@code name}, for a definition of {@code length}
+     * bytes, and counts its bytes in the budget; throws 53400 and counts nothing if not. The limits in a
+     * fixed order: names, the client's bytes, all clients' bytes. NOTE: the last check counts, so the
+     * caller keeps the name right after.
+     */
+    private void keepRoomFor(String name, int length) {
         if (clientStatements.size() >= MAX_CLIENT_STATEMENTS && !clientStatements.containsKey(name)) {
             throw new ProtocolException(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "too many prepared statements: "
                     + MAX_CLIENT_STATEMENTS + " named statements at most per client; close some");
+        }
+        if (clientStatementBytes + length > budget.clientLimit()) {
+            throw new ProtocolException(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "prepared statements too large: "
+                    + budget.clientLimit() + " bytes of statement text at most per client; close some");
+        }
+        if (!budget.take(length)) {
+            throw new ProtocolException(SqlState.CONFIGURATION_LIMIT_EXCEEDED, "prepared statements too large: "
+                    + "the pooler keeps " + budget.limit() + " bytes of statement text at most for all clients");
         }
     }
 

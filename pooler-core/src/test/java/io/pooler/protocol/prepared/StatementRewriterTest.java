@@ -5,6 +5,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
+import io.pooler.protocol.SqlState;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -204,6 +207,70 @@ class StatementRewriterTest {
         ByteBuf again = parse("again", "selec 6");
         assertEquals(0, new StatementRewriter(registry, 10).answerWithoutServer(again));
         again.release(); // not answered: the caller still owns it
+    }
+
+    /**
+     * The bytes of kept definitions, per client and for all clients: a Parse past either bound is refused
+     * (53400) with nothing counted and the frame still the caller's, and Close, DISCARD ALL and the
+     * client's end give back what each name counted, whichever way it was kept.
+     */
+    @Test
+    void keptDefinitionsAreBoundedPerClientAndForAllAndGivenBackOnEveryPath() {
+        int one = definitionLength("select 1"); // every "select N" below is as long
+        StatementBudget budget = new StatementBudget(2L * one, 3L * one);
+        FakeServer server = new FakeServer();
+        StatementRewriter a = new StatementRewriter(registry, 10, budget);
+        StatementRewriter b = new StatementRewriter(registry, 10, budget);
+        a.forward(parse("a1", "select 1"), server, server::receive);
+        a.forward(parse("a2", "select 2"), server, server::receive);
+        a.forward(sync(), server, server::receive);
+        server.answer('1');
+        server.answer('1');
+        server.answer('Z');
+        assertRefused(a, parse("a3", "select 3"), server, "past its own bound");
+        assertEquals(2L * one, budget.kept());
+
+        // Through the pooler's own answer too: a validated statement, named by a second client.
+        assertEquals('1', b.answerWithoutServer(parse("b1", "select 1")));
+        assertEquals(3L * one, budget.kept());
+        assertRefused(b, parse("b2", "select 4"), server, "past all clients' bound");
+        assertEquals(3L * one, budget.kept(), "a refused Parse counts nothing");
+
+        a.forward(close('S', "a1"), server, server::receive);
+        assertEquals(2L * one, budget.kept());
+        assertEquals(one, a.clientStatementBytes());
+        assertEquals('3', a.answerWithoutServer(close('S', "a2")));
+        assertEquals('3', a.answerWithoutServer(close('S', "a2")), "closed already: nothing more given back");
+        assertEquals(one, budget.kept());
+        assertEquals(0, a.clientStatementBytes());
+
+        b.forward(parse("b2", "select 5"), server, server::receive);
+        b.clientStatementsDiscarded();
+        assertEquals(0, budget.kept(), "DEALLOCATE ALL and DISCARD ALL");
+        b.forward(parse("b3", "select 6"), server, server::receive);
+        a.forward(parse("a4", "select 7"), server, server::receive);
+        b.clientClosed();
+        b.clientClosed();
+        assertEquals(one, budget.kept(), "a client's end, once however often told");
+        a.clientClosed();
+        assertEquals(0, budget.kept());
+    }
+
+    private void assertRefused(StatementRewriter client, ByteBuf frame, FakeServer server, String why) {
+        List<String> sentBefore = List.copyOf(server.sent);
+        ProtocolException e = assertThrows(ProtocolException.class,
+                () -> client.forward(frame, server, server::receive), why);
+        assertEquals(SqlState.CONFIGURATION_LIMIT_EXCEEDED, e.sqlState(), why);
+        assertEquals(1, frame.refCnt(), "still the caller's");
+        assertEquals(sentBefore, server.sent, "nothing sent");
+        frame.release();
+    }
+
+    private int definitionLength(String query) {
+        ByteBuf frame = parse("", query);
+        int length = ParseMessage.read(frame).definitionLength();
+        frame.release();
+        return length;
     }
 
     // ---- messages ----

@@ -309,7 +309,8 @@ public final class ClientConnection extends PooledClient {
         this.poolMode = pool.settings().poolMode();
         Settings settings = services.config().get().config().settings();
         StatementRewriter rewriter = poolMode != PoolMode.SESSION && settings.maxPreparedStatements() > 0
-                ? new StatementRewriter(services.statementRegistry(), services.maxPreparedStatements(), pool.stats())
+                ? new StatementRewriter(services.statementRegistry(), services.maxPreparedStatements(), pool.stats(),
+                        services.statementBudget())
                 : null;
         this.relay = new FrontendRelay(this, pool, rewriter, services.listenerHubs(), services.waitingBudget());
     }

@@ -608,7 +608,7 @@ final class FrontendRelay {
     private void handleTrackedFrame(ServerConnection server, ByteBuf frame) {
         try {
             // Malformed messages were refused on arrival (StatementRewriter.check); what can still
-            // be refused here is a client over MAX_CLIENT_STATEMENTS.
+            // be refused here is a client over MAX_CLIENT_STATEMENTS or the StatementBudget.
             statementRewriter.forward(frame, server, f -> toServer.add(server.channel(), f));
         } catch (ProtocolException e) {
             frame.release(); // the rewriter checks before it consumes: still ours
@@ -696,7 +696,10 @@ final class FrontendRelay {
         }
     }
 
-    /** The client is gone: what it queued or held is released, what was batched dropped, its LISTENs end. */
+    /**
+     * The client is gone: what it queued or held is released, what was batched dropped, its LISTENs end,
+     * and its named statements' bytes go back to the budget.
+     */
     void discard() {
         waitingBudget.giveBack(pendingMessages.takeCounted());
         pendingMessages.forEach(ReferenceCountUtil::release);
@@ -712,6 +715,9 @@ final class FrontendRelay {
             notifications.close();
         }
         toServer.discard();
+        if (statementRewriter != null) {
+            statementRewriter.clientClosed();
+        }
     }
 
     // ---- message shapes: a whole frame, or a part of a streamed one ----
