@@ -269,6 +269,7 @@ final class BackendRelay {
     void sendAnswersDue(ClientConnection client) {
         tracker.answerDue(server.alloc(), f -> toClient.add(client.channel(), f));
         toClient.flush();
+        client.answeredByPooler();
     }
 
     /**
@@ -296,6 +297,9 @@ final class BackendRelay {
         ClientConnection linked = server.linkedClient();
         if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             serverChannel.config().setAutoRead(false);
+        }
+        if (linked != null && !linked.channel().config().isAutoRead() && !tracker.tooManyQueuedAnswers()) {
+            linked.readingMayResume(); // the answers the pooler owed behind a running request may have gone out
         }
     }
 

@@ -203,13 +203,28 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    /** The linked server's socket can take more again; any thread. */
-    public void serverWritable() {
-        runOnLoop(() -> {
-            if (relay != null && !relay.waitingForServer() && !rejecting && phase == Phase.READY) {
-                channel.config().setAutoRead(true);
-            }
-        });
+    /**
+     * The linked server's socket can take more again, or the answers the pooler owed behind its
+     * requests went out: reading this client resumes unless something else still holds it. Any thread.
+     */
+    public void readingMayResume() {
+        runOnLoop(this::resumeReading);
+    }
+
+    private void resumeReading() {
+        if (relay != null && !rejecting && phase == Phase.READY) {
+            relay.resumeReading();
+        }
+    }
+
+    /**
+     * The linked server wrote answers the pooler gave itself (a ParseComplete or CloseComplete it owed):
+     * reading stops while this client's socket is full, as after the relay's own. On this loop.
+     */
+    public void answeredByPooler() {
+        if (relay != null && phase == Phase.READY) {
+            relay.stopReadingWhileFull();
+        }
     }
 
     /** When this client last sent anything. */
@@ -241,7 +256,7 @@ public final class ClientConnection extends PooledClient {
         if (server() instanceof ServerConnection server) {
             server.resumeReading();
         }
-        if (relay != null) {
+        if (relay != null && !rejecting && phase == Phase.READY) {
             relay.clientWritable();
         }
     }
