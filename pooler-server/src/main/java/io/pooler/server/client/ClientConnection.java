@@ -258,6 +258,8 @@ public final class ClientConnection extends PooledClient {
         }
         if (relay != null && !rejecting && phase == Phase.READY) {
             relay.clientWritable();
+        } else if (console != null && !rejecting && phase == Phase.READY) {
+            console.writable();
         }
     }
 
