@@ -298,8 +298,8 @@ final class BackendRelay {
         if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             serverChannel.config().setAutoRead(false);
         }
-        if (linked != null && !linked.channel().config().isAutoRead() && !tracker.tooManyQueuedAnswers()) {
-            linked.readingMayResume(); // the answers the pooler owed behind a running request may have gone out
+        if (linked != null && !tracker.tooManyQueuedAnswers()) {
+            linked.owedAnswersWentOut(); // the pair's loop: a linked client shares this one
         }
     }
 

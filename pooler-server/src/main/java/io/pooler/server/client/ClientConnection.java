@@ -204,11 +204,21 @@ public final class ClientConnection extends PooledClient {
     }
 
     /**
-     * The linked server's socket can take more again, or the answers the pooler owed behind its
-     * requests went out: reading this client resumes unless something else still holds it. Any thread.
+     * The linked server's socket can take more again: reading this client resumes unless something
+     * else still holds it. Any thread.
      */
     public void readingMayResume() {
         runOnLoop(this::resumeReading);
+    }
+
+    /**
+     * The linked server's answers let go of those the pooler owed behind them, fewer than the cap now:
+     * reading stopped for them resumes. On this loop.
+     */
+    public void owedAnswersWentOut() {
+        if (relay != null && !rejecting && phase == Phase.READY) {
+            relay.owedAnswersWentOut();
+        }
     }
 
     private void resumeReading() {

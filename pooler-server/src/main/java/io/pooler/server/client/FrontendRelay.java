@@ -76,6 +76,11 @@ final class FrontendRelay {
     private boolean midMessage;
     /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
     private boolean answeredLocallySinceSync;
+    /**
+     * Reading stopped at {@link ResponseTracker#MAX_QUEUED_ANSWERS} answers owed behind a running request;
+     * {@link #owedAnswersWentOut} resumes it.
+     */
+    private boolean heldForOwedAnswers;
     /** Bytes received in the current read burst, added to the pool's stats at its end. */
     private long burstBytes;
     /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
@@ -361,6 +366,14 @@ final class FrontendRelay {
         }
     }
 
+    /** The server's answers let the answers owed behind them go: reading stopped for them resumes. */
+    void owedAnswersWentOut() {
+        if (heldForOwedAnswers) {
+            heldForOwedAnswers = false;
+            resumeReading();
+        }
+    }
+
     private boolean mayRead() {
         if (waitingForServer || awaitingListen || !channel.isWritable()) {
             return false;
@@ -619,7 +632,8 @@ final class FrontendRelay {
             toServer.flush();
             server.sendAnswersDue(); // which stops reading while the client is full (stopReadingWhileFull)
         } else if (server.tracker().tooManyQueuedAnswers()) {
-            channel.config().setAutoRead(false); // until the server's answers let them go (resumeReading)
+            heldForOwedAnswers = true;
+            channel.config().setAutoRead(false); // until the server's answers let them go
         }
     }
 
