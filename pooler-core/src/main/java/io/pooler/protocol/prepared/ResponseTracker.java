@@ -30,7 +30,18 @@ public final class ResponseTracker {
     /** PostgreSQL's duplicate_prepared_statement. */
     private static final String DUPLICATE_PREPARED_STATEMENT = "42P05";
 
+    /**
+     * How many answers the pooler may owe a client at once, queued behind a request still running
+     * (a CloseComplete or ParseComplete each, 5 bytes): about the client socket's 64 KiB high-water mark
+     * of them. Past it the client is not read until the server's answers let them go
+     * (LocalAnswerBackpressureTest); none of these messages reaches the server, whose full socket would
+     * otherwise stop reading it.
+     */
+    public static final int MAX_QUEUED_ANSWERS = 64 * 1024 / 5;
+
     private final Queue<PendingRequest> pending = new ArrayDeque<>();
+    /** The requests in {@link #pending} the pooler answers itself; changed only with it, by {@link #poll}. */
+    private int queuedAnswers;
     private final ServerStatements statements;
     /** An error ended the current extended-protocol batch: the server skips everything up to Sync. */
     private boolean failed;
@@ -44,6 +55,22 @@ public final class ResponseTracker {
     /** A request was sent, or is to be answered by the pooler, in this order. */
     public void expect(PendingRequest request) {
         pending.add(request);
+        if (request.answeredByPooler()) {
+            queuedAnswers++;
+        }
+    }
+
+    /** True when the pooler owes the client {@link #MAX_QUEUED_ANSWERS} answers or more: read it no further. */
+    public boolean tooManyQueuedAnswers() {
+        return queuedAnswers >= MAX_QUEUED_ANSWERS;
+    }
+
+    private PendingRequest poll() {
+        PendingRequest head = pending.poll();
+        if (head != null && head.answeredByPooler()) {
+            queuedAnswers--;
+        }
+        return head;
     }
 
     /** True when the next response due is one the pooler gives itself. */
@@ -59,7 +86,7 @@ public final class ResponseTracker {
         }
         PendingRequest head;
         while ((head = pending.peek()) != null && head.answeredByPooler()) {
-            pending.poll();
+            poll();
             toClient.accept(emptyMessage(alloc, head.kind() == PendingRequest.Kind.ANSWERED_PARSE ? PARSE_COMPLETE : CLOSE_COMPLETE));
         }
     }
@@ -154,7 +181,7 @@ public final class ResponseTracker {
      * aborted transaction) is what PostgreSQL would have said to the client first too, and goes as it is.
      */
     private ByteBuf duplicateRefused(ByteBuf frame, ByteBufAllocator alloc) {
-        PendingRequest head = pending.poll();
+        PendingRequest head = poll();
         failed = true;
         ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
         if (!DUPLICATE_PREPARED_STATEMENT.equals(error.sqlState())) {
@@ -171,6 +198,7 @@ public final class ResponseTracker {
     /** The server is about to serve another client: nothing of the last one's is pending. */
     public void reset() {
         pending.clear();
+        queuedAnswers = 0;
         failed = false;
         clientStatements = null;
     }
@@ -180,7 +208,7 @@ public final class ResponseTracker {
         if (head == null || (head.kind() != relayed && head.kind() != swallowed)) {
             return true; // not a response we track (e.g. inside a simple Query): relay it
         }
-        pending.poll();
+        poll();
         if (head.statement() != null && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
             head.statement().markValidated();
         }
@@ -190,7 +218,7 @@ public final class ResponseTracker {
     /** Ends a Sync or Query. After an error, drops what the server skipped, and forgets failed Parses. */
     private void readyForQuery() {
         PendingRequest head;
-        while ((head = pending.poll()) != null) {
+        while ((head = poll()) != null) {
             if (failed && head.statement() != null
                     && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
                 statements.remove(head.statement().id());

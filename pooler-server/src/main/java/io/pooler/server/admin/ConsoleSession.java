@@ -30,6 +30,10 @@ import java.util.function.Consumer;
  * then one simple query at a time handed to the {@link AdminConsole}. Queries that arrive while one is
  * running (PAUSE waits) are answered in order.
  *
+ * <p>Backpressure: while the client's socket is full, the next query waits and the client is not read,
+ * until it drains ({@link #writable}). A console user who pipelines queries and never reads the answers
+ * would otherwise have them queued in the pooler without bound (LocalAnswerBackpressureTest).
+ *
  * <p>Threads: owned by the client channel's event loop; answers that complete elsewhere hop back onto it.
  */
 public final class ConsoleSession implements Console {
@@ -159,7 +163,7 @@ public final class ConsoleSession implements Console {
     }
 
     private void onQuery(String query) {
-        if (running) {
+        if (running || !queued.isEmpty()) { // NOTE: not empty while not running: they wait for the socket
             if (queued.size() >= MAX_QUEUED) {
                 refuse.accept(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "too many queued admin commands"));
                 return;
@@ -167,6 +171,10 @@ public final class ConsoleSession implements Console {
             queued.add(query);
             return;
         }
+        run(query);
+    }
+
+    private void run(String query) {
         running = true;
         log.debug("admin command from {}: {}", user, query);
         backend.execute(CONSOLE, adminUser, query).whenComplete((response, failure) ->
@@ -185,9 +193,28 @@ public final class ConsoleSession implements Console {
         if (!response.isNone() && channel.isActive()) {
             channel.writeAndFlush(ResponseEncoder.encode(channel.alloc(), response));
         }
+        runQueued();
+    }
+
+    /** The next queued query runs, unless the client's socket is full: then it waits, and reading stops. */
+    private void runQueued() {
+        if (!channel.isWritable()) {
+            channel.config().setAutoRead(false);
+            return;
+        }
         String next = queued.poll();
         if (next != null) {
-            onQuery(next);
+            run(next);
+        }
+    }
+
+    @Override
+    public void writable() {
+        if (!running) {
+            runQueued();
+        }
+        if (channel.isWritable()) {
+            channel.config().setAutoRead(true);
         }
     }
 

@@ -275,6 +275,7 @@ final class BackendRelay {
     void sendAnswersDue(ClientConnection client) {
         tracker.answerDue(server.alloc(), f -> toClient.add(client.channel(), f));
         toClient.flush();
+        client.answeredByPooler();
     }
 
     /**
@@ -302,6 +303,9 @@ final class BackendRelay {
         ClientConnection linked = server.linkedClient();
         if (linked != null && linked.channel().isActive() && !linked.channel().isWritable()) {
             serverChannel.config().setAutoRead(false);
+        }
+        if (linked != null && !tracker.tooManyQueuedAnswers()) {
+            linked.owedAnswersWentOut(); // the pair's loop: a linked client shares this one
         }
     }
 

@@ -95,7 +95,7 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         ClientConnection client = server.linkedClient();
         if (client != null && ctx.channel().isWritable()) {
-            client.serverWritable();
+            client.readingMayResume();
         }
     }
 

@@ -203,13 +203,38 @@ public final class ClientConnection extends PooledClient {
         }
     }
 
-    /** The linked server's socket can take more again; any thread. */
-    public void serverWritable() {
-        runOnLoop(() -> {
-            if (relay != null && !relay.waitingForServer() && !rejecting && phase == Phase.READY) {
-                channel.config().setAutoRead(true);
-            }
-        });
+    /**
+     * The linked server's socket can take more again: reading this client resumes unless something
+     * else still holds it. Any thread.
+     */
+    public void readingMayResume() {
+        runOnLoop(this::resumeReading);
+    }
+
+    /**
+     * The linked server's answers let go of those the pooler owed behind them, fewer than the cap now:
+     * reading stopped for them resumes. On this loop.
+     */
+    public void owedAnswersWentOut() {
+        if (relay != null && !rejecting && phase == Phase.READY) {
+            relay.owedAnswersWentOut();
+        }
+    }
+
+    private void resumeReading() {
+        if (relay != null && !rejecting && phase == Phase.READY) {
+            relay.resumeReading();
+        }
+    }
+
+    /**
+     * The linked server wrote answers the pooler gave itself (a ParseComplete or CloseComplete it owed):
+     * reading stops while this client's socket is full, as after the relay's own. On this loop.
+     */
+    public void answeredByPooler() {
+        if (relay != null && phase == Phase.READY) {
+            relay.stopReadingWhileFull();
+        }
     }
 
     /** When this client last sent anything. */
@@ -241,8 +266,10 @@ public final class ClientConnection extends PooledClient {
         if (server() instanceof ServerConnection server) {
             server.resumeReading();
         }
-        if (relay != null) {
+        if (relay != null && !rejecting && phase == Phase.READY) {
             relay.clientWritable();
+        } else if (console != null && !rejecting && phase == Phase.READY) {
+            console.writable();
         }
     }
 

@@ -40,6 +40,9 @@ public interface Console {
     /** One frame from the client; the console owns it from here on. */
     void onMessage(ByteBuf frame);
 
+    /** The client's socket drained below its low-water mark: answers, and reading, may go on. */
+    void writable();
+
     /** The connection closed. */
     void closed();
 }

@@ -15,6 +15,7 @@ import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.protocol.UnnamedStatement;
 import io.pooler.protocol.prepared.PendingRequest;
+import io.pooler.protocol.prepared.ResponseTracker;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.listen.ClientNotifications;
@@ -76,6 +77,11 @@ final class FrontendRelay {
     private boolean midMessage;
     /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
     private boolean answeredLocallySinceSync;
+    /**
+     * Reading stopped at {@link ResponseTracker#MAX_QUEUED_ANSWERS} answers owed behind a running request;
+     * {@link #owedAnswersWentOut} resumes it.
+     */
+    private boolean heldForOwedAnswers;
     /** Bytes received in the current read burst, added to the pool's stats at its end. */
     private long burstBytes;
     /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
@@ -314,7 +320,7 @@ final class FrontendRelay {
         }
         awaitingListen = false;
         answer.run();
-        channel.config().setAutoRead(true);
+        resumeReading();
         while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty() && !client.isClosed()) {
             client.handleLoggedInMessage(heldWhileListening.poll());
         }
@@ -370,6 +376,50 @@ final class FrontendRelay {
         if (transactionStatus == BackendMessages.TX_IDLE && notifications != null) {
             notifications.flushHeld();
         }
+        stopReadingWhileFull();
+    }
+
+    /**
+     * After an answer the pooler gave itself: reading this client stops while its socket is full, and
+     * resumes as it drains ({@link #resumeReading}). NOTE: these messages never reach a server, so no
+     * server's full socket stops reading the client as for the rest: without this, a client that sends
+     * them and never reads makes the pooler queue their answers without bound (LocalAnswerBackpressureTest).
+     * What was written is flushed first: answers held for a Sync or Flush never drain, and the channel
+     * would never be writable again.
+     */
+    void stopReadingWhileFull() {
+        if (!channel.isWritable()) {
+            channel.flush();
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    /**
+     * Reading that backpressure stopped resumes, unless something still holds it: a wait for a server
+     * ({@link #linked} resumes it) or for the listener, this client's full socket, its server's full
+     * socket, or {@link ResponseTracker#MAX_QUEUED_ANSWERS} answers owed behind a running request. The
+     * session calls this when its socket or its server's drains, and when owed answers went out.
+     */
+    void resumeReading() {
+        if (mayRead() && !channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /** The server's answers let the answers owed behind them go: reading stopped for them resumes. */
+    void owedAnswersWentOut() {
+        if (heldForOwedAnswers) {
+            heldForOwedAnswers = false;
+            resumeReading();
+        }
+    }
+
+    private boolean mayRead() {
+        if (waitingForServer || awaitingListen || !channel.isWritable()) {
+            return false;
+        }
+        return !(client.server() instanceof ServerConnection server)
+                || (server.channel().isWritable() && !server.tracker().tooManyQueuedAnswers());
     }
 
     /**
@@ -410,11 +460,12 @@ final class FrontendRelay {
         heldWhileListening.add(msg);
     }
 
-    /** The client's channel became writable: notifications that waited for its socket go out. */
+    /** The client's channel became writable: notifications that waited for its socket go out, reading resumes. */
     void clientWritable() {
         if (notifications != null) {
             notifications.writable();
         }
+        resumeReading();
     }
 
     /** A transaction ended: notifications held meanwhile go to the client (PostgreSQL, too, delivers them now). */
@@ -497,6 +548,7 @@ final class FrontendRelay {
         }
         answeredLocallySinceSync = true;
         channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
+        stopReadingWhileFull();
         return true;
     }
 
@@ -510,6 +562,7 @@ final class FrontendRelay {
         frame.release();
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE);
+        stopReadingWhileFull();
         return true;
     }
 
@@ -617,7 +670,10 @@ final class FrontendRelay {
         }
         if (server.tracker().answerIsDue()) {
             toServer.flush();
-            server.sendAnswersDue();
+            server.sendAnswersDue(); // which stops reading while the client is full (stopReadingWhileFull)
+        } else if (server.tracker().tooManyQueuedAnswers()) {
+            heldForOwedAnswers = true;
+            channel.config().setAutoRead(false); // until the server's answers let them go
         }
     }
 
@@ -673,9 +729,7 @@ final class FrontendRelay {
             forward(server, pendingMessages.poll());
         }
         toServer.flush();
-        if (!channel.config().isAutoRead()) {
-            channel.config().setAutoRead(true);
-        }
+        resumeReading();
     }
 
     /**

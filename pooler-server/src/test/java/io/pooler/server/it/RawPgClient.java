@@ -38,9 +38,17 @@ final class RawPgClient implements AutoCloseable {
 
     /** With a receive buffer of {@code receiveBuffer} bytes set before it connects (0: the kernel's). */
     RawPgClient(int port, int receiveBuffer) throws IOException {
+        this(port, receiveBuffer, 0);
+    }
+
+    /** With receive and send buffers of these sizes set before it connects (0: the kernel's). */
+    RawPgClient(int port, int receiveBuffer, int sendBuffer) throws IOException {
         socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
+        }
+        if (sendBuffer > 0) {
+            socket.setSendBufferSize(sendBuffer);
         }
         socket.connect(new java.net.InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(30_000);
@@ -191,6 +199,11 @@ final class RawPgClient implements AutoCloseable {
     void reset() throws IOException {
         socket.setSoLinger(true, 0);
         socket.close();
+    }
+
+    /** The raw input, for a test that counts bytes rather than messages. */
+    java.io.InputStream input() {
+        return in;
     }
 
     void setReadTimeout(int millis) throws IOException {
