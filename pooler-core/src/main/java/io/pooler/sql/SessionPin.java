@@ -11,7 +11,7 @@ public enum SessionPin {
      * session_authorization ({@link #ROLE}, {@link #SESSION_AUTHORIZATION}). Cleared by RESET ALL.
      */
     SET("session parameter"),
-    /** SQL-level {@code PREPARE}. Cleared by DEALLOCATE ALL. */
+    /** SQL-level {@code PREPARE}, or {@code DEALLOCATE} by name. Cleared by DEALLOCATE ALL. */
     PREPARE("prepared statement"),
     /** {@code DECLARE … WITH HOLD}. Cleared by CLOSE ALL. */
     HOLD_CURSOR("cursor with hold"),

@@ -23,7 +23,8 @@ import io.pooler.protocol.TrackedParameters;
  *       in PostgreSQL. {@code RESET ROLE}, {@code SET ROLE NONE} clear the role; {@code RESET SESSION
  *       AUTHORIZATION}, {@code SET SESSION AUTHORIZATION DEFAULT} clear both, as PostgreSQL goes back to
  *       the login role then.</li>
- *   <li>{@code PREPARE} (not {@code PREPARE TRANSACTION}); {@code DEALLOCATE [PREPARE] ALL} clears it.</li>
+ *   <li>{@code PREPARE} (not {@code PREPARE TRANSACTION}) and {@code DEALLOCATE [PREPARE] name};
+ *       {@code DEALLOCATE [PREPARE] ALL} clears it.</li>
  *   <li>{@code DECLARE … WITH HOLD}; {@code CLOSE ALL} clears it.</li>
  *   <li>{@code CREATE [GLOBAL|LOCAL] TEMP|TEMPORARY TABLE} without {@code ON COMMIT DROP}, temporary
  *       views and sequences, and {@code SELECT … INTO TEMP}; {@code DISCARD TEMP} clears it.</li>
@@ -192,6 +193,11 @@ public final class SessionStateScanner {
                 }
                 if (lexer.wordIs("all")) {
                     clear(SessionPin.PREPARE.bit());
+                } else {
+                    // By name: the client works with the server's prepared statements, maybe with the
+                    // names the pooler prepares under (ServerRelease.resetStatementsInDoubt), so it keeps its
+                    // server as a PREPARE does. SQL EXECUTE changes nothing on the server: no pin.
+                    pins |= SessionPin.PREPARE.bit();
                 }
             } else if (lexer.wordIs("declare")) {
                 declare();

@@ -70,6 +70,8 @@ public final class ServerRelease {
         }
     }
 
+    private static final String STATEMENTS_IN_DOUBT = "a client deallocated a prepared statement by name";
+
     private final ServerConnection server;
     private final String resetQuery;
     /** The release a cancel in flight holds back; made once, not at every transaction's end. */
@@ -105,6 +107,9 @@ public final class ServerRelease {
                 if (request.sessionPins() != 0) {
                     return Verdict.PINNED; // as in session mode, until the client clears its session state
                 }
+                if (server.statements().inDoubt()) {
+                    return resetStatementsInDoubt(true);
+                }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
                 } else if (tryBeginRelease(releaseToPool)) {
@@ -129,6 +134,9 @@ public final class ServerRelease {
                     resetAndRelease(true);
                     return Verdict.RELEASED;
                 }
+                if (server.statements().inDoubt()) {
+                    return resetStatementsInDoubt(false);
+                }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
                 resetAndRelease(request.mode() == PoolMode.SESSION || request.resetAlways());
                 return Verdict.RELEASED;
@@ -139,6 +147,10 @@ public final class ServerRelease {
                 }
                 if (server.internalQueryFailed()) {
                     server.close("reset or check query failed");
+                    return Verdict.CLOSED;
+                }
+                if (server.statements().inDoubt()) {
+                    server.close(STATEMENTS_IN_DOUBT + " and server_reset_query did not drop them");
                     return Verdict.CLOSED;
                 }
                 server.pool().releaseServer(server);
@@ -158,23 +170,55 @@ public final class ServerRelease {
     }
 
     /**
+     * A client ran SQL {@code DEALLOCATE name} on this server, or PostgreSQL refused the pooler's own Parse
+     * because a client's SQL PREPARE took the name ({@code ServerStatements.markInDoubt}). The name may
+     * have been one the pooler prepared another client's statement under: left as it is, the
+     * next client of this server would get 26000 for its own statement, or run whatever the sender then
+     * PREPAREd under that name. NOTE: the design, the smallest we found sound. The sender keeps the server
+     * while it is pinned (the scan pins DEALLOCATE as it pins PREPARE) and lives with what it did to
+     * itself; the pooler's cache of the server is not emptied meanwhile, since the statements it did not
+     * deallocate are still there and preparing them again would fail (42P05) for clients that mix SQL
+     * and protocol-level statements. Before anyone else gets the server, server_reset_query (DISCARD ALL
+     * by default) runs, and its answer empties the cache ({@code BackendRelay}); a server whose reset
+     * cannot (none, or one that leaves prepared statements) is closed instead. This is decided whatever
+     * the pins say: it holds too with pin_on_session_state = 0, or when a failed DEALLOCATE ALL cleared the pin.
+     */
+    private Verdict resetStatementsInDoubt(boolean clientStays) {
+        if (resetQuery.isBlank()) {
+            server.close(STATEMENTS_IN_DOUBT + " and there is no server_reset_query");
+            return Verdict.CLOSED;
+        }
+        if (clientStays && server.eventLoop().inEventLoop()) {
+            // NOTE: now, not in a task: the client stays connected, and its next query must find itself
+            // without this server (unlinked here), not reach it while the reset is queued.
+            resetAndReleaseNow(true);
+        } else {
+            resetAndRelease(true);
+        }
+        return Verdict.RELEASED;
+    }
+
+    /**
      * On the server's loop: wait for cancels in flight, then go back to the pool, after
      * server_reset_query when asked to (the pool holds it as TESTED until {@link Cause#INTERNAL_QUERY_DONE}).
      */
     private void resetAndRelease(boolean runResetQuery) {
-        server.eventLoop().execute(() -> {
-            if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
-                return;
-            }
-            // NOTE: reading may have been paused for the client (backpressure); the reset's answer must be read.
-            server.channel().config().setAutoRead(true);
-            if (!runResetQuery || resetQuery.isBlank()) {
-                server.pool().releaseServer(server);
-                return;
-            }
-            server.pool().serverNeedsReset(server);
-            server.sendInternalQuery(resetQuery);
-        });
+        server.eventLoop().execute(() -> resetAndReleaseNow(runResetQuery));
+    }
+
+    /** {@link #resetAndRelease}, on the server's loop already. */
+    private void resetAndReleaseNow(boolean runResetQuery) {
+        if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
+            return;
+        }
+        // NOTE: reading may have been paused for the client (backpressure); the reset's answer must be read.
+        server.channel().config().setAutoRead(true);
+        if (!runResetQuery || resetQuery.isBlank()) {
+            server.pool().releaseServer(server);
+            return;
+        }
+        server.pool().serverNeedsReset(server);
+        server.sendInternalQuery(resetQuery);
     }
 
     // ---- cancel requests in flight ----
