@@ -195,7 +195,7 @@ public final class SessionStateScanner {
                     clear(SessionPin.PREPARE.bit());
                 } else {
                     // By name: the client works with the server's prepared statements, maybe with the
-                    // names the pooler prepares under (ServerRelease.resetStatementsInDoubt), so it keeps its
+                    // names the pooler prepares under (ServerRelease.resetBeforeOthers), so it keeps its
                     // server as a PREPARE does. SQL EXECUTE changes nothing on the server: no pin.
                     pins |= SessionPin.PREPARE.bit();
                 }

@@ -50,23 +50,28 @@ public final class ServerRelease {
     /**
      * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
      * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
-     * ({@link SessionPin} bits, pin_on_session_state) and server_reset_query_always.
+     * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and whether the client
+     * cleared a role or session authorization pin, which the server must not be trusted to have done
+     * ({@code FrontendRelay.identityCleared}).
      */
-    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways);
+    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                          boolean identityCleared) {
+        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                               boolean identityCleared) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, identityCleared);
         }
 
-        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways);
+        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                         boolean identityCleared) {
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, identityCleared);
         }
 
         static Request internalQueryDone() {
-            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false);
+            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false, false);
         }
 
         public static Request lookupDone(boolean clean) {
-            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false);
+            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false, false);
         }
     }
 
@@ -107,8 +112,8 @@ public final class ServerRelease {
                 if (request.sessionPins() != 0) {
                     return Verdict.PINNED; // as in session mode, until the client clears its session state
                 }
-                if (server.statements().inDoubt()) {
-                    return resetStatementsInDoubt(true);
+                if (server.statements().inDoubt() || request.identityCleared()) {
+                    return resetBeforeOthers(true);
                 }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
@@ -134,8 +139,8 @@ public final class ServerRelease {
                     resetAndRelease(true);
                     return Verdict.RELEASED;
                 }
-                if (server.statements().inDoubt()) {
-                    return resetStatementsInDoubt(false);
+                if (server.statements().inDoubt() || request.identityCleared()) {
+                    return resetBeforeOthers(false);
                 }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
                 resetAndRelease(request.mode() == PoolMode.SESSION || request.resetAlways());
@@ -182,10 +187,14 @@ public final class ServerRelease {
      * by default) runs, and its answer empties the cache ({@code BackendRelay}); a server whose reset
      * cannot (none, or one that leaves prepared statements) is closed instead. This is decided whatever
      * the pins say: it holds too with pin_on_session_state = 0, or when a failed DEALLOCATE ALL cleared the pin.
+     *
+     * <p>The same reset follows a RESET ROLE or RESET SESSION AUTHORIZATION (or SET ROLE NONE ...) that
+     * cleared a pin: the scan cannot know that it ran, and a ROLLBACK undoes it.
      */
-    private Verdict resetStatementsInDoubt(boolean clientStays) {
+    private Verdict resetBeforeOthers(boolean clientStays) {
         if (resetQuery.isBlank()) {
-            server.close(STATEMENTS_IN_DOUBT + " and there is no server_reset_query");
+            server.close("a client deallocated a prepared statement by name, or reset its role, and there is no"
+                    + " server_reset_query");
             return Verdict.CLOSED;
         }
         if (clientStays && server.eventLoop().inEventLoop()) {
