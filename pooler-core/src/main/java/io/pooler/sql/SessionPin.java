@@ -6,9 +6,12 @@ package io.pooler.sql;
  * client. A client's pins are a bit set ({@link #bit()}), so keeping them costs one int per client.
  */
 public enum SessionPin {
-    /** {@code SET}/{@code SET SESSION} of a parameter the pooler does not track. Cleared by RESET ALL. */
+    /**
+     * {@code SET}/{@code SET SESSION} of a parameter the pooler does not track, but role and
+     * session_authorization ({@link #ROLE}, {@link #SESSION_AUTHORIZATION}). Cleared by RESET ALL.
+     */
     SET("session parameter"),
-    /** SQL-level {@code PREPARE}. Cleared by DEALLOCATE ALL. */
+    /** SQL-level {@code PREPARE}, or {@code DEALLOCATE} by name. Cleared by DEALLOCATE ALL. */
     PREPARE("prepared statement"),
     /** {@code DECLARE … WITH HOLD}. Cleared by CLOSE ALL. */
     HOLD_CURSOR("cursor with hold"),
@@ -19,7 +22,17 @@ public enum SessionPin {
     /** {@code LOAD} of a shared library. Only the session's end clears it. */
     LOAD("load"),
     /** {@code LISTEN} when the pooler does not multiplex it. Cleared by UNLISTEN *. */
-    LISTEN("listen");
+    LISTEN("listen"),
+    /**
+     * {@code SET ROLE}: the session runs as another role. Cleared by RESET ROLE, SET ROLE NONE, RESET
+     * SESSION AUTHORIZATION; NOTE: not by RESET ALL, which leaves role alone in PostgreSQL (GUC_NO_RESET_ALL).
+     */
+    ROLE("role"),
+    /**
+     * {@code SET SESSION AUTHORIZATION}: the session user changed. Cleared by RESET SESSION AUTHORIZATION
+     * and SET SESSION AUTHORIZATION DEFAULT; not by RESET ALL (GUC_NO_RESET_ALL), nor by RESET ROLE.
+     */
+    SESSION_AUTHORIZATION("session authorization");
 
     private final String label;
 

@@ -15,10 +15,16 @@ import io.pooler.protocol.TrackedParameters;
  * <p>What it recognises, per statement, in order:
  * <ul>
  *   <li>{@code SET [SESSION] name …} of a parameter the pooler does not track (tracked ones are carried
- *       from server to server already); {@code SET SESSION AUTHORIZATION}, {@code SET ROLE} (not to DEFAULT or NONE),
- *       {@code SET SESSION CHARACTERISTICS}. Not {@code SET LOCAL}, {@code SET TRANSACTION},
- *       {@code SET CONSTRAINTS}: they end with the transaction. {@code RESET ALL} clears it.</li>
- *   <li>{@code PREPARE} (not {@code PREPARE TRANSACTION}); {@code DEALLOCATE [PREPARE] ALL} clears it.</li>
+ *       from server to server already), {@code SET SESSION CHARACTERISTICS}. Not {@code SET LOCAL},
+ *       {@code SET TRANSACTION}, {@code SET CONSTRAINTS}: they end with the transaction. {@code RESET ALL}
+ *       clears it.</li>
+ *   <li>{@code SET ROLE} and {@code SET SESSION AUTHORIZATION}, in either spelling ({@code SET role = …},
+ *       {@code SET session_authorization = …}), each a pin of its own: {@code RESET ALL} does not reset them
+ *       in PostgreSQL. {@code RESET ROLE}, {@code SET ROLE NONE} clear the role; {@code RESET SESSION
+ *       AUTHORIZATION}, {@code SET SESSION AUTHORIZATION DEFAULT} clear both, as PostgreSQL goes back to
+ *       the login role then.</li>
+ *   <li>{@code PREPARE} (not {@code PREPARE TRANSACTION}) and {@code DEALLOCATE [PREPARE] name};
+ *       {@code DEALLOCATE [PREPARE] ALL} clears it.</li>
  *   <li>{@code DECLARE … WITH HOLD}; {@code CLOSE ALL} clears it.</li>
  *   <li>{@code CREATE [GLOBAL|LOCAL] TEMP|TEMPORARY TABLE} without {@code ON COMMIT DROP}, temporary
  *       views and sequences, and {@code SELECT … INTO TEMP}; {@code DISCARD TEMP} clears it.</li>
@@ -174,10 +180,7 @@ public final class SessionStateScanner {
             if (lexer.wordIs("set")) {
                 set();
             } else if (lexer.wordIs("reset")) {
-                advance();
-                if (lexer.wordIs("all")) {
-                    clear(SessionPin.SET.bit());
-                }
+                reset();
             } else if (lexer.wordIs("prepare")) {
                 advance();
                 if (!lexer.wordIs("transaction")) {
@@ -190,6 +193,11 @@ public final class SessionStateScanner {
                 }
                 if (lexer.wordIs("all")) {
                     clear(SessionPin.PREPARE.bit());
+                } else {
+                    // By name: the client works with the server's prepared statements, maybe with the
+                    // names the pooler prepares under (ServerRelease.resetBeforeOthers), so it keeps its
+                    // server as a PREPARE does. SQL EXECUTE changes nothing on the server: no pin.
+                    pins |= SessionPin.PREPARE.bit();
                 }
             } else if (lexer.wordIs("declare")) {
                 declare();
@@ -234,12 +242,13 @@ public final class SessionStateScanner {
                 }
             }
             String name;
-            if (lexer.wordIs("role") || lexer.wordIs("authorization")) {
-                // SET ROLE NONE and SET SESSION AUTHORIZATION DEFAULT go back to the login role: no state.
-                advance();
-                if (!lexer.wordIs("none") && !lexer.wordIs("default")) {
-                    pins |= SessionPin.SET.bit();
-                }
+            if (isRole()) {
+                setIdentity(SessionPin.ROLE.bit(), SessionPin.ROLE.bit());
+                return;
+            } else if (isSessionAuthorization()) {
+                // DEFAULT goes back to the login role: no role either, as PostgreSQL shows.
+                setIdentity(SessionPin.SESSION_AUTHORIZATION.bit(),
+                        SessionPin.SESSION_AUTHORIZATION.bit() | SessionPin.ROLE.bit());
                 return;
             } else if (lexer.wordIs("time")) {
                 name = "TimeZone";
@@ -255,6 +264,54 @@ public final class SessionStateScanner {
             }
             if (name == null || !tracked.isTracked(name)) {
                 pins |= SessionPin.SET.bit();
+            }
+        }
+
+        /**
+         * RESET ALL resets what SET pins, but NOTE: not role and session_authorization, which PostgreSQL
+         * leaves out of RESET ALL (GUC_NO_RESET_ALL); clearing their pins there would hand the next
+         * client a session running as another role.
+         */
+        private void reset() {
+            advance();
+            if (lexer.wordIs("all")) {
+                clear(SessionPin.SET.bit());
+            } else if (isRole()) {
+                clear(SessionPin.ROLE.bit());
+            } else if (lexer.wordIs("session")) {
+                advance();
+                if (lexer.wordIs("authorization")) {
+                    clear(SessionPin.SESSION_AUTHORIZATION.bit() | SessionPin.ROLE.bit());
+                }
+            } else if (isSessionAuthorization()) {
+                clear(SessionPin.SESSION_AUTHORIZATION.bit() | SessionPin.ROLE.bit());
+            }
+        }
+
+        /** {@code role}, as the ROLE keyword or the parameter's name, quoted or not. */
+        private boolean isRole() {
+            return lexer.wordIs("role") || (lexer.type() == SqlLexer.QUOTED_IDENTIFIER && "role".equals(lexer.identifier()));
+        }
+
+        /** After SET [SESSION]: {@code AUTHORIZATION}, or the parameter's name {@code session_authorization}. */
+        private boolean isSessionAuthorization() {
+            return lexer.wordIs("authorization") || lexer.wordIs("session_authorization")
+                    || (lexer.type() == SqlLexer.QUOTED_IDENTIFIER && "session_authorization".equals(lexer.identifier()));
+        }
+
+        /**
+         * The value of SET ROLE or SET SESSION AUTHORIZATION (after an optional TO or =): NONE or DEFAULT
+         * goes back to the login identity and clears {@code clears}; anything else pins {@code pin}.
+         */
+        private void setIdentity(int pin, int clears) {
+            advance();
+            if (lexer.wordIs("to") || lexer.symbolIs('=')) {
+                advance();
+            }
+            if (lexer.wordIs("none") || lexer.wordIs("default")) {
+                clear(clears);
+            } else {
+                pins |= pin;
             }
         }
 

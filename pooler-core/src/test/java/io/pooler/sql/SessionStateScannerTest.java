@@ -42,8 +42,13 @@ class SessionStateScannerTest {
         "SET DateStyle TO ISO|",
         "SET \"TimeZone\" = 'UTC'|",
         "SET SCHEMA 'app'|session parameter",
-        "SET ROLE admin|session parameter",
-        "SET SESSION AUTHORIZATION bob|session parameter",
+        "SET ROLE admin|role",
+        "SET SESSION ROLE admin|role",
+        "SET role = admin|role",
+        "SET \"role\" TO admin|role",
+        "SET SESSION AUTHORIZATION bob|session authorization",
+        "SET session_authorization = bob|session authorization",
+        "SET SESSION session_authorization TO 'bob'|session authorization",
         "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY|session parameter",
         "SET SESSION AUTHORIZATION DEFAULT|",
         "SET ROLE NONE|",
@@ -78,10 +83,31 @@ class SessionStateScannerTest {
         "LISTEN jobs|listen",
         "select 1; LISTEN jobs; select 2|listen",
         "SET search_path TO a; RESET ALL|",
+        "SET ROLE admin; RESET ALL|role",
+        "SET role = admin; RESET ALL|role",
+        "SET SESSION AUTHORIZATION bob; RESET ALL|session authorization",
+        "SET session_authorization = bob; RESET ALL|session authorization",
+        "SET ROLE admin; RESET ROLE|",
+        "SET ROLE admin; RESET \"role\"|",
+        "SET ROLE admin; SET ROLE NONE|",
+        "SET ROLE admin; SET role TO DEFAULT|",
+        "SET ROLE admin; SET role = none|",
+        "SET ROLE admin; DISCARD ALL|",
+        "SET SESSION AUTHORIZATION bob; SET ROLE admin; RESET ROLE|session authorization",
+        "SET SESSION AUTHORIZATION bob; RESET SESSION AUTHORIZATION|",
+        "SET SESSION AUTHORIZATION bob; SET ROLE admin; SET SESSION AUTHORIZATION DEFAULT|",
+        "SET session_authorization = bob; SET ROLE admin; RESET session_authorization|",
+        "SET SESSION AUTHORIZATION bob; DISCARD ALL|",
+        "SET LOCAL ROLE admin|",
+        "SET LOCAL session_authorization = bob|",
         "RESET ALL; SET search_path TO a|session parameter",
         "PREPARE a AS SELECT 1; DEALLOCATE ALL|",
         "PREPARE a AS SELECT 1; DEALLOCATE PREPARE ALL|",
         "PREPARE a AS SELECT 1; DEALLOCATE a|prepared statement",
+        "DEALLOCATE \"POOLER_1\"|prepared statement",
+        "deallocate prepare pooler_1|prepared statement",
+        "DEALLOCATE ALL|",
+        "EXECUTE a|",
         "SELECT pg_advisory_unlock_all(), pg_advisory_lock(1)|advisory lock",
         "SELECT pg_advisory_lock(1), pg_advisory_unlock_all()|",
         "LOAD 'x'; DISCARD ALL|load",
@@ -99,13 +125,18 @@ class SessionStateScannerTest {
     void clearingStatementsClearWhatWasThereBefore() {
         int all = SessionPin.SET.bit() | SessionPin.PREPARE.bit() | SessionPin.HOLD_CURSOR.bit()
                 | SessionPin.TEMP_TABLE.bit() | SessionPin.ADVISORY_LOCK.bit() | SessionPin.LOAD.bit()
-                | SessionPin.LISTEN.bit();
+                | SessionPin.LISTEN.bit() | SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit();
         assertEquals("load", SessionPin.labels(pinsAfter(all, "DISCARD ALL")));
         assertEquals(all & ~SessionPin.HOLD_CURSOR.bit(), pinsAfter(all, "close all"));
         assertEquals(all & ~SessionPin.ADVISORY_LOCK.bit(), pinsAfter(all, "SELECT pg_advisory_unlock_all()"));
         assertEquals(all & ~SessionPin.LISTEN.bit(), pinsAfter(all, "UNLISTEN *"));
         assertEquals(all, pinsAfter(all, "SELECT pg_advisory_unlock(1)"));
         assertEquals(all, pinsAfter(all, "select 1"));
+        // PostgreSQL's RESET ALL leaves role and session_authorization as they are (GUC_NO_RESET_ALL).
+        assertEquals(all & ~SessionPin.SET.bit(), pinsAfter(all, "RESET ALL"));
+        assertEquals(all & ~SessionPin.ROLE.bit(), pinsAfter(all, "RESET ROLE"));
+        assertEquals(all & ~SessionPin.ROLE.bit() & ~SessionPin.SESSION_AUTHORIZATION.bit(),
+                pinsAfter(all, "RESET SESSION AUTHORIZATION"));
     }
 
     @Test
@@ -151,7 +182,7 @@ class SessionStateScannerTest {
         "select 1|listen|",
         "UNLISTEN *||listen",
         "UNLISTEN *; LISTEN b|listen|listen",
-        "DISCARD ALL; LISTEN b|listen|'session parameter, prepared statement, cursor with hold, temp table, advisory lock, listen'",
+        "DISCARD ALL; LISTEN b|listen|'session parameter, prepared statement, cursor with hold, temp table, advisory lock, listen, role, session authorization'",
         "UNLISTEN a|listen|",
         "select pg_advisory_unlock_all()|listen|advisory lock",
     })

@@ -168,6 +168,14 @@ public final class ResponseTracker {
             answerDue(alloc, toClient);
             return duplicateRefused(frame, alloc);
         }
+        if (head != null && head.statement() != null
+                && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)
+                && DUPLICATE_PREPARED_STATEMENT.equals(ErrorResponse.parseBody(PgFrames.body(frame)).sqlState())) {
+            // The server holds a statement under a name the pooler prepares under, and the pooler did not
+            // put it there: a client's SQL PREPARE. This client's batch fails; the server is reset before
+            // it serves another, so that one error is the last (ServerStatements.markInDoubt).
+            statements.markInDoubt();
+        }
         if (onServerMessage(type, alloc, toClient)) {
             return frame;
         }

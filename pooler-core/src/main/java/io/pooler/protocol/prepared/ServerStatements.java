@@ -15,6 +15,8 @@ import java.util.Map;
  */
 public final class ServerStatements {
     private final LinkedHashMap<Long, PreparedStatement> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    /** A client's SQL DEALLOCATE or PREPARE touched a name here: {@code prepared} may no longer be what the server holds. */
+    private boolean inDoubt;
 
     public synchronized boolean contains(PreparedStatement statement) {
         return prepared.get(statement.id()) != null; // get() also marks it recently used
@@ -44,9 +46,26 @@ public final class ServerStatements {
         prepared.remove(id);
     }
 
-    /** DISCARD ALL or DEALLOCATE ALL ran on the server. */
+    /** DISCARD ALL or DEALLOCATE ALL ran on the server: it holds no statement, so nothing is in doubt either. */
     public synchronized void clear() {
         prepared.clear();
+        inDoubt = false;
+    }
+
+    /**
+     * A client's SQL {@code DEALLOCATE name} ran on the server, or the server refused the pooler's own Parse
+     * because a client's SQL PREPARE took the name first. The name may have been one of the pooler's (any
+     * client can read them in pg_prepared_statements), and the client may prepare its own statement under
+     * it next: what this cache says can no longer be trusted, until the server runs DISCARD ALL or
+     * DEALLOCATE ALL ({@link #clear}). Until then the server serves nobody else (ServerRelease).
+     */
+    public synchronized void markInDoubt() {
+        inDoubt = true;
+    }
+
+    /** True from {@link #markInDoubt} until the next {@link #clear}. */
+    public synchronized boolean inDoubt() {
+        return inDoubt;
     }
 
     public synchronized int size() {

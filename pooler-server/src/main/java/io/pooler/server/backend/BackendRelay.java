@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * The server-to-client half (PgBouncer's {@code handle_server_work}): relays what PostgreSQL sends to
  * the linked client as bytes, parsing only what drives a decision: ReadyForQuery (the transaction
  * status, and maybe a transaction ended: {@link ClientConnection#serverReady}), ParameterStatus
- * (the client sees its own values), CommandComplete tags (RESET, DISCARD ALL, DEALLOCATE ALL, matched
+ * (the client sees its own values), CommandComplete tags (RESET, DISCARD ALL, DEALLOCATE [ALL], matched
  * as bytes) and ErrorResponse. Replies to internal queries are swallowed.
  *
  * <p>Threads: the server channel's event loop. Writes to the client are batched and flushed once
@@ -176,6 +176,13 @@ final class BackendRelay {
             } else {
                 tracker.serverStatementsDiscarded();
             }
+        } else if (CommandTag.DEALLOCATE.matches(body)
+                && (server.tracksStatements() || server.statements().size() > 0)) {
+            // Maybe one of the pooler's names (see ServerStatements.markInDoubt): the server is reset
+            // before anyone else gets it. Matched on the server's answer, not the query text, so a
+            // DEALLOCATE the scan cannot see (a text over 64 KiB) is noticed too. Session pooling, where
+            // the pooler names no statement, is left as it was.
+            server.statements().markInDoubt();
         }
     }
 

@@ -14,7 +14,9 @@ enum CommandTag {
     /** DISCARD ALL: parameters back to defaults, and every prepared statement gone. */
     DISCARD_ALL("DISCARD ALL"),
     /** DEALLOCATE ALL: every prepared statement gone. */
-    DEALLOCATE_ALL("DEALLOCATE ALL");
+    DEALLOCATE_ALL("DEALLOCATE ALL"),
+    /** DEALLOCATE of one statement by name (the tag does not say which). */
+    DEALLOCATE("DEALLOCATE");
 
     private final byte[] bytes;
 

@@ -50,25 +50,32 @@ public final class ServerRelease {
     /**
      * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
      * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
-     * ({@link SessionPin} bits, pin_on_session_state) and server_reset_query_always.
+     * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and whether the client
+     * cleared a role or session authorization pin, which the server must not be trusted to have done
+     * ({@code FrontendRelay.identityCleared}).
      */
-    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways);
+    public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                          boolean identityCleared) {
+        public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                               boolean identityCleared) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, identityCleared);
         }
 
-        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways) {
-            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways);
+        public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
+                                         boolean identityCleared) {
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, identityCleared);
         }
 
         static Request internalQueryDone() {
-            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false);
+            return new Request(Cause.INTERNAL_QUERY_DONE, null, true, 0, false, false);
         }
 
         public static Request lookupDone(boolean clean) {
-            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false);
+            return new Request(Cause.LOOKUP_DONE, null, clean, 0, false, false);
         }
     }
+
+    private static final String STATEMENTS_IN_DOUBT = "a client deallocated a prepared statement by name";
 
     private final ServerConnection server;
     private final String resetQuery;
@@ -105,6 +112,9 @@ public final class ServerRelease {
                 if (request.sessionPins() != 0) {
                     return Verdict.PINNED; // as in session mode, until the client clears its session state
                 }
+                if (server.statements().inDoubt() || request.identityCleared()) {
+                    return resetBeforeOthers();
+                }
                 if (request.resetAlways()) {
                     resetAndRelease(true);
                 } else if (tryBeginRelease(releaseToPool)) {
@@ -129,6 +139,9 @@ public final class ServerRelease {
                     resetAndRelease(true);
                     return Verdict.RELEASED;
                 }
+                if (server.statements().inDoubt() || request.identityCleared()) {
+                    return resetBeforeOthers();
+                }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
                 resetAndRelease(request.mode() == PoolMode.SESSION || request.resetAlways());
                 return Verdict.RELEASED;
@@ -139,6 +152,10 @@ public final class ServerRelease {
                 }
                 if (server.internalQueryFailed()) {
                     server.close("reset or check query failed");
+                    return Verdict.CLOSED;
+                }
+                if (server.statements().inDoubt()) {
+                    server.close(STATEMENTS_IN_DOUBT + " and server_reset_query did not drop them");
                     return Verdict.CLOSED;
                 }
                 server.pool().releaseServer(server);
@@ -158,6 +175,33 @@ public final class ServerRelease {
     }
 
     /**
+     * A client ran SQL {@code DEALLOCATE name} on this server, or PostgreSQL refused the pooler's own Parse
+     * because a client's SQL PREPARE took the name ({@code ServerStatements.markInDoubt}). The name may
+     * have been one the pooler prepared another client's statement under: left as it is, the
+     * next client of this server would get 26000 for its own statement, or run whatever the sender then
+     * PREPAREd under that name. NOTE: the design, the smallest we found sound. The sender keeps the server
+     * while it is pinned (the scan pins DEALLOCATE as it pins PREPARE) and lives with what it did to
+     * itself; the pooler's cache of the server is not emptied meanwhile, since the statements it did not
+     * deallocate are still there and preparing them again would fail (42P05) for clients that mix SQL
+     * and protocol-level statements. Before anyone else gets the server, server_reset_query (DISCARD ALL
+     * by default) runs, and its answer empties the cache ({@code BackendRelay}); a server whose reset
+     * cannot (none, or one that leaves prepared statements) is closed instead. This is decided whatever
+     * the pins say: it holds too with pin_on_session_state = 0, or when a failed DEALLOCATE ALL cleared the pin.
+     *
+     * <p>The same reset follows a RESET ROLE or RESET SESSION AUTHORIZATION (or SET ROLE NONE ...) that
+     * cleared a pin: the scan cannot know that it ran, and a ROLLBACK undoes it.
+     */
+    private Verdict resetBeforeOthers() {
+        if (resetQuery.isBlank()) {
+            server.close("a client deallocated a prepared statement by name, or reset its role, and there is no"
+                    + " server_reset_query");
+            return Verdict.CLOSED;
+        }
+        resetAndRelease(true); // at once on this loop: the client may stay, and must not reach it mid-reset
+        return Verdict.RELEASED;
+    }
+
+    /**
      * On the server's loop: wait for cancels in flight, then go back to the pool, after
      * server_reset_query when asked to (the pool holds it as TESTED until {@link Cause#INTERNAL_QUERY_DONE}).
      */
@@ -172,6 +216,7 @@ public final class ServerRelease {
         }
     }
 
+    /** {@link #resetAndRelease}, on the server's loop already. */
     private void resetAndReleaseNow(boolean runResetQuery) {
         if (server.isClosed() || !tryBeginRelease(() -> resetAndRelease(runResetQuery))) {
             return;

@@ -480,7 +480,10 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         ServerRelease.Verdict verdict = server.releaseServer(ServerRelease.Request.transactionEnded(
-                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
+                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways(), relay.identityCleared()));
+        if (verdict == ServerRelease.Verdict.RELEASED) {
+            relay.identityResetDone();
+        }
         switch (verdict) {
             case TRANSACTION_IN_STATEMENT_MODE ->
                     disconnect("transaction blocks not allowed in statement pooling mode", SqlState.FEATURE_NOT_SUPPORTED);
@@ -555,7 +558,8 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
-        server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways()));
+        server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(),
+                resetQueryAlways(), relay.identityCleared()));
     }
 
     // ---- what SHOW CLIENTS reads, from any thread ----

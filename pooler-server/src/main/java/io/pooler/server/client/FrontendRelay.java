@@ -91,6 +91,13 @@ final class FrontendRelay {
      * {@link SessionPin} bits; while non-zero the link stays across transactions.
      */
     private int sessionPins;
+    /**
+     * A statement cleared a role or session authorization pin since this client's server was last given
+     * back: the server is reset before anyone else gets it. NOTE: the scan cannot tell whether the clear
+     * ran. PostgreSQL undoes a RESET ROLE that a ROLLBACK ends, and skips it in a failed transaction:
+     * after {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x.
+     */
+    private boolean identityCleared;
     /** listen_multiplex for this client's pool, in transaction and statement mode only. */
     private final boolean listenMultiplex;
     private final ListenerHubs listenerHubs;
@@ -139,6 +146,16 @@ final class FrontendRelay {
     /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
     int sessionPins() {
         return sessionPins;
+    }
+
+    /** See {@link #identityCleared}: the server must be reset before it serves another client. */
+    boolean identityCleared() {
+        return identityCleared;
+    }
+
+    /** The server went back to the pool, reset. */
+    void identityResetDone() {
+        identityCleared = false;
     }
 
     boolean tracksStatements() {
@@ -492,6 +509,9 @@ final class FrontendRelay {
             return;
         }
         sessionPins = SessionStateScanner.pinsOf(scan);
+        if ((SessionStateScanner.clearedOf(scan) & (SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit())) != 0) {
+            identityCleared = true;
+        }
         if (before == 0 && sessionPins != 0) {
             log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
                     client, SessionPin.labels(sessionPins));

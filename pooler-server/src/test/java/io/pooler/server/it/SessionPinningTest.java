@@ -2,6 +2,7 @@ package io.pooler.server.it;
 
 import io.pooler.testing.Await;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.sql.Connection;
@@ -29,6 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @PoolerTest
 class SessionPinningTest {
+    /** A role the test user may SET ROLE to. */
+    private static final String PIN_ROLE = "it_pin_role";
+
     private final PoolerFixture pooler;
 
     /**
@@ -116,6 +120,84 @@ class SessionPinningTest {
             }
             assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
         }
+    }
+
+    /**
+     * PostgreSQL's RESET ALL leaves {@code role} and {@code session_authorization} alone (GUC_NO_RESET_ALL):
+     * after {@code SET ROLE x; RESET ALL} the session still runs as x. So RESET ALL must not unpin it, or
+     * the next client of that server would run as x. One query or two; the client leaves pinned, and its
+     * server is reset before the next client gets it (one server: default_pool_size = 1, one loop).
+     */
+    @ParameterizedTest(name = "{0}: {3}")
+    @MethodSource("identityChanges")
+    void resetAllKeepsARoleOrSessionAuthorizationPinned(String pin, boolean asSuperuser, String runsAs,
+                                                         List<String> setup) throws Exception {
+        identityChangeStaysWithItsClient(List.of(pin), asSuperuser, runsAs, setup);
+    }
+
+    /**
+     * A RESET ROLE that a ROLLBACK undoes, or that fails in an aborted transaction (25P02), leaves the role set in
+     * PostgreSQL, while the scan saw the pin cleared: the client goes free, but its server is reset
+     * before anyone else gets it.
+     */
+    @ParameterizedTest(name = "{0}: {2}")
+    @MethodSource("undoneIdentityResets")
+    void anUndoneRoleResetStillResetsTheServer(boolean asSuperuser, String runsAs, List<String> setup) throws Exception {
+        identityChangeStaysWithItsClient(List.of(), asSuperuser, runsAs, setup);
+    }
+
+    static List<Arguments> undoneIdentityResets() {
+        return List.of(
+                Arguments.of(false, PIN_ROLE, List.of("SET ROLE " + PIN_ROLE, "BEGIN; RESET ROLE; ROLLBACK")),
+                Arguments.of(false, PIN_ROLE, List.of("SET ROLE " + PIN_ROLE, "BEGIN", "SELECT 1/0", "RESET ROLE", "ROLLBACK")),
+                Arguments.of(true, SCRAM_USER,
+                        List.of("SET SESSION AUTHORIZATION " + SCRAM_USER, "BEGIN; RESET SESSION AUTHORIZATION; ROLLBACK")));
+    }
+
+    /**
+     * The client runs {@code setup} and leaves; the next client of its server runs as itself.
+     * {@code runsAs}: the client's identity right after the setup, as PostgreSQL has it, checked only while
+     * the client is pinned (an unpinned client may already be on a reset server).
+     */
+    private void identityChangeStaysWithItsClient(List<String> expectedPins, boolean asSuperuser, String runsAs,
+                                                  List<String> setup) throws Exception {
+        String login = asSuperuser ? pooler.postgres().superuser() : SCRAM_USER;
+        String password = asSuperuser ? pooler.postgres().superuserPassword() : SCRAM_PASSWORD;
+        try (Connection su = pooler.postgres().connectAsSuperuser(DB); Statement s = su.createStatement()) {
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + PIN_ROLE + "') THEN "
+                    + "CREATE ROLE " + PIN_ROLE + " NOLOGIN; END IF; END $$");
+            s.execute("GRANT " + PIN_ROLE + " TO " + SCRAM_USER);
+        }
+        pooler.user(login, password).set("default_pool_size", "1").set("worker_threads", "1").start();
+        try (Connection b = pooler.connect(DB, login, password); Connection admin = admin()) {
+            List<String> pinned;
+            try (Connection a = pooler.connectSimple(DB, login, password)) {
+                for (String sql : setup) {
+                    try {
+                        execute(a, sql);
+                    } catch (SQLException expected) {
+                        // 1/0, and what follows it in the failed transaction
+                    }
+                }
+                if (!expectedPins.isEmpty()) {
+                    assertEquals(runsAs, outcome(a, "SELECT current_user"), "PostgreSQL's RESET ALL kept it");
+                }
+                pinned = pinnedReasons(admin);
+            }
+            assertEquals(login, outcome(b, "SELECT current_user"), "the next client of that server runs as itself");
+            assertEquals(expectedPins, pinned, "RESET ALL does not unpin it");
+        }
+    }
+
+    static List<Arguments> identityChanges() {
+        return List.of(
+                Arguments.of("role", false, PIN_ROLE, List.of("SET ROLE " + PIN_ROLE + "; RESET ALL")),
+                Arguments.of("role", false, PIN_ROLE, List.of("SET ROLE " + PIN_ROLE, "RESET ALL")),
+                Arguments.of("role", false, PIN_ROLE, List.of("SET role = " + PIN_ROLE, "RESET ALL")),
+                Arguments.of("session authorization", true, SCRAM_USER,
+                        List.of("SET SESSION AUTHORIZATION " + SCRAM_USER + "; RESET ALL")),
+                Arguments.of("session authorization", true, SCRAM_USER,
+                        List.of("SET session_authorization = " + SCRAM_USER, "RESET ALL")));
     }
 
     /** The non-empty pinned column of SHOW CLIENTS. */
