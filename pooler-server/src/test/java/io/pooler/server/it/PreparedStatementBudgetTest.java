@@ -1,11 +1,16 @@
 package io.pooler.server.it;
 
+import static io.pooler.server.it.ExtendedProtocol.bind;
+import static io.pooler.server.it.ExtendedProtocol.closeStatement;
+import static io.pooler.server.it.ExtendedProtocol.execute;
+import static io.pooler.server.it.ExtendedProtocol.parse;
+import static io.pooler.server.it.ExtendedProtocol.sync;
+
 import io.pooler.testing.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.time.Duration;
 
@@ -157,42 +162,5 @@ class PreparedStatementBudgetTest {
         RawPgClient client = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
         client.setReadTimeout(30_000);
         return client;
-    }
-
-    private static byte[] parse(String name, String sql) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        cstring(b, name);
-        cstring(b, sql);
-        b.write(0);
-        b.write(0);
-        return RawPgClient.message('P', b.toByteArray());
-    }
-
-    private static byte[] bind(String name) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        cstring(b, "");
-        cstring(b, name);
-        b.writeBytes(new byte[] {0, 0, 0, 0, 0, 0});
-        return RawPgClient.message('B', b.toByteArray());
-    }
-
-    private static byte[] execute() {
-        return RawPgClient.message('E', new byte[] {0, 0, 0, 0, 0});
-    }
-
-    private static byte[] closeStatement(String name) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write('S');
-        cstring(b, name);
-        return RawPgClient.message('C', b.toByteArray());
-    }
-
-    private static byte[] sync() {
-        return RawPgClient.message('S', new byte[0]);
-    }
-
-    private static void cstring(ByteArrayOutputStream b, String s) {
-        b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        b.write(0);
     }
 }

@@ -1,9 +1,15 @@
 package io.pooler.server.it;
 
+import static io.pooler.server.it.ExtendedProtocol.bind;
+import static io.pooler.server.it.ExtendedProtocol.closeStatement;
+import static io.pooler.server.it.ExtendedProtocol.describeStatement;
+import static io.pooler.server.it.ExtendedProtocol.execute;
+import static io.pooler.server.it.ExtendedProtocol.parse;
+import static io.pooler.server.it.ExtendedProtocol.sync;
+
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -277,63 +283,5 @@ class PreparedStatementParityTest {
             assertTrue(rs.next());
             return rs.getInt(1);
         }
-    }
-
-    private static byte[] parse(String name, String sql) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        cstring(b, name);
-        cstring(b, sql);
-        b.write(0);
-        b.write(0);
-        return RawPgClient.message('P', b.toByteArray());
-    }
-
-    /** Bind of the unnamed portal to {@code name}, with text parameters, text results. */
-    private static byte[] bind(String name, String... params) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        cstring(b, "");
-        cstring(b, name);
-        b.write(0);
-        b.write(0);
-        b.write(params.length >> 8);
-        b.write(params.length);
-        for (String p : params) {
-            byte[] v = p.getBytes(StandardCharsets.UTF_8);
-            b.write(v.length >>> 24);
-            b.write(v.length >>> 16);
-            b.write(v.length >>> 8);
-            b.write(v.length);
-            b.writeBytes(v);
-        }
-        b.write(0);
-        b.write(0);
-        return RawPgClient.message('B', b.toByteArray());
-    }
-
-    private static byte[] execute() {
-        return RawPgClient.message('E', new byte[] {0, 0, 0, 0, 0});
-    }
-
-    private static byte[] describeStatement(String name) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write('S');
-        cstring(b, name);
-        return RawPgClient.message('D', b.toByteArray());
-    }
-
-    private static byte[] closeStatement(String name) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        b.write('S');
-        cstring(b, name);
-        return RawPgClient.message('C', b.toByteArray());
-    }
-
-    private static byte[] sync() {
-        return RawPgClient.message('S', new byte[0]);
-    }
-
-    private static void cstring(ByteArrayOutputStream b, String s) {
-        b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-        b.write(0);
     }
 }
