@@ -124,7 +124,7 @@ public final class KeyRegistry {
             // An interval of 0 would divide by zero when averages are computed.
             integer("stats_period", "60", ONLINE, SUPPORTED).range(1, Integer.MAX_VALUE),
             list("stats_users", "", ONLINE, SUPPORTED),
-            seconds("suspend_timeout", "10", ONLINE, IGNORED),
+            seconds("suspend_timeout", "10", ONLINE, SUPPORTED),
             bool("syslog", "0", ONLINE, SUPPORTED),
             string("syslog_facility", "daemon", ONLINE, SUPPORTED),
             string("syslog_ident", "pgbouncer", ONLINE, SUPPORTED),

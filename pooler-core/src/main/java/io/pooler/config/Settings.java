@@ -195,6 +195,11 @@ public final class Settings {
         return duration("client_login_timeout");
     }
 
+    /** How long SUSPEND waits for the clients' output to drain before it closes those still behind; 0: for ever. */
+    public Duration suspendTimeout() {
+        return duration("suspend_timeout");
+    }
+
     public Duration queryTimeout() {
         return duration("query_timeout");
     }

@@ -39,6 +39,7 @@ import io.pooler.server.peers.PeerPools;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -354,10 +355,38 @@ public final class ServerAdminBackend implements AdminBackend {
     public CompletionStage<Void> suspend() {
         log.info("SUSPEND command issued");
         state.pauseMode(PauseMode.SUSPEND);
+        Duration timeout = config.get().config().settings().suspendTimeout();
+        long started = System.nanoTime();
         // Reads stop at the gates from now on; what was already read is answered, and output is
         // written as it comes, so the suspension is in place once every client's buffer is empty.
-        return when(() -> collect(true).thenApply(snapshot ->
-                withConsoles(snapshot.clients()).stream().allMatch(c -> c.pendingBytes() == 0)));
+        return when(() -> collect(true).thenApply(snapshot -> {
+            List<SocketView> behind = withConsoles(snapshot.clients()).stream()
+                    .filter(c -> c.pendingBytes() > 0).toList();
+            if (behind.isEmpty()) {
+                return true;
+            }
+            if (timeout.isZero() || System.nanoTime() - started < timeout.toNanos()) {
+                return false;
+            }
+            closeClientsBehind(behind, snapshot);
+            return true;
+        }));
+    }
+
+    /**
+     * PgBouncer's suspend_timeout (its per_loop_suspend with force_suspend): a pooled client whose output
+     * has not drained by then is closed, so one client that does not read cannot hold SUSPEND for good.
+     * Console connections are left alone, as PgBouncer leaves its admin pool.
+     */
+    private void closeClientsBehind(List<SocketView> behind, AdminSnapshot snapshot) {
+        ErrorResponse timedOut = ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, "suspend_timeout");
+        for (SocketView view : behind) {
+            ClientConnection client = snapshot.clientsById().get(view.id());
+            if (client != null) {
+                log.info("{} closed by suspend_timeout: {} bytes not written", view.ptr(), view.pendingBytes());
+                client.disconnect(timedOut);
+            }
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.EventLoop;
+import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.FramePart;
@@ -214,8 +215,10 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (root instanceof ProtocolException e) {
             connection.onProtocolError(e);
-        } else if (!ctx.channel().isActive()) {
-            log.debug("{} error after close: {}", connection, root.toString()); // e.g. relayed writes to a gone client
+        } else if (!ctx.channel().isActive() || root instanceof ChannelOutputShutdownException) {
+            // e.g. relayed writes to a gone client, or to one being turned away (its output already
+            // shut, the error sent): one line per relayed message would flood the log
+            log.debug("{} error after close: {}", connection, root.toString());
         } else {
             log.info("{} connection error: {}", connection, root.toString());
             ctx.close();
