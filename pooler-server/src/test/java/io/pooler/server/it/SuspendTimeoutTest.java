@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
@@ -11,6 +12,7 @@ import static io.pooler.server.it.RawPgClient.query;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
+import static io.pooler.testing.Await.quietly;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,7 +47,9 @@ class SuspendTimeoutTest {
              Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
             stalled.write(query(LARGE_RESULT)); // and never reads its answer
             assertEquals("1", queryString(reader, "select 1"));
-            Thread.sleep(500); // the pooler fills the stalled client's socket and stops reading its server
+            Await.until(Duration.ofSeconds(10), quietly(() -> rows(admin, "SHOW ACTIVE_SOCKETS").stream()
+                            .anyMatch(row -> "C".equals(row.get("type")) && Integer.parseInt(row.get("send_avail")) > 0)),
+                    "the stalled client's output backs up in the pooler");
 
             long started = System.nanoTime();
             assertTimeoutPreemptively(Duration.ofSeconds(SUSPEND_TIMEOUT_SECONDS + 10), () -> rows(admin, "SUSPEND"),
