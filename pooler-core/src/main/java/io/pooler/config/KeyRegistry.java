@@ -64,7 +64,7 @@ public final class KeyRegistry {
             choice("client_tls_sslmode", "disable", ONLINE, SUPPORTED, SSL_MODES),
             string("conffile", null, ONLINE, IGNORED),
             integer("default_pool_size", "20", ONLINE, SUPPORTED),
-            bool("disable_pqexec", "0", RESTART, IGNORED),
+            bool("disable_pqexec", "0", RESTART, SUPPORTED),
             seconds("dns_max_ttl", "15", ONLINE, SUPPORTED),
             seconds("dns_nxdomain_ttl", "15", ONLINE, SUPPORTED),
             seconds("dns_zone_check_period", "0", ONLINE, SUPPORTED),

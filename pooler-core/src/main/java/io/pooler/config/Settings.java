@@ -307,6 +307,11 @@ public final class Settings {
         return bool("log_pooler_errors");
     }
 
+    /** Clients may not send a simple Query (only the extended protocol); PgBouncer's disable_pqexec. */
+    public boolean disablePqexec() {
+        return bool("disable_pqexec");
+    }
+
     /** Like {@code -v} on the command line; 0 when not set. */
     public int verbose() {
         return integer("verbose");

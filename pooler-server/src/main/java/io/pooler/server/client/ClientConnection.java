@@ -89,6 +89,8 @@ public final class ClientConnection extends PooledClient {
     private boolean serverHandled;
     /** An error was sent and the connection is closing: nothing more is read. */
     private boolean rejecting;
+    /** disable_pqexec, read once authenticated (a key that needs a restart, so it cannot change later). */
+    private boolean simpleQueryRefused;
 
     // ---- stats (read from other threads by SHOW CLIENTS) ----
     private volatile QueryTimer queryTimer;
@@ -186,9 +188,16 @@ public final class ClientConnection extends PooledClient {
      * the relay. Also where the relay replays what it held while a LISTEN waited for the listener.
      */
     void handleLoggedInMessage(Object msg) {
-        if (FrontendRelay.typeOf(msg) == MessageType.TERMINATE) {
+        byte type = FrontendRelay.typeOf(msg);
+        if (type == MessageType.TERMINATE) {
             ReferenceCountUtil.release(msg);
             disconnect("client close request", null);
+        } else if (type == MessageType.QUERY && simpleQueryRefused) {
+            // PgBouncer's disable_pqexec, checked where PgBouncer checks it: before the console too. A
+            // simple Query may carry several statements in one string, which some SQL injections need.
+            ReferenceCountUtil.release(msg);
+            log.error("{} client used \"Query\" packet type", this);
+            disconnect("PQexec disallowed", SqlState.PROTOCOL_VIOLATION);
         } else if (console != null) {
             console.onMessage((ByteBuf) msg); // the console's decoder streams nothing
         } else {
@@ -359,6 +368,7 @@ public final class ClientConnection extends PooledClient {
     /** The password exchange (if any) succeeded: waiting for the pool's parameters, then the welcome. */
     void authenticated() {
         phase = Phase.LOGIN;
+        simpleQueryRefused = services.config().get().config().settings().disablePqexec();
     }
 
     void holdSlot(ConnectionCounter slot) {
