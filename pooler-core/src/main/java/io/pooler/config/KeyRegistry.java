@@ -112,7 +112,7 @@ public final class KeyRegistry {
             seconds("server_login_retry", "15", ONLINE, SUPPORTED),
             string("server_reset_query", "DISCARD ALL", ONLINE, SUPPORTED),
             bool("server_reset_query_always", "0", ONLINE, SUPPORTED),
-            bool("server_round_robin", "0", ONLINE, IGNORED),
+            bool("server_round_robin", "0", ONLINE, SUPPORTED),
             string("server_tls13_ciphers", null, ONLINE, IGNORED),
             string("server_tls_ca_file", "", ONLINE, SUPPORTED),
             string("server_tls_cert_file", "", ONLINE, SUPPORTED),

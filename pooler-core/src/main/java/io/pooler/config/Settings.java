@@ -307,6 +307,11 @@ public final class Settings {
         return bool("log_pooler_errors");
     }
 
+    /** Idle servers are lent in turn (oldest first) instead of the most recently used first; PgBouncer's server_round_robin. */
+    public boolean serverRoundRobin() {
+        return bool("server_round_robin");
+    }
+
     /** Clients may not send a simple Query (only the extended protocol); PgBouncer's disable_pqexec. */
     public boolean disablePqexec() {
         return bool("disable_pqexec");

@@ -15,6 +15,8 @@ import java.time.Duration;
  * @param listenMultiplex    in transaction and statement mode, LISTEN is served by the pool's listener
  * @param forcedUser         the database entry names its own {@code user}: min_pool_size is kept even
  *                           with no client, as PgBouncer keeps it
+ * @param serverRoundRobin   server_round_robin: idle servers are lent oldest first (FIFO) instead of
+ *                           the most recently used first (LIFO)
  */
 public record PoolSettings(
         PoolMode poolMode,
@@ -31,7 +33,8 @@ public record PoolSettings(
         Duration serverCheckDelay,
         boolean pinOnSessionState,
         boolean listenMultiplex,
-        boolean forcedUser) {
+        boolean forcedUser,
+        boolean serverRoundRobin) {
 
     /** Settings of a pool whose database entry has no forced user. */
     public PoolSettings(PoolMode poolMode, int poolSize, int minPoolSize, int reservePoolSize, Duration reservePoolTimeout,
@@ -40,6 +43,6 @@ public record PoolSettings(
                         boolean pinOnSessionState, boolean listenMultiplex) {
         this(poolMode, poolSize, minPoolSize, reservePoolSize, reservePoolTimeout, maxDbConnections, maxUserConnections,
                 serverIdleTimeout, serverLifetime, serverLoginRetry, queryWaitTimeout, serverCheckDelay,
-                pinOnSessionState, listenMultiplex, false);
+                pinOnSessionState, listenMultiplex, false, false);
     }
 }

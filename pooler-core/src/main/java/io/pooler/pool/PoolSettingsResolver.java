@@ -52,6 +52,6 @@ public final class PoolSettingsResolver {
         }
         return new PoolSettings(mode, poolSize, minPool, reserve, s.reservePoolTimeout(), maxDb, maxUser,
                 s.serverIdleTimeout(), lifetime, s.serverLoginRetry(), queryWait, s.serverCheckDelay(), pin,
-                db.listenMultiplex().orElse(s.listenMultiplex()), db.user().isPresent());
+                db.listenMultiplex().orElse(s.listenMultiplex()), db.user().isPresent(), s.serverRoundRobin());
     }
 }

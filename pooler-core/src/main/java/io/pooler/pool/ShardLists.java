@@ -56,7 +56,9 @@ final class ShardLists {
 
     void moveServer(PooledServer server, StateList<PooledServer> to, ServerState state) {
         unlist(server);
-        if (state == ServerState.IDLE) {
+        if (state == ServerState.IDLE && !pool.settings().serverRoundRobin()) {
+            // LIFO, as PgBouncer: the next client takes the server used last, so a few servers do most of
+            // the work and the rest go idle long enough for server_idle_timeout to close them
             to.addFirst(server);
         } else {
             to.addLast(server);
@@ -96,9 +98,15 @@ final class ShardLists {
         return drained;
     }
 
-    /** The server idle the longest: checked ones first (sv_used), then the tail of sv_idle; null if none. */
+    /**
+     * The server idle the longest: checked ones first (sv_used), then the end of sv_idle that was released
+     * first (its tail, or its head under server_round_robin); null if none.
+     */
     PooledServer longestIdle() {
-        return usedServers.first() != null ? usedServers.first() : idleServers.last();
+        if (usedServers.first() != null) {
+            return usedServers.first();
+        }
+        return pool.settings().serverRoundRobin() ? idleServers.first() : idleServers.last();
     }
 
     int totalServers() {

@@ -426,7 +426,7 @@ class ConfigLoaderTest {
 
     @Test
     void warningsComeInFileOrder() throws Exception {
-        LoadedConfig loaded = load("[pgbouncer]", "server_round_robin = 1", "[databases]", "a = connect_query='SELECT 1'",
+        LoadedConfig loaded = load("[pgbouncer]", "sbuf_loopcnt = 10", "[databases]", "a = connect_query='SELECT 1'",
                 "[users]", "u = pool_size=5", "[pgbouncer]", "autodb_idle_timeout = 5", "pkt_buf = 8192");
 
         List<String> lines = new ArrayList<>();
