@@ -431,6 +431,11 @@ public final class Settings {
         return string("client_tls_ciphers");
     }
 
+    /** The TLS 1.3 suites allowed from clients; empty: TLS 1.3's defaults. */
+    public String clientTls13Ciphers() {
+        return Optional.ofNullable(string("client_tls13_ciphers")).orElse("");
+    }
+
     /** TLS for connections to PostgreSQL; PgBouncer's default is {@link SslMode#PREFER}. */
     public SslMode serverTlsSslmode() {
         return SslMode.parse(string("server_tls_sslmode"));
@@ -459,6 +464,11 @@ public final class Settings {
     /** TLS 1.2 cipher suites allowed towards PostgreSQL. */
     public String serverTlsCiphers() {
         return string("server_tls_ciphers");
+    }
+
+    /** The TLS 1.3 suites offered to servers; empty: TLS 1.3's defaults. */
+    public String serverTls13Ciphers() {
+        return Optional.ofNullable(string("server_tls13_ciphers")).orElse("");
     }
 
     /** PBKDF2 rounds of the verifiers derived from plain-text passwords for SCRAM logins. */

@@ -68,9 +68,10 @@ public final class ClientTls {
         List<X509Certificate> chain = PemFiles.certificates("client_tls_cert_file", certFile);
         PrivateKey key = PemFiles.privateKey("client_tls_key_file", keyFile);
         KeyPairCheck.check("client_tls_key_file", keyFile, key, "client_tls_cert_file", chain.get(0));
-        TlsCiphers ciphers = TlsCiphers.parse("client_tls_ciphers", s.clientTlsCiphers());
+        TlsCiphers ciphers = TlsCiphers.parse("client_tls_ciphers", s.clientTlsCiphers())
+                .withTls13("client_tls13_ciphers", s.clientTls13Ciphers());
         ciphers.warning().ifPresent(warnings::add);
-        SslProvider provider = TlsEngine.provider();
+        SslProvider provider = TlsEngine.provider(ciphers.limitsTls13() ? "client_tls13_ciphers" : null);
         SslContextBuilder builder = SslContextBuilder.forServer(key, chain)
                 .sslProvider(provider)
                 .protocols(TlsProtocols.parse("client_tls_protocols", s.clientTlsProtocols()))
@@ -89,7 +90,7 @@ public final class ClientTls {
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("client TLS setup failed: " + e.getMessage());
         }
-        ciphers.checkEnabled("client_tls_ciphers", context.cipherSuites(), warnings);
+        ciphers.checkEnabled("client_tls_ciphers and client_tls13_ciphers", context.cipherSuites(), warnings);
         return new ClientTls(mode, context, channelBindingData(chain.get(0), warnings));
     }
 

@@ -46,11 +46,12 @@ public final class ServerTls {
         if (mode == SslMode.DISABLE) {
             return new ServerTls(mode, null, mode.configName());
         }
-        TlsCiphers ciphers = TlsCiphers.parse("server_tls_ciphers", s.serverTlsCiphers());
+        TlsCiphers ciphers = TlsCiphers.parse("server_tls_ciphers", s.serverTlsCiphers())
+                .withTls13("server_tls13_ciphers", s.serverTls13Ciphers());
         ciphers.warning().ifPresent(warnings::add);
         List<String> protocols = TlsProtocols.parse("server_tls_protocols", s.serverTlsProtocols());
         SslContextBuilder builder = SslContextBuilder.forClient()
-                .sslProvider(TlsEngine.provider())
+                .sslProvider(TlsEngine.provider(ciphers.limitsTls13() ? "server_tls13_ciphers" : null))
                 .protocols(protocols)
                 .ciphers(ciphers.names(), ciphers.filter());
         Optional<Path> caFile = s.serverTlsCaFile();
@@ -72,7 +73,7 @@ public final class ServerTls {
             KeyPairCheck.check("server_tls_key_file", keyFile.get(), key, "server_tls_cert_file", chain.get(0));
             builder.keyManager(key, chain);
         }
-        String identity = String.join("|", mode.configName(), String.join(",", protocols), s.serverTlsCiphers(),
+        String identity = String.join("|", mode.configName(), String.join(",", protocols), s.serverTlsCiphers(), s.serverTls13Ciphers(),
                 digest(caFile), digest(keyFile), digest(certFile));
         SslContext context;
         try {
@@ -80,7 +81,7 @@ public final class ServerTls {
         } catch (SSLException | IllegalArgumentException e) {
             throw new TlsConfigException("server TLS setup failed: " + e.getMessage());
         }
-        ciphers.checkEnabled("server_tls_ciphers", context.cipherSuites(), warnings);
+        ciphers.checkEnabled("server_tls_ciphers and server_tls13_ciphers", context.cipherSuites(), warnings);
         return new ServerTls(mode, context, identity);
     }
 

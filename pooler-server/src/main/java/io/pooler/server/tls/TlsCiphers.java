@@ -23,16 +23,27 @@ import java.util.regex.Pattern;
  * expressions ({@code HIGH:!aNULL}) need OpenSSL's own parser, which neither engine exposes: such a value
  * gives the secure defaults and a warning, rather than refusing a file PgBouncer would start with.
  *
+ * <p>{@code client_tls13_ciphers} and {@code server_tls13_ciphers} ({@link #withTls13}) name the TLS 1.3
+ * suites allowed; empty keeps TLS 1.3's defaults.
+ *
  * @param requested the suites the value names, in Java's naming; empty for a keyword
  * @param names     what the engine is given: {@code requested} plus TLS 1.3's defaults, or null for its choice
  * @param filter    how Netty narrows {@code names} to what the engine supports
  * @param warning   set when the value could not be honoured as written
  */
 record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter filter, Optional<String> warning) {
+    /** Whether {@link #withTls13} limited the TLS 1.3 suites (which BoringSSL cannot honour). */
+    boolean limitsTls13() {
+        return filter instanceof Tls13Only;
+    }
+
     private static final Set<String> DEFAULT_WORDS = Set.of("default", "secure", "fast", "normal");
     /** What TLS 1.3 offers by default, kept when a list names only TLS 1.2 suites. */
     private static final List<String> TLS13_SUITES =
             List.of("TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256");
+    /** Every TLS 1.3 suite (RFC 8446, B.4), by which a suite is told to be TLS 1.3's. */
+    private static final Set<String> ALL_TLS13_SUITES = Set.of("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+            "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256");
     private static final Pattern SUITE_NAME = Pattern.compile("(TLS_|SSL_)[A-Z0-9_]+|[A-Z0-9]+(-[A-Z0-9]+)+");
 
     static TlsCiphers parse(String key, String value) throws TlsConfigException {
@@ -64,6 +75,58 @@ record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter 
             names.addAll(TLS13_SUITES);
         }
         return new TlsCiphers(requested, List.copyOf(names), SupportedCipherSuiteFilter.INSTANCE, Optional.empty());
+    }
+
+    /**
+     * With the TLS 1.3 suites of {@code key} (a colon- or comma-separated list of RFC 8446 names, as
+     * OpenSSL's ciphersuites take them): only those are offered or accepted in TLS 1.3; empty changes nothing.
+     */
+    TlsCiphers withTls13(String key, String value) throws TlsConfigException {
+        List<String> tls13 = new ArrayList<>();
+        for (String word : (value == null ? "" : value.strip()).split("[:,\\s]+")) {
+            if (word.isEmpty()) {
+                continue;
+            }
+            if (!ALL_TLS13_SUITES.contains(word)) {
+                throw new TlsConfigException(key + ": unknown TLS 1.3 cipher suite \"" + word + "\"");
+            }
+            tls13.add(word);
+        }
+        if (tls13.isEmpty()) {
+            return this;
+        }
+        List<String> withRequested = new ArrayList<>(requested.stream().filter(n -> !ALL_TLS13_SUITES.contains(n)).toList());
+        withRequested.addAll(tls13);
+        List<String> withNames = null;
+        if (names != null) {
+            withNames = new ArrayList<>(names.stream().filter(n -> !ALL_TLS13_SUITES.contains(n)).toList());
+            withNames.addAll(tls13);
+        }
+        return new TlsCiphers(List.copyOf(withRequested), withNames == null ? null : List.copyOf(withNames),
+                new Tls13Only(filter, List.copyOf(tls13)), warning);
+    }
+
+    /**
+     * Narrows what {@code inner} chose to the allowed TLS 1.3 suites, adding those the engine supports:
+     * the engine defaults (a keyword) include every TLS 1.3 suite, and no keyword names only some.
+     */
+    private record Tls13Only(CipherSuiteFilter inner, List<String> allowed) implements CipherSuiteFilter {
+        @Override
+        public String[] filterCipherSuites(Iterable<String> ciphers, List<String> defaultCiphers,
+                                           Set<String> supportedCiphers) {
+            List<String> chosen = new ArrayList<>();
+            for (String suite : inner.filterCipherSuites(ciphers, defaultCiphers, supportedCiphers)) {
+                if (!ALL_TLS13_SUITES.contains(suite) || allowed.contains(suite)) {
+                    chosen.add(suite);
+                }
+            }
+            for (String suite : allowed) {
+                if (!chosen.contains(suite) && supportedCiphers.contains(suite)) {
+                    chosen.add(suite);
+                }
+            }
+            return chosen.toArray(String[]::new);
+        }
     }
 
     private static TlsCiphers defaults(Optional<String> warning) {

@@ -11,6 +11,10 @@ import org.slf4j.LoggerFactory;
  * times the full handshakes per second of the JDK and two to four times its bulk encryption, so it is the
  * default. The system property {@code pooler.tls.engine} ({@code jdk}, {@code openssl}, {@code auto})
  * overrides the choice; it is read each time the TLS config is loaded.
+ *
+ * <p>BoringSSL always offers TLS 1.3's default suites (it has no call to choose them), so a context with
+ * {@code client_tls13_ciphers} or {@code server_tls13_ciphers} set is built on the JDK's engine under
+ * {@code auto}, and refused under {@code openssl}.
  */
 final class TlsEngine {
     static final String PROPERTY = "pooler.tls.engine";
@@ -20,8 +24,20 @@ final class TlsEngine {
     private TlsEngine() {
     }
 
-    static SslProvider provider() throws TlsConfigException {
+    /** @param tls13Key the *_tls13_ciphers key when it names suites, else null */
+    static SslProvider provider(String tls13Key) throws TlsConfigException {
         String wanted = System.getProperty(PROPERTY, "auto");
+        boolean boringSsl = OpenSsl.isAvailable() && String.valueOf(OpenSsl.versionString()).startsWith("BoringSSL");
+        if (tls13Key != null && boringSsl) {
+            if (wanted.equals("openssl")) {
+                throw new TlsConfigException(tls13Key + " is set, but the openssl engine (BoringSSL) cannot limit "
+                        + "TLS 1.3 cipher suites: use -D" + PROPERTY + "=auto or jdk");
+            }
+            if (wanted.equals("auto")) {
+                log.info("TLS engine for {}: JDK (BoringSSL cannot limit TLS 1.3 cipher suites)", tls13Key);
+                return SslProvider.JDK;
+            }
+        }
         SslProvider provider = switch (wanted) {
             case "jdk" -> SslProvider.JDK;
             case "openssl" -> {

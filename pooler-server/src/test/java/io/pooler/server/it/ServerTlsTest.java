@@ -74,6 +74,21 @@ class ServerTlsTest implements PostgresWithTls {
         assertEquals("t", sslInUse());
     }
 
+    /** PostgreSQL 15 (OpenSSL) prefers AES-GCM among TLS 1.3 suites: ChaCha20 is used only when it is all that is offered. */
+    @Test
+    void serverTls13CiphersNamesTheSuitesOffered() throws Exception {
+        pooler.set("server_tls_sslmode", "require").set("server_tls_protocols", "tlsv1.3")
+                .set("server_tls13_ciphers", "TLS_CHACHA20_POLY1305_SHA256").start();
+
+        try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD);
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("select version, cipher from pg_stat_ssl where pid = pg_backend_pid()")) {
+            rs.next();
+            assertEquals("TLSv1.3", rs.getString(1));
+            assertEquals("TLS_CHACHA20_POLY1305_SHA256", rs.getString(2));
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"jdk", "openssl"})
     void verifyFullChecksTheCertificateAndTheHostName(String engine) throws Exception {

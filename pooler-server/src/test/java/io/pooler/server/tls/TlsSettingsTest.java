@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -42,6 +43,24 @@ class TlsSettingsTest {
 
         assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
                 "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_128_GCM_SHA256"), ciphers.names());
+    }
+
+    @Test
+    void tls13SuitesAreNamedOrTheDefaultsStay() throws Exception {
+        TlsCiphers defaults = TlsCiphers.parse("c", "default");
+        assertSame(defaults, defaults.withTls13("c13", ""));
+        assertFalse(defaults.limitsTls13());
+
+        TlsCiphers chacha = defaults.withTls13("c13", "TLS_CHACHA20_POLY1305_SHA256");
+        assertTrue(chacha.limitsTls13());
+        assertEquals(List.of("TLS_CHACHA20_POLY1305_SHA256"), chacha.requested());
+        TlsCiphers listed = TlsCiphers.parse("c", "ECDHE-RSA-AES128-GCM-SHA256")
+                .withTls13("c13", "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256");
+        assertEquals(List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
+                "TLS_CHACHA20_POLY1305_SHA256"), listed.names(), "the TLS 1.3 defaults give way to the list");
+        TlsConfigException unknown = assertThrows(TlsConfigException.class,
+                () -> defaults.withTls13("c13", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"));
+        assertTrue(unknown.getMessage().contains("c13"), unknown.getMessage());
     }
 
     @Test
