@@ -73,8 +73,8 @@ public final class ServerTls {
             KeyPairCheck.check("server_tls_key_file", keyFile.get(), key, "server_tls_cert_file", chain.get(0));
             builder.keyManager(key, chain);
         }
-        String identity = String.join("|", mode.configName(), String.join(",", protocols), s.serverTlsCiphers(), s.serverTls13Ciphers(),
-                digest(caFile), digest(keyFile), digest(certFile));
+        String identity = String.join("|", mode.configName(), String.join(",", protocols), s.serverTlsCiphers(),
+                s.serverTls13Ciphers(), digest(caFile), digest(keyFile), digest(certFile));
         SslContext context;
         try {
             context = builder.build();

@@ -32,11 +32,6 @@ import java.util.regex.Pattern;
  * @param warning   set when the value could not be honoured as written
  */
 record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter filter, Optional<String> warning) {
-    /** Whether {@link #withTls13} limited the TLS 1.3 suites (which BoringSSL cannot honour). */
-    boolean limitsTls13() {
-        return filter instanceof Tls13Only;
-    }
-
     private static final Set<String> DEFAULT_WORDS = Set.of("default", "secure", "fast", "normal");
     /** What TLS 1.3 offers by default, kept when a list names only TLS 1.2 suites. */
     private static final List<String> TLS13_SUITES =
@@ -104,6 +99,11 @@ record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter 
         }
         return new TlsCiphers(List.copyOf(withRequested), withNames == null ? null : List.copyOf(withNames),
                 new Tls13Only(filter, List.copyOf(tls13)), warning);
+    }
+
+    /** Whether {@link #withTls13} limited the TLS 1.3 suites (which BoringSSL cannot honour). */
+    boolean limitsTls13() {
+        return filter instanceof Tls13Only;
     }
 
     /**
