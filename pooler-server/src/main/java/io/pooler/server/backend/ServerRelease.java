@@ -51,19 +51,20 @@ public final class ServerRelease {
      * Why, and what only the client side knows: its pool mode, whether it left nothing half-sent
      * (no Parse/Bind without Sync, no partial message, nothing queued), the session state it left
      * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and whether the client
-     * cleared a role or session authorization pin, which the server must not be trusted to have done
-     * ({@code FrontendRelay.identityCleared}).
+     * did something to the session the scan cannot vouch for: cleared a role or session authorization
+     * pin, which the server must not be trusted to have done, or sent a text too long to scan
+     * ({@code FrontendRelay.stateInDoubt}).
      */
     public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
-                          boolean identityCleared) {
+                          boolean stateInDoubt) {
         public static Request transactionEnded(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
-                                               boolean identityCleared) {
-            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, identityCleared);
+                                               boolean stateInDoubt) {
+            return new Request(Cause.TRANSACTION_ENDED, mode, clientClean, sessionPins, resetAlways, stateInDoubt);
         }
 
         public static Request clientLeft(PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
-                                         boolean identityCleared) {
-            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, identityCleared);
+                                         boolean stateInDoubt) {
+            return new Request(Cause.CLIENT_LEFT, mode, clientClean, sessionPins, resetAlways, stateInDoubt);
         }
 
         static Request internalQueryDone() {
@@ -112,7 +113,7 @@ public final class ServerRelease {
                 if (request.sessionPins() != 0) {
                     return Verdict.PINNED; // as in session mode, until the client clears its session state
                 }
-                if (server.statements().inDoubt() || request.identityCleared()) {
+                if (server.statements().inDoubt() || request.stateInDoubt()) {
                     return resetBeforeOthers();
                 }
                 if (request.resetAlways()) {
@@ -139,7 +140,7 @@ public final class ServerRelease {
                     resetAndRelease(true);
                     return Verdict.RELEASED;
                 }
-                if (server.statements().inDoubt() || request.identityCleared()) {
+                if (server.statements().inDoubt() || request.stateInDoubt()) {
                     return resetBeforeOthers();
                 }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
@@ -189,12 +190,13 @@ public final class ServerRelease {
      * the pins say: it holds too with pin_on_session_state = 0, or when a failed DEALLOCATE ALL cleared the pin.
      *
      * <p>The same reset follows a RESET ROLE or RESET SESSION AUTHORIZATION (or SET ROLE NONE ...) that
-     * cleared a pin: the scan cannot know that it ran, and a ROLLBACK undoes it.
+     * cleared a pin: the scan cannot know that it ran, and a ROLLBACK undoes it; and a Query or Parse
+     * text too long to scan, whose session state pinned nothing.
      */
     private Verdict resetBeforeOthers() {
         if (resetQuery.isBlank()) {
-            server.close("a client deallocated a prepared statement by name, or reset its role, and there is no"
-                    + " server_reset_query");
+            server.close("a client deallocated a prepared statement by name, reset its role or sent a text too long"
+                    + " to scan, and there is no server_reset_query");
             return Verdict.CLOSED;
         }
         resetAndRelease(true); // at once on this loop: the client may stay, and must not reach it mid-reset

@@ -490,9 +490,9 @@ public final class ClientConnection extends PooledClient {
             return;
         }
         ServerRelease.Verdict verdict = server.releaseServer(ServerRelease.Request.transactionEnded(
-                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways(), relay.identityCleared()));
+                poolMode, relay.clean(), relay.sessionPins(), resetQueryAlways(), relay.stateInDoubt()));
         if (verdict == ServerRelease.Verdict.RELEASED) {
-            relay.identityResetDone();
+            relay.stateInDoubtResetDone();
         }
         switch (verdict) {
             case TRANSACTION_IN_STATEMENT_MODE ->
@@ -569,7 +569,7 @@ public final class ClientConnection extends PooledClient {
         }
         // NOTE: onInactive discarded the relay's queue first: what was queued never reached the server.
         server.releaseServer(ServerRelease.Request.clientLeft(poolMode, relay.clean(), relay.sessionPins(),
-                resetQueryAlways(), relay.identityCleared()));
+                resetQueryAlways(), relay.stateInDoubt()));
     }
 
     // ---- what SHOW CLIENTS reads, from any thread ----

@@ -92,12 +92,18 @@ final class FrontendRelay {
      */
     private int sessionPins;
     /**
-     * A statement cleared a role or session authorization pin since this client's server was last given
-     * back: the server is reset before anyone else gets it. NOTE: the scan cannot tell whether the clear
-     * ran. PostgreSQL undoes a RESET ROLE that a ROLLBACK ends, and skips it in a failed transaction:
-     * after {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x.
+     * Since this client's server was last given back, the client sent something whose effect on the
+     * session the scan cannot know: the server is reset before anyone else gets it. Two cases:
+     * <ul>
+     *   <li>a statement cleared a role or session authorization pin. NOTE: the scan cannot tell whether
+     *   the clear ran. PostgreSQL undoes a RESET ROLE that a ROLLBACK ends, and skips it in a failed
+     *   transaction: after {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x;</li>
+     *   <li>a Query or Parse text too long to scan, relayed in parts as it arrives: any SET, PREPARE,
+     *   LISTEN ... in it pins nothing, so the sender stays free and the reset keeps that state from the
+     *   next client (the sender may lose it itself, a cost only to the sender).</li>
+     * </ul>
      */
-    private boolean identityCleared;
+    private boolean stateInDoubt;
     /** listen_multiplex for this client's pool, in transaction and statement mode only. */
     private final boolean listenMultiplex;
     private final ListenerHubs listenerHubs;
@@ -148,14 +154,14 @@ final class FrontendRelay {
         return sessionPins;
     }
 
-    /** See {@link #identityCleared}: the server must be reset before it serves another client. */
-    boolean identityCleared() {
-        return identityCleared;
+    /** See {@link #stateInDoubt}: the server must be reset before it serves another client. */
+    boolean stateInDoubt() {
+        return stateInDoubt;
     }
 
     /** The server went back to the pool, reset. */
-    void identityResetDone() {
-        identityCleared = false;
+    void stateInDoubtResetDone() {
+        stateInDoubt = false;
     }
 
     boolean tracksStatements() {
@@ -231,6 +237,9 @@ final class FrontendRelay {
         }
         if (msg instanceof ByteBuf frame && (watchSessionState || (notifications != null && notifications.listening()))) {
             watchSessionState(frame);
+        } else if (watchSessionState && first && msg instanceof FramePart
+                && (type == MessageType.QUERY || type == MessageType.PARSE)) {
+            stateInDoubt = true; // a text too long to scan, streamed (see stateInDoubt)
         }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
@@ -496,7 +505,8 @@ final class FrontendRelay {
      * Scans a Query's or Parse's text on arrival, before it can be answered without a server, for
      * session state (see SessionStateScanner), and for what ends a multiplexed subscription: DISCARD ALL
      * or UNLISTEN * sent to a server (alone or in a longer query) ends its subscriptions too. One scan
-     * reports both. Texts longer than the streaming threshold arrive in parts and are not scanned.
+     * reports both. Texts longer than the streaming threshold arrive in parts and are not scanned: their
+     * server is reset before the next client instead ({@link #stateInDoubt}).
      */
     private void watchSessionState(ByteBuf frame) {
         int before = sessionPins;
@@ -510,7 +520,7 @@ final class FrontendRelay {
         }
         sessionPins = SessionStateScanner.pinsOf(scan);
         if ((SessionStateScanner.clearedOf(scan) & (SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit())) != 0) {
-            identityCleared = true;
+            stateInDoubt = true;
         }
         if (before == 0 && sessionPins != 0) {
             log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",

@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.testing.Await;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -119,6 +120,26 @@ class SessionPinningTest {
                 execute(a, c.setup());
             }
             assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
+        }
+    }
+
+    /**
+     * A Query longer than the streaming threshold (64 KiB) is relayed in parts and never scanned, so
+     * nothing pins its sender; what it did to the session must still not reach the next client of that
+     * server: the server runs server_reset_query before it goes back (one server: default_pool_size = 1,
+     * one loop). The sender, free, may lose its own state; the next client must not inherit it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void aTextTooLongToScanHasItsServerResetBeforeTheNextClient(Case c) throws Exception {
+        pooler.set("default_pool_size", "1").set("worker_threads", "1").start();
+        String padding = "x".repeat(PgFrameDecoder.STREAM_THRESHOLD + 1024);
+        try (Connection a = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD); Connection b = client();
+             Connection admin = admin()) {
+            execute(a, c.setup() + "; SELECT length('" + padding + "')");
+            assertEquals(List.of(), pinnedReasons(admin), "the scan never saw it");
+            assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
+            assertEquals(1, AdminRows.rows(admin, "SHOW SERVERS").size(), "reset, not closed: the one server still serves");
         }
     }
 
