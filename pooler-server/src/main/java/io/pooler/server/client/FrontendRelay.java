@@ -95,9 +95,11 @@ final class FrontendRelay {
      * Since this client's server was last given back, the client sent something whose effect on the
      * session the scan cannot know: the server is reset before anyone else gets it. Two cases:
      * <ul>
-     *   <li>a statement cleared a role or session authorization pin. NOTE: the scan cannot tell whether
-     *   the clear ran. PostgreSQL undoes a RESET ROLE that a ROLLBACK ends, and skips it in a failed
-     *   transaction: after {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x;</li>
+     *   <li>a statement cleared a pin the client held, or a role or session authorization (held or not).
+     *   NOTE: the scan cannot tell whether the clear ran. PostgreSQL undoes a RESET ALL, RESET ROLE,
+     *   DISCARD TEMP or UNLISTEN * that a ROLLBACK ends, and skips it in a failed transaction: after
+     *   {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x. A clear of a pin not
+     *   held (asyncpg's reset on each release: CLOSE ALL; UNLISTEN *; RESET ALL) costs nothing;</li>
      *   <li>a Query or Parse text too long to scan, relayed in parts as it arrives: any SET, PREPARE,
      *   LISTEN ... in it pins nothing, so the sender stays free and the reset keeps that state from the
      *   next client (the sender may lose it itself, a cost only to the sender).</li>
@@ -519,7 +521,9 @@ final class FrontendRelay {
             return;
         }
         sessionPins = SessionStateScanner.pinsOf(scan);
-        if ((SessionStateScanner.clearedOf(scan) & (SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit())) != 0) {
+        // A pin held and cleared (or a role or session authorization cleared, held or not): see stateInDoubt.
+        int identity = SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit();
+        if ((SessionStateScanner.clearedOf(scan) & (before | identity)) != 0) {
             stateInDoubt = true;
         }
         if (before == 0 && sessionPins != 0) {

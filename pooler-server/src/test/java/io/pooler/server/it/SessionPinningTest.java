@@ -124,6 +124,26 @@ class SessionPinningTest {
     }
 
     /**
+     * The client clears its state in a transaction that rolls back. The scan saw the clear and unpins the
+     * client, but PostgreSQL undid it (RESET ALL, DISCARD TEMP and UNLISTEN * are transactional; DEALLOCATE
+     * ALL, CLOSE ALL and pg_advisory_unlock_all are not, and clear for good): the server is reset before
+     * the next client gets it (one server: default_pool_size = 1, one loop).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void aClearThatIsRolledBackStillResetsTheServer(Case c) throws Exception {
+        pooler.set("default_pool_size", "1").set("worker_threads", "1").start();
+        try (Connection a = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD); Connection b = client();
+             Connection admin = admin()) {
+            execute(a, c.setup());
+            assertEquals(List.of(c.pin()), pinnedReasons(admin));
+            execute(a, "BEGIN; " + c.clear() + "; ROLLBACK");
+            Await.until(Duration.ofSeconds(10), quietly(() -> pinnedReasons(admin).isEmpty()), "the scan unpinned it");
+            assertEquals(c.clean(), outcome(b, c.probe()), "the next client of that server sees a clean session");
+        }
+    }
+
+    /**
      * A Query longer than the streaming threshold (64 KiB) is relayed in parts and never scanned, so
      * nothing pins its sender; what it did to the session must still not reach the next client of that
      * server: the server runs server_reset_query before it goes back (one server: default_pool_size = 1,

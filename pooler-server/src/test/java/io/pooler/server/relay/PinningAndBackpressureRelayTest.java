@@ -51,6 +51,12 @@ class PinningAndBackpressureRelayTest {
         assertEquals("Q", Wire.types(server.received()));
         server.answer(Wire.commandComplete("RESET"), Wire.READY_IDLE);
         assertEquals("CZ", Wire.types(pinned.received()));
+        // The scan cannot know the RESET ALL held (a ROLLBACK would undo it): reset before the waiter gets it.
+        List<byte[]> reset = server.received();
+        assertEquals(1, reset.size());
+        assertArrayEquals(Wire.query("DISCARD ALL"), reset.get(0), "server_reset_query before anyone else");
+        assertEquals(1, pooler.counts().clWaiting(), "the waiter waits for the reset");
+        server.answer(Wire.commandComplete("DISCARD ALL"), Wire.READY_IDLE);
         assertEquals(0, pooler.counts().clWaiting(), "RESET ALL cleared the pin: the server went to the waiter");
         List<byte[]> atServer = server.received();
         assertEquals(1, atServer.size());
