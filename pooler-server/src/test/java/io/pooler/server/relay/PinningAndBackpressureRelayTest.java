@@ -64,6 +64,31 @@ class PinningAndBackpressureRelayTest {
     }
 
     @Test
+    void clearingPinsNotHeldCostsNoReset() {
+        ClientEnd client = pooler.loggedInClient();
+        ServerEnd server = pooler.servers().get(0);
+        ClientEnd other = pooler.loggedInClient(client.loop());
+
+        client.send(Wire.query("begin"));
+        server.received();
+        server.answer(Wire.commandComplete("BEGIN"), Wire.READY_IN_TRANSACTION);
+        client.received();
+        other.send(PSQL.frontend().get(0));
+        assertEquals(1, pooler.counts().clWaiting(), "the other client waits for the one server");
+
+        // asyncpg's reset at each release: clears of pins this client never held.
+        client.send(Wire.query("rollback; close all; unlisten *; reset all"));
+        assertEquals("Q", Wire.types(server.received()));
+        server.answer(Wire.commandComplete("ROLLBACK"), Wire.commandComplete("CLOSE CURSOR"),
+                Wire.commandComplete("UNLISTEN"), Wire.commandComplete("RESET"), Wire.READY_IDLE);
+        assertEquals("CCCCZ", Wire.types(client.received()));
+        assertEquals(0, pooler.counts().clWaiting(), "no reset: the server went straight to the waiter");
+        List<byte[]> atServer = server.received();
+        assertEquals(1, atServer.size());
+        assertArrayEquals(PSQL.frontend().get(0), atServer.get(0));
+    }
+
+    @Test
     void aClientLeavingWithSessionStateHasItsServerResetBeforeReuse() {
         ClientEnd pinned = pooler.loggedInClient();
         ServerEnd server = pooler.servers().get(0);
