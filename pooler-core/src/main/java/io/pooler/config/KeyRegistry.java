@@ -49,7 +49,7 @@ public final class KeyRegistry {
             string("auth_query", DEFAULT_AUTH_QUERY, ONLINE, SUPPORTED),
             choice("auth_type", "md5", ONLINE, SUPPORTED, AUTH_TYPES),
             string("auth_user", null, ONLINE, SUPPORTED),
-            seconds("autodb_idle_timeout", "3600", ONLINE, IGNORED),
+            seconds("autodb_idle_timeout", "3600", ONLINE, SUPPORTED),
             seconds("cancel_wait_timeout", "10", ONLINE, SUPPORTED),
             seconds("client_idle_timeout", "0", ONLINE, SUPPORTED),
             seconds("client_login_timeout", "60", ONLINE, SUPPORTED),

@@ -154,6 +154,11 @@ public final class Settings {
         return duration("server_idle_timeout");
     }
 
+    /** How long a pool of a database made from the {@code *} entry may go unused before it is freed. */
+    public Duration autodbIdleTimeout() {
+        return duration("autodb_idle_timeout");
+    }
+
     public Duration serverConnectTimeout() {
         return duration("server_connect_timeout");
     }

@@ -4,6 +4,7 @@ import io.netty.channel.EventLoop;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.stats.PoolStats;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -48,6 +49,8 @@ public final class Pool {
     private final ConcurrentHashMap<EventLoop, PoolShard> shards = new ConcurrentHashMap<>();
     /** Servers of this pool in every shard (logging in, idle, active, used, tested): pool_size's count. */
     private final AtomicInteger serverCount = new AtomicInteger();
+    /** Its clients and server slots; empty long enough, a pool of an automatic database is freed. */
+    private final PoolMembership membership;
     /** Servers launched since start, and of those slots given across loops (each costs a server login). */
     private final LongAdder serversLaunched = new LongAdder();
     private final LongAdder slotsDonated = new LongAdder();
@@ -80,6 +83,7 @@ public final class Pool {
         this.serverFactory = serverFactory;
         this.limits = limits;
         this.clock = clock;
+        this.membership = new PoolMembership(clock);
     }
 
     public PoolKey key() {
@@ -114,6 +118,40 @@ public final class Pool {
     /** The shards that exist now. */
     public Collection<PoolShard> shards() {
         return shards.values();
+    }
+
+    // ---- who holds the pool ----
+
+    /**
+     * A client (or the pool's LISTEN hub, or an auth_query lookup) starts using the pool, before any
+     * other call; false when the pool has been retired, and the caller must ask the registry again.
+     * Each entry that succeeded is ended by exactly one {@link #leave}.
+     */
+    public boolean tryEnter() {
+        return membership.tryEnter();
+    }
+
+    /** The client that entered is gone from the pool for good. */
+    public void leave() {
+        membership.leave();
+    }
+
+    /**
+     * Retires the pool when no client and no server has been in it for {@code unused}: from then on
+     * nobody enters it and no server is launched for it; the caller drops it from the registry. True when
+     * this call retired it.
+     */
+    public boolean tryRetire(Duration unused) {
+        return membership.tryRetire(unused.toNanos());
+    }
+
+    public boolean retired() {
+        return membership.retired();
+    }
+
+    /** True once a server of the pool has logged in (its parameters are what new clients are told). */
+    public boolean everLoggedIn() {
+        return welcomeParameters.get() != null;
     }
 
     // ---- a connection's calls, on its own loop, to its shard ----
@@ -345,11 +383,18 @@ public final class Pool {
 
     // ---- what the shards share ----
 
-    /** Takes one of the pool's server slots if fewer than {@code allowed} servers exist. */
+    /**
+     * Takes one of the pool's server slots if fewer than {@code allowed} servers exist; never for a
+     * retired pool. A slot holds the pool as a client does ({@link #tryEnter}).
+     */
     boolean tryTakeServerSlot(int allowed) {
+        if (!membership.tryEnter()) {
+            return false;
+        }
         while (true) {
             int current = serverCount.get();
             if (current >= allowed) {
+                membership.undoEnter();
                 return false;
             }
             if (serverCount.compareAndSet(current, current + 1)) {
@@ -366,6 +411,7 @@ public final class Pool {
                 return false;
             }
             if (serverCount.compareAndSet(current, current - 1)) {
+                membership.leave();
                 return true;
             }
         }
@@ -373,6 +419,7 @@ public final class Pool {
 
     void releaseServerSlot() {
         serverCount.decrementAndGet();
+        membership.leave();
     }
 
     /** Servers of the pool in every shard, as far as the shards have counted them. */

@@ -19,6 +19,11 @@ public final class PoolRegistry {
         return pools.get(key);
     }
 
+    /** Drops {@code pool} if it is still the one registered for its key (a retired pool). */
+    public void remove(Pool pool) {
+        pools.remove(pool.key(), pool);
+    }
+
     public Collection<Pool> all() {
         return List.copyOf(pools.values());
     }

@@ -44,7 +44,7 @@ class KeyRegistryTest {
             "ignore_startup_parameters", "track_extra_parameters", "max_packet_size", "pidfile", "logfile",
             "log_connections", "log_disconnections", "log_pooler_errors", "verbose", "stats_period",
             "listen_backlog", "tcp_keepalive", "so_reuseport", "application_name_add_host", "worker_threads", "suspend_timeout", "disable_pqexec", "server_round_robin",
-            "client_tls13_ciphers", "server_tls13_ciphers",
+            "client_tls13_ciphers", "server_tls13_ciphers", "autodb_idle_timeout",
             "user", "query_timeout", "client_idle_timeout", "idle_transaction_timeout", "cancel_wait_timeout",
             "server_check_delay", "server_check_query", "max_db_client_connections", "max_user_client_connections",
             "max_prepared_statements", "log_stats", "metrics_listen_addr", "metrics_listen_port", "max_parsed_message_size", "pin_on_session_state", "listen_multiplex", "auth_hba_file",

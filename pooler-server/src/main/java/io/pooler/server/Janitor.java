@@ -27,7 +27,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Timed maintenance, as PgBouncer's janitor: each pool shard's own upkeep (idle and lifetime closes,
+ * Timed maintenance, as PgBouncer's janitor: first, on the janitor's own loop, the pools of automatic
+ * databases nobody uses are freed (autodb_idle_timeout; {@link PoolMaker#retireUnused}, atomic counts
+ * only); then each pool shard's own upkeep (idle and lifetime closes,
  * query_wait_timeout, reserve pool, min_pool_size), then the per-connection timeouts that need the
  * protocol view of a connection: query_timeout, idle_transaction_timeout, transaction_timeout and
  * client_idle_timeout, each the login user's ({@link ClientTimeouts}); then query_wait_notify and
@@ -61,6 +63,10 @@ final class Janitor implements Runnable {
     @Override
     public void run() {
         createForcedUserPools();
+        int retired = poolMaker.retireUnused(config.get().config().settings().autodbIdleTimeout());
+        if (retired > 0) {
+            log.debug("{} unused pools of automatic databases freed", retired);
+        }
         for (EventExecutor executor : loops) {
             if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
                 loop.execute(() -> tick(loop));

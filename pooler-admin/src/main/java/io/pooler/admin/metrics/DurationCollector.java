@@ -56,6 +56,11 @@ final class DurationCollector implements MultiCollector {
         return pools.computeIfAbsent(key, k -> new PoolDurations(upperBoundsNanos));
     }
 
+    /** A retired pool's histograms are no longer exported. */
+    void unbind(PoolKey key) {
+        pools.remove(key);
+    }
+
     @Override
     public MetricSnapshots collect() {
         long now = System.nanoTime();

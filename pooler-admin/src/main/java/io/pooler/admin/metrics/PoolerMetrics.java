@@ -2,6 +2,7 @@ package io.pooler.admin.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -15,7 +16,6 @@ import io.pooler.stats.PoolStats;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
@@ -49,7 +49,8 @@ public final class PoolerMetrics {
     private final PrometheusMeterRegistry registry;
     private final DurationCollector durations = new DurationCollector(BUCKETS);
     private final AdminBackend backend;
-    private final Set<PoolKey> bound = ConcurrentHashMap.newKeySet();
+    /** The meters of each pool exported, with the stats they read. */
+    private final ConcurrentHashMap<PoolKey, Binding> bound = new ConcurrentHashMap<>();
     private final MultiGauge clients;
     private final MultiGauge servers;
     private final MultiGauge maxWait;
@@ -75,20 +76,54 @@ public final class PoolerMetrics {
         bindErrors(Tags.of("database", "", "user", ""), poolLessErrors);
     }
 
-    /** Starts exporting a pool's stats; a pool bound twice is bound once. */
+    /**
+     * Starts exporting a pool's stats; a pool bound twice is bound once. A new pool under the name of a
+     * retired one replaces its meters.
+     */
     public void bindPool(PoolKey key, PoolStats stats) {
-        if (!bound.add(key)) {
+        Binding current = bound.get(key);
+        if (current != null && current.stats() == stats) {
             return;
         }
-        Tags tags = Tags.of("database", key.database(), "user", key.user());
-        counter("pooler.queries", "Queries pooled (SHOW STATS total_query_count)", tags, stats, s -> s.totals().queryCount(), null);
-        counter("pooler.transactions", "Transactions pooled (total_xact_count)", tags, stats, s -> s.totals().xactCount(), null);
-        counter("pooler.server.assignments", "Times a server was linked to a client", tags, stats,
-                s -> s.totals().serverAssignmentCount(), null);
-        counter("pooler.received", "Bytes received from clients", tags, stats, s -> s.totals().bytesReceived(), "bytes");
-        counter("pooler.sent", "Bytes sent to clients", tags, stats, s -> s.totals().bytesSent(), "bytes");
-        bindErrors(tags, stats.errors());
-        stats.listener(durations.bind(key));
+        synchronized (bound) { // once per pool
+            current = bound.get(key);
+            if (current != null && current.stats() == stats) {
+                return;
+            }
+            if (current != null) {
+                removeMeters(key, current);
+            }
+            Tags tags = Tags.of("database", key.database(), "user", key.user());
+            List<Meter> meters = new ArrayList<>();
+            meters.add(counter("pooler.queries", "Queries pooled (SHOW STATS total_query_count)", tags, stats,
+                    s -> s.totals().queryCount(), null));
+            meters.add(counter("pooler.transactions", "Transactions pooled (total_xact_count)", tags, stats,
+                    s -> s.totals().xactCount(), null));
+            meters.add(counter("pooler.server.assignments", "Times a server was linked to a client", tags, stats,
+                    s -> s.totals().serverAssignmentCount(), null));
+            meters.add(counter("pooler.received", "Bytes received from clients", tags, stats,
+                    s -> s.totals().bytesReceived(), "bytes"));
+            meters.add(counter("pooler.sent", "Bytes sent to clients", tags, stats, s -> s.totals().bytesSent(), "bytes"));
+            meters.addAll(bindErrors(tags, stats.errors()));
+            stats.listener(durations.bind(key));
+            bound.put(key, new Binding(stats, meters));
+        }
+    }
+
+    /** A retired pool's meters and histograms go (PgBouncer forgets a freed database's statistics). */
+    public void unbindPool(PoolKey key, PoolStats stats) {
+        synchronized (bound) {
+            Binding current = bound.get(key);
+            if (current != null && current.stats() == stats) {
+                removeMeters(key, current);
+                bound.remove(key);
+            }
+        }
+    }
+
+    private void removeMeters(PoolKey key, Binding binding) {
+        binding.meters().forEach(registry::remove);
+        durations.unbind(key);
     }
 
     /** Reads the pools' counts; called before each scrape. Binds pools not seen yet. */
@@ -117,17 +152,22 @@ public final class PoolerMetrics {
         pinned.register(pinnedRows, true);
     }
 
-    private void bindErrors(Tags tags, ErrorCounters errors) {
+    private List<Meter> bindErrors(Tags tags, ErrorCounters errors) {
+        List<Meter> meters = new ArrayList<>();
         for (ErrorKind kind : ErrorKind.values()) {
-            FunctionCounter.builder("pooler.errors", errors, e -> e.get(kind))
+            meters.add(FunctionCounter.builder("pooler.errors", errors, e -> e.get(kind))
                     .description("Errors by kind: sent to clients, or server logins that failed")
-                    .tags(tags.and("kind", kind.label())).register(registry);
+                    .tags(tags.and("kind", kind.label())).register(registry));
         }
+        return meters;
     }
 
-    private <T> void counter(String name, String description, Tags tags, T source, ToDoubleFunction<T> value,
-                             String unit) {
-        FunctionCounter.builder(name, source, value).description(description).baseUnit(unit).tags(tags)
+    private record Binding(PoolStats stats, List<Meter> meters) {
+    }
+
+    private <T> Meter counter(String name, String description, Tags tags, T source, ToDoubleFunction<T> value,
+                              String unit) {
+        return FunctionCounter.builder(name, source, value).description(description).baseUnit(unit).tags(tags)
                 .register(registry);
     }
 }

@@ -32,6 +32,7 @@ public final class AdminState implements Suspension, DisabledDatabases, PoolWatc
     private final ErrorCounters errors = new ErrorCounters();
     private final StatsWindow statsWindow = new StatsWindow(System.nanoTime());
     private volatile Consumer<Pool> newPoolListener = pool -> { };
+    private volatile Consumer<Pool> retiredPoolListener = pool -> { };
 
     public PauseMode pauseMode() {
         return pauseMode;
@@ -101,14 +102,21 @@ public final class AdminState implements Suspension, DisabledDatabases, PoolWatc
         return statsWindow;
     }
 
-    /** Metrics export binds each pool as it is created. */
-    void onNewPool(Consumer<Pool> listener) {
-        this.newPoolListener = listener;
+    /** Metrics export binds each pool as it is created, and unbinds it once it is retired. */
+    void onPools(Consumer<Pool> created, Consumer<Pool> retired) {
+        this.newPoolListener = created;
+        this.retiredPoolListener = retired;
     }
 
     /** Called by the pool maker for each new pool. */
     @Override
     public void poolCreated(Pool pool) {
         newPoolListener.accept(pool);
+    }
+
+    /** Called by the pool maker for each pool it retires. */
+    @Override
+    public void poolRetired(Pool pool) {
+        retiredPoolListener.accept(pool);
     }
 }

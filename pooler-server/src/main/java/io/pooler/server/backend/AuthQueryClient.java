@@ -73,7 +73,8 @@ public final class AuthQueryClient extends PooledClient implements InternalServe
     }
 
     /**
-     * Starts a lookup of {@code user} in {@code pool} (the auth_user's pool); {@code callback} runs once,
+     * Starts a lookup of {@code user} in {@code pool} (the auth_user's pool, entered by the caller: the
+     * lookup leaves it as it ends); {@code callback} runs once,
      * on some event loop, with the outcome. After {@code timeout} the lookup fails and a server still
      * running it is closed.
      */
@@ -196,6 +197,7 @@ public final class AuthQueryClient extends PooledClient implements InternalServe
             if (timer != null) {
                 timer.cancel(false);
             }
+            pool.leave(); // entered by the caller; a server still on its way holds the pool by its own slot
             callback.accept(result);
         }
     }

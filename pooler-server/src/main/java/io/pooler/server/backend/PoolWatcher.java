@@ -12,4 +12,7 @@ public interface PoolWatcher {
 
     /** Called once for each new pool. */
     void poolCreated(Pool pool);
+
+    /** Called once for each pool retired and dropped from the registry (see PoolMaker.retireUnused). */
+    void poolRetired(Pool pool);
 }

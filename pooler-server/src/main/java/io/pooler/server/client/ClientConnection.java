@@ -9,7 +9,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.config.PoolMode;
 import io.pooler.config.Settings;
 import io.pooler.pool.ClientState;
-import io.pooler.pool.ConnectionCounter;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
@@ -78,9 +77,9 @@ public final class ClientConnection extends PooledClient {
     private volatile ClientParameters parameters;
     private int cancelProcessId;
     private int cancelSecretKey;
-    /** max_db_client_connections and max_user_client_connections slots, given back at close. */
-    private ConnectionCounter heldSlot;
-    private ConnectionCounter heldSlot2;
+    /** How to give back its max_db_client_connections and max_user_client_connections slots, at close. */
+    private Runnable heldSlot;
+    private Runnable heldSlot2;
 
     private volatile long lastActivityNanos = System.nanoTime();
     /** Why the connection ends, for log_disconnections; the client's own doing unless set. */
@@ -309,6 +308,7 @@ public final class ClientConnection extends PooledClient {
         if (pool != null) {
             pool.clientClosed(this);
             giveBackServerOnClose();
+            pool.leave(); // entered by ClientLogin.joinPool
         }
         if (services.config().get().config().settings().logDisconnections()) {
             log.info("{} closing because: {} (age={}s)", this, closeReason,
@@ -371,7 +371,7 @@ public final class ClientConnection extends PooledClient {
         simpleQueryRefused = services.config().get().config().settings().disablePqexec();
     }
 
-    void holdSlot(ConnectionCounter slot) {
+    void holdSlot(Runnable slot) {
         if (heldSlot == null) {
             heldSlot = slot;
         } else {
@@ -381,11 +381,11 @@ public final class ClientConnection extends PooledClient {
 
     private void releaseSlots() {
         if (heldSlot != null) {
-            heldSlot.release();
+            heldSlot.run();
             heldSlot = null;
         }
         if (heldSlot2 != null) {
-            heldSlot2.release();
+            heldSlot2.run();
             heldSlot2 = null;
         }
     }

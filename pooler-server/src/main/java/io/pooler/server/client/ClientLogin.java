@@ -7,7 +7,7 @@ import io.pooler.config.AuthType;
 import io.pooler.config.DatabaseEntry;
 import io.pooler.config.Settings;
 import io.pooler.config.UserEntry;
-import io.pooler.pool.ConnectionCounter;
+import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.Pool;
 import io.pooler.protocol.Authentication;
 import io.pooler.protocol.BackendMessages;
@@ -245,7 +245,7 @@ final class ClientLogin {
         if (authDb.isEmpty()) {
             return true; // refused with PgBouncer's answer
         }
-        Pool authPool = login.pools().pool(authDb.get(), authDbName, authUser.get());
+        Pool authPool = login.pools().enter(authDb.get(), authDbName, authUser.get()); // left when the lookup ends
         String query = db.authQuery().orElse(settings.authQuery());
         long timeout = settings.clientLoginTimeout().isZero() ? TimeUnit.MINUTES.toMillis(1) : settings.clientLoginTimeout().toMillis();
         channel.config().setAutoRead(false);
@@ -361,15 +361,15 @@ final class ClientLogin {
 
     /**
      * The authenticated client joins the pool of its database entry and server-side user, made here on
-     * first use.
-     * NOTE: not before. A pool is kept for good (PoolRegistry never drops one; PgBouncer's
-     * autodb_idle_timeout is not implemented), with its max_db_connections and max_user_connections
-     * counters, a Prometheus series, a row in SHOW POOLS and the janitor's attention; made from the
-     * names of a startup packet, any number of clients that never log in could make one each (any user
-     * name; any database name too under a {@code *} entry). Nothing the login needs is the pool's: the
-     * secret is the auth file's or auth_query's (through the auth_user's pool), and the exchange of an
-     * unknown user is the same mock whether or not a pool exists, so making the pool later changes no
-     * answer and no timing. The same holds for what auth_query found: it is kept for the server login
+     * first use, and holds it until it closes (PoolMaker.enter; freed when unused by autodb_idle_timeout
+     * only under a {@code *} entry).
+     * NOTE: not before. A pool comes with its max_db_connections and max_user_connections counters, a
+     * Prometheus series, a row in SHOW POOLS and the janitor's attention, kept for good under an entry of
+     * its own; made from the names of a startup packet, any number of clients that never log in could
+     * make one each (any user name; any database name too under a {@code *} entry). Nothing the login
+     * needs is the pool's: the secret is the auth file's or auth_query's (through the auth_user's pool),
+     * and the exchange of an unknown user is the same mock whether or not a pool exists, so making the
+     * pool later changes no answer and no timing. The same holds for what auth_query found: it is kept for the server login
      * only now ({@code queriedSecret}).
      */
     private void joinPool() {
@@ -378,7 +378,7 @@ final class ClientLogin {
             login.passThrough().rememberQueriedSecret(startup.database(), startup.user(), queriedSecret);
             queriedSecret = null;
         }
-        client.joinPool(login.pools().pool(db, startup.database(), serverUser));
+        client.joinPool(login.pools().enter(db, startup.database(), serverUser)); // left as the client closes
     }
 
     /**
@@ -429,18 +429,18 @@ final class ClientLogin {
         UserEntry userEntry = rc.config().users().get(startup.user());
         int userLimit = userEntry != null && userEntry.maxUserClientConnections().isPresent()
                 ? userEntry.maxUserClientConnections().getAsInt() : s.maxUserClientConnections();
-        ConnectionCounter db = login.limits().clientsOfDatabase(poolDatabase);
-        if (!db.tryAcquire(dbLimit)) {
+        ConnectionLimits limits = login.limits();
+        if (!limits.tryTakeClientOfDatabase(poolDatabase, dbLimit)) {
             client.disconnect("client connections exceeded (max_db_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
         }
-        client.holdSlot(db);
-        ConnectionCounter user = login.limits().clientsOfUser(startup.user());
-        if (!user.tryAcquire(userLimit)) {
+        client.holdSlot(() -> limits.releaseClientOfDatabase(poolDatabase));
+        String user = startup.user();
+        if (!limits.tryTakeClientOfUser(user, userLimit)) {
             client.disconnect("client connections exceeded (max_user_client_connections)", SqlState.TOO_MANY_CONNECTIONS);
             return false;
         }
-        client.holdSlot(user);
+        client.holdSlot(() -> limits.releaseClientOfUser(user));
         return true;
     }
 

@@ -79,6 +79,11 @@ public final class ListenerHub extends PooledClient implements InternalServerUse
         this.hubs = hubs;
     }
 
+    /** The pool it listens for, and holds while it is in {@link ListenerHubs}. */
+    Pool pool() {
+        return pool;
+    }
+
     /** Asks the pool for the listener's server; called once, by {@link ListenerHubs}. */
     void start() {
         PooledServer server = pool.findServer(this);

@@ -33,10 +33,19 @@ public final class ListenerHubs {
         return channelLimits;
     }
 
-    /** The pool's hub, created on {@code loop} (the first subscriber's) when there is none. */
+    /**
+     * The pool's hub, created on {@code loop} (the first subscriber's) when there is none. A hub holds its
+     * pool ({@link Pool#tryEnter}) until it leaves this map: the subscriber asking, a client of the pool,
+     * holds it too, so the entry cannot fail.
+     */
     public ListenerHub hubFor(Pool pool, EventLoop loop) {
         ListenerHub[] created = new ListenerHub[1];
-        ListenerHub hub = hubs.computeIfAbsent(pool.key(), k -> created[0] = new ListenerHub(pool, loop, this));
+        ListenerHub hub = hubs.computeIfAbsent(pool.key(), k -> {
+            if (!pool.tryEnter()) {
+                throw new IllegalStateException("a LISTEN hub asked for a retired pool " + k);
+            }
+            return created[0] = new ListenerHub(pool, loop, this);
+        });
         if (hub == created[0]) {
             loop.execute(hub::start);
         }
@@ -51,8 +60,11 @@ public final class ListenerHubs {
         return delivered.sum();
     }
 
+    /** The hub retired or lost its server: it leaves its pool, once. */
     void remove(ListenerHub hub) {
-        hubs.values().remove(hub);
+        if (hubs.values().remove(hub)) {
+            hub.pool().leave();
+        }
     }
 
     /**

@@ -257,9 +257,9 @@ final class ChurnChaos {
             ConnectionLimits limits = pooler.server().connectionLimits();
             Await.until(Duration.ofSeconds(20), Await.quietly(() -> {
                 int servers = serverCount(admin, SCRAM_USER);
-                return limits.serversOfDatabase(DB).get() == servers && limits.serversOfUser(SCRAM_USER).get() == servers;
-            }), () -> "max_db_connections' count " + limits.serversOfDatabase(DB).get() + " and max_user_connections' "
-                    + limits.serversOfUser(SCRAM_USER).get() + " equal the servers listed:" + dump(admin));
+                return limits.serversOfDatabase(DB) == servers && limits.serversOfUser(SCRAM_USER) == servers;
+            }), () -> "max_db_connections' count " + limits.serversOfDatabase(DB) + " and max_user_connections' "
+                    + limits.serversOfUser(SCRAM_USER) + " equal the servers listed:" + dump(admin));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -8,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -79,6 +81,29 @@ class PrometheusScrapeTest {
             assertEquals(1, value(scrape(), "pooler_pool_pinned_clients", ""), "a session advisory lock pins");
             queryString(pinned, "select pg_advisory_unlock_all()::text");
             assertEquals(0, value(scrape(), "pooler_pool_pinned_clients", ""), "unlocked: no longer pinned");
+        }
+    }
+
+    /**
+     * A pool freed by autodb_idle_timeout takes its series with it; the pool made again for the same
+     * name is exported afresh, its counts its own (not the freed pool's, frozen).
+     */
+    @Test
+    void aFreedPoolsSeriesGoAndTheNewPoolsReplaceThem() throws Exception {
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("server_idle_timeout", "1").set("autodb_idle_timeout", "1")
+                .set("metrics_listen_addr", "127.0.0.1").set("metrics_listen_port", "0").start();
+        try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            for (int i = 0; i < 3; i++) {
+                queryString(c, "select 1");
+            }
+        }
+        assertTrue(value(scrape(), "pooler_queries_total", "") >= 3);
+        Await.until(Duration.ofSeconds(15), Await.quietly(() -> !scrape().contains(LABELS)),
+                "every series of the freed pool gone");
+        try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(c, "select 1");
+            double queries = value(scrape(), "pooler_queries_total", "");
+            assertTrue(queries >= 1 && queries < 3, "the new pool's own count, not the freed pool's: " + queries);
         }
     }
 
