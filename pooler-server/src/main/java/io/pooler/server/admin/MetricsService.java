@@ -31,7 +31,8 @@ public final class MetricsService implements AutoCloseable {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminState state = backend.state();
         PoolerMetrics metrics = new PoolerMetrics(registry, backend, state.errors());
-        state.onPools(pool -> metrics.bindPool(pool.key(), pool.stats()), pool -> metrics.unbindPool(pool.key(), pool.stats()));
+        state.onPools(pool -> metrics.bindPool(pool.key(), pool.stats()),
+                pool -> metrics.unbindPool(pool.key(), pool.stats()));
         for (Pool pool : pools.all()) {
             metrics.bindPool(pool.key(), pool.stats());
         }

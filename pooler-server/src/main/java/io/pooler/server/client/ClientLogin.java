@@ -369,8 +369,8 @@ final class ClientLogin {
      * make one each (any user name; any database name too under a {@code *} entry). Nothing the login
      * needs is the pool's: the secret is the auth file's or auth_query's (through the auth_user's pool),
      * and the exchange of an unknown user is the same mock whether or not a pool exists, so making the
-     * pool later changes no answer and no timing. The same holds for what auth_query found: it is kept for the server login
-     * only now ({@code queriedSecret}).
+     * pool later changes no answer and no timing. The same holds for what auth_query found: it is kept
+     * for the server login only now ({@code queriedSecret}).
      */
     private void joinPool() {
         String serverUser = db.user().orElse(startup.user());
