@@ -237,6 +237,11 @@ public final class PoolerServer implements AutoCloseable {
         return wiring.limits;
     }
 
+    /** Pools of automatic databases freed since start (autodb_idle_timeout). */
+    public long poolsRetired() {
+        return wiring.poolMaker.poolsRetired();
+    }
+
     /** Every client connection of the process, logged in or not (max_client_conn counts them). */
     public int clientCount() {
         return wiring.clientCount.get();

@@ -12,6 +12,7 @@ import io.pooler.server.RuntimeConfig;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -29,6 +30,7 @@ public final class PoolMaker {
     private final BackendConnector connector;
     private final ConnectionLimits limits;
     private final PoolWatcher watcher;
+    private final LongAdder poolsRetired = new LongAdder();
 
     public PoolMaker(PoolRegistry pools, Supplier<RuntimeConfig> config, BackendConnector connector,
                      ConnectionLimits limits, PoolWatcher watcher) {
@@ -88,7 +90,13 @@ public final class PoolMaker {
                 retired++;
             }
         }
+        poolsRetired.add(retired);
         return retired;
+    }
+
+    /** Pools freed by {@link #retireUnused} since start. */
+    public long poolsRetired() {
+        return poolsRetired.sum();
     }
 
     /** The pool of this database and server-side user if it exists already; null otherwise, and none is made. */

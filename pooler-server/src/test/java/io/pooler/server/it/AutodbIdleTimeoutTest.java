@@ -119,6 +119,46 @@ class AutodbIdleTimeoutTest {
         query(); // the pooler still serves
     }
 
+    /**
+     * Pools freed under clients that keep coming: with autodb_idle_timeout 0 and each server used once
+     * (server_lifetime 0), the pool may go whenever no client is in it, so clients on two threads (and
+     * both loops), with pauses of 100 to 300 ms, keep entering pools as they are retired (the janitor
+     * looks three times a second). Every query must run, and nothing may be left once they stop: no pool, no
+     * counter.
+     */
+    @Test
+    void clientsKeepGettingServersWhilePoolsAreFreedUnderThem() throws Exception {
+        pooler.set("autodb_idle_timeout", "0").set("server_lifetime", "0").set("pool_mode", "transaction").start();
+        int threads = 2;
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<Integer>> runs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                runs.add(pool.submit(() -> {
+                    int queries = 0;
+                    java.util.Random random = new java.util.Random();
+                    while (System.nanoTime() < until && queries < 400) {
+                        query();
+                        queries++;
+                        Thread.sleep(100 + random.nextInt(200));
+                    }
+                    return queries;
+                }));
+            }
+            for (Future<Integer> run : runs) {
+                assertTrue(run.get(120, TimeUnit.SECONDS) > 0);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Await.until(Duration.ofSeconds(15), quietly(() -> poolsOf(DB) == 0), "the last pool freed once its server closed");
+        // The last pool, and at least two before it: freed between clients, made again by the next.
+        assertTrue(pooler.server().poolsRetired() >= 3, "pools freed: " + pooler.server().poolsRetired());
+        assertEquals(0, pooler.server().connectionLimits().serverCountersKept());
+        assertEquals(0, pooler.server().connectionLimits().clientCountersKept());
+    }
+
     private void query() throws SQLException {
         try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Statement s = c.createStatement()) {
             s.execute("select 1");
