@@ -90,15 +90,15 @@ record TlsCiphers(List<String> requested, List<String> names, CipherSuiteFilter 
         if (tls13.isEmpty()) {
             return this;
         }
-        List<String> withRequested = new ArrayList<>(requested.stream().filter(n -> !ALL_TLS13_SUITES.contains(n)).toList());
-        withRequested.addAll(tls13);
-        List<String> withNames = null;
-        if (names != null) {
-            withNames = new ArrayList<>(names.stream().filter(n -> !ALL_TLS13_SUITES.contains(n)).toList());
-            withNames.addAll(tls13);
-        }
-        return new TlsCiphers(List.copyOf(withRequested), withNames == null ? null : List.copyOf(withNames),
+        return new TlsCiphers(withTls13Suites(requested, tls13), names == null ? null : withTls13Suites(names, tls13),
                 new Tls13Only(filter, List.copyOf(tls13)), warning);
+    }
+
+    /** {@code suites} without their TLS 1.3 suites, followed by {@code tls13}. */
+    private static List<String> withTls13Suites(List<String> suites, List<String> tls13) {
+        List<String> result = new ArrayList<>(suites.stream().filter(n -> !ALL_TLS13_SUITES.contains(n)).toList());
+        result.addAll(tls13);
+        return List.copyOf(result);
     }
 
     /** Whether {@link #withTls13} limited the TLS 1.3 suites (which BoringSSL cannot honour). */
