@@ -247,6 +247,11 @@ public final class PoolerServer implements AutoCloseable {
         return wiring.clientCount.get();
     }
 
+    /** The client connections each loop lists, read on the loops (see {@link ClientChannels#census}). */
+    public CompletableFuture<ClientChannels.Census> clientCensus() {
+        return clientChannels.census();
+    }
+
     /** The event loops that run every connection. */
     public EventLoopGroup eventLoops() {
         return workers;

@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
@@ -64,6 +65,29 @@ public final class ClientChannels {
         forEach(ClientHandler::close);
     }
 
+    /**
+     * The clients listed on each loop, read on that loop: how many, and how many of those have a closed
+     * channel (none once the loop has run the close's events). Beside the count that max_client_conn and
+     * a SIGTERM's WAIT_FOR_CLIENTS read, it shows whether that count is still every open client.
+     */
+    public CompletableFuture<Census> census() {
+        List<CompletableFuture<Census>> perLoop = new ArrayList<>();
+        byLoop.forEach((loop, clients) -> {
+            CompletableFuture<Census> counted = new CompletableFuture<>();
+            perLoop.add(counted);
+            loop.execute(() -> counted.complete(clients.census()));
+        });
+        return CompletableFuture.allOf(perLoop.toArray(CompletableFuture[]::new)).thenApply(done -> perLoop.stream()
+                .map(CompletableFuture::join).reduce(new Census(0, 0), Census::plus));
+    }
+
+    /** What {@link #census} found: clients listed, and those among them whose channel is closed. */
+    public record Census(int listed, int closed) {
+        Census plus(Census other) {
+            return new Census(listed + other.listed, closed + other.closed);
+        }
+    }
+
     /** Runs {@code action} for each client on its loop; it may remove the client meanwhile. */
     private void forEach(Consumer<ClientHandler> action) {
         byLoop.forEach((loop, clients) -> loop.execute(() -> clients.snapshot().forEach(action)));
@@ -98,7 +122,17 @@ public final class ClientChannels {
             handler.nextClient = null;
         }
 
-        List<ClientHandler> snapshot() {
+        Census census() {
+            int listed = 0;
+            int closed = 0;
+            for (ClientHandler h = head; h != null; h = h.nextClient) {
+                listed++;
+                closed += h.isChannelOpen() ? 0 : 1;
+            }
+            return new Census(listed, closed);
+        }
+
+                List<ClientHandler> snapshot() {
             List<ClientHandler> all = new ArrayList<>();
             for (ClientHandler h = head; h != null; h = h.nextClient) {
                 all.add(h);

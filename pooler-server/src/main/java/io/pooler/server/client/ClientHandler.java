@@ -71,6 +71,10 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
         connection.channel().close();
     }
 
+    boolean isChannelOpen() {
+        return connection.channel().isOpen();
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         connection = new ClientConnection(clients.services(), ctx.channel());

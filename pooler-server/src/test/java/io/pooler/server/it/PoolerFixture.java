@@ -1,6 +1,8 @@
 package io.pooler.server.it;
 
 import io.pooler.server.PoolerServer;
+import io.pooler.server.client.ClientChannels;
+import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -166,11 +169,35 @@ public final class PoolerFixture implements AutoCloseable {
         return pg;
     }
 
+    /**
+     * Stops the pooler, after checking that its count of client connections (what max_client_conn and a
+     * SIGTERM's wait read) is its open client channels, whatever the test did to them: a count left
+     * behind by a close would keep a SIGTERM from ever finishing. Not checked once the test itself has
+     * shut the pooler down (its loops may be gone).
+     */
     @Override
     public void close() {
-        if (server != null) {
+        if (server == null) {
+            return;
+        }
+        try {
+            if (!server.isShuttingDown()) { // a test that shut it down has checked its clients itself
+                Await.until(Duration.ofSeconds(10), this::clientCountMatchesChannels, this::clientCountsSeen);
+            }
+        } finally {
             server.close();
         }
+    }
+
+    private boolean clientCountMatchesChannels() {
+        int counted = server.clientCount();
+        ClientChannels.Census census = server.clientCensus().join();
+        return census.closed() == 0 && census.listed() == counted && server.clientCount() == counted;
+    }
+
+    private String clientCountsSeen() {
+        return server.clientCount() + " client connections counted, channels listed on the loops: "
+                + server.clientCensus().join();
     }
 
     private static int freePort() {
