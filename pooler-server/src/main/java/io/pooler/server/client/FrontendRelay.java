@@ -6,7 +6,6 @@ import io.netty.util.ReferenceCountUtil;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.BackendMessages;
-import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrameDecoder;
@@ -18,7 +17,6 @@ import io.pooler.protocol.prepared.PendingRequest;
 import io.pooler.protocol.prepared.ResponseTracker;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.backend.ServerConnection;
-import io.pooler.server.listen.ClientNotifications;
 import io.pooler.server.listen.ExtendedListenBatch;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
@@ -29,7 +27,6 @@ import io.pooler.sql.SessionStateScanner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayDeque;
 import java.util.Map;
 
 /**
@@ -109,17 +106,12 @@ final class FrontendRelay {
     /** listen_multiplex for this client's pool, in transaction and statement mode only. */
     private final boolean listenMultiplex;
     private final ListenerHubs listenerHubs;
-    /** Its subscriptions through the pool's listener; null until its first LISTEN. */
-    private ClientNotifications notifications;
-    /** A LISTEN waits for the listener: later messages wait in {@link #heldWhileListening}, reading stops. */
-    private boolean awaitingListen;
-    private ArrayDeque<Object> heldWhileListening;
     /**
-     * An extended-protocol LISTEN/UNLISTEN batch, held until its Sync; null unless listenMultiplex, and
-     * until the client's first Parse: an idle client, or one that speaks only the simple protocol as
-     * psycopg2 does, does not pay for it (about 100 bytes with its three callbacks).
+     * Its LISTEN and UNLISTEN, answered by the pooler; null unless listenMultiplex, and until the client's
+     * first LISTEN, UNLISTEN or Parse: an idle client, or one that speaks only the simple protocol as
+     * psycopg2 does and never listens, does not pay for it.
      */
-    private ExtendedListenBatch extendedListen;
+    private MultiplexedListen listen;
 
     FrontendRelay(ClientConnection client, Pool pool, StatementRewriter statementRewriter, ListenerHubs listenerHubs,
                   WaitingBudget waitingBudget) {
@@ -134,16 +126,20 @@ final class FrontendRelay {
         this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
     }
 
-    /** True when the extended-protocol LISTEN batch took {@code msg}; the batch is made at the first Parse. */
-    private boolean offerToExtendedListen(Object msg) {
-        if (extendedListen == null) {
-            if (!(msg instanceof ByteBuf frame) || PgFrames.type(frame) != MessageType.PARSE) {
-                return false;
-            }
-            extendedListen = new ExtendedListenBatch(() -> answeredLocallySinceSync ? 0 : listenAnswerStatus(),
-                    this::handleMessage, this::answerListen);
+    /** Its LISTEN and UNLISTEN, made at the first need (see {@link #listen}). */
+    private MultiplexedListen listen() {
+        if (listen == null) {
+            listen = new MultiplexedListen(this, client, pool, listenerHubs);
         }
-        return extendedListen.offer(msg);
+        return listen;
+    }
+
+    /** True when the extended-protocol LISTEN batch took {@code msg}; only a Parse makes the batch. */
+    private boolean offerToExtendedListen(Object msg) {
+        if (listen == null && !(msg instanceof ByteBuf frame && PgFrames.type(frame) == MessageType.PARSE)) {
+            return false;
+        }
+        return listen().offerToExtendedBatch(msg);
     }
 
     /** The named statements the client holds (SHOW CLIENTS' prepared_statements). */
@@ -210,8 +206,8 @@ final class FrontendRelay {
 
     /** A message of a logged-in client (not Terminate, which the session handles); takes it over. */
     void handleMessage(Object msg) {
-        if (awaitingListen) {
-            holdWhileListening(msg);
+        if (listen != null && listen.awaiting()) {
+            listen.hold(msg);
             return;
         }
         if (listenMultiplex && offerToExtendedListen(msg)) {
@@ -237,7 +233,7 @@ final class FrontendRelay {
             client.startedQueryTimer().clientMessage(type == MessageType.QUERY || type == MessageType.SYNC
                     || type == MessageType.FUNCTION_CALL);
         }
-        if (msg instanceof ByteBuf frame && (watchSessionState || (notifications != null && notifications.listening()))) {
+        if (msg instanceof ByteBuf frame && (watchSessionState || (listen != null && listen.listening()))) {
             watchSessionState(frame);
         } else if (watchSessionState && first && msg instanceof FramePart
                 && (type == MessageType.QUERY || type == MessageType.PARSE)) {
@@ -281,8 +277,8 @@ final class FrontendRelay {
             return false;
         }
         frame.release();
-        if (notifications != null) {
-            notifications.unlistenAll();
+        if (listen != null) {
+            listen.unlistenAll();
         }
         if (statementRewriter != null) {
             statementRewriter.clientStatementsDiscarded();
@@ -295,9 +291,8 @@ final class FrontendRelay {
     // ---- LISTEN/UNLISTEN multiplexed (listen_multiplex) ----
 
     /**
-     * A lone LISTEN/UNLISTEN between transactions is the pooler's to answer (listen_multiplex): takes the
-     * frame and returns true; anything else is left alone. A LISTEN is answered once the pool's listener
-     * listens, so a NOTIFY the client sends next reaches it.
+     * A lone LISTEN/UNLISTEN between transactions is the pooler's to answer (listen_multiplex, see
+     * {@link MultiplexedListen}): takes the frame and returns true; anything else is left alone.
      */
     private boolean answeredListen(ByteBuf frame, byte transactionStatus) {
         ListenCommand command = ListenCommand.parseQuery(frame);
@@ -305,85 +300,13 @@ final class FrontendRelay {
             return false;
         }
         frame.release();
-        answerListen(command, transactionStatus, null);
+        listen().answer(command, transactionStatus, null);
         return true;
     }
 
-    /**
-     * Answers a lone LISTEN/UNLISTEN; {@code answers} are those to an extended one's Parse, Bind and
-     * Describe (see ExtendedListenBatch), written before its CommandComplete; null for a Query.
-     */
-    private void answerListen(ListenCommand command, byte transactionStatus, ExtendedListenBatch.Answers answers) {
-        if (notifications == null) {
-            notifications = new ClientNotifications(channel, pool, listenerHubs,
-                    () -> client.isReady() && !awaitingListen && betweenTransactions(),
-                    reason -> client.disconnect(reason, SqlState.CONNECTION_FAILURE));
-        }
-        switch (command.kind()) {
-            case LISTEN -> {
-                awaitingListen = true;
-                channel.config().setAutoRead(false);
-                notifications.listen(command.channel(),
-                        () -> listenDone(() -> answerLocally(answers, command.commandTag(), Map.of(), transactionStatus)),
-                        refusal -> listenDone(() -> refuseListen(refusal, answers, transactionStatus)));
-            }
-            case UNLISTEN -> {
-                notifications.unlisten(command.channel());
-                answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
-            }
-            case UNLISTEN_ALL -> {
-                notifications.unlistenAll();
-                answerLocally(answers, command.commandTag(), Map.of(), transactionStatus);
-            }
-        }
-    }
-
-    /**
-     * The listener answered a LISTEN: {@code answer} is written, and the messages held meanwhile go on.
-     * Runs as a task of the client's loop, outside a read burst, so it flushes what it sent a server.
-     */
-    private void listenDone(Runnable answer) {
-        if (client.isClosed()) {
-            return;
-        }
-        awaitingListen = false;
-        answer.run();
-        resumeReading();
-        while (!awaitingListen && heldWhileListening != null && !heldWhileListening.isEmpty() && !client.isClosed()) {
-            client.handleLoggedInMessage(heldWhileListening.poll());
-        }
-        toServer.flush(); // not in a read burst: nothing else would flush what went to the server here
-    }
-
-    /**
-     * A LISTEN past a channel limit (ListenChannelLimits) fails as a statement fails in PostgreSQL. Between
-     * transactions the pooler answers: ErrorResponse, then ReadyForQuery, after the answers to an extended
-     * batch's Parse, Bind and Describe (PostgreSQL fails its Execute). Inside a transaction block the
-     * transaction must be aborted on the server too, so that what follows fails with 25P02 until ROLLBACK
-     * as on a direct connection: the client's server runs, in the LISTEN's place, a statement that raises
-     * the same error, and its answer (ErrorResponse, ReadyForQuery 'E') is relayed as any other.
-     */
-    private void refuseListen(ErrorResponse refusal, ExtendedListenBatch.Answers answers, byte transactionStatus) {
-        if (answers != null) {
-            answers.write(channel);
-        }
-        if (transactionStatus != BackendMessages.TX_IDLE) {
-            handleMessage(PgFrames.simpleQuery(channel.alloc(), raiseSql(refusal)));
-            return;
-        }
-        channel.write(refusal.encode(channel.alloc()));
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
-        notifications.flushHeld();
-    }
-
-    /**
-     * A statement that fails with {@code error}'s SQLSTATE and message (the pooler's own text, no client's).
-     * NOTE: PL/pgSQL is in every database unless dropped; where it was, the DO fails with another
-     * SQLSTATE, and the transaction is aborted all the same.
-     */
-    static String raiseSql(ErrorResponse error) {
-        return "DO $pooler$BEGIN RAISE EXCEPTION USING ERRCODE = '" + error.sqlState() + "', MESSAGE = '"
-                + error.message().replace("'", "''") + "'; END$pooler$";
+    /** The ReadyForQuery status an extended LISTEN batch is answered with; 0 when a server must answer. */
+    byte extendedListenAnswerStatus() {
+        return answeredLocallySinceSync ? 0 : listenAnswerStatus();
     }
 
     /**
@@ -391,7 +314,7 @@ final class FrontendRelay {
      * a ParameterStatus for each parameter it changed (PostgreSQL reports them just before
      * ReadyForQuery), ReadyForQuery, then, when idle, any notifications held meanwhile.
      */
-    private void answerLocally(ExtendedListenBatch.Answers answers, String tag, Map<String, String> reported,
+    void answerLocally(ExtendedListenBatch.Answers answers, String tag, Map<String, String> reported,
                                byte transactionStatus) {
         if (answers != null) {
             answers.write(channel);
@@ -401,8 +324,8 @@ final class FrontendRelay {
             channel.write(BackendMessages.parameterStatus(channel.alloc(), parameter.getKey(), parameter.getValue()));
         }
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
-        if (transactionStatus == BackendMessages.TX_IDLE && notifications != null) {
-            notifications.flushHeld();
+        if (transactionStatus == BackendMessages.TX_IDLE && listen != null) {
+            listen.flushHeldNotifications();
         }
         stopReadingWhileFull();
     }
@@ -443,7 +366,7 @@ final class FrontendRelay {
     }
 
     private boolean mayRead() {
-        if (waitingForServer || awaitingListen || !channel.isWritable()) {
+        if (waitingForServer || (listen != null && listen.awaiting()) || !channel.isWritable()) {
             return false;
         }
         return !(client.server() instanceof ServerConnection server)
@@ -472,8 +395,8 @@ final class FrontendRelay {
      * outstanding (just before it goes back to the pool, or kept by a pinned client), and nothing
      * waiting to be sent.
      */
-    private boolean betweenTransactions() {
-        if (!pendingMessages.isEmpty() || midMessage || (extendedListen != null && extendedListen.holding())) {
+    boolean betweenTransactions() {
+        if (!pendingMessages.isEmpty() || midMessage || (listen != null && listen.holdingExtendedBatch())) {
             return false;
         }
         PooledServer s = client.server();
@@ -481,25 +404,18 @@ final class FrontendRelay {
                 && server.transactionStatus() == BackendMessages.TX_IDLE);
     }
 
-    private void holdWhileListening(Object msg) {
-        if (heldWhileListening == null) {
-            heldWhileListening = new ArrayDeque<>();
-        }
-        heldWhileListening.add(msg);
-    }
-
     /** The client's channel became writable: notifications that waited for its socket go out, reading resumes. */
     void clientWritable() {
-        if (notifications != null) {
-            notifications.writable();
+        if (listen != null) {
+            listen.clientWritable();
         }
         resumeReading();
     }
 
     /** A transaction ended: notifications held meanwhile go to the client (PostgreSQL, too, delivers them now). */
     void betweenTransactionsNow() {
-        if (notifications != null) {
-            notifications.flushHeld();
+        if (listen != null) {
+            listen.flushHeldNotifications();
         }
     }
 
@@ -513,9 +429,8 @@ final class FrontendRelay {
     private void watchSessionState(ByteBuf frame) {
         int before = sessionPins;
         long scan = SessionStateScanner.scanMessage(client.parameters().tracked(), before, frame);
-        if (notifications != null && notifications.listening()
-                && SessionPin.LISTEN.isIn(SessionStateScanner.clearedOf(scan))) {
-            notifications.unlistenAll();
+        if (listen != null && listen.listening() && SessionPin.LISTEN.isIn(SessionStateScanner.clearedOf(scan))) {
+            listen.unlistenAll();
         }
         if (!watchSessionState) {
             return;
@@ -530,6 +445,11 @@ final class FrontendRelay {
             log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
                     client, SessionPin.labels(sessionPins));
         }
+    }
+
+    /** What was batched for the server goes out: for work done outside a read burst, which flushes at its end. */
+    void flushToServer() {
+        toServer.flush();
     }
 
     /**
@@ -792,15 +712,8 @@ final class FrontendRelay {
         waitingBudget.giveBack(pendingMessages.takeCounted());
         pendingMessages.forEach(ReferenceCountUtil::release);
         pendingMessages.clear();
-        if (heldWhileListening != null) {
-            heldWhileListening.forEach(ReferenceCountUtil::release);
-            heldWhileListening.clear();
-        }
-        if (extendedListen != null) {
-            extendedListen.discard();
-        }
-        if (notifications != null) {
-            notifications.close();
+        if (listen != null) {
+            listen.discard();
         }
         toServer.discard();
         if (statementRewriter != null) {
