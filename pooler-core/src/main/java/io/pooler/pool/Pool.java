@@ -142,7 +142,11 @@ public final class Pool {
      * this call retired it.
      */
     public boolean tryRetire(Duration unused) {
-        return membership.tryRetire(unused.toNanos());
+        if (!membership.tryRetire(unused.toNanos())) {
+            return false;
+        }
+        stats.poolFreed(); // before the watchers hear of it: see PoolStats.ofFreedPool
+        return true;
     }
 
     public boolean retired() {

@@ -55,6 +55,22 @@ public final class PoolStats implements StatementCounters {
         waitTimes = percentiles ? new LatencyWindow() : null;
     }
 
+    /** Set once, when the pool is freed (autodb_idle_timeout); see {@link #ofFreedPool}. */
+    private volatile boolean ofFreedPool;
+
+    /** The pool is freed: these stats are final. Called by the pool, before anyone is told. */
+    public void poolFreed() {
+        ofFreedPool = true;
+    }
+
+    /**
+     * True once the pool is freed: an exporter must not bind these stats again (one that listed the pool
+     * just before it was freed would otherwise export them for good, after their meters were removed).
+     */
+    public boolean ofFreedPool() {
+        return ofFreedPool;
+    }
+
     /** Metrics export hooks in here; replaces any previous listener. */
     public void listener(LatencyListener listener) {
         this.listener = listener == null ? LatencyListener.NONE : listener;

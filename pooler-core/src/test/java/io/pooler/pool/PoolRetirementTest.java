@@ -43,9 +43,11 @@ class PoolRetirementTest {
         assertEquals(0, h.pool.serverCount());
         h.advance(TIMEOUT.minusSeconds(1));
         assertFalse(h.pool.tryRetire(TIMEOUT), "unused since the server closed, not since the client left");
+        assertFalse(h.pool.stats().ofFreedPool(), "its stats are exported while it is not freed");
         h.advance(Duration.ofSeconds(1));
         assertTrue(h.pool.tryRetire(TIMEOUT), "unused for the whole timeout");
         assertTrue(h.pool.retired());
+        assertTrue(h.pool.stats().ofFreedPool(), "marked before anyone hears of it, so no exporter binds them again");
         assertFalse(h.pool.tryRetire(TIMEOUT), "retired once");
     }
 

@@ -252,6 +252,11 @@ public final class PoolerServer implements AutoCloseable {
         return clientChannels.census();
     }
 
+    /** What the console and the metrics read of this server. */
+    public ServerAdminBackend adminBackend() {
+        return adminBackend;
+    }
+
     /** The event loops that run every connection. */
     public EventLoopGroup eventLoops() {
         return workers;

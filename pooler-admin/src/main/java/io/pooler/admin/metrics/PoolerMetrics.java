@@ -78,7 +78,10 @@ public final class PoolerMetrics {
 
     /**
      * Starts exporting a pool's stats; a pool bound twice is bound once. A new pool under the name of a
-     * retired one replaces its meters.
+     * retired one replaces its meters. The stats of a freed pool are not bound: a scrape that listed the
+     * pool before it was freed comes here after {@link #unbindPool}, and would bind them for good. NOTE:
+     * the pool marks its stats before the unbind, which takes the same lock as the check here, so either
+     * the bind comes first and is undone, or it sees the mark.
      */
     public void bindPool(PoolKey key, PoolStats stats) {
         Binding current = bound.get(key);
@@ -87,7 +90,7 @@ public final class PoolerMetrics {
         }
         synchronized (bound) { // once per pool
             current = bound.get(key);
-            if (current != null && current.stats() == stats) {
+            if ((current != null && current.stats() == stats) || stats.ofFreedPool()) {
                 return;
             }
             if (current != null) {

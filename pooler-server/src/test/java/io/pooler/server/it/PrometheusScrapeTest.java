@@ -1,5 +1,10 @@
 package io.pooler.server.it;
 
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pooler.admin.metrics.PoolerMetrics;
+import io.pooler.pool.Pool;
+import io.pooler.stats.ErrorCounters;
 import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
 
@@ -10,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,6 +24,7 @@ import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -105,6 +112,29 @@ class PrometheusScrapeTest {
             double queries = value(scrape(), "pooler_queries_total", "");
             assertTrue(queries >= 1 && queries < 3, "the new pool's own count, not the freed pool's: " + queries);
         }
+    }
+
+    /**
+     * A scrape reads the list of pools, then binds the meters of each pool it has not seen. A pool freed
+     * between the two was bound again after its meters were removed, and its series stayed until a new
+     * pool of the same name replaced them: frozen counts of a pool that no longer exists, for good where
+     * none came. Here that scrape's late bind is made by hand, with the pool as the list held it.
+     */
+    @Test
+    void aPoolFreedAfterAScrapeListedItIsNotBoundAgain() throws Exception {
+        pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("server_idle_timeout", "1").set("autodb_idle_timeout", "1")
+                .set("metrics_listen_addr", "127.0.0.1").set("metrics_listen_port", "0").start();
+        try (Connection c = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD)) {
+            queryString(c, "select 1");
+        }
+        Pool listed = pooler.server().pools().stream().filter(p -> p.key().database().equals(DB)).findFirst().orElseThrow();
+        Await.until(Duration.ofSeconds(15), listed::retired, "the pool freed");
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PoolerMetrics metrics = new PoolerMetrics(registry, pooler.server().adminBackend(), new ErrorCounters());
+        metrics.bindPool(listed.key(), listed.stats());
+        assertEquals(List.of(), registry.find("pooler.queries").tag("database", DB).meters(),
+                "a freed pool's meters are not bound again");
+        assertFalse(registry.scrape().contains(LABELS), "no series of the freed pool");
     }
 
     private String scrape() throws Exception {
