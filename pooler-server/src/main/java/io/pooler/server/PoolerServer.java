@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The running daemon: listeners, event loops, timed maintenance, reload and the three kinds of
@@ -77,6 +78,8 @@ public final class PoolerServer implements AutoCloseable {
     private boolean stopping;
     private ScheduledFuture<?> janitor;
     private ScheduledFuture<?> shutdownWatch;
+    /** A count found off is logged once (set on whichever loop finished the census). */
+    private final AtomicBoolean clientCountOffLogged = new AtomicBoolean();
     private int tcpPort = -1;
     private final StatsTicker statsTicker;
     private MetricsService metrics;
@@ -466,9 +469,27 @@ public final class PoolerServer implements AutoCloseable {
         return switch (shutdown.mode()) {
             case WAIT_FOR_SERVERS -> poolSnapshotsAsync().thenApply(pools ->
                     pools.stream().allMatch(p -> p.svActive() == 0 && p.svTested() == 0));
-            case WAIT_FOR_CLIENTS -> CompletableFuture.completedFuture(wiring.clientCount.get() == 0);
+            case WAIT_FOR_CLIENTS -> clientChannels.census().thenApply(this::noClientLeft);
             default -> CompletableFuture.completedFuture(false);
         };
+    }
+
+    /**
+     * WAIT_FOR_CLIENTS: done when the loops list no client connection (the console's included), which is
+     * what the wait is for. Not the count behind max_client_conn: a count left off by one by a close it
+     * missed would keep the process up for good (a process that never ended on SIGTERM was seen once; the
+     * cause was not found). Such a count is logged once, as the bug it is.
+     */
+    private boolean noClientLeft(ClientChannels.Census census) {
+        if (census.listed() > 0) {
+            return false;
+        }
+        int counted = wiring.clientCount.get();
+        if (counted != 0 && clientCountOffLogged.compareAndSet(false, true)) {
+            log.error("no client connection is open, but {} are counted (max_client_conn's count is off); "
+                    + "shutting down all the same", counted);
+        }
+        return true;
     }
 
     private boolean onAnyLoop() {

@@ -1,8 +1,10 @@
 package io.pooler.server.it;
 
+import io.pooler.server.PoolerServer;
 import io.pooler.testing.Await;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.pooler.server.it.AdminRows.intValue;
 import static io.pooler.server.it.AdminRows.pool;
@@ -303,6 +306,38 @@ class AdminControlTest {
         assertFalse(pooler.server().terminated().isDone(), "a client is still connected");
         c.close();
         pooler.server().terminated().get(20, TimeUnit.SECONDS);
+    }
+
+    /**
+     * WAIT_FOR_CLIENTS ends when no client connection is open, whatever the count behind max_client_conn
+     * says: a count left one too high (a close it missed; seen once, in a process that then never ended
+     * on SIGTERM) must not keep the process up. The count is put off by hand here.
+     */
+    @Test
+    void shutdownWaitForClientsEndsWhenNoClientIsOpenEvenIfTheCountIsOff() throws Exception {
+        pooler.start();
+        try (Connection c = client()) {
+            queryString(c, "select 1");
+        }
+        Await.until(Duration.ofSeconds(5), () -> pooler.server().clientCount() == 0, "the client counted out");
+        AtomicInteger count = clientCounter(pooler.server());
+        count.incrementAndGet();
+        try {
+            pooler.server().shutdownWaitForClients();
+            pooler.server().terminated().get(10, TimeUnit.SECONDS);
+        } finally {
+            count.decrementAndGet();
+        }
+    }
+
+    /** The count of client connections, reached by reflection: no caller of the pooler may change it. */
+    private static AtomicInteger clientCounter(PoolerServer server) throws ReflectiveOperationException {
+        Field wiring = PoolerServer.class.getDeclaredField("wiring");
+        wiring.setAccessible(true);
+        Object w = wiring.get(server);
+        Field count = w.getClass().getDeclaredField("clientCount");
+        count.setAccessible(true);
+        return (AtomicInteger) count.get(w);
     }
 
     @Test
