@@ -481,8 +481,8 @@ public final class PoolerServer implements AutoCloseable {
      * cause was not found). Such a count is logged once, as the bug it is.
      */
     private boolean noClientLeft(ClientChannels.Census census) {
-        if (census.listed() > 0) {
-            return false;
+        if (census.listed() > census.closed()) {
+            return false; // a client connection is open (one listed with its channel closed is not waited for)
         }
         int counted = wiring.clientCount.get();
         if (counted != 0 && clientCountOffLogged.compareAndSet(false, true)) {
