@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 
 /**
@@ -75,7 +76,11 @@ public final class ClientChannels {
         byLoop.forEach((loop, clients) -> {
             CompletableFuture<Census> counted = new CompletableFuture<>();
             perLoop.add(counted);
-            loop.execute(() -> counted.complete(clients.census()));
+            try {
+                loop.execute(() -> counted.complete(clients.census()));
+            } catch (RejectedExecutionException stopped) {
+                counted.complete(new Census(0, 0)); // a loop that has stopped has closed its channels
+            }
         });
         return CompletableFuture.allOf(perLoop.toArray(CompletableFuture[]::new)).thenApply(done -> perLoop.stream()
                 .map(CompletableFuture::join).reduce(new Census(0, 0), Census::plus));
