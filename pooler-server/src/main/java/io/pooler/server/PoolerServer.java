@@ -458,11 +458,22 @@ public final class PoolerServer implements AutoCloseable {
         if (terminated.isDone() || shutdownWatch != null) {
             return;
         }
-        shutdownWatch = workers.next().scheduleAtFixedRate(() -> shutdownDone().thenAccept(ok -> {
-            if (ok) {
-                finish();
+        // NOTE: what goes wrong in one look is logged and the next look comes: a periodic task that throws
+        // is never run again, and the shutdown would then wait for good.
+        shutdownWatch = workers.next().scheduleAtFixedRate(() -> {
+            try {
+                shutdownDone().thenAccept(ok -> {
+                    if (ok) {
+                        finish();
+                    }
+                }).exceptionally(failed -> {
+                    log.error("shutdown: finishing failed", failed);
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                log.error("shutdown: could not check whether it may finish", e);
             }
-        }), 0, 100, TimeUnit.MILLISECONDS);
+        }, 0, 100, TimeUnit.MILLISECONDS);
     }
 
     private java.util.concurrent.CompletionStage<Boolean> shutdownDone() {
