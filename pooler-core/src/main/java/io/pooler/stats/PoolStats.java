@@ -43,6 +43,8 @@ public final class PoolStats implements StatementCounters {
     /** The totals when the current window began, and at the last period boundary (PgBouncer's older/newer_stats). */
     private volatile StatsTotals windowStart = StatsTotals.ZERO;
     private volatile StatsTotals lastBoundary = StatsTotals.ZERO;
+    /** Set once, when the pool is freed (autodb_idle_timeout); see {@link #ofFreedPool}. */
+    private volatile boolean ofFreedPool;
 
     public PoolStats() {
         this(true);
@@ -54,9 +56,6 @@ public final class PoolStats implements StatementCounters {
         xactTimes = percentiles ? new LatencyWindow() : null;
         waitTimes = percentiles ? new LatencyWindow() : null;
     }
-
-    /** Set once, when the pool is freed (autodb_idle_timeout); see {@link #ofFreedPool}. */
-    private volatile boolean ofFreedPool;
 
     /** The pool is freed: these stats are final. Called by the pool, before anyone is told. */
     public void poolFreed() {

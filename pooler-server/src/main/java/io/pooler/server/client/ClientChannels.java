@@ -68,8 +68,8 @@ public final class ClientChannels {
 
     /**
      * The clients listed on each loop, read on that loop: how many, and how many of those have a closed
-     * channel (none once the loop has run the close's events). Beside the count that max_client_conn and
-     * a SIGTERM's WAIT_FOR_CLIENTS read, it shows whether that count is still every open client.
+     * channel (none once the loop has run the close's events). What a SIGTERM's WAIT_FOR_CLIENTS waits
+     * on; beside the count max_client_conn reads, it shows whether that count is still every open client.
      */
     public CompletableFuture<Census> census() {
         List<CompletableFuture<Census>> perLoop = new ArrayList<>();
@@ -137,7 +137,7 @@ public final class ClientChannels {
             return new Census(listed, closed);
         }
 
-                List<ClientHandler> snapshot() {
+        List<ClientHandler> snapshot() {
             List<ClientHandler> all = new ArrayList<>();
             for (ClientHandler h = head; h != null; h = h.nextClient) {
                 all.add(h);

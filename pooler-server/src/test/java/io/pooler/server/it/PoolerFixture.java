@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One in-process pooler for one test, with its own temp directory holding its pooler.ini and
@@ -170,10 +171,11 @@ public final class PoolerFixture implements AutoCloseable {
     }
 
     /**
-     * Stops the pooler, after checking that its count of client connections (what max_client_conn and a
-     * SIGTERM's wait read) is its open client channels, whatever the test did to them: a count left
-     * behind by a close would keep a SIGTERM from ever finishing. Not checked once the test itself has
-     * shut the pooler down (its loops may be gone).
+     * Stops the pooler, after checking that its count of client connections (what max_client_conn reads)
+     * is its open client channels, whatever the test did to them: a count left behind by a close would
+     * turn clients away before max_client_conn is reached (and, before the wait looked at the channels,
+     * kept a SIGTERM from ever finishing). Not checked once the test itself has shut the pooler down (its
+     * loops may be gone).
      */
     @Override
     public void close() {
@@ -191,13 +193,13 @@ public final class PoolerFixture implements AutoCloseable {
 
     private boolean clientCountMatchesChannels() {
         int counted = server.clientCount();
-        ClientChannels.Census census = server.clientCensus().join();
+        ClientChannels.Census census = server.clientCensus().orTimeout(5, TimeUnit.SECONDS).join();
         return census.closed() == 0 && census.listed() == counted && server.clientCount() == counted;
     }
 
     private String clientCountsSeen() {
         return server.clientCount() + " client connections counted, channels listed on the loops: "
-                + server.clientCensus().join();
+                + server.clientCensus().orTimeout(5, TimeUnit.SECONDS).join();
     }
 
     private static int freePort() {
