@@ -53,7 +53,7 @@ public final class ServerRelease {
      * ({@link SessionPin} bits, pin_on_session_state), server_reset_query_always, and whether the client
      * did something to the session the scan cannot vouch for: cleared a role or session authorization
      * pin, which the server must not be trusted to have done, or sent a text too long to scan
-     * ({@code FrontendRelay.stateInDoubt}).
+     * ({@code SessionStateWatch.inDoubt}).
      */
     public record Request(Cause cause, PoolMode mode, boolean clientClean, int sessionPins, boolean resetAlways,
                           boolean stateInDoubt) {

@@ -24,8 +24,6 @@ import io.pooler.sql.DiscardAllCommand;
 import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 
@@ -42,7 +40,6 @@ import java.util.Map;
  * <p>Threads: the client channel's event loop.
  */
 final class FrontendRelay {
-    private static final Logger log = LoggerFactory.getLogger(FrontendRelay.class);
     private final ClientConnection client;
     private final Channel channel;
     private final Pool pool;
@@ -84,25 +81,11 @@ final class FrontendRelay {
     /** pin_on_session_state for this client's pool, in transaction and statement mode only. */
     private final boolean watchSessionState;
     /**
-     * Session state this client left on its server in transaction or statement pooling, as
-     * {@link SessionPin} bits; while non-zero the link stays across transactions.
+     * The session state this client left on its server, read from its statements; null until it first
+     * leaves some or sends a text too long to scan (an idle client, or one that never pins, does not pay
+     * for it).
      */
-    private int sessionPins;
-    /**
-     * Since this client's server was last given back, the client sent something whose effect on the
-     * session the scan cannot know: the server is reset before anyone else gets it. Two cases:
-     * <ul>
-     *   <li>a statement cleared a pin the client held, or a role or session authorization (held or not).
-     *   NOTE: the scan cannot tell whether the clear ran. PostgreSQL undoes a RESET ALL, RESET ROLE,
-     *   DISCARD TEMP or UNLISTEN * that a ROLLBACK ends, and skips it in a failed transaction: after
-     *   {@code SET ROLE x; BEGIN; RESET ROLE; ROLLBACK} the session still runs as x. A clear of a pin not
-     *   held (asyncpg's reset on each release: CLOSE ALL; UNLISTEN *; RESET ALL) costs nothing;</li>
-     *   <li>a Query or Parse text too long to scan, relayed in parts as it arrives: any SET, PREPARE,
-     *   LISTEN ... in it pins nothing, so the sender stays free and the reset keeps that state from the
-     *   next client (the sender may lose it itself, a cost only to the sender).</li>
-     * </ul>
-     */
-    private boolean stateInDoubt;
+    private SessionStateWatch sessionState;
     /** listen_multiplex for this client's pool, in transaction and statement mode only. */
     private final boolean listenMultiplex;
     private final ListenerHubs listenerHubs;
@@ -147,19 +130,28 @@ final class FrontendRelay {
         return statementRewriter == null ? 0 : statementRewriter.clientStatementCount();
     }
 
-    /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
-    int sessionPins() {
-        return sessionPins;
+    private SessionStateWatch sessionState() {
+        if (sessionState == null) {
+            sessionState = new SessionStateWatch(client);
+        }
+        return sessionState;
     }
 
-    /** See {@link #stateInDoubt}: the server must be reset before it serves another client. */
+    /** The {@link SessionPin} bits of the state this client left on its server; 0 when none. */
+    int sessionPins() {
+        return sessionState == null ? 0 : sessionState.pins();
+    }
+
+    /** See {@link SessionStateWatch#inDoubt}: the server must be reset before it serves another client. */
     boolean stateInDoubt() {
-        return stateInDoubt;
+        return sessionState != null && sessionState.inDoubt();
     }
 
     /** The server went back to the pool, reset. */
     void stateInDoubtResetDone() {
-        stateInDoubt = false;
+        if (sessionState != null) {
+            sessionState.resetDone();
+        }
     }
 
     boolean tracksStatements() {
@@ -237,7 +229,7 @@ final class FrontendRelay {
             watchSessionState(frame);
         } else if (watchSessionState && first && msg instanceof FramePart
                 && (type == MessageType.QUERY || type == MessageType.PARSE)) {
-            stateInDoubt = true; // a text too long to scan, streamed (see stateInDoubt)
+            sessionState().notScanned(); // a text too long to scan, streamed
         }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
@@ -273,7 +265,7 @@ final class FrontendRelay {
      * the next statement makes anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
     private boolean answeredDiscardAll(ByteBuf frame) {
-        if (!betweenTransactions() || sessionPins != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
+        if (!betweenTransactions() || sessionPins() != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
             return false;
         }
         frame.release();
@@ -424,26 +416,16 @@ final class FrontendRelay {
      * session state (see SessionStateScanner), and for what ends a multiplexed subscription: DISCARD ALL
      * or UNLISTEN * sent to a server (alone or in a longer query) ends its subscriptions too. One scan
      * reports both. Texts longer than the streaming threshold arrive in parts and are not scanned: their
-     * server is reset before the next client instead ({@link #stateInDoubt}).
+     * server is reset before the next client instead ({@link SessionStateWatch#notScanned}).
      */
     private void watchSessionState(ByteBuf frame) {
-        int before = sessionPins;
-        long scan = SessionStateScanner.scanMessage(client.parameters().tracked(), before, frame);
+        long scan = SessionStateScanner.scanMessage(client.parameters().tracked(), sessionPins(), frame);
         if (listen != null && listen.listening() && SessionPin.LISTEN.isIn(SessionStateScanner.clearedOf(scan))) {
             listen.unlistenAll();
         }
-        if (!watchSessionState) {
-            return;
-        }
-        sessionPins = SessionStateScanner.pinsOf(scan);
-        // A pin held and cleared (or a role or session authorization cleared, held or not): see stateInDoubt.
-        int identity = SessionPin.ROLE.bit() | SessionPin.SESSION_AUTHORIZATION.bit();
-        if ((SessionStateScanner.clearedOf(scan) & (before | identity)) != 0) {
-            stateInDoubt = true;
-        }
-        if (before == 0 && sessionPins != 0) {
-            log.info("{} pinned to its server: {} (it keeps the server until it clears that state or leaves)",
-                    client, SessionPin.labels(sessionPins));
+        // A scan of 0 pins nothing and clears nothing: with no state held so far, nothing changes.
+        if (watchSessionState && (scan != 0 || sessionState != null)) {
+            sessionState().scanned(scan);
         }
     }
 
