@@ -1,7 +1,5 @@
 package io.pooler.protocol.prepared;
 
-import java.util.concurrent.atomic.AtomicLong;
-
 /**
  * The bytes of statement definitions (query text, parameter types) the pooler keeps for clients' named
  * statements, per client and all clients of all loops together.
@@ -17,8 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A definition is counted once for each name a client keeps it under, though clients that name the
  * same text share one copy: the count errs on the side of more.
  *
- * <p>Threads: shared by all loops; one atomic counter. Each client's own count is its rewriter's,
- * on the client's loop.
+ * <p>Threads: shared by all loops; one atomic counter ({@link ByteBudget}). Each client's own count
+ * is its rewriter's, on the client's loop.
  */
 public final class StatementBudget {
     /** Overrides the bound per client, in bytes; by default 16 MiB. */
@@ -28,12 +26,11 @@ public final class StatementBudget {
     static final long DEFAULT_CLIENT_LIMIT = 16L * 1024 * 1024;
 
     private final long clientLimit;
-    private final long limit;
-    private final AtomicLong kept = new AtomicLong();
+    private final ByteBudget all;
 
     public StatementBudget(long clientLimit, long limit) {
         this.clientLimit = clientLimit;
-        this.limit = limit;
+        this.all = new ByteBudget(limit);
     }
 
     /** The bounds the system properties set, else 16 MiB a client and a quarter of the most the heap may grow to. */
@@ -48,30 +45,21 @@ public final class StatementBudget {
      * cannot make another's fail.
      */
     boolean take(long bytes) {
-        long now;
-        do {
-            now = kept.get();
-            if (now + bytes > limit) {
-                return false;
-            }
-        } while (!kept.compareAndSet(now, now + bytes));
-        return true;
+        return all.take(bytes);
     }
 
     /** {@code bytes} counted by {@link #take} are no longer kept. */
     void giveBack(long bytes) {
-        if (bytes != 0) {
-            kept.addAndGet(-bytes);
-        }
+        all.giveBack(bytes);
     }
 
     /** What all clients keep now, as counted. */
     public long kept() {
-        return kept.get();
+        return all.kept();
     }
 
     public long limit() {
-        return limit;
+        return all.limit();
     }
 
     public long clientLimit() {
