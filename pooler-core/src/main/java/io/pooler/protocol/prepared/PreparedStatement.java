@@ -6,6 +6,7 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** One distinct statement, with the server-side name every server knows it by. */
 public final class PreparedStatement {
@@ -13,6 +14,12 @@ public final class PreparedStatement {
     private final StatementKey key;
     /** Some server has parsed it successfully, so its text is known to be valid SQL. */
     private volatile boolean validated;
+    /**
+     * How many server caches hold it ({@link ServerStatements}): its bytes count in their budget once,
+     * from the first to the last, as one copy of the text is kept however many servers prepared it.
+     * Servers on all loops: atomic.
+     */
+    private final AtomicInteger serverCopies = new AtomicInteger();
 
     PreparedStatement(long id, StatementKey key) {
         this.id = id;
@@ -33,6 +40,21 @@ public final class PreparedStatement {
 
     void markValidated() {
         validated = true;
+    }
+
+    /** The bytes of its definition (text and parameter types), as the budgets count them. */
+    public int length() {
+        return key.definition().length;
+    }
+
+    /** One more server cache holds it; true for the first. */
+    boolean serverCopyAdded() {
+        return serverCopies.getAndIncrement() == 0;
+    }
+
+    /** A server cache let go of it; true for the last. */
+    boolean serverCopyRemoved() {
+        return serverCopies.decrementAndGet() == 0;
     }
 
     public String serverName() {

@@ -4,19 +4,59 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The statements prepared on one server connection, least recently used first, at most
- * {@code max_prepared_statements} of them.
+ * {@code max_prepared_statements} of them, and their text within a budget of bytes shared by the
+ * caches of all servers.
+ *
+ * <p>Why the bytes too: the count alone bounded nothing a client could not outgrow. Each entry keeps the
+ * statement's whole definition, up to a client's 16 MiB (StatementBudget), and a client's names are
+ * given back when it closes them, so a client that parsed, ran and closed ever new large statements
+ * filled every server's cache with them, max_prepared_statements times pool_size times its text, kept
+ * after it left (ServerStatementBudgetTest). Now a statement the budget cannot take makes the adding
+ * server drop its own least recently used ones first (their Close goes to PostgreSQL, as for the
+ * count); a statement that does not fit even alone is kept past the budget, and the server is marked
+ * {@link #overBudget}: it is reset (server_reset_query, whose DISCARD ALL empties it) before another client
+ * gets it (ServerRelease). So the caches of all servers keep at most the budget, plus one statement
+ * for each server that is between such a Parse and its release. Other clients lose nothing but
+ * cached statements, which are prepared again when next used.
+ *
+ * <p>A statement is counted once however many caches hold it (as one copy of its text is kept), from
+ * the first cache that adds it to the last that lets it go ({@link PreparedStatement#serverCopyAdded}).
+ * The statements every server shares, an application's, cost their size once; the budget is reached
+ * only by many distinct texts.
  *
  * <p>Threads: written by the linked client's loop (it prepares) and by the server's loop (a failed
- * Parse, DISCARD ALL); both are brief, so the methods are synchronized.
+ * Parse, DISCARD ALL); both are brief, so the methods are synchronized. The budget is shared by all
+ * loops; its counter is atomic.
  */
 public final class ServerStatements {
+    /** Overrides the bound for all servers' caches, in bytes; by default a quarter of the heap. */
+    public static final String BUDGET_PROPERTY = "pooler.prepared.maxServerBytes";
+
     private final LinkedHashMap<Long, PreparedStatement> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    private final ByteBudget budget;
     /** A client's SQL DEALLOCATE or PREPARE touched a name here: {@code prepared} may no longer be what the server holds. */
     private boolean inDoubt;
+    /** A statement was kept past the budget: the cache must be emptied before another client. */
+    private boolean overBudget;
+    /** The connection ended: its statements were given back, and nothing is kept any more. */
+    private boolean closed;
+
+    /** A cache with no bound on bytes, for tests of what does not depend on it. */
+    public ServerStatements() {
+        this(new ByteBudget(Long.MAX_VALUE));
+    }
+
+    public ServerStatements(ByteBudget budget) {
+        this.budget = budget;
+    }
+
+    /** The budget the system property sets, else a quarter of the most the heap may grow to. */
+    public static ByteBudget budgetFromSystemProperties() {
+        return new ByteBudget(Long.getLong(BUDGET_PROPERTY, Runtime.getRuntime().maxMemory() / 4));
+    }
 
     public synchronized boolean contains(PreparedStatement statement) {
         return prepared.get(statement.id()) != null; // get() also marks it recently used
@@ -25,31 +65,73 @@ public final class ServerStatements {
     /**
      * Records that the statement is being prepared; returns the least recently used statements to close on
      * the server so the cache holds at most {@code capacity} (several when max_prepared_statements was
-     * lowered by a reload, as PgBouncer evicts down to it on the next insert), else an empty list.
+     * lowered by a reload, as PgBouncer evicts down to it on the next insert) and all caches' text fits
+     * the budget, else an empty list.
      */
     public synchronized List<PreparedStatement> add(PreparedStatement statement, int capacity) {
-        prepared.put(statement.id(), statement);
-        if (prepared.size() <= capacity) {
+        if (closed || prepared.putIfAbsent(statement.id(), statement) != null) {
             return List.of();
         }
-        List<PreparedStatement> evicted = new ArrayList<>(1);
-        Iterator<Map.Entry<Long, PreparedStatement>> eldest = prepared.entrySet().iterator();
+        List<PreparedStatement> evicted = new ArrayList<>(0);
+        Iterator<PreparedStatement> eldest = prepared.values().iterator();
         while (prepared.size() > Math.max(1, capacity)) {
-            evicted.add(eldest.next().getValue());
-            eldest.remove();
+            evict(eldest, evicted);
+        }
+        if (statement.serverCopyAdded()) {
+            while (!budget.take(statement.length())) {
+                if (prepared.size() == 1) { // only the new one is left
+                    budget.takeAnyway(statement.length());
+                    overBudget = true;
+                    break;
+                }
+                evict(eldest, evicted);
+            }
         }
         return evicted;
     }
 
+    /** Drops the eldest entry (never the one just added, the youngest, while another is left). */
+    private void evict(Iterator<PreparedStatement> eldest, List<PreparedStatement> evicted) {
+        PreparedStatement statement = eldest.next();
+        eldest.remove();
+        forget(statement);
+        evicted.add(statement);
+    }
+
+    private void forget(PreparedStatement statement) {
+        if (statement.serverCopyRemoved()) {
+            budget.giveBack(statement.length());
+        }
+    }
+
     /** Its Parse failed, so the server does not have it. */
     public synchronized void remove(long id) {
-        prepared.remove(id);
+        PreparedStatement removed = prepared.remove(id);
+        if (removed != null) {
+            forget(removed);
+        }
     }
 
     /** DISCARD ALL or DEALLOCATE ALL ran on the server: it holds no statement, so nothing is in doubt either. */
     public synchronized void clear() {
+        prepared.values().forEach(this::forget);
         prepared.clear();
         inDoubt = false;
+        overBudget = false;
+    }
+
+    /** The connection ended: its statements' bytes are given back, and it keeps none from now on. */
+    public synchronized void close() {
+        clear();
+        closed = true;
+    }
+
+    /**
+     * True from an {@link #add} that kept a statement past the budget until the next {@link #clear}: the
+     * server must be emptied (reset) before anyone else gets it.
+     */
+    public synchronized boolean overBudget() {
+        return overBudget;
     }
 
     /**

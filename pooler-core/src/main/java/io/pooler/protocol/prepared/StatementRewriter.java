@@ -162,7 +162,7 @@ public final class StatementRewriter {
             if (clientStatements.containsKey(name)) {
                 return 0; // a name in use: PostgreSQL refuses it (see parse)
             }
-            int length = known.key().definition().length;
+            int length = known.length();
             keepRoomFor(name, length);
             writableStatements().put(name, known);
             clientStatementCount = clientStatements.size();
@@ -290,7 +290,7 @@ public final class StatementRewriter {
         PreparedStatement closed = clientStatements.remove(name);
         clientStatementCount = clientStatements.size();
         if (closed != null) {
-            int length = closed.key().definition().length;
+            int length = closed.length();
             clientStatementBytes -= length;
             budget.giveBack(length);
         }

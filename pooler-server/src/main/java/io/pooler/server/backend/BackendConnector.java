@@ -15,6 +15,8 @@ import io.pooler.pool.Pool;
 import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerFactory;
 import io.pooler.protocol.PgFrameDecoder;
+import io.pooler.protocol.prepared.ByteBudget;
+import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.server.RuntimeConfig;
 import io.pooler.server.net.Transport;
@@ -42,6 +44,8 @@ public final class BackendConnector implements ServerFactory {
     private final PassThroughCredentials passThrough;
     private final PoolRegistry pools;
     private final DnsCache dns;
+    /** The bytes of statement text all servers' caches keep, shared by every server (ServerStatements). */
+    private final ByteBudget statementBudget = ServerStatements.budgetFromSystemProperties();
     private final java.util.concurrent.ConcurrentHashMap<String, HostCursor> hostCursors =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -60,6 +64,10 @@ public final class BackendConnector implements ServerFactory {
         this.dns = new DnsCache(dnsLoop,
                 () -> DnsResolvers.build(dnsLoop, transport, config.get().config().settings().resolvConf()),
                 () -> config.get().config().settings(), this::addressGone);
+    }
+
+    ByteBudget statementBudget() {
+        return statementBudget;
     }
 
     /** Idle server connections move between event loops (ServerConnection.moveTo). */

@@ -95,13 +95,13 @@ public final class ServerConnection extends PooledServer implements StatementRew
      */
     private final UnnamedStatementOwner unnamedStatement = new UnnamedStatementOwner();
     /** Named prepared statements on this server (transaction pooling). */
-    private final ServerStatements statements = new ServerStatements();
-    private final ResponseTracker tracker = new ResponseTracker(statements);
+    private final ServerStatements statements;
+    private final ResponseTracker tracker;
     /** The linked client's statements are tracked (transaction/statement pooling); set at link. */
     private volatile boolean tracking;
     private final OutstandingRequests requests = new OutstandingRequests();
     private final InternalQueries internalQueries = new InternalQueries();
-    private final BackendRelay relay = new BackendRelay(this, internalQueries, requests, tracker, unnamedStatement);
+    private final BackendRelay relay;
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
     private volatile byte transactionStatus = BackendMessages.TX_IDLE;
@@ -119,6 +119,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
         this.loop = loop;
         this.target = target;
         this.connectTimeout = connectTimeout;
+        this.statements = new ServerStatements(connector.statementBudget());
+        this.tracker = new ResponseTracker(statements);
+        this.relay = new BackendRelay(this, internalQueries, requests, tracker, unnamedStatement);
         this.release = new ServerRelease(this, resetQuery);
     }
 
@@ -625,6 +628,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
         }
         inactiveReported = true;
         relay.discard();
+        statements.close(); // the bytes of its statements go back to the budget of all servers' caches
         if (!loggedIn) {
             loginFailed(ErrorResponse.fatal(SqlState.CONNECTION_FAILURE, "server closed the connection during login"));
             return;

@@ -113,7 +113,7 @@ public final class ServerRelease {
                 if (request.sessionPins() != 0) {
                     return Verdict.PINNED; // as in session mode, until the client clears its session state
                 }
-                if (server.statements().inDoubt() || request.stateInDoubt()) {
+                if (server.statements().inDoubt() || server.statements().overBudget() || request.stateInDoubt()) {
                     return resetBeforeOthers();
                 }
                 if (request.resetAlways()) {
@@ -140,7 +140,7 @@ public final class ServerRelease {
                     resetAndRelease(true);
                     return Verdict.RELEASED;
                 }
-                if (server.statements().inDoubt() || request.stateInDoubt()) {
+                if (server.statements().inDoubt() || server.statements().overBudget() || request.stateInDoubt()) {
                     return resetBeforeOthers();
                 }
                 // A session-mode server, or any with server_reset_query_always, is reset for the next client.
@@ -157,6 +157,11 @@ public final class ServerRelease {
                 }
                 if (server.statements().inDoubt()) {
                     server.close(STATEMENTS_IN_DOUBT + " and server_reset_query did not drop them");
+                    return Verdict.CLOSED;
+                }
+                if (server.statements().overBudget()) {
+                    server.close("prepared statements past the budget of all servers' caches, and server_reset_query"
+                            + " did not drop them");
                     return Verdict.CLOSED;
                 }
                 server.pool().releaseServer(server);
@@ -192,11 +197,15 @@ public final class ServerRelease {
      * <p>The same reset follows a RESET ROLE or RESET SESSION AUTHORIZATION (or SET ROLE NONE ...) that
      * cleared a pin: the scan cannot know that it ran, and a ROLLBACK undoes it; and a Query or Parse
      * text too long to scan, whose session state pinned nothing.
+     *
+     * <p>And the same reset empties a server whose cache kept a statement past the bytes all servers'
+     * caches may keep ({@code ServerStatements.overBudget}): its DISCARD ALL drops them, on PostgreSQL too.
      */
     private Verdict resetBeforeOthers() {
         if (resetQuery.isBlank()) {
-            server.close("a client deallocated a prepared statement by name, reset its role or sent a text too long"
-                    + " to scan, and there is no server_reset_query");
+            server.close("a client deallocated a prepared statement by name, reset its role, sent a text too long"
+                    + " to scan or prepared one past the budget of all servers' caches, and there is no"
+                    + " server_reset_query");
             return Verdict.CLOSED;
         }
         resetAndRelease(true); // at once on this loop: the client may stay, and must not reach it mid-reset
