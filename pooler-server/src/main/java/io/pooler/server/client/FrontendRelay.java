@@ -20,7 +20,6 @@ import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.listen.ExtendedListenBatch;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
-import io.pooler.sql.DiscardAllCommand;
 import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
@@ -31,7 +30,8 @@ import java.util.Map;
  * The client-to-server half of a pool client's session (PgBouncer's {@code handle_client_work}):
  * one {@code handleXxx} per kind of message, the queue of messages waiting for a server, asking the
  * pool for one, and backpressure. Messages are bytes: a body is read only where it drives a decision
- * (the prepared-statement rewriter's Parse, Bind, Describe and Close).
+ * (the prepared-statement rewriter's Parse, Bind, Describe and Close). What needs no server is answered
+ * by {@link LocalAnswers}; a multiplexed LISTEN by {@link MultiplexedListen}.
  *
  * <p>Transaction mode: this relay counts on the server the requests PostgreSQL answers with
  * ReadyForQuery (Query, Sync, FunctionCall, see {@link #countRequest}); the server counts the
@@ -69,8 +69,8 @@ final class FrontendRelay {
      * rest has reached it, whatever the server answered meanwhile.
      */
     private boolean midMessage;
-    /** Since the last Sync, only messages the pooler answered itself: the Sync is answered too. */
-    private boolean answeredLocallySinceSync;
+    /** What the pooler answers itself, without a server. */
+    private final LocalAnswers localAnswers;
     /**
      * Reading stopped at {@link ResponseTracker#MAX_QUEUED_ANSWERS} answers owed behind a running request;
      * {@link #owedAnswersWentOut} resumes it.
@@ -104,6 +104,7 @@ final class FrontendRelay {
         this.pool = pool;
         this.statementRewriter = statementRewriter;
         this.listenerHubs = listenerHubs;
+        this.localAnswers = new LocalAnswers(this, client, pool, statementRewriter);
         boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
         this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
         this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
@@ -218,7 +219,7 @@ final class FrontendRelay {
         }
         burstBytes += FramePart.bytesOf(msg).readableBytes();
         if (watchSessionState && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
-                && client.server() == null && answeredDiscardAll(frame)) {
+                && client.server() == null && localAnswers.answeredDiscardAll(frame, listen)) {
             return;
         }
         if (first) {
@@ -232,7 +233,8 @@ final class FrontendRelay {
             sessionState().notScanned(); // a text too long to scan, streamed
         }
         PooledServer s = client.server();
-        if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame && answeredWithoutServer(frame, type)) {
+        if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame
+                && localAnswers.answeredWithoutServer(frame, type)) {
             return;
         }
         if (s == null || !pendingMessages.isEmpty()) {
@@ -241,43 +243,6 @@ final class FrontendRelay {
             return;
         }
         forward((ServerConnection) s, msg);
-    }
-
-    // ---- DISCARD ALL between transactions ----
-
-    /**
-     * A lone DISCARD ALL from a client that holds no server, between transactions, in transaction or
-     * statement pooling with pin_on_session_state: the pooler answers it, takes the frame and returns
-     * true; anything else is left alone.
-     *
-     * <p>Why it may: such a client has no session state on any server. What it created the scan saw
-     * and pinned ({@link SessionStateScanner}), and a pinned client keeps its server; so no server
-     * holds anything of its own for DISCARD ALL to drop, and the server it would run on is just the
-     * next idle one (as through PgBouncer). What the client can see of DISCARD ALL is the pooler's to
-     * undo: its named statements (the rewriter's), its parameters (back to its startup values, with a
-     * ParameterStatus for each that changes, before ReadyForQuery as PostgreSQL sends them) and its
-     * multiplexed LISTENs. Not undone: PostgreSQL drops the unnamed statement at any simple Query, and
-     * the one this client parsed stays on the server it ran on, owned by it (UnnamedStatementOwner),
-     * as after any of its simple queries that ran on another server; a Bind of it without a Parse,
-     * on that server, runs it where a direct connection would answer 26000. It is the client's own
-     * statement, never another's. What it saves: psycopg2 sends DISCARD ALL each time its pool lends
-     * a connection again (every Odoo request), a round trip to PostgreSQL and a wait for a server that
-     * the next statement makes anyway. Not counted as a query in SHOW STATS, as no server ran it.
-     */
-    private boolean answeredDiscardAll(ByteBuf frame) {
-        if (!betweenTransactions() || sessionPins() != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
-            return false;
-        }
-        frame.release();
-        if (listen != null) {
-            listen.unlistenAll();
-        }
-        if (statementRewriter != null) {
-            statementRewriter.clientStatementsDiscarded();
-        }
-        answerLocally(null, DiscardAllCommand.TAG, client.parameters().resetToStartup(pool.welcomeParameters()),
-                BackendMessages.TX_IDLE);
-        return true;
     }
 
     // ---- LISTEN/UNLISTEN multiplexed (listen_multiplex) ----
@@ -298,43 +263,18 @@ final class FrontendRelay {
 
     /** The ReadyForQuery status an extended LISTEN batch is answered with; 0 when a server must answer. */
     byte extendedListenAnswerStatus() {
-        return answeredLocallySinceSync ? 0 : listenAnswerStatus();
+        return localAnswers.sinceSync() ? 0 : listenAnswerStatus();
     }
 
-    /**
-     * The answer to a statement the pooler ran itself (LISTEN, UNLISTEN, DISCARD ALL): CommandComplete,
-     * a ParameterStatus for each parameter it changed (PostgreSQL reports them just before
-     * ReadyForQuery), ReadyForQuery, then, when idle, any notifications held meanwhile.
-     */
+    /** The answer to a LISTEN or UNLISTEN the pooler ran itself ({@link LocalAnswers#answer}). */
     void answerLocally(ExtendedListenBatch.Answers answers, String tag, Map<String, String> reported,
-                               byte transactionStatus) {
-        if (answers != null) {
-            answers.write(channel);
-        }
-        channel.write(BackendMessages.commandComplete(channel.alloc(), tag));
-        for (Map.Entry<String, String> parameter : reported.entrySet()) {
-            channel.write(BackendMessages.parameterStatus(channel.alloc(), parameter.getKey(), parameter.getValue()));
-        }
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), transactionStatus));
-        if (transactionStatus == BackendMessages.TX_IDLE && listen != null) {
-            listen.flushHeldNotifications();
-        }
-        stopReadingWhileFull();
+                       byte transactionStatus) {
+        localAnswers.answer(answers, tag, reported, transactionStatus, listen);
     }
 
-    /**
-     * After an answer the pooler gave itself: reading this client stops while its socket is full, and
-     * resumes as it drains ({@link #resumeReading}). NOTE: these messages never reach a server, so no
-     * server's full socket stops reading the client as for the rest: without this, a client that sends
-     * them and never reads makes the pooler queue their answers without bound (LocalAnswerBackpressureTest).
-     * What was written is flushed first: answers held for a Sync or Flush never drain, and the channel
-     * would never be writable again.
-     */
+    /** After an answer the pooler gave itself: reading stops while the client's socket is full. */
     void stopReadingWhileFull() {
-        if (!channel.isWritable()) {
-            channel.flush();
-            channel.config().setAutoRead(false);
-        }
+        localAnswers.stopReadingWhileFull();
     }
 
     /**
@@ -449,57 +389,6 @@ final class FrontendRelay {
             channel.config().setAutoRead(false);
         }
         return read;
-    }
-
-    /**
-     * Between transactions, a Parse of a statement some server already parsed, a Close of a
-     * statement, and the Sync after only such messages need no server: the pooler answers them.
-     * This saves a round trip, and a client that prepares synchronously while holding another
-     * connection's server (pgbench -M prepared with several clients per thread) does not wait for
-     * a server it can never get.
-     */
-    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
-        if (statementRewriter == null) {
-            return false;
-        }
-        if (type == MessageType.SYNC && answeredLocallySinceSync) {
-            return handleLocalSync(frame);
-        }
-        if (type == MessageType.FLUSH && answeredLocallySinceSync) {
-            frame.release();
-            channel.flush();
-            return true;
-        }
-        byte answer;
-        try {
-            answer = statementRewriter.answerWithoutServer(frame);
-        } catch (ProtocolException e) {
-            frame.release(); // the rewriter validates before it consumes: still ours
-            client.onProtocolError(e);
-            return true;
-        }
-        if (answer == 0) {
-            answeredLocallySinceSync = false;
-            return false;
-        }
-        answeredLocallySinceSync = true;
-        channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
-        stopReadingWhileFull();
-        return true;
-    }
-
-    /**
-     * The Sync after only messages the pooler answered: its ReadyForQuery ends the query (and the
-     * transaction, as it is idle) that the first of them started on the client's timer, as a
-     * server's would; otherwise the timer would wait for one ReadyForQuery more forever.
-     */
-    private boolean handleLocalSync(ByteBuf frame) {
-        answeredLocallySinceSync = false;
-        frame.release();
-        channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
-        client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE);
-        stopReadingWhileFull();
-        return true;
     }
 
     /**
