@@ -4,6 +4,8 @@ import io.netty.channel.EventLoopGroup;
 import io.pooler.pool.ConnectionLimits;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.protocol.ParameterMaps;
+import io.pooler.protocol.prepared.ByteBudget;
+import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.protocol.prepared.StatementBudget;
 import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.server.admin.AdminState;
@@ -43,6 +45,8 @@ public final class PoolerWiring {
     final AtomicInteger clientCount = new AtomicInteger();
     /** Server-side names of prepared statements, shared by every pool. */
     final StatementRegistry statementRegistry = new StatementRegistry();
+    /** The bytes of statement text all servers' caches keep together (ServerStatements; SHOW MEM). */
+    final ByteBudget serverStatementBytes = ServerStatements.budgetFromSystemProperties();
     /** Clients' session parameter maps, one instance per distinct set of values (an idle client costs little). */
     final ParameterMaps parameterMaps = new ParameterMaps();
     /** The pools' LISTEN multiplexers. */
@@ -63,7 +67,8 @@ public final class PoolerWiring {
         this.transport = transport;
         this.workers = workers;
         this.cancelRegistry = new CancelRegistry(() -> config.get().config().settings().peerId());
-        this.backendConnector = new BackendConnector(workers, transport, config, passThrough, pools);
+        this.backendConnector = new BackendConnector(workers, transport, config, passThrough, pools,
+                serverStatementBytes);
         this.peers = new PeerPools(backendConnector, workers, () -> config.get().config());
         this.poolMaker = new PoolMaker(pools, config, backendConnector, limits, admin);
     }
@@ -82,7 +87,7 @@ public final class PoolerWiring {
     /** What the admin console acts through, on {@code server}'s listeners, reload and shutdown. */
     ServerAdminBackend adminBackend(PoolerServer server) {
         return new ServerAdminBackend(server, admin, config, pools, listenerHubs, clientCount, shutdown, peers,
-                backendConnector.dns(), statementRegistry, parameterMaps, workers);
+                backendConnector.dns(), statementRegistry, serverStatementBytes, parameterMaps, workers);
     }
 
     StatsTicker statsTicker() {

@@ -17,7 +17,9 @@ import java.lang.management.MemoryUsage;
  *
  * <ul>
  *   <li>Object caches (users, databases, pools, servers, clients, prepared statements on servers): the
- *       JVM does not tell an object's size, so they show counts, with size and memtotal 0.</li>
+ *       JVM does not tell an object's size, so they show counts, with size and memtotal 0; but
+ *       {@code server_prepared_statement_cache}'s memtotal is the bytes of the definitions the servers'
+ *       caches hold, each distinct one once, which their budget bounds (ServerStatements).</li>
  *   <li>{@code iobuf_cache} and the {@code netty_*} rows: the buffer allocator (see {@link AllocatorRows}).</li>
  *   <li>{@code prepared_statement_registry}: the distinct statements every server knows by one name;
  *       size is their mean definition length, memtotal the bytes of their definitions.</li>
@@ -51,7 +53,7 @@ public final class ShowMem extends ShowCommand {
                 .row("client_cache", 0, backend.clientCount() + backend.loginClients(), 0, 0);
         allocator.addIoBufRow(rs);
         rs.row("var_list_cache", 0, 0, 0, 0)
-                .row("server_prepared_statement_cache", 0, statements.onServers(), 0, 0)
+                .row("server_prepared_statement_cache", 0, statements.onServers(), 0, int4(statements.onServersBytes()))
                 .row("prepared_statement_registry",
                         int4(statements.distinct() == 0 ? 0 : statements.definitionBytes() / statements.distinct()),
                         statements.distinct(), 0, int4(statements.definitionBytes()));

@@ -23,6 +23,7 @@ import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.SqlState;
+import io.pooler.protocol.prepared.ByteBudget;
 import io.pooler.protocol.prepared.StatementRegistry;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.protocol.ParameterMaps;
@@ -82,6 +83,7 @@ public final class ServerAdminBackend implements AdminBackend {
     private final PeerPools peers;
     private final DnsCache dns;
     private final StatementRegistry statementRegistry;
+    private final ByteBudget serverStatementBytes;
     private final ParameterMaps parameterMaps;
     private final EventLoopGroup loops;
 
@@ -90,13 +92,14 @@ public final class ServerAdminBackend implements AdminBackend {
      * @param config read by SHOW, replaced by SET
      * @param clientCount every client connection of the process (SHOW STATS' login clients)
      * @param statementRegistry what SHOW MEM counts of prepared statements
+     * @param serverStatementBytes the bytes of statement text all servers' caches keep, for SHOW MEM
      * @param parameterMaps what SHOW MEM counts of clients' parameter maps
      * @param loops where PAUSE, SUSPEND and WAIT_CLOSE look whether they are done
      */
     public ServerAdminBackend(PoolerServer server, AdminState state, CurrentConfig config, PoolRegistry pools,
                               ListenerHubs listenerHubs, AtomicInteger clientCount, ShutdownState shutdown,
                               PeerPools peers, DnsCache dns, StatementRegistry statementRegistry,
-                              ParameterMaps parameterMaps, EventLoopGroup loops) {
+                              ByteBudget serverStatementBytes, ParameterMaps parameterMaps, EventLoopGroup loops) {
         this.server = server;
         this.state = state;
         this.config = config;
@@ -107,6 +110,7 @@ public final class ServerAdminBackend implements AdminBackend {
         this.peers = peers;
         this.dns = dns;
         this.statementRegistry = statementRegistry;
+        this.serverStatementBytes = serverStatementBytes;
         this.parameterMaps = parameterMaps;
         this.loops = loops;
     }
@@ -311,7 +315,8 @@ public final class ServerAdminBackend implements AdminBackend {
     /** SHOW MEM's statement rows, with the servers' count taken from a snapshot. */
     PreparedStatementsView preparedStatements(int onServers) {
         StatementRegistry registry = statementRegistry;
-        return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers);
+        return new PreparedStatementsView(registry.size(), registry.definitionBytes(), onServers,
+                serverStatementBytes.kept());
     }
 
     @Override

@@ -16,7 +16,6 @@ import io.pooler.pool.PooledServer;
 import io.pooler.pool.ServerFactory;
 import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.prepared.ByteBudget;
-import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.server.RuntimeConfig;
 import io.pooler.server.net.Transport;
@@ -45,7 +44,7 @@ public final class BackendConnector implements ServerFactory {
     private final PoolRegistry pools;
     private final DnsCache dns;
     /** The bytes of statement text all servers' caches keep, shared by every server (ServerStatements). */
-    private final ByteBudget statementBudget = ServerStatements.budgetFromSystemProperties();
+    private final ByteBudget statementBudget;
     private final java.util.concurrent.ConcurrentHashMap<String, HostCursor> hostCursors =
             new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -53,10 +52,12 @@ public final class BackendConnector implements ServerFactory {
      * @param workers the event loops; one of them runs the DNS cache
      * @param passThrough the passwords learnt from clients, for databases without one of their own
      * @param pools the pools whose servers a DNS change marks close-needed
+     * @param statementBudget the bytes of statement text all servers' caches may keep together
      */
     public BackendConnector(EventLoopGroup workers, Transport transport, Supplier<RuntimeConfig> config,
-                            PassThroughCredentials passThrough, PoolRegistry pools) {
+                            PassThroughCredentials passThrough, PoolRegistry pools, ByteBudget statementBudget) {
         this.config = config;
+        this.statementBudget = statementBudget;
         this.transport = transport;
         this.passThrough = passThrough;
         this.pools = pools;
