@@ -20,6 +20,7 @@ import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.listen.ExtendedListenBatch;
 import io.pooler.server.listen.ListenerHubs;
 import io.pooler.server.net.OutboundBatch;
+import io.pooler.sql.DiscardAllCommand;
 import io.pooler.sql.ListenCommand;
 import io.pooler.sql.SessionPin;
 import io.pooler.sql.SessionStateScanner;
@@ -69,8 +70,11 @@ final class FrontendRelay {
      * rest has reached it, whatever the server answered meanwhile.
      */
     private boolean midMessage;
-    /** What the pooler answers itself, without a server. */
-    private final LocalAnswers localAnswers;
+    /**
+     * What the pooler answers itself, without a server; null until the client's first Parse or Close with
+     * no server, lone DISCARD ALL or multiplexed LISTEN (an idle client does not pay for it).
+     */
+    private LocalAnswers localAnswers;
     /**
      * Reading stopped at {@link ResponseTracker#MAX_QUEUED_ANSWERS} answers owed behind a running request;
      * {@link #owedAnswersWentOut} resumes it.
@@ -104,7 +108,6 @@ final class FrontendRelay {
         this.pool = pool;
         this.statementRewriter = statementRewriter;
         this.listenerHubs = listenerHubs;
-        this.localAnswers = new LocalAnswers(this, client, pool, statementRewriter);
         boolean pooledPerTransaction = pool.settings().poolMode() != io.pooler.config.PoolMode.SESSION;
         this.watchSessionState = pooledPerTransaction && pool.settings().pinOnSessionState();
         this.listenMultiplex = pooledPerTransaction && pool.settings().listenMultiplex();
@@ -219,7 +222,8 @@ final class FrontendRelay {
         }
         burstBytes += FramePart.bytesOf(msg).readableBytes();
         if (watchSessionState && first && type == MessageType.QUERY && msg instanceof ByteBuf frame
-                && client.server() == null && localAnswers.answeredDiscardAll(frame, listen)) {
+                && client.server() == null && DiscardAllCommand.isLoneQuery(frame)
+                && localAnswers().answeredDiscardAll(frame, listen)) {
             return;
         }
         if (first) {
@@ -234,7 +238,7 @@ final class FrontendRelay {
         }
         PooledServer s = client.server();
         if (s == null && pendingMessages.isEmpty() && msg instanceof ByteBuf frame
-                && localAnswers.answeredWithoutServer(frame, type)) {
+                && answeredWithoutServer(frame, type)) {
             return;
         }
         if (s == null || !pendingMessages.isEmpty()) {
@@ -263,18 +267,48 @@ final class FrontendRelay {
 
     /** The ReadyForQuery status an extended LISTEN batch is answered with; 0 when a server must answer. */
     byte extendedListenAnswerStatus() {
-        return localAnswers.sinceSync() ? 0 : listenAnswerStatus();
+        return localAnswers != null && localAnswers.sinceSync() ? 0 : listenAnswerStatus();
     }
 
     /** The answer to a LISTEN or UNLISTEN the pooler ran itself ({@link LocalAnswers#answer}). */
     void answerLocally(ExtendedListenBatch.Answers answers, String tag, Map<String, String> reported,
                        byte transactionStatus) {
-        localAnswers.answer(answers, tag, reported, transactionStatus, listen);
+        localAnswers().answer(answers, tag, reported, transactionStatus, listen);
     }
 
-    /** After an answer the pooler gave itself: reading stops while the client's socket is full. */
+    /**
+     * After an answer the pooler gave itself: reading this client stops while its socket is full, and
+     * resumes as it drains ({@link #resumeReading}). NOTE: these messages never reach a server, so no
+     * server's full socket stops reading the client as for the rest: without this, a client that sends
+     * them and never reads makes the pooler queue their answers without bound
+     * (LocalAnswerBackpressureTest). What was written is flushed first: answers held for a Sync or Flush
+     * never drain, and the channel would never be writable again.
+     */
     void stopReadingWhileFull() {
-        localAnswers.stopReadingWhileFull();
+        if (!channel.isWritable()) {
+            channel.flush();
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    private LocalAnswers localAnswers() {
+        if (localAnswers == null) {
+            localAnswers = new LocalAnswers(this, client, pool, statementRewriter);
+        }
+        return localAnswers;
+    }
+
+    /**
+     * A Parse of a statement some server already parsed, a Close, or the Sync or Flush after only such
+     * messages, answered without a server ({@link LocalAnswers#answeredWithoutServer}). Only a Parse or
+     * a Close can begin such a run, so another message finds nothing to do until one has.
+     */
+    private boolean answeredWithoutServer(ByteBuf frame, byte type) {
+        if (statementRewriter == null
+                || (localAnswers == null && type != MessageType.PARSE && type != MessageType.CLOSE)) {
+            return false;
+        }
+        return localAnswers().answeredWithoutServer(frame, type);
     }
 
     /**

@@ -16,9 +16,9 @@ import java.util.Map;
 /**
  * What a pool client gets from the pooler itself, with no server: a lone DISCARD ALL between
  * transactions, a Parse of a statement some server already parsed, a Close, the Sync after only such
- * messages, and the answers of its multiplexed LISTEN and UNLISTEN ({@link MultiplexedListen}); and the
- * backpressure those answers need, since no server's full socket stops reading the client for them.
- * {@link FrontendRelay} decides when a message may be answered here.
+ * messages, and the answers of its multiplexed LISTEN and UNLISTEN ({@link MultiplexedListen}). Made at
+ * the first of them: an idle client does not pay for it. {@link FrontendRelay} decides when a message may
+ * be answered here, and stops reading the client while its socket is full after each answer.
  *
  * <p>Threads: the client channel's event loop.
  */
@@ -46,9 +46,9 @@ final class LocalAnswers {
     }
 
     /**
-     * A lone DISCARD ALL from a client that holds no server, between transactions, in transaction or
-     * statement pooling with pin_on_session_state: the pooler answers it, takes the frame and returns
-     * true; anything else is left alone. {@code listen} is the client's multiplexed LISTEN, or null.
+     * A lone DISCARD ALL ({@code frame}) from a client that holds no server, in transaction or statement
+     * pooling with pin_on_session_state: between transactions, the pooler answers it, takes the frame and
+     * returns true; otherwise it is left alone. {@code listen} is the client's multiplexed LISTEN, or null.
      *
      * <p>Why it may: such a client has no session state on any server. What it created the scan saw
      * and pinned ({@link SessionStateScanner}), and a pinned client keeps its server; so no server
@@ -65,7 +65,7 @@ final class LocalAnswers {
      * the next statement makes anyway. Not counted as a query in SHOW STATS, as no server ran it.
      */
     boolean answeredDiscardAll(ByteBuf frame, MultiplexedListen listen) {
-        if (!relay.betweenTransactions() || relay.sessionPins() != 0 || !DiscardAllCommand.isLoneQuery(frame)) {
+        if (!relay.betweenTransactions() || relay.sessionPins() != 0) {
             return false;
         }
         frame.release();
@@ -99,22 +99,7 @@ final class LocalAnswers {
         if (transactionStatus == BackendMessages.TX_IDLE && listen != null) {
             listen.flushHeldNotifications();
         }
-        stopReadingWhileFull();
-    }
-
-    /**
-     * After an answer the pooler gave itself: reading this client stops while its socket is full, and
-     * resumes as it drains ({@link FrontendRelay#resumeReading}). NOTE: these messages never reach a
-     * server, so no server's full socket stops reading the client as for the rest: without this, a
-     * client that sends them and never reads makes the pooler queue their answers without bound
-     * (LocalAnswerBackpressureTest). What was written is flushed first: answers held for a Sync or Flush
-     * never drain, and the channel would never be writable again.
-     */
-    void stopReadingWhileFull() {
-        if (!channel.isWritable()) {
-            channel.flush();
-            channel.config().setAutoRead(false);
-        }
+        relay.stopReadingWhileFull();
     }
 
     /**
@@ -150,7 +135,7 @@ final class LocalAnswers {
         }
         sinceSync = true;
         channel.write(channel.alloc().buffer(5).writeByte(answer).writeInt(4));
-        stopReadingWhileFull();
+        relay.stopReadingWhileFull();
         return true;
     }
 
@@ -164,7 +149,7 @@ final class LocalAnswers {
         frame.release();
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
         client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE);
-        stopReadingWhileFull();
+        relay.stopReadingWhileFull();
         return true;
     }
 }
