@@ -1,5 +1,8 @@
 package io.pooler.server.it;
 
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
@@ -7,6 +10,17 @@ import java.nio.charset.StandardCharsets;
 final class ExtendedProtocol {
 
     private ExtendedProtocol() {
+    }
+
+    /** Binds and executes the named statement (no parameters) and expects a row, then ReadyForQuery. */
+    static void assertRuns(RawPgClient client, String name) throws Exception {
+        client.write(RawPgClient.concat(bind(name), execute(), sync()));
+        RawPgClient.Message m;
+        while ((m = client.read()) != null && m.type() != 'D') {
+            assertTrue(m.type() != 'E', name + ": " + (m.type() == 'E' ? m.error() : ""));
+        }
+        assertNotNull(m, name + ": closed");
+        client.readUntil('Z');
     }
 
     /** Parse of {@code sql} as the statement {@code name}, no parameter types. */

@@ -1,8 +1,7 @@
 package io.pooler.server.it;
 
-import static io.pooler.server.it.ExtendedProtocol.bind;
+import static io.pooler.server.it.ExtendedProtocol.assertRuns;
 import static io.pooler.server.it.ExtendedProtocol.closeStatement;
-import static io.pooler.server.it.ExtendedProtocol.execute;
 import static io.pooler.server.it.ExtendedProtocol.parse;
 import static io.pooler.server.it.ExtendedProtocol.sync;
 
@@ -133,16 +132,6 @@ class PreparedStatementBudgetTest {
                     + (m.type() == 'E' ? ": " + m.error() : ""));
         }
         assertEquals('Z', client.read().type());
-    }
-
-    private static void assertRuns(RawPgClient client, String name) throws Exception {
-        client.write(concat(bind(name), execute(), sync()));
-        RawPgClient.Message m;
-        while ((m = client.read()) != null && m.type() != 'D') {
-            assertTrue(m.type() != 'E', name + ": " + (m.type() == 'E' ? m.error() : ""));
-        }
-        assertNotNull(m, name + ": closed");
-        client.readUntil('Z');
     }
 
     private static void assertRefused(RawPgClient client) throws Exception {

@@ -1,8 +1,7 @@
 package io.pooler.server.it;
 
-import static io.pooler.server.it.ExtendedProtocol.bind;
+import static io.pooler.server.it.ExtendedProtocol.assertRuns;
 import static io.pooler.server.it.ExtendedProtocol.closeStatement;
-import static io.pooler.server.it.ExtendedProtocol.execute;
 import static io.pooler.server.it.ExtendedProtocol.parse;
 import static io.pooler.server.it.ExtendedProtocol.sync;
 import static io.pooler.server.it.RawPgClient.concat;
@@ -140,16 +139,6 @@ class ServerStatementBudgetTest {
         client.readUntil('Z');
         assertRuns(client, name);
         client.write(concat(closeStatement(name), sync()));
-        client.readUntil('Z');
-    }
-
-    private static void assertRuns(RawPgClient client, String name) throws Exception {
-        client.write(concat(bind(name), execute(), sync()));
-        RawPgClient.Message m;
-        while ((m = client.read()) != null && m.type() != 'D') {
-            assertTrue(m.type() != 'E', name + ": " + (m.type() == 'E' ? m.error() : ""));
-        }
-        assertNotNull(m, name + ": closed");
         client.readUntil('Z');
     }
 
