@@ -97,9 +97,9 @@ public final class Comparison {
         }
 
         List<Summary> summaries = Summary.of(results);
-        List<TargetCheck> checks = TargetCheck.evaluate(summaries, "pooler", "pgbouncer");
-        List<TargetCheck> ioUringChecks = TargetCheck.evaluate(summaries, IO_URING, "pgbouncer");
-        List<TargetCheck> epollChecks = TargetCheck.evaluate(summaries, EPOLL, "pgbouncer");
+        List<TargetCheck> checks = TargetCheck.evaluate(results, "pooler", "pgbouncer");
+        List<TargetCheck> ioUringChecks = TargetCheck.evaluate(results, IO_URING, "pgbouncer");
+        List<TargetCheck> epollChecks = TargetCheck.evaluate(results, EPOLL, "pgbouncer");
         String table = ResultTable.render(summaries);
         String report = "## Machine\n\n" + MachineInfo.render(machine) + "\n## Results\n\n" + table
                 + (checks.isEmpty() ? "" : "\n## Targets (Pooler against " + nameOf(targets, "pgbouncer") + ")\n\n"

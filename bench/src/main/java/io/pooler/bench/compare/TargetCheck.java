@@ -12,17 +12,27 @@ public record TargetCheck(String description, boolean met, String detail) {
     /** Memory per idle client connection Pooler must stay under. */
     static final double MEMORY_PER_CLIENT_LIMIT = 2048;
 
-    public static List<TargetCheck> evaluate(List<Summary> summaries, String poolerKey, String pgbouncerKey) {
+    /**
+     * Met or missed compares the medians, as the issue's targets are written; the detail adds the ratios
+     * of the paired rounds ({@link RoundRatios}), which say whether that difference stands out of the noise.
+     */
+    public static List<TargetCheck> evaluate(List<RoundResult> results, String poolerKey, String pgbouncerKey) {
+        List<Summary> summaries = Summary.of(results);
         List<TargetCheck> checks = new ArrayList<>();
         pair(summaries, 1, poolerKey, pgbouncerKey).ifPresent(p -> {
-            checks.add(atLeast("scenario 1: TPS at least PgBouncer's", p[0].tpsMedian(), p[1].tpsMedian(), "tx/s"));
+            checks.add(atLeast("scenario 1: TPS at least PgBouncer's", p[0].tpsMedian(), p[1].tpsMedian(), "tx/s",
+                    RoundRatios.of(results, 1, poolerKey, pgbouncerKey, Measurement::tps)));
             checks.add(atMost("scenario 1: CPU per transaction at most PgBouncer's", p[0].cpuPer1000Median(),
-                    p[1].cpuPer1000Median(), "CPU s/1k tx"));
+                    p[1].cpuPer1000Median(), "CPU s/1k tx",
+                    RoundRatios.of(results, 1, poolerKey, pgbouncerKey, Measurement::cpuSecondsPer1000)));
         });
         pair(summaries, 3, poolerKey, pgbouncerKey).ifPresent(p ->
-                checks.add(atLeast("scenario 3: TPS at least PgBouncer's", p[0].tpsMedian(), p[1].tpsMedian(), "tx/s")));
+                checks.add(atLeast("scenario 3: TPS at least PgBouncer's", p[0].tpsMedian(), p[1].tpsMedian(), "tx/s",
+                        RoundRatios.of(results, 3, poolerKey, pgbouncerKey, Measurement::tps))));
         pair(summaries, 4, poolerKey, pgbouncerKey).ifPresent(p ->
-                checks.add(atMost("scenario 4: p99 latency at most PgBouncer's", p[0].p99Median(), p[1].p99Median(), "ms")));
+                checks.add(atMost("scenario 4: p99 latency at most PgBouncer's", p[0].p99Median(), p[1].p99Median(), "ms",
+                        RoundRatios.of(results, 4, poolerKey, pgbouncerKey,
+                                m -> Summary.percentileMillis(m.latencyMicros(), 99)))));
         find(summaries, 5, poolerKey).ifPresent(pooler -> {
             checks.add(new TargetCheck("scenario 5: zero errors", pooler.errors() == 0, pooler.errors() + " errors"));
             double perClient = pooler.memoryPerClientMedian();
@@ -44,14 +54,14 @@ public record TargetCheck(String description, boolean met, String detail) {
         return out.toString();
     }
 
-    private static TargetCheck atLeast(String description, double pooler, double pgbouncer, String unit) {
+    private static TargetCheck atLeast(String description, double pooler, double pgbouncer, String unit, RoundRatios rounds) {
         boolean met = pooler >= pgbouncer;
-        return new TargetCheck(description, met, compare(pooler, pgbouncer, unit, met));
+        return new TargetCheck(description, met, compare(pooler, pgbouncer, unit, met) + rounds.describe());
     }
 
-    private static TargetCheck atMost(String description, double pooler, double pgbouncer, String unit) {
+    private static TargetCheck atMost(String description, double pooler, double pgbouncer, String unit, RoundRatios rounds) {
         boolean met = pooler <= pgbouncer;
-        return new TargetCheck(description, met, compare(pooler, pgbouncer, unit, met));
+        return new TargetCheck(description, met, compare(pooler, pgbouncer, unit, met) + rounds.describe());
     }
 
     private static String compare(double pooler, double pgbouncer, String unit, boolean met) {

@@ -8,6 +8,7 @@ import java.util.List;
 /** Made-up measurements for the tests of the summary, the table, the checks, the files and the plot. */
 final class Fixtures {
     static final Scenario SELECT_ONLY = Scenarios.standard().get(0);
+    static final Scenario NEW_CONNECTIONS = Scenarios.standard().get(2);
     static final Scenario FIXED_RATE = Scenarios.standard().get(3);
     static final Scenario IDLE = Scenarios.standard().get(4);
 
