@@ -6,9 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.DomainSocketChannel;
-import io.netty.channel.unix.UnixChannelOption;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pooler.Version;
@@ -31,10 +29,6 @@ import io.pooler.server.tls.TlsConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -72,7 +66,7 @@ public final class PoolerServer implements AutoCloseable {
     private final Transport transport;
     private final ServerAdminBackend adminBackend;
     private final ClientChannels clientChannels;
-    private final List<Channel> listeners = new ArrayList<>();
+    private final Listeners listeners;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     /** finish() has begun stopping the loops (under this object's lock); a second call does not again. */
     private boolean stopping;
@@ -80,7 +74,6 @@ public final class PoolerServer implements AutoCloseable {
     private ScheduledFuture<?> shutdownWatch;
     /** A count found off is logged once (set on whichever loop finished the census). */
     private final AtomicBoolean clientCountOffLogged = new AtomicBoolean();
-    private int tcpPort = -1;
     private final StatsTicker statsTicker;
     private MetricsService metrics;
 
@@ -88,6 +81,7 @@ public final class PoolerServer implements AutoCloseable {
         this.configFile = configFile;
         this.workers = transport.newGroup(threads, "pooler");
         this.transport = transport;
+        this.listeners = new Listeners(transport);
         this.wiring = new PoolerWiring(config, transport, workers);
         this.config = wiring.config;
         this.shutdown = wiring.shutdown;
@@ -109,7 +103,7 @@ public final class PoolerServer implements AutoCloseable {
             server.bind(s);
             server.metrics = MetricsService.startIfConfigured(s, server.adminBackend, server.wiring.pools);
         } catch (Exception e) {
-            server.closeListeners(false);
+            server.listeners.close(false, false);
             server.workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
             throw e;
         }
@@ -137,92 +131,7 @@ public final class PoolerServer implements AutoCloseable {
                         ch.pipeline().addLast(clientChannels.newHandler(config.get().config().settings().maxPacketSize()));
                     }
                 });
-        for (String entry : ListenAddresses.entries(s.listenAddr())) {
-            bindTcp(bootstrap, s, entry);
-        }
-        String dir = s.unixSocketDir();
-        if (dir != null && !dir.isBlank()) {
-            if (!transport.supportsUnixSockets()) {
-                log.warn("unix_socket_dir is set but unix sockets need a native transport (io_uring or epoll); not listening on {}", dir);
-            } else {
-                Path socket = Path.of(dir, ".s.PGSQL." + s.listenPort());
-                Files.deleteIfExists(socket);
-                Channel ch = bootstrap.clone().channel(transport.serverDomainChannel())
-                        .bind(new DomainSocketAddress(socket.toString())).sync().channel();
-                setSocketMode(socket, s.unixSocketMode());
-                listeners.add(ch);
-                s.unixSocketGroup().ifPresent(group -> setSocketGroup(socket, group));
-                log.info("listening on unix:{}", socket);
-            }
-        }
-        if (listeners.isEmpty()) {
-            throw new IllegalStateException("nothing to listen on: set listen_addr or unix_socket_dir");
-        }
-    }
-
-    /** One listen_addr entry: every address it resolves to, on listen_port (all on the same port when 0). */
-    private void bindTcp(ServerBootstrap bootstrap, Settings s, String entry) throws Exception {
-        for (java.net.InetAddress address : ListenAddresses.resolve(entry)) {
-            int port = tcpPort > 0 && s.listenPort() == 0 ? tcpPort : s.listenPort();
-            Channel ch;
-            try {
-                ch = bindTcp(bootstrap, s, new InetSocketAddress(address, port));
-            } catch (Exception e) {
-                if (!entry.equals(ListenAddresses.ALL)) {
-                    throw e;
-                }
-                log.info("cannot listen on [::] ({}), using 0.0.0.0", e.getMessage());
-                ch = bindTcp(bootstrap, s, new InetSocketAddress(ListenAddresses.IPV4_ANY, port));
-            }
-            InetSocketAddress bound = (InetSocketAddress) ch.localAddress();
-            tcpPort = tcpPort > 0 ? tcpPort : bound.getPort();
-            listeners.add(ch);
-            log.info("listening on {}", describe(bound));
-        }
-    }
-
-    private Channel bindTcp(ServerBootstrap bootstrap, Settings s, InetSocketAddress address) throws Exception {
-        // The accepted sockets' TCP options are set in initChannel (TcpTuning), TCP ones only.
-        ServerBootstrap b = bootstrap.clone().channel(transport.serverChannel());
-        if (s.soReuseport() && transport.supportsUnixSockets()) {
-            b.option(UnixChannelOption.SO_REUSEPORT, true);
-        }
-        Channel listener = b.bind(address).sync().channel();
-        TcpTuning.deferAccept(listener, s, transport);
-        return listener;
-    }
-
-    private static String describe(InetSocketAddress address) {
-        String host = address.getAddress().getHostAddress();
-        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
-    }
-
-    /** As PgBouncer, an unknown group stops startup: the socket's access depends on it. */
-    private static void setSocketGroup(Path socket, String group) {
-        try {
-            var groupPrincipal = socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(group);
-            Files.getFileAttributeView(socket, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(groupPrincipal);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new IllegalStateException("cannot give " + socket + " to unix_socket_group \"" + group + "\": " + e, e);
-        }
-    }
-
-    private static void setSocketMode(Path socket, int mode) {
-        try {
-            Files.setPosixFilePermissions(socket, java.nio.file.attribute.PosixFilePermissions.fromString(
-                    permissions(mode)));
-        } catch (IOException | UnsupportedOperationException e) {
-            log.warn("could not set mode of {}: {}", socket, e.getMessage());
-        }
-    }
-
-    private static String permissions(int mode) {
-        String chars = "rwxrwxrwx";
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 9; i++) {
-            sb.append((mode & (1 << (8 - i))) != 0 ? chars.charAt(i) : '-');
-        }
-        return sb.toString();
+        listeners.bind(bootstrap, s);
     }
 
     /** The config snapshot in force. */
@@ -282,7 +191,7 @@ public final class PoolerServer implements AutoCloseable {
 
     /** The TCP port bound (the first listener's), or -1 when listening only on the unix socket. */
     public int tcpPort() {
-        return tcpPort;
+        return listeners.tcpPort();
     }
 
     /** The port of the Prometheus endpoint, or -1 when it is off. */
@@ -292,9 +201,7 @@ public final class PoolerServer implements AutoCloseable {
 
     /** The listening channels (SHOW FDS). */
     public List<Channel> listeners() {
-        synchronized (listeners) {
-            return List.copyOf(listeners);
-        }
+        return listeners.all();
     }
 
     /** Every pool's counts, read on the shards' loops; blocking, so not for an event loop. */
@@ -331,8 +238,7 @@ public final class PoolerServer implements AutoCloseable {
         config.swap(next);
         Settings now = next.config().settings();
         if (previous.config().settings().tcpDeferAccept() != now.tcpDeferAccept()) {
-            listeners.stream().filter(ch -> ch.localAddress() instanceof InetSocketAddress)
-                    .forEach(ch -> TcpTuning.deferAccept(ch, now, transport));
+            listeners.applyDeferAccept(now);
         }
         for (Pool pool : wiring.pools.all()) {
             Optional<DatabaseEntry> before = previous.config().findDatabase(pool.key().database());
@@ -433,7 +339,7 @@ public final class PoolerServer implements AutoCloseable {
     /** SIGQUIT, a second SIGINT/SIGTERM, SHUTDOWN: close everything now. */
     public void shutdownImmediate() {
         shutdown.mode(ShutdownState.Mode.IMMEDIATE);
-        closeListeners(false);
+        listeners.close(false, onAnyLoop());
         finish();
     }
 
@@ -450,7 +356,7 @@ public final class PoolerServer implements AutoCloseable {
     private void beginShutdown(ShutdownState.Mode mode) {
         log.info("shutdown requested ({})", mode);
         shutdown.mode(mode);
-        closeListeners(true);
+        listeners.close(true, onAnyLoop());
     }
 
     /** Finishes the shutdown once the current mode's condition holds; asked every 100 ms, answered asynchronously. */
@@ -512,31 +418,6 @@ public final class PoolerServer implements AutoCloseable {
         return false;
     }
 
-    /** Closes the TCP listeners ({@code tcpOnly}) or all of them, and removes the unix socket files. */
-    private void closeListeners(boolean tcpOnly) {
-        List<Channel> closing;
-        synchronized (listeners) {
-            closing = listeners.stream().filter(ch -> !tcpOnly || !(ch.localAddress() instanceof DomainSocketAddress))
-                    .toList();
-            listeners.removeAll(closing);
-        }
-        for (Channel ch : closing) {
-            if (onAnyLoop()) {
-                ch.close(); // finish() on a loop: no waiting there
-            } else {
-                ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-            }
-            SocketAddress local = ch.localAddress();
-            if (local instanceof DomainSocketAddress unix) {
-                try {
-                    Files.deleteIfExists(Path.of(unix.path()));
-                } catch (IOException e) {
-                    log.debug("could not remove {}", unix.path());
-                }
-            }
-        }
-    }
-
     private synchronized void finish() {
         if (terminated.isDone()) {
             return;
@@ -551,7 +432,7 @@ public final class PoolerServer implements AutoCloseable {
         if (shutdownWatch != null) {
             shutdownWatch.cancel(false);
         }
-        closeListeners(false); // the unix socket, kept for the console during the shutdown
+        listeners.close(false, onAnyLoop()); // the unix socket, kept for the console during the shutdown
         clientChannels.closeAll();
         if (!stopping) {
             stopping = true;
