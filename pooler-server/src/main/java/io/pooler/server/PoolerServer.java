@@ -68,6 +68,8 @@ public final class PoolerServer implements AutoCloseable {
     private final ClientChannels clientChannels;
     private final Listeners listeners;
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    /** Made now, with its thread: it must work when no class can be loaded any more (see its comment). */
+    private final ShutdownWatchdog watchdog = ShutdownWatchdog.haltingProcess();
     /** finish() has begun stopping the loops (under this object's lock); a second call does not again. */
     private boolean stopping;
     private ScheduledFuture<?> janitor;
@@ -338,6 +340,7 @@ public final class PoolerServer implements AutoCloseable {
 
     /** SIGQUIT, a second SIGINT/SIGTERM, SHUTDOWN: close everything now. */
     public void shutdownImmediate() {
+        watchdog.finishing();
         shutdown.mode(ShutdownState.Mode.IMMEDIATE);
         listeners.close(false, onAnyLoop());
         finish();
@@ -354,6 +357,7 @@ public final class PoolerServer implements AutoCloseable {
      * TCP listeners close; a unix socket stays open for the console until the exit.
      */
     private void beginShutdown(ShutdownState.Mode mode) {
+        watchdog.waiting();
         log.info("shutdown requested ({})", mode);
         shutdown.mode(mode);
         listeners.close(true, onAnyLoop());
@@ -369,6 +373,7 @@ public final class PoolerServer implements AutoCloseable {
         shutdownWatch = workers.next().scheduleAtFixedRate(() -> {
             try {
                 shutdownDone().thenAccept(ok -> {
+                    watchdog.checked();
                     if (ok) {
                         finish();
                     }
@@ -422,6 +427,7 @@ public final class PoolerServer implements AutoCloseable {
         if (terminated.isDone()) {
             return;
         }
+        watchdog.finishing();
         if (janitor != null) {
             janitor.cancel(false);
         }
@@ -471,6 +477,14 @@ public final class PoolerServer implements AutoCloseable {
         CompletableFuture.allOf(barriers.toArray(CompletableFuture[]::new))
                 .orTimeout(SERVER_CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS)
                 .whenComplete((passed, timedOut) -> next.run());
+    }
+
+    /**
+     * From now on a shutdown that stalls ends the process ({@link ShutdownWatchdog}): for the daemon, whose
+     * signals must end it; an in-process server (tests) leaves the JVM alone.
+     */
+    public void exitIfShutdownStalls() {
+        watchdog.arm();
     }
 
     /** Completes when the server has shut down. */

@@ -51,6 +51,7 @@ public final class ServerLauncher implements Launcher {
         Pidfile pidfile = settings.pidfile().isPresent() ? Pidfile.claim(settings.pidfile().get()) : null;
         try {
             PoolerServer server = PoolerServer.start(options.configFile());
+            server.exitIfShutdownStalls();
             if (pidfile != null) {
                 pidfile.write();
             }

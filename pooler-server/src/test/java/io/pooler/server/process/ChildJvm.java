@@ -99,7 +99,12 @@ final class ChildJvm implements AutoCloseable {
         return process.exitValue();
     }
 
-    boolean isAlive() {
+    /** Whether the process ended within {@code seconds}. */
+    boolean waitFor(long seconds) throws InterruptedException {
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
+        boolean isAlive() {
         return process.isAlive();
     }
 

@@ -1,0 +1,122 @@
+package io.pooler.server;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Ends the process when its shutdown has stalled: a signal or SHUTDOWN that was taken must end it.
+ * Two ways a shutdown stalls, each with its bound:
+ * <ul>
+ *   <li>a wait (for clients, for servers) whose checks stop completing: they run on the event loops
+ *       every 100 ms, so none for {@link #CHECK_STALE_MILLIS} means a loop no longer runs its tasks;</li>
+ *   <li>closing everything (an immediate shutdown, or the end of a wait) that has not ended the process
+ *       after {@link #FINISH_MILLIS}; it takes some 3 s (the servers' Terminate, the loops' quiet time).</li>
+ * </ul>
+ * The case seen: a pooler.jar written over in place while the process ran (a rebuild, a copy onto it).
+ * From then on the JVM cannot load a class it has not loaded yet; the shutdown's first new class threw
+ * NoClassDefFoundError on a loop, the loop died, and the process waited for good, on a second signal
+ * too. So this class, its thread and what the thread runs are all made at startup, and the stall is
+ * reported without a class the JVM may not have loaded by then.
+ *
+ * <p>Armed only for a daemon ({@link #arm()}, by the launcher): a test's in-process server never halts the
+ * JVM that runs the tests.
+ */
+final class ShutdownWatchdog {
+    private static final Logger log = LoggerFactory.getLogger(ShutdownWatchdog.class);
+    static final long CHECK_STALE_MILLIS = 10_000;
+    static final long FINISH_MILLIS = 15_000;
+    private static final long POLL_MILLIS = 100;
+
+    /** What to do about a stall: the daemon's logs it and halts. */
+    interface StallAction {
+        void stalled(String why);
+    }
+
+    private final long checkStaleNanos;
+    private final long finishNanos;
+    private final StallAction action;
+    private final Thread thread;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private volatile boolean armed;
+    /** When a waiting shutdown last completed a check, or began waiting. */
+    private volatile long lastCheckNanos;
+    private volatile boolean finishing;
+    private volatile long finishingSinceNanos;
+
+    ShutdownWatchdog(long checkStaleMillis, long finishMillis, StallAction action) {
+        this.checkStaleNanos = TimeUnit.MILLISECONDS.toNanos(checkStaleMillis);
+        this.finishNanos = TimeUnit.MILLISECONDS.toNanos(finishMillis);
+        this.action = action;
+        this.thread = new Thread(this::watch, "pooler-shutdown-watchdog");
+        this.thread.setDaemon(true);
+    }
+
+    /** The daemon's: a stall is logged and the process halted with status 1. */
+    static ShutdownWatchdog haltingProcess() {
+        return new ShutdownWatchdog(CHECK_STALE_MILLIS, FINISH_MILLIS, ShutdownWatchdog::halt);
+    }
+
+    /** From now on a shutdown that stalls ends the process. */
+    void arm() {
+        armed = true;
+    }
+
+    /** A shutdown began to wait (for clients or servers): its checks must keep completing. */
+    void waiting() {
+        lastCheckNanos = System.nanoTime();
+        start();
+    }
+
+    /** A waiting shutdown's check completed, whatever it found. */
+    void checked() {
+        lastCheckNanos = System.nanoTime();
+    }
+
+    /** The shutdown closes everything now: the process must end within the bound. */
+    void finishing() {
+        if (!finishing) {
+            finishingSinceNanos = System.nanoTime();
+            finishing = true;
+        }
+        start();
+    }
+
+    private void start() {
+        if (armed && started.compareAndSet(false, true)) {
+            thread.start();
+        }
+    }
+
+    private void watch() {
+        while (true) {
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            if (finishing) {
+                if (now - finishingSinceNanos > finishNanos) {
+                    action.stalled("shutdown: still running 15 s after closing every connection; exiting now");
+                    return;
+                }
+            } else if (now - lastCheckNanos > checkStaleNanos) {
+                action.stalled("shutdown: the wait has not completed a check in 10 s (an event loop stopped "
+                        + "running its tasks); exiting now");
+                return;
+            }
+        }
+    }
+
+    private static void halt(String why) {
+        try {
+            log.error(why);
+        } catch (Throwable logFailed) {
+            System.err.println(why);
+        }
+        Runtime.getRuntime().halt(1);
+    }
+}
