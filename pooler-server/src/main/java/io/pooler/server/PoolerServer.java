@@ -399,8 +399,9 @@ public final class PoolerServer implements AutoCloseable {
     /**
      * WAIT_FOR_CLIENTS: done when the loops list no client connection (the console's included), which is
      * what the wait is for. Not the count behind max_client_conn: a count left off by one by a close it
-     * missed would keep the process up for good (a process that never ended on SIGTERM was seen once; the
-     * cause was not found). Such a count is logged once, as the bug it is.
+     * missed would keep the process up for good. Such a count is logged once, as the bug it is. (The
+     * processes seen never to end on SIGTERM were, as far as is known, ones whose jar had been rebuilt
+     * under them: see {@link ShutdownWatchdog}.)
      */
     private boolean noClientLeft(ClientChannels.Census census) {
         if (census.listed() > census.closed()) {
