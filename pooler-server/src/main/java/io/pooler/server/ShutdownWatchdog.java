@@ -38,6 +38,9 @@ final class ShutdownWatchdog {
     private final long checkStaleNanos;
     private final long finishNanos;
     private final StallAction action;
+    /** The two reports, written now: at a stall even a string concatenation's first use may need a class. */
+    private final String waitStalled;
+    private final String finishStalled;
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean armed;
@@ -50,6 +53,9 @@ final class ShutdownWatchdog {
         this.checkStaleNanos = TimeUnit.MILLISECONDS.toNanos(checkStaleMillis);
         this.finishNanos = TimeUnit.MILLISECONDS.toNanos(finishMillis);
         this.action = action;
+        this.waitStalled = "shutdown: the wait has not completed a check in " + seconds(checkStaleMillis)
+                + " (an event loop stopped running its tasks); exiting now";
+        this.finishStalled = "shutdown: still running " + seconds(finishMillis) + " after closing every connection; exiting now";
         this.thread = new Thread(this::watch, "pooler-shutdown-watchdog");
         this.thread.setDaemon(true);
     }
@@ -100,15 +106,18 @@ final class ShutdownWatchdog {
             long now = System.nanoTime();
             if (finishing) {
                 if (now - finishingSinceNanos > finishNanos) {
-                    action.stalled("shutdown: still running 15 s after closing every connection; exiting now");
+                    action.stalled(finishStalled);
                     return;
                 }
             } else if (now - lastCheckNanos > checkStaleNanos) {
-                action.stalled("shutdown: the wait has not completed a check in 10 s (an event loop stopped "
-                        + "running its tasks); exiting now");
+                action.stalled(waitStalled);
                 return;
             }
         }
+    }
+
+    private static String seconds(long millis) {
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
     }
 
     private static void halt(String why) {
