@@ -3,8 +3,8 @@ package io.pooler.server;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Ends the process when its shutdown has stalled: a signal or SHUTDOWN that was taken must end it.
@@ -35,8 +35,12 @@ final class ShutdownWatchdog {
         void stalled(String why);
     }
 
-    private final long checkStaleNanos;
-    private final long finishNanos;
+    /**
+     * The bounds counted in the watchdog's own polls, not read off the clock: a process that was stopped
+     * (SIGSTOP, a paused VM) did not poll meanwhile, so its pause is not taken for a stall.
+     */
+    private final long stalePolls;
+    private final long finishPolls;
     private final StallAction action;
     /** The two reports, written now: at a stall even a string concatenation's first use may need a class. */
     private final String waitStalled;
@@ -44,14 +48,13 @@ final class ShutdownWatchdog {
     private final Thread thread;
     private final AtomicBoolean started = new AtomicBoolean();
     private volatile boolean armed;
-    /** When a waiting shutdown last completed a check, or began waiting. */
-    private volatile long lastCheckNanos;
+    /** Counts the waiting shutdown's completed checks (from any loop), and its start. */
+    private final AtomicLong checks = new AtomicLong();
     private volatile boolean finishing;
-    private volatile long finishingSinceNanos;
 
     ShutdownWatchdog(long checkStaleMillis, long finishMillis, StallAction action) {
-        this.checkStaleNanos = TimeUnit.MILLISECONDS.toNanos(checkStaleMillis);
-        this.finishNanos = TimeUnit.MILLISECONDS.toNanos(finishMillis);
+        this.stalePolls = Math.max(1, checkStaleMillis / POLL_MILLIS);
+        this.finishPolls = Math.max(1, finishMillis / POLL_MILLIS);
         this.action = action;
         this.waitStalled = "shutdown: the wait has not completed a check in " + seconds(checkStaleMillis)
                 + " (an event loop stopped running its tasks); exiting now";
@@ -72,21 +75,18 @@ final class ShutdownWatchdog {
 
     /** A shutdown began to wait (for clients or servers): its checks must keep completing. */
     void waiting() {
-        lastCheckNanos = System.nanoTime();
+        checks.incrementAndGet();
         start();
     }
 
     /** A waiting shutdown's check completed, whatever it found. */
     void checked() {
-        lastCheckNanos = System.nanoTime();
+        checks.incrementAndGet();
     }
 
     /** The shutdown closes everything now: the process must end within the bound. */
     void finishing() {
-        if (!finishing) {
-            finishingSinceNanos = System.nanoTime();
-            finishing = true;
-        }
+        finishing = true;
         start();
     }
 
@@ -97,19 +97,27 @@ final class ShutdownWatchdog {
     }
 
     private void watch() {
+        long checksSeen = checks.get();
+        long pollsWithoutCheck = 0;
+        long pollsFinishing = 0;
         while (true) {
             try {
                 Thread.sleep(POLL_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
-            long now = System.nanoTime();
             if (finishing) {
-                if (now - finishingSinceNanos > finishNanos) {
+                if (++pollsFinishing > finishPolls) {
                     action.stalled(finishStalled);
                     return;
                 }
-            } else if (now - lastCheckNanos > checkStaleNanos) {
+                continue;
+            }
+            long count = checks.get();
+            if (count != checksSeen) {
+                checksSeen = count;
+                pollsWithoutCheck = 0;
+            } else if (++pollsWithoutCheck > stalePolls) {
                 action.stalled(waitStalled);
                 return;
             }
