@@ -60,17 +60,27 @@ final class Janitor implements Runnable {
         this.loops = loops;
     }
 
+    /**
+     * One round. It runs as a periodic task, and Netty never runs again a periodic task that threw: one
+     * fault would stop every timeout, lifetime and min_pool_size of the process for good. So a round
+     * that fails is logged and the next one runs as usual (each pool's part has its own catch in
+     * {@link #tick}, so one pool's fault does not skip the others).
+     */
     @Override
     public void run() {
-        createForcedUserPools();
-        int retired = poolMaker.retireUnused(config.get().config().settings().autodbIdleTimeout());
-        if (retired > 0) {
-            log.debug("{} unused pools of automatic databases freed", retired);
-        }
-        for (EventExecutor executor : loops) {
-            if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
-                loop.execute(() -> tick(loop));
+        try {
+            createForcedUserPools();
+            int retired = poolMaker.retireUnused(config.get().config().settings().autodbIdleTimeout());
+            if (retired > 0) {
+                log.debug("{} unused pools of automatic databases freed", retired);
             }
+            for (EventExecutor executor : loops) {
+                if (executor instanceof EventLoop loop && !loop.isShuttingDown()) {
+                    loop.execute(() -> tick(loop));
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("janitor round failed; the next one runs as usual", e);
         }
     }
 
