@@ -321,7 +321,13 @@ public final class ScramServerExchange {
 
     /** RFC 5802's "printable": %x21-2B / %x2D-7E, printable ASCII except the comma. */
     private static boolean isPrintable(String s) {
-        return s.chars().allMatch(c -> c >= 0x21 && c <= 0x7e && c != ',');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x21 || c > 0x7e || c == ',') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] xor(byte[] a, byte[] b) {

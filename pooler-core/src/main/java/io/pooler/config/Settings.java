@@ -25,6 +25,8 @@ public final class Settings {
     /** Directory of the main configuration file; relative file names are resolved against it. */
     private final Path baseDirectory;
     private final Set<String> ignoreStartupParameters;
+    /** Parsed once: every login asks for it. */
+    private final AuthType authType;
 
     Settings(Map<String, Object> values, Map<String, String> shown, Path baseDirectory) {
         // Not Map.copyOf: unset text keys map to null, as PgBouncer shows NULL for them.
@@ -34,6 +36,7 @@ public final class Settings {
         this.ignoreStartupParameters = list("ignore_startup_parameters").stream()
                 .map(name -> name.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
+        this.authType = AuthType.parse(string("auth_type"));
     }
 
     /** Addresses to listen on for TCP, comma-separated, {@code *} for all; empty (the default) means no TCP. */
@@ -61,7 +64,7 @@ public final class Settings {
     }
 
     public AuthType authType() {
-        return AuthType.parse(string("auth_type"));
+        return authType;
     }
 
     /** The userlist file, resolved against the configuration file's directory; empty if not set. */

@@ -309,9 +309,21 @@ class ScramServerExchangeTest {
     }
 
     @Test
+    void aNonceMayHoldEveryPrintableAsciiCharacterButTheComma() throws Exception {
+        StringBuilder nonce = new StringBuilder();
+        for (char c = 0x21; c <= 0x7e; c++) {
+            if (c != ',') {
+                nonce.append(c);
+            }
+        }
+        ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL), () -> "s");
+        assertTrue(server.handleClientFirst("n,,n=,r=" + nonce).startsWith("r=" + nonce + "s,"));
+    }
+
+    @Test
     void malformedClientFirstMessages() {
         for (String clientFirst : List.of("", "x,,n=,r=abc", "n,n=,r=abc", "n,,r=abc", "n,,n=", "n,,n=,r=",
-                "n,,n=,r=a\u00e9", "n,,n=,r=abc,1=x", "n,,n=,r=a\0bc")) {
+                "n,,n=,r=a\u00e9", "n,,n=,r=abc,1=x", "n,,n=,r=a\0bc", "n,,n=,r=a bc", "n,,n=,r=ab\u007f")) {
             ScramServerExchange server = ScramServerExchange.forSecret(ScramSecret.parse(PostgresVerifiers.PENCIL));
             ScramException e = assertThrows(ScramException.class, () -> server.handleClientFirst(clientFirst));
             assertEquals(ScramException.Kind.MALFORMED, e.kind(), clientFirst);
