@@ -429,12 +429,12 @@ public final class Settings {
         return string("client_tls_protocols");
     }
 
-    /** TLS 1.2 cipher suites allowed for clients: {@code default}, {@code all} or a list of names. */
     /** Curves for the client side's key exchange: {@code auto} (the default) or a list of names. */
     public String clientTlsEcdhcurve() {
         return string("client_tls_ecdhcurve");
     }
 
+    /** TLS 1.2 cipher suites allowed for clients: {@code default}, {@code all} or a list of names. */
     public String clientTlsCiphers() {
         return string("client_tls_ciphers");
     }

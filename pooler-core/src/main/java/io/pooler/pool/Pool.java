@@ -268,7 +268,6 @@ public final class Pool {
         onEachShard(PoolShard::reconnectAll);
     }
 
-    /** Closes every idle server; the rest close as they are released (shutdown). */
     /** SHUTDOWN WAIT_FOR_SERVERS: from now on no client gets a server; running transactions go on. */
     public void refuseServers() {
         refusingServers = true;
@@ -278,6 +277,7 @@ public final class Pool {
         return refusingServers;
     }
 
+    /** Closes every idle server; the rest close as they are released (shutdown). */
     public void closeIdleServers(String reason) {
         onEachShard(shard -> shard.closeIdleServers(reason));
     }

@@ -372,7 +372,6 @@ class ListenMultiplexTest {
         }
     }
 
-    /** The simple query protocol, as psql, psycopg2 (Odoo) and node-postgres send LISTEN. */
     /** Odoo's bus listens with psycopg2: select() on the socket, then conn.poll() and conn.notifies. */
     @Test
     void psycopg2PollLoopReceivesNotificationsAsOdoosBusDoes() throws Exception {

@@ -76,7 +76,6 @@ public final class PoolerFixture implements AutoCloseable {
         return this;
     }
 
-    /** Adds a userlist.txt line for the user with this stored secret (plain, md5... or SCRAM verifier). */
     /** The [databases] entries, to change before start() or reload(). */
     public Map<String, String> databases() {
         return databases;
@@ -88,6 +87,7 @@ public final class PoolerFixture implements AutoCloseable {
         return this;
     }
 
+    /** Adds a userlist.txt line for the user with this stored secret (plain, md5... or SCRAM verifier). */
     public PoolerFixture user(String name, String secret) {
         userlist.removeIf(line -> line.startsWith("\"" + name + "\""));
         userlist.add("\"" + name + "\" \"" + secret + "\"");
