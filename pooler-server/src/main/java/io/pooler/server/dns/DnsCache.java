@@ -229,7 +229,19 @@ public final class DnsCache {
         zones.computeIfAbsent(zoneName, Zone::new).hosts.add(entry);
     }
 
+    /**
+     * The zone timer's task. Netty never runs again a periodic task that threw, and the zones would then
+     * stop being checked for good; so a tick that fails is logged and the next one runs as usual.
+     */
     private void zoneTick() {
+        try {
+            checkZonesIfDue();
+        } catch (RuntimeException e) {
+            log.error("DNS zone check failed; the next one runs as usual", e);
+        }
+    }
+
+    private void checkZonesIfDue() {
         Duration period = settings.get().dnsZoneCheckPeriod();
         if (period.isZero() || zones.isEmpty() || zoneChecker.busy()
                 || !zoneCheckDue(System.nanoTime() - lastZoneCheckNanos, period)) {
