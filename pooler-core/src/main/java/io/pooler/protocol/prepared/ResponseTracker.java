@@ -223,13 +223,21 @@ public final class ResponseTracker {
         return head.kind() == relayed;
     }
 
-    /** Ends a Sync or Query. After an error, drops what the server skipped, and forgets failed Parses. */
+    /**
+     * Ends a Sync or Query. After an error, drops what the server skipped, and forgets failed Parses. A
+     * skipped Close of a statement evicted to make room leaves it on the server, out of the pooler's list:
+     * another client's Parse of it would fail (42P05), so the list is in doubt, and the server is emptied
+     * before it serves another client (EvictionInAFailedBatchTest).
+     */
     private void readyForQuery() {
         PendingRequest head;
         while ((head = poll()) != null) {
             if (failed && head.statement() != null
                     && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
                 statements.remove(head.statement().id());
+            }
+            if (failed && head.kind() == PendingRequest.Kind.INJECTED_CLOSE) {
+                statements.markInDoubt();
             }
             if (head.kind() == PendingRequest.Kind.SYNC) {
                 break;

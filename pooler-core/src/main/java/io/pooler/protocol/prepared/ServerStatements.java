@@ -42,7 +42,7 @@ public final class ServerStatements {
 
     private final LinkedHashMap<Long, PreparedStatement> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private final ByteBudget budget;
-    /** A client's SQL DEALLOCATE or PREPARE touched a name here: {@code prepared} may no longer be what the server holds. */
+    /** {@code prepared} may no longer be what the server holds (see {@link #markInDoubt}). */
     private boolean inDoubt;
     /** A statement was kept past the budget: the cache must be emptied before another client. */
     private boolean overBudget;
@@ -143,8 +143,10 @@ public final class ServerStatements {
      * A client's SQL {@code DEALLOCATE name} ran on the server, or the server refused the pooler's own Parse
      * because a client's SQL PREPARE took the name first. The name may have been one of the pooler's (any
      * client can read them in pg_prepared_statements), and the client may prepare its own statement under
-     * it next: what this cache says can no longer be trusted, until the server runs DISCARD ALL or
-     * DEALLOCATE ALL ({@link #clear}). Until then the server serves nobody else (ServerRelease).
+     * it next. Or the server skipped, behind an error in a client's batch, the Close of a statement this
+     * cache let go to make room, and still holds it. Either way what this cache says can no longer be
+     * trusted, until the server runs DISCARD ALL or DEALLOCATE ALL ({@link #clear}). Until then the
+     * server serves nobody else (ServerRelease).
      */
     public synchronized void markInDoubt() {
         inDoubt = true;

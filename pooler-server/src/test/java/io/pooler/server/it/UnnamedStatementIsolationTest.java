@@ -106,6 +106,42 @@ class UnnamedStatementIsolationTest {
                 bind(), describePortal(), execute(), sync()), 2);
     }
 
+    /**
+     * A Bind of an unnamed statement the client never made fails, and PostgreSQL skips what follows in
+     * that batch, a Parse of a named statement among it: the server does not hold that statement, so
+     * the next client that prepares the same text on that server must have it prepared there, not be
+     * told it does not exist. The batch is the first of ProtocolFuzzTest's case 57830 (seed
+     * -901534653339549612, AFTER_LOGIN), byte for byte: Bind, Describe, Execute and Describe of the
+     * unnamed portal, Parse and Bind of the unnamed statement, Parse of S_1, an Execute of a portal that
+     * does not exist, Sync. (That case, its batches sent in one write, still gets "prepared statement
+     * POOLER_n does not exist" in a later batch; see the session note of 2026-12-06, 22:32.)
+     */
+    @Test
+    void aNamedParseSkippedBehindAFailedBindIsNotTakenForPrepared() throws Exception {
+        pooler.start();
+        byte[] fuzzCaseBatch = java.util.HexFormat.of().parseHex("42000000200000000200010000000200000004000000020000"
+                + "0004726f77320000440000000650004500000009000000000044000000065000500000002c0073656c65637420"
+                + "24313a3a696e74202b20312c2024323a3a746578740000020000001700000413420000002000000002000100"
+                + "000002000000040000000300000004726f77330000500000002f535f310073656c6563742024313a3a696e7420"
+                + "2b20312c2024323a3a7465787400000200000017000004134500000009ce000500005300000004");
+        try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
+             RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            first.write(fuzzCaseBatch);
+            assertTrue(readUntilReady(first).contains("26000"), "the Bind fails, and the rest of the batch is skipped");
+
+            // The same text and parameter types as the skipped Parse of S_1: int4 and varchar.
+            ByteArrayOutputStream parse = new ByteArrayOutputStream();
+            parse.writeBytes("s2\0select $1::int + 1, $2::text\0".getBytes(StandardCharsets.US_ASCII));
+            parse.writeBytes(new byte[] {0, 2, 0, 0, 0, 23, 0, 0, 4, 19});
+            ByteArrayOutputStream bind = new ByteArrayOutputStream();
+            bind.writeBytes("\0s2\0".getBytes(StandardCharsets.US_ASCII));
+            bind.writeBytes(new byte[] {0, 0, 0, 2, 0, 0, 0, 2, '4', '1', 0, 0, 0, 2, 'o', 'k', 0, 0});
+            second.write(concat(message('P', parse.toByteArray()), message('B', bind.toByteArray()), execute(), sync()));
+            String answer = readUntilReady(second);
+            assertTrue(answer.contains("42") && answer.contains("ok"), "the second client's statement runs: " + answer);
+        }
+    }
+
     @Test
     void aClientKeepsItsOwnUnnamedStatementAcrossTransactions() throws Exception {
         pooler.start();
