@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 
+import static io.pooler.server.it.RawPgClient.bindOf;
 import static io.pooler.server.it.RawPgClient.concat;
 import static io.pooler.server.it.RawPgClient.message;
 import static io.pooler.server.it.TestRoles.DB;
@@ -51,15 +52,6 @@ class EvictionInAFailedBatchTest {
         body.writeBytes((name + "\0" + sql + "\0").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(new byte[] {0, 0}); // no parameter types
         return message('P', body.toByteArray());
-    }
-
-    /** A Bind of the unnamed portal to the named statement {@code name}, no parameters. */
-    private static byte[] bindOf(String name) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(0);
-        body.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
-        return message('B', body.toByteArray());
     }
 
     private static byte[] execute() {

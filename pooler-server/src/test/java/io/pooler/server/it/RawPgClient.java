@@ -109,6 +109,15 @@ final class RawPgClient implements AutoCloseable {
         return packet.toByteArray();
     }
 
+    /** A Bind of the unnamed portal to the named statement {@code statement}: no parameters, no formats. */
+    static byte[] bindOf(String statement) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(0);
+        body.writeBytes(statement.getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
+        return message('B', body.toByteArray());
+    }
+
     static byte[] query(String sql) {
         return message('Q', (sql + "\0").getBytes(StandardCharsets.UTF_8));
     }

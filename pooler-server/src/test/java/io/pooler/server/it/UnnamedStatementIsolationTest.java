@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import static io.pooler.server.it.RawPgClient.bindOf;
 import static io.pooler.server.it.RawPgClient.concat;
 import static io.pooler.server.it.RawPgClient.message;
 import static io.pooler.server.it.TestRoles.DB;
@@ -92,7 +93,7 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAParseItsBatchSkippedIsRefused() throws Exception {
-        assertSecondClientRefused(concat(bindOfNamed("no_such_statement"), parse("select 'the second client''s'"), sync(),
+        assertSecondClientRefused(concat(bindOf("no_such_statement"), parse("select 'the second client''s'"), sync(),
                 bind(), describePortal(), execute(), sync()), 2);
     }
 
@@ -102,7 +103,7 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAQueryItsBatchSkippedIsRefused() throws Exception {
-        assertSecondClientRefused(concat(bindOfNamed("no_such_statement"), RawPgClient.query("select 1"), sync(),
+        assertSecondClientRefused(concat(bindOf("no_such_statement"), RawPgClient.query("select 1"), sync(),
                 bind(), describePortal(), execute(), sync()), 2);
     }
 
@@ -211,15 +212,6 @@ class UnnamedStatementIsolationTest {
         body.writeBytes("C'".getBytes(StandardCharsets.US_ASCII));
         body.writeBytes(new byte[] {0, 0, 0});
         return message('P', body.toByteArray());
-    }
-
-    /** A Bind of the unnamed portal to the named statement {@code name}, no parameters. */
-    private static byte[] bindOfNamed(String name) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(0);
-        body.writeBytes(name.getBytes(StandardCharsets.US_ASCII));
-        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
-        return message('B', body.toByteArray());
     }
 
     private static byte[] bind() {
