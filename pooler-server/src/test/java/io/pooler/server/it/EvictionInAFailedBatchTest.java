@@ -2,12 +2,11 @@ package io.pooler.server.it;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-
 import static io.pooler.server.it.RawPgClient.bindOf;
 import static io.pooler.server.it.RawPgClient.concat;
-import static io.pooler.server.it.RawPgClient.message;
+import static io.pooler.server.it.RawPgClient.executeOf;
+import static io.pooler.server.it.RawPgClient.parseOf;
+import static io.pooler.server.it.RawPgClient.syncOf;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
@@ -35,47 +34,15 @@ class EvictionInAFailedBatchTest {
         pooler.start();
         try (RawPgClient first = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB);
              RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            first.write(concat(parse("s1", "select 'the first text'"), sync()));
-            readUntilReady(first);
+            first.write(concat(parseOf("s1", "select 'the first text'"), syncOf()));
+            first.answersUntilReady();
             // The room for the second text is made by closing the first's statement, behind a Bind that fails.
-            first.write(concat(bindOf("no_such_statement"), parse("s2", "select 'the second text'"), sync()));
-            assertTrue(readUntilReady(first).contains("26000"), "the Bind fails, and the rest of the batch is skipped");
+            first.write(concat(bindOf("no_such_statement"), parseOf("s2", "select 'the second text'"), syncOf()));
+            assertTrue(first.answersUntilReady().contains("26000"), "the Bind fails, and the rest of the batch is skipped");
 
-            second.write(concat(parse("t1", "select 'the first text'"), bindOf("t1"), execute(), sync()));
-            String answer = readUntilReady(second);
+            second.write(concat(parseOf("t1", "select 'the first text'"), bindOf("t1"), executeOf(), syncOf()));
+            String answer = second.answersUntilReady();
             assertTrue(answer.contains("the first text"), "the second client's statement runs: " + answer);
         }
-    }
-
-    private static byte[] parse(String name, String sql) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes((name + "\0" + sql + "\0").getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(new byte[] {0, 0}); // no parameter types
-        return message('P', body.toByteArray());
-    }
-
-    private static byte[] execute() {
-        return message('E', new byte[] {0, 0, 0, 0, 0});
-    }
-
-    private static byte[] sync() {
-        return message('S', new byte[0]);
-    }
-
-    /** Everything up to and including ReadyForQuery, as text: rows' values and errors' SQLSTATEs. */
-    private static String readUntilReady(RawPgClient client) throws Exception {
-        client.setReadTimeout(10_000);
-        StringBuilder seen = new StringBuilder();
-        RawPgClient.Message m;
-        while ((m = client.read()) != null) {
-            if (m.type() == 'D') {
-                seen.append(new String(m.body(), StandardCharsets.UTF_8)).append('\n');
-            } else if (m.type() == 'E') {
-                seen.append(m.error().sqlState()).append(' ').append(m.error().message()).append('\n');
-            } else if (m.type() == 'Z') {
-                return seen.toString();
-            }
-        }
-        throw new AssertionError("closed before ReadyForQuery: " + seen);
     }
 }

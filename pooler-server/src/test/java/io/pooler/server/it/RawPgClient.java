@@ -11,7 +11,9 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -118,6 +120,28 @@ final class RawPgClient implements AutoCloseable {
         return message('B', body.toByteArray());
     }
 
+    /** A Parse of the statement {@code name} (empty: the unnamed one), no parameter types. */
+    static byte[] parseOf(String name, String sql) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes((name + "\0" + sql + "\0").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(new byte[] {0, 0});
+        return message('P', body.toByteArray());
+    }
+
+    /** A Close of the named statement {@code name}. */
+    static byte[] closeStatementOf(String name) {
+        return message('C', ("S" + name + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An Execute of the unnamed portal, every row. */
+    static byte[] executeOf() {
+        return message('E', new byte[] {0, 0, 0, 0, 0});
+    }
+
+    static byte[] syncOf() {
+        return message('S', new byte[0]);
+    }
+
     static byte[] query(String sql) {
         return message('Q', (sql + "\0").getBytes(StandardCharsets.UTF_8));
     }
@@ -156,6 +180,33 @@ final class RawPgClient implements AutoCloseable {
             }
         }
         throw new EOFException("connection closed before a '" + type + "' message");
+    }
+
+    /**
+     * The answers up to and including the next ReadyForQuery, one line per message: "row" and the first
+     * column's text for a DataRow, SQLSTATE and message for an ErrorResponse, the type letter for any
+     * other, and nothing for the ReadyForQuery; lines joined with " / ".
+     */
+    String answersUntilReady() throws IOException {
+        setReadTimeout(10_000);
+        List<String> seen = new ArrayList<>();
+        Message m;
+        while ((m = read()) != null) {
+            switch (m.type()) {
+                case 'Z' -> {
+                    return String.join(" / ", seen);
+                }
+                case 'D' -> seen.add("row " + firstColumn(m.body()));
+                case 'E' -> seen.add(m.error().sqlState() + " " + m.error().message());
+                default -> seen.add(String.valueOf(m.type()));
+            }
+        }
+        throw new EOFException("closed before ReadyForQuery, after: " + seen);
+    }
+
+    private static String firstColumn(byte[] dataRow) {
+        int length = java.nio.ByteBuffer.wrap(dataRow, 2, 4).getInt();
+        return length < 0 ? "NULL" : new String(dataRow, 6, length, StandardCharsets.UTF_8);
     }
 
     /** Reads until the first ErrorResponse and returns it, or null if the connection closed first. */

@@ -9,7 +9,9 @@ import java.util.List;
 
 import static io.pooler.server.it.RawPgClient.bindOf;
 import static io.pooler.server.it.RawPgClient.concat;
+import static io.pooler.server.it.RawPgClient.executeOf;
 import static io.pooler.server.it.RawPgClient.message;
+import static io.pooler.server.it.RawPgClient.syncOf;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
@@ -43,16 +45,16 @@ class UnnamedStatementIsolationTest {
              RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
             leaveAnUnnamedStatement(first);
 
-            second.write(concat(bind(), describePortal(), execute(), sync()));
+            second.write(concat(bind(), describePortal(), executeOf(), syncOf()));
             List<RawPgClient.Message> answer = readAll(second);
             RawPgClient.Message error = answer.stream().filter(m -> m.type() == 'E').findFirst().orElse(null);
             assertNotNull(error, "the second client's Bind must fail, got " + types(answer));
             assertEquals("26000", error.error().sqlState(), error.error().message());
             assertFalse(answer.stream().anyMatch(m -> m.type() == 'D'), "no row of the first client's statement");
 
-            second.write(concat(parse("select 'the second client''s own'"), bind(), execute(), sync()));
+            second.write(concat(parse("select 'the second client''s own'"), bind(), executeOf(), syncOf()));
             assertTrue(readUntilReady(second).contains("the second client's own"), "its session goes on");
-            first.write(concat(bind(), execute(), sync()));
+            first.write(concat(bind(), executeOf(), syncOf()));
             assertTrue(readUntilReady(first).contains("26000"),
                     "the first client's own statement is gone too: the second one parsed its own since");
         }
@@ -62,7 +64,7 @@ class UnnamedStatementIsolationTest {
     @Test
     void aClientUsingAnotherClientsUnnamedStatementMidBatchIsRefused() throws Exception {
         // A Parse of a named statement first: the batch has begun, and nothing in it fails.
-        assertSecondClientRefused(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), execute(), sync()), 1);
+        assertSecondClientRefused(concat(message('P', cstrings("s1", "select 1", "\0\0")), bind(), executeOf(), syncOf()), 1);
     }
 
     /**
@@ -77,9 +79,9 @@ class UnnamedStatementIsolationTest {
              RawPgClient second = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
             leaveAnUnnamedStatement(first);
 
-            second.write(concat(parseOfInvalidUtf8(), sync()));
+            second.write(concat(parseOfInvalidUtf8(), syncOf()));
             assertTrue(readUntilReady(second).contains("22021"), "the Parse is refused");
-            second.write(concat(bind(), describePortal(), execute(), sync()));
+            second.write(concat(bind(), describePortal(), executeOf(), syncOf()));
             String answer = readUntilReady(second);
             assertFalse(answer.contains("secret"), "no row of the first client's statement: " + answer);
             assertTrue(answer.contains("26000"), answer);
@@ -93,8 +95,8 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAParseItsBatchSkippedIsRefused() throws Exception {
-        assertSecondClientRefused(concat(bindOf("no_such_statement"), parse("select 'the second client''s'"), sync(),
-                bind(), describePortal(), execute(), sync()), 2);
+        assertSecondClientRefused(concat(bindOf("no_such_statement"), parse("select 'the second client''s'"), syncOf(),
+                bind(), describePortal(), executeOf(), syncOf()), 2);
     }
 
     /**
@@ -103,8 +105,8 @@ class UnnamedStatementIsolationTest {
      */
     @Test
     void aBindBehindAQueryItsBatchSkippedIsRefused() throws Exception {
-        assertSecondClientRefused(concat(bindOf("no_such_statement"), RawPgClient.query("select 1"), sync(),
-                bind(), describePortal(), execute(), sync()), 2);
+        assertSecondClientRefused(concat(bindOf("no_such_statement"), RawPgClient.query("select 1"), syncOf(),
+                bind(), describePortal(), executeOf(), syncOf()), 2);
     }
 
     /**
@@ -137,7 +139,7 @@ class UnnamedStatementIsolationTest {
             ByteArrayOutputStream bind = new ByteArrayOutputStream();
             bind.writeBytes("\0s2\0".getBytes(StandardCharsets.US_ASCII));
             bind.writeBytes(new byte[] {0, 0, 0, 2, 0, 0, 0, 2, '4', '1', 0, 0, 0, 2, 'o', 'k', 0, 0});
-            second.write(concat(message('P', parse.toByteArray()), message('B', bind.toByteArray()), execute(), sync()));
+            second.write(concat(message('P', parse.toByteArray()), message('B', bind.toByteArray()), executeOf(), syncOf()));
             String answer = readUntilReady(second);
             assertTrue(answer.contains("42") && answer.contains("ok"), "the second client's statement runs: " + answer);
         }
@@ -147,9 +149,9 @@ class UnnamedStatementIsolationTest {
     void aClientKeepsItsOwnUnnamedStatementAcrossTransactions() throws Exception {
         pooler.start();
         try (RawPgClient client = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            client.write(concat(parse("select 'mine'"), sync()));
+            client.write(concat(parse("select 'mine'"), syncOf()));
             readUntilReady(client);
-            client.write(concat(bind(), execute(), sync()));
+            client.write(concat(bind(), executeOf(), syncOf()));
             assertTrue(readUntilReady(client).contains("mine"), "as on a direct connection, when no one else ran between");
         }
     }
@@ -189,13 +191,13 @@ class UnnamedStatementIsolationTest {
     }
 
     private static void assertThePoolGoesOn(RawPgClient first) throws Exception {
-        first.write(concat(parse("select 'still served'"), bind(), execute(), sync()));
+        first.write(concat(parse("select 'still served'"), bind(), executeOf(), syncOf()));
         assertTrue(readUntilReady(first).contains("still served"), "the pool goes on");
     }
 
     /** The first client runs an unnamed statement, which stays on the pool's one server. */
     private static void leaveAnUnnamedStatement(RawPgClient first) throws Exception {
-        first.write(concat(parse("select 'secret of the first client'"), bind(), execute(), sync()));
+        first.write(concat(parse("select 'secret of the first client'"), bind(), executeOf(), syncOf()));
         assertTrue(readUntilReady(first).contains("secret of the first client"));
     }
 
@@ -220,14 +222,6 @@ class UnnamedStatementIsolationTest {
 
     private static byte[] describePortal() {
         return message('D', new byte[] {'P', 0});
-    }
-
-    private static byte[] execute() {
-        return message('E', new byte[] {0, 0, 0, 0, 0});
-    }
-
-    private static byte[] sync() {
-        return message('S', new byte[0]);
     }
 
     /** Each string NUL-terminated; the last one is appended as is (the Parse's empty type count). */
