@@ -101,6 +101,10 @@ public final class ResponseTracker {
         PendingRequest head = pending.peek();
         switch (type) {
             case PARSE_COMPLETE:
+                if (head != null && head.kind() == PendingRequest.Kind.DUPLICATE_PARSE) {
+                    duplicateAccepted();
+                    return true;
+                }
                 return complete(head, PendingRequest.Kind.PARSE, PendingRequest.Kind.INJECTED_PARSE, alloc, toClient);
             case BIND_COMPLETE:
                 return complete(head, PendingRequest.Kind.BIND, null, alloc, toClient);
@@ -197,6 +201,20 @@ public final class ResponseTracker {
         }
         frame.release();
         return error.withMessage("prepared statement \"" + head.clientName() + "\" already exists").encode(alloc);
+    }
+
+    /**
+     * PostgreSQL accepted the Parse that stood for a client's Parse under a name in use: the pooler's
+     * statement was not on the server after all (its Parse, in an earlier batch the client wrote before
+     * reading, was skipped behind an error), and the server now holds the client's other text under the
+     * pooler's name. That name there is no longer the pooler's statement, and the server is reset before
+     * it serves another client, whose own Parse of the statement would otherwise be refused (42P05:
+     * PipelinedBatchesTest). The client is told ParseComplete, as PostgreSQL told it.
+     */
+    private void duplicateAccepted() {
+        PendingRequest head = poll();
+        statements.remove(head.statement().id());
+        statements.markInDoubt();
     }
 
     public boolean isIdle() {

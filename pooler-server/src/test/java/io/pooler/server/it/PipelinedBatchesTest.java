@@ -78,6 +78,29 @@ class PipelinedBatchesTest {
                         concat(bindOf("l1"), executeOf(), syncOf())));
     }
 
+    /**
+     * A Parse under a name the client holds goes to the server under the pooler's name for the held
+     * statement, for PostgreSQL to refuse (42P05). Pipelined behind a batch whose Parse of that name was
+     * skipped, the pooler's statement is not on the server yet, and PostgreSQL accepts the client's other
+     * text under the pooler's name. The next client to use that statement there got 42P05 for its own
+     * Parse; the server is now reset before it serves anyone else.
+     * (A differential run of pipelined batches against a direct connection found it, 2026-12-07.)
+     */
+    @Test
+    void anotherTextCannotStayOnTheServerUnderThePoolersName() throws Exception {
+        pooler.start();
+        try (RawPgClient sender = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            sender.write(concat(FAILING_BIND, parseOf("s1", "select 'the statement'"), syncOf(),
+                    parseOf("s1", "select 'another text'"), syncOf()));
+            assertEquals(List.of(FAILED, "1"), List.of(sender.answersUntilReady(), sender.answersUntilReady()),
+                    "as on a direct connection: the first Parse was skipped, so the name was free for the second");
+        }
+        try (RawPgClient next = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            next.write(concat(parseOf("t1", "select 'the statement'"), bindOf("t1"), executeOf(), syncOf()));
+            assertEquals("1 / 2 / row the statement / C", next.answersUntilReady());
+        }
+    }
+
     /** Writes every batch at once, then reads one answer per batch, each up to its ReadyForQuery. */
     private void assertAnswers(List<String> expected, byte[]... batches) throws Exception {
         try (RawPgClient client = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
