@@ -299,7 +299,9 @@ final class BackendRelay {
         }
         ClientConnection client = notifyReady;
         notifyReady = null;
-        if (client != null) {
+        // After a FATAL behind the ReadyForQuery in this burst, the server does not go back to the pool as
+        // it closes: its client, told FATAL too, goes with it (HostileServerFatalTest).
+        if (client != null && fatalMessage == null) {
             client.serverReady(server);
         }
         toClient.flush();

@@ -72,4 +72,40 @@ class HostileServerFatalTest {
             assertEquals(2, hostile.connections(), "the server that said FATAL was not reused");
         }
     }
+
+    /**
+     * A FATAL right behind a whole reply, in the same packet: the ReadyForQuery ended the client's
+     * transaction, and the FATAL was relayed to it too; then the server went back to the pool as it
+     * closed, and the client, told FATAL, stayed open. A client told FATAL is closed. (ProtocolFuzzTest,
+     * seed 3789225777537767130, case 93715.)
+     */
+    @Test
+    void aClientToldFatalBehindItsAnswerIsClosed(PostgresInstance pg) throws Exception {
+        FuzzDatabase.ensure(pg);
+        try (HostileServer hostile = new HostileServer(1, 0);
+             PoolerFixture pooler = new PoolerFixture(pg).user(APP_USER, APP_PASSWORD).set("auth_type", "md5")
+                     .database("fz_hostile", "host=127.0.0.1 port=" + hostile.port()
+                             + " dbname=hostile user=hostile password=hostile-secret pool_mode=transaction pool_size=1")
+                     .start()) {
+            List<byte[]> reply = new ArrayList<>(HostileServer.normalReply(HostileServer.tag(1)));
+            reply.add(FATAL); // and the server does not close
+            hostile.register(1, new HostileServer.Reply(Wire.concat(reply.toArray(new byte[0][])), false));
+
+            List<WireClient.Frame> frames = new ArrayList<>();
+            try (WireClient client = WireClient.connect(pooler.port())) {
+                client.login(APP_USER, APP_PASSWORD, "fz_hostile", TIMEOUT);
+                client.send(Wire.query("select '" + HostileServer.tag(1) + "'"));
+                long deadline = System.nanoTime() + TIMEOUT.toNanos();
+                WireClient.Frame f;
+                try {
+                    while ((f = client.read(WireClient.remaining(deadline))) != null) {
+                        frames.add(f);
+                    }
+                } catch (java.net.SocketTimeoutException e) {
+                    fail("the client was not closed within " + TIMEOUT + " of the FATAL; it got " + frames);
+                }
+            }
+            assertEquals("57P01", frames.get(frames.size() - 1).field('C'), "the answer, the FATAL, then the end: " + frames);
+        }
+    }
 }
