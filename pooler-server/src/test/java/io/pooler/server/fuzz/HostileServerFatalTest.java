@@ -32,31 +32,13 @@ class HostileServerFatalTest {
 
     @Test
     void aFatalErrorEndsTheSessionEvenWhenTheServerGoesOnTalking(PostgresInstance pg) throws Exception {
-        FuzzDatabase.ensure(pg);
-        try (HostileServer hostile = new HostileServer(1, 0);
-             PoolerFixture pooler = new PoolerFixture(pg).user(APP_USER, APP_PASSWORD).set("auth_type", "md5")
-                     .database("fz_hostile", "host=127.0.0.1 port=" + hostile.port()
-                             + " dbname=hostile user=hostile password=hostile-secret pool_mode=transaction pool_size=1")
-                     .start()) {
+        try (HostileServer hostile = new HostileServer(1, 0); PoolerFixture pooler = poolerBefore(hostile, pg)) {
             List<byte[]> reply = new ArrayList<>();
             reply.add(FATAL);
             reply.addAll(HostileServer.normalReply(HostileServer.tag(1))); // and the server does not close
             hostile.register(1, new HostileServer.Reply(Wire.concat(reply.toArray(new byte[0][])), false));
 
-            List<WireClient.Frame> frames = new ArrayList<>();
-            try (WireClient client = WireClient.connect(pooler.port())) {
-                client.login(APP_USER, APP_PASSWORD, "fz_hostile", TIMEOUT);
-                client.send(Wire.query("select '" + HostileServer.tag(1) + "'"));
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                WireClient.Frame f;
-                try {
-                    while ((f = client.read(WireClient.remaining(deadline))) != null) {
-                        frames.add(f);
-                    }
-                } catch (java.net.SocketTimeoutException e) {
-                    fail("the client was not closed within " + TIMEOUT + " of the FATAL; it got " + frames);
-                }
-            }
+            List<WireClient.Frame> frames = askUntilClosed(pooler, HostileServer.tag(1));
             assertEquals(1, frames.size(), "the FATAL and then the end of the connection: " + frames);
             assertEquals("57P01", frames.get(0).field('C'));
 
@@ -81,31 +63,41 @@ class HostileServerFatalTest {
      */
     @Test
     void aClientToldFatalBehindItsAnswerIsClosed(PostgresInstance pg) throws Exception {
-        FuzzDatabase.ensure(pg);
-        try (HostileServer hostile = new HostileServer(1, 0);
-             PoolerFixture pooler = new PoolerFixture(pg).user(APP_USER, APP_PASSWORD).set("auth_type", "md5")
-                     .database("fz_hostile", "host=127.0.0.1 port=" + hostile.port()
-                             + " dbname=hostile user=hostile password=hostile-secret pool_mode=transaction pool_size=1")
-                     .start()) {
+        try (HostileServer hostile = new HostileServer(1, 0); PoolerFixture pooler = poolerBefore(hostile, pg)) {
             List<byte[]> reply = new ArrayList<>(HostileServer.normalReply(HostileServer.tag(1)));
             reply.add(FATAL); // and the server does not close
             hostile.register(1, new HostileServer.Reply(Wire.concat(reply.toArray(new byte[0][])), false));
 
-            List<WireClient.Frame> frames = new ArrayList<>();
-            try (WireClient client = WireClient.connect(pooler.port())) {
-                client.login(APP_USER, APP_PASSWORD, "fz_hostile", TIMEOUT);
-                client.send(Wire.query("select '" + HostileServer.tag(1) + "'"));
-                long deadline = System.nanoTime() + TIMEOUT.toNanos();
-                WireClient.Frame f;
-                try {
-                    while ((f = client.read(WireClient.remaining(deadline))) != null) {
-                        frames.add(f);
-                    }
-                } catch (java.net.SocketTimeoutException e) {
-                    fail("the client was not closed within " + TIMEOUT + " of the FATAL; it got " + frames);
-                }
-            }
+            List<WireClient.Frame> frames = askUntilClosed(pooler, HostileServer.tag(1));
             assertEquals("57P01", frames.get(frames.size() - 1).field('C'), "the answer, the FATAL, then the end: " + frames);
         }
+    }
+
+    /** A pooler whose database fz_hostile is {@code hostile}, one server at most. */
+    private static PoolerFixture poolerBefore(HostileServer hostile, PostgresInstance pg) throws Exception {
+        FuzzDatabase.ensure(pg);
+        return new PoolerFixture(pg).user(APP_USER, APP_PASSWORD).set("auth_type", "md5")
+                .database("fz_hostile", "host=127.0.0.1 port=" + hostile.port()
+                        + " dbname=hostile user=hostile password=hostile-secret pool_mode=transaction pool_size=1")
+                .start();
+    }
+
+    /** A client's query for {@code tag}, and every frame it gets until the pooler closes it (within TIMEOUT). */
+    private static List<WireClient.Frame> askUntilClosed(PoolerFixture pooler, String tag) throws Exception {
+        List<WireClient.Frame> frames = new ArrayList<>();
+        try (WireClient client = WireClient.connect(pooler.port())) {
+            client.login(APP_USER, APP_PASSWORD, "fz_hostile", TIMEOUT);
+            client.send(Wire.query("select '" + tag + "'"));
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            WireClient.Frame f;
+            try {
+                while ((f = client.read(WireClient.remaining(deadline))) != null) {
+                    frames.add(f);
+                }
+            } catch (java.net.SocketTimeoutException e) {
+                fail("the client was not closed within " + TIMEOUT + " of the FATAL; it got " + frames);
+            }
+        }
+        return frames;
     }
 }
