@@ -208,8 +208,9 @@ public final class ResponseTracker {
      * statement was not on the server after all (its Parse, in an earlier batch the client wrote before
      * reading, was skipped behind an error), and the server now holds the client's other text under the
      * pooler's name. That name there is no longer the pooler's statement, and the server is reset before
-     * it serves another client, whose own Parse of the statement would otherwise be refused (42P05:
-     * PipelinedBatchesTest). The client is told ParseComplete, as PostgreSQL told it.
+     * it serves another client, whose own Parse of the statement would otherwise be refused (42P05), and
+     * whose Bind written behind that Parse would run the other text (PipelinedBatchesTest). The client is
+     * told ParseComplete, as PostgreSQL told it.
      */
     private void duplicateAccepted() {
         PendingRequest head = poll();

@@ -83,7 +83,8 @@ class PipelinedBatchesTest {
      * statement, for PostgreSQL to refuse (42P05). Pipelined behind a batch whose Parse of that name was
      * skipped, the pooler's statement is not on the server yet, and PostgreSQL accepts the client's other
      * text under the pooler's name. The next client to use that statement there got 42P05 for its own
-     * Parse; the server is now reset before it serves anyone else.
+     * Parse, and, had it written its Bind behind that Parse before reading, ran the other text: one
+     * client's statement run under another's. The server is now reset before it serves anyone else.
      * (A differential run of pipelined batches against a direct connection found it, 2026-12-07.)
      */
     @Test
@@ -96,8 +97,9 @@ class PipelinedBatchesTest {
                     "as on a direct connection: the first Parse was skipped, so the name was free for the second");
         }
         try (RawPgClient next = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
-            next.write(concat(parseOf("t1", "select 'the statement'"), bindOf("t1"), executeOf(), syncOf()));
-            assertEquals("1 / 2 / row the statement / C", next.answersUntilReady());
+            next.write(concat(parseOf("t1", "select 'the statement'"), syncOf(), bindOf("t1"), executeOf(), syncOf()));
+            assertEquals(List.of("1", "2 / row the statement / C"), List.of(next.answersUntilReady(), next.answersUntilReady()),
+                    "the next client's own statement, not the other text");
         }
     }
 
