@@ -3,11 +3,21 @@ package io.pooler.protocol.prepared;
 /**
  * A request sent (or answered by the pooler itself) whose response the server side is waiting
  * for, in order. Kinds other than the statement-bearing ones are shared constants.
+ *
+ * <p>{@code client} is set on the requests that changed the client's names as they went out (its Parse
+ * or Close of a named statement): if PostgreSQL skips one behind an error, or refuses the Parse, the
+ * change is taken back ({@link StatementRewriter#undoSkipped}), as a direct connection never made it.
+ * {@code clientName} is then the name as the client's names are keyed; for {@link Kind#DUPLICATE_PARSE}
+ * the name as the client wrote it, for the error message.
  */
-public record PendingRequest(Kind kind, PreparedStatement statement, String clientName) {
+public record PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client) {
 
     public PendingRequest(Kind kind, PreparedStatement statement) {
-        this(kind, statement, null);
+        this(kind, statement, null, null);
+    }
+
+    public PendingRequest(Kind kind, PreparedStatement statement, String clientName) {
+        this(kind, statement, clientName, null);
     }
 
     public enum Kind {

@@ -7,6 +7,8 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Queue;
 import java.util.function.Consumer;
 
@@ -246,10 +248,13 @@ public final class ResponseTracker {
      * Ends a Sync or Query. After an error, drops what the server skipped, and forgets failed Parses. A
      * skipped Close of a statement evicted to make room leaves it on the server, out of the pooler's list:
      * another client's Parse of it would fail (42P05), so the list is in doubt, and the server is emptied
-     * before it serves another client (EvictionInAFailedBatchTest).
+     * before it serves another client (EvictionInAFailedBatchTest). The client's own Parse and Close
+     * messages the server did not carry out are taken back from its names, the last first
+     * (FailedBatchStatementNamesTest).
      */
     private void readyForQuery() {
         PendingRequest head;
+        List<PendingRequest> clientChangesUndone = null;
         while ((head = poll()) != null) {
             if (failed && head.statement() != null
                     && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
@@ -258,8 +263,20 @@ public final class ResponseTracker {
             if (failed && head.kind() == PendingRequest.Kind.INJECTED_CLOSE) {
                 statements.markInDoubt();
             }
+            if (failed && head.client() != null) {
+                if (clientChangesUndone == null) {
+                    clientChangesUndone = new ArrayList<>();
+                }
+                clientChangesUndone.add(head);
+            }
             if (head.kind() == PendingRequest.Kind.SYNC) {
                 break;
+            }
+        }
+        if (clientChangesUndone != null) {
+            for (int i = clientChangesUndone.size() - 1; i >= 0; i--) {
+                PendingRequest undone = clientChangesUndone.get(i);
+                undone.client().undoSkipped(undone);
             }
         }
         failed = false;

@@ -64,6 +64,8 @@ public final class StatementRewriter {
      * is the client's while the two are linked (a server moves to its client's loop).
      */
     private long clientStatementBytes;
+    /** The client is gone ({@link #clientClosed}): a late answer to its batch must not keep a name for it again. */
+    private boolean closed;
 
     /**
      * With a budget of its own, of the default bound per client and none for all clients.
@@ -207,10 +209,10 @@ public final class StatementRewriter {
         clientStatementBytes += definition.length;
         counters.clientParse();
         if (server.statements().contains(statement)) {
-            server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement));
+            server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement, name, this));
             return;
         }
-        prepareOnServer(statement, server, send, PendingRequest.Kind.PARSE);
+        prepareOnServer(statement, server, send, new PendingRequest(PendingRequest.Kind.PARSE, statement, name, this));
     }
 
     private void bind(ByteBuf frame, BindMessage bind, Server server, Consumer<ByteBuf> send) {
@@ -232,9 +234,11 @@ public final class StatementRewriter {
     private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
-            forget(clientName(close.body(), close.nameStart(), close.nameEnd()));
+            String name = clientName(close.body(), close.nameStart(), close.nameEnd());
+            PreparedStatement closed = forget(name);
             frame.release();
-            server.tracker().expect(PendingRequest.ANSWERED_CLOSE);
+            server.tracker().expect(closed == null ? PendingRequest.ANSWERED_CLOSE
+                    : new PendingRequest(PendingRequest.Kind.ANSWERED_CLOSE, closed, name, this));
             return;
         }
         relay(frame, PendingRequest.CLOSE, server, send);
@@ -253,7 +257,7 @@ public final class StatementRewriter {
         byte[] definition = parse.definition();
         frame.release();
         if (!server.statements().contains(inUse)) {
-            prepareOnServer(inUse, server, send, PendingRequest.Kind.INJECTED_PARSE);
+            prepareOnServer(inUse, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, inUse));
         }
         server.tracker().expect(new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
         byte[] serverName = inUse.serverName().getBytes(StandardCharsets.US_ASCII);
@@ -274,6 +278,7 @@ public final class StatementRewriter {
 
     /** The client is gone: what it kept is given back to the budget. Once or more; nothing else after. */
     public void clientClosed() {
+        closed = true;
         clientStatementsDiscarded();
     }
 
@@ -282,10 +287,13 @@ public final class StatementRewriter {
         return clientStatementBytes;
     }
 
-    /** A Close of a name: its statement is forgotten and its bytes given back; an unknown name is nothing. */
-    private void forget(String name) {
+    /**
+     * A Close of a name: its statement is forgotten and its bytes given back; an unknown name is nothing.
+     * Returns the statement the name held, or null.
+     */
+    private PreparedStatement forget(String name) {
         if (clientStatements.isEmpty()) {
-            return; // the shared empty map, never written
+            return null; // the shared empty map, never written
         }
         PreparedStatement closed = clientStatements.remove(name);
         clientStatementCount = clientStatements.size();
@@ -293,6 +301,41 @@ public final class StatementRewriter {
             int length = closed.length();
             clientStatementBytes -= length;
             budget.giveBack(length);
+        }
+        return closed;
+    }
+
+    /**
+     * PostgreSQL did not do what {@code request}, one of this client's Parse or Close messages, asked: it
+     * refused the Parse, or skipped either behind an error earlier in the batch. What the message changed in
+     * the client's names as it went out is taken back, so the names are a direct connection's: a name whose
+     * Parse failed is free, and a name whose Close was skipped still holds its statement. The tracker calls
+     * this at the batch's ReadyForQuery for each such request, the last first, so that undoing them one by
+     * one restores the names the batch started with. Nothing after the client's end: its names are gone.
+     *
+     * <p>NOTE: exact when the client read the batch's answers before writing its next batch. A batch written
+     * behind this one, before its answers came, was rewritten against the names as they were then (README,
+     * "Prepared statements in pipelined batches"); a name such a batch changed again is left as it is.
+     *
+     * <p>A skipped Close gives its name back only if the budget has room for its bytes again (it gave them
+     * back at the Close); if all clients' statements took that room meanwhile, the name stays closed.
+     */
+    void undoSkipped(PendingRequest request) {
+        if (closed) {
+            return;
+        }
+        String name = request.clientName();
+        PreparedStatement statement = request.statement();
+        if (request.kind() == PendingRequest.Kind.ANSWERED_CLOSE) {
+            int length = statement.length();
+            if (!clientStatements.containsKey(name) && clientStatementBytes + length <= budget.clientLimit()
+                    && clientStatements.size() < MAX_CLIENT_STATEMENTS && budget.take(length)) {
+                writableStatements().put(name, statement);
+                clientStatementCount = clientStatements.size();
+                clientStatementBytes += length;
+            }
+        } else if (clientStatements.get(name) == statement) {
+            forget(name);
         }
     }
 
@@ -311,7 +354,7 @@ public final class StatementRewriter {
             return frame;
         }
         if (!server.statements().contains(statement)) {
-            prepareOnServer(statement, server, send, PendingRequest.Kind.INJECTED_PARSE);
+            prepareOnServer(statement, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, statement));
         }
         byte[] serverName = statement.serverName().getBytes(StandardCharsets.US_ASCII);
         int bodyStart = body.readerIndex();
@@ -355,13 +398,14 @@ public final class StatementRewriter {
         }
     }
 
+    /** Sends the Parse of {@code statement}, whose answer is {@code request} (a PARSE or INJECTED_PARSE of it). */
     private void prepareOnServer(PreparedStatement statement, Server server, Consumer<ByteBuf> send,
-                                 PendingRequest.Kind kind) {
+                                 PendingRequest request) {
         for (PreparedStatement evicted : server.statements().add(statement, capacity.getAsInt())) {
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.INJECTED_CLOSE, evicted));
             send.accept(evicted.closeMessage(server.alloc()));
         }
-        server.tracker().expect(new PendingRequest(kind, statement));
+        server.tracker().expect(request);
         counters.serverParse();
         send.accept(statement.parseMessage(server.alloc()));
     }

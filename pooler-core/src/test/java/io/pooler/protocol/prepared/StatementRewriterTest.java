@@ -132,6 +132,48 @@ class StatementRewriterTest {
         assertTrue(server.tracker.isIdle());
     }
 
+    /**
+     * A direct connection keeps no name for a Parse that failed or was skipped behind an error, so neither
+     * may the pooler: a later Bind of the name goes to PostgreSQL as it is, for its "does not exist".
+     */
+    @Test
+    void aFailedOrSkippedParseLeavesTheClientNoName() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("bad", "selec 1"), server, server::receive);
+        client.forward(parse("later", "select 2"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(0, client.clientStatementCount(), "no name kept");
+        server.sent.clear();
+        client.forward(bind("", "later"), server, server::receive);
+        client.forward(bind("", "bad"), server, server::receive);
+        assertEquals(List.of("B later", "B bad"), server.sent, "unknown names, sent as they are");
+    }
+
+    /** A Close skipped behind an error leaves the name its statement, and is not answered. */
+    @Test
+    void aSkippedCloseKeepsTheName() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("s", "select 4"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        server.answer('1');
+        server.answer('Z');
+        client.forward(bind("", "missing"), server, server::receive);
+        client.forward(close('S', "s"), server, server::receive);
+        client.forward(parse("s", "select 5"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(List.of("1", "Z", "E", "Z"), server.toClient, "no CloseComplete or ParseComplete after the error");
+        assertEquals(1, client.clientStatementCount());
+        server.sent.clear();
+        client.forward(bind("", "s"), server, server::receive);
+        assertEquals(List.of("B POOLER_1"), server.sent, "the name still holds its first statement");
+    }
+
     @Test
     void closingAStatementKeepsItOnTheServerAndAnswersAtOnce() {
         FakeServer server = new FakeServer();
