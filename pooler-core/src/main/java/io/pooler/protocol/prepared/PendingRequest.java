@@ -44,8 +44,13 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
          * failed the client's own: its ErrorResponse names the client's statement ({@code clientName}).
          */
         DUPLICATE_PARSE,
-        /** Sync, Query or FunctionCall: ends with ReadyForQuery. */
-        SYNC
+        /** Sync: ends with ReadyForQuery, also after an error earlier in its batch. */
+        SYNC,
+        /**
+         * Query or FunctionCall: ends with ReadyForQuery, unless written inside an extended-protocol batch
+         * (before its Sync) behind an error: PostgreSQL then skips it, with no answer at all.
+         */
+        QUERY
     }
 
     public static final PendingRequest BIND = new PendingRequest(Kind.BIND, null);
@@ -54,6 +59,7 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
     public static final PendingRequest CLOSE = new PendingRequest(Kind.CLOSE, null);
     public static final PendingRequest ANSWERED_CLOSE = new PendingRequest(Kind.ANSWERED_CLOSE, null);
     public static final PendingRequest SYNC = new PendingRequest(Kind.SYNC, null);
+    public static final PendingRequest QUERY = new PendingRequest(Kind.QUERY, null);
 
     /** Answered by the pooler, not the server. */
     public boolean answeredByPooler() {

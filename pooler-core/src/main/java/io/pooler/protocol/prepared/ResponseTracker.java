@@ -47,6 +47,8 @@ public final class ResponseTracker {
     private final ServerStatements statements;
     /** An error ended the current extended-protocol batch: the server skips everything up to Sync. */
     private boolean failed;
+    /** Queries skipped behind an error, not yet taken ({@link #takeSkippedQueries}). */
+    private int skippedQueries;
     /** The linked client's statement names, forgotten with the server's statements (DEALLOCATE ALL). */
     private volatile StatementRewriter clientStatements;
 
@@ -123,7 +125,8 @@ public final class ResponseTracker {
                 }
                 return true;
             case MessageType.ERROR_RESPONSE:
-                if (head != null && head.kind() != PendingRequest.Kind.SYNC) {
+                // An extended-protocol message failed (a Query's own error ends with its ReadyForQuery).
+                if (head != null && head.kind() != PendingRequest.Kind.SYNC && head.kind() != PendingRequest.Kind.QUERY) {
                     failed = true; // the server now skips to Sync; so do we, at ReadyForQuery
                 }
                 return true;
@@ -229,6 +232,7 @@ public final class ResponseTracker {
         pending.clear();
         queuedAnswers = 0;
         failed = false;
+        skippedQueries = 0;
         clientStatements = null;
     }
 
@@ -242,6 +246,18 @@ public final class ResponseTracker {
             head.statement().markValidated();
         }
         return head.kind() == relayed;
+    }
+
+    /**
+     * How many Query and FunctionCall messages PostgreSQL skipped, with no answer, behind an error in the
+     * extended-protocol batch they were written in, since the last call; counted at the ReadyForQuery that
+     * ends the batch. The caller counts them answered, or the server would stay linked to its client for
+     * ever, waiting for their ReadyForQuery (QueryInsideABatchTest).
+     */
+    public int takeSkippedQueries() {
+        int skipped = skippedQueries;
+        skippedQueries = 0;
+        return skipped;
     }
 
     /**
@@ -269,7 +285,11 @@ public final class ResponseTracker {
                 }
                 clientChangesUndone.add(head);
             }
-            if (head.kind() == PendingRequest.Kind.SYNC) {
+            if (head.kind() == PendingRequest.Kind.QUERY && failed) {
+                skippedQueries++; // skipped with the rest of the failed batch: no ReadyForQuery of its own
+                continue;
+            }
+            if (head.kind() == PendingRequest.Kind.SYNC || head.kind() == PendingRequest.Kind.QUERY) {
                 break;
             }
         }

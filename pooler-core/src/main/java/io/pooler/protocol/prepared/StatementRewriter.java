@@ -120,7 +120,8 @@ public final class StatementRewriter {
             case MessageType.DESCRIBE -> describe(frame, TargetMessage.read(frame, "Describe"), server, send);
             case MessageType.CLOSE -> close(frame, TargetMessage.read(frame, "Close"), server, send);
             case MessageType.EXECUTE -> relay(frame, PendingRequest.EXECUTE, server, send);
-            case MessageType.SYNC, MessageType.QUERY, MessageType.FUNCTION_CALL -> relay(frame, PendingRequest.SYNC, server, send);
+            case MessageType.SYNC -> relay(frame, PendingRequest.SYNC, server, send);
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> relay(frame, PendingRequest.QUERY, server, send);
             default -> send.accept(frame); // Flush, COPY data: no response of their own
         }
     }

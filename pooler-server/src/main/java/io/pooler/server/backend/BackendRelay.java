@@ -156,6 +156,13 @@ final class BackendRelay {
             toClient.add(peer, relayed);
         }
         tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
+        if (type == MessageType.READY_FOR_QUERY) {
+            int skipped = tracker.takeSkippedQueries();
+            if (skipped > 0) {
+                requests.answeredWithoutReady(skipped);
+                unnamedStatement.readyForQuery(requests.answered());
+            }
+        }
     }
 
     /**

@@ -36,6 +36,14 @@ final class OutstandingRequests {
         answered++;
     }
 
+    /**
+     * PostgreSQL skipped {@code requests} Query or FunctionCall messages written inside an extended-protocol
+     * batch behind an error: they are over, with no ReadyForQuery of their own (ResponseTracker counts them).
+     */
+    void answeredWithoutReady(int requests) {
+        answered += requests;
+    }
+
     /** PostgreSQL said ReadyForQuery, to a client or to an internal query. */
     void serverReady() {
         lastReadyNanos = System.nanoTime();

@@ -511,7 +511,7 @@ final class FrontendRelay {
     /** Streamed: never a message the rewriter changes. A Query or FunctionCall ends in a ReadyForQuery. */
     private void handleStreamedPart(ServerConnection server, FramePart part, boolean first, byte type) {
         if (first && (type == MessageType.QUERY || type == MessageType.FUNCTION_CALL)) {
-            server.tracker().expect(PendingRequest.SYNC);
+            server.tracker().expect(PendingRequest.QUERY);
         }
         toServer.add(server.channel(), part.content());
     }

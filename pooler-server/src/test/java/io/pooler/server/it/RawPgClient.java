@@ -142,6 +142,15 @@ final class RawPgClient implements AutoCloseable {
         return message('S', new byte[0]);
     }
 
+    /** A Describe of the statement {@code name}. */
+    static byte[] describeStatementOf(String name) {
+        return message('D', ("S" + name + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
+    static byte[] flushOf() {
+        return message('H', new byte[0]);
+    }
+
     static byte[] query(String sql) {
         return message('Q', (sql + "\0").getBytes(StandardCharsets.UTF_8));
     }
@@ -266,8 +275,11 @@ final class RawPgClient implements AutoCloseable {
         return in;
     }
 
+    /** Over a unix socket, nothing: its reads block (see the constructor). */
     void setReadTimeout(int millis) throws IOException {
-        socket.setSoTimeout(millis);
+        if (socket != null) {
+            socket.setSoTimeout(millis);
+        }
     }
 
     @Override
