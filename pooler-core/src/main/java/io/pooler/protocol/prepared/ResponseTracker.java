@@ -266,7 +266,7 @@ public final class ResponseTracker {
      * another client's Parse of it would fail (42P05), so the list is in doubt, and the server is emptied
      * before it serves another client (EvictionInAFailedBatchTest). The client's own Parse and Close
      * messages the server did not carry out are taken back from its names, the last first
-     * (FailedBatchStatementNamesTest).
+     * (StatementRewriterTest, BatchesAgainstPostgresTest).
      */
     private void readyForQuery() {
         PendingRequest head;

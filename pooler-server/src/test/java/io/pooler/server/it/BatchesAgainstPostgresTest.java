@@ -35,7 +35,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * checked by the other client (the sender's own answers may differ then: README, "Prepared statements in
  * pipelined batches"). Seeded: {@code -Ddifferential.seed=N} replays a run; a failure names its seed and
  * sequence. Bounded in sequences and in time (three connections per sequence, a few seconds in all).
- * (Found the defects behind FailedBatchStatementNamesTest's cases and QueryInsideABatchTest, 2026-12-07.)
+ * It found, 2026-12-07: a client's Parse refused or skipped behind an error still holding its name, and a
+ * skipped Close still freeing it (StatementRewriterTest); a Query skipped in a failed batch keeping the
+ * server (QueryInsideABatchTest).
  */
 @PoolerTest
 class BatchesAgainstPostgresTest {
