@@ -141,14 +141,32 @@ public final class ResponseTracker {
     /**
      * The statements the server lost: after DISCARD ALL or DEALLOCATE ALL. The client that ran it loses
      * its names too, as on a direct connection (PgBouncer's free_client_prepared_statements): using one
-     * afterwards gets PostgreSQL's "prepared statement does not exist".
+     * afterwards gets PostgreSQL's "prepared statement does not exist". A Parse the client wrote behind it,
+     * before its answer, leaves the server a statement the list no longer has: the list is then in doubt,
+     * and the server is reset before it serves another client.
      */
     public void statementsDiscarded() {
         serverStatementsDiscarded();
+        if (parseStillPending()) {
+            // A Parse the client wrote behind it, counted on the server as it went out, runs after it:
+            // the server will hold a statement the emptied list does not (PipelinedBatchesTest).
+            statements.markInDoubt();
+        }
         StatementRewriter client = clientStatements;
         if (client != null) {
             client.clientStatementsDiscarded();
         }
+    }
+
+    /** A Parse of one of the pooler's statements was sent and not yet answered. */
+    private boolean parseStillPending() {
+        for (PendingRequest request : pending) {
+            if (request.statement() != null && (request.kind() == PendingRequest.Kind.PARSE
+                    || request.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -10,6 +10,7 @@ import static io.pooler.server.it.RawPgClient.closeStatementOf;
 import static io.pooler.server.it.RawPgClient.concat;
 import static io.pooler.server.it.RawPgClient.executeOf;
 import static io.pooler.server.it.RawPgClient.parseOf;
+import static io.pooler.server.it.RawPgClient.query;
 import static io.pooler.server.it.RawPgClient.syncOf;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
@@ -100,6 +101,27 @@ class PipelinedBatchesTest {
             next.write(concat(parseOf("t1", "select 'the statement'"), syncOf(), bindOf("t1"), executeOf(), syncOf()));
             assertEquals(List.of("1", "2 / row the statement / C"), List.of(next.answersUntilReady(), next.answersUntilReady()),
                     "the next client's own statement, not the other text");
+        }
+    }
+
+    /**
+     * A Parse written behind a DEALLOCATE ALL in one write: the pooler counted the statement on the server
+     * as the Parse went out, then emptied its list of the server's statements at DEALLOCATE ALL's answer,
+     * which came first; the Parse ran after it, so the server held a statement the pooler did not know of.
+     * The next client to use that text there had its own Parse refused, "prepared statement "POOLER_n"
+     * already exists" (42P05). Such a list is now in doubt, and the server is reset before it serves
+     * anyone else. (A differential run of batches against a direct connection found it, 2026-12-07.)
+     */
+    @Test
+    void aParseBehindDeallocateAllLeavesNoUnknownStatementForTheNextClient() throws Exception {
+        pooler.start();
+        try (RawPgClient sender = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            sender.write(concat(query("DEALLOCATE ALL"), parseOf("d1", "select 'behind'"), syncOf()));
+            assertEquals(List.of("C", "1"), List.of(sender.answersUntilReady(), sender.answersUntilReady()));
+        }
+        try (RawPgClient next = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
+            next.write(concat(parseOf("n1", "select 'behind'"), bindOf("n1"), executeOf(), syncOf()));
+            assertEquals("1 / 2 / row behind / C", next.answersUntilReady(), "the next client's own statement runs");
         }
     }
 
