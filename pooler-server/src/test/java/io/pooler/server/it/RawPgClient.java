@@ -120,6 +120,32 @@ final class RawPgClient implements AutoCloseable {
         return message('B', body.toByteArray());
     }
 
+    /** A Bind of the portal {@code portal} to the statement {@code statement}: no parameters, no formats. */
+    static byte[] bindPortalOf(String portal, String statement) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes((portal + "\0" + statement).getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
+        return message('B', body.toByteArray());
+    }
+
+    /** An Execute of the portal {@code portal}, at most {@code rows} rows (0: all). */
+    static byte[] executePortalOf(String portal, int rows) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes((portal + "\0").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(rows).array());
+        return message('E', body.toByteArray());
+    }
+
+    /** A Describe of the portal {@code portal}. */
+    static byte[] describePortalOf(String portal) {
+        return message('D', ("P" + portal + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A Close of the portal {@code portal}. */
+    static byte[] closePortalOf(String portal) {
+        return message('C', ("P" + portal + "\0").getBytes(StandardCharsets.UTF_8));
+    }
+
     /** A Parse of the statement {@code name} (empty: the unnamed one), no parameter types. */
     static byte[] parseOf(String name, String sql) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
