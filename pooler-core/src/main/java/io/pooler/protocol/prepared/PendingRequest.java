@@ -53,6 +53,8 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
         QUERY
     }
 
+    /** A Parse of the unnamed statement, or any Parse while the pooler renames none. */
+    public static final PendingRequest PARSE = new PendingRequest(Kind.PARSE, null);
     public static final PendingRequest BIND = new PendingRequest(Kind.BIND, null);
     public static final PendingRequest DESCRIBE = new PendingRequest(Kind.DESCRIBE, null);
     public static final PendingRequest EXECUTE = new PendingRequest(Kind.EXECUTE, null);

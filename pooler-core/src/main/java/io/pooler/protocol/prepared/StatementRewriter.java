@@ -192,7 +192,7 @@ public final class StatementRewriter {
 
     private void parse(ByteBuf frame, ParseMessage parse, Server server, Consumer<ByteBuf> send) {
         if (!parse.named()) {
-            relay(frame, new PendingRequest(PendingRequest.Kind.PARSE, null), server, send);
+            relay(frame, PendingRequest.PARSE, server, send);
             return;
         }
         String name = clientName(parse.body(), parse.body().readerIndex(), parse.nameEnd());

@@ -121,7 +121,30 @@ final class BackendRelay {
         if (server.tracksStatements()) {
             relayTracked(client, type, frame);
         } else {
+            // Nothing to rename or answer: the tracker only follows the batch, to see skipped Queries.
+            tracker.onServerMessage(type, server.alloc(), NOTHING_OWED);
             toClient.add(client.channel(), frame);
+            if (type == MessageType.READY_FOR_QUERY) {
+                countSkippedQueries();
+            }
+        }
+    }
+
+    /** Where the tracker's answers would go when messages are streamed: none are ever owed then. */
+    private static final java.util.function.Consumer<ByteBuf> NOTHING_OWED = f -> {
+        f.release();
+        throw new IllegalStateException("an answer owed while messages are streamed");
+    };
+
+    /**
+     * After a ReadyForQuery: the Queries PostgreSQL skipped in the batch it ends are over too, with no
+     * ReadyForQuery of their own (QueryInsideABatchTest).
+     */
+    private void countSkippedQueries() {
+        int skipped = tracker.takeSkippedQueries();
+        if (skipped > 0) {
+            requests.answeredWithoutReady(skipped);
+            unnamedStatement.readyForQuery(requests.answered());
         }
     }
 
@@ -157,11 +180,7 @@ final class BackendRelay {
         }
         tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
         if (type == MessageType.READY_FOR_QUERY) {
-            int skipped = tracker.takeSkippedQueries();
-            if (skipped > 0) {
-                requests.answeredWithoutReady(skipped);
-                unnamedStatement.readyForQuery(requests.answered());
-            }
+            countSkippedQueries();
         }
     }
 
@@ -281,6 +300,8 @@ final class BackendRelay {
         if (server.tracksStatements()) {
             Channel peer = client.channel();
             tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f));
+        } else {
+            tracker.onServerMessage(type, server.alloc(), NOTHING_OWED);
         }
         return client.channel();
     }

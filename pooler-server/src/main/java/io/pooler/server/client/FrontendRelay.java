@@ -447,6 +447,9 @@ final class FrontendRelay {
             countRequest(server, type);
         }
         if (statementRewriter == null) {
+            if (first) {
+                expectAnswer(server, type);
+            }
             toServer.add(server.channel(), FramePart.bytesOf(msg));
         } else if (msg instanceof FramePart part) {
             handleStreamedPart(server, part, first, type);
@@ -505,6 +508,26 @@ final class FrontendRelay {
                  MessageType.CLOSE -> unsyncedExtended = true;
             default -> {
             }
+        }
+    }
+
+    /**
+     * Without the rewriter, the server's tracker still follows each batch, message by message, so that a
+     * Query PostgreSQL skips behind an error in its batch is seen (QueryInsideABatchTest).
+     */
+    private static void expectAnswer(ServerConnection server, byte type) {
+        PendingRequest request = switch (type) {
+            case MessageType.PARSE -> PendingRequest.PARSE;
+            case MessageType.BIND -> PendingRequest.BIND;
+            case MessageType.DESCRIBE -> PendingRequest.DESCRIBE;
+            case MessageType.EXECUTE -> PendingRequest.EXECUTE;
+            case MessageType.CLOSE -> PendingRequest.CLOSE;
+            case MessageType.SYNC -> PendingRequest.SYNC;
+            case MessageType.QUERY, MessageType.FUNCTION_CALL -> PendingRequest.QUERY;
+            default -> null; // Flush, COPY data: no response of their own
+        };
+        if (request != null) {
+            server.tracker().expect(request);
         }
     }
 

@@ -19,9 +19,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * and before its Sync (asyncpg does so after a prepare, which it ends with Flush). PostgreSQL skips it
  * when an error came earlier in the batch, with no answer at all. The pooler counted a ReadyForQuery due
  * for it, waited for it for ever, and kept the server linked to that client, idle: with a pool of one,
- * every other client waited until query_wait_timeout. With named statements tracked (the default) the
- * pooler now sees the skip; with max_prepared_statements = 0 it does not (README, known limits). (A
- * differential run of batches against a direct connection found it, 2026-12-07.)
+ * every other client waited until query_wait_timeout. The server's response tracker now sees the skip,
+ * with named statements tracked or not. (A differential run of batches against a direct connection
+ * found it, 2026-12-07.)
  */
 @PoolerTest
 class QueryInsideABatchTest {
@@ -35,6 +35,17 @@ class QueryInsideABatchTest {
     @Test
     void aQuerySkippedBehindAnErrorDoesNotKeepTheServer() throws Exception {
         pooler.start();
+        assertSkippedQueryKeepsNoServer();
+    }
+
+    /** Without named statements tracked, messages are streamed; the skip is seen all the same. */
+    @Test
+    void aQuerySkippedBehindAnErrorDoesNotKeepTheServerWithMessagesStreamed() throws Exception {
+        pooler.set("max_prepared_statements", "0").start();
+        assertSkippedQueryKeepsNoServer();
+    }
+
+    private void assertSkippedQueryKeepsNoServer() throws Exception {
         try (RawPgClient sender = new RawPgClient(pooler.port()).loginTrusted(SCRAM_USER, DB)) {
             sender.write(concat(bindOf("no_such_statement"), query("select 1"), syncOf()));
             assertEquals("26000 prepared statement \"no_such_statement\" does not exist", sender.answersUntilReady(),
