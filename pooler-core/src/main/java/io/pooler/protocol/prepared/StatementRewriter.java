@@ -236,10 +236,10 @@ public final class StatementRewriter {
         if (close.namedStatement()) {
             // The server keeps the statement for other clients; the client's name is forgotten.
             String name = clientName(close.body(), close.nameStart(), close.nameEnd());
-            PreparedStatement closed = forget(name);
+            PreparedStatement held = forget(name);
             frame.release();
-            server.tracker().expect(closed == null ? PendingRequest.ANSWERED_CLOSE
-                    : new PendingRequest(PendingRequest.Kind.ANSWERED_CLOSE, closed, name, this));
+            server.tracker().expect(held == null ? PendingRequest.ANSWERED_CLOSE
+                    : new PendingRequest(PendingRequest.Kind.ANSWERED_CLOSE, held, name, this));
             return;
         }
         relay(frame, PendingRequest.CLOSE, server, send);
