@@ -145,7 +145,9 @@ public final class ServerStatements {
      * client can read them in pg_prepared_statements), and the client may prepare its own statement under
      * it next. Or the server skipped, behind an error in a client's batch, the Close of a statement this
      * cache let go to make room, and still holds it. Or the server accepted, under one of the pooler's
-     * names, another text a client parsed under a name it held (ResponseTracker.duplicateAccepted). Any
+     * names, another text a client parsed under a name it held (ResponseTracker.duplicateAccepted). Or a
+     * client's DEALLOCATE ALL or DISCARD ALL emptied the server while one of the pooler's Parses was still
+     * on its way behind it (ResponseTracker.statementsDiscarded). Any
      * way, what this cache says can no longer be trusted, until the server runs DISCARD ALL or DEALLOCATE
      * ALL ({@link #clear}). Until then the server serves nobody else (ServerRelease).
      */

@@ -77,8 +77,8 @@ public final class ServerRelease {
     }
 
     private static final String STATEMENTS_IN_DOUBT = "the prepared statements it holds are in doubt"
-            + " (a client's DEALLOCATE or PREPARE of a name, a Close its batch skipped, or its Parse accepted"
-            + " under a name of the pooler's)";
+            + " (a client's DEALLOCATE or PREPARE of a name, a Close its batch skipped, its Parse accepted"
+            + " under a name of the pooler's, or a Parse written behind its DEALLOCATE ALL or DISCARD ALL)";
 
     private final ServerConnection server;
     private final String resetQuery;
@@ -203,12 +203,13 @@ public final class ServerRelease {
      * <p>And the same reset empties a server whose cache kept a statement past the bytes all servers'
      * caches may keep ({@code ServerStatements.overBudget}): its DISCARD ALL drops them, on PostgreSQL too;
      * or one whose statements are in doubt for another cause ({@code ServerStatements.markInDoubt} lists
-     * them: a skipped Close of a statement its cache let go, a client's Parse accepted under a pooler name).
+     * them: a skipped Close of a statement its cache let go, a client's Parse accepted under a pooler name,
+     * a Parse written behind a client's DEALLOCATE ALL or DISCARD ALL).
      */
     private Verdict resetBeforeOthers() {
         if (resetQuery.isBlank()) {
             server.close("a client left its prepared statements in doubt (DEALLOCATE by name, a skipped Close, a"
-                    + " Parse accepted under a name of the pooler's), reset its role, sent a text too long to scan"
+                    + " Parse accepted under a name of the pooler's or written behind DEALLOCATE ALL), reset its role, sent a text too long to scan"
                     + " or prepared one past the budget of all servers' caches, and there is no server_reset_query");
             return Verdict.CLOSED;
         }

@@ -5,7 +5,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -205,10 +204,9 @@ class BatchesAgainstPostgresTest {
     }
 
     /**
-     * Every message up to the marker query's row, then the marker's CommandComplete and ReadyForQuery:
-     * "row" and the first column for a DataRow, SQLSTATE and message for an ErrorResponse, "Z" and the
-     * transaction status for a ReadyForQuery, the type letter for any other; NoticeResponse and
-     * ParameterStatus (ROLLBACK's warning, a SET's report) left out.
+     * Every message up to the marker query's row, then the marker's CommandComplete and ReadyForQuery,
+     * each as {@link RawPgClient.Message#line()} renders it, but "Z" and the transaction status for a
+     * ReadyForQuery; NoticeResponse and ParameterStatus (ROLLBACK's warning, a SET's report) left out.
      */
     private static String answersUntilEnd(RawPgClient client) throws IOException {
         List<String> seen = new ArrayList<>();
@@ -219,26 +217,19 @@ class BatchesAgainstPostgresTest {
             }
             switch (m.type()) {
                 case 'D' -> {
-                    String row = firstColumn(m.body());
-                    if (row.equals(END)) {
+                    if (m.firstColumn().equals(END)) {
                         client.read(); // its CommandComplete
                         client.read(); // its ReadyForQuery
                         return String.join(" / ", seen);
                     }
-                    seen.add("row " + row);
+                    seen.add(m.line());
                 }
-                case 'E' -> seen.add(m.error().sqlState() + " " + m.error().message());
                 case 'Z' -> seen.add("Z" + (char) m.body()[0]);
                 case 'N', 'S' -> {
                 }
-                default -> seen.add(String.valueOf(m.type()));
+                default -> seen.add(m.line());
             }
         }
-    }
-
-    private static String firstColumn(byte[] dataRow) {
-        int length = java.nio.ByteBuffer.wrap(dataRow, 2, 4).getInt();
-        return length < 0 ? "NULL" : new String(dataRow, 6, length, StandardCharsets.UTF_8);
     }
 
     /** Another client parses, binds and runs each text under a name of its own, a batch each. */

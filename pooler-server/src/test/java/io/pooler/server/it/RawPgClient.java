@@ -26,6 +26,24 @@ final class RawPgClient implements AutoCloseable {
         ErrorResponse error() {
             return ErrorResponse.parseBody(Unpooled.wrappedBuffer(body));
         }
+
+        /** A DataRow's first column as text ("NULL" for a null): column count, then length and bytes. */
+        String firstColumn() {
+            int length = java.nio.ByteBuffer.wrap(body, 2, 4).getInt();
+            return length < 0 ? "NULL" : new String(body, 6, length, StandardCharsets.UTF_8);
+        }
+
+        /**
+         * This message as one line of an answer: "row" and the first column for a DataRow, SQLSTATE and
+         * message for an ErrorResponse, the type letter for any other.
+         */
+        String line() {
+            return switch (type) {
+                case 'D' -> "row " + firstColumn();
+                case 'E' -> error().sqlState() + " " + error().message();
+                default -> String.valueOf(type);
+            };
+        }
     }
 
     /** The TCP socket, or null over a unix socket (then {@link #unix}). */
@@ -227,21 +245,12 @@ final class RawPgClient implements AutoCloseable {
         List<String> seen = new ArrayList<>();
         Message m;
         while ((m = read()) != null) {
-            switch (m.type()) {
-                case 'Z' -> {
-                    return String.join(" / ", seen);
-                }
-                case 'D' -> seen.add("row " + firstColumn(m.body()));
-                case 'E' -> seen.add(m.error().sqlState() + " " + m.error().message());
-                default -> seen.add(String.valueOf(m.type()));
+            if (m.type() == 'Z') {
+                return String.join(" / ", seen);
             }
+            seen.add(m.line());
         }
         throw new EOFException("closed before ReadyForQuery, after: " + seen);
-    }
-
-    private static String firstColumn(byte[] dataRow) {
-        int length = java.nio.ByteBuffer.wrap(dataRow, 2, 4).getInt();
-        return length < 0 ? "NULL" : new String(dataRow, 6, length, StandardCharsets.UTF_8);
     }
 
     /** Reads until the first ErrorResponse and returns it, or null if the connection closed first. */
