@@ -44,6 +44,14 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
          * failed the client's own: its ErrorResponse names the client's statement ({@code clientName}).
          */
         DUPLICATE_PARSE,
+        /**
+         * A client's Parse of a statement the server already has, written first after a ReadyForQuery that
+         * said its transaction block failed: sent to the server under the name it knows the statement by,
+         * so PostgreSQL refuses it (25P02) and skips the rest of the batch as it would the client's own,
+         * where the pooler's ParseComplete would have let the batch run on to its Bind. Refused, the
+         * client's name is taken back at the ReadyForQuery, as for any Parse ({@code client} is set).
+         */
+        ABORTED_PARSE,
         /** Sync: ends with ReadyForQuery, also after an error earlier in its batch. */
         SYNC,
         /**

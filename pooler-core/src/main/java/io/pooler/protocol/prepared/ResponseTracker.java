@@ -109,6 +109,11 @@ public final class ResponseTracker {
                     duplicateAccepted();
                     return true;
                 }
+                if (head != null && head.kind() == PendingRequest.Kind.ABORTED_PARSE) {
+                    // Not refused after all: the server holds the statement's own text under its name again.
+                    poll();
+                    return true;
+                }
                 return complete(head, PendingRequest.Kind.PARSE, PendingRequest.Kind.INJECTED_PARSE, alloc, toClient);
             case BIND_COMPLETE:
                 return complete(head, PendingRequest.Kind.BIND, null, alloc, toClient);

@@ -6,6 +6,7 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
+import io.pooler.sql.TransactionExitCommand;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -101,6 +102,9 @@ public final class StatementRewriter {
         ResponseTracker tracker();
 
         ByteBufAllocator alloc();
+
+        /** The server's last ReadyForQuery said a transaction block failed ('E'). */
+        boolean inFailedTransaction();
     }
 
     /**
@@ -202,6 +206,7 @@ public final class StatementRewriter {
             return;
         }
         keepRoomFor(name, parse.definitionLength());
+        boolean refusedInFailedTransaction = refusedInFailedTransaction(parse, server);
         byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
@@ -210,6 +215,11 @@ public final class StatementRewriter {
         clientStatementBytes += definition.length;
         counters.clientParse();
         if (server.statements().contains(statement)) {
+            if (refusedInFailedTransaction) {
+                sendParse(statement, definition, server, send,
+                        new PendingRequest(PendingRequest.Kind.ABORTED_PARSE, statement, name, this));
+                return;
+            }
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement, name, this));
             return;
         }
@@ -260,8 +270,32 @@ public final class StatementRewriter {
         if (!server.statements().contains(inUse)) {
             prepareOnServer(inUse, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, inUse));
         }
-        server.tracker().expect(new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
-        byte[] serverName = inUse.serverName().getBytes(StandardCharsets.US_ASCII);
+        sendParse(inUse, definition, server, send, new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
+    }
+
+    /**
+     * Whether PostgreSQL would refuse this Parse now because the client's transaction block failed: the
+     * server's last ReadyForQuery said so and nothing was sent since (in a batch written behind others,
+     * the state it will meet is not known), and the text is not one PostgreSQL runs there (a COMMIT or
+     * ROLLBACK). Only then is a statement the server has sent to it rather than answered by the pooler.
+     */
+    private static boolean refusedInFailedTransaction(ParseMessage parse, Server server) {
+        if (!server.inFailedTransaction() || !server.tracker().isIdle()) {
+            return false;
+        }
+        ByteBuf body = parse.body();
+        int textEnd = body.indexOf(parse.definitionStart(), body.writerIndex(), (byte) 0);
+        return !TransactionExitCommand.mayEndTransaction(body, parse.definitionStart(), textEnd);
+    }
+
+    /**
+     * A Parse of {@code definition} under the name the server knows {@code statement} by, which the server
+     * is to refuse; {@code request} says how its answer is read.
+     */
+    private static void sendParse(PreparedStatement statement, byte[] definition, Server server, Consumer<ByteBuf> send,
+                                  PendingRequest request) {
+        server.tracker().expect(request);
+        byte[] serverName = statement.serverName().getBytes(StandardCharsets.US_ASCII);
         ByteBuf out = server.alloc().buffer(PgFrames.HEADER_LENGTH + serverName.length + 1 + definition.length);
         int start = PgFrames.beginMessage(out, MessageType.PARSE);
         out.writeBytes(serverName).writeByte(0).writeBytes(definition);

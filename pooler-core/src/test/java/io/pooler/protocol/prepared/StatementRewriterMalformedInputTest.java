@@ -57,6 +57,11 @@ class StatementRewriterMalformedInputTest {
         public ByteBufAllocator alloc() {
             return alloc;
         }
+
+        @Override
+        public boolean inFailedTransaction() {
+            return false;
+        }
     }
 
     @BeforeEach

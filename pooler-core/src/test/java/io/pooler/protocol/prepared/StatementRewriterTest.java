@@ -28,6 +28,8 @@ class StatementRewriterTest {
 
     /** A server as the rewriter and tracker see it, recording what is sent to it. */
     private final class FakeServer implements StatementRewriter.Server {
+        /** What the server's last ReadyForQuery said: a failed transaction block. */
+        boolean failedTransaction;
         final ServerStatements statements = new ServerStatements();
         final ResponseTracker tracker = new ResponseTracker(statements);
         final List<String> sent = new ArrayList<>();
@@ -46,6 +48,11 @@ class StatementRewriterTest {
         @Override
         public ByteBufAllocator alloc() {
             return alloc;
+        }
+
+        @Override
+        public boolean inFailedTransaction() {
+            return failedTransaction;
         }
 
         void receive(ByteBuf frame) {
@@ -116,6 +123,46 @@ class StatementRewriterTest {
         server.answer('C');
         server.answer('Z');
         assertEquals(List.of("1", "2", "C", "Z"), server.toClient, "ParseComplete comes first, where b expects it");
+    }
+
+    /**
+     * In a failed transaction block PostgreSQL refuses a Parse (25P02) and skips the batch; answered by
+     * the pooler, the batch ran on to its Bind instead, and the client kept a name PostgreSQL never made.
+     */
+    @Test
+    void aParseInAFailedTransactionGoesToTheServerToBeRefused() {
+        FakeServer server = new FakeServer();
+        StatementRewriter a = new StatementRewriter(registry, 10);
+        a.forward(parse("a1", "select 1"), server, server::receive);
+        a.forward(parse("a2", "ROLLBACK"), server, server::receive);
+        a.forward(sync(), server, server::receive);
+        server.answer('1');
+        server.answer('1');
+        server.answer('Z');
+        server.sent.clear();
+        server.toClient.clear();
+
+        server.failedTransaction = true;
+        StatementRewriter b = new StatementRewriter(registry, 10);
+        b.forward(parse("b1", "select 1"), server, server::receive);
+        b.forward(bind("", "b1"), server, server::receive);
+        b.forward(execute(), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        assertEquals(List.of("P POOLER_1", "B POOLER_1", "E", "S"), server.sent, "the Parse goes to the server");
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(List.of("E", "Z"), server.toClient, "its refusal, and nothing the pooler made up");
+        assertEquals(0, b.clientStatementCount(), "no name kept, as on a direct connection");
+        assertEquals(2, server.statements.size(), "the server still holds both statements");
+
+        server.sent.clear();
+        server.toClient.clear();
+        b.forward(parse("b2", "ROLLBACK"), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        assertEquals(List.of("S"), server.sent, "a ROLLBACK is parsed in a failed block: answered by the pooler");
+        server.answer('Z');
+        assertEquals(List.of("1", "Z"), server.toClient);
+        assertEquals(1, b.clientStatementCount());
     }
 
     @Test

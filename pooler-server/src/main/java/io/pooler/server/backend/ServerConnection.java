@@ -234,6 +234,11 @@ public final class ServerConnection extends PooledServer implements StatementRew
         return transactionStatus;
     }
 
+    @Override
+    public boolean inFailedTransaction() {
+        return transactionStatus == BackendMessages.TX_FAILED;
+    }
+
     public boolean hasInternalQuery() {
         return internalQueries.running();
     }

@@ -43,7 +43,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and its answers end where the marker's row comes). Batches written all at once are only checked by the
  * other client (the sender's own answers may differ then: README, "Prepared statements in pipelined
  * batches"). Left out, as known differences (README): DEALLOCATE ALL or DISCARD ALL with extended messages
- * behind it in one batch, a Parse in a failed transaction block (so no BEGIN), and a Bind of the unnamed
+ * behind it in one batch, BEGIN (each batch ends in a ROLLBACK; a failed block that lasts from one batch to
+ * the next is {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s), and a Bind of the unnamed
  * statement in a batch after the one that parsed it (the pooler refuses it: UnnamedStatementIsolationTest).
  * Seeded: {@code -Ddifferential.seed=N} replays a run; a failure names its seed and sequence. Bounded in
  * sequences and in time (four connections per sequence, some seconds in all).
@@ -108,6 +109,44 @@ class BatchesAgainstPostgresTest {
                 answersUntilEnd(sender);
             }
             assertEquals(OWN_ANSWERS, otherClientsAnswers(pooled()), "seed " + seed + ", sequence " + i + ": " + batches);
+        }
+    }
+
+    /**
+     * A transaction block fails, and the client parses a statement the server already has (another client
+     * parsed it): PostgreSQL refuses the Parse (25P02) and keeps no name, but parses a ROLLBACK. The
+     * pooler answered every such Parse itself, so the batch ran on to its Bind's 25P02 and the client kept
+     * a name that worked after the ROLLBACK where PostgreSQL's said 26000.
+     */
+    @Test
+    void aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection() throws Exception {
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
+        List<byte[]> steps = List.of(
+                query("BEGIN"),
+                query("select 1/0"),
+                concat(parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()),
+                concat(parseOf("r", "ROLLBACK"), syncOf()),
+                concat(bindOf("r"), executeOf(), syncOf()),
+                concat(bindOf("b"), executeOf(), syncOf()),
+                concat(parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()));
+        assertEquals(failedBlockAnswers(direct(), direct(), steps), failedBlockAnswers(pooled(), pooled(), steps));
+    }
+
+    /** {@code other} parses the texts (so the server has them), then {@code sender} runs the steps. */
+    private static List<String> failedBlockAnswers(RawPgClient other, RawPgClient sender, List<byte[]> steps)
+            throws IOException {
+        try (other) {
+            other.write(concat(parseOf("o1", TEXTS[0]), parseOf("o2", "ROLLBACK"), syncOf()));
+            other.answersUntilReady();
+        }
+        try (sender) {
+            List<String> answers = new ArrayList<>();
+            for (byte[] step : steps) {
+                sender.write(step);
+                answers.add(sender.answersUntilReady());
+            }
+            return answers;
         }
     }
 
