@@ -9,7 +9,6 @@ import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 import java.io.BufferedReader;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.pooler.server.it.LoginTest.queryString;
+import static io.pooler.server.it.PythonClients.PYTHON;
+import static io.pooler.server.it.PythonClients.importable;
 import static io.pooler.server.it.SessionPoolingTest.execute;
 import static io.pooler.server.it.TestRoles.DB;
 import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
@@ -409,20 +410,8 @@ class ListenMultiplexTest {
         }
     }
 
-    /** Debian's python3-psycopg2 and python3-psycopg live with the system interpreter. */
-    private static final String PYTHON = "/usr/bin/python3";
-
     private static boolean psycopg2Installed() {
         return importable("psycopg2");
-    }
-
-    private static boolean importable(String module) {
-        try {
-            Process p = new ProcessBuilder(PYTHON, "-c", "import " + module).redirectErrorStream(true).start();
-            return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 
     private Connection client() throws SQLException {
