@@ -76,7 +76,16 @@ class BatchesAgainstPostgresTest {
 
     BatchesAgainstPostgresTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
+        this.pooler = oneServerTrackingStatements(pooler);
+    }
+
+    /**
+     * The pooler the differential tests compare with PostgreSQL: transaction pooling with one server, so
+     * that each client meets what the last one left there, named statements tracked, and trust, as
+     * PostgreSQL's unix socket trusts the direct side.
+     */
+    static PoolerFixture oneServerTrackingStatements(PoolerFixture pooler) {
+        return pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
                 .set("pool_mode", "transaction").set("default_pool_size", "1").set("max_prepared_statements", "100");
     }
 

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static io.pooler.server.it.TestRoles.DB;
-import static io.pooler.server.it.TestRoles.SCRAM_PASSWORD;
 import static io.pooler.server.it.TestRoles.SCRAM_USER;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -28,8 +27,7 @@ class PsycopgAgainstPostgresTest {
 
     PsycopgAgainstPostgresTest(PostgresInstance pg, PoolerFixture pooler) {
         this.pg = pg;
-        this.pooler = pooler.set("auth_type", "trust").user(SCRAM_USER, SCRAM_PASSWORD)
-                .set("pool_mode", "transaction").set("default_pool_size", "1").set("max_prepared_statements", "100");
+        this.pooler = BatchesAgainstPostgresTest.oneServerTrackingStatements(pooler);
     }
 
     @Test
