@@ -47,6 +47,6 @@ class DiscardAllCommandTest {
         assertFalse(lone("DISCARD ALL ALL"));
         assertFalse(lone("DEALLOCATE ALL"));
         assertFalse(lone(""));
-        assertFalse(lone("/*" + " ".repeat(DiscardAllCommand.MAX_TEXT_BYTES) + "*/ DISCARD ALL"));
+        assertFalse(lone("/*" + " ".repeat(LoneStatement.MAX_TEXT_BYTES) + "*/ DISCARD ALL"));
     }
 }

@@ -70,6 +70,19 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
     public static final PendingRequest ANSWERED_CLOSE = new PendingRequest(Kind.ANSWERED_CLOSE, null);
     public static final PendingRequest SYNC = new PendingRequest(Kind.SYNC, null);
     public static final PendingRequest QUERY = new PendingRequest(Kind.QUERY, null);
+    /**
+     * A Query, and an Execute, that drop every prepared statement (a lone DEALLOCATE ALL or DISCARD ALL):
+     * the pooler emptied the names as they went out (StatementRewriter.discardAhead), and its tracker
+     * checks that the statement ran. Told from {@link #QUERY} and {@link #EXECUTE} by identity, as
+     * {@link #discardsStatements} does; they are equal as records.
+     */
+    public static final PendingRequest DISCARDING_QUERY = new PendingRequest(Kind.QUERY, null);
+    public static final PendingRequest DISCARDING_EXECUTE = new PendingRequest(Kind.EXECUTE, null);
+
+    /** One of {@link #DISCARDING_QUERY} and {@link #DISCARDING_EXECUTE}. */
+    public boolean discardsStatements() {
+        return this == DISCARDING_QUERY || this == DISCARDING_EXECUTE;
+    }
 
     /** Answered by the pooler, not the server. */
     public boolean answeredByPooler() {

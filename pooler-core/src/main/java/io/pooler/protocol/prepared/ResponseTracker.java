@@ -49,6 +49,13 @@ public final class ResponseTracker {
     private boolean failed;
     /** Queries skipped behind an error, not yet taken ({@link #takeSkippedQueries}). */
     private int skippedQueries;
+    /**
+     * The discarding request at the head ({@link PendingRequest#discardsStatements}) ran: its DEALLOCATE
+     * ALL or DISCARD ALL answered CommandComplete. Checked when it leaves the queue.
+     */
+    private boolean discardRan;
+    /** What each discarding request in {@link #pending} emptied from the list, the oldest first. */
+    private final Queue<List<PreparedStatement>> clearedAhead = new ArrayDeque<>(0);
     /** The linked client's statement names, forgotten with the server's statements (DEALLOCATE ALL). */
     private volatile StatementRewriter clientStatements;
 
@@ -74,7 +81,24 @@ public final class ResponseTracker {
         if (head != null && head.answeredByPooler()) {
             queuedAnswers--;
         }
+        if (head != null && head.discardsStatements()) {
+            List<PreparedStatement> held = clearedAhead.poll();
+            if (!discardRan && held != null) {
+                // Refused or skipped: the server still holds what the list let go as it went out.
+                statements.restore(held);
+            }
+            discardRan = false;
+        }
         return head;
+    }
+
+    /**
+     * A client's lone DEALLOCATE ALL or DISCARD ALL goes out as {@code request}: the list is emptied now,
+     * for what the client writes behind it, and given back if it does not run (StatementRewriter.discardAhead).
+     */
+    void discardAhead(PendingRequest request) {
+        clearedAhead.add(statements.clearAhead());
+        expect(request);
     }
 
     /** True when the next response due is one the pooler gives itself. */
@@ -148,9 +172,15 @@ public final class ResponseTracker {
      * its names too, as on a direct connection (PgBouncer's free_client_prepared_statements): using one
      * afterwards gets PostgreSQL's "prepared statement does not exist". A Parse the client wrote behind it,
      * before its answer, leaves the server a statement the list no longer has: the list is then in doubt,
-     * and the server is reset before it serves another client.
+     * and the server is reset before it serves another client. Nothing of this for a lone DEALLOCATE ALL or
+     * DISCARD ALL, whose names and list were emptied as it went out (StatementRewriter.discardAhead): it ran.
      */
     public void statementsDiscarded() {
+        PendingRequest head = pending.peek();
+        if (head != null && head.discardsStatements()) {
+            discardRan = true; // the names and the list were emptied as it went out
+            return;
+        }
         serverStatementsDiscarded();
         if (parseStillPending()) {
             // A Parse the client wrote behind it, counted on the server as it went out, runs after it:
@@ -253,6 +283,8 @@ public final class ResponseTracker {
     /** The server is about to serve another client: nothing of the last one's is pending. */
     public void reset() {
         pending.clear();
+        discardRan = false;
+        clearedAhead.clear();
         queuedAnswers = 0;
         failed = false;
         skippedQueries = 0;

@@ -125,6 +125,30 @@ public final class ServerStatements {
         overBudget = false;
     }
 
+    /**
+     * Empties the list as a client's DEALLOCATE ALL or DISCARD ALL goes out, ahead of its running (see
+     * StatementRewriter.discardAhead); returns what it held, for {@link #restore} should it not run.
+     */
+    public synchronized List<PreparedStatement> clearAhead() {
+        List<PreparedStatement> held = new ArrayList<>(prepared.values());
+        clear();
+        return held;
+    }
+
+    /**
+     * The DEALLOCATE ALL or DISCARD ALL {@link #clearAhead} was for did not run (refused, or skipped behind
+     * an error): the server still holds {@code held}, beside what was prepared since. The list is in doubt
+     * too, so the server is reset before another client gets it.
+     */
+    public synchronized void restore(List<PreparedStatement> held) {
+        for (PreparedStatement statement : held) {
+            if (!closed && prepared.putIfAbsent(statement.id(), statement) == null && statement.serverCopyAdded()) {
+                budget.takeAnyway(statement.length());
+            }
+        }
+        inDoubt = true;
+    }
+
     /** The connection ended: its statements' bytes are given back, and it keeps none from now on. */
     public synchronized void close() {
         clear();

@@ -6,6 +6,7 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
+import io.pooler.sql.DiscardStatementsCommand;
 import io.pooler.sql.TransactionExitCommand;
 
 import java.nio.charset.StandardCharsets;
@@ -67,6 +68,9 @@ public final class StatementRewriter {
     private long clientStatementBytes;
     /** The client is gone ({@link #clientClosed}): a late answer to its batch must not keep a name for it again. */
     private boolean closed;
+    /** The unnamed statement, and the unnamed portal bound from it, drop every prepared statement when run. */
+    private boolean unnamedStatementDiscards;
+    private boolean unnamedPortalDiscards;
 
     /**
      * With a budget of its own, of the default bound per client and none for all clients.
@@ -123,9 +127,16 @@ public final class StatementRewriter {
             case MessageType.BIND -> bind(frame, BindMessage.read(frame), server, send);
             case MessageType.DESCRIBE -> describe(frame, TargetMessage.read(frame, "Describe"), server, send);
             case MessageType.CLOSE -> close(frame, TargetMessage.read(frame, "Close"), server, send);
-            case MessageType.EXECUTE -> relay(frame, PendingRequest.EXECUTE, server, send);
+            case MessageType.EXECUTE -> execute(frame, server, send);
             case MessageType.SYNC -> relay(frame, PendingRequest.SYNC, server, send);
-            case MessageType.QUERY, MessageType.FUNCTION_CALL -> relay(frame, PendingRequest.QUERY, server, send);
+            case MessageType.QUERY -> {
+                if (DiscardStatementsCommand.isLoneQuery(frame)) {
+                    discardAhead(frame, PendingRequest.DISCARDING_QUERY, server, send);
+                } else {
+                    relay(frame, PendingRequest.QUERY, server, send);
+                }
+            }
+            case MessageType.FUNCTION_CALL -> relay(frame, PendingRequest.QUERY, server, send);
             default -> send.accept(frame); // Flush, COPY data: no response of their own
         }
     }
@@ -196,6 +207,9 @@ public final class StatementRewriter {
 
     private void parse(ByteBuf frame, ParseMessage parse, Server server, Consumer<ByteBuf> send) {
         if (!parse.named()) {
+            ByteBuf body = parse.body();
+            int textEnd = body.indexOf(parse.definitionStart(), body.writerIndex(), (byte) 0);
+            unnamedStatementDiscards = DiscardStatementsCommand.isLone(body, parse.definitionStart(), textEnd);
             relay(frame, PendingRequest.PARSE, server, send);
             return;
         }
@@ -229,6 +243,9 @@ public final class StatementRewriter {
     private void bind(ByteBuf frame, BindMessage bind, Server server, Consumer<ByteBuf> send) {
         if (bind.statementEnd() > bind.statementStart()) {
             counters.bind();
+        }
+        if (bind.statementStart() == bind.body().readerIndex() + 1) { // the unnamed portal
+            unnamedPortalDiscards = bind.statementEnd() == bind.statementStart() && unnamedStatementDiscards;
         }
         ByteBuf rewritten = rewriteStatementName(frame, bind.body(), bind.statementStart(), bind.statementEnd(),
                 server, send);
@@ -301,6 +318,33 @@ public final class StatementRewriter {
         out.writeBytes(serverName).writeByte(0).writeBytes(definition);
         PgFrames.endMessage(out, start);
         send.accept(out);
+    }
+
+    /** An Execute; of the unnamed portal bound from a lone DEALLOCATE ALL or DISCARD ALL, the first one discards. */
+    private void execute(ByteBuf frame, Server server, Consumer<ByteBuf> send) {
+        ByteBuf body = PgFrames.body(frame);
+        if (unnamedPortalDiscards && body.isReadable() && body.getByte(body.readerIndex()) == 0) {
+            unnamedPortalDiscards = false;
+            discardAhead(frame, PendingRequest.DISCARDING_EXECUTE, server, send);
+            return;
+        }
+        relay(frame, PendingRequest.EXECUTE, server, send);
+    }
+
+    /**
+     * The message about to go drops every prepared statement when it runs (a lone DEALLOCATE ALL or DISCARD
+     * ALL): whatever the client writes behind it meets an empty server, so the client's names and the
+     * server's list are emptied now, as it goes out, not at its answer, which comes after the messages
+     * behind it went out. psycopg 3 writes its own DEALLOCATE ALL so in pipeline mode, with the statements
+     * it prepares again behind it; emptied at the answer, its Binds had gone out under names the server
+     * had just dropped ("prepared statement POOLER_n does not exist"). The tracker gives the server's list
+     * back if the statement does not run (refused, or skipped behind an error); the client's names stay
+     * gone then (a known difference: PostgreSQL kept them).
+     */
+    private void discardAhead(ByteBuf frame, PendingRequest request, Server server, Consumer<ByteBuf> send) {
+        clientStatementsDiscarded();
+        server.tracker().discardAhead(request);
+        send.accept(frame);
     }
 
     /** DEALLOCATE ALL or DISCARD ALL ran for this client: its names are gone, as on a direct connection. */

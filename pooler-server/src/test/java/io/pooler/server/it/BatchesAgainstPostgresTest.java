@@ -42,8 +42,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Each batch is read before the next is written, as drivers do (a ROLLBACK and a marker query follow it,
  * and its answers end where the marker's row comes). Batches written all at once are only checked by the
  * other client (the sender's own answers may differ then: README, "Prepared statements in pipelined
- * batches"). Left out, as known differences (README): DEALLOCATE ALL or DISCARD ALL with extended messages
- * behind it in one batch, BEGIN (each batch ends in a ROLLBACK; a failed block that lasts from one batch to
+ * batches"). Left out, as known differences (README): DEALLOCATE ALL or DISCARD ALL inside a batch (one
+ * that does not run still empties the client's names; behind one that runs, see
+ * {@link #statementsWrittenBehindDeallocateAllAreAnsweredAsOnADirectConnection}), BEGIN (each batch ends in a ROLLBACK; a failed block that lasts from one batch to
  * the next is {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s), and a Bind of the unnamed
  * statement in a batch after the one that parsed it (the pooler refuses it: UnnamedStatementIsolationTest).
  * Seeded: {@code -Ddifferential.seed=N} replays a run; a failure names its seed and sequence. Bounded in
@@ -139,11 +140,51 @@ class BatchesAgainstPostgresTest {
                 concat(bindOf("r"), executeOf(), syncOf()),
                 concat(bindOf("b"), executeOf(), syncOf()),
                 concat(parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()));
-        assertEquals(failedBlockAnswers(direct(), direct(), steps), failedBlockAnswers(pooled(), pooled(), steps));
+        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
     }
 
-    /** {@code other} parses the texts (so the server has them), then {@code sender} runs the steps. */
-    private static List<String> failedBlockAnswers(RawPgClient other, RawPgClient sender, List<byte[]> steps)
+    /**
+     * DEALLOCATE ALL written with statements behind it, before its answer: psycopg 3 in pipeline mode does
+     * so after a ROLLBACK (its own DEALLOCATE ALL, then its statements prepared again under new names), in
+     * the extended protocol; a client may as well as a simple query. The pooler emptied the names at the
+     * answer, after the Parse behind it had been answered from its list and the Bind sent under a name
+     * DEALLOCATE ALL had just dropped: "prepared statement POOLER_n does not exist".
+     */
+    @Test
+    void statementsWrittenBehindDeallocateAllAreAnsweredAsOnADirectConnection() throws Exception {
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
+        List<byte[]> steps = List.of(
+                concat(parseOf("s0", TEXTS[0]), bindOf("s0"), executeOf(), syncOf()),
+                concat(parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(),
+                        parseOf("s1", TEXTS[0]), bindOf("s1"), executeOf(), syncOf()),
+                concat(bindOf("s0"), executeOf(), syncOf()),
+                concat(query("DEALLOCATE ALL"), parseOf("s2", TEXTS[1]), bindOf("s2"), executeOf(), syncOf()),
+                concat(bindOf("s1"), executeOf(), syncOf()),
+                concat(bindOf("s2"), executeOf(), syncOf()));
+        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+    }
+
+    /**
+     * A DEALLOCATE ALL skipped behind an error: the pooler emptied its list of the server's statements as
+     * it went out, and gives it back when it did not run, so the next Parse of a text the server holds is
+     * answered from the list rather than sent under the pooler's name, which the server still has (42P05).
+     */
+    @Test
+    void aSkippedDeallocateAllLeavesTheServersStatementsKnown() throws Exception {
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
+        List<byte[]> steps = List.of(
+                concat(bindOf("no_such_statement"), parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(), syncOf()),
+                concat(parseOf("s9", TEXTS[0]), bindOf("s9"), executeOf(), syncOf()));
+        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+    }
+
+    /**
+     * {@code other} parses the texts (so the server has them), then {@code sender} runs the steps, reading
+     * each one's answers up to its last ReadyForQuery before the next.
+     */
+    private static List<String> stepAnswers(RawPgClient other, RawPgClient sender, List<byte[]> steps)
             throws IOException {
         try (other) {
             other.write(concat(parseOf("o1", TEXTS[0]), parseOf("o2", "ROLLBACK"), syncOf()));
@@ -153,10 +194,27 @@ class BatchesAgainstPostgresTest {
             List<String> answers = new ArrayList<>();
             for (byte[] step : steps) {
                 sender.write(step);
-                answers.add(sender.answersUntilReady());
+                List<String> stepAnswers = new ArrayList<>();
+                for (int i = readiesDue(step); i > 0; i--) {
+                    stepAnswers.add(sender.answersUntilReady());
+                }
+                answers.add(String.join(" | ", stepAnswers));
             }
             return answers;
         }
+    }
+
+    /** The ReadyForQuery messages due for {@code messages}: one per Query and per Sync. */
+    private static int readiesDue(byte[] messages) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(messages);
+        int readies = 0;
+        while (in.hasRemaining()) {
+            byte type = in.get();
+            int length = in.getInt();
+            readies += type == 'Q' || type == 'S' ? 1 : 0;
+            in.position(in.position() + length - 4);
+        }
+        return readies;
     }
 
     /** One batch: its bytes, ending in Sync (or a simple Query alone), and how it reads in a failure. */

@@ -35,12 +35,32 @@ class PsycopgAgainstPostgresTest {
         assumeTrue(PythonClients.importable("psycopg"), "python3-psycopg (psycopg 3) is not installed (apt-get install python3-psycopg)");
         assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
         pooler.start();
-        String direct = "host=" + pg.unixSocketDir().orElseThrow() + " port=" + pg.port() + " dbname=" + DB
-                + " user=" + SCRAM_USER;
-        String pooled = "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER;
         long seed = Long.getLong("differential.seed", 20261207L);
         PythonClients.Finished run = PythonClients.run("psycopg3_differential.py", Duration.ofMinutes(3),
-                direct, pooled, Long.toString(seed), Integer.toString(SEQUENCES));
+                direct(), pooled(), Long.toString(seed), Integer.toString(SEQUENCES));
         assertEquals(0, run.exitStatus(), run.output());
+    }
+
+    /**
+     * psycopg 3 in pipeline mode after a ROLLBACK writes its own DEALLOCATE ALL with the statements behind
+     * it (resources/python/psycopg3_pipeline_discard.py): through the pooler they failed, "prepared
+     * statement POOLER_n does not exist", where PostgreSQL ran them.
+     */
+    @Test
+    void psycopgPipelinesAfterARollbackAsOnADirectConnection() throws Exception {
+        assumeTrue(PythonClients.importable("psycopg"), "python3-psycopg (psycopg 3) is not installed (apt-get install python3-psycopg)");
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
+        PythonClients.Finished run = PythonClients.run("psycopg3_pipeline_discard.py", Duration.ofMinutes(1),
+                direct(), pooled());
+        assertEquals(0, run.exitStatus(), run.output());
+    }
+
+    private String direct() {
+        return "host=" + pg.unixSocketDir().orElseThrow() + " port=" + pg.port() + " dbname=" + DB + " user=" + SCRAM_USER;
+    }
+
+    private String pooled() {
+        return "host=127.0.0.1 port=" + pooler.port() + " dbname=" + DB + " user=" + SCRAM_USER;
     }
 }
