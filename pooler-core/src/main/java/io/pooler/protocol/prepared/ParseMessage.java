@@ -23,6 +23,11 @@ record ParseMessage(ByteBuf body, int nameEnd, int definitionStart) {
         return nameEnd > body.readerIndex();
     }
 
+    /** Where the query text ends in {@link #body()}: its NUL (checked by {@link #read}). */
+    int textEnd() {
+        return body.indexOf(definitionStart, body.writerIndex(), (byte) 0);
+    }
+
     /** The bytes {@link #definition()} copies, counted without copying them. */
     int definitionLength() {
         return body.writerIndex() - definitionStart;

@@ -207,9 +207,7 @@ public final class StatementRewriter {
 
     private void parse(ByteBuf frame, ParseMessage parse, Server server, Consumer<ByteBuf> send) {
         if (!parse.named()) {
-            ByteBuf body = parse.body();
-            int textEnd = body.indexOf(parse.definitionStart(), body.writerIndex(), (byte) 0);
-            unnamedStatementDiscards = DiscardStatementsCommand.isLone(body, parse.definitionStart(), textEnd);
+            unnamedStatementDiscards = DiscardStatementsCommand.isLone(parse.body(), parse.definitionStart(), parse.textEnd());
             relay(frame, PendingRequest.PARSE, server, send);
             return;
         }
@@ -300,9 +298,7 @@ public final class StatementRewriter {
         if (!server.inFailedTransaction() || !server.tracker().isIdle()) {
             return false;
         }
-        ByteBuf body = parse.body();
-        int textEnd = body.indexOf(parse.definitionStart(), body.writerIndex(), (byte) 0);
-        return !TransactionExitCommand.mayEndTransaction(body, parse.definitionStart(), textEnd);
+        return !TransactionExitCommand.mayEndTransaction(parse.body(), parse.definitionStart(), parse.textEnd());
     }
 
     /**
