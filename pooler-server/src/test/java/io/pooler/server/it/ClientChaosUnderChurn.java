@@ -62,6 +62,8 @@ abstract class ClientChaosUnderChurn {
     private static final int ENOUGH = 10;
     /** The kinds whose answers are counted against ENOUGH; the others may fail by design. */
     private static final List<Kind> CHECKED_KINDS = List.of(Kind.SELECT, Kind.PREPARED, Kind.TRANSACTION);
+    /** pg_sleep's argument in the CANCELLED cycles whose cancel should land while the query runs. */
+    private static final String SURELY_CANCELLED_SECONDS = "2";
     private static final long KILL_PERIOD_MILLIS = 150;
     private static final long RELOAD_PERIOD_MILLIS = 250;
     private static final long CONSOLE_PERIOD_MILLIS = 150;
@@ -247,9 +249,14 @@ abstract class ClientChaosUnderChurn {
                 c.commit();
             }
             case CANCELLED -> {
+                // Half the cancels race a short query (they land before, during or after it), half one
+                // they all but surely reach while it runs: a cancel takes PostgreSQL itself some 17 ms
+                // on an idle machine here, more than the short query on a loaded one, and a CI run
+                // whose 40 s of short queries saw not one cancel land went red.
+                String seconds = ThreadLocalRandom.current().nextBoolean() ? cancelledQuerySeconds : SURELY_CANCELLED_SECONDS;
                 try (Statement s = c.createStatement()) {
                     interrupters.schedule(() -> cancel(s), delayMillis, TimeUnit.MILLISECONDS);
-                    try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(" + cancelledQuerySeconds + ")")) {
+                    try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(" + seconds + ")")) {
                         if (!rs.next() || rs.getInt(1) != i) {
                             throw new AssertionError(what + ": the query to cancel did not answer " + i);
                         }
