@@ -1,5 +1,7 @@
 package io.pooler.protocol.prepared;
 
+import java.util.Map;
+
 /**
  * A request sent (or answered by the pooler itself) whose response the server side is waiting
  * for, in order. Kinds other than the statement-bearing ones are shared constants.
@@ -8,16 +10,22 @@ package io.pooler.protocol.prepared;
  * or Close of a named statement): if PostgreSQL skips one behind an error, or refuses the Parse, the
  * change is taken back ({@link StatementRewriter#undoSkipped}), as a direct connection never made it.
  * {@code clientName} is then the name as the client's names are keyed; for {@link Kind#DUPLICATE_PARSE}
- * the name as the client wrote it, for the error message.
+ * the name as the client wrote it, for the error message. {@code namesBefore} is set only on a request that
+ * drops every prepared statement ({@link #discarding}).
  */
-public record PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client) {
+public record PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client,
+                             Map<String, PreparedStatement> namesBefore) {
 
     public PendingRequest(Kind kind, PreparedStatement statement) {
-        this(kind, statement, null, null);
+        this(kind, statement, null, null, null);
     }
 
     public PendingRequest(Kind kind, PreparedStatement statement, String clientName) {
-        this(kind, statement, clientName, null);
+        this(kind, statement, clientName, null, null);
+    }
+
+    public PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client) {
+        this(kind, statement, clientName, client, null);
     }
 
     public enum Kind {
@@ -71,17 +79,19 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
     public static final PendingRequest SYNC = new PendingRequest(Kind.SYNC, null);
     public static final PendingRequest QUERY = new PendingRequest(Kind.QUERY, null);
     /**
-     * A Query, and an Execute, that drop every prepared statement (a lone DEALLOCATE ALL or DISCARD ALL):
-     * the pooler emptied the names as they went out (StatementRewriter.discardAhead), and its tracker
-     * checks that the statement ran. Told from {@link #QUERY} and {@link #EXECUTE} by identity, as
-     * {@link #discardsStatements} does; they are equal as records.
+     * A Query ({@link Kind#QUERY}) or an Execute ({@link Kind#EXECUTE}) that drops every prepared statement
+     * (a lone DEALLOCATE ALL or DISCARD ALL): the pooler emptied {@code client}'s names as it went out
+     * (StatementRewriter.discardAhead), and its tracker checks that it ran. {@code namesBefore} are the names
+     * the client had then, given back if PostgreSQL refuses or skips it ({@link StatementRewriter#undoSkipped});
+     * the map itself, which the rewriter no longer writes once it has let it go.
      */
-    public static final PendingRequest DISCARDING_QUERY = new PendingRequest(Kind.QUERY, null);
-    public static final PendingRequest DISCARDING_EXECUTE = new PendingRequest(Kind.EXECUTE, null);
+    public static PendingRequest discarding(Kind kind, StatementRewriter client, Map<String, PreparedStatement> namesBefore) {
+        return new PendingRequest(kind, null, null, client, namesBefore);
+    }
 
-    /** One of {@link #DISCARDING_QUERY} and {@link #DISCARDING_EXECUTE}. */
+    /** Made by {@link #discarding}. */
     public boolean discardsStatements() {
-        return this == DISCARDING_QUERY || this == DISCARDING_EXECUTE;
+        return namesBefore != null;
     }
 
     /** Answered by the pooler, not the server. */

@@ -320,13 +320,15 @@ public final class ResponseTracker {
      * skipped Close of a statement evicted to make room leaves it on the server, out of the pooler's list:
      * another client's Parse of it would fail (42P05), so the list is in doubt, and the server is emptied
      * before it serves another client (EvictionInAFailedBatchTest). The client's own Parse and Close
-     * messages the server did not carry out are taken back from its names, the last first
-     * (StatementRewriterTest, BatchesAgainstPostgresTest).
+     * messages the server did not carry out are taken back from its names, the last first, and so is a
+     * DEALLOCATE ALL or DISCARD ALL it refused (StatementRewriterTest, BatchesAgainstPostgresTest).
      */
     private void readyForQuery() {
         PendingRequest head;
         List<PendingRequest> clientChangesUndone = null;
-        while ((head = poll()) != null) {
+        while ((head = pending.peek()) != null) {
+            boolean discardNotRun = head.discardsStatements() && !discardRan; // refused, or skipped
+            poll();
             if (failed && head.statement() != null
                     && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)) {
                 statements.remove(head.statement().id());
@@ -334,7 +336,7 @@ public final class ResponseTracker {
             if (failed && head.kind() == PendingRequest.Kind.INJECTED_CLOSE) {
                 statements.markInDoubt();
             }
-            if (failed && head.client() != null) {
+            if ((failed || discardNotRun) && head.client() != null) {
                 if (clientChangesUndone == null) {
                     clientChangesUndone = new ArrayList<>();
                 }

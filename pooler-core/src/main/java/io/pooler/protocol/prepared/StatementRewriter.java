@@ -131,7 +131,7 @@ public final class StatementRewriter {
             case MessageType.SYNC -> relay(frame, PendingRequest.SYNC, server, send);
             case MessageType.QUERY -> {
                 if (DiscardStatementsCommand.isLoneQuery(frame)) {
-                    discardAhead(frame, PendingRequest.DISCARDING_QUERY, server, send);
+                    discardAhead(frame, PendingRequest.Kind.QUERY, server, send);
                 } else {
                     relay(frame, PendingRequest.QUERY, server, send);
                 }
@@ -321,7 +321,7 @@ public final class StatementRewriter {
         ByteBuf body = PgFrames.body(frame);
         if (unnamedPortalDiscards && body.isReadable() && body.getByte(body.readerIndex()) == 0) {
             unnamedPortalDiscards = false;
-            discardAhead(frame, PendingRequest.DISCARDING_EXECUTE, server, send);
+            discardAhead(frame, PendingRequest.Kind.EXECUTE, server, send);
             return;
         }
         relay(frame, PendingRequest.EXECUTE, server, send);
@@ -333,13 +333,14 @@ public final class StatementRewriter {
      * server's list are emptied now, as it goes out, not at its answer, which comes after the messages
      * behind it went out. psycopg 3 writes its own DEALLOCATE ALL so in pipeline mode, with the statements
      * it prepares again behind it; emptied at the answer, its Binds had gone out under names the server
-     * had just dropped ("prepared statement POOLER_n does not exist"). The tracker gives the server's list
-     * back if the statement does not run (refused, or skipped behind an error); the client's names stay
-     * gone then (a known difference: PostgreSQL kept them).
+     * had just dropped ("prepared statement POOLER_n does not exist"). If it does not run (refused, as
+     * DISCARD ALL inside a transaction block is, or skipped behind an error), the tracker gives the server's
+     * list back, and the client its names ({@link #undoSkipped}), as PostgreSQL kept them.
      */
-    private void discardAhead(ByteBuf frame, PendingRequest request, Server server, Consumer<ByteBuf> send) {
+    private void discardAhead(ByteBuf frame, PendingRequest.Kind kind, Server server, Consumer<ByteBuf> send) {
+        Map<String, PreparedStatement> namesBefore = clientStatements; // not written again once let go
         clientStatementsDiscarded();
-        server.tracker().discardAhead(request);
+        server.tracker().discardAhead(PendingRequest.discarding(kind, this, namesBefore));
         send.accept(frame);
     }
 
@@ -401,16 +402,27 @@ public final class StatementRewriter {
         }
         String name = request.clientName();
         PreparedStatement statement = request.statement();
-        if (request.kind() == PendingRequest.Kind.ANSWERED_CLOSE) {
-            int length = statement.length();
-            if (!clientStatements.containsKey(name) && clientStatementBytes + length <= budget.clientLimit()
-                    && clientStatements.size() < MAX_CLIENT_STATEMENTS && budget.take(length)) {
-                writableStatements().put(name, statement);
-                clientStatementCount = clientStatements.size();
-                clientStatementBytes += length;
-            }
+        if (request.discardsStatements()) {
+            request.namesBefore().forEach(this::takeBack);
+        } else if (request.kind() == PendingRequest.Kind.ANSWERED_CLOSE) {
+            takeBack(name, statement);
         } else if (clientStatements.get(name) == statement) {
             forget(name);
+        }
+    }
+
+    /**
+     * A name a Close or a DEALLOCATE ALL let go that PostgreSQL kept after all: it holds {@code statement}
+     * again, unless the client has used the name since, or the budget has no room for its bytes again (it
+     * gave them back as the name went).
+     */
+    private void takeBack(String name, PreparedStatement statement) {
+        int length = statement.length();
+        if (!clientStatements.containsKey(name) && clientStatementBytes + length <= budget.clientLimit()
+                && clientStatements.size() < MAX_CLIENT_STATEMENTS && budget.take(length)) {
+            writableStatements().put(name, statement);
+            clientStatementCount = clientStatements.size();
+            clientStatementBytes += length;
         }
     }
 

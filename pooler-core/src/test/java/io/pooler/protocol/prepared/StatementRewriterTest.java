@@ -208,6 +208,45 @@ class StatementRewriterTest {
         assertEquals(List.of("B POOLER_1"), server.sent, "the name still holds its first statement");
     }
 
+    /**
+     * A lone DISCARD ALL empties the client's names as it goes out; refused (inside a transaction block),
+     * the names come back with their bytes in the budget, and the server's list too. Run, they stay gone.
+     */
+    @Test
+    void aRefusedDiscardGivesTheClientItsNamesBackAndOneThatRanDoesNot() {
+        FakeServer server = new FakeServer();
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        client.forward(parse("s", "select 4"), server, server::receive);
+        client.forward(parse("t", "select 5"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        server.answer('1');
+        server.answer('1');
+        server.answer('Z');
+        long bytes = client.clientStatementBytes();
+
+        client.forward(query("DISCARD ALL"), server, server::receive);
+        assertEquals(0, client.clientStatementCount(), "emptied as it went out");
+        server.answer('E');
+        server.answer('Z');
+        assertEquals(2, client.clientStatementCount(), "refused: PostgreSQL kept them");
+        assertEquals(bytes, client.clientStatementBytes());
+        server.sent.clear();
+        client.forward(bind("", "t"), server, server::receive);
+        client.forward(bind("", "s"), server, server::receive);
+        assertEquals(List.of("B POOLER_2", "B POOLER_1"), server.sent, "each name its own statement, still on the server");
+        client.forward(sync(), server, server::receive);
+        server.answer('2');
+        server.answer('2');
+        server.answer('Z');
+
+        client.forward(query("DEALLOCATE ALL"), server, server::receive);
+        server.tracker.statementsDiscarded(); // the relay's part, at the CommandComplete tag
+        server.answer('C');
+        server.answer('Z');
+        assertEquals(0, client.clientStatementCount(), "it ran: the names are gone");
+        assertEquals(0, client.clientStatementBytes());
+    }
+
     @Test
     void closingAStatementKeepsItOnTheServerAndAnswersAtOnce() {
         FakeServer server = new FakeServer();
@@ -385,6 +424,14 @@ class StatementRewriterTest {
         int start = PgFrames.beginMessage(out, MessageType.EXECUTE);
         PgFrames.writeCString(out, "");
         out.writeInt(0);
+        PgFrames.endMessage(out, start);
+        return out;
+    }
+
+    private ByteBuf query(String sql) {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.QUERY);
+        PgFrames.writeCString(out, sql);
         PgFrames.endMessage(out, start);
         return out;
     }

@@ -33,8 +33,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * Differential: random sequences of extended-protocol batches (Parse of two names over four texts, one
  * that fails to parse and one of three rows; Bind and Execute; the unnamed statement parsed, bound and
  * executed; a named portal bound, executed a row or two at a time, described and closed; Describe; Close;
- * a Bind that fails; Flush; simple queries inside the batch; DEALLOCATE ALL or DISCARD ALL as batches of
- * their own), sent to PostgreSQL directly over its unix socket and to the pooler in front of it
+ * a Bind that fails; Flush; simple queries inside the batch, DEALLOCATE ALL and DISCARD ALL among them, and
+ * as batches of their own), sent to PostgreSQL directly over its unix socket and to the pooler in front of it
  * (transaction pooling, one server, named statements tracked), each answered message for message alike.
  * After each sequence another client parses and runs the four texts under names of its own, through the
  * pooler and directly, and must get the same answers: whatever the sequence did, it touches no one else.
@@ -42,10 +42,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * <p>Each batch is read before the next is written, as drivers do (a ROLLBACK and a marker query follow it,
  * and its answers end where the marker's row comes). Batches written all at once are only checked by the
  * other client (the sender's own answers may differ then: README, "Prepared statements in pipelined
- * batches"). Left out, as known differences (README): DEALLOCATE ALL or DISCARD ALL inside a batch (one
- * that does not run still empties the client's names; behind one that runs, see
- * {@link #statementsWrittenBehindDeallocateAllAreAnsweredAsOnADirectConnection}), BEGIN (each batch ends in a ROLLBACK; a failed block that lasts from one batch to
- * the next is {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s), and a Bind of the unnamed
+ * batches"). Left out, as known differences (README): BEGIN (each batch ends in a ROLLBACK; a failed block
+ * that lasts from one batch to the next is {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s,
+ * a DISCARD ALL refused in one {@link #aDiscardThatDoesNotRunKeepsTheClientsStatementsAsOnADirectConnection}'s),
+ * and a Bind of the unnamed
  * statement in a batch after the one that parsed it (the pooler refuses it: UnnamedStatementIsolationTest).
  * Seeded: {@code -Ddifferential.seed=N} replays a run; a failure names its seed and sequence. Bounded in
  * sequences and in time (four connections per sequence, some seconds in all).
@@ -62,7 +62,7 @@ class BatchesAgainstPostgresTest {
     private static final String[] TEXTS = {"select 'A'", "select 'B'", "select 'C' from no_such_table",
             "select generate_series(1, 3)::text"};
     /** Simple queries inside a batch; no BEGIN (see above). */
-    private static final String[] QUERIES_INSIDE = {"select 1", "COMMIT", "ROLLBACK", "select 1/0"};
+    private static final String[] QUERIES_INSIDE = {"select 1", "COMMIT", "ROLLBACK", "select 1/0", "DEALLOCATE ALL", "DISCARD ALL"};
     /** Simple queries as batches of their own. */
     private static final String[] QUERIES_ALONE = {"DEALLOCATE ALL", "DISCARD ALL", "select 1/0",
             "SET application_name = 'z'"};
@@ -177,6 +177,35 @@ class BatchesAgainstPostgresTest {
         List<byte[]> steps = List.of(
                 concat(bindOf("no_such_statement"), parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(), syncOf()),
                 concat(parseOf("s9", TEXTS[0]), bindOf("s9"), executeOf(), syncOf()));
+        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+    }
+
+    /**
+     * DISCARD ALL and DEALLOCATE ALL that PostgreSQL refuses (DISCARD ALL inside a transaction block, 25001;
+     * either in a failed one, 25P02) or skips behind an error: the client's statements are still there, on
+     * a direct connection as through the pooler. The pooler emptied the client's names as each went out and
+     * kept them empty, so after the ROLLBACK the client's Bind of a statement it had prepared got 26000
+     * where PostgreSQL ran it.
+     */
+    @Test
+    void aDiscardThatDoesNotRunKeepsTheClientsStatementsAsOnADirectConnection() throws Exception {
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
+        List<byte[]> steps = List.of(
+                concat(parseOf("s0", TEXTS[0]), parseOf("s1", TEXTS[1]), syncOf()),
+                query("BEGIN"),
+                query("DISCARD ALL"),
+                query("ROLLBACK"),
+                concat(bindOf("s0"), executeOf(), syncOf()),
+                query("BEGIN"),
+                query("select 1/0"),
+                query("DEALLOCATE ALL"),
+                concat(parseOf("", "DISCARD ALL"), bindOf(""), executeOf(), syncOf()),
+                query("ROLLBACK"),
+                concat(bindOf("s1"), executeOf(), syncOf()),
+                concat(bindOf("no_such_statement"), parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(), syncOf()),
+                concat(closeStatementOf("s1"), query("DEALLOCATE ALL"), parseOf("s1", TEXTS[0]), syncOf()),
+                concat(bindOf("s0"), executeOf(), bindOf("s1"), executeOf(), syncOf()));
         assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
     }
 
