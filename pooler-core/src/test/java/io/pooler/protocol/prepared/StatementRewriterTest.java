@@ -132,13 +132,7 @@ class StatementRewriterTest {
     @Test
     void aParseInAFailedTransactionGoesToTheServerToBeRefused() {
         FakeServer server = new FakeServer();
-        StatementRewriter a = new StatementRewriter(registry, 10);
-        a.forward(parse("a1", "select 1"), server, server::receive);
-        a.forward(parse("a2", "ROLLBACK"), server, server::receive);
-        a.forward(sync(), server, server::receive);
-        server.answer('1');
-        server.answer('1');
-        server.answer('Z');
+        prepared(new StatementRewriter(registry, 10), server, "a1", "select 1", "a2", "ROLLBACK");
         server.sent.clear();
         server.toClient.clear();
 
@@ -216,12 +210,7 @@ class StatementRewriterTest {
     void aRefusedDiscardGivesTheClientItsNamesBackAndOneThatRanDoesNot() {
         FakeServer server = new FakeServer();
         StatementRewriter client = new StatementRewriter(registry, 10);
-        client.forward(parse("s", "select 4"), server, server::receive);
-        client.forward(parse("t", "select 5"), server, server::receive);
-        client.forward(sync(), server, server::receive);
-        server.answer('1');
-        server.answer('1');
-        server.answer('Z');
+        prepared(client, server, "s", "select 4", "t", "select 5");
         long bytes = client.clientStatementBytes();
 
         client.forward(query("DISCARD ALL"), server, server::receive);
@@ -369,6 +358,18 @@ class StatementRewriterTest {
         assertEquals(one, budget.kept(), "a client's end, once however often told");
         a.clientClosed();
         assertEquals(0, budget.kept());
+    }
+
+    /** {@code client} parses each name's text (name, text, name, text...) in one batch, and the server accepts them. */
+    private void prepared(StatementRewriter client, FakeServer server, String... namesAndTexts) {
+        for (int i = 0; i < namesAndTexts.length; i += 2) {
+            client.forward(parse(namesAndTexts[i], namesAndTexts[i + 1]), server, server::receive);
+        }
+        client.forward(sync(), server, server::receive);
+        for (int i = 0; i < namesAndTexts.length; i += 2) {
+            server.answer('1');
+        }
+        server.answer('Z');
     }
 
     private void assertRefused(StatementRewriter client, ByteBuf frame, FakeServer server, String why) {
