@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * A request sent (or answered by the pooler itself) whose response the server side is waiting
- * for, in order. Kinds other than the statement-bearing ones are shared constants.
+ * for, in order. Kinds other than the statement-bearing ones are shared constants, but for a Query or
+ * Execute that drops every statement ({@link #discarding}), which carries the client's names.
  *
  * <p>{@code client} is set on the requests that changed the client's names as they went out (its Parse
  * or Close of a named statement): if PostgreSQL skips one behind an error, or refuses the Parse, the
