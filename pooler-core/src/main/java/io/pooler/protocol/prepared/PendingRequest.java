@@ -86,7 +86,8 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
      * the client had then, given back if PostgreSQL refuses or skips it ({@link StatementRewriter#undoSkipped});
      * the map itself, which the rewriter no longer writes once it has let it go.
      */
-    public static PendingRequest discarding(Kind kind, StatementRewriter client, Map<String, PreparedStatement> namesBefore) {
+    public static PendingRequest discarding(Kind kind, StatementRewriter client,
+                                            Map<String, PreparedStatement> namesBefore) {
         return new PendingRequest(kind, null, null, client, namesBefore);
     }
 

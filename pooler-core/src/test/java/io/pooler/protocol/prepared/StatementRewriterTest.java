@@ -222,7 +222,8 @@ class StatementRewriterTest {
         server.sent.clear();
         client.forward(bind("", "t"), server, server::receive);
         client.forward(bind("", "s"), server, server::receive);
-        assertEquals(List.of("B POOLER_2", "B POOLER_1"), server.sent, "each name its own statement, still on the server");
+        assertEquals(List.of("B POOLER_2", "B POOLER_1"), server.sent,
+                "each name its own statement, still on the server");
         client.forward(sync(), server, server::receive);
         server.answer('2');
         server.answer('2');

@@ -43,9 +43,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * and its answers end where the marker's row comes). Batches written all at once are only checked by the
  * other client (the sender's own answers may differ then: README, "Prepared statements in pipelined
  * batches"). Left out, as known differences (README): BEGIN (each batch ends in a ROLLBACK; a failed block
- * that lasts from one batch to the next is {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s,
- * a DISCARD ALL refused in one {@link #aDiscardThatDoesNotRunKeepsTheClientsStatementsAsOnADirectConnection}'s),
- * and a Bind of the unnamed
+ * that lasts from one batch to the next is
+ * {@link #aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection}'s, a DISCARD ALL refused in one
+ * {@link #aDiscardThatDoesNotRunKeepsTheClientsStatementsAsOnADirectConnection}'s), and a Bind of the unnamed
  * statement in a batch after the one that parsed it (the pooler refuses it: UnnamedStatementIsolationTest).
  * Seeded: {@code -Ddifferential.seed=N} replays a run; a failure names its seed and sequence. Bounded in
  * sequences and in time (four connections per sequence, some seconds in all).
@@ -62,7 +62,8 @@ class BatchesAgainstPostgresTest {
     private static final String[] TEXTS = {"select 'A'", "select 'B'", "select 'C' from no_such_table",
             "select generate_series(1, 3)::text"};
     /** Simple queries inside a batch; no BEGIN (see above). */
-    private static final String[] QUERIES_INSIDE = {"select 1", "COMMIT", "ROLLBACK", "select 1/0", "DEALLOCATE ALL", "DISCARD ALL"};
+    private static final String[] QUERIES_INSIDE = {"select 1", "COMMIT", "ROLLBACK", "select 1/0", "DEALLOCATE ALL",
+            "DISCARD ALL"};
     /** Simple queries as batches of their own. */
     private static final String[] QUERIES_ALONE = {"DEALLOCATE ALL", "DISCARD ALL", "select 1/0",
             "SET application_name = 'z'"};

@@ -253,7 +253,8 @@ abstract class ClientChaosUnderChurn {
                 // they all but surely reach while it runs: a cancel takes PostgreSQL itself some 17 ms
                 // on an idle machine here, more than the short query on a loaded one, and a CI run
                 // whose 40 s of short queries saw not one cancel land went red.
-                String seconds = ThreadLocalRandom.current().nextBoolean() ? cancelledQuerySeconds : SURELY_CANCELLED_SECONDS;
+                String seconds = ThreadLocalRandom.current().nextBoolean()
+                        ? cancelledQuerySeconds : SURELY_CANCELLED_SECONDS;
                 try (Statement s = c.createStatement()) {
                     interrupters.schedule(() -> cancel(s), delayMillis, TimeUnit.MILLISECONDS);
                     try (ResultSet rs = s.executeQuery("select " + i + " from pg_sleep(" + seconds + ")")) {
