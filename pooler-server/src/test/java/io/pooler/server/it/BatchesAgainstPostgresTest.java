@@ -131,8 +131,6 @@ class BatchesAgainstPostgresTest {
      */
     @Test
     void aParseInAFailedTransactionBlockIsAnsweredAsOnADirectConnection() throws Exception {
-        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
-        pooler.start();
         List<byte[]> steps = List.of(
                 query("BEGIN"),
                 query("select 1/0"),
@@ -141,7 +139,7 @@ class BatchesAgainstPostgresTest {
                 concat(bindOf("r"), executeOf(), syncOf()),
                 concat(bindOf("b"), executeOf(), syncOf()),
                 concat(parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()));
-        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+        assertAnsweredAsOnADirectConnection(steps);
     }
 
     /**
@@ -153,8 +151,6 @@ class BatchesAgainstPostgresTest {
      */
     @Test
     void statementsWrittenBehindDeallocateAllAreAnsweredAsOnADirectConnection() throws Exception {
-        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
-        pooler.start();
         List<byte[]> steps = List.of(
                 concat(parseOf("s0", TEXTS[0]), bindOf("s0"), executeOf(), syncOf()),
                 concat(parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(),
@@ -163,7 +159,7 @@ class BatchesAgainstPostgresTest {
                 concat(query("DEALLOCATE ALL"), parseOf("s2", TEXTS[1]), bindOf("s2"), executeOf(), syncOf()),
                 concat(bindOf("s1"), executeOf(), syncOf()),
                 concat(bindOf("s2"), executeOf(), syncOf()));
-        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+        assertAnsweredAsOnADirectConnection(steps);
     }
 
     /**
@@ -173,12 +169,10 @@ class BatchesAgainstPostgresTest {
      */
     @Test
     void aSkippedDeallocateAllLeavesTheServersStatementsKnown() throws Exception {
-        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
-        pooler.start();
         List<byte[]> steps = List.of(
                 concat(bindOf("no_such_statement"), parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(), syncOf()),
                 concat(parseOf("s9", TEXTS[0]), bindOf("s9"), executeOf(), syncOf()));
-        assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
+        assertAnsweredAsOnADirectConnection(steps);
     }
 
     /**
@@ -190,8 +184,6 @@ class BatchesAgainstPostgresTest {
      */
     @Test
     void aDiscardThatDoesNotRunKeepsTheClientsStatementsAsOnADirectConnection() throws Exception {
-        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
-        pooler.start();
         List<byte[]> steps = List.of(
                 concat(parseOf("s0", TEXTS[0]), parseOf("s1", TEXTS[1]), syncOf()),
                 query("BEGIN"),
@@ -207,6 +199,16 @@ class BatchesAgainstPostgresTest {
                 concat(bindOf("no_such_statement"), parseOf("", "DEALLOCATE ALL"), bindOf(""), executeOf(), syncOf()),
                 concat(closeStatementOf("s1"), query("DEALLOCATE ALL"), parseOf("s1", TEXTS[0]), syncOf()),
                 concat(bindOf("s0"), executeOf(), bindOf("s1"), executeOf(), syncOf()));
+        assertAnsweredAsOnADirectConnection(steps);
+    }
+
+    /**
+     * Starts the pooler and runs {@code steps} directly and through it ({@link #stepAnswers}): each step's
+     * answers must be alike.
+     */
+    private void assertAnsweredAsOnADirectConnection(List<byte[]> steps) throws Exception {
+        assumeTrue(pg.unixSocketDir().isPresent(), "PostgreSQL's unix socket (local binaries, not a container)");
+        pooler.start();
         assertEquals(stepAnswers(direct(), direct(), steps), stepAnswers(pooled(), pooled(), steps));
     }
 
