@@ -54,13 +54,17 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
          */
         DUPLICATE_PARSE,
         /**
-         * A client's Parse of a statement the server already has, written first after a ReadyForQuery that
-         * said its transaction block failed: sent to the server under the name it knows the statement by,
-         * so PostgreSQL refuses it (25P02) and skips the rest of the batch as it would the client's own,
-         * where the pooler's ParseComplete would have let the batch run on to its Bind. Refused, the
-         * client's name is taken back at the ReadyForQuery, as for any Parse ({@code client} is set).
+         * A client's Parse of a statement the server already has, where PostgreSQL may refuse the client's
+         * own because its transaction block failed: the server's last ReadyForQuery said so, or a batch
+         * written ahead of it is not answered yet. Sent to the server under {@code StatementRewriter}'s probe
+         * name and closed at once ({@link #PROBE_CLOSE}), so that PostgreSQL answers as it would the
+         * client's own: ParseComplete, or 25P02 and the rest of the batch skipped, where the pooler's
+         * ParseComplete would have let the batch run on to its Bind. Refused, the client's name is taken
+         * back at the ReadyForQuery, as for any Parse ({@code client} is set).
          */
-        ABORTED_PARSE,
+        PROBED_PARSE,
+        /** The Close of the probe name behind a {@link #PROBED_PARSE}: its CloseComplete is swallowed. */
+        PROBE_CLOSE,
         /** Sync: ends with ReadyForQuery, also after an error earlier in its batch. */
         SYNC,
         /**
@@ -77,6 +81,7 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
     public static final PendingRequest EXECUTE = new PendingRequest(Kind.EXECUTE, null);
     public static final PendingRequest CLOSE = new PendingRequest(Kind.CLOSE, null);
     public static final PendingRequest ANSWERED_CLOSE = new PendingRequest(Kind.ANSWERED_CLOSE, null);
+    public static final PendingRequest PROBE_CLOSE = new PendingRequest(Kind.PROBE_CLOSE, null);
     public static final PendingRequest SYNC = new PendingRequest(Kind.SYNC, null);
     public static final PendingRequest QUERY = new PendingRequest(Kind.QUERY, null);
     /**
@@ -94,6 +99,11 @@ public record PendingRequest(Kind kind, PreparedStatement statement, String clie
     /** Made by {@link #discarding}. */
     public boolean discardsStatements() {
         return namesBefore != null;
+    }
+
+    /** Sync or Query: the end of a batch, answered by a ReadyForQuery (unless skipped inside a failed batch). */
+    boolean endsBatch() {
+        return kind == Kind.SYNC || kind == Kind.QUERY;
     }
 
     /** Answered by the pooler, not the server. */

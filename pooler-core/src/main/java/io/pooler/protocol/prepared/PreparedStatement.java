@@ -74,10 +74,15 @@ public final class PreparedStatement {
 
     /** Close ('S') of this statement on a server, when the server's cache evicts it. */
     public ByteBuf closeMessage(ByteBufAllocator alloc) {
+        return closeMessage(alloc, serverName());
+    }
+
+    /** Close ('S') of the statement a server holds under {@code serverName} (ASCII). */
+    static ByteBuf closeMessage(ByteBufAllocator alloc, String serverName) {
         ByteBuf out = alloc.buffer(32);
         int start = PgFrames.beginMessage(out, MessageType.CLOSE);
         out.writeByte('S');
-        PgFrames.writeCString(out, serverName());
+        PgFrames.writeCString(out, serverName);
         PgFrames.endMessage(out, start);
         return out;
     }

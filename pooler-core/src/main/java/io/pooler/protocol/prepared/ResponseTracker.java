@@ -44,6 +44,8 @@ public final class ResponseTracker {
     private final Queue<PendingRequest> pending = new ArrayDeque<>();
     /** The requests in {@link #pending} the pooler answers itself; changed only with it, by {@link #poll}. */
     private int queuedAnswers;
+    /** The Sync and Query requests in {@link #pending}: batches written and not answered yet; as queuedAnswers. */
+    private int batchEndsPending;
     private final ServerStatements statements;
     /** An error ended the current extended-protocol batch: the server skips everything up to Sync. */
     private boolean failed;
@@ -69,6 +71,17 @@ public final class ResponseTracker {
         if (request.answeredByPooler()) {
             queuedAnswers++;
         }
+        if (request.endsBatch()) {
+            batchEndsPending++;
+        }
+    }
+
+    /**
+     * True when a batch was written ahead and is not answered yet: what the next message meets on the server
+     * (a transaction block that batch failed, or ended) is not known until its ReadyForQuery.
+     */
+    public boolean batchEndPending() {
+        return batchEndsPending > 0;
     }
 
     /** True when the pooler owes the client {@link #MAX_QUEUED_ANSWERS} answers or more: read it no further. */
@@ -80,6 +93,9 @@ public final class ResponseTracker {
         PendingRequest head = pending.poll();
         if (head != null && head.answeredByPooler()) {
             queuedAnswers--;
+        }
+        if (head != null && head.endsBatch()) {
+            batchEndsPending--;
         }
         if (head != null && head.discardsStatements()) {
             List<PreparedStatement> held = clearedAhead.poll();
@@ -133,15 +149,18 @@ public final class ResponseTracker {
                     duplicateAccepted();
                     return true;
                 }
-                if (head != null && head.kind() == PendingRequest.Kind.ABORTED_PARSE) {
-                    // Not refused after all: the server holds the statement's own text under its name again.
-                    poll();
+                if (head != null && head.kind() == PendingRequest.Kind.PROBED_PARSE) {
+                    poll(); // the block was not failed there: the client's ParseComplete, as PostgreSQL's
                     return true;
                 }
                 return complete(head, PendingRequest.Kind.PARSE, PendingRequest.Kind.INJECTED_PARSE, alloc, toClient);
             case BIND_COMPLETE:
                 return complete(head, PendingRequest.Kind.BIND, null, alloc, toClient);
             case CLOSE_COMPLETE:
+                if (head != null && head.kind() == PendingRequest.Kind.PROBE_CLOSE) {
+                    poll();
+                    return false;
+                }
                 return complete(head, PendingRequest.Kind.CLOSE, PendingRequest.Kind.INJECTED_CLOSE, alloc, toClient);
             case MessageType.ROW_DESCRIPTION, NO_DATA:
                 if (head != null && head.kind() == PendingRequest.Kind.DESCRIBE) {
@@ -155,7 +174,7 @@ public final class ResponseTracker {
                 return true;
             case MessageType.ERROR_RESPONSE:
                 // An extended-protocol message failed (a Query's own error ends with its ReadyForQuery).
-                if (head != null && head.kind() != PendingRequest.Kind.SYNC && head.kind() != PendingRequest.Kind.QUERY) {
+                if (head != null && !head.endsBatch()) {
                     failed = true; // the server now skips to Sync; so do we, at ReadyForQuery
                 }
                 return true;
@@ -231,11 +250,12 @@ public final class ResponseTracker {
             return duplicateRefused(frame, alloc);
         }
         if (head != null && head.statement() != null
-                && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE)
+                && (head.kind() == PendingRequest.Kind.PARSE || head.kind() == PendingRequest.Kind.INJECTED_PARSE
+                        || head.kind() == PendingRequest.Kind.PROBED_PARSE)
                 && DUPLICATE_PREPARED_STATEMENT.equals(ErrorResponse.parseBody(PgFrames.body(frame)).sqlState())) {
-            // The server holds a statement under a name the pooler prepares under, and the pooler did not
-            // put it there: a client's SQL PREPARE. This client's batch fails; the server is reset before
-            // it serves another, so that one error is the last (ServerStatements.markInDoubt).
+            // The server holds a statement under a name the pooler prepares (or probes) under, and the pooler
+            // did not put it there: a client's SQL PREPARE. This client's batch fails; the server is reset
+            // before it serves another, so that one error is the last (ServerStatements.markInDoubt).
             statements.markInDoubt();
         }
         if (onServerMessage(type, alloc, toClient)) {
@@ -286,6 +306,7 @@ public final class ResponseTracker {
         discardRan = false;
         clearedAhead.clear();
         queuedAnswers = 0;
+        batchEndsPending = 0;
         failed = false;
         skippedQueries = 0;
         clientStatements = null;
@@ -346,7 +367,7 @@ public final class ResponseTracker {
                 skippedQueries++; // skipped with the rest of the failed batch: no ReadyForQuery of its own
                 continue;
             }
-            if (head.kind() == PendingRequest.Kind.SYNC || head.kind() == PendingRequest.Kind.QUERY) {
+            if (head.endsBatch()) {
                 break;
             }
         }

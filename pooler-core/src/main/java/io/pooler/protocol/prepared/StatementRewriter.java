@@ -7,7 +7,6 @@ import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.sql.DiscardStatementsCommand;
-import io.pooler.sql.TransactionExitCommand;
 
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -49,6 +48,12 @@ public final class StatementRewriter {
      * pooler's heap with names.
      */
     public static final int MAX_CLIENT_STATEMENTS = 10_000;
+    /**
+     * The server-side name a {@link #probe} parses under, then closes: no statement of the pooler's is named
+     * so ({@link StatementRegistry#NAME_PREFIX} and a number), so the probe leaves the server's statements as
+     * they were.
+     */
+    static final String PROBE_NAME = StatementRegistry.NAME_PREFIX + "PROBE";
 
     private final StatementRegistry registry;
     /** max_prepared_statements as now configured (a reload applies to the next statement prepared). */
@@ -218,7 +223,6 @@ public final class StatementRewriter {
             return;
         }
         keepRoomFor(name, parse.definitionLength());
-        boolean refusedInFailedTransaction = refusedInFailedTransaction(parse, server);
         byte[] definition = parse.definition();
         frame.release();
         PreparedStatement statement = registry.statementFor(definition);
@@ -227,9 +231,8 @@ public final class StatementRewriter {
         clientStatementBytes += definition.length;
         counters.clientParse();
         if (server.statements().contains(statement)) {
-            if (refusedInFailedTransaction) {
-                sendParse(statement, definition, server, send,
-                        new PendingRequest(PendingRequest.Kind.ABORTED_PARSE, statement, name, this));
+            if (server.inFailedTransaction() || server.tracker().batchEndPending()) {
+                probe(statement, definition, name, server, send);
                 return;
             }
             server.tracker().expect(new PendingRequest(PendingRequest.Kind.ANSWERED_PARSE, statement, name, this));
@@ -285,33 +288,37 @@ public final class StatementRewriter {
         if (!server.statements().contains(inUse)) {
             prepareOnServer(inUse, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, inUse));
         }
-        sendParse(inUse, definition, server, send, new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
+        sendParse(inUse.serverName(), definition, server, send,
+                new PendingRequest(PendingRequest.Kind.DUPLICATE_PARSE, inUse, shownName));
     }
 
     /**
-     * Whether PostgreSQL would refuse this Parse now because the client's transaction block failed: the
-     * server's last ReadyForQuery said so and nothing was sent since (in a batch written behind others,
-     * the state it will meet is not known), and the text is not one PostgreSQL runs there (a COMMIT or
-     * ROLLBACK). Only then is a statement the server has sent to it rather than answered by the pooler.
+     * A Parse of a statement the server has, where the pooler cannot tell whether PostgreSQL would accept
+     * the client's own: its transaction block failed (the server's last ReadyForQuery said so: PostgreSQL
+     * refuses every Parse there but a COMMIT's or ROLLBACK's, and a message ahead of it in the batch may
+     * end the block), or a batch written ahead of it is not answered yet (it may fail a block, or end one).
+     * The statement goes to the server under {@link #PROBE_NAME} and is closed behind it, so PostgreSQL
+     * gives the answer it would give the client's own, at its place in the batch; the name the client's
+     * Bind is rewritten to is the one the server already holds. A batch read before the next is written,
+     * outside a failed block, is answered by the pooler alone (the usual case).
      */
-    private static boolean refusedInFailedTransaction(ParseMessage parse, Server server) {
-        if (!server.inFailedTransaction() || !server.tracker().isIdle()) {
-            return false;
-        }
-        return !TransactionExitCommand.mayEndTransaction(parse.body(), parse.definitionStart(), parse.textEnd());
+    private void probe(PreparedStatement statement, byte[] definition, String name, Server server,
+                       Consumer<ByteBuf> send) {
+        counters.serverParse();
+        sendParse(PROBE_NAME, definition, server, send,
+                new PendingRequest(PendingRequest.Kind.PROBED_PARSE, statement, name, this));
+        server.tracker().expect(PendingRequest.PROBE_CLOSE);
+        send.accept(PreparedStatement.closeMessage(server.alloc(), PROBE_NAME));
     }
 
-    /**
-     * A Parse of {@code definition} under the name the server knows {@code statement} by, which the server
-     * is to refuse; {@code request} says how its answer is read.
-     */
-    private static void sendParse(PreparedStatement statement, byte[] definition, Server server, Consumer<ByteBuf> send,
+    /** A Parse of {@code definition} under {@code serverName}; {@code request} says how its answer is read. */
+    private static void sendParse(String serverName, byte[] definition, Server server, Consumer<ByteBuf> send,
                                   PendingRequest request) {
         server.tracker().expect(request);
-        byte[] serverName = statement.serverName().getBytes(StandardCharsets.US_ASCII);
-        ByteBuf out = server.alloc().buffer(PgFrames.HEADER_LENGTH + serverName.length + 1 + definition.length);
+        byte[] nameBytes = serverName.getBytes(StandardCharsets.US_ASCII);
+        ByteBuf out = server.alloc().buffer(PgFrames.HEADER_LENGTH + nameBytes.length + 1 + definition.length);
         int start = PgFrames.beginMessage(out, MessageType.PARSE);
-        out.writeBytes(serverName).writeByte(0).writeBytes(definition);
+        out.writeBytes(nameBytes).writeByte(0).writeBytes(definition);
         PgFrames.endMessage(out, start);
         send.accept(out);
     }

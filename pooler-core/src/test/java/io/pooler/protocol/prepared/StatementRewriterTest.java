@@ -128,9 +128,11 @@ class StatementRewriterTest {
     /**
      * In a failed transaction block PostgreSQL refuses a Parse (25P02) and skips the batch; answered by
      * the pooler, the batch ran on to its Bind instead, and the client kept a name PostgreSQL never made.
+     * It goes to the server under the probe name, closed behind it, and PostgreSQL's answer is the
+     * client's: a refusal, or ParseComplete for a ROLLBACK, which PostgreSQL parses there.
      */
     @Test
-    void aParseInAFailedTransactionGoesToTheServerToBeRefused() {
+    void aParseInAFailedTransactionGoesToTheServerForItsAnswer() {
         FakeServer server = new FakeServer();
         prepared(new StatementRewriter(registry, 10), server, "a1", "select 1", "a2", "ROLLBACK");
         server.sent.clear();
@@ -142,7 +144,8 @@ class StatementRewriterTest {
         b.forward(bind("", "b1"), server, server::receive);
         b.forward(execute(), server, server::receive);
         b.forward(sync(), server, server::receive);
-        assertEquals(List.of("P POOLER_1", "B POOLER_1", "E", "S"), server.sent, "the Parse goes to the server");
+        assertEquals(List.of("P POOLER_PROBE", "C POOLER_PROBE", "B POOLER_1", "E", "S"), server.sent,
+                "the Parse goes to the server");
         server.answer('E');
         server.answer('Z');
         assertEquals(List.of("E", "Z"), server.toClient, "its refusal, and nothing the pooler made up");
@@ -153,10 +156,47 @@ class StatementRewriterTest {
         server.toClient.clear();
         b.forward(parse("b2", "ROLLBACK"), server, server::receive);
         b.forward(sync(), server, server::receive);
-        assertEquals(List.of("S"), server.sent, "a ROLLBACK is parsed in a failed block: answered by the pooler");
+        assertEquals(List.of("P POOLER_PROBE", "C POOLER_PROBE", "S"), server.sent);
+        server.answer('1');
+        assertFalse(server.answer('3'), "the probe's CloseComplete is the pooler's");
         server.answer('Z');
-        assertEquals(List.of("1", "Z"), server.toClient);
+        assertEquals(List.of("1", "Z"), server.toClient, "PostgreSQL parses a ROLLBACK in a failed block");
         assertEquals(1, b.clientStatementCount());
+    }
+
+    /**
+     * A Parse written behind a batch not answered yet meets a state the pooler cannot know: the batch ahead
+     * may fail a transaction block. It goes to the server under the probe name; a batch read before the
+     * next is written keeps the pooler's own answer.
+     */
+    @Test
+    void aParseBehindAnUnansweredBatchGoesToTheServerForItsAnswer() {
+        FakeServer server = new FakeServer();
+        prepared(new StatementRewriter(registry, 10), server, "a1", "select 1");
+        server.sent.clear();
+        server.toClient.clear();
+
+        StatementRewriter b = new StatementRewriter(registry, 10);
+        b.forward(parse("", "select 1/0"), server, server::receive); // inside a transaction block
+        b.forward(bind("", ""), server, server::receive);
+        b.forward(execute(), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        b.forward(parse("b1", "select 1"), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        assertEquals(List.of("P ", "B ", "E", "S", "P POOLER_PROBE", "C POOLER_PROBE", "S"), server.sent);
+        server.answer('1');
+        server.answer('2');
+        server.answer('E');
+        server.answer('Z'); // 'E': the block failed
+        server.answer('E'); // so the probe is refused (25P02), and its Close skipped
+        server.answer('Z');
+        assertEquals(List.of("1", "2", "E", "Z", "E", "Z"), server.toClient, "the refusal the client's Parse got");
+        assertEquals(0, b.clientStatementCount(), "no name kept");
+
+        server.sent.clear();
+        b.forward(parse("b1", "select 1"), server, server::receive);
+        b.forward(sync(), server, server::receive);
+        assertEquals(List.of("S"), server.sent, "nothing ahead: answered by the pooler");
     }
 
     @Test

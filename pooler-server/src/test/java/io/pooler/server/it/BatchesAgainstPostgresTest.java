@@ -67,6 +67,8 @@ class BatchesAgainstPostgresTest {
     /** Simple queries as batches of their own. */
     private static final String[] QUERIES_ALONE = {"DEALLOCATE ALL", "DISCARD ALL", "select 1/0",
             "SET application_name = 'z'"};
+    /** A text that starts with a symbol: the pooler cannot tell from its first word that it is no COMMIT. */
+    private static final String PARENTHESIZED = "(select 'A')";
     /** The marker query's row, which ends a batch's answers. */
     private static final String END = "end of batch";
     /** What another client gets for its own statements of the four texts. */
@@ -139,6 +141,33 @@ class BatchesAgainstPostgresTest {
                 concat(bindOf("r"), executeOf(), syncOf()),
                 concat(bindOf("b"), executeOf(), syncOf()),
                 concat(parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()));
+        assertAnsweredAsOnADirectConnection(steps);
+    }
+
+    /**
+     * A Parse of a statement the server has, written before the answers to the messages ahead of it came,
+     * where those leave a transaction block failed: PostgreSQL refuses it (25P02) and keeps no name. The
+     * pooler answered it itself (ParseComplete), as it could not know the state the Parse would meet, and
+     * after the ROLLBACK the client's name ran where PostgreSQL's said 26000; so too for a text it cannot
+     * tell from a transaction's end (a parenthesis first), written first in a failed block. Where a
+     * ROLLBACK ahead of it ends the block, PostgreSQL parses it.
+     */
+    @Test
+    void aParseWrittenBehindAFailingBatchIsAnsweredAsOnADirectConnection() throws Exception {
+        List<byte[]> steps = List.of(
+                query("BEGIN"),
+                concat(parseOf("", "select 1/0"), bindOf(""), executeOf(), syncOf(),
+                        parseOf("b", TEXTS[0]), bindOf("b"), executeOf(), syncOf()),
+                concat(parseOf("", "select 2"), bindOf(""), executeOf(), syncOf(), parseOf("c", TEXTS[0]), syncOf()),
+                concat(parseOf("d", PARENTHESIZED), syncOf()),
+                query("ROLLBACK"),
+                concat(bindOf("b"), executeOf(), syncOf()),
+                concat(bindOf("c"), executeOf(), syncOf()),
+                concat(bindOf("d"), executeOf(), syncOf()),
+                query("BEGIN"),
+                query("select 1/0"),
+                concat(query("ROLLBACK"), parseOf("e", TEXTS[0]), bindOf("e"), executeOf(), syncOf()),
+                concat(bindOf("e"), executeOf(), syncOf()));
         assertAnsweredAsOnADirectConnection(steps);
     }
 
@@ -219,7 +248,8 @@ class BatchesAgainstPostgresTest {
     private static List<String> stepAnswers(RawPgClient other, RawPgClient sender, List<byte[]> steps)
             throws IOException {
         try (other) {
-            other.write(concat(parseOf("o1", TEXTS[0]), parseOf("o2", "ROLLBACK"), syncOf()));
+            other.write(concat(parseOf("o1", TEXTS[0]), parseOf("o2", "ROLLBACK"), parseOf("o3", PARENTHESIZED),
+                    syncOf()));
             other.answersUntilReady();
         }
         try (sender) {
