@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.SqlState;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -244,9 +245,12 @@ public final class ResponseTracker {
      */
     public ByteBuf onServerFrame(ByteBuf frame, ByteBufAllocator alloc, Consumer<ByteBuf> toClient) {
         byte type = PgFrames.type(frame);
-        PendingRequest head = type == MessageType.ERROR_RESPONSE ? pending.peek() : null;
+        PendingRequest head = null;
+        if (type == MessageType.ERROR_RESPONSE) {
+            answerDue(alloc, toClient); // the pooler's answers due before it go first: the error is the next request's
+            head = pending.peek();
+        }
         if (head != null && head.kind() == PendingRequest.Kind.DUPLICATE_PARSE) {
-            answerDue(alloc, toClient);
             return duplicateRefused(frame, alloc);
         }
         if (head != null && head.statement() != null
@@ -259,10 +263,32 @@ public final class ResponseTracker {
             statements.markInDoubt();
         }
         if (onServerMessage(type, alloc, toClient)) {
-            return frame;
+            return head != null && head.statement() != null
+                    && (head.kind() == PendingRequest.Kind.BIND || head.kind() == PendingRequest.Kind.DESCRIBE)
+                    ? namedAsTheClientNamedIt(frame, head, alloc) : frame;
         }
         frame.release();
         return null;
+    }
+
+    /**
+     * PostgreSQL's error for a Bind or Describe the pooler renamed: where it says the pooler's statement does
+     * not exist (the Parse behind it was skipped in a batch the client wrote ahead), the message names the
+     * client's statement, as on a direct connection. Any other error goes as it is.
+     */
+    private static ByteBuf namedAsTheClientNamedIt(ByteBuf frame, PendingRequest head, ByteBufAllocator alloc) {
+        ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
+        if (!SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.sqlState())
+                || !doesNotExist(head.statement().serverName()).equals(error.message())) {
+            return frame;
+        }
+        frame.release();
+        return error.withMessage(doesNotExist(head.clientName())).encode(alloc);
+    }
+
+    /** PostgreSQL's message for a statement name it does not hold. */
+    private static String doesNotExist(String name) {
+        return "prepared statement \"" + name + "\" does not exist";
     }
 
     /**

@@ -248,16 +248,16 @@ public final class StatementRewriter {
         if (bind.statementStart() == bind.body().readerIndex() + 1) { // the unnamed portal
             unnamedPortalDiscards = bind.statementEnd() == bind.statementStart() && unnamedStatementDiscards;
         }
-        ByteBuf rewritten = rewriteStatementName(frame, bind.body(), bind.statementStart(), bind.statementEnd(),
-                server, send);
-        relay(rewritten, PendingRequest.BIND, server, send);
+        relayRenamed(frame, bind.body(), bind.statementStart(), bind.statementEnd(), PendingRequest.BIND, server, send);
     }
 
     private void describe(ByteBuf frame, TargetMessage describe, Server server, Consumer<ByteBuf> send) {
-        ByteBuf rewritten = describe.kind() == TargetMessage.STATEMENT
-                ? rewriteStatementName(frame, describe.body(), describe.nameStart(), describe.nameEnd(), server, send)
-                : frame;
-        relay(rewritten, PendingRequest.DESCRIBE, server, send);
+        if (describe.kind() == TargetMessage.STATEMENT) {
+            relayRenamed(frame, describe.body(), describe.nameStart(), describe.nameEnd(), PendingRequest.DESCRIBE,
+                    server, send);
+        } else {
+            relay(frame, PendingRequest.DESCRIBE, server, send);
+        }
     }
 
     private void close(ByteBuf frame, TargetMessage close, Server server, Consumer<ByteBuf> send) {
@@ -282,7 +282,7 @@ public final class StatementRewriter {
     private void refuseDuplicate(ByteBuf frame, ParseMessage parse, PreparedStatement inUse, Server server,
                                  Consumer<ByteBuf> send) {
         ByteBuf body = parse.body();
-        String shownName = body.toString(body.readerIndex(), parse.nameEnd() - body.readerIndex(), StandardCharsets.UTF_8);
+        String shownName = shownName(body, body.readerIndex(), parse.nameEnd());
         byte[] definition = parse.definition();
         frame.release();
         if (!server.statements().contains(inUse)) {
@@ -434,22 +434,25 @@ public final class StatementRewriter {
     }
 
     /**
-     * Replaces the statement name between {@code nameStart} and {@code nameEnd} (indexes into
-     * {@code body}, the frame's body, already checked) with the server-side one, preparing the statement
-     * on this server first if needed. An unknown name goes through unchanged, for PostgreSQL to report.
+     * Relays a Bind or Describe naming a statement: a name the client holds is replaced with the server-side
+     * one (between {@code nameStart} and {@code nameEnd}, indexes into {@code body}, the frame's body, already
+     * checked), the statement prepared on this server first if needed, and its answer is expected as
+     * {@code plain}'s kind with the statement and the client's name, so that PostgreSQL's "does not exist"
+     * names the client's statement (ResponseTracker). The unnamed statement and an unknown name go through
+     * unchanged, for PostgreSQL to report, as {@code plain}.
      */
-    private ByteBuf rewriteStatementName(ByteBuf frame, ByteBuf body, int nameStart, int nameEnd, Server server,
-                                         Consumer<ByteBuf> send) {
-        if (nameEnd == nameStart) {
-            return frame;
-        }
-        PreparedStatement statement = clientStatements.get(clientName(body, nameStart, nameEnd));
+    private void relayRenamed(ByteBuf frame, ByteBuf body, int nameStart, int nameEnd, PendingRequest plain,
+                              Server server, Consumer<ByteBuf> send) {
+        PreparedStatement statement = nameEnd == nameStart ? null
+                : clientStatements.get(clientName(body, nameStart, nameEnd));
         if (statement == null) {
-            return frame;
+            relay(frame, plain, server, send);
+            return;
         }
         if (!server.statements().contains(statement)) {
             prepareOnServer(statement, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, statement));
         }
+        PendingRequest expected = new PendingRequest(plain.kind(), statement, shownName(body, nameStart, nameEnd));
         byte[] serverName = statement.serverName().getBytes(StandardCharsets.US_ASCII);
         int bodyStart = body.readerIndex();
         ByteBuf out = server.alloc().buffer(frame.readableBytes() + serverName.length);
@@ -459,7 +462,12 @@ public final class StatementRewriter {
         out.writeBytes(body, nameEnd, body.writerIndex() - nameEnd);
         PgFrames.endMessage(out, start);
         frame.release();
-        return out;
+        relay(out, expected, server, send);
+    }
+
+    /** A statement name as the client wrote it, for an error message (PostgreSQL shows it whole). */
+    private static String shownName(ByteBuf body, int start, int end) {
+        return body.toString(start, end - start, StandardCharsets.UTF_8);
     }
 
     /**

@@ -172,6 +172,19 @@ class BatchesAgainstPostgresTest {
     }
 
     /**
+     * A Bind or Describe written behind a batch whose Parse of its name PostgreSQL skipped: the pooler had
+     * rewritten it for the statement it expected the server to hold, and PostgreSQL's 26000 named the
+     * pooler's statement ("POOLER_n") where a direct connection's names the client's.
+     */
+    @Test
+    void aStatementSkippedInAnEarlierBatchIsMissingUnderTheClientsName() throws Exception {
+        List<byte[]> steps = List.of(
+                concat(bindOf("no_such_statement"), parseOf("y", TEXTS[1]), syncOf(),
+                        bindOf("y"), executeOf(), syncOf(), describeStatementOf("y"), syncOf()));
+        assertAnsweredAsOnADirectConnection(steps);
+    }
+
+    /**
      * DEALLOCATE ALL written with statements behind it, before its answer: psycopg 3 in pipeline mode does
      * so after a ROLLBACK (its own DEALLOCATE ALL, then its statements prepared again under new names), in
      * the extended protocol; a client may as well as a simple query. The pooler emptied the names at the
