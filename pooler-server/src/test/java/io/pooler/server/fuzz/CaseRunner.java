@@ -1,5 +1,7 @@
 package io.pooler.server.fuzz;
 
+import io.pooler.server.it.Wire;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;

@@ -1,5 +1,7 @@
 package io.pooler.server.fuzz;
 
+import io.pooler.server.it.Wire;
+
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

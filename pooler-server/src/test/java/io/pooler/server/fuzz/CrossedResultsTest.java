@@ -2,6 +2,7 @@ package io.pooler.server.fuzz;
 
 import io.pooler.server.it.PoolerFixture;
 import io.pooler.server.it.PoolerTest;
+import io.pooler.server.it.Wire;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
 

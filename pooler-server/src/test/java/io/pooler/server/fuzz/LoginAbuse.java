@@ -1,5 +1,7 @@
 package io.pooler.server.fuzz;
 
+import io.pooler.server.it.Wire;
+
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

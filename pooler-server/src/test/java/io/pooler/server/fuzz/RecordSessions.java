@@ -1,5 +1,6 @@
 package io.pooler.server.fuzz;
 
+import io.pooler.server.it.Wire;
 import io.pooler.testing.PostgresExtension;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;

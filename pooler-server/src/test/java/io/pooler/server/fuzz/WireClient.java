@@ -2,6 +2,7 @@ package io.pooler.server.fuzz;
 
 import com.ongres.scram.client.ScramClient;
 import com.ongres.scram.common.StringPreparation;
+import io.pooler.server.it.Wire;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;

@@ -3,9 +3,7 @@ package io.pooler.server.it;
 import io.netty.buffer.Unpooled;
 import io.pooler.protocol.ErrorResponse;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -95,116 +93,73 @@ final class RawPgClient implements AutoCloseable {
         params.put("user", user);
         params.put("database", database);
         params.putAll(more);
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        params.forEach((k, v) -> {
-            body.writeBytes(k.getBytes(StandardCharsets.UTF_8));
-            body.write(0);
-            body.writeBytes(v.getBytes(StandardCharsets.UTF_8));
-            body.write(0);
-        });
-        body.write(0);
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(packet);
-        try {
-            d.writeInt(body.size() + 8);
-            d.writeInt(196608);
-            d.write(body.toByteArray());
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return packet.toByteArray();
+        return Wire.startup(params);
     }
 
     /** A typed message: type byte, length, body. */
     static byte[] message(char type, byte[] body) {
-        ByteArrayOutputStream packet = new ByteArrayOutputStream();
-        DataOutputStream d = new DataOutputStream(packet);
-        try {
-            d.writeByte(type);
-            d.writeInt(body.length + 4);
-            d.write(body);
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        return packet.toByteArray();
+        return Wire.typed(type, body);
     }
 
     /** A Bind of the unnamed portal to the named statement {@code statement}: no parameters, no formats. */
     static byte[] bindOf(String statement) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(0);
-        body.writeBytes(statement.getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
-        return message('B', body.toByteArray());
+        return Wire.bind("", statement);
     }
 
     /** A Bind of the portal {@code portal} to the statement {@code statement}: no parameters, no formats. */
     static byte[] bindPortalOf(String portal, String statement) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes((portal + "\0" + statement).getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(new byte[] {0, 0, 0, 0, 0, 0, 0});
-        return message('B', body.toByteArray());
+        return Wire.bind(portal, statement);
     }
 
     /** An Execute of the portal {@code portal}, at most {@code rows} rows (0: all). */
     static byte[] executePortalOf(String portal, int rows) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes((portal + "\0").getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(java.nio.ByteBuffer.allocate(4).putInt(rows).array());
-        return message('E', body.toByteArray());
+        return Wire.execute(portal, rows);
     }
 
     /** A Describe of the portal {@code portal}. */
     static byte[] describePortalOf(String portal) {
-        return message('D', ("P" + portal + "\0").getBytes(StandardCharsets.UTF_8));
+        return Wire.describe('P', portal);
     }
 
     /** A Close of the portal {@code portal}. */
     static byte[] closePortalOf(String portal) {
-        return message('C', ("P" + portal + "\0").getBytes(StandardCharsets.UTF_8));
+        return Wire.close('P', portal);
     }
 
     /** A Parse of the statement {@code name} (empty: the unnamed one), no parameter types. */
     static byte[] parseOf(String name, String sql) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.writeBytes((name + "\0" + sql + "\0").getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(new byte[] {0, 0});
-        return message('P', body.toByteArray());
+        return Wire.parse(name, sql);
     }
 
     /** A Close of the named statement {@code name}. */
     static byte[] closeStatementOf(String name) {
-        return message('C', ("S" + name + "\0").getBytes(StandardCharsets.UTF_8));
+        return Wire.close('S', name);
     }
 
     /** An Execute of the unnamed portal, every row. */
     static byte[] executeOf() {
-        return message('E', new byte[] {0, 0, 0, 0, 0});
+        return Wire.execute("", 0);
     }
 
     static byte[] syncOf() {
-        return message('S', new byte[0]);
+        return Wire.sync();
     }
 
     /** A Describe of the statement {@code name}. */
     static byte[] describeStatementOf(String name) {
-        return message('D', ("S" + name + "\0").getBytes(StandardCharsets.UTF_8));
+        return Wire.describe('S', name);
     }
 
     static byte[] flushOf() {
-        return message('H', new byte[0]);
+        return Wire.flush();
     }
 
     static byte[] query(String sql) {
-        return message('Q', (sql + "\0").getBytes(StandardCharsets.UTF_8));
+        return Wire.query(sql);
     }
 
     static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
-        for (byte[] p : parts) {
-            all.writeBytes(p);
-        }
-        return all.toByteArray();
+        return Wire.concat(parts);
     }
 
     void write(byte[] bytes) throws IOException {

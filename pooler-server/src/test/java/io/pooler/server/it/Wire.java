@@ -1,4 +1,4 @@
-package io.pooler.server.fuzz;
+package io.pooler.server.it;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -8,18 +8,19 @@ import java.util.Map;
 /**
  * Frontend messages as bytes, built by hand so a test can send exactly what a hostile client would:
  * the well-formed ones here, and anything else by editing their bytes. Names follow the PostgreSQL
- * protocol documentation.
+ * protocol documentation. The one builder of the server's tests: the fuzz tests use it as it is, and
+ * {@link RawPgClient}'s builders, named for the integration tests' batches, are made of it.
  */
-final class Wire {
-    static final int PROTOCOL_3_0 = 196608;
-    static final int SSL_REQUEST_CODE = 80877103;
-    static final int GSSENC_REQUEST_CODE = 80877104;
-    static final int CANCEL_REQUEST_CODE = 80877102;
+public final class Wire {
+    public static final int PROTOCOL_3_0 = 196608;
+    public static final int SSL_REQUEST_CODE = 80877103;
+    public static final int GSSENC_REQUEST_CODE = 80877104;
+    public static final int CANCEL_REQUEST_CODE = 80877102;
 
     private Wire() {
     }
 
-    static byte[] startup(Map<String, String> parameters) {
+    public static byte[] startup(Map<String, String> parameters) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeInt(body, PROTOCOL_3_0);
         parameters.forEach((k, v) -> {
@@ -30,19 +31,19 @@ final class Wire {
         return untyped(body.toByteArray());
     }
 
-    static byte[] startup(String user, String database) {
+    public static byte[] startup(String user, String database) {
         return startup(Map.of("user", user, "database", database));
     }
 
-    static byte[] sslRequest() {
+    public static byte[] sslRequest() {
         return untyped(intBytes(SSL_REQUEST_CODE));
     }
 
-    static byte[] gssencRequest() {
+    public static byte[] gssencRequest() {
         return untyped(intBytes(GSSENC_REQUEST_CODE));
     }
 
-    static byte[] cancelRequest(int processId, int secretKey) {
+    public static byte[] cancelRequest(int processId, int secretKey) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeInt(body, CANCEL_REQUEST_CODE);
         writeInt(body, processId);
@@ -51,25 +52,25 @@ final class Wire {
     }
 
     /** A length-prefixed packet without a type byte, as the startup phase uses. */
-    static byte[] untyped(byte[] body) {
+    public static byte[] untyped(byte[] body) {
         return ByteBuffer.allocate(4 + body.length).putInt(4 + body.length).put(body).array();
     }
 
     /** A typed message: type, length (body plus four), body. */
-    static byte[] typed(char type, byte[] body) {
+    public static byte[] typed(char type, byte[] body) {
         return ByteBuffer.allocate(5 + body.length).put((byte) type).putInt(4 + body.length).put(body).array();
     }
 
-    static byte[] query(String sql) {
+    public static byte[] query(String sql) {
         return typed('Q', cstring(sql));
     }
 
-    static byte[] password(String password) {
+    public static byte[] password(String password) {
         return typed('p', cstring(password));
     }
 
     /** SASLInitialResponse: mechanism, then the data with its length (-1 for none). */
-    static byte[] saslInitialResponse(String mechanism, byte[] data) {
+    public static byte[] saslInitialResponse(String mechanism, byte[] data) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeCString(body, mechanism);
         writeInt(body, data == null ? -1 : data.length);
@@ -79,11 +80,11 @@ final class Wire {
         return typed('p', body.toByteArray());
     }
 
-    static byte[] saslResponse(byte[] data) {
+    public static byte[] saslResponse(byte[] data) {
         return typed('p', data);
     }
 
-    static byte[] parse(String statement, String sql) {
+    public static byte[] parse(String statement, String sql) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeCString(body, statement);
         writeCString(body, sql);
@@ -92,7 +93,7 @@ final class Wire {
     }
 
     /** Bind with text parameters and text results. */
-    static byte[] bind(String portal, String statement, String... parameters) {
+    public static byte[] bind(String portal, String statement, String... parameters) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeCString(body, portal);
         writeCString(body, statement);
@@ -107,40 +108,40 @@ final class Wire {
         return typed('B', body.toByteArray());
     }
 
-    static byte[] describe(char kind, String name) {
+    public static byte[] describe(char kind, String name) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(kind);
         writeCString(body, name);
         return typed('D', body.toByteArray());
     }
 
-    static byte[] execute(String portal, int maxRows) {
+    public static byte[] execute(String portal, int maxRows) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         writeCString(body, portal);
         writeInt(body, maxRows);
         return typed('E', body.toByteArray());
     }
 
-    static byte[] close(char kind, String name) {
+    public static byte[] close(char kind, String name) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(kind);
         writeCString(body, name);
         return typed('C', body.toByteArray());
     }
 
-    static byte[] sync() {
+    public static byte[] sync() {
         return typed('S', new byte[0]);
     }
 
-    static byte[] flush() {
+    public static byte[] flush() {
         return typed('H', new byte[0]);
     }
 
-    static byte[] terminate() {
+    public static byte[] terminate() {
         return typed('X', new byte[0]);
     }
 
-    static byte[] concat(byte[]... parts) {
+    public static byte[] concat(byte[]... parts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (byte[] p : parts) {
             out.writeBytes(p);
@@ -148,18 +149,18 @@ final class Wire {
         return out.toByteArray();
     }
 
-    static byte[] cstring(String s) {
+    public static byte[] cstring(String s) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
         byte[] out = new byte[bytes.length + 1];
         System.arraycopy(bytes, 0, out, 0, bytes.length);
         return out;
     }
 
-    static byte[] intBytes(int value) {
+    public static byte[] intBytes(int value) {
         return ByteBuffer.allocate(4).putInt(value).array();
     }
 
-    static byte[] hex(String hex) {
+    public static byte[] hex(String hex) {
         String digits = hex.replaceAll("\\s", "");
         byte[] out = new byte[digits.length() / 2];
         for (int i = 0; i < out.length; i++) {
@@ -168,7 +169,7 @@ final class Wire {
         return out;
     }
 
-    static String hex(byte[] bytes) {
+    public static String hex(byte[] bytes) {
         StringBuilder s = new StringBuilder(bytes.length * 2);
         for (byte b : bytes) {
             s.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
