@@ -108,11 +108,9 @@ public final class Wire {
         return typed('B', body.toByteArray());
     }
 
+    /** Describe of a statement ('S') or portal ('P'). */
     public static byte[] describe(char kind, String name) {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        body.write(kind);
-        writeCString(body, name);
-        return typed('D', body.toByteArray());
+        return targeted('D', kind, name);
     }
 
     public static byte[] execute(String portal, int maxRows) {
@@ -122,11 +120,17 @@ public final class Wire {
         return typed('E', body.toByteArray());
     }
 
+    /** Close of a statement ('S') or portal ('P'). */
     public static byte[] close(char kind, String name) {
+        return targeted('C', kind, name);
+    }
+
+    /** A message of {@code type} whose body names a statement or portal: the kind byte, then the name. */
+    private static byte[] targeted(char type, char kind, String name) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.write(kind);
         writeCString(body, name);
-        return typed('C', body.toByteArray());
+        return typed(type, body.toByteArray());
     }
 
     public static byte[] sync() {
