@@ -5,13 +5,14 @@ import java.util.Map;
 /**
  * A request sent (or answered by the pooler itself) whose response the server side is waiting
  * for, in order. Kinds other than the statement-bearing ones are shared constants, but for a Query or
- * Execute that drops every statement ({@link #discarding}), which carries the client's names.
+ * Execute that drops every statement ({@link #discarding}), which carries the client's names, and for a
+ * Bind or Describe the pooler renamed, which carries the statement and the client's name for it.
  *
  * <p>{@code client} is set on the requests that changed the client's names as they went out (its Parse
  * or Close of a named statement): if PostgreSQL skips one behind an error, or refuses the Parse, the
  * change is taken back ({@link StatementRewriter#undoSkipped}), as a direct connection never made it.
  * {@code clientName} is then the name as the client's names are keyed; for {@link Kind#DUPLICATE_PARSE}
- * the name as the client wrote it, for the error message. {@code namesBefore} is set only on a request that
+ * and a renamed Bind or Describe the name as the client wrote it, for an error message. {@code namesBefore} is set only on a request that
  * drops every prepared statement ({@link #discarding}).
  */
 public record PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client,
