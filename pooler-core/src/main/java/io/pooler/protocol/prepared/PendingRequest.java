@@ -12,8 +12,9 @@ import java.util.Map;
  * or Close of a named statement): if PostgreSQL skips one behind an error, or refuses the Parse, the
  * change is taken back ({@link StatementRewriter#undoSkipped}), as a direct connection never made it.
  * {@code clientName} is then the name as the client's names are keyed; for {@link Kind#DUPLICATE_PARSE}
- * and a renamed Bind or Describe the name as the client wrote it, for an error message. {@code namesBefore} is set only on a request that
- * drops every prepared statement ({@link #discarding}).
+ * the name as the client wrote it, for the error message; for a renamed Bind or Describe the name's bytes,
+ * one char per byte (the key, or the whole name where it is longer), decoded only for an error message.
+ * {@code namesBefore} is set only on a request that drops every prepared statement ({@link #discarding}).
  */
 public record PendingRequest(Kind kind, PreparedStatement statement, String clientName, StatementRewriter client,
                              Map<String, PreparedStatement> namesBefore) {

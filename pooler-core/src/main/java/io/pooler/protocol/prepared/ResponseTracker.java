@@ -7,6 +7,7 @@ import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
 import io.pooler.protocol.SqlState;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -283,7 +284,8 @@ public final class ResponseTracker {
             return frame;
         }
         frame.release();
-        return error.withMessage(doesNotExist(head.clientName())).encode(alloc);
+        String written = new String(head.clientName().getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        return error.withMessage(doesNotExist(written)).encode(alloc);
     }
 
     /** PostgreSQL's message for a statement name it does not hold. */

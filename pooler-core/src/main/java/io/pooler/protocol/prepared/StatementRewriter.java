@@ -437,14 +437,14 @@ public final class StatementRewriter {
      * Relays a Bind or Describe naming a statement: a name the client holds is replaced with the server-side
      * one (between {@code nameStart} and {@code nameEnd}, indexes into {@code body}, the frame's body, already
      * checked), the statement prepared on this server first if needed, and its answer is expected as
-     * {@code plain}'s kind with the statement and the client's name, so that PostgreSQL's "does not exist"
+     * {@code plain}'s kind with the statement and the client's name (its bytes), so that PostgreSQL's "does not exist"
      * names the client's statement (ResponseTracker). The unnamed statement and an unknown name go through
      * unchanged, for PostgreSQL to report, as {@code plain}.
      */
     private void relayRenamed(ByteBuf frame, ByteBuf body, int nameStart, int nameEnd, PendingRequest plain,
                               Server server, Consumer<ByteBuf> send) {
-        PreparedStatement statement = nameEnd == nameStart ? null
-                : clientStatements.get(clientName(body, nameStart, nameEnd));
+        String key = nameEnd == nameStart ? null : clientName(body, nameStart, nameEnd);
+        PreparedStatement statement = key == null ? null : clientStatements.get(key);
         if (statement == null) {
             relay(frame, plain, server, send);
             return;
@@ -452,7 +452,11 @@ public final class StatementRewriter {
         if (!server.statements().contains(statement)) {
             prepareOnServer(statement, server, send, new PendingRequest(PendingRequest.Kind.INJECTED_PARSE, statement));
         }
-        PendingRequest expected = new PendingRequest(plain.kind(), statement, shownName(body, nameStart, nameEnd));
+        // The name's bytes, one char per byte: the key itself unless the name is longer than a key keeps.
+        // Decoded only if PostgreSQL's error needs it (ResponseTracker), not on every Bind.
+        String nameBytes = nameEnd - nameStart > NAME_BYTES_KEPT
+                ? body.toString(nameStart, nameEnd - nameStart, StandardCharsets.ISO_8859_1) : key;
+        PendingRequest expected = new PendingRequest(plain.kind(), statement, nameBytes);
         byte[] serverName = statement.serverName().getBytes(StandardCharsets.US_ASCII);
         int bodyStart = body.readerIndex();
         ByteBuf out = server.alloc().buffer(frame.readableBytes() + serverName.length);

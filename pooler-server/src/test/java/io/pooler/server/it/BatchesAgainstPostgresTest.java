@@ -184,6 +184,17 @@ class BatchesAgainstPostgresTest {
         assertAnsweredAsOnADirectConnection(steps);
     }
 
+    /** The same for names PostgreSQL shows as written: one not in ASCII, and one longer than it keeps (63 bytes). */
+    @Test
+    void aSkippedStatementsNameIsShownAsWrittenWhateverItsBytes() throws Exception {
+        String accented = "relevé_ÿ";
+        String longName = "n".repeat(70);
+        List<byte[]> steps = List.of(
+                concat(bindOf("no_such_statement"), parseOf(accented, TEXTS[1]), parseOf(longName, TEXTS[3]), syncOf(),
+                        bindOf(accented), executeOf(), syncOf(), describeStatementOf(longName), syncOf()));
+        assertAnsweredAsOnADirectConnection(steps);
+    }
+
     /**
      * DEALLOCATE ALL written with statements behind it, before its answer: psycopg 3 in pipeline mode does
      * so after a ROLLBACK (its own DEALLOCATE ALL, then its statements prepared again under new names), in
