@@ -25,7 +25,7 @@ final class CompareCommand implements Callable<Integer> {
     int rounds;
     @Option(names = "--duration", defaultValue = "8", description = "Seconds measured per run (default ${DEFAULT-VALUE}).")
     int duration;
-    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of unmeasured load per target and scenario first, repeated for Pooler while its JIT compiler threads take more than 5% of its CPU, up to six times (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Seconds of unmeasured load per target and scenario first, repeated for Pooler while its JIT compiler threads take more than 5%% of its CPU, up to six times (default ${DEFAULT-VALUE}).")
     int warmup;
     @Option(names = "--out", defaultValue = "bench/results", description = "Where the results go (default ${DEFAULT-VALUE}).")
     Path out;
