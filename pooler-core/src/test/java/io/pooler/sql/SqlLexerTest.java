@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,8 +15,13 @@ import org.junit.jupiter.api.Test;
 class SqlLexerTest {
     private static List<String> tokens(String sql) {
         ByteBuf text = Unpooled.copiedBuffer(sql, StandardCharsets.UTF_8);
+        return tokens(text, 0, text.writerIndex());
+    }
+
+    /** The tokens of {@code text[from, to)}; releases {@code text}. */
+    private static List<String> tokens(ByteBuf text, int from, int to) {
         try {
-            SqlLexer lexer = new SqlLexer(text, 0, text.writerIndex());
+            SqlLexer lexer = new SqlLexer(text, from, to);
             List<String> out = new ArrayList<>();
             while (lexer.next() != SqlLexer.END) {
                 out.add(switch (lexer.type()) {
@@ -39,6 +45,31 @@ class SqlLexerTest {
         assertEquals(List.of("w:a", "w:b"), tokens("a /* x /* y */ z */ b -- c\n"));
         assertEquals(List.of("w:select", "s", "w:x"), tokens("select e'a\\'b' x"));
         assertEquals(List.of("w:a$b", "w:ünï"), tokens("a$b ÜNÏ".replace("ÜNÏ", "ünï")));
+    }
+
+    /**
+     * The lexer reads through one NIO view of the range: a range inside a larger direct buffer (a Query's
+     * text inside its frame) and a text split over several buffers (a composite, whose view is a copy)
+     * are split as the text alone is.
+     */
+    @Test
+    void aRangeOfADirectOrCompositeBufferIsSplitAsTheTextAlone() {
+        for (String sql : List.of("SELECT 'it''s' , FROM \"T \"\"x\"\"\"", "select $body$ ' \" $$ -- $body$ a",
+                "a /* x /* y */ z */ b -- c\n", "select e'a\\'b' x", "")) {
+            List<String> alone = tokens(sql);
+            byte[] bytes = sql.getBytes(StandardCharsets.UTF_8);
+
+            ByteBuf framed = Unpooled.directBuffer();
+            framed.writeBytes("Q\0\0\0\0".getBytes(StandardCharsets.US_ASCII)).writeBytes(bytes).writeByte(0);
+            assertEquals(alone, tokens(framed, 5, 5 + bytes.length), "inside a frame: " + sql);
+
+            for (int split = 0; split <= bytes.length; split++) {
+                CompositeByteBuf composite = Unpooled.compositeBuffer();
+                composite.addComponent(true, Unpooled.directBuffer().writeBytes(bytes, 0, split));
+                composite.addComponent(true, Unpooled.directBuffer().writeBytes(bytes, split, bytes.length - split));
+                assertEquals(alone, tokens(composite, 0, bytes.length), "split at " + split + ": " + sql);
+            }
+        }
     }
 
     @Test
