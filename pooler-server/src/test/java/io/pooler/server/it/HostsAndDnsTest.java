@@ -29,13 +29,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Failover without a restart: a host list whose first host is dead (PgBouncer 1.24+ {@code host=a,b} with
  * {@code load_balance_hosts}), and a DNS name that moves to another address (the DNS cache, with
- * {@code dns_max_ttl} and {@code dns_zone_check_period}), served by a DNS server the test controls.
+ * {@code dns_max_ttl} and {@code dns_zone_check_period}), served by a DNS server the test controls;
+ * and a name that does not resolve, a failure kept for {@code dns_nxdomain_ttl}.
  */
 @PoolerTest
 class HostsAndDnsTest {
     private static final String NAME = "db.pooler.test";
     private static final InetAddress FIRST = address("127.0.0.1");
     private static final InetAddress SECOND = address("127.0.0.2");
+    /** dns_nxdomain_ttl of the failed-name tests: long enough for a login within it, short for the test. */
+    private static final Duration NXDOMAIN_TTL = Duration.ofSeconds(2);
 
     private final PostgresInstance pg;
     private final PoolerFixture pooler;
@@ -204,6 +207,98 @@ class HostsAndDnsTest {
                 assertEquals("", row.get("addrs") == null ? "" : row.get("addrs"));
             }
         }
+    }
+
+    @Test
+    void anNxdomainAnswerIsKeptForDnsNxdomainTtlThenTheNameIsAskedAgain() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer()) {
+            startWithFailedNamesKept(dns);
+            assertLoginFails(); // NXDOMAIN: the name is unknown yet
+            assertFailureKeptForNxdomainTtlThenAskedAgain(dns);
+        }
+    }
+
+    /**
+     * PgBouncer's got_result_gai keeps any failed lookup for dns_nxdomain_ttl, a name that resolved before
+     * included: its old addresses are not used meanwhile.
+     */
+    @Test
+    void aNameThatStopsResolvingIsKeptAsFailedForDnsNxdomainTtl() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer()) {
+            dns.set(NAME, FIRST);
+            // server_idle_timeout 2 > dns_max_ttl 1: once the idle server is gone, the answer it used is old.
+            pooler.set("dns_max_ttl", "1").set("server_idle_timeout", "2");
+            startWithFailedNamesKept(dns);
+            try (Connection c = pooler.connect("later", SCRAM_USER, SCRAM_PASSWORD)) {
+                assertEquals("1", queryString(c, "select 1"));
+            }
+            dns.remove(NAME); // the name stops resolving
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                Await.until(Duration.ofSeconds(10), quietly(() -> rows(admin, "SHOW SERVERS").isEmpty()),
+                        "the idle server closed after server_idle_timeout");
+            }
+            int askedBefore = dns.askedAt(NAME).size();
+            assertLoginFails(); // the next server connection looks the name up again: NXDOMAIN
+            assertTrue(dns.askedAt(NAME).size() > askedBefore, "the name was asked again after dns_max_ttl");
+            assertFailureKeptForNxdomainTtlThenAskedAgain(dns);
+        }
+    }
+
+    /**
+     * A pooler asking {@code dns} that keeps failed names for {@link #NXDOMAIN_TTL}, with database
+     * {@code later} on {@link #NAME}; a failed server login is retried after 0.2 s (server_login_retry), so
+     * that a login soon after a failure looks the name up again rather than being refused for the failure.
+     */
+    private void startWithFailedNamesKept(TestDnsServer dns) throws Exception {
+        Files.writeString(pooler.dir().resolve("resolv.conf"), dns.resolvConf());
+        pooler.set("resolv_conf", "resolv.conf")
+                .set("dns_nxdomain_ttl", String.valueOf(NXDOMAIN_TTL.toSeconds()))
+                .set("server_login_retry", "0.2")
+                .database("later", "host=" + NAME + " port=" + pg.port() + " dbname=" + DB)
+                .start();
+    }
+
+    /**
+     * Just after {@link #NAME} was answered NXDOMAIN: the DNS server learns the name, yet within
+     * dns_nxdomain_ttl a login still fails and the name is not asked; after it, the name is asked again
+     * (not before the TTL has passed) and a login works.
+     */
+    private void assertFailureKeptForNxdomainTtlThenAskedAgain(TestDnsServer dns) throws Exception {
+        List<Long> failedAsks = dns.askedAt(NAME);
+        long nxdomainAt = failedAsks.get(failedAsks.size() - 1);
+        dns.set(NAME, FIRST);
+
+        Thread.sleep(300); // past server_login_retry (0.2 s), so the next login launches a server connection
+        assertLoginFails();
+        long sinceNxdomain = System.nanoTime() - nxdomainAt;
+        assertTrue(sinceNxdomain < NXDOMAIN_TTL.toNanos(), "the login came within dns_nxdomain_ttl, after "
+                + TimeUnit.NANOSECONDS.toMillis(sinceNxdomain) + " ms (a machine this slow proves nothing here)");
+        assertEquals(failedAsks, dns.askedAt(NAME), "the name was not asked again within dns_nxdomain_ttl");
+
+        Await.until(NXDOMAIN_TTL.plusSeconds(8), quietly(() -> {
+            try (Connection c = pooler.connect("later", SCRAM_USER, SCRAM_PASSWORD)) {
+                return "1".equals(queryString(c, "select 1"));
+            }
+        }), "a login works once dns_nxdomain_ttl has passed");
+        List<Long> asks = dns.askedAt(NAME);
+        assertTrue(asks.size() > failedAsks.size(), "the name was asked again");
+        long askedAgainAfter = asks.get(failedAsks.size()) - nxdomainAt;
+        // Not before the TTL; and soon after it, with logins tried all along (not kept as long as dns_max_ttl).
+        long askedAgainMillis = TimeUnit.NANOSECONDS.toMillis(askedAgainAfter);
+        assertTrue(askedAgainAfter >= NXDOMAIN_TTL.toNanos()
+                && askedAgainAfter < NXDOMAIN_TTL.plusSeconds(3).toNanos(),
+                "asked again " + askedAgainMillis + " ms after the NXDOMAIN (dns_nxdomain_ttl = 2 s)");
+    }
+
+    /** A login to {@code later} fails as its server connection cannot be made. */
+    private void assertLoginFails() {
+        SQLException e = org.junit.jupiter.api.Assertions.assertThrows(SQLException.class, () -> {
+            try (Connection c = pooler.connect("later", SCRAM_USER, SCRAM_PASSWORD)) {
+                queryString(c, "select 1");
+            }
+        });
+        assertEquals("08006", e.getSQLState(), e.getMessage());
+        assertTrue(e.getMessage().contains("server connection failed: " + NAME), e.getMessage());
     }
 
     /**

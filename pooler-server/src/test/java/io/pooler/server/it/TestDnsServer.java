@@ -24,15 +24,18 @@ import io.netty.handler.codec.dns.DnsSection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A DNS server on 127.0.0.1 (UDP, a free port) under the test's control, built from Netty's DNS codec:
  * A records for the names it is given, an SOA with a settable serial for each zone, NXDOMAIN for other
- * names. Every answer says TTL 3600, which a pooler must ignore in favour of dns_max_ttl.
+ * names. Every answer says TTL 3600, which a pooler must ignore in favour of dns_max_ttl. It notes when
+ * each name was asked, whatever the answer, so a test can tell an answer a pooler kept from one it asked.
  */
 final class TestDnsServer implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -40,6 +43,8 @@ final class TestDnsServer implements AutoCloseable {
     private final Map<String, Long> serials = new ConcurrentHashMap<>();
     private final AtomicInteger aQueries = new AtomicInteger();
     private final AtomicInteger soaQueries = new AtomicInteger();
+    /** System.nanoTime() of every question about a name, of any type, answered or not. */
+    private final Map<String, List<Long>> askedAt = new ConcurrentHashMap<>();
     private final Channel channel;
 
     TestDnsServer() throws InterruptedException {
@@ -66,6 +71,16 @@ final class TestDnsServer implements AutoCloseable {
         addresses.put(fqdn(name), address);
     }
 
+    /** The name no longer exists: NXDOMAIN from now on. */
+    void remove(String name) {
+        addresses.remove(fqdn(name));
+    }
+
+    /** When {@code name} was asked, oldest first (System.nanoTime()). */
+    List<Long> askedAt(String name) {
+        return List.copyOf(askedAt.getOrDefault(fqdn(name), List.of()));
+    }
+
     void serial(String zone, long serial) {
         serials.put(fqdn(zone), serial);
     }
@@ -88,6 +103,7 @@ final class TestDnsServer implements AutoCloseable {
         protected void channelRead0(ChannelHandlerContext ctx, DatagramDnsQuery query) {
             DnsQuestion question = query.recordAt(DnsSection.QUESTION);
             String name = fqdn(question.name());
+            askedAt.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(System.nanoTime());
             DatagramDnsResponse response = new DatagramDnsResponse(query.recipient(), query.sender(), query.id());
             response.setRecursionAvailable(true);
             response.addRecord(DnsSection.QUESTION, question);
