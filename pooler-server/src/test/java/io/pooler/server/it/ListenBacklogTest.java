@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code listen_backlog} is the backlog of listen(2) on every listening socket, TCP and unix, as in
  * PgBouncer's {@code add_listen}. Read back from the kernel with iproute2's {@code ss}: for a listening
  * socket its Send-Q column is the backlog (Linux caps it at net.core.somaxconn, so the values here stay
- * below the smallest cap a system ships with, 128).
+ * at or below the smallest cap a kernel ships with, 128).
  */
 @PoolerTest
 class ListenBacklogTest {
