@@ -111,7 +111,7 @@ final class ContainerPostgres extends JdbcPostgresInstance {
     }
 
     @Override
-    String installServerFile(String name, String content) throws IOException {
+    public String installServerFile(String name, String content) throws IOException {
         String path = "/var/lib/postgresql/" + name;
         container.copyFileToContainer(Transferable.of(content.getBytes(StandardCharsets.US_ASCII), 0600), path);
         try {

@@ -10,6 +10,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
@@ -18,6 +20,9 @@ abstract class JdbcPostgresInstance implements PostgresInstance {
 
     private static final Set<String> PASSWORD_ENCRYPTIONS = Set.of("scram-sha-256", "md5");
     private static final String DUPLICATE_DATABASE = "42P04";
+
+    /** pg_hba as the server started with it, read before {@link #prependHba} first changes it. */
+    private String usualHba;
 
     @Override
     public String superuser() {
@@ -120,11 +125,81 @@ abstract class JdbcPostgresInstance implements PostgresInstance {
         awaitSsl("off");
     }
 
+    @Override
+    public void reconfigure(Map<String, String> settings) throws Exception {
+        try (Connection connection = connectAsSuperuser("postgres");
+                Statement statement = connection.createStatement()) {
+            for (Map.Entry<String, String> setting : settings.entrySet()) {
+                String name = identifier(setting.getKey());
+                statement.execute(setting.getValue() == null ? "ALTER SYSTEM RESET " + name
+                        : "ALTER SYSTEM SET " + name + " = " + literal(setting.getValue()));
+            }
+        }
+        reloadAndAwait();
+    }
+
+    @Override
+    public synchronized void prependHba(List<String> lines) throws Exception {
+        try (Connection connection = connectAsSuperuser("postgres")) {
+            if (usualHba == null) {
+                usualHba = queryString(connection, "SELECT pg_read_file(current_setting('hba_file'))");
+            }
+            String contents = lines.isEmpty() ? usualHba : String.join("\n", lines) + "\n" + usualHba;
+            writeServerFile(connection, queryString(connection, "SHOW hba_file"), contents);
+        }
+        reloadAndAwait();
+    }
+
     /**
-     * Puts a file where the server can read it and nobody else can (PostgreSQL refuses a key file others
-     * can read); returns its path as the server sees it.
+     * Writes a file as the server's own user, through a large object (lo_export, superuser only): the
+     * same way whether the server runs here or in a container, and the file keeps its owner and mode.
      */
-    abstract String installServerFile(String name, String content) throws IOException;
+    private static void writeServerFile(Connection connection, String path, String contents) throws SQLException {
+        long object;
+        try (PreparedStatement create = connection.prepareStatement("SELECT lo_from_bytea(0, convert_to(?, 'UTF8'))")) {
+            create.setString(1, contents);
+            try (ResultSet row = create.executeQuery()) {
+                row.next();
+                object = row.getLong(1);
+            }
+        }
+        try (PreparedStatement export = connection.prepareStatement("SELECT lo_export(?::oid, ?), lo_unlink(?::oid)")) {
+            export.setLong(1, object);
+            export.setString(2, path);
+            export.setLong(3, object);
+            export.executeQuery().close();
+        }
+    }
+
+    /**
+     * Reloads and waits until a new session runs with what was reloaded: pg_conf_load_time moves on once
+     * the server has read its settings, and a session forked after that also gets the pg_hba and TLS
+     * context read in the same reload.
+     */
+    private void reloadAndAwait() throws IOException, SQLException, InterruptedException {
+        String before;
+        try (Connection connection = connectAsSuperuser("postgres")) {
+            before = queryString(connection, "SELECT pg_conf_load_time()::text");
+            queryString(connection, "SELECT pg_reload_conf()::text");
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        do {
+            try (Connection connection = connectAsSuperuser("postgres")) {
+                if (!queryString(connection, "SELECT pg_conf_load_time()::text").equals(before)) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        } while (System.nanoTime() < deadline);
+        throw new IOException("the server did not reload its configuration within 30 s; " + diagnostics());
+    }
+
+    private static String queryString(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
+            row.next();
+            return row.getString(1);
+        }
+    }
 
     /** A reload is asynchronous: wait until a new session sees the new value of {@code ssl}. */
     private void awaitSsl(String expected) throws IOException, SQLException, InterruptedException {

@@ -122,7 +122,7 @@ final class LocalPostgres extends JdbcPostgresInstance {
     }
 
     @Override
-    String installServerFile(String name, String content) throws IOException {
+    public String installServerFile(String name, String content) throws IOException {
         Path file = data.resolve(name);
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -55,6 +57,26 @@ public interface PostgresInstance {
 
     /** Turns TLS off again and reloads; returns once new connections are refused TLS. */
     void disableTls() throws Exception;
+
+    /**
+     * Puts a file where the server can read it and nobody else can (PostgreSQL refuses a key file others can
+     * read), replacing one of that name; returns its path as the server sees it, for a setting such as
+     * {@code ssl_ca_file}.
+     */
+    String installServerFile(String name, String content) throws IOException;
+
+    /**
+     * Sets these server settings with ALTER SYSTEM (a null value resets one) and reloads; returns once new
+     * sessions run with them. The caller resets what it set when done: the server is shared.
+     */
+    void reconfigure(Map<String, String> settings) throws Exception;
+
+    /**
+     * Puts these lines ahead of the usual ones in pg_hba, so they are matched first (none: the usual file
+     * again), and reloads; returns once new sessions are checked against them. The caller puts the usual
+     * file back when done: the server is shared.
+     */
+    void prependHba(List<String> lines) throws Exception;
 
     /**
      * Everything the server has logged so far (its stderr: pg_ctl's log file, or the container's output),
