@@ -11,6 +11,11 @@ public final class TestRoles {
     public static final String SCRAM_PASSWORD = "scram-secret";
     public static final String MD5_USER = "it_md5";
     public static final String MD5_PASSWORD = "md5-secret";
+    /**
+     * A role for tests whose pg_hba admits it by client certificate only (created by such a test: the usual
+     * pg_hba lets it in with its password, as any role).
+     */
+    public static final String CERT_USER = "it_cert";
 
     private static boolean created;
 

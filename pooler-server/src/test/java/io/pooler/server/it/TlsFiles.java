@@ -12,7 +12,8 @@ import java.util.List;
 /**
  * The certificates of the TLS tests, made once per JVM (RSA keys take a moment): a CA and a stranger CA,
  * the pooler's certificate (localhost and 127.0.0.1), PostgreSQL's (localhost only, so that connecting to
- * 127.0.0.1 under verify-full is a host name mismatch), and client certificates for the SCRAM test user.
+ * 127.0.0.1 under verify-full is a host name mismatch), client certificates for the SCRAM test user, and one
+ * the pooler presents to PostgreSQL for a role admitted by certificate only.
  */
 final class TlsFiles {
     private static TlsFiles instance;
@@ -34,6 +35,9 @@ final class TlsFiles {
     /** CN = it_scram too, but signed by the stranger CA. */
     final Path strangerCert;
     final Path strangerKeyDer;
+    /** CN = {@link TestRoles#CERT_USER}, signed by the CA, with its PEM key: server_tls_cert_file and key_file. */
+    final Path certUserCert;
+    final Path certUserKeyPem;
 
     private TlsFiles() throws IOException {
         dir = Files.createTempDirectory("pooler-tls-");
@@ -43,6 +47,7 @@ final class TlsFiles {
         postgres = TestCertificates.server(ca, "postgres", List.of("localhost"), List.of());
         Issued client = TestCertificates.client(ca, TestRoles.SCRAM_USER);
         Issued stranger = TestCertificates.client(otherCa, TestRoles.SCRAM_USER);
+        Issued certUser = TestCertificates.client(ca, TestRoles.CERT_USER);
         caCert = ca.writeCertificate(dir.resolve("ca.crt"));
         otherCaCert = otherCa.writeCertificate(dir.resolve("other-ca.crt"));
         poolerCert = pooler.writeCertificate(dir.resolve("pooler.crt"));
@@ -54,6 +59,8 @@ final class TlsFiles {
         clientKeyPem = client.writePrivateKey(dir.resolve("client.key"));
         strangerCert = stranger.writeCertificate(dir.resolve("stranger.crt"));
         strangerKeyDer = stranger.writePrivateKeyDer(dir.resolve("stranger.pk8"));
+        certUserCert = certUser.writeCertificate(dir.resolve("cert-user.crt"));
+        certUserKeyPem = certUser.writePrivateKey(dir.resolve("cert-user.key"));
     }
 
     static synchronized TlsFiles get() {
