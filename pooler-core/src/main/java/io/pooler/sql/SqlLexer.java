@@ -1,7 +1,6 @@
 package io.pooler.sql;
 
 import io.netty.buffer.ByteBuf;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -29,18 +28,7 @@ public final class SqlLexer {
     /** Any other single byte: punctuation, an operator character, a digit. */
     public static final int SYMBOL = 4;
 
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-
     private final ByteBuf text;
-    /**
-     * The same bytes, {@code text[from, to)}, as one NIO view read with absolute gets. NOTE: each
-     * {@code ByteBuf.getByte} checks the buffer's reference count and bounds, about a third of a query's
-     * scan in a profile of select-only load; the view checks bounds only. It is valid while the caller
-     * holds {@code text}, which it does for the lexer's whole (synchronous) life.
-     */
-    private final ByteBuffer bytes;
-    /** The index in {@code text} of {@code bytes}' first byte: indexes here stay {@code text}'s. */
-    private final int base;
     private final int end;
     private int pos;
     private int tokenStart;
@@ -50,9 +38,6 @@ public final class SqlLexer {
     /** Reads {@code text} from {@code from} (inclusive) to {@code to} (exclusive); indexes are absolute. */
     public SqlLexer(ByteBuf text, int from, int to) {
         this.text = text;
-        // An empty or inverted range (a Query frame without its NUL) has no bytes to view.
-        this.bytes = to > from ? text.nioBuffer(from, to - from) : EMPTY;
-        this.base = from;
         this.pos = from;
         this.end = to;
     }
@@ -66,8 +51,8 @@ public final class SqlLexer {
             tokenEnd = pos;
             return type;
         }
-        byte b = at(pos);
-        if ((b == 'E' || b == 'e') && pos + 1 < end && at(pos + 1) == '\'') {
+        byte b = text.getByte(pos);
+        if ((b == 'E' || b == 'e') && pos + 1 < end && text.getByte(pos + 1) == '\'') {
             pos = skipQuoted(pos + 2, (byte) '\'', true);
             type = STRING;
         } else if (b == '\'') {
@@ -81,7 +66,7 @@ public final class SqlLexer {
             type = STRING;
         } else if (isWordStart(b)) {
             pos++;
-            while (pos < end && isWordPart(at(pos))) {
+            while (pos < end && isWordPart(text.getByte(pos))) {
                 pos++;
             }
             type = WORD;
@@ -103,7 +88,7 @@ public final class SqlLexer {
             return false;
         }
         for (int i = 0; i < lowerCaseAscii.length(); i++) {
-            int c = at(tokenStart + i);
+            int c = text.getByte(tokenStart + i);
             if (c >= 'A' && c <= 'Z') {
                 c += 'a' - 'A';
             }
@@ -116,7 +101,7 @@ public final class SqlLexer {
 
     /** True when the current token is the one-byte symbol {@code c}. */
     public boolean symbolIs(char c) {
-        return type == SYMBOL && at(tokenStart) == c;
+        return type == SYMBOL && text.getByte(tokenStart) == c;
     }
 
     /**
@@ -135,7 +120,7 @@ public final class SqlLexer {
             return folded.toString();
         }
         if (type == QUOTED_IDENTIFIER) {
-            int innerEnd = tokenEnd - 1 > tokenStart && at(tokenEnd - 1) == '"' ? tokenEnd - 1 : tokenEnd;
+            int innerEnd = tokenEnd - 1 > tokenStart && text.getByte(tokenEnd - 1) == '"' ? tokenEnd - 1 : tokenEnd;
             String inner = text.toString(tokenStart + 1, innerEnd - tokenStart - 1, StandardCharsets.UTF_8);
             return inner.replace("\"\"", "\"");
         }
@@ -144,15 +129,15 @@ public final class SqlLexer {
 
     private void skipSpaceAndComments() {
         while (pos < end) {
-            byte b = at(pos);
+            byte b = text.getByte(pos);
             if (b == ' ' || b == '\t' || b == '\n' || b == '\r' || b == '\f') {
                 pos++;
-            } else if (b == '-' && pos + 1 < end && at(pos + 1) == '-') {
+            } else if (b == '-' && pos + 1 < end && text.getByte(pos + 1) == '-') {
                 pos += 2;
-                while (pos < end && at(pos) != '\n' && at(pos) != '\r') {
+                while (pos < end && text.getByte(pos) != '\n' && text.getByte(pos) != '\r') {
                     pos++;
                 }
-            } else if (b == '/' && pos + 1 < end && at(pos + 1) == '*') {
+            } else if (b == '/' && pos + 1 < end && text.getByte(pos + 1) == '*') {
                 skipBlockComment();
             } else {
                 return;
@@ -164,11 +149,11 @@ public final class SqlLexer {
     private void skipBlockComment() {
         int depth = 0;
         while (pos < end) {
-            byte b = at(pos);
-            if (b == '/' && pos + 1 < end && at(pos + 1) == '*') {
+            byte b = text.getByte(pos);
+            if (b == '/' && pos + 1 < end && text.getByte(pos + 1) == '*') {
                 depth++;
                 pos += 2;
-            } else if (b == '*' && pos + 1 < end && at(pos + 1) == '/') {
+            } else if (b == '*' && pos + 1 < end && text.getByte(pos + 1) == '/') {
                 depth--;
                 pos += 2;
                 if (depth == 0) {
@@ -184,11 +169,11 @@ public final class SqlLexer {
     private int skipQuoted(int from, byte quote, boolean backslashEscapes) {
         int i = from;
         while (i < end) {
-            byte b = at(i);
+            byte b = text.getByte(i);
             if (backslashEscapes && b == '\\') {
                 i += 2;
             } else if (b == quote) {
-                if (i + 1 < end && at(i + 1) == quote) {
+                if (i + 1 < end && text.getByte(i + 1) == quote) {
                     i += 2;
                 } else {
                     return i + 1;
@@ -206,14 +191,14 @@ public final class SqlLexer {
      */
     private int dollarTagEnd(int at) {
         int i = at + 1;
-        if (i < end && at(i) == '$') {
+        if (i < end && text.getByte(i) == '$') {
             return i + 1;
         }
-        if (i >= end || !isWordStart(at(i))) {
+        if (i >= end || !isWordStart(text.getByte(i))) {
             return -1;
         }
         while (i < end) {
-            byte b = at(i);
+            byte b = text.getByte(i);
             if (b == '$') {
                 return i + 1;
             }
@@ -234,7 +219,7 @@ public final class SqlLexer {
         int tagLength = bodyStart - tagStart;
         int i = bodyStart;
         while (i < end) {
-            if (at(i) == '$' && i + tagLength <= end && sameBytes(tagStart, i, tagLength)) {
+            if (text.getByte(i) == '$' && i + tagLength <= end && sameBytes(tagStart, i, tagLength)) {
                 return i + tagLength;
             }
             i++;
@@ -244,15 +229,11 @@ public final class SqlLexer {
 
     private boolean sameBytes(int a, int b, int length) {
         for (int k = 0; k < length; k++) {
-            if (at(a + k) != at(b + k)) {
+            if (text.getByte(a + k) != text.getByte(b + k)) {
                 return false;
             }
         }
         return true;
-    }
-
-    private byte at(int index) {
-        return bytes.get(index - base);
     }
 
     /** Letters, underscore and any non-ASCII byte start an identifier, as in PostgreSQL's scan.l. */

@@ -48,9 +48,8 @@ class SqlLexerTest {
     }
 
     /**
-     * The lexer reads through one NIO view of the range: a range inside a larger direct buffer (a Query's
-     * text inside its frame) and a text split over several buffers (a composite, whose view is a copy)
-     * are split as the text alone is.
+     * A range inside a larger direct buffer (a Query's text inside its frame) and a text split over
+     * several buffers (a composite) are split as the text alone is, whatever way the lexer reads them.
      */
     @Test
     void aRangeOfADirectOrCompositeBufferIsSplitAsTheTextAlone() {
