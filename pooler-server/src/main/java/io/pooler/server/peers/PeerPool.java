@@ -98,13 +98,24 @@ final class PeerPool {
 
     private void send(PeerEntry peer, Pending request) {
         connecting++;
-        long waitMillis = Math.max(1, config.get().settings().cancelWaitTimeout().toMillis());
+        long waitMillis = config.get().settings().cancelWaitTimeout().toMillis();
         connector.connectToPeer(loop, peer, new ChannelInboundHandlerAdapter() {
+            /**
+             * The peer closes the connection once it has handled the request; cancel_wait_timeout bounds the
+             * wait, 0 not at all. NOTE: counted from before the connect, as PgBouncer gives up a connection to
+             * a peer still logging in: counted from the connect on, an unreachable peer held the request for
+             * server_connect_timeout. Closing a channel whose connect is under way fails the connect.
+             */
+            @Override
+            public void handlerAdded(ChannelHandlerContext ctx) {
+                if (waitMillis > 0) {
+                    ctx.executor().schedule(() -> ctx.close(), waitMillis, TimeUnit.MILLISECONDS);
+                }
+            }
+
             @Override
             public void channelActive(ChannelHandlerContext ctx) {
                 ctx.writeAndFlush(FrontendMessages.cancelRequest(ctx.alloc(), request.processId(), request.secretKey()));
-                // The peer closes the connection once it has handled the request; this only bounds the wait.
-                ctx.executor().schedule(() -> ctx.close(), waitMillis, TimeUnit.MILLISECONDS);
                 ctx.fireChannelActive();
             }
 
@@ -121,6 +132,8 @@ final class PeerPool {
                     active--;
                     launch();
                 });
+            } else if (f.cause() instanceof java.nio.channels.ClosedChannelException) {
+                log.warn("cancel request for peer {} dropped: peer not reached within cancel_wait_timeout", peerId);
             } else {
                 log.warn("could not forward cancel request to peer {} at {}:{}: {}", peerId, peer.host(), peer.port(),
                         f.cause().getMessage());

@@ -1,5 +1,6 @@
 package io.pooler.server.it;
 
+import io.pooler.server.peers.CancelKey;
 import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
@@ -33,12 +34,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * held forever would hold a server forever. {@link StallingRelay} stands between the pooler and
  * PostgreSQL: the server connection is made through it first, then it stalls the cancel's connection.
  * One server in transaction pooling; the query to cancel is a short pg_sleep, which runs to its end
- * since the cancel never reaches PostgreSQL.
+ * since the cancel never reaches PostgreSQL. The same limit bounds a cancel forwarded to another
+ * instance of [peers], where the relay stands in for that instance.
  */
 @PoolerTest
 class CancelWaitTimeoutTest {
     private static final List<String> CANCEL_COLUMNS =
             List.of("cl_active_cancel_req", "cl_waiting_cancel_req", "sv_active_cancel", "sv_being_canceled");
+
+    /** A key naming peer 2, and a secret with forwards left (CancelKey's layout). */
+    private static final int KEY_OF_PEER_2 = CancelKey.processId(0x1234_5678, 2);
+    private static final int SECRET = 0x5A5A5A58 | CancelKey.TTL_MASK;
 
     private final PostgresInstance pg;
     private final PoolerFixture pooler;
@@ -124,6 +130,60 @@ class CancelWaitTimeoutTest {
                 assertEquals("1", queryString(c, "select 1"), "the server is the client's again");
             }
         }
+    }
+
+    /**
+     * A cancel for another instance of [peers] (PgBouncer's peer_pool_server_maint gives up a connection to
+     * the peer still logging in after cancel_wait_timeout): the peer's traffic is dropped.
+     */
+    @Test
+    void aCancelForAPeerThatCannotBeReachedIsGivenUpAfterCancelWaitTimeout() throws Exception {
+        try (StallingRelay peer = new StallingRelay(pg.port())) {
+            peer.stopAccepting();
+            startWithPeer(peer, "1");
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                long sent = System.nanoTime();
+                PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET);
+                Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 1),
+                        "the connection to the peer is being made");
+                Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 0
+                                && peerColumn(admin, "cl_active_cancel_req") == 0),
+                        "the forward given up after cancel_wait_timeout, not server_connect_timeout");
+                long gaveUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
+                assertTrue(gaveUpMillis >= 900, "given up after about 1 s, not at once: " + gaveUpMillis + " ms");
+            }
+        }
+    }
+
+    /** With 0 the connection to the peer stays until the peer closes it, as the one to PostgreSQL does. */
+    @Test
+    void zeroWaitsForThePeerToEndTheForwardedCancel() throws Exception {
+        try (StallingRelay peer = new StallingRelay(pg.port())) {
+            peer.holdNewConnections();
+            startWithPeer(peer, "0");
+            try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
+                PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET);
+                Await.until(Duration.ofSeconds(5), () -> peer.held() == 1, "the cancel is forwarded to the peer");
+                assertFalse(peer.poolerClosedOneWithin(Duration.ofSeconds(2)),
+                        "with no limit the pooler keeps the connection until the peer closes it");
+                assertEquals(1, peerColumn(admin, "sv_active_cancel"), "the forward is still on its way");
+                peer.endHeld();
+                Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_active_cancel") == 0),
+                        "the forward done once the peer closed its connection");
+            }
+        }
+    }
+
+    private void startWithPeer(StallingRelay peer, String cancelWaitTimeout) throws Exception {
+        pooler.set("cancel_wait_timeout", cancelWaitTimeout).set("peer_id", "1")
+                .peer(1, "host=127.0.0.1 port=" + pooler.port())
+                .peer(2, "host=127.0.0.1 port=" + peer.port()).start();
+    }
+
+    private static int peerColumn(Connection admin, String column) throws SQLException {
+        return AdminRows.rows(admin, "SHOW PEER_POOLS").stream()
+                .filter(r -> r.get("peer_id").equals("2")).mapToInt(r -> intValue(r, column))
+                .findFirst().orElseThrow(() -> new AssertionError("no peer pool 2"));
     }
 
     private void start(StallingRelay relay, String cancelWaitTimeout) throws Exception {

@@ -33,6 +33,7 @@ final class StallingRelay extends LoopbackRelay {
 
     private final int targetPort;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch acceptorStopped = new CountDownLatch(1);
     private final List<Socket> held = new CopyOnWriteArrayList<>();
     private final List<Socket> fillers = new CopyOnWriteArrayList<>();
     private final List<Duration> heldUntilPoolerClosed = new CopyOnWriteArrayList<>();
@@ -50,21 +51,34 @@ final class StallingRelay extends LoopbackRelay {
     }
 
     /**
-     * Accepts nothing more and fills the listener's queue: connects until one hangs. The first is taken
-     * by the accepting thread, which then stops; the next ones wait in the queue until it is full.
+     * Accepts nothing more and fills the listener's queue: one connection for the accepting thread, which
+     * then stops, then more until a connect hangs. NOTE: filled only once the thread has stopped: one it
+     * took from the queue later would make room for the connect the test means to hang.
      */
-    void stopAccepting() throws IOException {
+    void stopAccepting() throws IOException, InterruptedException {
         mode = Mode.STALL;
+        fill(5000);
+        if (!acceptorStopped.await(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the accepting thread did not stop");
+        }
         for (int i = 0; i < 10; i++) {
-            Socket filler = new Socket();
-            fillers.add(filler);
-            try {
-                filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), 300);
-            } catch (SocketTimeoutException full) {
+            if (!fill(300)) {
                 return;
             }
         }
         throw new IllegalStateException("the listener's queue never filled");
+    }
+
+    /** One more connection to the listener; false if it did not connect within {@code timeoutMillis}. */
+    private boolean fill(int timeoutMillis) throws IOException {
+        Socket filler = new Socket();
+        fillers.add(filler);
+        try {
+            filler.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port()), timeoutMillis);
+            return true;
+        } catch (SocketTimeoutException full) {
+            return false;
+        }
     }
 
     /** The connections held so far. */
@@ -95,6 +109,7 @@ final class StallingRelay extends LoopbackRelay {
             case PASS -> pumpBothWays(client, connect(InetAddress.getLoopbackAddress(), targetPort));
             case HOLD -> hold(client);
             case STALL -> {
+                acceptorStopped.countDown();
                 try {
                     closed.await(); // the accepting thread stops here, so the queue fills
                 } catch (InterruptedException e) {
