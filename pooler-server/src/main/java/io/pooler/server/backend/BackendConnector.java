@@ -18,6 +18,7 @@ import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.prepared.ByteBudget;
 import io.pooler.pool.PoolRegistry;
 import io.pooler.server.RuntimeConfig;
+import io.pooler.server.net.CancelWaitTimeout;
 import io.pooler.server.net.Transport;
 import io.pooler.server.tls.ServerTls;
 import io.pooler.server.tls.ServerTlsNegotiator;
@@ -27,6 +28,7 @@ import io.pooler.server.net.TcpTuning;
 import io.netty.util.concurrent.Future;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.net.SocketAddress;
 import java.util.function.Supplier;
 
@@ -159,7 +161,7 @@ public final class BackendConnector implements ServerFactory {
      * server is connected to (a host list or a moved DNS name must not send it elsewhere), after the same
      * SSLRequest and TLS handshake a login does under server_tls_sslmode, as PgBouncer does. PostgreSQL
      * closes the connection once it has signalled the backend. The future completes when that connection
-     * is gone (or could not be made, or was given up: see {@link #giveUpAfterCancelWaitTimeout}). Any thread.
+     * is gone (or could not be made, or was given up: see {@link CancelWaitTimeout}). Any thread.
      */
     public Future<Void> sendCancelRequest(EventLoop loop, ServerConnection server, int processId, int secretKey) {
         return sendCancelRequest(loop, server, processId, secretKey, () -> { });
@@ -180,37 +182,19 @@ public final class BackendConnector implements ServerFactory {
                 writeCancelRequest(ctx.channel(), address, tlsHost, processId, secretKey);
             }
         });
-        giveUpAfterCancelWaitTimeout(loop, connect.channel(), address, done);
+        CancelWaitTimeout.giveUpAfter(loop, connect.channel(), config.get().config().settings().cancelWaitTimeout(),
+                () -> log.warn("cancel request to {} given up: not done within cancel_wait_timeout", address));
         connect.addListener(f -> {
             if (f.isSuccess()) {
                 connect.channel().closeFuture().addListener(closed -> done.trySuccess(null));
             } else {
-                if (!(f.cause() instanceof java.nio.channels.ClosedChannelException)) { // else given up, and logged
+                if (!(f.cause() instanceof ClosedChannelException)) { // else given up, and logged
                     log.warn("could not send cancel request to {}: {}", address, f.cause().getMessage());
                 }
                 done.trySuccess(null);
             }
         });
         return done;
-    }
-
-    /**
-     * PgBouncer's cancel_wait_timeout: a cancel not done within it of its arrival is given up, its connection
-     * closed, whether the connect, the TLS handshake or PostgreSQL's close is what it waits for. NOTE: it
-     * counts from before the connect: counted from the connect on, a PostgreSQL whose traffic is dropped held
-     * the cancel, and its server in sv_being_canceled, for server_connect_timeout instead. 0 sets no limit,
-     * as PgBouncer documents (the connect is still bounded by server_connect_timeout).
-     */
-    private void giveUpAfterCancelWaitTimeout(EventLoop loop, Channel cancel, SocketAddress address, Future<Void> done) {
-        long waitMillis = config.get().config().settings().cancelWaitTimeout().toMillis();
-        if (waitMillis <= 0) {
-            return;
-        }
-        io.netty.util.concurrent.ScheduledFuture<?> giveUp = loop.schedule(() -> {
-            log.warn("cancel request to {} given up: not done within cancel_wait_timeout", address);
-            cancel.close(); // a connect under way fails, and completes done
-        }, waitMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
-        done.addListener(f -> giveUp.cancel(false));
     }
 
     /** The host name {@code server}'s channel was connected through; else the target's first host. */

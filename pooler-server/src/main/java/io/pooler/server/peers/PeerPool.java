@@ -9,11 +9,13 @@ import io.pooler.config.PeerEntry;
 import io.pooler.config.PoolerConfig;
 import io.pooler.protocol.FrontendMessages;
 import io.pooler.server.backend.BackendConnector;
+import io.pooler.server.net.CancelWaitTimeout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -98,19 +100,16 @@ final class PeerPool {
 
     private void send(PeerEntry peer, Pending request) {
         connecting++;
-        long waitMillis = config.get().settings().cancelWaitTimeout().toMillis();
+        Duration waitLimit = config.get().settings().cancelWaitTimeout();
         connector.connectToPeer(loop, peer, new ChannelInboundHandlerAdapter() {
             /**
              * The peer closes the connection once it has handled the request; cancel_wait_timeout bounds the
-             * wait, 0 not at all. NOTE: counted from before the connect, as PgBouncer gives up a connection to
-             * a peer still logging in: counted from the connect on, an unreachable peer held the request for
-             * server_connect_timeout. Closing a channel whose connect is under way fails the connect.
+             * wait from before the connect, as PgBouncer gives up a connection to a peer still logging in.
+             * Added as the connect starts, so this is the moment.
              */
             @Override
             public void handlerAdded(ChannelHandlerContext ctx) {
-                if (waitMillis > 0) {
-                    ctx.executor().schedule(() -> ctx.close(), waitMillis, TimeUnit.MILLISECONDS);
-                }
+                CancelWaitTimeout.giveUpAfter(loop, ctx.channel(), waitLimit, () -> { });
             }
 
             @Override
@@ -132,7 +131,7 @@ final class PeerPool {
                     active--;
                     launch();
                 });
-            } else if (f.cause() instanceof java.nio.channels.ClosedChannelException) {
+            } else if (f.cause() instanceof ClosedChannelException) {
                 log.warn("cancel request for peer {} dropped: peer not reached within cancel_wait_timeout", peerId);
             } else {
                 log.warn("could not forward cancel request to peer {} at {}:{}: {}", peerId, peer.host(), peer.port(),
