@@ -13,10 +13,15 @@ public final class BackendMessageCheck {
 
     /** Throws {@link ProtocolException} unless {@code frame} (a whole message) is well formed where it matters. */
     public static void check(ByteBuf frame) {
-        int bodyLength = frame.readableBytes() - PgFrames.HEADER_LENGTH;
-        switch (PgFrames.type(frame)) {
+        check(frame, frame.readerIndex(), frame.readableBytes());
+    }
+
+    /** {@link #check(ByteBuf)} for the message at {@code at} in {@code messages}, {@code total} bytes with its header. */
+    public static void check(ByteBuf messages, int at, int total) {
+        int bodyLength = total - PgFrames.HEADER_LENGTH;
+        switch (messages.getByte(at)) {
             case MessageType.READY_FOR_QUERY -> {
-                byte status = bodyLength == 1 ? BackendMessages.transactionStatus(frame) : 0;
+                byte status = bodyLength == 1 ? messages.getByte(at + PgFrames.HEADER_LENGTH) : 0;
                 if (status != BackendMessages.TX_IDLE && status != 'T' && status != 'E') {
                     throw new ProtocolException("invalid ReadyForQuery message from server");
                 }
@@ -27,13 +32,13 @@ public final class BackendMessageCheck {
                 }
             }
             case MessageType.PARAMETER_STATUS -> {
-                ByteBuf body = PgFrames.body(frame).duplicate();
+                ByteBuf body = messages.slice(at + PgFrames.HEADER_LENGTH, bodyLength);
                 PgFrames.readCString(body);
                 PgFrames.readCString(body);
             }
             case MessageType.ERROR_RESPONSE -> {
                 // Relayed to a client, an error must carry the SQLSTATE drivers decide on.
-                if (!ErrorResponse.parseBody(PgFrames.body(frame)).hasSqlState()) {
+                if (!ErrorResponse.parseBody(messages.slice(at + PgFrames.HEADER_LENGTH, bodyLength)).hasSqlState()) {
                     throw new ProtocolException("ErrorResponse without a SQLSTATE from server");
                 }
             }

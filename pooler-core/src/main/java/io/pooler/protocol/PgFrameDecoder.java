@@ -12,7 +12,8 @@ import java.util.List;
  * <p>Typed messages come out as retained slices holding header and body, ready to be relayed as they
  * are. A client connection starts in the untyped phase, where it emits {@link StartupPacket}s; it
  * switches to typed messages after a StartupMessage (SSLRequest and GSSENCRequest keep it untyped,
- * because the real startup packet follows them).
+ * because the real startup packet follows them). After {@link #emitRuns} (a server's, once logged in),
+ * a slice holds all the whole messages at hand, back to back.
  *
  * <p>Streaming: a message longer than {@link #STREAM_THRESHOLD} whose type the {@link StreamPolicy}
  * lets through unparsed is not accumulated; it comes out as {@link FramePart}s, the first as soon as
@@ -53,6 +54,8 @@ public class PgFrameDecoder extends ByteToMessageDecoder {
     /** Bytes of the streamed message still to come; 0 when none is under way. */
     private long streamRemaining;
     private byte streamType;
+    /** See {@link #emitRuns}. */
+    private boolean runs;
 
     /**
      * For a subclass that is its channel's one handler (a client's), taking what {@link #decode} puts in
@@ -96,6 +99,18 @@ public class PgFrameDecoder extends ByteToMessageDecoder {
         this.maxWholeLength = Math.min(maxMessageLength, maxWholeLength);
         this.streamPolicy = policy;
         this.typeLimit = typeLimit;
+    }
+
+    /**
+     * From now on, whole messages that arrived back to back come out together: each {@code ByteBuf} out
+     * holds one or more whole messages, as many as the bytes at hand hold, each of which would have come
+     * out alone before (a message to be streamed, or one that breaks a limit, still comes out as before,
+     * after the run in front of it). For a relay that writes what it passes on unchanged as one buffer
+     * (a server's, after its login): one slice, one write and one release for a whole reply, where each
+     * message would cost its own.
+     */
+    public void emitRuns() {
+        this.runs = true;
     }
 
     /**
@@ -150,6 +165,13 @@ public class PgFrameDecoder extends ByteToMessageDecoder {
         if (in.readableBytes() < PgFrames.HEADER_LENGTH) {
             return;
         }
+        if (runs) {
+            int run = wholeRunLength(in);
+            if (run > 0) {
+                out.add(in.readRetainedSlice(run));
+                return;
+            }
+        }
         int start = in.readerIndex();
         byte type = in.getByte(start);
         int length = in.getInt(start + 1);
@@ -176,6 +198,28 @@ public class PgFrameDecoder extends ByteToMessageDecoder {
             streamRemaining = total - available;
             out.add(new FramePart(type, true, false, in.readRetainedSlice(available)));
         }
+    }
+
+    /**
+     * The bytes from the reader index on that are whole messages within every limit, none of them long
+     * enough to be streamed: what {@link #decodeTyped} would emit one by one. 0 when the first is not such
+     * a message, which then takes the one-message path (to wait, stream or fail).
+     */
+    private int wholeRunLength(ByteBuf in) {
+        int start = in.readerIndex();
+        int end = in.writerIndex();
+        int at = start;
+        while (end - at >= PgFrames.HEADER_LENGTH) {
+            byte type = in.getByte(at);
+            int length = in.getInt(at + 1);
+            long total = length + 1L;
+            if (length < 4 || length > maxWholeLength || length > typeLimit.maxLength(type)
+                    || total > STREAM_THRESHOLD || total > end - at) {
+                break;
+            }
+            at += (int) total;
+        }
+        return at - start;
     }
 
     private void continueStream(ByteBuf in, List<Object> out) {

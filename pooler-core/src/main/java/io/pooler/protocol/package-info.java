@@ -5,10 +5,13 @@
  * <h2>Who owns a buffer (the rule every handler follows)</h2>
  * <ol>
  *   <li><b>One owner at a time.</b> {@link io.pooler.protocol.PgFrameDecoder} hands every frame it emits
- *   (a whole message as a {@code ByteBuf}, or a piece of a streamed one as a
+ *   (a whole message as a {@code ByteBuf}, several whole ones back to back in one {@code ByteBuf} after
+ *   {@link io.pooler.protocol.PgFrameDecoder#emitRuns}, or a piece of a streamed one as a
  *   {@link io.pooler.protocol.FramePart}) to exactly one handler. From that call on, the handler owns it.</li>
  *   <li><b>The owner ends it exactly once:</b> it forwards it (a {@code write} takes the reference over),
  *   queues it (the queue owns it, and whoever drains or clears the queue owns it next), or releases it.
+ *   A relay that passes on parts of a buffer it keeps hands each part over as a retained slice, and
+ *   releases the buffer itself once (the server side's {@code OutboundBatch.addRange}).
  *   One method per handler does the release, so there is one release per path.</li>
  *   <li><b>Validate, then consume.</b> Code that parses a frame reads everything it needs before it
  *   forwards, queues or releases anything. A {@link io.pooler.protocol.ProtocolException} is therefore

@@ -189,6 +189,85 @@ class PgFrameDecoderTest {
         assertInstanceOf(ProtocolException.class, e.getCause());
     }
 
+    /** A server's reply to pgbench's select: RowDescription, DataRow, CommandComplete, ReadyForQuery. */
+    static final String SELECT_REPLY = "540000002100016162616c616e6365000000404f0003000000170004ffffffff0000"
+            + "440000000b00010000000131" + "430000000d53454c454354203100" + "5a0000000549";
+
+    @Test
+    void inRunsTheMessagesOfAReadComeOutTogetherAndWholeAtEverySplit() {
+        byte[] reply = ByteBufUtil.decodeHexDump(SELECT_REPLY + SELECT_REPLY);
+        int[] ends = {34, 46, 60, 66, 100, 112, 126, 132};
+        assertEquals(reply.length, ends[ends.length - 1]);
+        for (int split = 0; split <= reply.length; split++) {
+            PgFrameDecoder decoder = runs(PgFrameDecoder.forServer(1 << 20));
+            List<Object> out = decodeSplit(decoder, reply, split);
+            int lastEndInFirstRead = 0;
+            for (int end : ends) {
+                if (end <= split) {
+                    lastEndInFirstRead = end;
+                }
+            }
+            // What the first read holds whole is one buffer; the rest, completed by the second, is another.
+            int expected = (lastEndInFirstRead > 0 ? 1 : 0) + (lastEndInFirstRead < reply.length ? 1 : 0);
+            assertEquals(expected, out.size(), "split at " + split);
+            ByteBuf all = Unpooled.buffer();
+            for (Object o : out) {
+                ByteBuf run = assertInstanceOf(ByteBuf.class, o);
+                all.writeBytes(run);
+                run.release();
+            }
+            assertEquals(Unpooled.wrappedBuffer(reply), all, "split at " + split);
+            if (lastEndInFirstRead > 0) {
+                assertEquals(Unpooled.wrappedBuffer(reply, 0, lastEndInFirstRead), all.slice(0, lastEndInFirstRead));
+            }
+        }
+    }
+
+    @Test
+    void aRunEndsBeforeAMessageToStreamWhichStreamsAsBefore() {
+        byte[] dataRow = new byte[PgFrameDecoder.STREAM_THRESHOLD + 1000];
+        dataRow[0] = 'D';
+        java.nio.ByteBuffer.wrap(dataRow, 1, 4).putInt(dataRow.length - 1);
+        byte[] reply = ByteBufUtil.decodeHexDump(SELECT_REPLY);
+        byte[] head = java.util.Arrays.copyOfRange(reply, 0, 46); // RowDescription and a short DataRow
+        byte[] tail = java.util.Arrays.copyOfRange(reply, 46, reply.length); // CommandComplete, ReadyForQuery
+        byte[] all = concat(head, dataRow, tail);
+        PgFrameDecoder decoder = runs(PgFrameDecoder.forServer(Integer.MAX_VALUE));
+        decoder.setLimits(Integer.MAX_VALUE, 1024, type -> type == 'D', PgFrameDecoder.TypeLimit.NONE);
+        List<Object> out = decodeSplit(decoder, all, 46 + 100); // the long row's body arrives in two reads
+
+        ByteBuf run = assertInstanceOf(ByteBuf.class, out.get(0));
+        assertEquals(Unpooled.wrappedBuffer(head), run, "the messages in front of it, together");
+        FramePart first = assertInstanceOf(FramePart.class, out.get(1));
+        FramePart second = assertInstanceOf(FramePart.class, out.get(2));
+        assertTrue(first.first() && !first.last() && second.last());
+        assertEquals(dataRow.length, first.content().readableBytes() + second.content().readableBytes());
+        ByteBuf after = assertInstanceOf(ByteBuf.class, out.get(3));
+        assertEquals(Unpooled.wrappedBuffer(tail), after, "the messages behind it, together");
+        assertEquals(4, out.size());
+        out.forEach(io.netty.util.ReferenceCountUtil::release);
+    }
+
+    @Test
+    void aRunEndsBeforeAMessageThatBreaksALimitWhichFailsAsBefore() {
+        byte[] reply = ByteBufUtil.decodeHexDump(SELECT_REPLY);
+        byte[] tooLong = {'N', 0, 0, 0x10, 0}; // a NoticeResponse of 4096 bytes, over the limit of 1000
+        EmbeddedChannel ch = new EmbeddedChannel(runs(PgFrameDecoder.forServer(1000)));
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> ch.writeInbound(Unpooled.wrappedBuffer(concat(reply, tooLong))));
+        assertTrue(e.getCause().getMessage().contains("message too long"), e.getCause().getMessage());
+        ByteBuf run = ch.readInbound();
+        assertEquals(Unpooled.wrappedBuffer(reply), run, "the whole messages in front of it come out first");
+        run.release();
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    private static PgFrameDecoder runs(PgFrameDecoder decoder) {
+        decoder.emitRuns();
+        return decoder;
+    }
+
     /** The decoder of a logged-in client: typed messages only. */
     private static void decodeTyped(PgFrameDecoder decoder, byte[] typed) {
         EmbeddedChannel ch = new EmbeddedChannel(decoder);

@@ -2,11 +2,13 @@ package io.pooler.server.backend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.pooler.protocol.BackendMessageCheck;
 import io.pooler.protocol.BackendMessages;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
 import io.pooler.protocol.MessageType;
 import io.pooler.protocol.PgFrames;
+import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.prepared.ResponseTracker;
 import io.pooler.server.client.ClientConnection;
 import io.pooler.server.net.OutboundBatch;
@@ -20,6 +22,12 @@ import org.slf4j.LoggerFactory;
  * status, and maybe a transaction ended: {@link ClientConnection#serverReady}), ParameterStatus
  * (the client sees its own values), CommandComplete tags (RESET, DISCARD ALL, DEALLOCATE [ALL], matched
  * as bytes) and ErrorResponse. Replies to internal queries are swallowed.
+ *
+ * <p>Messages come as runs (all the whole messages of a read, back to back in one buffer) and are
+ * handled in place: those that go to the client unchanged stay ranges of the run and are joined into
+ * one write, so a reply of RowDescription, DataRows, CommandComplete and ReadyForQuery costs one slice
+ * and one write instead of one per message. Only a message handed on whole (to an internal user, or an
+ * error the tracker may rename) is sliced out.
  *
  * <p>Threads: the server channel's event loop. Writes to the client are batched and flushed once
  * at the end of the read burst.
@@ -71,45 +79,69 @@ final class BackendRelay {
         return sentFatal;
     }
 
-    /** One whole checked message from PostgreSQL; relayed or released here. */
-    void handleFrame(ByteBuf frame) {
-        if (fatalReceived) {
-            frame.release(); // nothing after a FATAL is PostgreSQL's; the close is on its way
-            return;
+    /**
+     * Whole messages from PostgreSQL that arrived back to back (see {@link io.pooler.protocol.PgFrameDecoder#emitRuns}),
+     * owned here and released once all are handled: each is checked, then handled in place. Those that go
+     * to the client as they are stay ranges of {@code messages}, joined into one write
+     * ({@link OutboundBatch#addRange}); only a message handed on whole takes a slice of its own.
+     */
+    void handleRun(ByteBuf messages) {
+        int end = messages.writerIndex();
+        try {
+            for (int at = messages.readerIndex(); at < end; ) {
+                int total = 1 + messages.getInt(at + 1);
+                try {
+                    BackendMessageCheck.check(messages, at, total);
+                } catch (ProtocolException e) {
+                    toClient.endRange(); // what came before it is relayed, as it would have been alone
+                    server.protocolErrorFromServer(e);
+                    return;
+                }
+                handleMessage(messages, at, total);
+                at += total;
+            }
+        } finally {
+            toClient.endRange();
+            messages.release();
         }
-        byte type = PgFrames.type(frame);
-        boolean fatal = type == MessageType.ERROR_RESPONSE && noteFatal(ErrorResponse.parseBody(PgFrames.body(frame)));
+    }
+
+    /** The checked message at {@code at} of {@code messages}, {@code total} bytes long; the caller keeps the buffer. */
+    private void handleMessage(ByteBuf messages, int at, int total) {
+        if (fatalReceived) {
+            return; // nothing after a FATAL is PostgreSQL's; the close is on its way
+        }
+        byte type = messages.getByte(at);
+        boolean fatal = type == MessageType.ERROR_RESPONSE && noteFatal(ErrorResponse.parseBody(body(messages, at, total)));
         if (type == MessageType.PARAMETER_STATUS) {
-            handleParameterStatus(frame);
+            handleParameterStatus(messages, at, total);
             return;
         }
         if (type == MessageType.READY_FOR_QUERY) {
-            server.serverReady(BackendMessages.transactionStatus(frame));
+            server.serverReady(messages.getByte(at + PgFrames.HEADER_LENGTH));
             if (internalQueries.running()) {
-                frame.release();
                 server.internalQueryDone();
                 return;
             }
         } else if (internalQueries.running()) {
-            handleInternalReply(type, frame);
+            handleInternalReply(type, messages, at, total);
             return;
         }
         if (server.client() instanceof InternalServerUser internal) {
-            internal.serverMessage(server, frame);
+            internal.serverMessage(server, messages.retainedSlice(at, total));
             return;
         }
         ClientConnection client = server.linkedClient();
         if (client == null) {
-            handleWhileUnlinked(frame);
+            handleWhileUnlinked(messages.slice(at, total));
             return;
         }
         if (!client.channel().isActive()) {
-            frame.release(); // the client left; its cleanup closes or resets this server
-            return;
+            return; // the client left; its cleanup closes or resets this server
         }
         switch (type) {
             case MessageType.READY_FOR_QUERY -> handleReadyForQuery(client);
-            case MessageType.COMMAND_COMPLETE -> handleCommandComplete(frame, true);
+            case MessageType.COMMAND_COMPLETE -> handleCommandComplete(messages, at, total, true);
             case MessageType.ERROR_RESPONSE -> {
                 sentFatal = fatal;
                 unnamedStatement.errorReceived();
@@ -117,17 +149,29 @@ final class BackendRelay {
             default -> {
             }
         }
-        burstBytesSent += frame.readableBytes();
-        if (server.tracksStatements()) {
-            relayTracked(client, type, frame);
-        } else {
+        burstBytesSent += total;
+        Channel peer = client.channel();
+        if (!server.tracksStatements()) {
             // Nothing to rename or answer: the tracker only follows the batch, to see skipped Queries.
             tracker.onServerMessage(type, server.alloc(), NOTHING_OWED);
-            toClient.add(client.channel(), frame);
-            if (type == MessageType.READY_FOR_QUERY) {
-                countSkippedQueries();
+            toClient.addRange(peer, messages, at, at + total);
+        } else if (type == MessageType.ERROR_RESPONSE) {
+            relayTrackedError(peer, messages.retainedSlice(at, total));
+        } else {
+            // Transaction pooling with named statements: the pooler's own answers go in their place.
+            if (tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f))) {
+                toClient.addRange(peer, messages, at, at + total);
             }
+            tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
         }
+        if (type == MessageType.READY_FOR_QUERY) {
+            countSkippedQueries();
+        }
+    }
+
+    /** The body of the message at {@code at}: a view that shares the buffer's memory and reference count. */
+    private static ByteBuf body(ByteBuf messages, int at, int total) {
+        return messages.slice(at + PgFrames.HEADER_LENGTH, total - PgFrames.HEADER_LENGTH);
     }
 
     /** Where the tracker's answers would go when messages are streamed: none are ever owed then. */
@@ -148,12 +192,11 @@ final class BackendRelay {
         }
     }
 
-    private void handleInternalReply(byte type, ByteBuf frame) {
+    private void handleInternalReply(byte type, ByteBuf messages, int at, int total) {
         if (type == MessageType.COMMAND_COMPLETE) {
-            handleCommandComplete(frame, false);
+            handleCommandComplete(messages, at, total, false);
         }
-        internalQueries.handleReply(server, type, frame);
-        frame.release();
+        internalQueries.handleReply(server, type, messages.slice(at, total));
     }
 
     /**
@@ -171,30 +214,30 @@ final class BackendRelay {
         }
     }
 
-    /** Transaction pooling with named statements: the pooler's own answers go in their place. */
-    private void relayTracked(ClientConnection client, byte type, ByteBuf frame) {
-        Channel peer = client.channel();
+    /**
+     * An ErrorResponse (owned here) while named statements are tracked: the pooler's answers due before it
+     * go first, and it may be renamed for the client (ResponseTracker.onServerFrame).
+     */
+    private void relayTrackedError(Channel peer, ByteBuf frame) {
         ByteBuf relayed = tracker.onServerFrame(frame, server.alloc(), f -> toClient.add(peer, f));
         if (relayed != null) {
             toClient.add(peer, relayed);
         }
         tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
-        if (type == MessageType.READY_FOR_QUERY) {
-            countSkippedQueries();
-        }
     }
 
     /**
      * DISCARD ALL and RESET put parameters back to the server's defaults; on a direct connection they
      * would go back to what the client asked for at startup, so that is what the client keeps.
      */
-    private void handleCommandComplete(ByteBuf frame, boolean clientRanIt) {
-        ByteBuf body = PgFrames.body(frame);
-        boolean discardAll = CommandTag.DISCARD_ALL.matches(body);
-        if (discardAll || CommandTag.RESET.matches(body)) {
+    private void handleCommandComplete(ByteBuf messages, int at, int total, boolean clientRanIt) {
+        int body = at + PgFrames.HEADER_LENGTH;
+        int length = total - PgFrames.HEADER_LENGTH;
+        boolean discardAll = CommandTag.DISCARD_ALL.matches(messages, body, length);
+        if (discardAll || CommandTag.RESET.matches(messages, body, length)) {
             resetSeen = true;
         }
-        if (discardAll || CommandTag.DEALLOCATE_ALL.matches(body)) {
+        if (discardAll || CommandTag.DEALLOCATE_ALL.matches(messages, body, length)) {
             // The pooler's prepared statements on this server are gone; the client's names only when the
             // client ran it (its reset query's answer once emptied whichever client the server served last).
             if (clientRanIt) {
@@ -202,7 +245,7 @@ final class BackendRelay {
             } else {
                 tracker.serverStatementsDiscarded();
             }
-        } else if (CommandTag.DEALLOCATE.matches(body)
+        } else if (CommandTag.DEALLOCATE.matches(messages, body, length)
                 && (server.tracksStatements() || server.statements().size() > 0)) {
             // Maybe one of the pooler's names (see ServerStatements.markInDoubt): the server is reset
             // before anyone else gets it. Matched on the server's answer, not the query text, so a
@@ -213,21 +256,19 @@ final class BackendRelay {
     }
 
     /** The server's new value is remembered; the client sees its own value where the pooler keeps one. */
-    private void handleParameterStatus(ByteBuf frame) {
-        ByteBuf body = PgFrames.body(frame).duplicate();
+    private void handleParameterStatus(ByteBuf messages, int at, int total) {
+        ByteBuf body = body(messages, at, total);
         String name = PgFrames.readCString(body);
         String value = PgFrames.readCString(body);
         server.parameterReported(name, value);
         ClientConnection client = server.linkedClient();
         if (internalQueries.running() || client == null) {
-            frame.release();
             return;
         }
         String clientValue = client.serverReportedParameter(name, value, resetSeen);
         if (clientValue.equals(value)) {
-            toClient.add(client.channel(), frame);
+            toClient.addRange(client.channel(), messages, at, at + total);
         } else {
-            frame.release();
             toClient.add(client.channel(), BackendMessages.parameterStatus(server.alloc(), name, clientValue));
         }
     }
@@ -246,7 +287,7 @@ final class BackendRelay {
         return true;
     }
 
-    /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes. */
+    /** Nobody is linked: a notice or notification is dropped, an error logged, anything else closes (a view, not owned). */
     private void handleWhileUnlinked(ByteBuf frame) {
         byte type = PgFrames.type(frame);
         if (type == MessageType.ERROR_RESPONSE) {
@@ -255,12 +296,11 @@ final class BackendRelay {
             log.warn("{} unexpected message '{}' while idle, closing", server, (char) type);
             server.close("unexpected message from server");
         }
-        frame.release();
     }
 
     /**
      * A part of a long DataRow, CopyData or FunctionCallResponse (see {@link ServerConnection#STREAMED}).
-     * The first part decides where the whole message goes, as {@link #handleFrame} decides for a whole
+     * The first part decides where the whole message goes, as {@link #handleMessage} decides for a whole
      * one; the others follow.
      */
     void handlePart(FramePart part) {

@@ -24,14 +24,13 @@ enum CommandTag {
         this.bytes = tag.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The CommandComplete body (the tag and its terminating zero) is exactly this tag. */
-    boolean matches(ByteBuf body) {
-        if (Math.max(0, body.readableBytes() - 1) != bytes.length) {
+    /** The CommandComplete body at {@code [start, start + length)} of {@code buf} (the tag and its zero) is exactly this tag. */
+    boolean matches(ByteBuf buf, int start, int length) {
+        if (Math.max(0, length - 1) != bytes.length) {
             return false;
         }
-        int start = body.readerIndex();
         for (int i = 0; i < bytes.length; i++) {
-            if (body.getByte(start + i) != bytes[i]) {
+            if (buf.getByte(start + i) != bytes[i]) {
                 return false;
             }
         }

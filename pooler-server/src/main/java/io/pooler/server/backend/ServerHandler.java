@@ -8,6 +8,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pooler.protocol.BackendMessageCheck;
 import io.pooler.protocol.ErrorResponse;
 import io.pooler.protocol.FramePart;
+import io.pooler.protocol.PgFrameDecoder;
 import io.pooler.protocol.ProtocolException;
 import io.pooler.protocol.SqlState;
 import io.pooler.server.client.ClientConnection;
@@ -16,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The Netty side of a server connection: each event of its channel, on its event loop, handed to
- * the {@link ServerLogin} until the first ReadyForQuery, then to the {@link BackendRelay}.
+ * the {@link ServerLogin} until the first ReadyForQuery, then to the {@link BackendRelay}, which gets
+ * the messages that arrive together as one buffer.
  */
 final class ServerHandler extends ChannelInboundHandlerAdapter {
     /** Logged as the connection's own lines, as before the split. */
@@ -64,6 +66,9 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
                 if (login != null) {
                     login.handleMessage(ctx, frame);
                 }
+                if (server.isLoggedIn()) {
+                    relayInRuns(ctx);
+                }
             } catch (ProtocolException e) {
                 server.loginFailed(ErrorResponse.fatal(SqlState.PROTOCOL_VIOLATION, e.getMessage()));
             } finally {
@@ -71,14 +76,18 @@ final class ServerHandler extends ChannelInboundHandlerAdapter {
             }
             return;
         }
-        try {
-            BackendMessageCheck.check(frame);
-        } catch (ProtocolException e) {
-            frame.release();
-            server.protocolErrorFromServer(e);
-            return;
+        server.relay().handleRun(frame); // one or more whole messages (relayInRuns)
+    }
+
+    /**
+     * Logged in: from the next message on, the decoder hands over whole messages that arrived together
+     * as one buffer, which the relay passes on as one write where it leaves them unchanged.
+     */
+    private static void relayInRuns(ChannelHandlerContext ctx) {
+        PgFrameDecoder decoder = ctx.pipeline().get(PgFrameDecoder.class);
+        if (decoder != null) {
+            decoder.emitRuns();
         }
-        server.relay().handleFrame(frame);
     }
 
     @Override

@@ -15,12 +15,11 @@ class CommandTagTest {
 
     private static boolean matches(CommandTag tag, String body, int offset) {
         byte[] text = body.getBytes(StandardCharsets.US_ASCII);
-        // The tag sits at a non-zero reader index, as it does inside a frame after type and length.
+        // The tag sits at a non-zero index, as it does inside a frame after type and length.
         ByteBuf buf = Unpooled.buffer().writeZero(offset).writeBytes(text).writeByte(0);
-        buf.readerIndex(offset);
         try {
-            boolean result = tag.matches(buf);
-            assertEquals(offset, buf.readerIndex(), "nothing is consumed");
+            boolean result = tag.matches(buf, offset, text.length + 1);
+            assertEquals(0, buf.readerIndex(), "nothing is consumed");
             return result;
         } finally {
             buf.release();
@@ -52,7 +51,7 @@ class CommandTagTest {
         ByteBuf empty = Unpooled.buffer();
         try {
             for (CommandTag tag : CommandTag.values()) {
-                assertFalse(tag.matches(empty));
+                assertFalse(tag.matches(empty, 0, 0));
             }
         } finally {
             empty.release();
