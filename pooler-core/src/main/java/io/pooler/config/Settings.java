@@ -27,6 +27,8 @@ public final class Settings {
     private final Set<String> ignoreStartupParameters;
     /** Parsed once: every login asks for it. */
     private final AuthType authType;
+    /** Read once: every transaction's end in transaction pooling asks for it. */
+    private final boolean serverResetQueryAlways;
 
     Settings(Map<String, Object> values, Map<String, String> shown, Path baseDirectory) {
         // Not Map.copyOf: unset text keys map to null, as PgBouncer shows NULL for them.
@@ -37,6 +39,7 @@ public final class Settings {
                 .map(name -> name.toLowerCase(Locale.ROOT))
                 .collect(Collectors.toUnmodifiableSet());
         this.authType = AuthType.parse(string("auth_type"));
+        this.serverResetQueryAlways = bool("server_reset_query_always");
     }
 
     /** Addresses to listen on for TCP, comma-separated, {@code *} for all; empty (the default) means no TCP. */
@@ -145,7 +148,7 @@ public final class Settings {
     }
 
     public boolean serverResetQueryAlways() {
-        return bool("server_reset_query_always");
+        return serverResetQueryAlways;
     }
 
     /** 0 means a server connection is used once. */
