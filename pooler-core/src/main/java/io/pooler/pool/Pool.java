@@ -47,6 +47,11 @@ public final class Pool {
     private final PoolStats stats = new PoolStats();
     /** Created on first use by a loop; the set of loops is fixed when the process starts. */
     private final ConcurrentHashMap<EventLoop, PoolShard> shards = new ConcurrentHashMap<>();
+    /**
+     * The same shards as a list, replaced whole when one is created: each release in a pool with waiting
+     * clients asks whether another shard has an idle server, and walking the map cost more than that.
+     */
+    private volatile List<PoolShard> shardList = List.of();
     /** Servers of this pool in every shard (logging in, idle, active, used, tested): pool_size's count. */
     private final AtomicInteger serverCount = new AtomicInteger();
     /** Its clients and server slots; empty long enough, a pool of an automatic database is freed. */
@@ -112,12 +117,20 @@ public final class Pool {
     /** The shard of {@code loop}, created on first use. */
     public PoolShard shard(EventLoop loop) {
         PoolShard shard = shards.get(loop);
-        return shard != null ? shard : shards.computeIfAbsent(loop, l -> new PoolShard(this, l));
+        return shard != null ? shard : shards.computeIfAbsent(loop, this::newShard);
+    }
+
+    private synchronized PoolShard newShard(EventLoop loop) {
+        PoolShard shard = new PoolShard(this, loop);
+        List<PoolShard> more = new ArrayList<>(shardList);
+        more.add(shard);
+        shardList = List.copyOf(more);
+        return shard;
     }
 
     /** The shards that exist now. */
     public Collection<PoolShard> shards() {
-        return shards.values();
+        return shardList;
     }
 
     // ---- who holds the pool ----
