@@ -61,7 +61,7 @@ public final class ResponseTracker {
     /** What each discarding request in {@link #pending} emptied from the list, the oldest first. */
     private final Queue<List<PreparedStatement>> clearedAhead = new ArrayDeque<>(0);
     /** The linked client's statement names, forgotten with the server's statements (DEALLOCATE ALL). */
-    private volatile StatementRewriter clientStatements;
+    private StatementRewriter clientStatements;
 
     public ResponseTracker(ServerStatements statements) {
         this.statements = statements;
