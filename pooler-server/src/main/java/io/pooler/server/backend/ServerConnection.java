@@ -21,10 +21,12 @@ import io.pooler.protocol.prepared.ResponseTracker;
 import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.client.ClientConnection;
+import io.pooler.server.net.OpaqueFields;
 import io.pooler.stats.ErrorKind;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,10 +41,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link ServerRelease}, the one place that decides when it goes back to the pool.
  *
  * <p>Threads: owned by {@link #eventLoop()}, which is also its linked client's (one loop per pair), so
- * the outstanding requests and the response tracker are plain. {@link #transactionStatus},
- * {@link #parameters} and the internal query count are still volatile or atomic, as they were when a
- * pair could span two loops; the loop itself is volatile because a server can move to another loop
- * while idle.
+ * the outstanding requests and the response tracker are plain. What SHOW commands read from another
+ * thread ({@link #transactionStatus}, {@link #lastUsedMillis}) is written and read opaque: whole and
+ * soon visible, without the fence a volatile store costs at every transaction. {@link #parameters} and
+ * the internal query count are still volatile or atomic; the loop itself is volatile because a server
+ * can move to another loop while idle.
  */
 public final class ServerConnection extends PooledServer implements StatementRewriter.Server {
     /**
@@ -53,6 +56,9 @@ public final class ServerConnection extends PooledServer implements StatementRew
             || type == MessageType.COPY_DATA || type == 'V';
     private static final Logger log = LoggerFactory.getLogger(ServerConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
+    /** Opaque access to the fields other threads only display (see the class comment). */
+    private static final VarHandle TRANSACTION_STATUS = OpaqueFields.find(ServerConnection.class, "transactionStatus", byte.class);
+    private static final VarHandle LAST_USED_MILLIS = OpaqueFields.find(ServerConnection.class, "lastUsedMillis", long.class);
 
     private final long id = IDS.incrementAndGet();
     private final BackendConnector connector;
@@ -97,20 +103,22 @@ public final class ServerConnection extends PooledServer implements StatementRew
     /** Named prepared statements on this server (transaction pooling). */
     private final ServerStatements statements;
     private final ResponseTracker tracker;
-    /** The linked client's statements are tracked (transaction/statement pooling); set at link. */
-    private volatile boolean tracking;
+    /** The linked client's statements are tracked (transaction/statement pooling); set at link, on the pair's loop. */
+    private boolean tracking;
     private final OutstandingRequests requests = new OutstandingRequests();
     private final InternalQueries internalQueries = new InternalQueries();
     private final BackendRelay relay;
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
-    private volatile byte transactionStatus = BackendMessages.TX_IDLE;
+    /** Written on the pair's loop at each ReadyForQuery; read there, and by SHOW commands (opaque: see {@link #OPAQUE}). */
+    private byte transactionStatus = BackendMessages.TX_IDLE;
     /** Set when this server is one client's own (a replication connection), never the pool's to share. */
     private volatile DedicatedServerOwner owner;
 
     // ---- stats and SHOW SERVERS ----
     private final long connectedAtMillis = System.currentTimeMillis();
-    private volatile long lastUsedMillis = connectedAtMillis;
+    /** Written on the pair's loop at each link; read by SHOW SERVERS on another thread (opaque). */
+    private long lastUsedMillis = connectedAtMillis;
 
     ServerConnection(Pool pool, BackendConnector connector, EventLoop loop, BackendTarget target,
                      Duration connectTimeout, String resetQuery) {
@@ -231,12 +239,12 @@ public final class ServerConnection extends PooledServer implements StatementRew
     }
 
     public byte transactionStatus() {
-        return transactionStatus;
+        return (byte) TRANSACTION_STATUS.getOpaque(this);
     }
 
     @Override
     public boolean inFailedTransaction() {
-        return transactionStatus == BackendMessages.TX_FAILED;
+        return transactionStatus() == BackendMessages.TX_FAILED;
     }
 
     public boolean hasInternalQuery() {
@@ -249,7 +257,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     /** When a client was last linked to it (SHOW SERVERS' request_time). */
     public long lastUsedMillis() {
-        return lastUsedMillis;
+        return (long) LAST_USED_MILLIS.getOpaque(this);
     }
 
     /** PgBouncer's log prefix shape, {@code S-4: shop/alice@10.0.0.9:5432}, so log filters carry over. */
@@ -390,12 +398,14 @@ public final class ServerConnection extends PooledServer implements StatementRew
         tracking = trackStatements;
         // NOTE: reading may have been paused for the previous client (backpressure), which can have
         // left without draining; a server always starts a link reading, or its answers would be lost.
-        channel.config().setAutoRead(true);
+        if (!channel.config().isAutoRead()) {
+            channel.config().setAutoRead(true); // an atomic swap even when on: only when off
+        }
         tracker.reset();
         unnamedStatement.newLink(); // before the counts it refers to start afresh
         requests.reset();
         relay.beginLink();
-        lastUsedMillis = System.currentTimeMillis();
+        LAST_USED_MILLIS.setOpaque(this, System.currentTimeMillis());
     }
 
     /**
@@ -423,7 +433,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
 
     /** PostgreSQL sent ReadyForQuery with {@code status}; server's loop. */
     void serverReady(byte status) {
-        transactionStatus = status;
+        TRANSACTION_STATUS.setOpaque(this, status);
         requests.serverReady();
     }
 

@@ -24,12 +24,14 @@ import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.ShutdownState;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.backend.ServerRelease;
+import io.pooler.server.net.OpaqueFields;
 import io.pooler.stats.ErrorKind;
 import io.pooler.stats.QueryTimer;
 import io.pooler.server.tls.TlsChannels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
+    private static final VarHandle LAST_ACTIVITY_NANOS = OpaqueFields.find(ClientConnection.class, "lastActivityNanos", long.class);
+    private static final VarHandle LAST_REQUEST_MILLIS = OpaqueFields.find(ClientConnection.class, "lastRequestMillis", long.class);
     /** How long a refused client may go on sending before the connection is closed under it. */
     private static final long ERROR_LINGER_MILLIS = 2000;
 
@@ -81,7 +85,8 @@ public final class ClientConnection extends PooledClient {
     private Runnable heldSlot;
     private Runnable heldSlot2;
 
-    private volatile long lastActivityNanos = System.nanoTime();
+    /** Written at each read burst; read by the janitor, and by SHOW commands on another thread (opaque). */
+    private long lastActivityNanos = System.nanoTime();
     /** Why the connection ends, for log_disconnections; the client's own doing unless set. */
     private String closeReason = "client close request";
     /** The server was given back or closed when the client left: not again. */
@@ -94,7 +99,8 @@ public final class ClientConnection extends PooledClient {
     // ---- stats (read from other threads by SHOW CLIENTS) ----
     private volatile QueryTimer queryTimer;
     private final long connectedAtMillis = System.currentTimeMillis();
-    private volatile long lastRequestMillis = connectedAtMillis;
+    /** Written at each request; read by SHOW CLIENTS on another thread (opaque: see {@link OpaqueFields}). */
+    private long lastRequestMillis = connectedAtMillis;
 
     public ClientConnection(ClientServices services, Channel channel) {
         this.services = services;
@@ -205,9 +211,9 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onReadComplete() {
-        lastActivityNanos = System.nanoTime();
+        LAST_ACTIVITY_NANOS.setOpaque(this, System.nanoTime());
         if (relay != null && relay.endOfReadBurst()) {
-            lastRequestMillis = System.currentTimeMillis();
+            LAST_REQUEST_MILLIS.setOpaque(this, System.currentTimeMillis());
         }
     }
 
@@ -247,7 +253,7 @@ public final class ClientConnection extends PooledClient {
 
     /** When this client last sent anything. */
     public long lastActivityNanos() {
-        return lastActivityNanos;
+        return (long) LAST_ACTIVITY_NANOS.getOpaque(this);
     }
 
     /** A timeout on the server side ends this client's session with {@code reason}. Any thread. */
@@ -261,7 +267,7 @@ public final class ClientConnection extends PooledClient {
             PooledServer s = server();
             boolean busy = s instanceof ServerConnection server && (server.outstandingRequests() > 0
                     || server.transactionStatus() != BackendMessages.TX_IDLE);
-            if (phase == Phase.READY && !busy && lastActivityNanos < idleSinceLimitNanos) {
+            if (phase == Phase.READY && !busy && lastActivityNanos() < idleSinceLimitNanos) {
                 disconnect(reason, SqlState.PROTOCOL_VIOLATION);
             }
         });
@@ -620,7 +626,7 @@ public final class ClientConnection extends PooledClient {
     }
 
     public long lastRequestMillis() {
-        return lastRequestMillis;
+        return (long) LAST_REQUEST_MILLIS.getOpaque(this);
     }
 
     /** Null until the client sent its first message to a server. */
