@@ -51,7 +51,7 @@ public final class SessionStateScanner {
      * {@code tracked} says which parameters the pooler carries from server to server (no pin for them).
      */
     public static int apply(TrackedParameters tracked, int pinsBefore, ByteBuf text, int from, int to) {
-        return new Scan(tracked, text, from, to, pinsBefore).run();
+        return pinsOf(scanText(tracked, pinsBefore, text, from, to));
     }
 
     /**
@@ -88,7 +88,20 @@ public final class SessionStateScanner {
             return pack(pinsBefore, 0);
         }
         int textEnd = frame.indexOf(textStart, end, (byte) 0);
-        Scan scan = new Scan(tracked, frame, textStart, textEnd < 0 ? end : textEnd, pinsBefore);
+        return scanText(tracked, pinsBefore, frame, textStart, textEnd < 0 ? end : textEnd);
+    }
+
+    /** One text, packed as {@link #scanMessage}: at a glance when it can be ({@link StateFreeText}), else lexed. */
+    private static long scanText(TrackedParameters tracked, int pinsBefore, ByteBuf text, int from, int to) {
+        if (StateFreeText.certainly(text, from, to)) {
+            return pack(pinsBefore, 0);
+        }
+        return lexedScan(tracked, pinsBefore, text, from, to);
+    }
+
+    /** The scan itself, every token lexed; what {@link StateFreeText} must agree with. */
+    static long lexedScan(TrackedParameters tracked, int pinsBefore, ByteBuf text, int from, int to) {
+        Scan scan = new Scan(tracked, text, from, to, pinsBefore);
         return pack(scan.run(), scan.cleared);
     }
 
