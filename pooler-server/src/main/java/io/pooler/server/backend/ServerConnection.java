@@ -21,8 +21,8 @@ import io.pooler.protocol.prepared.ResponseTracker;
 import io.pooler.protocol.prepared.ServerStatements;
 import io.pooler.protocol.prepared.StatementRewriter;
 import io.pooler.server.client.ClientConnection;
-import io.pooler.server.net.OpaqueFields;
 import io.pooler.stats.ErrorKind;
+import io.pooler.stats.OpaqueFields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

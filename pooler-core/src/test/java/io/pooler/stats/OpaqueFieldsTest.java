@@ -1,4 +1,4 @@
-package io.pooler.server.net;
+package io.pooler.stats;
 
 import org.junit.jupiter.api.Test;
 
