@@ -110,7 +110,7 @@ public final class ServerConnection extends PooledServer implements StatementRew
     private final BackendRelay relay;
     /** The release decision and the cancel requests in flight that can hold it back. */
     private final ServerRelease release;
-    /** Written on the pair's loop at each ReadyForQuery; read there, and by SHOW commands (opaque: see {@link #OPAQUE}). */
+    /** Written on the pair's loop at each ReadyForQuery; read there, and by SHOW commands (opaque: see the class comment). */
     private byte transactionStatus = BackendMessages.TX_IDLE;
     /** Set when this server is one client's own (a replication connection), never the pool's to share. */
     private volatile DedicatedServerOwner owner;
