@@ -16,6 +16,8 @@ import io.pooler.stats.QueryTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.Consumer;
+
 /**
  * The server-to-client half (PgBouncer's {@code handle_server_work}): relays what PostgreSQL sends to
  * the linked client as bytes, parsing only what drives a decision: ReadyForQuery (the transaction
@@ -58,6 +60,9 @@ final class BackendRelay {
     private boolean fatalReceived;
     /** The FATAL's message until the close is asked for at the end of its burst. */
     private String fatalMessage;
+    /** The client channel {@link #answers} writes to; see {@link #answersTo}. */
+    private Channel answersPeer;
+    private Consumer<ByteBuf> answers;
     /** Bytes relayed to the client in the current read burst, added to the pool's stats at its end. */
     private long burstBytesSent;
 
@@ -159,14 +164,26 @@ final class BackendRelay {
             relayTrackedError(peer, messages.retainedSlice(at, total));
         } else {
             // Transaction pooling with named statements: the pooler's own answers go in their place.
-            if (tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f))) {
+            if (tracker.onServerMessage(type, server.alloc(), answersTo(peer))) {
                 toClient.addRange(peer, messages, at, at + total);
             }
-            tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
+            tracker.answerDue(server.alloc(), answersTo(peer));
         }
         if (type == MessageType.READY_FOR_QUERY) {
             countSkippedQueries();
         }
+    }
+
+    /**
+     * Where the tracker puts the pooler's own answers for {@code peer}: made once per client, not per
+     * message (the tracked path asked for two at every message).
+     */
+    private Consumer<ByteBuf> answersTo(Channel peer) {
+        if (peer != answersPeer) {
+            answersPeer = peer;
+            answers = f -> toClient.add(peer, f);
+        }
+        return answers;
     }
 
     /** The body of the message at {@code at}: a view that shares the buffer's memory and reference count. */
@@ -175,7 +192,7 @@ final class BackendRelay {
     }
 
     /** Where the tracker's answers would go when messages are streamed: none are ever owed then. */
-    private static final java.util.function.Consumer<ByteBuf> NOTHING_OWED = f -> {
+    private static final Consumer<ByteBuf> NOTHING_OWED = f -> {
         f.release();
         throw new IllegalStateException("an answer owed while messages are streamed");
     };
@@ -219,11 +236,11 @@ final class BackendRelay {
      * go first, and it may be renamed for the client (ResponseTracker.onServerFrame).
      */
     private void relayTrackedError(Channel peer, ByteBuf frame) {
-        ByteBuf relayed = tracker.onServerFrame(frame, server.alloc(), f -> toClient.add(peer, f));
+        ByteBuf relayed = tracker.onServerFrame(frame, server.alloc(), answersTo(peer));
         if (relayed != null) {
             toClient.add(peer, relayed);
         }
-        tracker.answerDue(server.alloc(), f -> toClient.add(peer, f));
+        tracker.answerDue(server.alloc(), answersTo(peer));
     }
 
     /**
@@ -322,7 +339,7 @@ final class BackendRelay {
         burstBytesSent += part.content().readableBytes();
         toClient.add(target, part.content());
         if (part.last() && server.tracksStatements()) {
-            tracker.answerDue(server.alloc(), f -> toClient.add(target, f));
+            tracker.answerDue(server.alloc(), answersTo(target));
         }
     }
 
@@ -339,7 +356,7 @@ final class BackendRelay {
         }
         if (server.tracksStatements()) {
             Channel peer = client.channel();
-            tracker.onServerMessage(type, server.alloc(), f -> toClient.add(peer, f));
+            tracker.onServerMessage(type, server.alloc(), answersTo(peer));
         } else {
             tracker.onServerMessage(type, server.alloc(), NOTHING_OWED);
         }
@@ -348,7 +365,7 @@ final class BackendRelay {
 
     /** The client queued requests the pooler answers itself: the answers go now. */
     void sendAnswersDue(ClientConnection client) {
-        tracker.answerDue(server.alloc(), f -> toClient.add(client.channel(), f));
+        tracker.answerDue(server.alloc(), answersTo(client.channel()));
         toClient.flush();
         client.answeredByPooler();
     }
@@ -383,6 +400,10 @@ final class BackendRelay {
         }
         if (linked != null && !tracker.tooManyQueuedAnswers()) {
             linked.owedAnswersWentOut(); // the pair's loop: a linked client shares this one
+        }
+        if (linked == null) {
+            answersPeer = null; // an idle server holds on to no client's channel
+            answers = null;
         }
     }
 
