@@ -117,7 +117,7 @@ public final class StatsRecordingBench {
         stats.serverAssigned(0);
         timer.clientMessage(true);
         stats.received(14);
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         stats.sent(60);
     }
 }

@@ -91,7 +91,7 @@ public final class PoolShard {
         }
         PooledServer found = pool.isPaused() ? null : lists.idleServers.first();
         if (found != null) {
-            link(client, found);
+            link(client, found, waitedNanos(client));
             return found;
         }
         ErrorResponse failFast = pool.serverCount() == 0 ? pool.recentLoginFailure() : null;
@@ -185,7 +185,7 @@ public final class PoolShard {
             return;
         }
         if (next != null) {
-            link(next, server);
+            link(next, server, now - next.waitStartNanos); // next waits: it is first on the waiting list
             next.onServerAssigned(server);
         } else if (pool.settings().serverCheckDelay().isZero()) {
             // server_check_delay = 0: the check runs before every reuse.
@@ -250,7 +250,7 @@ public final class PoolShard {
         if (pool.loginSucceeded(parameters)) {
             welcomeLoginClientsOfEveryShard();
         }
-        link(client, server);
+        link(client, server, waitedNanos(client));
     }
 
     // ---- cancel requests ----
@@ -438,9 +438,15 @@ public final class PoolShard {
         failed.forEach(c -> c.onWaitFailed(error));
     }
 
-    private void link(PooledClient client, PooledServer server) {
+    /** NOTE: reads the clock only for a waiting client; the release path passes the time it has read already. */
+    private long waitedNanos(PooledClient client) {
+        return client.state == ClientState.WAITING ? pool.now() - client.waitStartNanos : 0;
+    }
+
+    /** @param waitedNanos how long the client waited for a server (SHOW STATS' wait time); 0 if it did not */
+    private void link(PooledClient client, PooledServer server, long waitedNanos) {
         assert client.eventLoop() == server.eventLoop() : client + " and " + server + " on different event loops";
-        pool.stats().serverAssigned(client.state == ClientState.WAITING ? pool.now() - client.waitStartNanos : 0);
+        pool.stats().serverAssigned(waitedNanos);
         lists.moveClient(client, lists.activeClients, ClientState.ACTIVE);
         lists.moveServer(server, lists.activeServers, ServerState.ACTIVE);
         server.client = client;

@@ -50,9 +50,10 @@ public final class QueryTimer {
      * A ReadyForQuery with this transaction status is on its way to the client. The query ends when it
      * answers the last request sent (pipelined requests count as one query, as in PgBouncer); the
      * transaction ends when the status is idle. Linked server's loop, or the client's for a ReadyForQuery
-     * the pooler answered itself.
+     * the pooler answered itself. {@code nowNanos}: {@link System#nanoTime()} when the ReadyForQuery was
+     * read (the server keeps that time for idle_transaction_timeout: one clock read for both).
      */
-    public void readyForQuery(byte transactionStatus) {
+    public void readyForQuery(byte transactionStatus, long nowNanos) {
         readyReceived++;
         if (readyReceived < requestsSent) {
             return;
@@ -61,14 +62,13 @@ public final class QueryTimer {
         if (queryStart == 0) {
             return;
         }
-        long now = System.nanoTime();
         QUERY_START.setOpaque(this, 0L);
-        stats.queryDone(now - queryStart);
+        stats.queryDone(nowNanos - queryStart);
         if (transactionStatus == 'I') {
             long xactStart = xactStartNanos;
             if (xactStart != 0) {
                 XACT_START.setOpaque(this, 0L);
-                stats.transactionDone(now - xactStart);
+                stats.transactionDone(nowNanos - xactStart);
             }
         }
     }

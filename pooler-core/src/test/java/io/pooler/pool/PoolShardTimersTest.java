@@ -199,6 +199,24 @@ class PoolShardTimersTest {
 
     // ---- query_wait_timeout and maxwait ----
 
+    /** SHOW STATS' wait time: the waiter's wait, counted when a released server is handed to it; none for a client served at once. */
+    @Test
+    void aWaiterServedByAReleaseCountsItsWaitInTheStats() {
+        HandDrivenShards h = shards(new Settings().poolSize(1));
+        RecordingClient holder = h.loggedInClient(h.loopA);
+        RecordingServer server = h.launched.get(0);
+        assertSame(server, h.pool.findServer(holder));
+        RecordingClient waiter = h.loggedInClient(h.loopA);
+        assertNull(h.pool.findServer(waiter));
+
+        h.advance(Duration.ofMillis(7));
+        h.pool.releaseServer(server);
+
+        assertSame(server, waiter.server());
+        assertEquals(2, h.pool.stats().totals().serverAssignmentCount());
+        assertEquals(7_000, h.pool.stats().totals().waitTimeMicros(), "the holder waited 0, the waiter 7 ms");
+    }
+
     @Test
     void queryWaitTimeoutZeroLetsAClientWaitForever() {
         HandDrivenShards h = shards(new Settings().poolSize(1).queryWaitTimeout(Duration.ZERO));

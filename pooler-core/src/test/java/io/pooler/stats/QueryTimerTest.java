@@ -13,7 +13,7 @@ class QueryTimerTest {
     void anAutocommitQueryIsOneQueryAndOneTransaction() throws InterruptedException {
         timer.clientMessage(true);
         Thread.sleep(2); // the query's duration, which the timer must measure
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         StatsTotals t = stats.totals();
         assertEquals(1, t.queryCount());
         assertEquals(1, t.xactCount());
@@ -24,12 +24,12 @@ class QueryTimerTest {
     @Test
     void aTransactionOfThreeStatementsIsThreeQueriesAndOneTransaction() {
         timer.clientMessage(true); // BEGIN
-        timer.readyForQuery((byte) 'T');
+        timer.readyForQuery((byte) 'T', System.nanoTime());
         timer.clientMessage(true); // INSERT
-        timer.readyForQuery((byte) 'T');
+        timer.readyForQuery((byte) 'T', System.nanoTime());
         assertEquals(0, stats.totals().xactTimeMicros() + stats.latency().xactTime().getTotalCount());
         timer.clientMessage(true); // COMMIT
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         StatsTotals t = stats.totals();
         assertEquals(3, t.queryCount());
         assertEquals(1, t.xactCount());
@@ -43,7 +43,7 @@ class QueryTimerTest {
         timer.clientMessage(false); // Bind
         timer.clientMessage(false); // Execute
         timer.clientMessage(true);  // Sync
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         assertEquals(1, stats.totals().queryCount());
         assertEquals(1, stats.latency().queryTime().getTotalCount());
     }
@@ -52,10 +52,10 @@ class QueryTimerTest {
     void pipelinedRequestsEndWithTheLastAnswer() {
         timer.clientMessage(true);
         timer.clientMessage(true);
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         assertEquals(0, stats.latency().queryTime().getTotalCount(), "one answer is still outstanding");
         assertTrue(timer.runningNanos(System.nanoTime()) > 0);
-        timer.readyForQuery((byte) 'I');
+        timer.readyForQuery((byte) 'I', System.nanoTime());
         assertEquals(1, stats.latency().queryTime().getTotalCount());
         assertEquals(0, timer.runningNanos(System.nanoTime()));
     }

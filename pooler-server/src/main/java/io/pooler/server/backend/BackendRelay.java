@@ -227,7 +227,7 @@ final class BackendRelay {
         notifyReady = client;
         QueryTimer timer = client.queryTimer();
         if (timer != null) {
-            timer.readyForQuery(server.transactionStatus());
+            timer.readyForQuery(server.transactionStatus(), server.lastReadyNanos()); // read by serverReady
         }
     }
 

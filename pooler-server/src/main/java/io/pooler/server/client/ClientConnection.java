@@ -55,7 +55,7 @@ public final class ClientConnection extends PooledClient {
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
     private static final AtomicLong IDS = new AtomicLong();
     private static final VarHandle LAST_ACTIVITY_NANOS = OpaqueFields.find(ClientConnection.class, "lastActivityNanos", long.class);
-    private static final VarHandle LAST_REQUEST_MILLIS = OpaqueFields.find(ClientConnection.class, "lastRequestMillis", long.class);
+    private static final VarHandle LAST_REQUEST_NANOS = OpaqueFields.find(ClientConnection.class, "lastRequestNanos", long.class);
     /** How long a refused client may go on sending before the connection is closed under it. */
     private static final long ERROR_LINGER_MILLIS = 2000;
 
@@ -99,8 +99,11 @@ public final class ClientConnection extends PooledClient {
     // ---- stats (read from other threads by SHOW CLIENTS) ----
     private volatile QueryTimer queryTimer;
     private final long connectedAtMillis = System.currentTimeMillis();
-    /** Written at each request; read by SHOW CLIENTS on another thread (opaque: see {@link OpaqueFields}). */
-    private long lastRequestMillis = connectedAtMillis;
+    /**
+     * Written at each request; read by SHOW CLIENTS on another thread (opaque: see {@link OpaqueFields}).
+     * NOTE: on the nanosecond clock, so that a request costs one clock read, not one for each clock.
+     */
+    private long lastRequestNanos = lastActivityNanos;
 
     public ClientConnection(ClientServices services, Channel channel) {
         this.services = services;
@@ -211,9 +214,10 @@ public final class ClientConnection extends PooledClient {
     }
 
     void onReadComplete() {
-        LAST_ACTIVITY_NANOS.setOpaque(this, System.nanoTime());
+        long now = System.nanoTime();
+        LAST_ACTIVITY_NANOS.setOpaque(this, now);
         if (relay != null && relay.endOfReadBurst()) {
-            LAST_REQUEST_MILLIS.setOpaque(this, System.currentTimeMillis());
+            LAST_REQUEST_NANOS.setOpaque(this, now);
         }
     }
 
@@ -625,8 +629,10 @@ public final class ClientConnection extends PooledClient {
         return connectedAtMillis;
     }
 
+    /** The last request's wall-clock time, as SHOW CLIENTS shows it; never before the connect. */
     public long lastRequestMillis() {
-        return (long) LAST_REQUEST_MILLIS.getOpaque(this);
+        long ageMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (long) LAST_REQUEST_NANOS.getOpaque(this));
+        return Math.max(connectedAtMillis, System.currentTimeMillis() - ageMillis);
     }
 
     /** Null until the client sent its first message to a server. */

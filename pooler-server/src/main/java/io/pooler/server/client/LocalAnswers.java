@@ -148,7 +148,7 @@ final class LocalAnswers {
         sinceSync = false;
         frame.release();
         channel.writeAndFlush(BackendMessages.readyForQuery(channel.alloc(), BackendMessages.TX_IDLE));
-        client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE);
+        client.startedQueryTimer().readyForQuery(BackendMessages.TX_IDLE, System.nanoTime());
         relay.stopReadingWhileFull();
         return true;
     }

@@ -137,6 +137,25 @@ class AdminConsoleTest {
         }
     }
 
+    /** SHOW CLIENTS' request_time moves with each request (kept on the nanosecond clock, shown as wall-clock time). */
+    @Test
+    void requestTimeIsTheLastRequestsWallClockTime() throws Exception {
+        try (Connection client = pooler.connectSimple(DB, SCRAM_USER, SCRAM_PASSWORD); Connection admin = admin()) {
+            queryString(client, "select 1");
+            Map<String, String> before = clientRow(admin);
+            assertTrue(before.get("request_time").compareTo(before.get("connect_time")) >= 0, before.toString());
+            Thread.sleep(1_100); // the column shows whole seconds
+            queryString(client, "select 2");
+            Map<String, String> after = clientRow(admin);
+            assertTrue(after.get("request_time").compareTo(before.get("request_time")) > 0, before + " then " + after);
+            assertEquals(before.get("connect_time"), after.get("connect_time"));
+        }
+    }
+
+    private static Map<String, String> clientRow(Connection admin) throws SQLException {
+        return rows(admin, "SHOW CLIENTS").stream().filter(r -> r.get("database").equals(DB)).findFirst().orElseThrow();
+    }
+
     @Test
     void statsUsersMayShowButNotControl() throws Exception {
         try (Connection stats = pooler.connectSimple("pgbouncer", STATS, MD5_PASSWORD)) {
