@@ -250,6 +250,9 @@ final class BackendRelay {
     private void handleCommandComplete(ByteBuf messages, int at, int total, boolean clientRanIt) {
         int body = at + PgFrames.HEADER_LENGTH;
         int length = total - PgFrames.HEADER_LENGTH;
+        if (!CommandTag.anyMayMatch(messages, body, length)) {
+            return; // SELECT, INSERT, ...: most statements, told apart by one byte
+        }
         boolean discardAll = CommandTag.DISCARD_ALL.matches(messages, body, length);
         if (discardAll || CommandTag.RESET.matches(messages, body, length)) {
             resetSeen = true;

@@ -47,6 +47,28 @@ class CommandTagTest {
     }
 
     @Test
+    void theOneByteFilterLetsEveryTagThroughAndStopsTheCommonOnes() {
+        for (CommandTag tag : CommandTag.values()) {
+            String text = tag.name().replace('_', ' ');
+            assertTrue(mayMatch(text), tag + " must get past the filter, or it is never matched");
+            assertTrue(matches(tag, text, 5), tag + "'s name is its tag");
+        }
+        for (String common : new String[] {"SELECT 1", "INSERT 0 1", "UPDATE 3", "BEGIN", "COMMIT", "SET", ""}) {
+            assertFalse(mayMatch(common), common);
+        }
+    }
+
+    private static boolean mayMatch(String body) {
+        byte[] text = body.getBytes(StandardCharsets.US_ASCII);
+        ByteBuf buf = Unpooled.buffer().writeZero(5).writeBytes(text).writeByte(0);
+        try {
+            return CommandTag.anyMayMatch(buf, 5, text.length + 1);
+        } finally {
+            buf.release();
+        }
+    }
+
+    @Test
     void anEmptyBodyMatchesNothing() {
         ByteBuf empty = Unpooled.buffer();
         try {
