@@ -18,8 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * same atomic counters for every query, transaction and server assignment: StatsRecordingBench measured
  * 244 ns per query on one thread and 3,196 ns on two threads sharing a pool, as two loops do; and its
  * rare paths (a histogram resized, a new maximum) sent the relay code it was compiled into back to the
- * interpreter. A thread's recorder holds a histogram only while it has values not yet gathered, and
- * plain int buckets only up to its largest value (ThreadRecorder says why not packed ones).
+ * interpreter. A thread's recorder holds plain int buckets up to the largest value it has recorded
+ * (ThreadRecorder says why not packed ones).
  */
 public final class LatencyWindow {
     /** Two significant digits: percentiles within 1%, in a few kilobytes per histogram. */

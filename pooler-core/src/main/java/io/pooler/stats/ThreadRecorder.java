@@ -25,7 +25,7 @@ import org.HdrHistogram.WriterReaderPhaser;
  * <p>NOTE: the reader, not the writer, makes the histogram that replaces the one it takes, with the
  * same range. The writer's code then has no branch it takes only once a period: a histogram made or
  * grown on the event loop after a take was a path the compiled relay had never seen, and taking it
- * sent the whole compiled loop back to the interpreter (-XX:+PrintCompilation, at each stats period).
+ * sent the whole compiled loop back to the interpreter (-XX:+PrintCompilation, at the first stats period).
  *
  * <p>Threads: {@link #record} on the owning thread only; {@link #takeInto} on any thread, one at a time
  * (the caller's lock).
