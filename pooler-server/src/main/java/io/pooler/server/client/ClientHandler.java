@@ -15,6 +15,7 @@ import io.pooler.protocol.StartupPacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.List;
 
 /**
@@ -223,8 +224,13 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
             // e.g. relayed writes to a gone client, or to one being turned away (its output already
             // shut, the error sent): one line per relayed message would flood the log
             log.debug("{} error after close: {}", connection, root.toString());
+        } else if (root instanceof IOException || root instanceof DecoderException) {
+            log.info("{} connection error: {}", connection, root.toString()); // the peer's doing: a reset, bad TLS bytes
+            ctx.close();
         } else {
-            log.info("{} connection error: {}", connection, root.toString());
+            // Not the peer's doing: a defect here or in Netty, which closes this client without a word. At
+            // WARN, with its stack, so that it is seen where INFO is off (the protocol fuzzer runs at WARN).
+            log.warn("{} unexpected error, closing: {}", connection, root.toString(), root);
             ctx.close();
         }
     }

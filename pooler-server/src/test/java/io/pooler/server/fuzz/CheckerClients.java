@@ -147,8 +147,13 @@ final class CheckerClients implements AutoCloseable {
         }
     }
 
+    /** The error and its causes: PgJDBC says only "An I/O error occurred" for a reset, an EOF and a message it cannot read. */
     private static String describe(Exception e) {
-        return e instanceof SQLException sql ? sql.getSQLState() + " " + sql.getMessage() : e.toString();
+        StringBuilder s = new StringBuilder(e instanceof SQLException sql ? sql.getSQLState() + " " + sql.getMessage() : e.toString());
+        for (Throwable cause = e.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            s.append(" <- ").append(cause);
+        }
+        return s.toString();
     }
 
     /** A PgJDBC connection: a plain query, or one server-side prepared statement per connection. */

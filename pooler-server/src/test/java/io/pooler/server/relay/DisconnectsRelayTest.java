@@ -2,9 +2,15 @@ package io.pooler.server.relay;
 
 import io.pooler.server.relay.RelayHarness.ClientEnd;
 import io.pooler.server.relay.RelayHarness.ServerEnd;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.util.List;
 
 import static io.pooler.server.relay.RelayHarness.PSQL;
@@ -54,6 +60,34 @@ class DisconnectsRelayTest {
         assertEquals(List.of(), server.received(), "nothing to clean in transaction mode: no reset, no Terminate");
         assertTrue(server.channel.isActive());
         assertEquals(1, pooler.counts().svIdle());
+    }
+
+    /**
+     * An exception that is not the peer's doing (a defect) closes the client, as a reset does, but is
+     * logged at WARN with its stack: at INFO it went unseen where INFO is off (the protocol fuzzer runs at
+     * WARN), and a checker's connection closed without a word left nothing to go on.
+     */
+    @Test
+    void anUnexpectedErrorClosesTheClientAndIsLoggedAtWarnWithItsStackAResetOnlyAtInfo() {
+        Logger log = (Logger) LoggerFactory.getLogger("io.pooler.server.client.ClientHandler");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        log.addAppender(lines);
+        try {
+            ClientEnd reset = pooler.loggedInClient();
+            reset.channel.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
+            assertFalse(reset.channel.isActive());
+            ClientEnd broken = pooler.loggedInClient();
+            broken.channel.pipeline().fireExceptionCaught(new IllegalStateException("a defect"));
+            assertFalse(broken.channel.isActive());
+        } finally {
+            log.detachAppender(lines);
+        }
+        ILoggingEvent resetLine = lines.list.stream().filter(e -> e.getFormattedMessage().contains("Connection reset")).findFirst().orElseThrow();
+        assertEquals(Level.INFO, resetLine.getLevel());
+        ILoggingEvent defectLine = lines.list.stream().filter(e -> e.getFormattedMessage().contains("a defect")).findFirst().orElseThrow();
+        assertEquals(Level.WARN, defectLine.getLevel());
+        assertTrue(defectLine.getThrowableProxy() != null, "with its stack");
     }
 
     @Test
