@@ -25,9 +25,7 @@ class OutboundBatchTest {
         batch.addRange(peer, messages, 0, 3);
         batch.addRange(peer, messages, 3, 5);
         batch.addRange(peer, messages, 5, 8);
-        batch.endRange();
-        messages.release(); // the caller's reference; the batch holds its own
-        batch.flush();
+        endReadAndFlush(batch, messages);
         assertEquals(List.of("TTTDDCCZ"), written(peer));
     }
 
@@ -40,9 +38,7 @@ class OutboundBatchTest {
         batch.add(peer, ascii("1"));
         batch.addRange(peer, messages, 3, 5);
         batch.addRange(peer, messages, 6, 8); // a message skipped between: not joined
-        batch.endRange();
-        messages.release();
-        batch.flush();
+        endReadAndFlush(batch, messages);
         assertEquals(List.of("TTT", "1", "DD", "CZ"), written(peer));
     }
 
@@ -55,9 +51,7 @@ class OutboundBatchTest {
         batch.addRange(first, messages, 0, 2);
         batch.addRange(second, messages, 2, 4);
         assertEquals(List.of("AA"), written(first), "flushed when the target changed");
-        batch.endRange();
-        messages.release();
-        batch.flush();
+        endReadAndFlush(batch, messages);
         assertEquals(List.of("BB"), written(second));
     }
 
@@ -72,6 +66,13 @@ class OutboundBatchTest {
         assertEquals(List.of(), written(peer));
         assertEquals(1, messages.refCnt(), "the batch took no reference of its own");
         messages.release();
+    }
+
+    /** The end of a read burst: the last range ends, the caller lets go of its buffer (the batch holds its own), the batch is flushed. */
+    private static void endReadAndFlush(OutboundBatch batch, ByteBuf messages) {
+        batch.endRange();
+        messages.release();
+        batch.flush();
     }
 
     private static ByteBuf ascii(String text) {
