@@ -27,12 +27,7 @@ public final class OutboundBatch {
     /** Relays {@code message} (whose reference this takes over) to {@code peer}. */
     public void add(Channel peer, ByteBuf message) {
         assert peer.eventLoop().inEventLoop() : peer + " is on another event loop";
-        if (target != peer) {
-            flush();
-            target = peer;
-        } else {
-            writeRange();
-        }
+        makeWayFor(peer);
         peer.write(message, peer.voidPromise());
     }
 
@@ -46,15 +41,20 @@ public final class OutboundBatch {
             rangeEnd = to;
             return;
         }
+        makeWayFor(peer);
+        rangeOf = messages;
+        rangeStart = from;
+        rangeEnd = to;
+    }
+
+    /** What comes before a new write to {@code peer}: another target's writes flushed, or this target's range written. */
+    private void makeWayFor(Channel peer) {
         if (target != peer) {
             flush();
             target = peer;
         } else {
             writeRange();
         }
-        rangeOf = messages;
-        rangeStart = from;
-        rangeEnd = to;
     }
 
     /** Writes the range not yet written, taking its own reference: its buffer's owner may release it now. */
