@@ -1,14 +1,11 @@
 package io.pooler.server.it;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.pooler.testing.Await;
+import io.pooler.testing.CapturedLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.sql.Connection;
@@ -33,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @PoolerTest
 class ConsoleParityTest {
     private final PoolerFixture pooler;
-    private ListAppender<ILoggingEvent> logs;
+    private CapturedLog logs;
 
     ConsoleParityTest(PoolerFixture pooler) throws Exception {
         String target = "host=" + pooler.postgres().host() + " port=" + pooler.postgres().port() + " dbname=" + DB;
@@ -44,7 +41,7 @@ class ConsoleParityTest {
     @AfterEach
     void detach() {
         if (logs != null) {
-            ((Logger) LoggerFactory.getLogger("io.pooler")).detachAppender(logs);
+            logs.close();
         }
     }
 
@@ -106,10 +103,7 @@ class ConsoleParityTest {
 
     @Test
     void reloadFailureIsWordedAsPgBouncersWithDetailsInTheLog() throws Exception {
-        logs = new ListAppender<>();
-        logs.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
-        logs.start();
-        ((Logger) LoggerFactory.getLogger("io.pooler")).addAppender(logs);
+        logs = CapturedLog.of("io.pooler");
         Files.writeString(pooler.dir().resolve("pooler.ini"), "[pgbouncer]\nno_such_key = 1\n");
         try (Connection admin = admin()) {
             SQLException e = refused(admin, "RELOAD");
@@ -117,7 +111,7 @@ class ConsoleParityTest {
             assertTrue(e.getMessage().contains("RELOAD failed, see logs for additional details"), e.getMessage());
             assertTrue(!e.getMessage().contains("no_such_key"), "details go to the log: " + e.getMessage());
         }
-        List<String> errors = List.copyOf(logs.list).stream().filter(l -> l.getLevel() == Level.ERROR)
+        List<String> errors = logs.events().stream().filter(l -> l.getLevel() == Level.ERROR)
                 .map(ILoggingEvent::getFormattedMessage).toList();
         assertTrue(errors.stream().anyMatch(l -> l.contains("no_such_key")), errors.toString());
         assertTrue(errors.contains("RELOAD Failed, see logs for more details"), errors.toString());

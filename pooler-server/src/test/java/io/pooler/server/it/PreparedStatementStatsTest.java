@@ -1,14 +1,11 @@
 package io.pooler.server.it;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.pooler.testing.Await;
+import io.pooler.testing.CapturedLog;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -40,7 +37,7 @@ class PreparedStatementStatsTest {
     private static final int EXECUTIONS = 6;
 
     private final PoolerFixture pooler;
-    private ListAppender<ILoggingEvent> statsLog;
+    private CapturedLog statsLog;
 
     PreparedStatementStatsTest(PoolerFixture pooler) throws Exception {
         this.pooler = pooler.user(SCRAM_USER, SCRAM_PASSWORD).set("admin_users", SCRAM_USER)
@@ -49,15 +46,12 @@ class PreparedStatementStatsTest {
 
     @BeforeEach
     void captureStatsLog() {
-        statsLog = new ListAppender<>();
-        statsLog.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
-        statsLog.start();
-        ((Logger) LoggerFactory.getLogger("io.pooler.stats")).addAppender(statsLog);
+        statsLog = CapturedLog.of("io.pooler.stats");
     }
 
     @AfterEach
     void stopCapture() {
-        ((Logger) LoggerFactory.getLogger("io.pooler.stats")).detachAppender(statsLog);
+        statsLog.close();
     }
 
     @Test
@@ -113,7 +107,7 @@ class PreparedStatementStatsTest {
     private int statsLogBinds() {
         Pattern binds = Pattern.compile("(\\d+) binds/s");
         int best = 0;
-        for (ILoggingEvent e : List.copyOf(statsLog.list)) {
+        for (ILoggingEvent e : statsLog.events()) {
             Matcher m = binds.matcher(e.getFormattedMessage());
             if (m.find()) {
                 best = Math.max(best, Integer.parseInt(m.group(1)));

@@ -2,13 +2,11 @@ package io.pooler.server.relay;
 
 import io.pooler.server.relay.RelayHarness.ClientEnd;
 import io.pooler.server.relay.RelayHarness.ServerEnd;
+import io.pooler.testing.CapturedLog;
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.util.List;
@@ -69,23 +67,19 @@ class DisconnectsRelayTest {
      */
     @Test
     void anUnexpectedErrorClosesTheClientAndIsLoggedAtWarnWithItsStackAResetOnlyAtInfo() {
-        Logger log = (Logger) LoggerFactory.getLogger("io.pooler.server.client.ClientHandler");
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        log.addAppender(lines);
-        try {
+        ILoggingEvent resetLine;
+        ILoggingEvent defectLine;
+        try (CapturedLog lines = CapturedLog.of("io.pooler.server.client.ClientHandler")) {
             ClientEnd reset = pooler.loggedInClient();
             reset.channel.pipeline().fireExceptionCaught(new IOException("Connection reset by peer"));
             assertFalse(reset.channel.isActive());
             ClientEnd broken = pooler.loggedInClient();
             broken.channel.pipeline().fireExceptionCaught(new IllegalStateException("a defect"));
             assertFalse(broken.channel.isActive());
-        } finally {
-            log.detachAppender(lines);
+            resetLine = lines.first("Connection reset");
+            defectLine = lines.first("a defect");
         }
-        ILoggingEvent resetLine = lines.list.stream().filter(e -> e.getFormattedMessage().contains("Connection reset")).findFirst().orElseThrow();
         assertEquals(Level.INFO, resetLine.getLevel());
-        ILoggingEvent defectLine = lines.list.stream().filter(e -> e.getFormattedMessage().contains("a defect")).findFirst().orElseThrow();
         assertEquals(Level.WARN, defectLine.getLevel());
         assertTrue(defectLine.getThrowableProxy() != null, "with its stack");
     }
