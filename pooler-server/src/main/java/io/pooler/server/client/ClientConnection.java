@@ -1,6 +1,7 @@
 package io.pooler.server.client;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.DuplexChannel;
@@ -58,6 +59,8 @@ public final class ClientConnection extends PooledClient {
     private static final VarHandle LAST_REQUEST_NANOS = OpaqueFields.find(ClientConnection.class, "lastRequestNanos", long.class);
     /** How long a refused client may go on sending before the connection is closed under it. */
     private static final long ERROR_LINGER_MILLIS = 2000;
+    /** PgBouncer's words when a client's server ended under it (log_disconnections, the error sent). */
+    private static final String SERVER_LOST = "server conn crashed?";
 
     private enum Phase { STARTUP, AUTH, LOGIN, READY, CLOSED }
 
@@ -548,15 +551,16 @@ public final class ClientConnection extends PooledClient {
     /** The linked server's connection ended. Any thread. */
     public void serverLost(ServerConnection server, boolean serverSentFatal) {
         runOnLoop(() -> {
-            if (phase == Phase.CLOSED) {
-                return;
+            if (isClosedOrRejecting()) {
+                return; // already on its way out, with the last word written first
             }
             if (serverSentFatal || ReplicationSession.wanted(startup)) {
-                channel.flush();
-                // the server's FATAL was relayed (a replication client gets all its server said, as it came)
-                disconnect(null, null);
+                // the server's FATAL was relayed (a replication client gets all its server said, as it came):
+                // closed once written, since closing now drops what waits for room in a slow reader's socket
+                closeReason = SERVER_LOST;
+                endWith(Unpooled.EMPTY_BUFFER);
             } else {
-                disconnect("server conn crashed?", SqlState.CONNECTION_FAILURE);
+                disconnect(SERVER_LOST, SqlState.CONNECTION_FAILURE);
             }
         });
     }
@@ -682,15 +686,23 @@ public final class ClientConnection extends PooledClient {
         if (rejecting) {
             return;
         }
-        rejecting = true;
         closeReason = error.message();
         if (services.config().get().config().settings().logPoolerErrors()) {
             log.warn("{} pooler error: {}", this, error.message());
         }
         Pool counted = pool != null ? pool : login != null ? login.existingPool() : null; // a refused login joined none
         (counted != null ? counted.stats().errors() : services.unpooledErrors()).count(ErrorKind.of(error));
+        endWith(error.encode(channel.alloc()));
+    }
+
+    /**
+     * Writes the session's last bytes, then closes as {@link #closeAfterError} does; what the client
+     * sends meanwhile is read and dropped.
+     */
+    private void endWith(ByteBuf last) {
+        rejecting = true;
         channel.config().setAutoRead(true);
-        channel.writeAndFlush(error.encode(channel.alloc())).addListener(f -> closeAfterError());
+        channel.writeAndFlush(last).addListener(f -> closeAfterError());
     }
 
     /**

@@ -23,6 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** PostgreSQL going away under the pooler: errors for those affected, no hang, recovery after. */
 @PoolerTest
 class FailuresTest {
+    /** About 250 KB: more than the client's socket takes at once, less than PostgreSQL's and the pooler's buffers hold. */
+    private static final int SLOW_READER_ROWS = 250;
     private final PostgresInstance pg;
     private final PoolerFixture pooler;
 
@@ -46,6 +48,45 @@ class FailuresTest {
         }
         try (Connection fresh = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD)) {
             assertEquals("1", queryString(fresh, "select 1"), "a new server replaces the dead one");
+        }
+    }
+
+    /**
+     * PostgreSQL ends a backend that had sent all its answer, while its client reads slowly: the client
+     * still gets every row, then the FATAL, then the close. Closing the client as soon as the server's
+     * FATAL was relayed would throw away what was still waiting for room in the client's socket.
+     */
+    @Test
+    void aSlowReaderGetsAllItsRowsAndThenTheFatalOfItsTerminatedBackend() throws Exception {
+        // small socket buffers on the pooler's side too, so that what waits for room waits in the pooler
+        pooler.set("auth_type", "trust").set("tcp_socket_buffer", "16384").start();
+        try (RawPgClient client = new RawPgClient(pooler.port(), 16 * 1024)) {
+            client.loginTrusted(SCRAM_USER, DB);
+            client.write(RawPgClient.query("select pg_backend_pid()"));
+            String pid = client.readUntil('D').firstColumn();
+            client.answersUntilReady();
+            client.write(RawPgClient.query("select repeat('x', 1000) from generate_series(1, " + SLOW_READER_ROWS + ")"));
+            try (Connection su = pg.connectAsSuperuser("postgres")) {
+                Await.until(Duration.ofSeconds(10), Await.quietly(() -> "ClientRead".equals(queryString(su,
+                        "select wait_event from pg_stat_activity where pid = " + pid))),
+                        "the backend sent its whole answer and waits for the next query");
+                execute(su, "select pg_terminate_backend(" + pid + ")");
+                Await.until(Duration.ofSeconds(10), Await.quietly(() -> "0".equals(queryString(su,
+                        "select count(*) from pg_stat_activity where pid = " + pid))), "the backend is gone");
+            }
+            Thread.sleep(200); // the pooler sees the server's FATAL and close before the client reads on
+
+            int rows = 0;
+            RawPgClient.Message last = null;
+            for (RawPgClient.Message m; (m = client.read()) != null; last = m) {
+                rows += m.type() == 'D' ? 1 : 0;
+                if (rows % 16 == 0) {
+                    Thread.sleep(1); // a slow reader: the pooler's writes to it wait for room
+                }
+            }
+            assertEquals(SLOW_READER_ROWS, rows, "every row before the FATAL");
+            assertTrue(last != null && last.type() == 'E', "the last message is the FATAL: " + last);
+            assertEquals("57P01", last.error().sqlState());
         }
     }
 
