@@ -46,17 +46,19 @@ public final class CancelForwarder {
     }
 
     /**
-     * Forwards the CancelRequest with these keys. Runs on the loop of the cancel request's own connection;
-     * the rest runs on the loop of the client it names, which is its server's loop too, so the check that
-     * the server is still that client's and the pool's cancel counts are read and changed on one thread.
+     * Forwards the CancelRequest with these keys; {@code done} runs once, on any thread, when the request
+     * is finished with: its connection to PostgreSQL (or to the peer) closed, given up, or the request
+     * ignored. Runs on the loop of the cancel request's own connection; the rest runs on the loop of the
+     * client it names, which is its server's loop too, so the check that the server is still that
+     * client's and the pool's cancel counts are read and changed on one thread.
      */
-    void forward(int processId, int secretKey) {
+    void forward(int processId, int secretKey, Runnable done) {
         int ourId = config.get().config().settings().peerId();
         int secret = secretKey;
         if (ourId > 0) {
             int keyPeer = CancelKey.peerId(processId);
             if (keyPeer != ourId) {
-                peers.forward(keyPeer, processId, secretKey);
+                peers.forward(keyPeer, processId, secretKey, done);
                 return;
             }
             secret = CancelKey.asHandedOut(secretKey); // it may have come through peers, each taking one off
@@ -64,23 +66,27 @@ public final class CancelForwarder {
         ClientConnection client = cancelRegistry.find(processId, secret);
         if (client == null) {
             log.debug("cancel request with unknown key ignored");
+            done.run();
             return;
         }
         try {
-            client.eventLoop().execute(() -> forwardOnClientLoop(client));
+            client.eventLoop().execute(() -> forwardOnClientLoop(client, done));
         } catch (RejectedExecutionException e) {
             log.debug("{} cancel request while shutting down: ignored", client);
+            done.run();
         }
     }
 
-    private void forwardOnClientLoop(ClientConnection client) {
+    private void forwardOnClientLoop(ClientConnection client, Runnable done) {
         PooledServer linked = client.server();
         if (!(linked instanceof ServerConnection server)) {
             log.debug("{} cancel request while no server is linked: nothing to cancel", client);
+            done.run();
             return;
         }
         if (!server.tryStartCancel(client)) {
             log.debug("{} cancel request raced with the end of its transaction: nothing to cancel", client);
+            done.run();
             return;
         }
         Pool pool = server.pool();
@@ -91,6 +97,7 @@ public final class CancelForwarder {
                 .addListener(f -> {
                     pool.cancelDone(cancel);
                     server.cancelFinished();
+                    done.run();
                 });
         log.debug("{} cancel forwarded to {}", client, server);
     }

@@ -154,9 +154,11 @@ final class ClientHandler extends PgFrameDecoder implements ChannelFutureListene
     private void onStartupPacket(ChannelHandlerContext ctx, StartupPacket packet) {
         ClientStartup stage = startup;
         if (stage == null) {
-            return; // the decoder emits none after the StartupMessage
+            return; // the decoder emits none after the StartupMessage; after a CancelRequest, all are dropped
         }
-        if (packet.kind() == StartupPacket.Kind.STARTUP) {
+        if (packet.kind() == StartupPacket.Kind.CANCEL_REQUEST) {
+            startup = null; // one cancel per connection, as PostgreSQL reads one; held open until it is done
+        } else if (packet.kind() == StartupPacket.Kind.STARTUP) {
             String database = packet.parameters().getOrDefault("database", packet.parameters().get("user"));
             console = Console.DATABASE.equals(database);
             startup = null; // before admission: what follows in this read burst goes to the session

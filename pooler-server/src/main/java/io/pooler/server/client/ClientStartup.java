@@ -67,8 +67,11 @@ final class ClientStartup {
                 case SSL_REQUEST -> handleSslRequest(channel);
                 case GSSENC_REQUEST -> channel.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {'N'}));
                 case CANCEL_REQUEST -> {
-                    login.cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey());
-                    client.disconnect("cancel request", null);
+                    // Closed only once the cancel is done, as PostgreSQL and PgBouncer (1.18 on) do: libpq and
+                    // PgJDBC wait for this close, and a client still linked to its server sends its next
+                    // query straight to it, where a cancel still on its way would stop that query instead.
+                    login.cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(),
+                            () -> client.runOnLoop(() -> client.disconnect("cancel request", null)));
                 }
                 case STARTUP -> handleStartupMessage(channel, packet);
             }

@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -43,8 +44,8 @@ final class PeerPool {
     private int active;
     private volatile PeerPoolRow row;
 
-    /** A request not yet sent: the key as it goes to the peer, and when it arrived. */
-    private record Pending(int processId, int secretKey, long arrivedNanos) {
+    /** A request not yet sent: the key as it goes to the peer, when it arrived, and what runs when it is finished with. */
+    private record Pending(int processId, int secretKey, long arrivedNanos, Runnable done) {
     }
 
     PeerPool(int peerId, EventLoop loop, BackendConnector connector, Supplier<PoolerConfig> config) {
@@ -63,16 +64,27 @@ final class PeerPool {
         return row;
     }
 
-    /** Queues a cancel request for the peer; the key already carries its decremented TTL. Any thread. */
-    void submit(int processId, int secretKey) {
-        loop.execute(() -> {
-            if (waiting.size() >= Math.max(1, config.get().settings().maxClientConn())) {
-                log.warn("cancel request for peer {} dropped: {} already waiting", peerId, waiting.size());
-                return;
-            }
-            waiting.add(new Pending(processId, secretKey, System.nanoTime()));
-            launch();
-        });
+    /**
+     * Queues a cancel request for the peer; the key already carries its decremented TTL. {@code done} runs
+     * once, on this pool's loop (on the caller's while shutting down), when the request is finished with: sent and its connection closed, or
+     * dropped. Any thread.
+     */
+    void submit(int processId, int secretKey, Runnable done) {
+        try {
+            loop.execute(() -> queue(processId, secretKey, done));
+        } catch (RejectedExecutionException shuttingDown) {
+            done.run();
+        }
+    }
+
+    private void queue(int processId, int secretKey, Runnable done) {
+        if (waiting.size() >= Math.max(1, config.get().settings().maxClientConn())) {
+            log.warn("cancel request for peer {} dropped: {} already waiting", peerId, waiting.size());
+            done.run();
+            return;
+        }
+        waiting.add(new Pending(processId, secretKey, System.nanoTime(), done));
+        launch();
     }
 
     private void launch() {
@@ -81,12 +93,13 @@ final class PeerPool {
         long maxWait = c.settings().cancelWaitTimeout().toNanos();
         long now = System.nanoTime();
         while (!waiting.isEmpty() && maxWait > 0 && now - waiting.peek().arrivedNanos() > maxWait) {
-            waiting.poll();
+            waiting.poll().done().run();
             log.warn("cancel request for peer {} dropped: not sent within cancel_wait_timeout", peerId);
         }
         if (peer == null) {
             if (!waiting.isEmpty()) {
                 log.warn("{} cancel request(s) for peer {} dropped: the peer is no longer configured", waiting.size(), peerId);
+                waiting.forEach(dropped -> dropped.done().run());
                 waiting.clear();
             }
         } else {
@@ -129,13 +142,17 @@ final class PeerPool {
                 log.debug("cancel request forwarded to peer {} at {}:{}", peerId, peer.host(), peer.port());
                 ((Channel) f.getNow()).closeFuture().addListener(closed -> {
                     active--;
+                    request.done().run();
                     launch();
                 });
-            } else if (f.cause() instanceof ClosedChannelException) {
-                log.warn("cancel request for peer {} dropped: peer not reached within cancel_wait_timeout", peerId);
             } else {
-                log.warn("could not forward cancel request to peer {} at {}:{}: {}", peerId, peer.host(), peer.port(),
-                        f.cause().getMessage());
+                if (f.cause() instanceof ClosedChannelException) {
+                    log.warn("cancel request for peer {} dropped: peer not reached within cancel_wait_timeout", peerId);
+                } else {
+                    log.warn("could not forward cancel request to peer {} at {}:{}: {}", peerId, peer.host(), peer.port(),
+                            f.cause().getMessage());
+                }
+                request.done().run();
             }
             launch();
         });

@@ -37,18 +37,22 @@ public final class PeerPools {
     /**
      * Forwards a cancel request to peer {@code peerId}; {@code secretKey} is as the client sent it.
      * Returns false, having sent nothing, when the peer is not configured or the key's TTL is spent.
+     * {@code done} runs once, on any thread, when the request is finished with: its connection to the
+     * peer closed, given up, or the request dropped.
      */
-    public boolean forward(int peerId, int processId, int secretKey) {
+    public boolean forward(int peerId, int processId, int secretKey, Runnable done) {
         if (CancelKey.ttl(secretKey) == 0) {
             log.info("cancel request for peer {} dropped: forwarded too many times (TTL exhausted)", peerId);
+            done.run();
             return false;
         }
         if (!config.get().peers().containsKey(peerId)) {
             log.info("cancel request dropped: could not find peer {} to forward it to", peerId);
+            done.run();
             return false;
         }
         pools.computeIfAbsent(peerId, id -> new PeerPool(id, loops.next(), connector, config))
-                .submit(processId, CancelKey.forwarded(secretKey));
+                .submit(processId, CancelKey.forwarded(secretKey), done);
         return true;
     }
 

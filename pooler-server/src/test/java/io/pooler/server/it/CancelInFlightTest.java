@@ -4,6 +4,9 @@ import io.pooler.testing.Await;
 import io.pooler.testing.PostgresInstance;
 import org.junit.jupiter.api.Test;
 
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -63,6 +66,72 @@ class CancelInFlightTest {
                 assertTrue(relay.cancelClosedNanos().get(0) <= answered);
             }
         }
+    }
+
+    /**
+     * The client's own cancel returns only once the cancel is done: the pooler closes the CancelRequest's
+     * connection after its connection to PostgreSQL has closed, as PostgreSQL and PgBouncer (1.18 on) do.
+     * PgJDBC and libpq wait for that close before they go on, and inside a transaction (or in session
+     * mode) the client's next query goes straight to the same server, where a cancel still on its way
+     * would stop it. Before, the pooler closed it at once, and {@code cancel()} returned while the relay
+     * still held the cancel.
+     */
+    @Test
+    void theClientsCancelReturnsOnlyOnceTheCancelsConnectionHasClosed() throws Exception {
+        try (SlowCancelRelay relay = new SlowCancelRelay(pg.port(), 1000)) {
+            pooler.database(DB, "host=127.0.0.1 port=" + relay.port() + " dbname=" + DB).start();
+            try (Connection c = pooler.connect(DB, SCRAM_USER, SCRAM_PASSWORD); Statement st = c.createStatement()) {
+                c.setAutoCommit(false); // the server stays the client's after the cancelled query
+                String marker = "the query whose cancel is waited for";
+                CompletableFuture<SQLException> sleeping = sleep(st, marker);
+                Await.until(Duration.ofSeconds(10), quietly(() -> running(marker)), "pg_sleep is running");
+                st.cancel();
+                long returned = System.nanoTime();
+                assertEquals(1, relay.cancelClosedNanos().size(), "the cancel's connection to PostgreSQL had closed");
+                assertTrue(relay.cancelClosedNanos().get(0) <= returned, "before cancel() returned");
+                SQLException e = sleeping.get(10, TimeUnit.SECONDS);
+                assertEquals("57014", e == null ? null : e.getSQLState());
+                c.rollback();
+                assertEquals("1", queryString(c, "select 1"), "the next query runs");
+            }
+        }
+    }
+
+    /**
+     * One CancelRequest per connection, as PostgreSQL reads one: now that its connection stays open
+     * until the cancel is done, what follows the first is dropped, here a second CancelRequest in the
+     * same write, for another client's query.
+     */
+    @Test
+    void onlyTheFirstCancelRequestOfAConnectionCounts() throws Exception {
+        pooler.set("auth_type", "trust").set("default_pool_size", "2").start();
+        try (RawPgClient first = new RawPgClient(pooler.port()); RawPgClient second = new RawPgClient(pooler.port())) {
+            byte[] firstKey = sleepAndKey(first, "the query of the first key");
+            byte[] secondKey = sleepAndKey(second, "the query of the second key");
+            try (Socket cancel = new Socket(InetAddress.getLoopbackAddress(), pooler.port())) {
+                cancel.setSoTimeout(10_000);
+                cancel.getOutputStream().write(Wire.concat(cancelRequest(firstKey), cancelRequest(secondKey)));
+                assertEquals(-1, cancel.getInputStream().read(), "closed without an answer");
+            }
+            assertTrue(first.answersUntilReady().contains("57014"), "the first key's query was cancelled");
+            String answers = second.answersUntilReady();
+            assertFalse(answers.contains("57014"), "the second key's query ran to its end: " + answers);
+        }
+    }
+
+    /** Logs {@code client} in, starts a 2 s pg_sleep marked {@code marker}, and returns its BackendKeyData. */
+    private byte[] sleepAndKey(RawPgClient client, String marker) throws Exception {
+        client.write(RawPgClient.startupMessage(SCRAM_USER, DB));
+        byte[] key = client.readUntil('K').body();
+        client.readUntil('Z');
+        client.write(RawPgClient.query("select pg_sleep(2) /* " + marker + " */"));
+        Await.until(Duration.ofSeconds(10), quietly(() -> running(marker)), "pg_sleep is running: " + marker);
+        return key;
+    }
+
+    private static byte[] cancelRequest(byte[] backendKeyData) {
+        ByteBuffer key = ByteBuffer.wrap(backendKeyData);
+        return Wire.cancelRequest(key.getInt(0), key.getInt(4));
     }
 
     @Test

@@ -68,13 +68,15 @@ class CancelWaitTimeoutTest {
                 CompletableFuture<SQLException> sleeping = sleep(st, 2, "the cancel that cannot connect");
 
                 long sent = System.nanoTime();
-                st.cancel();
+                CompletableFuture<Long> cancelled = cancelAsync(st::cancel);
                 Await.until(Duration.ofSeconds(5), quietly(() -> column(admin, "cl_waiting_cancel_req") == 1),
                         "the cancel waits for its connection");
                 Await.until(Duration.ofSeconds(5), quietly(() -> cancelColumnsAreZero(admin)),
                         "the cancel given up after cancel_wait_timeout, not server_connect_timeout");
                 long gaveUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
                 assertTrue(gaveUpMillis >= 900, "given up after about 1 s, not at once: " + gaveUpMillis + " ms");
+                long returnedMillis = TimeUnit.NANOSECONDS.toMillis(cancelled.get(5, TimeUnit.SECONDS) - sent);
+                assertTrue(returnedMillis >= 900, "the client's cancel returns once given up: " + returnedMillis + " ms");
 
                 assertNull(sleeping.get(10, TimeUnit.SECONDS), "the query ran to its end, never cancelled");
                 assertEquals("1", queryString(c, "select 1"), "the server is the client's again");
@@ -117,15 +119,17 @@ class CancelWaitTimeoutTest {
                 relay.holdNewConnections();
                 CompletableFuture<SQLException> sleeping = sleep(st, 3, "the cancel waited for");
 
-                st.cancel();
+                CompletableFuture<Long> cancelled = cancelAsync(st::cancel);
                 Await.until(Duration.ofSeconds(5), () -> relay.held() == 1, "the cancel's connection is made");
                 assertFalse(relay.poolerClosedOneWithin(Duration.ofSeconds(2)),
                         "with no limit the pooler keeps the cancel's connection until PostgreSQL closes it");
                 assertEquals(1, column(admin, "sv_active_cancel"), "the cancel is still on its way");
+                assertFalse(cancelled.isDone(), "the client's cancel has not returned");
 
                 relay.endHeld();
                 Await.until(Duration.ofSeconds(5), quietly(() -> cancelColumnsAreZero(admin)),
                         "the cancel done once PostgreSQL closed its connection");
+                cancelled.get(5, TimeUnit.SECONDS);
                 assertNull(sleeping.get(10, TimeUnit.SECONDS), "the query ran to its end, never cancelled");
                 assertEquals("1", queryString(c, "select 1"), "the server is the client's again");
             }
@@ -143,7 +147,7 @@ class CancelWaitTimeoutTest {
             startWithPeer(peer, "1");
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
                 long sent = System.nanoTime();
-                PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET);
+                CompletableFuture<Long> cancelled = cancelAsync(() -> PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET));
                 Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 1),
                         "the connection to the peer is being made");
                 Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 0
@@ -151,6 +155,8 @@ class CancelWaitTimeoutTest {
                         "the forward given up after cancel_wait_timeout, not server_connect_timeout");
                 long gaveUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
                 assertTrue(gaveUpMillis >= 900, "given up after about 1 s, not at once: " + gaveUpMillis + " ms");
+                long returnedMillis = TimeUnit.NANOSECONDS.toMillis(cancelled.get(5, TimeUnit.SECONDS) - sent);
+                assertTrue(returnedMillis >= 900, "the client's cancel is closed once given up: " + returnedMillis + " ms");
             }
         }
     }
@@ -162,14 +168,16 @@ class CancelWaitTimeoutTest {
             peer.holdNewConnections();
             startWithPeer(peer, "0");
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
-                PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET);
+                CompletableFuture<Long> cancelled = cancelAsync(() -> PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET));
                 Await.until(Duration.ofSeconds(5), () -> peer.held() == 1, "the cancel is forwarded to the peer");
                 assertFalse(peer.poolerClosedOneWithin(Duration.ofSeconds(2)),
                         "with no limit the pooler keeps the connection until the peer closes it");
                 assertEquals(1, peerColumn(admin, "sv_active_cancel"), "the forward is still on its way");
+                assertFalse(cancelled.isDone(), "the client's cancel connection is still open");
                 peer.endHeld();
                 Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_active_cancel") == 0),
                         "the forward done once the peer closed its connection");
+                cancelled.get(5, TimeUnit.SECONDS);
             }
         }
     }
@@ -205,6 +213,21 @@ class CancelWaitTimeoutTest {
         return sleeping;
     }
 
+    /**
+     * Sends a cancel on another thread: the client's cancel returns only once the pooler closes the
+     * CancelRequest's connection, which is when the cancel is done. Completes with System.nanoTime() then.
+     */
+    private static CompletableFuture<Long> cancelAsync(CheckedAction cancel) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                cancel.run();
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+            return System.nanoTime();
+        });
+    }
+
     private boolean running(String marker) throws SQLException {
         try (Connection su = pg.connectAsSuperuser("postgres")) {
             return "1".equals(queryString(su, "select count(*) from pg_stat_activity where state = 'active'"
@@ -219,5 +242,11 @@ class CancelWaitTimeoutTest {
     private static boolean cancelColumnsAreZero(Connection admin) throws SQLException {
         Map<String, String> row = pool(admin, DB, SCRAM_USER);
         return CANCEL_COLUMNS.stream().allMatch(c -> intValue(row, c) == 0);
+    }
+
+    /** A cancel as a client sends it, which may throw. */
+    @FunctionalInterface
+    private interface CheckedAction {
+        void run() throws Exception;
     }
 }
