@@ -44,7 +44,7 @@ final class PeerPool {
     private int active;
     private volatile PeerPoolRow row;
 
-    /** A request not yet sent: the key as it goes to the peer, when it arrived, and what runs when it is finished with. */
+    /** A request not yet sent: the key as it goes to the peer, when it arrived, what runs once it is finished with. */
     private record Pending(int processId, int secretKey, long arrivedNanos, Runnable done) {
     }
 
@@ -66,8 +66,8 @@ final class PeerPool {
 
     /**
      * Queues a cancel request for the peer; the key already carries its decremented TTL. {@code done} runs
-     * once, on this pool's loop (on the caller's while shutting down), when the request is finished with: sent and its connection closed, or
-     * dropped. Any thread.
+     * once, on this pool's loop (on the caller's while shutting down), when the request is finished with:
+     * sent and its connection closed, or dropped. Any thread.
      */
     void submit(int processId, int secretKey, Runnable done) {
         try {

@@ -147,7 +147,7 @@ class CancelWaitTimeoutTest {
             startWithPeer(peer, "1");
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
                 long sent = System.nanoTime();
-                CompletableFuture<Long> cancelled = cancelAsync(() -> PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET));
+                CompletableFuture<Long> cancelled = cancelAsync(this::sendCancelForPeer2);
                 Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 1),
                         "the connection to the peer is being made");
                 Await.until(Duration.ofSeconds(5), quietly(() -> peerColumn(admin, "sv_login") == 0
@@ -168,7 +168,7 @@ class CancelWaitTimeoutTest {
             peer.holdNewConnections();
             startWithPeer(peer, "0");
             try (Connection admin = pooler.connectSimple("pgbouncer", SCRAM_USER, SCRAM_PASSWORD)) {
-                CompletableFuture<Long> cancelled = cancelAsync(() -> PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET));
+                CompletableFuture<Long> cancelled = cancelAsync(this::sendCancelForPeer2);
                 Await.until(Duration.ofSeconds(5), () -> peer.held() == 1, "the cancel is forwarded to the peer");
                 assertFalse(peer.poolerClosedOneWithin(Duration.ofSeconds(2)),
                         "with no limit the pooler keeps the connection until the peer closes it");
@@ -211,6 +211,10 @@ class CancelWaitTimeoutTest {
         });
         Await.until(Duration.ofSeconds(10), quietly(() -> sleeping.isDone() || running(marker)), "pg_sleep runs");
         return sleeping;
+    }
+
+    private void sendCancelForPeer2() throws Exception {
+        PeersCancelTest.sendCancel(pooler.port(), KEY_OF_PEER_2, SECRET);
     }
 
     /**

@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** PostgreSQL going away under the pooler: errors for those affected, no hang, recovery after. */
 @PoolerTest
 class FailuresTest {
-    /** About 250 KB: more than the client's socket takes at once, less than PostgreSQL's and the pooler's buffers hold. */
+    /** About 250 KB: more than the client's socket takes at once, less than the buffers on the way hold. */
     private static final int SLOW_READER_ROWS = 250;
     private final PostgresInstance pg;
     private final PoolerFixture pooler;
