@@ -6,6 +6,10 @@ public enum SocketState {
     CL_WAITING("cl_waiting", "waiting"),
     /** Authenticated, waiting for the pool's first server to log in; PgBouncer counts these as waiting. */
     CL_LOGIN("cl_login", "waiting"),
+    /** A CancelRequest's own connection while the request is on its way to PostgreSQL. */
+    CL_ACTIVE_CANCEL_REQ("cl_active_cancel_req", "active_cancel_req"),
+    /** A CancelRequest's own connection while the connection that carries it to PostgreSQL opens. */
+    CL_WAITING_CANCEL_REQ("cl_waiting_cancel_req", "waiting_cancel_req"),
     SV_ACTIVE("sv_active", "active"),
     SV_IDLE("sv_idle", "idle"),
     SV_USED("sv_used", "used"),

@@ -226,9 +226,12 @@ public final class Pool {
         }
     }
 
-    /** A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop. */
-    public PooledCancel cancelRequested(PooledServer target) {
-        return target.shard.cancelRequested(target);
+    /**
+     * A CancelRequest for {@code target}'s query is about to be forwarded; on the server's loop.
+     * {@code requester}: the connection the request came on.
+     */
+    public PooledCancel cancelRequested(PooledServer target, Object requester) {
+        return target.shard.cancelRequested(target, requester);
     }
 
     public void cancelSent(PooledCancel cancel) {

@@ -258,14 +258,14 @@ public final class PoolShard {
     /**
      * A client's CancelRequest is about to be forwarded to {@code target}, a server of this shard: it
      * counts in cl_waiting_cancel_req until {@link #cancelSent}, then in cl_active_cancel_req until
-     * {@link #cancelDone}.
+     * {@link #cancelDone}. {@code requester}: the connection the request came on.
      */
-    public PooledCancel cancelRequested(PooledServer target) {
+    public PooledCancel cancelRequested(PooledServer target, Object requester) {
         checkLoop();
         if (target.shard != this) {
             throw new IllegalStateException(target + " is not a server of " + this);
         }
-        PooledCancel cancel = new PooledCancel(target);
+        PooledCancel cancel = new PooledCancel(target, requester);
         lists.waitingCancelRequests.addLast(cancel);
         return cancel;
     }
@@ -276,6 +276,7 @@ public final class PoolShard {
         if (cancel.list == lists.waitingCancelRequests) {
             lists.waitingCancelRequests.remove(cancel);
             lists.activeCancelRequests.addLast(cancel);
+            cancel.sent = true;
         }
     }
 
@@ -376,6 +377,12 @@ public final class PoolShard {
     public List<PooledServer> servers() {
         checkLoop();
         return lists.servers();
+    }
+
+    /** The cancel requests for this shard's servers, waiting ones first, for SHOW CLIENTS. */
+    public List<PooledCancel> cancelRequests() {
+        checkLoop();
+        return lists.cancelRequests();
     }
 
     /** Clients of this shard as last published; read by other shards' loops. */

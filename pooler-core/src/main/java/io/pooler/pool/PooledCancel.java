@@ -11,14 +11,31 @@ package io.pooler.pool;
  */
 public final class PooledCancel extends PoolMember {
     private final PooledServer target;
+    private final Object requester;
+    /** Set by its shard once the request is on its way. */
+    boolean sent;
 
-    PooledCancel(PooledServer target) {
+    PooledCancel(PooledServer target, Object requester) {
         this.target = target;
+        this.requester = requester;
     }
 
     /** The server whose query is being cancelled. */
     public PooledServer target() {
         return target;
+    }
+
+    /**
+     * The connection the CancelRequest came on, as the caller of {@link Pool#cancelRequested} gave it
+     * (SHOW CLIENTS lists it); immutable.
+     */
+    public Object requester() {
+        return requester;
+    }
+
+    /** True once the request is on its way (cl_active_cancel_req), false while its connection opens. */
+    public boolean sent() {
+        return sent;
     }
 
     @Override

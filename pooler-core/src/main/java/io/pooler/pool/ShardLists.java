@@ -178,6 +178,13 @@ final class ShardLists {
         return all;
     }
 
+    List<PooledCancel> cancelRequests() {
+        List<PooledCancel> all = new ArrayList<>();
+        waitingCancelRequests.forEach(all::add);
+        activeCancelRequests.forEach(all::add);
+        return all;
+    }
+
     List<PooledServer> servers() {
         List<PooledServer> all = new ArrayList<>();
         for (StateList<PooledServer> list : List.of(activeServers, idleServers, usedServers, testedServers, loginServers,

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -376,10 +377,15 @@ class PoolShardTest {
         RecordingClient c = new RecordingClient(loopA);
         RecordingServer s = loggedInServer(loopA, c);
         on(loopA, () -> pool.findServer(c));
-        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        Object requester = "the CancelRequest's own connection";
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s, requester));
         assertCancelCounts(0, 1, 0, 0);
+        assertEquals(List.of(cancel), on(loopA, () -> s.shard.cancelRequests()), "SHOW CLIENTS lists it");
+        assertFalse(cancel.sent());
         on(loopA, () -> pool.cancelSent(cancel));
         assertCancelCounts(1, 0, 1, 0);
+        assertTrue(cancel.sent());
+        assertEquals(requester, cancel.requester());
         on(loopA, () -> pool.serverBeingCanceled(s));
         assertCancelCounts(1, 0, 1, 1);
         PoolSnapshot held = pool.snapshot();
@@ -408,7 +414,7 @@ class PoolShardTest {
         RecordingClient c = new RecordingClient(loopA);
         RecordingServer s = loggedInServer(loopA, c);
         on(loopA, () -> pool.findServer(c));
-        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s, c));
         on(loopA, () -> pool.cancelSent(cancel));
         on(loopA, () -> pool.serverBeingCanceled(s));
         RecordingClient waiting = new RecordingClient(loopA);
@@ -436,7 +442,7 @@ class PoolShardTest {
         RecordingClient c = new RecordingClient(loopA);
         RecordingServer s = loggedInServer(loopA, c);
         on(loopA, () -> pool.findServer(c));
-        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s));
+        PooledCancel cancel = on(loopA, () -> pool.cancelRequested(s, c));
         on(loopA, () -> pool.cancelDone(cancel));
         on(loopA, () -> pool.cancelSent(cancel)); // a late "sent" for a finished cancel counts nowhere
         assertCancelCounts(0, 0, 0, 0);
@@ -448,7 +454,7 @@ class PoolShardTest {
         RecordingClient c = new RecordingClient(loopA);
         RecordingServer s = loggedInServer(loopA, c);
         Exception offLoop = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> on(loopB, () -> pool.cancelRequested(s)));
+                () -> on(loopB, () -> pool.cancelRequested(s, c)));
         assertTrue(offLoop.getCause() instanceof IllegalStateException, offLoop.toString());
     }
 

@@ -6,6 +6,7 @@ import io.pooler.admin.SocketView;
 import io.pooler.pool.Pool;
 import io.pooler.pool.PoolShard;
 import io.pooler.pool.PoolSnapshot;
+import io.pooler.pool.PooledCancel;
 import io.pooler.pool.PooledClient;
 import io.pooler.pool.PooledServer;
 import io.pooler.server.backend.ServerConnection;
@@ -116,6 +117,13 @@ record AdminSnapshot(List<PoolView> pools, List<SocketView> clients, List<Socket
                 pinned += client.isPinned() ? 1 : 0;
                 if (listClients) {
                     clients.add(SocketViews.client(client));
+                }
+            }
+        }
+        if (listClients) {
+            for (PooledCancel cancel : shard.cancelRequests()) {
+                if (cancel.requester() instanceof ClientConnection requester) {
+                    clients.add(SocketViews.cancelRequest(requester, cancel.sent(), shard.pool().key()));
                 }
             }
         }

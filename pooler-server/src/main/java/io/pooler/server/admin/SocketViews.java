@@ -3,6 +3,7 @@ package io.pooler.server.admin;
 import io.pooler.admin.SocketState;
 import io.pooler.admin.SocketView;
 import io.pooler.pool.ClientState;
+import io.pooler.pool.PoolKey;
 import io.pooler.pool.PooledClient;
 import io.pooler.server.backend.ServerConnection;
 import io.pooler.server.client.ClientConnection;
@@ -44,6 +45,21 @@ final class SocketViews {
                 waitMicros, false, clientPtr(c.id()), server == null ? "" : serverPtr(server.id()), 0,
                 c.applicationName(), c.id(), ServerAdminBackend.pendingBytes(c.channel()), c.preparedStatementCount(),
                 c.pinnedReason(), c.replicationLabel());
+    }
+
+    /**
+     * The row of a CancelRequest's own connection, held open until its cancel is done, as PgBouncer lists
+     * it: the user and database of the pool whose server it cancels, no link (the connection that carries
+     * the request to PostgreSQL is not a pooled server).
+     */
+    static SocketView cancelRequest(ClientConnection c, boolean sent, PoolKey pool) {
+        SocketAddress remote = c.channel().remoteAddress();
+        SocketAddress local = c.channel().localAddress();
+        return new SocketView(false, pool.user(), pool.database(),
+                sent ? SocketState.CL_ACTIVE_CANCEL_REQ : SocketState.CL_WAITING_CANCEL_REQ, false,
+                host(remote), port(remote), host(local), port(local), c.connectedAtMillis(), c.connectedAtMillis(),
+                0, false, clientPtr(c.id()), "", 0, "", c.id(), ServerAdminBackend.pendingBytes(c.channel()), 0, "",
+                "none");
     }
 
     static SocketView console(ConsoleSession c) {

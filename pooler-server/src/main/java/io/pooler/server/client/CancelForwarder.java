@@ -46,13 +46,13 @@ public final class CancelForwarder {
     }
 
     /**
-     * Forwards the CancelRequest with these keys; {@code done} runs once, on any thread, when the request
+     * Forwards the CancelRequest with these keys that came on {@code requester}'s connection; {@code done} runs once, on any thread, when the request
      * is finished with: its connection to PostgreSQL (or to the peer) closed, given up, or the request
      * ignored. Runs on the loop of the cancel request's own connection; the rest runs on the loop of the
      * client it names, which is its server's loop too, so the check that the server is still that
      * client's and the pool's cancel counts are read and changed on one thread.
      */
-    void forward(int processId, int secretKey, Runnable done) {
+    void forward(ClientConnection requester, int processId, int secretKey, Runnable done) {
         int ourId = config.get().config().settings().peerId();
         int secret = secretKey;
         if (ourId > 0) {
@@ -70,14 +70,14 @@ public final class CancelForwarder {
             return;
         }
         try {
-            client.eventLoop().execute(() -> forwardOnClientLoop(client, done));
+            client.eventLoop().execute(() -> forwardOnClientLoop(requester, client, done));
         } catch (RejectedExecutionException e) {
             log.debug("{} cancel request while shutting down: ignored", client);
             done.run();
         }
     }
 
-    private void forwardOnClientLoop(ClientConnection client, Runnable done) {
+    private void forwardOnClientLoop(ClientConnection requester, ClientConnection client, Runnable done) {
         PooledServer linked = client.server();
         if (!(linked instanceof ServerConnection server)) {
             log.debug("{} cancel request while no server is linked: nothing to cancel", client);
@@ -90,7 +90,7 @@ public final class CancelForwarder {
             return;
         }
         Pool pool = server.pool();
-        PooledCancel cancel = pool.cancelRequested(server); // cl_waiting_cancel_req until connected
+        PooledCancel cancel = pool.cancelRequested(server, requester); // cl_waiting_cancel_req until connected
         // NOTE: the cancel's connection is on the server's loop, so both callbacks run there.
         connector.sendCancelRequest(server.eventLoop(), server, server.backendProcessId(), server.backendSecretKey(),
                         () -> pool.cancelSent(cancel)) // cl_active_cancel_req and sv_active_cancel until closed

@@ -70,7 +70,7 @@ final class ClientStartup {
                     // Closed only once the cancel is done, as PostgreSQL and PgBouncer (1.18 on) do: libpq and
                     // PgJDBC wait for this close, and a client still linked to its server sends its next
                     // query straight to it, where a cancel still on its way would stop that query instead.
-                    login.cancels().forward(packet.cancelProcessId(), packet.cancelSecretKey(),
+                    login.cancels().forward(client, packet.cancelProcessId(), packet.cancelSecretKey(),
                             () -> client.runOnLoop(() -> client.disconnect("cancel request", null)));
                 }
                 case STARTUP -> handleStartupMessage(channel, packet);

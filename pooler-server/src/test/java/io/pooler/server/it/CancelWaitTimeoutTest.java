@@ -71,6 +71,7 @@ class CancelWaitTimeoutTest {
                 CompletableFuture<Long> cancelled = cancelAsync(st::cancel);
                 Await.until(Duration.ofSeconds(5), quietly(() -> column(admin, "cl_waiting_cancel_req") == 1),
                         "the cancel waits for its connection");
+                assertEquals(List.of("waiting_cancel_req"), cancelRequestStates(admin), "SHOW CLIENTS lists it");
                 Await.until(Duration.ofSeconds(5), quietly(() -> cancelColumnsAreZero(admin)),
                         "the cancel given up after cancel_wait_timeout, not server_connect_timeout");
                 long gaveUpMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent);
@@ -125,11 +126,13 @@ class CancelWaitTimeoutTest {
                         "with no limit the pooler keeps the cancel's connection until PostgreSQL closes it");
                 assertEquals(1, column(admin, "sv_active_cancel"), "the cancel is still on its way");
                 assertFalse(cancelled.isDone(), "the client's cancel has not returned");
+                assertEquals(List.of("active_cancel_req"), cancelRequestStates(admin), "SHOW CLIENTS lists it");
 
                 relay.endHeld();
                 Await.until(Duration.ofSeconds(5), quietly(() -> cancelColumnsAreZero(admin)),
                         "the cancel done once PostgreSQL closed its connection");
                 cancelled.get(5, TimeUnit.SECONDS);
+                assertEquals(List.of(), cancelRequestStates(admin), "and no longer listed");
                 assertNull(sleeping.get(10, TimeUnit.SECONDS), "the query ran to its end, never cancelled");
                 assertEquals("1", queryString(c, "select 1"), "the server is the client's again");
             }
@@ -241,6 +244,15 @@ class CancelWaitTimeoutTest {
 
     private static int column(Connection admin, String column) throws SQLException {
         return intValue(pool(admin, DB, SCRAM_USER), column);
+    }
+
+    /** The states of SHOW CLIENTS' rows of CancelRequest connections, for the test's pool. */
+    private static List<String> cancelRequestStates(Connection admin) throws SQLException {
+        return AdminRows.rows(admin, "SHOW CLIENTS").stream()
+                .filter(r -> r.get("state").endsWith("_cancel_req"))
+                .peek(r -> assertEquals(List.of(DB, SCRAM_USER, ""),
+                        List.of(r.get("database"), r.get("user"), r.get("link")), "the pool's, no link"))
+                .map(r -> r.get("state")).toList();
     }
 
     private static boolean cancelColumnsAreZero(Connection admin) throws SQLException {
