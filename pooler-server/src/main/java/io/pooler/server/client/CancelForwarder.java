@@ -46,8 +46,9 @@ public final class CancelForwarder {
     }
 
     /**
-     * Forwards the CancelRequest with these keys that came on {@code requester}'s connection; {@code done} runs once, on any thread, when the request
-     * is finished with: its connection to PostgreSQL (or to the peer) closed, given up, or the request
+     * Forwards the CancelRequest with these keys that came on {@code requester}'s connection (SHOW CLIENTS
+     * lists it while the cancel is on its way); {@code done} runs once, on any thread, when the request is
+     * finished with: its connection to PostgreSQL (or to the peer) closed, given up, or the request
      * ignored. Runs on the loop of the cancel request's own connection; the rest runs on the loop of the
      * client it names, which is its server's loop too, so the check that the server is still that
      * client's and the pool's cancel counts are read and changed on one thread.
