@@ -276,7 +276,6 @@ public final class PoolShard {
         if (cancel.list == lists.waitingCancelRequests) {
             lists.waitingCancelRequests.remove(cancel);
             lists.activeCancelRequests.addLast(cancel);
-            cancel.sent = true;
         }
     }
 

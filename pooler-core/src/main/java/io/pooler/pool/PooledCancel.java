@@ -12,8 +12,6 @@ package io.pooler.pool;
 public final class PooledCancel extends PoolMember {
     private final PooledServer target;
     private final Object requester;
-    /** Set by its shard once the request is on its way. */
-    boolean sent;
 
     PooledCancel(PooledServer target, Object requester) {
         this.target = target;
@@ -33,9 +31,12 @@ public final class PooledCancel extends PoolMember {
         return requester;
     }
 
-    /** True once the request is on its way (cl_active_cancel_req), false while its connection opens. */
+    /**
+     * True while the request is on its way (in cl_active_cancel_req), false while its connection opens
+     * and once it is done: its state is the list it is in. On its shard's loop.
+     */
     public boolean sent() {
-        return sent;
+        return list != null && ShardLists.ACTIVE_CANCEL_REQUESTS.equals(list.name());
     }
 
     @Override

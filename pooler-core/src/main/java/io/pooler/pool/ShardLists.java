@@ -17,6 +17,9 @@ import java.util.function.Consumer;
 final class ShardLists {
     private final Pool pool;
 
+    /** The name of {@link #activeCancelRequests}, by which a cancel knows it was sent ({@link PooledCancel#sent}). */
+    static final String ACTIVE_CANCEL_REQUESTS = "cl_active_cancel_req";
+
     final StateList<PooledClient> loginClients = new StateList<>("cl_login");
     final StateList<PooledClient> activeClients = new StateList<>("cl_active");
     final StateList<PooledClient> waitingClients = new StateList<>("cl_waiting");
@@ -29,7 +32,7 @@ final class ShardLists {
     /** Cancel requests for this shard's servers whose connection to PostgreSQL is being opened. */
     final StateList<PooledCancel> waitingCancelRequests = new StateList<>("cl_waiting_cancel_req");
     /** Cancel requests on their way: each has a connection of its own, so this is sv_active_cancel too. */
-    final StateList<PooledCancel> activeCancelRequests = new StateList<>("cl_active_cancel_req");
+    final StateList<PooledCancel> activeCancelRequests = new StateList<>(ACTIVE_CANCEL_REQUESTS);
 
     /** {@link #totalServers()} as of the last launch or drop, for the other shards' donation decisions. */
     private volatile int publishedServers;
