@@ -29,9 +29,14 @@ public final class CapturedLog implements AutoCloseable {
         return new CapturedLog(loggerName);
     }
 
-    /** A copy of the lines so far (a logging thread may be adding one). */
+    /**
+     * A copy of the lines so far. A logging thread may be adding one: Logback appends while holding the
+     * appender's lock (AppenderBase.doAppend is synchronized), so the copy takes it too.
+     */
     public List<ILoggingEvent> events() {
-        return List.copyOf(appender.list);
+        synchronized (appender) {
+            return List.copyOf(appender.list);
+        }
     }
 
     /** The first line whose text contains {@code text}; fails if there is none. */
