@@ -18,6 +18,8 @@ public final class ErrorResponse {
     public static final byte MESSAGE = 'M';
     public static final byte DETAIL = 'D';
     public static final byte HINT = 'H';
+    /** The C function that raised it: not translated, unlike the message, whatever lc_messages says. */
+    public static final byte ROUTINE = 'R';
 
     private final Map<Byte, String> fields;
 
@@ -79,6 +81,11 @@ public final class ErrorResponse {
 
     public String message() {
         return fields.getOrDefault(MESSAGE, "");
+    }
+
+    /** The routine field, or "" when there is none. */
+    public String routine() {
+        return fields.getOrDefault(ROUTINE, "");
     }
 
     /** True when the message carries a SQLSTATE, as every ErrorResponse from PostgreSQL does. */

@@ -20,6 +20,12 @@ public final class PreparedStatement {
      * Servers on all loops: atomic.
      */
     private final AtomicInteger serverCopies = new AtomicInteger();
+    /**
+     * Which plan of it servers may use: a server's copy prepared under an earlier number is out of date
+     * (a schema change since made PostgreSQL refuse it, {@link ServerStatements#planOutdated}) and is
+     * prepared again before its next use. Servers on all loops: atomic.
+     */
+    private final AtomicInteger planEpoch = new AtomicInteger();
 
     PreparedStatement(long id, StatementKey key) {
         this.id = id;
@@ -40,6 +46,19 @@ public final class PreparedStatement {
 
     void markValidated() {
         validated = true;
+    }
+
+    /** The number a server's copy must have been prepared under to be used ({@link #planEpoch}). */
+    int planEpoch() {
+        return planEpoch.get();
+    }
+
+    /**
+     * A server's copy prepared under {@code epoch} was refused as out of date: copies prepared under it or
+     * before are prepared again. Once per epoch, however many servers report theirs.
+     */
+    void planOutdated(int epoch) {
+        planEpoch.compareAndSet(epoch, epoch + 1);
     }
 
     /** The bytes of its definition (text and parameter types), as the budgets count them. */

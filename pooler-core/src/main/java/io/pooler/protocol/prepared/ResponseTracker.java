@@ -59,7 +59,7 @@ public final class ResponseTracker {
      */
     private boolean discardRan;
     /** What each discarding request in {@link #pending} emptied from the list, the oldest first. */
-    private final Queue<List<PreparedStatement>> clearedAhead = new ArrayDeque<>(0);
+    private final Queue<List<ServerStatements.Copy>> clearedAhead = new ArrayDeque<>(0);
     /** The linked client's statement names, forgotten with the server's statements (DEALLOCATE ALL). */
     private StatementRewriter clientStatements;
 
@@ -100,7 +100,7 @@ public final class ResponseTracker {
             batchEndsPending--;
         }
         if (head != null && head.discardsStatements()) {
-            List<PreparedStatement> held = clearedAhead.poll();
+            List<ServerStatements.Copy> held = clearedAhead.poll();
             if (!discardRan && held != null) {
                 // Refused or skipped: the server still holds what the list let go as it went out.
                 statements.restore(held);
@@ -263,10 +263,18 @@ public final class ResponseTracker {
             // before it serves another, so that one error is the last (ServerStatements.markInDoubt).
             statements.markInDoubt();
         }
+        // A Bind or Describe of one of the pooler's statements failed: if a schema change outdated the statement,
+        // every server prepares it again before its next use (SchemaChangeUnderSharedStatementsTest).
+        ErrorResponse renamedStatementError = null;
+        if (head != null && head.statement() != null
+                && (head.kind() == PendingRequest.Kind.BIND || head.kind() == PendingRequest.Kind.DESCRIBE)) {
+            renamedStatementError = ErrorResponse.parseBody(PgFrames.body(frame));
+            if (OutdatedPlan.refused(renamedStatementError)) {
+                statements.planOutdated(head.statement());
+            }
+        }
         if (onServerMessage(type, alloc, toClient)) {
-            return head != null && head.statement() != null
-                    && (head.kind() == PendingRequest.Kind.BIND || head.kind() == PendingRequest.Kind.DESCRIBE)
-                    ? namedAsTheClientNamedIt(frame, head, alloc) : frame;
+            return renamedStatementError != null ? namedAsTheClientNamedIt(frame, renamedStatementError, head, alloc) : frame;
         }
         frame.release();
         return null;
@@ -277,8 +285,8 @@ public final class ResponseTracker {
      * not exist (the Parse behind it was skipped in a batch the client wrote ahead), the message names the
      * client's statement, as on a direct connection. Any other error goes as it is.
      */
-    private static ByteBuf namedAsTheClientNamedIt(ByteBuf frame, PendingRequest head, ByteBufAllocator alloc) {
-        ErrorResponse error = ErrorResponse.parseBody(PgFrames.body(frame));
+    private static ByteBuf namedAsTheClientNamedIt(ByteBuf frame, ErrorResponse error, PendingRequest head,
+                                                   ByteBufAllocator alloc) {
         if (!SqlState.INVALID_SQL_STATEMENT_NAME.equals(error.sqlState())
                 || !doesNotExist(head.statement().serverName()).equals(error.message())) {
             return frame;

@@ -40,7 +40,11 @@ public final class ServerStatements {
      */
     public static final String BUDGET_PROPERTY = "pooler.prepared.maxServerBytes";
 
-    private final LinkedHashMap<Long, PreparedStatement> prepared = new LinkedHashMap<>(16, 0.75f, true);
+    /** A statement as this server holds it: prepared under which of its plan numbers ({@link PreparedStatement#planEpoch}). */
+    record Copy(PreparedStatement statement, int planEpoch) {
+    }
+
+    private final LinkedHashMap<Long, Copy> prepared = new LinkedHashMap<>(16, 0.75f, true);
     private final ByteBudget budget;
     /** {@code prepared} may no longer be what the server holds (see {@link #markInDoubt}). */
     private boolean inDoubt;
@@ -63,22 +67,34 @@ public final class ServerStatements {
         return new ByteBudget(Long.getLong(BUDGET_PROPERTY, Runtime.getRuntime().maxMemory() / 8));
     }
 
+    /** True when the server holds the statement, prepared since its plan last went out of date. */
     public synchronized boolean contains(PreparedStatement statement) {
-        return prepared.get(statement.id()) != null; // get() also marks it recently used
+        Copy copy = prepared.get(statement.id()); // get() also marks it recently used
+        return copy != null && copy.planEpoch() == statement.planEpoch();
     }
 
     /**
      * Records that the statement is being prepared; returns the least recently used statements to close on
      * the server so the cache holds at most {@code capacity} (several when max_prepared_statements was
      * lowered by a reload, as PgBouncer evicts down to it on the next insert) and all caches' text fits
-     * the budget, else an empty list.
+     * the budget, else an empty list. A copy whose plan went out of date is in the list itself: the server
+     * still holds it under the statement's name, so it is closed before the Parse that prepares it again.
      */
     public synchronized List<PreparedStatement> add(PreparedStatement statement, int capacity) {
-        if (closed || prepared.putIfAbsent(statement.id(), statement) != null) {
+        if (closed) {
             return List.of();
         }
+        Copy fresh = new Copy(statement, statement.planEpoch());
+        Copy held = prepared.putIfAbsent(statement.id(), fresh);
+        if (held != null) {
+            if (held.planEpoch() == fresh.planEpoch()) {
+                return List.of();
+            }
+            prepared.put(statement.id(), fresh); // one copy still: its bytes stay counted once
+            return List.of(statement);
+        }
         List<PreparedStatement> evicted = new ArrayList<>(0);
-        Iterator<PreparedStatement> eldest = prepared.values().iterator();
+        Iterator<Copy> eldest = prepared.values().iterator();
         while (prepared.size() > Math.max(1, capacity)) {
             evict(eldest, evicted);
         }
@@ -96,8 +112,8 @@ public final class ServerStatements {
     }
 
     /** Drops the eldest entry (never the one just added, the youngest, while another is left). */
-    private void evict(Iterator<PreparedStatement> eldest, List<PreparedStatement> evicted) {
-        PreparedStatement statement = eldest.next();
+    private void evict(Iterator<Copy> eldest, List<PreparedStatement> evicted) {
+        PreparedStatement statement = eldest.next().statement();
         eldest.remove();
         forget(statement);
         evicted.add(statement);
@@ -111,15 +127,28 @@ public final class ServerStatements {
 
     /** Its Parse failed, so the server does not have it. */
     public synchronized void remove(long id) {
-        PreparedStatement removed = prepared.remove(id);
+        Copy removed = prepared.remove(id);
         if (removed != null) {
-            forget(removed);
+            forget(removed.statement());
+        }
+    }
+
+    /**
+     * PostgreSQL refused this server's copy of {@code statement} as out of date (ResponseTracker): a schema
+     * change since it was prepared altered its result's columns or dropped a type it takes. The copies of
+     * all servers prepared as long ago are then out of date too, and each is prepared again before its next
+     * use, this one included (see {@link #add}).
+     */
+    public synchronized void planOutdated(PreparedStatement statement) {
+        Copy copy = prepared.get(statement.id());
+        if (copy != null) {
+            statement.planOutdated(copy.planEpoch());
         }
     }
 
     /** DISCARD ALL or DEALLOCATE ALL ran on the server: it holds no statement, so nothing is in doubt either. */
     public synchronized void clear() {
-        prepared.values().forEach(this::forget);
+        prepared.values().forEach(copy -> forget(copy.statement()));
         prepared.clear();
         inDoubt = false;
         overBudget = false;
@@ -129,8 +158,8 @@ public final class ServerStatements {
      * Empties the list as a client's DEALLOCATE ALL or DISCARD ALL goes out, ahead of its running (see
      * StatementRewriter.discardAhead); returns what it held, for {@link #restore} should it not run.
      */
-    public synchronized List<PreparedStatement> clearAhead() {
-        List<PreparedStatement> held = new ArrayList<>(prepared.values());
+    synchronized List<Copy> clearAhead() {
+        List<Copy> held = new ArrayList<>(prepared.values());
         clear();
         return held;
     }
@@ -140,9 +169,10 @@ public final class ServerStatements {
      * an error): the server still holds {@code held}, beside what was prepared since. The list is in doubt
      * too, so the server is reset before another client gets it.
      */
-    public synchronized void restore(List<PreparedStatement> held) {
-        for (PreparedStatement statement : held) {
-            if (!closed && prepared.putIfAbsent(statement.id(), statement) == null && statement.serverCopyAdded()) {
+    synchronized void restore(List<Copy> held) {
+        for (Copy copy : held) {
+            PreparedStatement statement = copy.statement();
+            if (!closed && prepared.putIfAbsent(statement.id(), copy) == null && statement.serverCopyAdded()) {
                 budget.takeAnyway(statement.length());
             }
         }

@@ -77,6 +77,98 @@ class StatementRewriterTest {
             message.release();
             return relay;
         }
+
+        /** The server answers with this ErrorResponse, read whole, as the server's handler gives it. */
+        void refuse(ByteBuf error) {
+            ByteBuf relayed = tracker.onServerFrame(error, alloc, f -> {
+                toClient.add(String.valueOf((char) PgFrames.type(f)));
+                f.release();
+            });
+            if (relayed != null) {
+                toClient.add("E");
+                relayed.release();
+            }
+        }
+    }
+
+    /**
+     * A schema change outdated a statement servers share: PostgreSQL's refusal of one server's copy
+     * (RevalidateCachedQuery's 0A000, or XX000 for a parameter type dropped) has every server's copy closed
+     * and prepared again before its next use. An ordinary error at the Bind (a parameter's bad value) does
+     * not, nor does the same code from elsewhere.
+     */
+    @Test
+    void aStatementAServerRefusedAsOutdatedIsPreparedAgainOnEveryServer() {
+        StatementRewriter client = new StatementRewriter(registry, 10);
+        FakeServer first = new FakeServer();
+        FakeServer second = new FakeServer();
+        client.forward(parse("S_1", "select * from t"), first, first::receive);
+        bindAndAnswer(client, first);
+        bindAndAnswer(client, second);
+        assertEquals(List.of("P POOLER_1", "B POOLER_1", "S"), second.sent);
+
+        for (ByteBuf ordinary : List.of(errorFrame("22P02", "invalid input syntax for type integer: \"x\"", "pg_strtoint32_safe"),
+                errorFrame("0A000", "cached plan must not change result type", "exec_bind_message"),
+                errorFrame("XX000", "cache lookup failed for relation 1", "RelationIdGetRelation"))) {
+            first.sent.clear();
+            client.forward(bind("", "S_1"), first, first::receive);
+            client.forward(sync(), first, first::receive);
+            first.refuse(ordinary);
+            first.answer('Z');
+            first.sent.clear();
+            bindAndAnswer(client, first);
+            assertEquals(List.of("B POOLER_1", "S"), first.sent, "not prepared again after an ordinary error");
+        }
+
+        for (ByteBuf outdated : List.of(errorFrame("0A000", "cached plan must not change result type", "RevalidateCachedQuery"),
+                errorFrame("XX000", "cache lookup failed for type 16394", "getTypeInputInfo"))) {
+            first.sent.clear();
+            client.forward(bind("", "S_1"), first, first::receive);
+            client.forward(sync(), first, first::receive);
+            first.toClient.clear();
+            first.refuse(outdated);
+            first.answer('Z');
+            assertEquals(List.of("E", "Z"), first.toClient, "the refusal reaches the client");
+            for (FakeServer server : List.of(first, second)) {
+                server.sent.clear();
+                server.toClient.clear();
+                client.forward(bind("", "S_1"), server, server::receive);
+                client.forward(sync(), server, server::receive);
+                assertEquals(List.of("C POOLER_1", "P POOLER_1", "B POOLER_1", "S"), server.sent,
+                        "the outdated copy closed and prepared again, on the server that reported it and the other");
+                assertFalse(server.answer('3'), "the pooler's Close is not the client's");
+                assertFalse(server.answer('1'), "nor its Parse");
+                server.answer('2');
+                server.answer('Z');
+                assertEquals(List.of("2", "Z"), server.toClient);
+                server.sent.clear();
+                bindAndAnswer(client, server);
+                assertEquals(List.of("B POOLER_1", "S"), server.sent, "once");
+            }
+        }
+    }
+
+    /** Bind of S_1 and Sync, answered BindComplete and ReadyForQuery (after any Parse the pooler put first). */
+    private void bindAndAnswer(StatementRewriter client, FakeServer server) {
+        client.forward(bind("", "S_1"), server, server::receive);
+        client.forward(sync(), server, server::receive);
+        if (server.sent.contains("P POOLER_1")) {
+            server.answer('1');
+        }
+        server.answer('2');
+        server.answer('Z');
+    }
+
+    /** An ErrorResponse as PostgreSQL writes it, with the routine that raised it. */
+    private ByteBuf errorFrame(String sqlState, String message, String routine) {
+        ByteBuf out = alloc.buffer();
+        int start = PgFrames.beginMessage(out, MessageType.ERROR_RESPONSE);
+        for (String field : List.of("SERROR", "VERROR", "C" + sqlState, "M" + message, "R" + routine)) {
+            PgFrames.writeCString(out, field);
+        }
+        out.writeByte(0);
+        PgFrames.endMessage(out, start);
+        return out;
     }
 
     @Test
